@@ -1,0 +1,197 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+// maxAPIBody bounds a JSON request body to the API.
+const maxAPIBody = 1 << 20
+
+// apiError is an error with the HTTP status the API answers it with.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// APIHandler returns the HTTP JSON API (docs/api.md): /healthz and /api/*. The UI
+// server and the desktop window's AssetServer both serve this same handler.
+func (a *App) APIHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
+	handle := func(pattern string, h func(*http.Request) (any, error)) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			v, err := h(r)
+			if err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+			if v == nil {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			writeJSON(w, http.StatusOK, v)
+		})
+	}
+	handle("GET /api/status", a.apiStatus)
+	handle("POST /api/capture", a.apiSetCapture)
+	handle("GET /api/conversations", a.apiConversations)
+	handle("GET /api/conversations/{id}", a.apiConversation)
+	handle("PUT /api/conversations/{id}/status", a.apiSetStatus)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, r, &apiError{status: http.StatusNotFound, msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	return mux
+}
+
+// Status is the answer of GET /api/status.
+type Status struct {
+	Capturing bool   `json:"capturing"`
+	ProxyAddr string `json:"proxyAddr"`
+	BaseURL   string `json:"baseURL"`
+	DataDir   string `json:"dataDir"`
+	store.Counts
+	Queued int `json:"queued"`
+}
+
+func (a *App) apiStatus(r *http.Request) (any, error) {
+	counts, err := a.db.Counts(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return Status{
+		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
+		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(),
+	}, nil
+}
+
+func (a *App) apiSetCapture(r *http.Request) (any, error) {
+	var body struct {
+		On *bool `json:"on"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		return nil, err
+	}
+	if body.On == nil {
+		return nil, badRequest(`body must be {"on": true} or {"on": false}`)
+	}
+	a.SetCapture(*body.On)
+	return a.apiStatus(r)
+}
+
+// ConversationPage is the answer of GET /api/conversations.
+type ConversationPage struct {
+	Items []store.Summary `json:"items"`
+	Total int             `json:"total"`
+}
+
+func (a *App) apiConversations(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	opt := store.ListOptions{Limit: 50, Status: dataset.Status(q.Get("status"))}
+	if err := intParam(q.Get("limit"), 1, 500, &opt.Limit); err != nil {
+		return nil, badRequest("limit: %v", err)
+	}
+	if err := intParam(q.Get("offset"), 0, 1<<31-1, &opt.Offset); err != nil {
+		return nil, badRequest("offset: %v", err)
+	}
+	if opt.Status != "" && !opt.Status.Valid() {
+		return nil, badRequest("status %q: must be unreviewed, confirmed or rejected", opt.Status)
+	}
+	items, total, err := a.db.ListConversations(r.Context(), opt)
+	if err != nil {
+		return nil, err
+	}
+	return ConversationPage{Items: items, Total: total}, nil
+}
+
+func (a *App) apiConversation(r *http.Request) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return a.db.Conversation(r.Context(), id)
+}
+
+func (a *App) apiSetStatus(r *http.Request) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Status dataset.Status `json:"status"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		return nil, err
+	}
+	if !body.Status.Valid() {
+		return nil, badRequest("status %q: must be unreviewed, confirmed or rejected", body.Status)
+	}
+	return nil, a.db.SetStatus(r.Context(), id, body.Status)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("id %q: must be a positive integer", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func intParam(s string, lo, hi int, dst *int) error {
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("%q is not a whole number from %d to %d", s, lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func readJSON(r *http.Request, dst any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return badRequest("request body is not valid JSON for this endpoint: %v", err)
+	}
+	return nil
+}
+
+// writeError is the one place that maps errors to statuses; internal details stay in the log.
+func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+	default:
+		a.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error: see the llmtap log"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // a failed write means the client went away: nothing left to tell it
+}

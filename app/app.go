@@ -1,0 +1,200 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/llmtap/llmtap/proxy"
+	"github.com/llmtap/llmtap/store"
+)
+
+// Config is how llmtap runs. The zero value of each field is its default.
+type Config struct {
+	// ProxyAddr is where the proxy listens; "" → 127.0.0.1:8780. Port 0 picks a free port.
+	ProxyAddr string
+	// DataDir holds the database (and later the CA and exports); "" → DefaultDataDir().
+	DataDir string
+	// Target is the base URL origin-form requests go to; "" → none.
+	Target string
+	// Routes maps NAME → base URL for /NAME/... requests.
+	Routes map[string]string
+	// AllowHosts extends the built-in list of LLM API hosts for /HOST/... requests.
+	AllowHosts []string
+	// MaxBody limits a request body; 0 → the proxy's default (32 MiB).
+	MaxBody int64
+	// Log receives lifecycle and error logs; nil → discard.
+	Log *slog.Logger
+}
+
+// DefaultProxyAddr is where the proxy listens unless told otherwise.
+const DefaultProxyAddr = "127.0.0.1:8780"
+
+// App is one running llmtap: store, recorder, proxy and API. Create it with Open,
+// start listening with ListenProxy, stop it with Shutdown.
+type App struct {
+	cfg   Config
+	log   *slog.Logger
+	db    *store.DB
+	rec   *Recorder
+	proxy *proxy.Server
+
+	mu        sync.Mutex
+	proxyLn   net.Listener
+	servers   []*http.Server
+	serveErrs chan error
+}
+
+// Open prepares the data folder, opens (or creates) the database and builds the
+// proxy. Nothing listens yet.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.ProxyAddr == "" {
+		cfg.ProxyAddr = DefaultProxyAddr
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DataDir == "" {
+		dir, err := DefaultDataDir()
+		if err != nil {
+			return nil, err
+		}
+		cfg.DataDir = dir
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %q: %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(ctx, DatabasePath(cfg.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: cfg.Log, db: db, serveErrs: make(chan error, 4)}
+	a.rec = NewRecorder(db, cfg.Log.With("component", "recorder"))
+	a.proxy, err = proxy.New(proxy.Config{
+		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
+		Sink: a.rec, Log: cfg.Log.With("component", "proxy"),
+	})
+	if err != nil {
+		a.rec.Close(ctx)
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// DatabasePath is where the database lives in a data folder.
+func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "llmtap.db") }
+
+// DefaultDataDir is the OS user data folder plus "llmtap", or $LLMTAP_DATA_DIR when set.
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv("LLMTAP_DATA_DIR"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "llmtap"), nil
+	}
+	return defaultDataDir()
+}
+
+// DB returns the app's database.
+func (a *App) DB() *store.DB { return a.db }
+
+// DataDir returns the data folder in use.
+func (a *App) DataDir() string { return a.cfg.DataDir }
+
+// SetCapture turns recording on or off; the proxy keeps forwarding either way.
+func (a *App) SetCapture(on bool) {
+	a.proxy.SetCapture(on)
+	a.log.Info("capture switched", "on", on)
+}
+
+// Capturing reports whether exchanges are being recorded.
+func (a *App) Capturing() bool { return a.proxy.Capturing() }
+
+// ListenProxy binds the proxy address and serves the proxy on it. A port in use is
+// an error wrapping proxy.ErrAddrInUse.
+func (a *App) ListenProxy() error {
+	ln, err := proxy.Listen(a.cfg.ProxyAddr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.proxy, ReadHeaderTimeout: 30 * time.Second}
+	a.mu.Lock()
+	a.proxyLn = ln
+	a.mu.Unlock()
+	a.serve(srv, ln)
+	a.log.Info("proxy listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// ServeUI serves h on addr (the UI and API for a browser). A port in use is an error
+// wrapping proxy.ErrAddrInUse. It returns the address actually bound. On a loopback
+// address, requests with a foreign Host or Origin are refused (see localOnly).
+func (a *App) ServeUI(addr string, h http.Handler) (string, error) {
+	ln, err := proxy.Listen(addr)
+	if err != nil {
+		return "", err
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		h = localOnly(h)
+	}
+	a.serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}, ln)
+	a.log.Info("ui listening", "addr", ln.Addr().String())
+	return ln.Addr().String(), nil
+}
+
+func (a *App) serve(srv *http.Server, ln net.Listener) {
+	a.mu.Lock()
+	a.servers = append(a.servers, srv)
+	a.mu.Unlock()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.serveErrs <- err
+		}
+	}()
+}
+
+// Errors delivers errors of listeners that stopped on their own.
+func (a *App) Errors() <-chan error { return a.serveErrs }
+
+// ProxyAddr is the address the proxy listens on (the configured one before ListenProxy).
+func (a *App) ProxyAddr() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.proxyLn != nil {
+		return a.proxyLn.Addr().String()
+	}
+	return a.cfg.ProxyAddr
+}
+
+// BaseURL is what to paste into an OpenAI-compatible client as its base URL.
+func (a *App) BaseURL() string { return "http://" + a.ProxyAddr() + "/v1" }
+
+// Shutdown stops the listeners (letting requests in flight finish until ctx ends),
+// drains the capture queue and closes the database. Nothing captured is lost unless
+// ctx ends first, and then the error says how much.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.mu.Lock()
+	servers := a.servers
+	a.mu.Unlock()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			s.Close() // streams still open at the deadline are cut; their exchanges are still recorded
+		}
+	}
+	if err := a.rec.Close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := a.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+// ExportOptions says what to export and where.
+type ExportOptions struct {
+	Format dataset.ExportFormat
+	// Out is the file to write. It is replaced only once the export succeeded.
+	Out    string
+	Filter store.ExportFilter
+	// SystemInline writes the system prompt as a first {"from": "system"} turn instead
+	// of the top-level "system" field.
+	SystemInline bool
+	// Progress, when set, is called after each conversation with how many were done.
+	Progress func(done int)
+}
+
+// ExportResult says what an export wrote.
+type ExportResult struct {
+	dataset.ExportReport
+	Out string
+	// InvalidOut is the file listing records that could not be made valid, with the
+	// reason for each; "" when there were none.
+	InvalidOut string
+}
+
+// Export writes the conversations the filter takes as a dataset file. Records that
+// cannot be made valid go to Out + ".invalid.jsonl" with their reason, never dropped
+// silently. It reads a consistent snapshot and can run while the proxy captures.
+func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult, error) {
+	res := ExportResult{Out: opt.Out}
+	switch opt.Format {
+	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL:
+	default:
+		return res, fmt.Errorf("format %q: must be %s or %s", opt.Format, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL)
+	}
+	if opt.Out == "" {
+		return res, errors.New("no output file given")
+	}
+	dir := filepath.Dir(opt.Out)
+	out, err := os.CreateTemp(dir, ".llmtap-export-*")
+	if err != nil {
+		return res, fmt.Errorf("create export in %q: %w", dir, err)
+	}
+	defer os.Remove(out.Name()) // a no-op once renamed
+	invalid, err := os.CreateTemp(dir, ".llmtap-invalid-*")
+	if err != nil {
+		out.Close()
+		return res, fmt.Errorf("create export in %q: %w", dir, err)
+	}
+	defer os.Remove(invalid.Name())
+
+	w := dataset.NewShareGPTWriter(out, invalid, opt.Format, dataset.ShareGPTOptions{SystemInline: opt.SystemInline})
+	done := 0
+	walkErr := db.EachConversation(ctx, opt.Filter, func(c dataset.Conversation) error {
+		if err := w.Write(c); err != nil {
+			return err
+		}
+		done++
+		if opt.Progress != nil {
+			opt.Progress(done)
+		}
+		return ctx.Err()
+	})
+	report, closeErr := w.Close()
+	res.ExportReport = report
+	if err := errors.Join(walkErr, closeErr, out.Close(), invalid.Close()); err != nil {
+		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
+	}
+	if err := os.Chmod(out.Name(), 0o644); err != nil { // CreateTemp made it private; a dataset is not
+		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
+	}
+	if err := os.Rename(out.Name(), opt.Out); err != nil {
+		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
+	}
+	invalidOut := opt.Out + ".invalid.jsonl"
+	if report.Invalid == 0 {
+		os.Remove(invalidOut) // an old list from an earlier run would mislead
+		return res, nil
+	}
+	if err := os.Rename(invalid.Name(), invalidOut); err != nil {
+		return res, fmt.Errorf("write invalid records to %q: %w", invalidOut, err)
+	}
+	res.InvalidOut = invalidOut
+	return res, nil
+}

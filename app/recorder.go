@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/llmtap/llmtap/proxy"
+	"github.com/llmtap/llmtap/store"
+)
+
+// maxBatch caps how many captures go into one transaction, so a burst cannot hold the
+// write lock for long while the UI reads.
+const maxBatch = 256
+
+// Recorder is the proxy's Sink: Capture only appends to an in-memory queue, and one
+// writer goroutine turns queued exchanges into store captures and writes them in
+// batched transactions. The client is never made to wait on the disk, and Close
+// drains the queue so nothing captured is lost on a clean stop.
+type Recorder struct {
+	db  *store.DB
+	log *slog.Logger
+
+	mu      sync.Mutex
+	queue   []*proxy.Exchange
+	closing bool
+	wake    chan struct{} // capacity 1: a pending wake-up for the writer
+	done    chan struct{} // closed when the writer has drained and exited
+
+	written atomic.Int64
+	failed  atomic.Int64
+}
+
+// NewRecorder starts a recorder writing to db. Stop it with Close.
+func NewRecorder(db *store.DB, log *slog.Logger) *Recorder {
+	r := &Recorder{db: db, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go r.run()
+	return r
+}
+
+// Capture queues ex for writing. It never blocks on I/O. After Close it drops ex and
+// logs that it did, which only happens if the proxy outlives its recorder.
+func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		r.log.Warn("capture after close dropped", "method", ex.Method, "url", ex.URL)
+		return
+	}
+	r.queue = append(r.queue, ex)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Queued returns how many captures wait to be written.
+func (r *Recorder) Queued() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.queue)
+}
+
+// Written returns how many captures have been stored since start.
+func (r *Recorder) Written() int64 { return r.written.Load() }
+
+// Close stops accepting captures, writes everything still queued, and waits for the
+// writer to finish or ctx to end.
+func (r *Recorder) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("capture queue not drained before the shutdown deadline: %d captures not stored", r.Queued())
+	}
+}
+
+func (r *Recorder) run() {
+	defer close(r.done)
+	for range r.wake {
+		for {
+			batch, closing := r.take()
+			if len(batch) == 0 {
+				if closing {
+					return
+				}
+				break
+			}
+			r.write(batch)
+		}
+	}
+}
+
+// take removes up to maxBatch exchanges from the queue.
+func (r *Recorder) take() ([]*proxy.Exchange, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := min(len(r.queue), maxBatch)
+	batch := r.queue[:n:n]
+	r.queue = r.queue[n:]
+	if len(r.queue) == 0 {
+		r.queue = nil // let the backing array go
+	}
+	return batch, r.closing
+}
+
+func (r *Recorder) write(batch []*proxy.Exchange) {
+	caps := make([]store.Capture, len(batch))
+	for i, ex := range batch {
+		caps[i] = toCapture(ex)
+	}
+	// Writes outlive any request: the clients that produced them may be long gone.
+	ctx := context.Background()
+	err := r.db.Write(ctx, caps)
+	if err == nil {
+		r.written.Add(int64(len(caps)))
+		return
+	}
+	// One bad capture must not take its batch down with it: retry them one by one.
+	r.log.Warn("batch write failed, retrying one by one", "count", len(caps), "err", err)
+	for _, c := range caps {
+		if err := r.db.Write(ctx, []store.Capture{c}); err != nil {
+			r.failed.Add(1)
+			r.log.Error("capture not stored", "method", c.Exchange.Method, "url", c.Exchange.URL, "err", err)
+			continue
+		}
+		r.written.Add(1)
+	}
+}

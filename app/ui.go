@@ -1,0 +1,86 @@
+package app
+
+import (
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// UIHandler serves the review UI to a browser: the API at /api/ and /healthz, the
+// built frontend everywhere else (unknown paths get index.html, so client-side routes
+// reload). When the frontend was not built it serves a page that says how to build it.
+func UIHandler(api http.Handler, assets fs.FS, built bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/healthz", api)
+	if built {
+		mux.Handle("/", spa(assets))
+	} else {
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(notBuiltPage))
+		})
+	}
+	return mux
+}
+
+const notBuiltPage = `<!doctype html><meta charset="utf-8"><title>llmtap</title>
+<body style="font-family:system-ui;max-width:40em;margin:4em auto">
+<h1>The llmtap UI was not built into this binary</h1>
+<p>The proxy and the <a href="/api/status">JSON API</a> work. To get the UI, build the frontend
+first and then the binary: <code>scripts/build</code>.</p>`
+
+func spa(assets fs.FS) http.Handler {
+	files := http.FileServerFS(assets)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		if p != "" {
+			if _, err := fs.Stat(assets, p); err != nil {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/"
+			}
+		}
+		if r.URL.Path == "/" || strings.HasSuffix(r.URL.Path, ".html") {
+			w.Header().Set("Cache-Control", "no-cache") // a new build must show at once
+		} else if strings.HasPrefix(r.URL.Path, "/assets/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable") // hashed names
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// localOnly refuses requests whose Host or Origin is not a loopback name. It stops
+// other web pages in the person's browser, and DNS rebinding, from reading or
+// changing their data. ServeUI applies it whenever the UI listens on loopback.
+func localOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			http.Error(w, `{"error":"forbidden: the llmtap UI only answers to localhost addresses"}`, http.StatusForbidden)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			u, err := url.Parse(o)
+			if err != nil || u.Host != r.Host {
+				http.Error(w, `{"error":"forbidden: cross-origin request"}`, http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/llmtap/llmtap/app"
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+func export(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "data `folder`; default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
+	format := fs.String("format", string(dataset.FormatShareGPT), "`format`: sharegpt (a JSON array) or sharegpt-jsonl (one record per line)")
+	out := fs.String("out", "", "`file` to write; default: llmtap-sharegpt.json or .jsonl in the current folder")
+	status := fs.String("status", "", "comma-separated `statuses` to take: unreviewed, confirmed, rejected, or all; default: everything not rejected")
+	system := fs.String("system", "field", "where the system prompt goes: field (top-level \"system\") or inline (a first from:system turn)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmtap export: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	opt := app.ExportOptions{Format: dataset.ExportFormat(*format), Out: *out}
+	switch *system {
+	case "field":
+	case "inline":
+		opt.SystemInline = true
+	default:
+		fmt.Fprintf(stderr, "llmtap export: --system %q: must be field or inline\n", *system)
+		return 2
+	}
+	statuses, err := parseStatuses(*status)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap export:", err)
+		return 2
+	}
+	opt.Filter.Statuses = statuses
+	if opt.Out == "" {
+		opt.Out = "llmtap-sharegpt.json"
+		if opt.Format == dataset.FormatShareGPTJSONL {
+			opt.Out += "l"
+		}
+	}
+	if *dataDir == "" {
+		if *dataDir, err = app.DefaultDataDir(); err != nil {
+			fmt.Fprintln(stderr, "llmtap export:", err)
+			return 1
+		}
+	}
+	dbPath := app.DatabasePath(*dataDir)
+	if _, err := os.Stat(dbPath); err != nil {
+		fmt.Fprintf(stderr, "llmtap export: no llmtap database in %q (run llmtap serve first, or pass --data)\n", *dataDir)
+		return 1
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap export:", err)
+		return 1
+	}
+	defer db.Close()
+	opt.Progress = func(done int) {
+		if done%1000 == 0 {
+			fmt.Fprintf(stderr, "llmtap export: %d conversations…\n", done)
+		}
+	}
+	res, err := app.Export(ctx, db, opt)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap export:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %d conversations to %s (%s)\n", res.Written, res.Out, opt.Format)
+	if res.Invalid > 0 {
+		fmt.Fprintf(stdout, "%d invalid: not exported; see %s for the reasons\n", res.Invalid, res.InvalidOut)
+	} else {
+		fmt.Fprintln(stdout, "0 invalid")
+	}
+	return 0
+}
+
+func parseStatuses(s string) ([]dataset.Status, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if s == "all" {
+		return []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed, dataset.StatusRejected}, nil
+	}
+	var out []dataset.Status
+	for _, part := range strings.Split(s, ",") {
+		st := dataset.Status(strings.TrimSpace(part))
+		if !st.Valid() {
+			return nil, fmt.Errorf("--status %q: each must be unreviewed, confirmed or rejected (or all)", part)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/llmtap/llmtap/app"
+	"github.com/llmtap/llmtap/frontend"
+)
+
+// routeFlags collects repeated --route NAME=URL values.
+type routeFlags map[string]string
+
+func (r routeFlags) String() string { return "" }
+
+func (r routeFlags) Set(v string) error {
+	name, url, ok := strings.Cut(v, "=")
+	if !ok || name == "" || url == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("%q: want NAME=URL, e.g. local=http://127.0.0.1:5000", v)
+	}
+	if _, dup := r[name]; dup {
+		return fmt.Errorf("route %q given twice", name)
+	}
+	r[name] = url
+	return nil
+}
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := app.Config{Routes: routeFlags{}}
+	var allow listFlag
+	fs.StringVar(&cfg.ProxyAddr, "listen", app.DefaultProxyAddr, "proxy `address`")
+	uiAddr := fs.String("ui", "127.0.0.1:8781", "UI and JSON API `address`")
+	fs.StringVar(&cfg.DataDir, "data", "", "data `folder` (database, exports); default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
+	fs.StringVar(&cfg.Target, "target", "", "base `URL` that origin-form requests go to (POST /v1/chat/completions → URL/v1/chat/completions)")
+	fs.Var(routeFlags(cfg.Routes), "route", "`NAME=URL`: POST /NAME/v1/… goes to URL/v1/… (repeatable)")
+	fs.Var(&allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
+	maxBodyMiB := fs.Int64("max-body", 32, "largest request body in `MiB`; larger ones get 413")
+	verbose := fs.Bool("v", false, "log every request")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmtap serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	cfg.AllowHosts, cfg.MaxBody = allow, *maxBodyMiB<<20
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Log = log
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		return 1
+	}
+	shutdown := func() int {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := a.Shutdown(sctx); err != nil {
+			fmt.Fprintln(stderr, "llmtap serve:", err)
+			return 1
+		}
+		return 0
+	}
+	if err := a.ListenProxy(); err != nil {
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		shutdown()
+		return 1
+	}
+	ui, err := a.ServeUI(*uiAddr, app.UIHandler(a.APIHandler(), frontend.Assets(), frontend.Built()))
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		shutdown()
+		return 1
+	}
+	printBanner(stdout, a, ui, cfg)
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "llmtap: stopping, writing what is still queued…")
+	case err := <-a.Errors():
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		shutdown()
+		return 1
+	}
+	stop() // a second Ctrl-C kills at once
+	return shutdown()
+}
+
+func printBanner(w io.Writer, a *app.App, ui string, cfg app.Config) {
+	fmt.Fprintf(w, "llmtap %s is running\n", version)
+	fmt.Fprintf(w, "  proxy:     http://%s\n", a.ProxyAddr())
+	fmt.Fprintf(w, "  ui:        http://%s\n", ui)
+	fmt.Fprintf(w, "  data:      %s\n", a.DataDir())
+	fmt.Fprintf(w, "  base URL:  %s   (paste into your client)\n", a.BaseURL())
+	if cfg.Target == "" && len(cfg.Routes) == 0 {
+		fmt.Fprintf(w, "  no --target set: use http://%s/api.openai.com/v1 and the like, or restart with --target URL\n", a.ProxyAddr())
+	} else if cfg.Target != "" {
+		fmt.Fprintf(w, "  target:    %s\n", cfg.Target)
+	}
+	for name, url := range cfg.Routes {
+		fmt.Fprintf(w, "  route:     http://%s/%s/… → %s/…\n", a.ProxyAddr(), name, strings.TrimRight(url, "/"))
+	}
+}

@@ -1,0 +1,92 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// FuzzParseSSE checks that ParseSSE does not panic and that feeding the body in two
+// pieces, split anywhere, gives the same events as feeding it whole.
+func FuzzParseSSE(f *testing.F) {
+	dir := filepath.Join("testdata", "openai")
+	for _, name := range goldenCases(f, dir, ".resp") {
+		f.Add(readFile(f, filepath.Join(dir, name+".resp")), uint(0))
+	}
+	f.Add([]byte("data: a\r\n\r\ndata: b\r\rid: 1\nevent: e\ndata\n\n:c\n"), uint(9))
+	f.Fuzz(func(t *testing.T, body []byte, split uint) {
+		want, wantComplete := ParseSSE(body)
+		i := int(split % uint(len(body)+1))
+		got, complete := decodeChunks(body[:i], body[i:])
+		if diff := cmp.Diff(want, got); diff != "" || complete != wantComplete {
+			t.Fatalf("split at %d: complete %v, want %v; events (-want +got):\n%s", i, complete, wantComplete, diff)
+		}
+	})
+}
+
+// FuzzParseOpenAIChat checks that the parser neither panics nor hangs, that it
+// fails only with its sentinels, and that a Round it returns can be encoded.
+func FuzzParseOpenAIChat(f *testing.F) {
+	dir := filepath.Join("testdata", "openai")
+	for _, name := range goldenCases(f, dir, ".req.json") {
+		base := filepath.Join(dir, name)
+		f.Add(readFile(f, base+".req.json"), readFile(f, base+".resp"))
+	}
+	f.Fuzz(func(t *testing.T, req, resp []byte) {
+		r, err := ParseOpenAIChat(req, resp)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUpstream) {
+				t.Fatalf("ParseOpenAIChat error %v wraps no sentinel", err)
+			}
+			return
+		}
+		if r.Answers == nil || r.Messages == nil {
+			t.Fatalf("ParseOpenAIChat = %+v, want non-nil Messages and Answers", r)
+		}
+		if _, err := json.Marshal(r); err != nil {
+			t.Fatalf("encode round: %v", err)
+		}
+		PathKeys(append(r.Messages, r.Answers...))
+	})
+}
+
+// FuzzShareGPT checks that every record ToShareGPT returns passes ValidateShareGPT
+// and that the writer's output is a JSON array of those records.
+func FuzzShareGPT(f *testing.F) {
+	dir := filepath.Join("testdata", "sharegpt")
+	for _, name := range goldenCases(f, dir, ".in.json") {
+		f.Add(readFile(f, filepath.Join(dir, name+".in.json")))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var in shareGPTInput
+		if json.Unmarshal(data, &in) != nil {
+			return
+		}
+		opt := ShareGPTOptions{SystemInline: in.Options.SystemInline}
+		rec, err := ToShareGPT(in.Conversation, opt)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidRecord) {
+				t.Fatalf("ToShareGPT error %v does not wrap ErrInvalidRecord", err)
+			}
+		} else if err := ValidateShareGPT(rec); err != nil {
+			t.Fatalf("ValidateShareGPT(ToShareGPT(...)) = %v", err)
+		}
+		var out, invalid bytes.Buffer
+		w := NewShareGPTWriter(&out, &invalid, FormatShareGPT, opt)
+		if err := w.Write(in.Conversation); err != nil {
+			t.Fatal(err)
+		}
+		report, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkShareGPTFile(t, FormatShareGPT, out.Bytes(), report.Written)
+		if report.Invalid > 0 && !json.Valid(invalid.Bytes()) {
+			t.Fatalf("invalid line %q is not JSON", invalid.String())
+		}
+	})
+}

@@ -1,0 +1,254 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// The OpenAI Chat Completions wire format, as clients and compatible servers
+// (DeepSeek, vLLM, llama.cpp, Ollama's /v1) send it:
+// https://platform.openai.com/docs/api-reference/chat
+
+type openaiRequest struct {
+	Model     string            `json:"model"`
+	Messages  []openaiMessage   `json:"messages"`
+	Tools     json.RawMessage   `json:"tools"`
+	Functions []json.RawMessage `json:"functions"` // legacy, before tools
+	Stream    bool              `json:"stream"`
+}
+
+type openaiMessage struct {
+	Role    string          `json:"role"`
+	Content json.RawMessage `json:"content"` // a string, null, or an array of parts
+	// ReasoningContent is DeepSeek's field; Reasoning is OpenRouter's and vLLM's.
+	ReasoningContent string           `json:"reasoning_content"`
+	Reasoning        string           `json:"reasoning"`
+	ToolCalls        []openaiToolCall `json:"tool_calls"`
+	FunctionCall     *openaiFunction  `json:"function_call"` // legacy, before tool_calls
+	ToolCallID       string           `json:"tool_call_id"`
+	Name             string           `json:"name"`
+}
+
+type openaiPart struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type openaiToolCall struct {
+	Index    *int           `json:"index"` // only in stream deltas
+	ID       string         `json:"id"`
+	Type     string         `json:"type"`
+	Function openaiFunction `json:"function"`
+}
+
+type openaiFunction struct {
+	Name      string     `json:"name"`
+	Arguments openaiArgs `json:"arguments"`
+}
+
+// openaiArgs is the arguments of a function call. OpenAI sends a JSON string holding
+// JSON; some compatible servers send the object itself, which is kept as its text.
+type openaiArgs string
+
+func (a *openaiArgs) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*a = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = openaiArgs(s)
+	default:
+		*a = openaiArgs(b)
+	}
+	return nil
+}
+
+type openaiUsage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+func (u *openaiUsage) usage() Usage {
+	if u == nil {
+		return Usage{}
+	}
+	return Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+}
+
+// ParseOpenAIChat reads an OpenAI Chat Completions exchange. The response may be a
+// chat.completion JSON object or a stream of chat.completion.chunk events; which one
+// is told from the body itself. An empty respBody gives a Round with no Answers.
+// Errors wrap ErrMalformed (a request that is not Chat Completions JSON) or
+// ErrUpstream (an API error in place of the answer).
+func ParseOpenAIChat(reqBody, respBody []byte) (*Round, error) {
+	var req openaiRequest
+	if err := json.Unmarshal(reqBody, &req); err != nil {
+		return nil, fmt.Errorf("decode openai chat request: %w: %w", ErrMalformed, err)
+	}
+	r := &Round{
+		Dialect:  OpenAIChat,
+		Model:    req.Model,
+		Messages: make([]Message, 0, len(req.Messages)),
+		Answers:  []Message{},
+		Stream:   req.Stream,
+	}
+	for i, m := range req.Messages {
+		msg, err := m.message()
+		if err != nil {
+			return nil, fmt.Errorf("decode openai chat request message %d: %w", i, err)
+		}
+		r.Messages = append(r.Messages, msg)
+	}
+	tools, err := openaiTools(req.Tools, req.Functions)
+	if err != nil {
+		return nil, fmt.Errorf("decode openai chat request tools: %w", err)
+	}
+	r.Tools = tools
+	if err := parseOpenAIResponse(r, respBody); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// message converts one request message (or a non-stream answer) to the model.
+func (m *openaiMessage) message() (Message, error) {
+	content, err := openaiContent(m.Content)
+	if err != nil {
+		return Message{}, err
+	}
+	msg := Message{
+		Role:       openaiRole(m.Role),
+		Content:    content,
+		Reasoning:  firstNonEmpty(m.ReasoningContent, m.Reasoning),
+		ToolCallID: m.ToolCallID,
+		Name:       m.Name,
+	}
+	for _, tc := range m.ToolCalls {
+		msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)})
+	}
+	if m.FunctionCall != nil && len(msg.ToolCalls) == 0 {
+		msg.ToolCalls = []ToolCall{{Name: m.FunctionCall.Name, Arguments: string(m.FunctionCall.Arguments)}}
+	}
+	if msg.Role == RoleAssistant {
+		splitThink(&msg)
+	}
+	return msg, nil
+}
+
+func openaiRole(role string) Role {
+	switch role {
+	case "system", "developer":
+		return RoleSystem
+	case "tool", "function": // "function" is the legacy role for a function's result
+		return RoleTool
+	}
+	return Role(role)
+}
+
+// openaiContent reads a content field: a string, null, or an array of parts whose
+// text parts are joined with "\n". Other parts (image_url, input_audio, file) carry
+// no text and are left out.
+func openaiContent(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("content: %w: %w", ErrMalformed, err)
+		}
+		return s, nil
+	case '[':
+		var parts []json.RawMessage
+		if err := json.Unmarshal(raw, &parts); err != nil {
+			return "", fmt.Errorf("content parts: %w: %w", ErrMalformed, err)
+		}
+		var texts []string
+		for _, p := range parts {
+			var part openaiPart
+			if json.Unmarshal(p, &part) != nil {
+				continue // not an object: no text to keep
+			}
+			if part.Type == "text" || part.Type == "" && part.Text != "" {
+				texts = append(texts, part.Text)
+			}
+		}
+		return strings.Join(texts, "\n"), nil
+	}
+	return "", fmt.Errorf("content %.20q is neither a string nor an array: %w", raw, ErrMalformed)
+}
+
+// openaiTools returns the tools array compacted, or the legacy functions wrapped in
+// the tools shape, or "" when the request offered none.
+func openaiTools(tools json.RawMessage, functions []json.RawMessage) (string, error) {
+	tools = bytes.TrimSpace(tools)
+	if len(tools) == 0 || bytes.Equal(tools, []byte("null")) {
+		if len(functions) == 0 {
+			return "", nil
+		}
+		type tool struct {
+			Type     string          `json:"type"`
+			Function json.RawMessage `json:"function"`
+		}
+		wrapped := make([]tool, len(functions))
+		for i, f := range functions {
+			wrapped[i] = tool{Type: "function", Function: f}
+		}
+		b, err := json.Marshal(wrapped)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		tools = b
+	}
+	if tools[0] != '[' {
+		return "", fmt.Errorf("tools is not an array: %w", ErrMalformed)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, tools); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if buf.String() == "[]" {
+		return "", nil
+	}
+	return buf.String(), nil
+}
+
+// splitThink moves an inline <think>…</think> block at the very start of an
+// assistant message into Reasoning, as local reasoning models (DeepSeek-R1 distills,
+// QwQ, Qwen3 on llama.cpp or Ollama) emit it. An unclosed block, as in a cut stream,
+// is all reasoning. A message that already has Reasoning is left alone.
+func splitThink(m *Message) {
+	const open, end = "<think>", "</think>"
+	if m.Reasoning != "" {
+		return
+	}
+	rest, ok := strings.CutPrefix(strings.TrimLeft(m.Content, " \t\r\n"), open)
+	if !ok {
+		return
+	}
+	thought, answer, closed := strings.Cut(rest, end)
+	m.Reasoning = strings.TrimSpace(thought)
+	if closed {
+		m.Content = strings.TrimLeft(answer, " \t\r\n")
+	} else {
+		m.Content = ""
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,126 @@
+package dataset
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// openaiGolden is what a golden file holds: the Round, or the error text.
+type openaiGolden struct {
+	Round *Round `json:"round,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+func TestParseOpenAIChatGolden(t *testing.T) {
+	dir := filepath.Join("testdata", "openai")
+	for _, name := range goldenCases(t, dir, ".req.json") {
+		t.Run(name, func(t *testing.T) {
+			base := filepath.Join(dir, name)
+			req := readFile(t, base+".req.json")
+			resp := readFile(t, base+".resp")
+			var got openaiGolden
+			r, err := ParseOpenAIChat(req, resp)
+			if err != nil {
+				got.Error = err.Error()
+			}
+			got.Round = r
+			checkGolden(t, base+".golden.json", got)
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		dialect Dialect
+		req     string
+		resp    string
+		want    error
+	}{
+		{"unknown_dialect", Unknown, `{}`, ``, ErrUnknownDialect},
+		{"empty_request", OpenAIChat, ``, ``, ErrMalformed},
+		{"request_not_json", OpenAIChat, `{"model":`, ``, ErrMalformed},
+		{"messages_not_array", OpenAIChat, `{"messages":{}}`, ``, ErrMalformed},
+		{"content_number", OpenAIChat, `{"messages":[{"role":"user","content":42}]}`, ``, ErrMalformed},
+		{"tools_object", OpenAIChat, `{"messages":[],"tools":{}}`, ``, ErrMalformed},
+		{"response_without_choices", OpenAIChat, `{"messages":[]}`, `{"id":"x"}`, ErrMalformed},
+		{"response_error_object", OpenAIChat, `{"messages":[]}`, `{"error":{"message":"bad key"}}`, ErrUpstream},
+		{"response_error_string", OpenAIChat, `{"messages":[]}`, `{"error":"bad key"}`, ErrUpstream},
+		{"stream_error", OpenAIChat, `{"messages":[]}`, "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", ErrUpstream},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Parse(tt.dialect, []byte(tt.req), []byte(tt.resp))
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Parse(%q, %q, %q) error = %v, want %v", tt.dialect, tt.req, tt.resp, err, tt.want)
+			}
+			if r != nil {
+				t.Errorf("Parse(%q, %q, %q) = %+v, want nil round with the error", tt.dialect, tt.req, tt.resp, r)
+			}
+		})
+	}
+}
+
+func TestParseOpenAIChatLenient(t *testing.T) {
+	const req = `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+	tests := []struct {
+		name           string
+		resp           string
+		wantContent    string
+		wantCalls      int
+		wantIncomplete bool
+	}{
+		{"done_without_finish", "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n", "a", 0, false},
+		{"finish_without_done", "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}]}\n\n", "a", 0, false},
+		{"neither", "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n", "a", 0, true},
+		{"garbage_chunk", "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\ndata: nope\n\ndata: [DONE]\n\n", "a", 0, true},
+		{"last_event_without_blank_line", "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]", "a", 0, false},
+		{"tool_calls_without_index", "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"id\":\"c1\",\"function\":{\"name\":\"f\",\"arguments\":\"{\"}}]}}]}\n\n" +
+			"data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"}\"}}]}}]}\n\n" +
+			"data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"id\":\"c2\",\"function\":{\"name\":\"g\",\"arguments\":{\"x\":1}}}]},\"finish_reason\":\"tool_calls\"}]}\n\n", "", 2, false},
+		{"huge_tool_index", "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":99999999,\"id\":\"c\",\"function\":{\"name\":\"f\"}}]}}]}\n\ndata: [DONE]\n\n", "", 1, false},
+		{"invalid_utf8", "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xff\xfe\"}}]}\n\ndata: [DONE]\n\n", "\ufffd\ufffd", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ParseOpenAIChat([]byte(req), []byte(tt.resp))
+			if err != nil {
+				t.Fatalf("ParseOpenAIChat(%q) error = %v", tt.resp, err)
+			}
+			if len(r.Answers) != 1 {
+				t.Fatalf("ParseOpenAIChat(%q) answers = %d, want 1", tt.resp, len(r.Answers))
+			}
+			a := r.Answers[0]
+			if a.Content != tt.wantContent || len(a.ToolCalls) != tt.wantCalls || r.Incomplete != tt.wantIncomplete {
+				t.Errorf("ParseOpenAIChat(%q) = content %q, %d calls, incomplete %v; want %q, %d, %v",
+					tt.resp, a.Content, len(a.ToolCalls), r.Incomplete, tt.wantContent, tt.wantCalls, tt.wantIncomplete)
+			}
+		})
+	}
+}
+
+func TestSplitThink(t *testing.T) {
+	tests := []struct {
+		name          string
+		in            Message
+		wantContent   string
+		wantReasoning string
+	}{
+		{"closed", Message{Content: "<think>\nhm\n</think>\n\nok"}, "ok", "hm"},
+		{"leading_space", Message{Content: "\n <think>a</think>b"}, "b", "a"},
+		{"unclosed", Message{Content: "<think>still going"}, "", "still going"},
+		{"not_at_start", Message{Content: "x <think>a</think>"}, "x <think>a</think>", ""},
+		{"already_has_reasoning", Message{Content: "<think>a</think>b", Reasoning: "r"}, "<think>a</think>b", "r"},
+		{"plain", Message{Content: "hello"}, "hello", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.in
+			splitThink(&m)
+			if m.Content != tt.wantContent || m.Reasoning != tt.wantReasoning {
+				t.Errorf("splitThink(%q) = %q, %q; want %q, %q", tt.in.Content, m.Content, m.Reasoning, tt.wantContent, tt.wantReasoning)
+			}
+		})
+	}
+}

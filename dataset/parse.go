@@ -1,0 +1,29 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors that callers branch on with errors.Is.
+var (
+	// ErrUnknownDialect is returned by Parse for a dialect it has no parser for.
+	ErrUnknownDialect = errors.New("unknown dialect")
+	// ErrMalformed wraps failures to decode a request or response body.
+	ErrMalformed = errors.New("malformed body")
+	// ErrUpstream is returned when the response body is an API error
+	// ({"error": ...}, streamed or not) instead of an answer.
+	ErrUpstream = errors.New("upstream error")
+)
+
+// Parse reads one exchange of dialect d: the request body the client sent and the
+// response body it got. An empty respBody gives a Round holding only the history.
+// It returns an error wrapping ErrUnknownDialect, ErrMalformed or ErrUpstream; to keep
+// the history of an exchange that failed upstream, parse it again with a nil respBody.
+func Parse(d Dialect, reqBody, respBody []byte) (*Round, error) {
+	switch d {
+	case OpenAIChat:
+		return ParseOpenAIChat(reqBody, respBody)
+	}
+	return nil, fmt.Errorf("parse dialect %q: %w", d, ErrUnknownDialect)
+}

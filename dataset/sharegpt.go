@@ -1,0 +1,270 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalidRecord wraps the reason a conversation cannot become a dataset record.
+var ErrInvalidRecord = errors.New("invalid record")
+
+// The ShareGPT "from" tags LLaMA-Factory reads by default.
+const (
+	TagHuman        = "human"
+	TagGPT          = "gpt"
+	TagObservation  = "observation"
+	TagFunctionCall = "function_call"
+	TagSystem       = "system"
+)
+
+// ShareGPTTurn is one message of a ShareGPT record.
+type ShareGPTTurn struct {
+	From  string `json:"from"`
+	Value string `json:"value"`
+}
+
+// ShareGPTRecord is one conversation in the ShareGPT format as LLaMA-Factory's
+// sharegpt loader reads it with its default columns and tags: "conversations",
+// "system" and "tools" (the tool definitions as a JSON array in a string).
+type ShareGPTRecord struct {
+	Conversations []ShareGPTTurn `json:"conversations"`
+	// System is the system prompt, "" when there is none or it is written inline.
+	System string `json:"system,omitempty"`
+	// Tools is the JSON array of tool definitions, "" when none were offered.
+	Tools string `json:"tools,omitempty"`
+	// Warnings says what the conversion had to leave out. It is not written.
+	Warnings []string `json:"-"`
+}
+
+// ShareGPTOptions tunes ToShareGPT. The zero value writes the system prompt in the
+// top-level "system" field.
+type ShareGPTOptions struct {
+	// SystemInline writes the system prompt as a first {"from": "system"} turn
+	// instead of the top-level "system" field. LLaMA-Factory reads both.
+	SystemInline bool
+}
+
+// ToShareGPT turns c into a ShareGPT record that passes ValidateShareGPT, or returns
+// an error wrapping ErrInvalidRecord that gives the reason. The mapping:
+//   - System messages at the start are joined with "\n\n" into the system prompt; a
+//     system message anywhere else makes the record invalid.
+//   - A user message becomes "human"; consecutive user messages are merged with
+//     "\n\n", since trainers need strictly alternating turns.
+//   - An assistant message with tool calls becomes "function_call", valued with
+//     {"name", "arguments"} as JSON (a JSON list of those for parallel calls). Text
+//     beside the calls has no place in that turn: it is dropped with a warning.
+//     Arguments must be a JSON object ("" counts as {}).
+//   - Other assistant messages become "gpt"; an empty one is invalid, as is an
+//     assistant message right after another.
+//   - Consecutive tool results become one "observation": the content of a single
+//     result, or a JSON array of the contents of several.
+//   - A trailing human or observation turn has no answer to learn and is dropped.
+//     A record that is left without an assistant turn is invalid, and so is one that
+//     starts with an assistant message (such as a character card's greeting).
+func ToShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
+	rec, err := convertShareGPT(c, opt)
+	if err != nil {
+		return nil, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
+	}
+	return rec, nil
+}
+
+// convertShareGPT is ToShareGPT with the bare reason as its error, followed by the
+// independent check, which catches a converter bug before a trainer does.
+func convertShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
+	rec, err := toShareGPT(c, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateShareGPT(rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
+	rec := &ShareGPTRecord{}
+	tools, err := shareGPTTools(c.Tools)
+	if err != nil {
+		return nil, err
+	}
+	rec.Tools = tools
+
+	msgs := c.Messages
+	var system []string
+	for len(msgs) > 0 && msgs[0].Role == RoleSystem {
+		if s := strings.TrimSpace(msgs[0].Content); s != "" {
+			system = append(system, s)
+		}
+		msgs = msgs[1:]
+	}
+	turns, warnings, err := shareGPTTurns(msgs, len(c.Messages)-len(msgs))
+	if err != nil {
+		return nil, err
+	}
+	rec.Warnings = warnings
+	// Drop the unanswered tail: LLaMA-Factory needs an even count, answer last.
+	if n := len(turns); n > 0 && (turns[n-1].From == TagHuman || turns[n-1].From == TagObservation) {
+		turns = turns[:n-1]
+	}
+	if len(turns) == 0 {
+		return nil, errors.New("no assistant answer")
+	}
+	if s := strings.Join(system, "\n\n"); s != "" && opt.SystemInline {
+		turns = append([]ShareGPTTurn{{From: TagSystem, Value: s}}, turns...)
+	} else {
+		rec.System = s
+	}
+	rec.Conversations = turns
+	return rec, nil
+}
+
+// shareGPTTurns maps the messages after the system prompt; offset is the position of
+// msgs[0] in the conversation, for error messages.
+func shareGPTTurns(msgs []Message, offset int) (turns []ShareGPTTurn, warnings []string, err error) {
+	var results []string // tool results waiting to become one observation
+	last := func() string {
+		if len(turns) == 0 {
+			return ""
+		}
+		return turns[len(turns)-1].From
+	}
+	flush := func() {
+		switch len(results) {
+		case 0:
+			return
+		case 1:
+			turns = append(turns, ShareGPTTurn{From: TagObservation, Value: results[0]})
+		default:
+			b, _ := marshalNoEscape(results) // a []string always encodes
+			turns = append(turns, ShareGPTTurn{From: TagObservation, Value: string(b)})
+		}
+		results = nil
+	}
+	for i, m := range msgs {
+		pos := offset + i + 1
+		if m.Role != RoleTool {
+			flush()
+		}
+		switch m.Role {
+		case RoleSystem:
+			return nil, nil, fmt.Errorf("system message at position %d is not at the start", pos)
+		case RoleUser:
+			text := strings.TrimSpace(m.Content)
+			switch {
+			case text == "":
+				return nil, nil, fmt.Errorf("empty user message at position %d", pos)
+			case last() == TagHuman:
+				turns[len(turns)-1].Value += "\n\n" + text
+			case last() == TagObservation:
+				return nil, nil, fmt.Errorf("user message at position %d follows a tool result without an answer", pos)
+			default:
+				turns = append(turns, ShareGPTTurn{From: TagHuman, Value: text})
+			}
+		case RoleAssistant:
+			if last() != TagHuman && last() != TagObservation {
+				if last() == "" {
+					return nil, nil, fmt.Errorf("conversation starts with an assistant message at position %d", pos)
+				}
+				return nil, nil, fmt.Errorf("assistant message at position %d follows another one", pos)
+			}
+			turn, warn, err := assistantTurn(m, pos)
+			if err != nil {
+				return nil, nil, err
+			}
+			if warn != "" {
+				warnings = append(warnings, warn)
+			}
+			turns = append(turns, turn)
+		case RoleTool:
+			if last() != TagFunctionCall {
+				return nil, nil, fmt.Errorf("tool result at position %d answers no tool call", pos)
+			}
+			results = append(results, m.Content)
+		default:
+			return nil, nil, fmt.Errorf("unknown role %q at position %d", m.Role, pos)
+		}
+	}
+	flush()
+	return turns, warnings, nil
+}
+
+type shareGPTCall struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+func assistantTurn(m Message, pos int) (turn ShareGPTTurn, warning string, err error) {
+	if len(m.ToolCalls) == 0 {
+		text := strings.TrimSpace(m.Content)
+		if text == "" {
+			return turn, "", fmt.Errorf("empty assistant message at position %d", pos)
+		}
+		return ShareGPTTurn{From: TagGPT, Value: text}, "", nil
+	}
+	calls := make([]shareGPTCall, len(m.ToolCalls))
+	for i, tc := range m.ToolCalls {
+		args := strings.TrimSpace(tc.Arguments)
+		if args == "" {
+			args = "{}"
+		}
+		if tc.Name == "" {
+			return turn, "", fmt.Errorf("tool call %d at position %d has no name", i+1, pos)
+		}
+		if !isJSONObject(args) {
+			return turn, "", fmt.Errorf("arguments of tool call %q at position %d are not a JSON object", tc.Name, pos)
+		}
+		calls[i] = shareGPTCall{Name: tc.Name, Arguments: json.RawMessage(args)}
+	}
+	var v any = calls
+	if len(calls) == 1 {
+		v = calls[0]
+	}
+	b, err := marshalNoEscape(v)
+	if err != nil {
+		return turn, "", fmt.Errorf("encode tool calls at position %d: %w", pos, err)
+	}
+	if strings.TrimSpace(m.Content) != "" {
+		warning = fmt.Sprintf("text beside the tool calls at position %d was dropped", pos)
+	}
+	return ShareGPTTurn{From: TagFunctionCall, Value: string(b)}, warning, nil
+}
+
+func shareGPTTools(tools string) (string, error) {
+	tools = strings.TrimSpace(tools)
+	if tools == "" {
+		return "", nil
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal([]byte(tools), &list); err != nil {
+		return "", errors.New("tools is not a JSON array")
+	}
+	if len(list) == 0 {
+		return "", nil
+	}
+	b, err := marshalNoEscape(list)
+	if err != nil {
+		return "", fmt.Errorf("encode tools: %w", err)
+	}
+	return string(b), nil
+}
+
+func isJSONObject(s string) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal([]byte(s), &m) == nil && m != nil
+}
+
+// marshalNoEscape encodes v as compact JSON without escaping <, > and &, so text
+// in datasets reads as written.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,95 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// shareGPTInput is a golden input: a conversation and the options to convert it with.
+type shareGPTInput struct {
+	Options struct {
+		SystemInline bool `json:"systemInline"`
+	} `json:"options"`
+	Conversation Conversation `json:"conversation"`
+}
+
+// shareGPTGolden is a golden output: the record and its warnings, or the error text.
+type shareGPTGolden struct {
+	Record   *ShareGPTRecord `json:"record,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+func TestToShareGPTGolden(t *testing.T) {
+	dir := filepath.Join("testdata", "sharegpt")
+	for _, name := range goldenCases(t, dir, ".in.json") {
+		t.Run(name, func(t *testing.T) {
+			base := filepath.Join(dir, name)
+			var in shareGPTInput
+			if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := ToShareGPT(in.Conversation, ShareGPTOptions{SystemInline: in.Options.SystemInline})
+			var got shareGPTGolden
+			if err != nil {
+				if !errors.Is(err, ErrInvalidRecord) {
+					t.Errorf("ToShareGPT error = %v, want it to wrap ErrInvalidRecord", err)
+				}
+				got.Error = err.Error()
+			} else {
+				if err := ValidateShareGPT(rec); err != nil {
+					t.Errorf("ValidateShareGPT(ToShareGPT(...)) = %v, want nil", err)
+				}
+				got.Record, got.Warnings = rec, rec.Warnings
+			}
+			checkGolden(t, base+".golden.json", got)
+		})
+	}
+}
+
+func TestValidateShareGPT(t *testing.T) {
+	h := func(v string) ShareGPTTurn { return ShareGPTTurn{From: TagHuman, Value: v} }
+	g := func(v string) ShareGPTTurn { return ShareGPTTurn{From: TagGPT, Value: v} }
+	fc := func(v string) ShareGPTTurn { return ShareGPTTurn{From: TagFunctionCall, Value: v} }
+	obs := ShareGPTTurn{From: TagObservation, Value: "result"}
+	sys := ShareGPTTurn{From: TagSystem, Value: "be nice"}
+	call := `{"name":"f","arguments":{"a":1}}`
+	tests := []struct {
+		name    string
+		rec     *ShareGPTRecord
+		wantErr bool
+	}{
+		{"plain", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), g("hello")}}, false},
+		{"leading_system", &ShareGPTRecord{Conversations: []ShareGPTTurn{sys, h("hi"), g("hello")}}, false},
+		{"tool_round", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(call), obs, g("done")}, Tools: `[{"name":"f"}]`}, false},
+		{"parallel_calls", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc("[" + call + "," + call + "]")}}, false},
+		{"empty_observation", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(call), {From: TagObservation}, g("ok")}}, false},
+		{"nil", nil, true},
+		{"no_turns", &ShareGPTRecord{}, true},
+		{"only_system", &ShareGPTRecord{Conversations: []ShareGPTTurn{sys}}, true},
+		{"odd_count", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), g("hello"), h("again")}}, true},
+		{"starts_with_gpt", &ShareGPTRecord{Conversations: []ShareGPTTurn{g("hello"), h("hi")}}, true},
+		{"system_in_middle", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), sys}}, true},
+		{"unknown_tag", &ShareGPTRecord{Conversations: []ShareGPTTurn{{From: "user", Value: "hi"}, g("hello")}}, true},
+		{"empty_gpt", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), g("")}}, true},
+		{"empty_human", &ShareGPTRecord{Conversations: []ShareGPTTurn{h(""), g("hello")}}, true},
+		{"call_not_json", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc("f(1)")}}, true},
+		{"call_without_name", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(`{"arguments":{}}`)}}, true},
+		{"call_arguments_string", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(`{"name":"f","arguments":"{}"}`)}}, true},
+		{"empty_call_list", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(`[]`)}}, true},
+		{"tools_not_array", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), g("hello")}, Tools: `{}`}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateShareGPT(tt.rec)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ValidateShareGPT(%+v) = %v, want error %v", tt.rec, err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidRecord) {
+				t.Errorf("ValidateShareGPT(%+v) = %v, want it to wrap ErrInvalidRecord", tt.rec, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,65 @@
+// Unit checks of the pure helpers the end-to-end tests rely on.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBanner, parseExportCounts } from './llmtap.mjs';
+import { sharegptProblems } from './sharegpt.mjs';
+
+describe('parseBanner', () => {
+  it('finds both addresses', () => {
+    const out = 'llmtap 0.1.0\n  proxy:     http://127.0.0.1:40001\n  ui:        http://127.0.0.1:40002\n  data:      /tmp/x\n';
+    assert.deepEqual(parseBanner(out), { proxy: 'http://127.0.0.1:40001', ui: 'http://127.0.0.1:40002' });
+  });
+  it('waits for a partial banner', () => {
+    assert.deepEqual(parseBanner('  proxy:     http://127.0.0.1:40001\n'), { proxy: 'http://127.0.0.1:40001', ui: undefined });
+  });
+  it('drops a trailing path', () => {
+    assert.equal(parseBanner('  ui:  http://127.0.0.1:5/\n').ui, 'http://127.0.0.1:5');
+  });
+});
+
+describe('parseExportCounts', () => {
+  const cases = [
+    ['wrote 4 records (0 invalid)', 4, 0],
+    ['4 written, 1 invalid', 4, 1],
+    ['exported: 3\ninvalid: 2', 3, 2],
+    ['4 conversations exported, 0 invalid -> out.invalid.jsonl', 4, 0],
+  ];
+  for (const [text, written, invalid] of cases) {
+    it(text.replace(/\W+/g, '_'), () => assert.deepEqual(parseExportCounts(text), { written, invalid }));
+  }
+});
+
+describe('sharegptProblems', () => {
+  const good = {
+    conversations: [
+      { from: 'human', value: 'weather in Paris?' },
+      { from: 'function_call', value: '{"name":"get_weather","arguments":{"city":"Paris"}}' },
+      { from: 'observation', value: '21C' },
+      { from: 'gpt', value: 'It is 21C.' },
+    ],
+    system: 'be brief',
+    tools: '[{"name":"get_weather","parameters":{}}]',
+  };
+  it('accepts_a_tool_round_trip', () => assert.deepEqual(sharegptProblems(good), []));
+  it('accepts_a_leading_system_turn', () => {
+    assert.deepEqual(sharegptProblems({ conversations: [{ from: 'system', value: 's' }, ...good.conversations] }), []);
+  });
+  const bad = [
+    ['odd_count', { conversations: good.conversations.slice(0, 3) }, /odd number/],
+    ['gpt_first', { conversations: [{ from: 'gpt', value: 'a' }, { from: 'human', value: 'b' }] }, /turn 1 from is "gpt"/],
+    ['openai_roles', { conversations: [{ from: 'user', value: 'a' }, { from: 'assistant', value: 'b' }] }, /want one of human\|observation/],
+    ['arguments_as_string', { conversations: [{ from: 'human', value: 'a' },
+      { from: 'function_call', value: '{"name":"f","arguments":"{\\"a\\":1}"}' }] }, /arguments is not a JSON object/],
+    ['function_call_not_json', { conversations: [{ from: 'human', value: 'a' }, { from: 'function_call', value: 'f(1)' }] }, /not JSON/],
+    ['tools_as_array', { ...good, tools: [{ name: 'f' }] }, /tools is object, want a JSON string/],
+    ['extra_key', { conversations: [{ from: 'human', value: 'a', role: 'user' }, { from: 'gpt', value: 'b' }] }, /keys from,role,value/],
+    ['value_not_string', { conversations: [{ from: 'human', value: 1 }, { from: 'gpt', value: 'b' }] }, /value is number/],
+    ['empty', { conversations: [] }, /no turns/],
+  ];
+  for (const [name, rec, want] of bad) {
+    it(`rejects_${name}`, () => {
+      const got = sharegptProblems(rec);
+      assert.ok(got.some((p) => want.test(p)), `got ${JSON.stringify(got)}, want a match for ${want}`);
+    });
+  }
+});

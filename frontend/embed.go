@@ -1,0 +1,34 @@
+// Package frontend holds llmtap's web UI (Svelte + TypeScript, built by Vite into dist/)
+// and embeds the build so the desktop app and `llmtap serve --ui` can serve it.
+//
+// The UI talks to the server only through the /api JSON endpoints. This package imports
+// nothing from llmtap and nothing outside the standard library.
+//
+// A fresh clone has no build: dist/ then holds only .gitkeep, the package still compiles,
+// and Built reports false so the server can say how to build the UI instead of serving a blank page.
+package frontend
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed all:dist
+var dist embed.FS
+
+// Assets returns the built UI rooted at dist/ (index.html, assets/...). It is safe for
+// concurrent use. Before a build it holds only .gitkeep; check Built.
+func Assets() fs.FS {
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		// fs.Sub fails only for an invalid path, and "dist" is a constant.
+		panic(err)
+	}
+	return sub
+}
+
+// Built reports whether the embedded UI was built, i.e. whether dist/index.html exists.
+func Built() bool {
+	_, err := fs.Stat(dist, "dist/index.html")
+	return err == nil
+}

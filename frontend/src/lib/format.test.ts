@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { countJSONArray, curlExample, plural, prettyJSON, preview, roleLabel, toolNames } from './format';
+import type { Message } from './types';
+
+describe('roleLabel', () => {
+  const tests = [
+    { name: 'assistant', role: 'assistant', tool: undefined, want: 'Assistant' },
+    { name: 'tool_with_name', role: 'tool', tool: 'get_weather', want: 'Tool · get_weather' },
+    { name: 'system', role: 'system', tool: undefined, want: 'System' },
+  ] as const;
+  for (const tt of tests) {
+    it(tt.name, () => expect(roleLabel(tt.role, tt.tool)).toBe(tt.want));
+  }
+});
+
+describe('plural', () => {
+  const tests = [
+    { name: 'one', n: 1, want: '1 round' },
+    { name: 'zero', n: 0, want: '0 rounds' },
+    { name: 'thousands', n: 1204, want: '1,204 rounds' },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(plural(tt.n, 'round')).toBe(tt.want));
+  }
+});
+
+describe('prettyJSON', () => {
+  const tests = [
+    { name: 'object', in: '{"city":"Paris","days":[1,2]}', want: { text: '{\n  "city": "Paris",\n  "days": [\n    1,\n    2\n  ]\n}', json: true } },
+    { name: 'array_with_spaces', in: '  [1] ', want: { text: '[\n  1\n]', json: true } },
+    { name: 'truncated', in: '{"city": "Par', want: { text: '{"city": "Par', json: false } },
+    { name: 'plain_text', in: 'It is 21°C in Paris.', want: { text: 'It is 21°C in Paris.', json: false } },
+    { name: 'bare_number', in: '42', want: { text: '42', json: false } },
+    { name: 'empty', in: '', want: { text: '', json: false } },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(prettyJSON(tt.in)).toEqual(tt.want));
+  }
+});
+
+describe('countJSONArray', () => {
+  const tests = [
+    { name: 'two_tools', in: '[{"type":"function"},{"type":"function"}]', want: 2 },
+    { name: 'missing', in: undefined, want: 0 },
+    { name: 'object', in: '{}', want: 0 },
+    { name: 'invalid', in: '[', want: 0 },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(countJSONArray(tt.in)).toBe(tt.want));
+  }
+});
+
+describe('toolNames', () => {
+  it('maps_ids_to_names', () => {
+    const base = { parentId: null, content: '', createdAt: '', siblings: 1 };
+    const msgs: Message[] = [
+      { ...base, id: 1, role: 'assistant', toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{}' }, { name: 'no_id', arguments: '' }] },
+      { ...base, id: 2, role: 'tool', toolCallId: 'call_1', content: '21°C' },
+    ];
+    expect([...toolNames(msgs)]).toEqual([['call_1', 'get_weather']]);
+  });
+});
+
+describe('curlExample', () => {
+  it('trailing_slash', () => {
+    const got = curlExample('http://127.0.0.1:8780/v1/');
+    expect(got.split('\n')[0]).toBe('curl http://127.0.0.1:8780/v1/chat/completions \\');
+  });
+});
+
+describe('preview', () => {
+  const tests = [
+    { name: 'first_line', in: '\n  You are helpful.\nBe brief.', max: 80, want: 'You are helpful.' },
+    { name: 'cut', in: 'abcdefghij', max: 5, want: 'abcd…' },
+    { name: 'exact', in: 'abcde', max: 5, want: 'abcde' },
+    { name: 'empty', in: '', max: 5, want: '' },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(preview(tt.in, tt.max)).toBe(tt.want));
+  }
+});

@@ -1,0 +1,81 @@
+// Display helpers for conversations and messages: labels, counts, JSON pretty-printing.
+import type { Message, Role, Status } from './types';
+
+const roleLabels: Record<Role, string> = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool' };
+
+/** roleLabel names a message's author: "Assistant", or "Tool · get_weather" when a name is known. */
+export function roleLabel(role: Role, name?: string): string {
+  const label = roleLabels[role] ?? role;
+  return name ? `${label} · ${name}` : label;
+}
+
+const statusLabels: Record<Status, string> = { unreviewed: 'Unreviewed', confirmed: 'Confirmed', rejected: 'Rejected' };
+
+/** statusLabel is the badge text for a review state. */
+export function statusLabel(s: Status): string {
+  return statusLabels[s] ?? s;
+}
+
+/** plural renders a count with its noun: "1 round", "3 rounds", "1,204 exchanges". */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nouns}`;
+}
+
+/** Pretty is text ready for display and whether it was valid JSON. */
+export interface Pretty {
+  text: string;
+  json: boolean;
+}
+
+/**
+ * prettyJSON re-indents JSON text with two spaces. Text that is not JSON (a truncated
+ * tool-call argument, a plain-text tool result) comes back unchanged with json=false.
+ * Only objects and arrays count as JSON: a bare "42" or "true" stays prose.
+ */
+export function prettyJSON(text: string): Pretty {
+  const t = text.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return { text, json: false };
+  try {
+    return { text: JSON.stringify(JSON.parse(t), null, 2), json: true };
+  } catch {
+    return { text, json: false };
+  }
+}
+
+/** countJSONArray returns the length of a JSON array text (tool definitions), or 0. */
+export function countJSONArray(text: string | undefined): number {
+  if (!text) return 0;
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * toolNames maps tool-call IDs to the called function's name, so a tool result, which
+ * carries only toolCallId, can be labelled with the tool it answers.
+ */
+export function toolNames(messages: readonly Message[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const msg of messages) for (const c of msg.toolCalls ?? []) if (c.id) m.set(c.id, c.name);
+  return m;
+}
+
+/** curlExample is a copy-pasteable request through the proxy at baseURL (".../v1"). */
+export function curlExample(baseURL: string): string {
+  const url = `${baseURL.replace(/\/+$/, '')}/chat/completions`;
+  return [
+    `curl ${url} \\`,
+    `  -H "Authorization: Bearer $OPENAI_API_KEY" \\`,
+    `  -H "Content-Type: application/json" \\`,
+    `  -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'`,
+  ].join('\n');
+}
+
+/** preview is the first non-empty line of text, cut to max characters with an ellipsis. */
+export function preview(text: string, max = 80): string {
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+}

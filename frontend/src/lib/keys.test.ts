@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { keyAction, moveCursor, type KeyInput } from './keys';
+
+describe('keyAction', () => {
+  const tests: { name: string; in: KeyInput; want: ReturnType<typeof keyAction> }[] = [
+    { name: 'j_next', in: { key: 'j' }, want: 'next' },
+    { name: 'k_prev', in: { key: 'k' }, want: 'prev' },
+    { name: 'enter_open', in: { key: 'Enter' }, want: 'open' },
+    { name: 'c_confirm', in: { key: 'c' }, want: 'confirm' },
+    { name: 'x_reject', in: { key: 'x' }, want: 'reject' },
+    { name: 'ctrl_c_is_copy', in: { key: 'c', ctrlKey: true }, want: null },
+    { name: 'meta_c_is_copy', in: { key: 'c', metaKey: true }, want: null },
+    { name: 'typing', in: { key: 'j', typing: true }, want: null },
+    { name: 'other', in: { key: 'q' }, want: null },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(keyAction(tt.in)).toBe(tt.want));
+  }
+});
+
+describe('moveCursor', () => {
+  const ids = [5, 4, 3];
+  const tests = [
+    { name: 'down', cur: 5, delta: 1, want: 4 },
+    { name: 'up', cur: 4, delta: -1, want: 5 },
+    { name: 'clamp_bottom', cur: 3, delta: 1, want: 3 },
+    { name: 'clamp_top', cur: 5, delta: -1, want: 5 },
+    { name: 'none_starts_first', cur: null, delta: 1, want: 5 },
+    { name: 'gone_starts_first', cur: 99, delta: 1, want: 5 },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(moveCursor(ids, tt.cur, tt.delta)).toBe(tt.want));
+  }
+  it('empty', () => expect(moveCursor([], 1, 1)).toBeNull());
+});

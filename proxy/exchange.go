@@ -1,0 +1,55 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Exchange is one proxied request and its response, as captured. Credentials are
+// already redacted from URL and headers when a Sink sees it; the bodies are the
+// bytes as they crossed the wire (possibly compressed: see RespHeader's
+// Content-Encoding) up to the capture limit.
+type Exchange struct {
+	Method string
+	// URL is the upstream URL the request was sent to, with ?key= redacted.
+	URL string
+	// Route names how the request was routed: "target", "route:NAME" or "host:HOST".
+	Route string
+	// Host is the upstream host (host[:port]).
+	Host string
+	// Path is the upstream path, e.g. "/v1/chat/completions".
+	Path string
+
+	ReqHeader  http.Header
+	ReqBody    []byte
+	Status     int // 0 when no response came back
+	RespHeader http.Header
+	RespBody   []byte
+
+	// Stream is set for text/event-stream, NDJSON and unknown-length responses.
+	Stream bool
+	// Truncated is set when a body outgrew the capture limit; the client still got all of it.
+	Truncated bool
+	// Aborted is set when the client hung up before the response was complete.
+	Aborted bool
+	// Err says what went wrong (upstream unreachable, reset mid-stream, ...), or "".
+	Err string
+
+	Start     time.Time
+	FirstByte time.Time // zero when no response byte arrived
+	End       time.Time
+}
+
+// Sink receives exactly one Exchange per proxied request: after the body has been
+// relayed to the client, or with Err set. Capture runs on the proxy path and must
+// not block; the Sink owns ex afterwards.
+type Sink interface {
+	Capture(ctx context.Context, ex *Exchange)
+}
+
+// SinkFunc adapts a function to the Sink interface.
+type SinkFunc func(ctx context.Context, ex *Exchange)
+
+// Capture calls f(ctx, ex).
+func (f SinkFunc) Capture(ctx context.Context, ex *Exchange) { f(ctx, ex) }

@@ -1,0 +1,171 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+)
+
+const (
+	// defaultMaxBody is Config.MaxBody's zero-value default.
+	defaultMaxBody = 32 << 20
+	// defaultCaptureLimit is Config.CaptureLimit's zero-value default. It equals
+	// defaultMaxBody so that no accepted request body is ever cut in the capture.
+	defaultCaptureLimit = 32 << 20
+)
+
+// Config configures a Server. The zero value is a Server that answers /healthz and
+// host-in-path requests for the built-in hosts (see KnownHosts) and discards captures.
+type Config struct {
+	// Target is the base URL for origin-form requests that match neither a known
+	// host nor a route: POST /v1/chat/completions goes to Target+"/v1/chat/completions".
+	// A path prefix in Target is kept. "" means no default upstream (404 instead).
+	Target string
+
+	// Routes maps a route NAME to a base URL: /NAME/v1/x goes to URL+"/v1/x", keeping
+	// any path prefix of URL. Names are case-sensitive and must not contain "/" or
+	// collide with an allowed host.
+	Routes map[string]string
+
+	// AllowHosts extends the built-in host-in-path allow list. A bare host
+	// ("llm.example.com") is reached over https; an entry with a scheme
+	// ("http://127.0.0.1:5000") is reached with that scheme, and /127.0.0.1:5000/...
+	// selects it. Entries with a scheme must not carry a path, query or user info.
+	AllowHosts []string
+
+	// MaxBody is the largest request body accepted; a larger one gets 413 and is not
+	// forwarded. 0 means 32 MiB.
+	MaxBody int64
+
+	// CaptureLimit is the most bytes of each body (request and response) kept in the
+	// captured Exchange; beyond it Exchange.Truncated is set. The client and upstream
+	// still get every byte. 0 means 32 MiB.
+	CaptureLimit int64
+
+	// Transport sends requests upstream. It is used as an http.RoundTripper, so
+	// redirects are relayed to the client, never followed. nil means a clone of
+	// http.DefaultTransport with more idle connections per host, HTTP/2 allowed,
+	// transparent decompression off and no proxy taken from the environment (so a
+	// system proxy pointing at llmtap itself cannot loop).
+	Transport http.RoundTripper
+
+	// Sink receives one Exchange per proxied request while capture is on. nil
+	// discards them.
+	Sink Sink
+
+	// Log receives the Server's logs, tagged component=proxy. nil discards them.
+	Log *slog.Logger
+}
+
+// Server is llmtap's proxy handler. It routes each request to an upstream, relays the
+// response byte for byte as it arrives, and hands a redacted copy of the exchange to
+// the Sink. A Server is safe for concurrent use; the caller owns the listener.
+type Server struct {
+	target       *url.URL
+	routes       map[string]*url.URL
+	hosts        map[string]*url.URL // lowercased host[:port] → base URL
+	maxBody      int64
+	captureLimit int64
+	transport    http.RoundTripper
+	sink         Sink
+	log          *slog.Logger
+	off          atomic.Bool // capture off; the zero value means capturing
+}
+
+// New validates cfg and returns a Server. The error names the offending value. New
+// does no I/O.
+func New(cfg Config) (*Server, error) {
+	s := &Server{
+		routes:       make(map[string]*url.URL, len(cfg.Routes)),
+		maxBody:      cfg.MaxBody,
+		captureLimit: cfg.CaptureLimit,
+		transport:    cfg.Transport,
+		sink:         cfg.Sink,
+		log:          cfg.Log,
+	}
+	if s.maxBody < 0 {
+		return nil, fmt.Errorf("max body %d: must not be negative", s.maxBody)
+	}
+	if s.maxBody == 0 {
+		s.maxBody = defaultMaxBody
+	}
+	if s.captureLimit < 0 {
+		return nil, fmt.Errorf("capture limit %d: must not be negative", s.captureLimit)
+	}
+	if s.captureLimit == 0 {
+		s.captureLimit = defaultCaptureLimit
+	}
+	if s.transport == nil {
+		s.transport = newTransport()
+	}
+	if s.sink == nil {
+		s.sink = SinkFunc(discard)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = s.log.With("component", "proxy")
+
+	hosts, err := allowList(cfg.AllowHosts)
+	if err != nil {
+		return nil, err
+	}
+	s.hosts = hosts
+	if cfg.Target != "" {
+		if s.target, err = parseBaseURL(cfg.Target); err != nil {
+			return nil, fmt.Errorf("target: %w", err)
+		}
+	}
+	for name, raw := range cfg.Routes {
+		if err := s.addRoute(name, raw); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// SetCapture turns capture on or off. While off, requests are still forwarded but no
+// Exchange is emitted. A request's capture is decided when it arrives. Capture is on
+// by default. SetCapture is safe to call concurrently with ServeHTTP.
+func (s *Server) SetCapture(on bool) { s.off.Store(!on) }
+
+// Capturing reports whether capture is on.
+func (s *Server) Capturing() bool { return !s.off.Load() }
+
+// ServeHTTP routes r and proxies it (see Config for the route forms), or answers
+// GET /healthz itself.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Forward-proxy requests (CONNECT, absolute-form) get their own handler; the
+	// MITM issue plugs in here and reuses s.forward on the decrypted requests.
+	if r.Method == http.MethodConnect || r.URL.IsAbs() {
+		s.serveProxyForm(w, r)
+		return
+	}
+	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+		return
+	}
+	up, route, ok := s.resolve(r)
+	if !ok {
+		s.unknownRoute(w, r)
+		return
+	}
+	s.forward(w, r, up, route)
+}
+
+// serveProxyForm answers requests addressed to llmtap as an HTTP(S) proxy, which is
+// not supported yet.
+func (s *Server) serveProxyForm(w http.ResponseWriter, r *http.Request) {
+	s.log.Debug("proxy-form request refused", "method", r.Method, "host", r.Host)
+	writeError(w, http.StatusNotImplemented, "proxy_error", "proxy_form_unsupported",
+		"llmtap does not act as an HTTP(S) proxy on this listener yet; "+
+			"send requests to it directly, e.g. http://"+r.Host+"/api.openai.com/v1/chat/completions")
+}
+
+// discard is the Sink used when Config.Sink is nil.
+func discard(context.Context, *Exchange) {}

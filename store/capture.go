@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/llmtap/llmtap/dataset"
+)
+
+// Exchange is one captured request/response as the store keeps it: redacted, with
+// decoded bodies.
+type Exchange struct {
+	ID         int64               `json:"id"`
+	Method     string              `json:"method"`
+	URL        string              `json:"url"`
+	Route      string              `json:"route"`
+	Host       string              `json:"host"`
+	Path       string              `json:"path"`
+	Status     int                 `json:"status"`
+	ReqHeader  map[string][]string `json:"reqHeader"`
+	RespHeader map[string][]string `json:"respHeader"`
+	ReqBody    []byte              `json:"-"`
+	RespBody   []byte              `json:"-"`
+	Stream     bool                `json:"stream"`
+	Truncated  bool                `json:"truncated"`
+	Aborted    bool                `json:"aborted"`
+	Err        string              `json:"error,omitempty"`
+	Dialect    dataset.Dialect     `json:"dialect,omitempty"`
+	// ParseErr says why the bodies did not become a conversation round.
+	ParseErr  string    `json:"parseError,omitempty"`
+	Start     time.Time `json:"start"`
+	FirstByte time.Time `json:"firstByte"`
+	End       time.Time `json:"end"`
+}
+
+// Capture is one unit of work for Write: an exchange to store and, when it held a
+// complete chat round, the round to thread into the conversations.
+type Capture struct {
+	Exchange Exchange
+	// Round is nil for traffic that is not a chat, failed, or was cut off: such
+	// exchanges are kept but never become training turns.
+	Round *dataset.Round
+}
+
+// Write stores a batch of captures in one transaction, threading each round into
+// the conversation it continues. It is meant for one writer goroutine: SQLite
+// serialises writers anyway, and batching is what makes capture cheap.
+func (db *DB) Write(ctx context.Context, caps []Capture) error {
+	if len(caps) == 0 {
+		return nil
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("write %d captures: %w", len(caps), err)
+	}
+	defer tx.Rollback()
+	for i := range caps {
+		c := &caps[i]
+		id, err := insertExchange(ctx, tx, &c.Exchange)
+		if err != nil {
+			return fmt.Errorf("write exchange %s %s: %w", c.Exchange.Method, c.Exchange.URL, err)
+		}
+		c.Exchange.ID = id
+		if c.Round != nil {
+			if err := thread(ctx, tx, id, c.Exchange.Host, c.Exchange.Start, c.Round); err != nil {
+				return fmt.Errorf("thread exchange %d: %w", id, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write %d captures: %w", len(caps), err)
+	}
+	return nil
+}
+
+func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange) (int64, error) {
+	reqH, err := json.Marshal(nonNilHeader(e.ReqHeader))
+	if err != nil {
+		return 0, err
+	}
+	respH, err := json.Marshal(nonNilHeader(e.RespHeader))
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
+		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
+		 req_headers, resp_headers, req_body, resp_body, stream, truncated, aborted,
+		 error, dialect, parse_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
+		e.Status, string(reqH), string(respH), nonNilBytes(e.ReqBody), nonNilBytes(e.RespBody),
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func nonNilHeader(h map[string][]string) map[string][]string {
+	if h == nil {
+		return map[string][]string{}
+	}
+	return h
+}
+
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func nullMillis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
