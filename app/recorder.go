@@ -28,6 +28,8 @@ type Recorder struct {
 	closing bool
 	wake    chan struct{} // capacity 1: a pending wake-up for the writer
 	done    chan struct{} // closed when the writer has drained and exited
+	// progress is closed and replaced after every batch, so waiters can block on it.
+	progress chan struct{}
 
 	written atomic.Int64
 	failed  atomic.Int64
@@ -35,7 +37,8 @@ type Recorder struct {
 
 // NewRecorder starts a recorder writing to db. Stop it with Close.
 func NewRecorder(db *store.DB, log *slog.Logger) *Recorder {
-	r := &Recorder{db: db, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	r := &Recorder{db: db, log: log, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		progress: make(chan struct{})}
 	go r.run()
 	return r
 }
@@ -67,6 +70,24 @@ func (r *Recorder) Queued() int {
 // Written returns how many captures have been stored since start.
 func (r *Recorder) Written() int64 { return r.written.Load() }
 
+// WaitWritten blocks until at least n captures have been stored (or failed) since
+// start, or ctx ends.
+func (r *Recorder) WaitWritten(ctx context.Context, n int64) error {
+	for {
+		r.mu.Lock()
+		ch := r.progress
+		r.mu.Unlock()
+		if r.written.Load()+r.failed.Load() >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %d captures (have %d): %w", n, r.written.Load(), ctx.Err())
+		}
+	}
+}
+
 // Close stops accepting captures, writes everything still queued, and waits for the
 // writer to finish or ctx to end.
 func (r *Recorder) Close(ctx context.Context) error {
@@ -97,6 +118,10 @@ func (r *Recorder) run() {
 				break
 			}
 			r.write(batch)
+			r.mu.Lock()
+			close(r.progress)
+			r.progress = make(chan struct{})
+			r.mu.Unlock()
 		}
 	}
 }

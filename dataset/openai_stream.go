@@ -71,8 +71,14 @@ func parseOpenAIResponse(r *Round, body []byte) error {
 	if len(body) == 0 {
 		return nil
 	}
-	if body[0] == '{' && json.Valid(body) {
+	if body[0] == '{' {
 		r.Stream = false
+		if !json.Valid(body) {
+			// A JSON object cut short, as by a capture size limit: the history
+			// is still worth keeping, the answer is lost.
+			r.Incomplete = true
+			return nil
+		}
 		return parseOpenAIObject(r, body)
 	}
 	r.Stream = true
@@ -122,6 +128,9 @@ type streamChoice struct {
 
 func parseOpenAIStream(r *Round, body []byte) error {
 	events, _ := ParseSSE(body)
+	if len(events) == 0 {
+		return fmt.Errorf("decode openai chat response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
+	}
 	var (
 		choices []*streamChoice
 		done    bool

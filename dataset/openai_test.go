@@ -47,6 +47,7 @@ func TestParseErrors(t *testing.T) {
 		{"response_without_choices", OpenAIChat, `{"messages":[]}`, `{"id":"x"}`, ErrMalformed},
 		{"response_error_object", OpenAIChat, `{"messages":[]}`, `{"error":{"message":"bad key"}}`, ErrUpstream},
 		{"response_error_string", OpenAIChat, `{"messages":[]}`, `{"error":"bad key"}`, ErrUpstream},
+		{"response_html", OpenAIChat, `{"messages":[]}`, "<html><body>502 Bad Gateway</body></html>", ErrMalformed},
 		{"stream_error", OpenAIChat, `{"messages":[]}`, "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", ErrUpstream},
 	}
 	for _, tt := range tests {
@@ -97,6 +98,18 @@ func TestParseOpenAIChatLenient(t *testing.T) {
 					tt.resp, a.Content, len(a.ToolCalls), r.Incomplete, tt.wantContent, tt.wantCalls, tt.wantIncomplete)
 			}
 		})
+	}
+}
+
+func TestParseOpenAIChatTruncatedObject(t *testing.T) {
+	const req = `{"model":"m","stream":false,"messages":[{"role":"user","content":"hi"}]}`
+	const resp = `{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hel`
+	r, err := ParseOpenAIChat([]byte(req), []byte(resp))
+	if err != nil {
+		t.Fatalf("ParseOpenAIChat(%q) error = %v", resp, err)
+	}
+	if len(r.Messages) != 1 || len(r.Answers) != 0 || !r.Incomplete || r.Stream {
+		t.Errorf("ParseOpenAIChat(%q) = %+v, want the history, no answer, incomplete, not a stream", resp, r)
 	}
 }
 

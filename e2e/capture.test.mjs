@@ -107,7 +107,9 @@ describe('capture, API and export', () => {
     chats.regen = { history, first: first.message, second: second.message };
   });
 
-  it('forwards the API key untouched', () => {
+  it('forwards the API key untouched', (t) => {
+    const gz = up.requests.filter((r) => r.gzipped).length;
+    t.diagnostic(`${gz} of ${up.requests.length} upstream answers were gzipped (accept-encoding: ${up.requests[0]?.headers['accept-encoding']})`);
     assert.equal(up.requests.length, 10, 'the upstream got one request per client call');
     for (const [i, r] of up.requests.entries()) {
       assert.equal(r.path, '/v1/chat/completions', `request ${i + 1} path`);
@@ -245,6 +247,7 @@ describe('capture, API and export', () => {
     await plain(openai, { model: MODEL, messages: [{ role: 'user', content: q }] });
     const { code, signal } = await serve.stop('SIGTERM');
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, serve.describe());
+    assert.doesNotMatch(serve.stderr(), /panic|level=(ERROR|WARN)|DATA RACE/, serve.describe());
 
     const out = path.join(outDir, 'after-stop.jsonl');
     const res = await runExport({ dataDir, format: 'sharegpt-jsonl', out, args: ['--status', 'unreviewed'] });

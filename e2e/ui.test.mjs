@@ -70,28 +70,39 @@ describe('UI', () => {
     if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // The list is the navigation landmark "Conversations", the open conversation the
+  // region "Conversation" with the title as heading and one article per message.
+  const list = () => page.getByRole('navigation', { name: 'Conversations' });
+  const detail = () => page.getByRole('region', { name: 'Conversation' });
+
   it('lists both conversations by title', STEP, async () => {
     await page.goto(serve.uiURL, { waitUntil: 'domcontentloaded', timeout: WAIT });
-    await expectVisible(page.getByText(CHAT_TITLE).first(), 'the plain chat in the list');
-    await expectVisible(page.getByText(TOOL_TITLE).first(), 'the tool chat in the list');
+    await expectVisible(list().getByText(CHAT_TITLE), 'the plain chat in the list');
+    await expectVisible(list().getByText(TOOL_TITLE), 'the tool chat in the list');
     await page.screenshot({ path: `${SHOTS}list.png` });
   });
 
-  it('opens a conversation and shows its messages', STEP, async () => {
-    await page.getByText(CHAT_TITLE).first().click();
+  it('opens a conversation and shows its messages in order', STEP, async () => {
+    await list().getByText(CHAT_TITLE).click();
     await page.waitForURL(/#\/c\/\d+$/, { timeout: WAIT });
-    // The answers appear only in the opened conversation, not in the list.
-    for (const m of seen.chat) {
-      await expectVisible(page.getByText(m.content, { exact: false }).last(), `${m.role} message ${JSON.stringify(m.content)}`);
-    }
+    await expectVisible(detail().getByRole('heading', { name: CHAT_TITLE }), 'the opened conversation\'s title');
+    const texts = await messageTexts(detail(), seen.chat.length);
+    seen.chat.forEach((m, i) => {
+      assert.ok(texts[i].includes(m.content), `message ${i + 1} (${m.role}) shows ${JSON.stringify(texts[i])}, want ${JSON.stringify(m.content)}`);
+    });
+    await expectVisible(detail().getByText(seen.chat[3].content), 'the last answer');
     await page.screenshot({ path: `${SHOTS}conversation.png` });
   });
 
   it('shows a tool call, its result and the answer', STEP, async () => {
-    await page.getByText(TOOL_TITLE).first().click();
-    await expectVisible(page.getByText('get_weather').first(), 'the tool call name');
-    await expectVisible(page.getByText('-3°C, snow').first(), 'the tool result');
-    await expectVisible(page.getByText(seen.tool.at(-1).content).first(), 'the final answer');
+    await list().getByText(TOOL_TITLE).click();
+    await expectVisible(detail().getByRole('heading', { name: TOOL_TITLE }), 'the tool chat\'s title');
+    const texts = await messageTexts(detail(), 4);
+    assert.match(texts[1], /get_weather/, 'the assistant message shows the call');
+    assert.match(texts[1], /Reykjavik/, 'the assistant message shows the arguments');
+    assert.match(texts[2], /-3°C, snow/, 'the tool message shows the result');
+    assert.ok(texts[3].includes(seen.tool.at(-1).content), `the answer shows ${JSON.stringify(texts[3])}`);
+    await expectVisible(detail().getByText('get_weather'), 'the tool call name');
     await page.screenshot({ path: `${SHOTS}tool-call.png` });
   });
 
@@ -100,10 +111,26 @@ describe('UI', () => {
   });
 });
 
-// expectVisible waits (bounded) for locator to be visible and says what was missing.
+// messageTexts waits (bounded) until region shows want message articles and
+// returns their visible text, in order.
+async function messageTexts(region, want) {
+  const articles = region.getByRole('article');
+  const deadline = Date.now() + WAIT;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = await articles.count();
+    if (n === want) return articles.allInnerTexts();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const text = await region.innerText({ timeout: 2000 }).catch(() => '(no text)');
+  throw new Error(`the conversation shows ${n} message articles within ${WAIT} ms, want ${want}\n--- text ---\n${text.slice(0, 3000)}`);
+}
+
+// expectVisible waits (bounded) until one of the elements locator matches is
+// visible (a match may also sit in a collapsed block), and says what was missing.
 async function expectVisible(locator, what) {
   try {
-    await locator.waitFor({ state: 'visible', timeout: WAIT });
+    await locator.filter({ visible: true }).first().waitFor({ state: 'visible', timeout: WAIT });
   } catch (err) {
     const text = await locator.page().locator('body').innerText({ timeout: 2000 }).catch(() => '(no body text)');
     throw new Error(`${what} not visible within ${WAIT} ms: ${err.message.split('\n')[0]}\n--- page text ---\n${text.slice(0, 3000)}`);

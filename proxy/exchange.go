@@ -21,9 +21,14 @@ type Exchange struct {
 	// Path is the upstream path, e.g. "/v1/chat/completions".
 	Path string
 
-	ReqHeader  http.Header
-	ReqBody    []byte
-	Status     int // 0 when no response came back
+	// ReqHeader holds the end-to-end headers sent upstream, credentials redacted.
+	ReqHeader http.Header
+	// ReqBody is the request body. It may share memory with the body being
+	// forwarded, so a Sink must not modify it in place.
+	ReqBody []byte
+	// Status is the upstream's status: 0 when no response came back, including the
+	// 413 and 502 errors llmtap answers itself (Err says which).
+	Status     int
 	RespHeader http.Header
 	RespBody   []byte
 
@@ -36,8 +41,10 @@ type Exchange struct {
 	// Err says what went wrong (upstream unreachable, reset mid-stream, ...), or "".
 	Err string
 
-	Start     time.Time
-	FirstByte time.Time // zero when no response byte arrived
+	Start time.Time
+	// FirstByte is when the first response body byte arrived (the headers, for an
+	// empty body); zero when no response came back.
+	FirstByte time.Time
 	End       time.Time
 }
 

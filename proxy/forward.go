@@ -149,6 +149,7 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 		ex.Status = resp.StatusCode
 		ex.Stream = stream
 		ex.RespHeader = resp.Header.Clone()
+		redactHeader(ex.RespHeader, new(secrets))
 		t.limit = s.captureLimit
 		if resp.ContentLength > 0 {
 			t.buf = make([]byte, 0, min(resp.ContentLength, s.captureLimit))

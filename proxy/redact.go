@@ -71,6 +71,11 @@ func redactHeader(h http.Header, sec *secrets) {
 // keys apart, which reveals nothing usable: providers show the same in dashboards.
 func maskCredential(k, v string, sec *secrets) string {
 	if k == "Cookie" || k == "Set-Cookie" {
+		for c := range strings.SplitSeq(v, ";") {
+			if _, val, ok := strings.Cut(c, "="); ok {
+				*sec = append(*sec, strings.TrimSpace(val))
+			}
+		}
 		return redacted
 	}
 	scheme, token := "", v

@@ -16,41 +16,12 @@ import (
 	"github.com/llmtap/llmtap/frontend"
 )
 
-// routeFlags collects repeated --route NAME=URL values.
-type routeFlags map[string]string
-
-func (r routeFlags) String() string { return "" }
-
-func (r routeFlags) Set(v string) error {
-	name, url, ok := strings.Cut(v, "=")
-	if !ok || name == "" || url == "" || strings.Contains(name, "/") {
-		return fmt.Errorf("%q: want NAME=URL, e.g. local=http://127.0.0.1:5000", v)
-	}
-	if _, dup := r[name]; dup {
-		return fmt.Errorf("route %q given twice", name)
-	}
-	r[name] = url
-	return nil
-}
-
-// listFlag collects a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := app.Config{Routes: routeFlags{}}
-	var allow listFlag
-	fs.StringVar(&cfg.ProxyAddr, "listen", app.DefaultProxyAddr, "proxy `address`")
+	var cfg app.Config
+	flags := cfg.RegisterFlags(fs)
 	uiAddr := fs.String("ui", "127.0.0.1:8781", "UI and JSON API `address`")
-	fs.StringVar(&cfg.DataDir, "data", "", "data `folder` (database, exports); default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
-	fs.StringVar(&cfg.Target, "target", "", "base `URL` that origin-form requests go to (POST /v1/chat/completions → URL/v1/chat/completions)")
-	fs.Var(routeFlags(cfg.Routes), "route", "`NAME=URL`: POST /NAME/v1/… goes to URL/v1/… (repeatable)")
-	fs.Var(&allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
-	maxBodyMiB := fs.Int64("max-body", 32, "largest request body in `MiB`; larger ones get 413")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -59,7 +30,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "llmtap serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	cfg.AllowHosts, cfg.MaxBody = allow, *maxBodyMiB<<20
+	if err := flags.Finish(); err != nil {
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		return 2
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug

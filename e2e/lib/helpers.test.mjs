@@ -1,7 +1,9 @@
 // Unit checks of the pure helpers the end-to-end tests rely on.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBanner, parseExportCounts } from './llmtap.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseBanner, parseExportCounts, findInDir, tempDir } from './llmtap.mjs';
 import { sharegptProblems } from './sharegpt.mjs';
 
 describe('parseBanner', () => {
@@ -23,6 +25,8 @@ describe('parseExportCounts', () => {
     ['4 written, 1 invalid', 4, 1],
     ['exported: 3\ninvalid: 2', 3, 2],
     ['4 conversations exported, 0 invalid -> out.invalid.jsonl', 4, 0],
+    ['wrote 4 conversations to /tmp/a1/all.jsonl (sharegpt-jsonl)\n0 invalid\n', 4, 0],
+    ['wrote 3 conversations to /tmp/x.json (sharegpt)\n2 invalid: not exported; see /tmp/x.json.invalid.jsonl', 3, 2],
   ];
   for (const [text, written, invalid] of cases) {
     it(text.replace(/\W+/g, '_'), () => assert.deepEqual(parseExportCounts(text), { written, invalid }));
@@ -62,4 +66,15 @@ describe('sharegptProblems', () => {
       assert.ok(got.some((p) => want.test(p)), `got ${JSON.stringify(got)}, want a match for ${want}`);
     });
   }
+});
+
+describe('findInDir', () => {
+  it('finds_bytes_in_nested_binary_files', (t) => {
+    const dir = tempDir();
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub', 'llmtap.db-wal'), Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from('xSECRET123456y')]));
+    fs.writeFileSync(path.join(dir, 'clean.db'), Buffer.from([0, 83, 69, 67]));
+    assert.deepEqual(findInDir(dir, 'SECRET123456'), [path.join(dir, 'sub', 'llmtap.db-wal')]);
+  });
 });

@@ -22,7 +22,7 @@ export const MODEL = 'gpt-4o-mini-2024-07-18';
  *   client accepts gzip, as the real API does (default true).
  * @returns {Promise<{url: string, requests: object[], close: () => Promise<void>}>}
  *   url has no trailing slash and no /v1; requests holds
- *   {method, path, headers, body (parsed JSON or null), raw} in arrival order.
+ *   {method, path, headers, body (parsed JSON or null), raw, gzipped} in arrival order.
  */
 export async function startUpstream({ gzip = true } = {}) {
   const requests = [];
@@ -35,7 +35,9 @@ export async function startUpstream({ gzip = true } = {}) {
       const raw = Buffer.concat(chunks).toString('utf8');
       let body = null;
       try { body = raw ? JSON.parse(raw) : null; } catch { /* recorded as raw */ }
-      requests.push({ method: req.method, path: req.url, headers: { ...req.headers }, body, raw });
+      const rec = { method: req.method, path: req.url, headers: { ...req.headers }, body, raw, gzipped: false };
+      requests.push(rec);
+      res.on('finish', () => { rec.gzipped = !!res.gzipped; });
       try {
         route(req, res, body, { nextAnswer: () => ++answers, gzip, takeGate: () => gates.shift() });
       } catch (err) {
@@ -151,6 +153,7 @@ function sendJSON(req, res, status, obj, gzip) {
   if (gzip && /\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
     data = zlib.gzipSync(data);
     headers['Content-Encoding'] = 'gzip';
+    res.gzipped = true;
   }
   headers['Content-Length'] = String(data.length);
   res.writeHead(status, headers);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countJSONArray, curlExample, plural, prettyJSON, preview, roleLabel, toolNames } from './format';
+import { countJSONArray, curlExample, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
 import type { Message } from './types';
 
 describe('roleLabel', () => {
@@ -77,5 +77,20 @@ describe('preview', () => {
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(preview(tt.in, tt.max)).toBe(tt.want));
+  }
+});
+
+describe('unusualFinish', () => {
+  const tests = [
+    { name: 'openai_stop', in: 'stop', want: false },
+    { name: 'openai_tool_calls', in: 'tool_calls', want: false },
+    { name: 'anthropic_end_turn', in: 'end_turn', want: false },
+    { name: 'gemini_stop', in: 'STOP', want: false },
+    { name: 'length', in: 'length', want: true },
+    { name: 'max_tokens', in: 'max_tokens', want: true },
+    { name: 'content_filter', in: 'content_filter', want: true },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(unusualFinish(tt.in)).toBe(tt.want));
   }
 });

@@ -79,3 +79,12 @@ export function preview(text: string, max = 80): string {
   const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
   return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
 }
+
+// Finish reasons that mean the model ended its turn normally, across dialects
+// (OpenAI "stop"/"tool_calls", Anthropic "end_turn"/"tool_use"/"stop_sequence", Gemini "STOP").
+const normalFinish = new Set(['stop', 'tool_calls', 'function_call', 'end_turn', 'tool_use', 'stop_sequence']);
+
+/** unusualFinish reports whether a finish reason means the answer was cut off or blocked ("length", "content_filter", ...). */
+export function unusualFinish(reason: string): boolean {
+  return !normalFinish.has(reason.toLowerCase());
+}

@@ -95,13 +95,16 @@ export class Live {
       this.status = status;
       if (seq === this.#listSeq) {
         // Same data, same array: nothing re-renders while the user reads or scrolls.
-        if (JSON.stringify(page.items) !== JSON.stringify(this.list)) this.list = page.items;
+        const items = page.items ?? []; // tolerate a Go nil slice encoded as null
+        if (JSON.stringify(items) !== JSON.stringify(this.list)) this.list = items;
         this.total = page.total;
         this.loaded = true;
       }
       this.error = null;
     } catch (err) {
+      // Keep showing what we have; the banner says the server is unreachable.
       this.error = message(err);
+      return;
     }
     await this.#syncDetail();
   }
@@ -121,7 +124,7 @@ export class Live {
     try {
       const d = await api.conversation(id);
       if (seq !== this.#detailSeq) return;
-      this.detail = d;
+      this.detail = { ...d, messages: d.messages ?? [] };
       this.detailError = null;
       this.#detailKey = key;
     } catch (err) {

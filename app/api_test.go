@@ -1,0 +1,88 @@
+package app
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestAPIErrors(t *testing.T) {
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+	ta.chat(t, false, "something to find")
+	ta.wait(t, 1)
+
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantInBody               string
+	}{
+		{"unknown_id", "GET", "/api/conversations/999", "", 404, "not found"},
+		{"non_numeric_id", "GET", "/api/conversations/abc", "", 400, "positive integer"},
+		{"bad_limit", "GET", "/api/conversations?limit=0", "", 400, "limit"},
+		{"bad_status_filter", "GET", "/api/conversations?status=maybe", "", 400, "status"},
+		{"bad_json", "PUT", "/api/conversations/1/status", "{not json", 400, "not valid JSON"},
+		{"unknown_field", "PUT", "/api/conversations/1/status", `{"state":"confirmed"}`, 400, "unknown field"},
+		{"bad_status_value", "PUT", "/api/conversations/1/status", `{"status":"great"}`, 400, "must be"},
+		{"status_of_unknown", "PUT", "/api/conversations/999/status", `{"status":"confirmed"}`, 404, "not found"},
+		{"set_status", "PUT", "/api/conversations/1/status", `{"status":"confirmed"}`, 204, ""},
+		{"capture_without_on", "POST", "/api/capture", `{}`, 400, "on"},
+		{"unknown_endpoint", "GET", "/api/nope", "", 404, "no such API endpoint"},
+		{"wrong_method", "DELETE", "/api/status", "", 404, "DELETE /api/status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, ta.api.URL+tt.path, strings.NewReader(tt.body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(b), tt.wantInBody) {
+				t.Errorf("%s %s = %d %s, want %d containing %q", tt.method, tt.path, resp.StatusCode, b, tt.wantStatus, tt.wantInBody)
+			}
+		})
+	}
+}
+
+func TestUIRejectsForeignHostAndOrigin(t *testing.T) {
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+	addr, err := ta.ServeUI("127.0.0.1:0", UIHandler(ta.APIHandler(), nil, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		host       string
+		origin     string
+		wantStatus int
+	}{
+		{"same_origin", "", "http://" + addr, 200},
+		{"no_origin", "", "", 200},
+		{"localhost_name", "localhost:1234", "", 200},
+		{"foreign_origin", "", "http://evil.example", 403},
+		{"rebound_host", "evil.example:8781", "", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/status", nil)
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("GET /api/status host=%q origin=%q = %d, want %d", tt.host, tt.origin, resp.StatusCode, tt.wantStatus)
+			}
+		})
+	}
+}

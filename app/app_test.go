@@ -1,0 +1,301 @@
+package app
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/llmtap/llmtap/store"
+)
+
+const testKey = "sk-test-APPSECRET987654"
+
+// fakeOpenAI answers chat completions the way the OpenAI API does: the answer is
+// "answer N" for the Nth user message, streamed when asked.
+func fakeOpenAI(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+testKey {
+			http.Error(w, `{"error":{"message":"bad key"}}`, http.StatusUnauthorized)
+			return
+		}
+		var req struct {
+			Stream   bool `json:"stream"`
+			Messages []struct {
+				Role string `json:"role"`
+			} `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		users := 0
+		for _, m := range req.Messages {
+			if m.Role == "user" {
+				users++
+			}
+		}
+		answer := fmt.Sprintf("answer %d", users)
+		if !req.Stream {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-test",`+
+				`"choices":[{"index":0,"message":{"role":"assistant","content":%q},"finish_reason":"stop"}],`+
+				`"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`, answer)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, part := range []string{`{"role":"assistant","content":""}`, fmt.Sprintf(`{"content":%q}`, answer)} {
+			fmt.Fprintf(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":null}]}\n\n", part)
+			w.(http.Flusher).Flush()
+		}
+		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type testApp struct {
+	*App
+	proxyURL string
+	api      *httptest.Server
+}
+
+func startApp(t *testing.T, target string) *testApp {
+	t.Helper()
+	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: t.TempDir(), Target: target})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := a.ListenProxy(); err != nil {
+		t.Fatalf("ListenProxy: %v", err)
+	}
+	api := httptest.NewServer(a.APIHandler())
+	t.Cleanup(func() {
+		api.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return &testApp{App: a, proxyURL: "http://" + a.ProxyAddr(), api: api}
+}
+
+// chat sends one chat completion through the proxy and returns the answer text.
+func (ta *testApp) chat(t *testing.T, stream bool, msgs ...string) string {
+	t.Helper()
+	var m []map[string]string
+	for i, s := range msgs {
+		role := "user"
+		if i%2 == 1 {
+			role = "assistant"
+		}
+		m = append(m, map[string]string{"role": role, "content": s})
+	}
+	body, _ := json.Marshal(map[string]any{"model": "gpt-test", "messages": m, "stream": stream})
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+"/v1/chat/completions", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("chat through proxy: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("chat through proxy: %d %s", resp.StatusCode, b)
+	}
+	if strings.Contains(string(b), "answer") {
+		i := strings.Index(string(b), "answer ")
+		return string(b[i : i+len("answer 1")])
+	}
+	return string(b)
+}
+
+func (ta *testApp) getJSON(t *testing.T, path string, dst any) int {
+	t.Helper()
+	resp, err := http.Get(ta.api.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if dst != nil {
+		if err := json.NewDecoder(resp.Body).Decode(dst); err != nil {
+			t.Fatalf("GET %s: decode: %v", path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func (ta *testApp) wait(t *testing.T, n int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := ta.rec.WaitWritten(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCaptureEndToEnd(t *testing.T) {
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+
+	a1 := ta.chat(t, false, "hello")
+	a2 := ta.chat(t, true, "hello", a1, "and then?")
+	ta.chat(t, false, "hello", a1, "and then?", a2, "last one")
+	ta.chat(t, true, "a different chat")
+	ta.wait(t, 4)
+
+	var page ConversationPage
+	if code := ta.getJSON(t, "/api/conversations", &page); code != 200 {
+		t.Fatalf("GET /api/conversations = %d", code)
+	}
+	if page.Total != 2 {
+		t.Fatalf("conversations = %d, want 2 (one per chat): %+v", page.Total, page.Items)
+	}
+	var d store.Detail
+	ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", page.Items[1].ID), &d)
+	var got []string
+	for _, m := range d.Messages {
+		got = append(got, string(m.Role)+":"+m.Content)
+	}
+	want := "user:hello assistant:answer 1 user:and then? assistant:answer 2 user:last one assistant:answer 3"
+	if strings.Join(got, " ") != want {
+		t.Errorf("multi-turn chat = %q, want %q", strings.Join(got, " "), want)
+	}
+
+	var st Status
+	ta.getJSON(t, "/api/status", &st)
+	if st.Exchanges != 4 || st.Conversations != 2 || !st.Capturing || st.BaseURL != ta.proxyURL+"/v1" {
+		t.Errorf("status = %+v, want 4 exchanges, 2 conversations, capturing, base URL %s/v1", st, ta.proxyURL)
+	}
+}
+
+func TestAPIKeyNeverReachesDisk(t *testing.T) {
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+	ta.chat(t, false, "keep my key secret")
+	ta.chat(t, true, "stream too")
+	ta.wait(t, 2)
+	dir := ta.DataDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ta.Shutdown(ctx); err != nil { // flush the WAL into the files we read
+		t.Fatal(err)
+	}
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte("APPSECRET987654")) {
+			t.Errorf("%s contains the API key", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCaptureOffForwardsButStoresNothing(t *testing.T) {
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+	ta.SetCapture(false)
+	if got := ta.chat(t, false, "not recorded"); got != "answer 1" {
+		t.Fatalf("answer with capture off = %q, want %q", got, "answer 1")
+	}
+	ta.SetCapture(true)
+	ta.chat(t, false, "recorded")
+	ta.wait(t, 1)
+	var st Status
+	ta.getJSON(t, "/api/status", &st)
+	if st.Exchanges != 1 {
+		t.Errorf("exchanges = %d, want 1 (only the one sent while capturing)", st.Exchanges)
+	}
+}
+
+func TestShutdownDrainsQueue(t *testing.T) {
+	up := fakeOpenAI(t)
+	dir := t.TempDir()
+	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: dir, Target: up.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ListenProxy(); err != nil {
+		t.Fatal(err)
+	}
+	ta := &testApp{App: a, proxyURL: "http://" + a.ProxyAddr()}
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ta.chat(t, i%2 == 0, fmt.Sprintf("parallel chat %d", i))
+		}()
+	}
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Shutdown(ctx); err != nil { // no WaitWritten: Shutdown itself must drain
+		t.Fatal(err)
+	}
+	db, err := store.Open(t.Context(), DatabasePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Counts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Exchanges != n || c.Conversations != n {
+		t.Errorf("after shutdown %+v, want %d exchanges and conversations", c, n)
+	}
+}
+
+func TestDecodeBody(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"ok":true}`))
+	zw.Close()
+	tests := []struct {
+		name    string
+		enc     string
+		body    []byte
+		want    string
+		wantErr bool
+	}{
+		{"identity", "", []byte("plain"), "plain", false},
+		{"gzip", "gzip", gz.Bytes(), `{"ok":true}`, false},
+		{"corrupt_gzip_kept_raw", "gzip", []byte("not gzip"), "not gzip", true},
+		{"unknown_encoding_kept_raw", "compress", []byte("xyz"), "xyz", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.enc != "" {
+				h.Set("Content-Encoding", tt.enc)
+			}
+			got, err := decodeBody(h, tt.body)
+			if string(got) != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("decodeBody(%s) = %q, %v; want %q, error %v", tt.enc, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+// Package desktop is the llmtap desktop shell: a native Wails v2 window showing the
+// same frontend and API as the headless binary, with the proxy running in process.
+// Only the desktop build (main.go at the repository root) links it; cmd/llmtap must
+// never import it, so the headless binary stays free of webkit.
+package desktop
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+
+	"github.com/llmtap/llmtap/app"
+)
+
+// Run starts llmtap with its window and blocks until the window quits, then drains
+// the capture queue. args are the command-line flags (the same as `llmtap serve`
+// takes, without --ui). It returns the process exit code.
+func Run(args []string, assets fs.FS, stderr io.Writer) int {
+	fset := flag.NewFlagSet("llmtap", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var cfg app.Config
+	flags := cfg.RegisterFlags(fset)
+	verbose := fset.Bool("v", false, "log every request")
+	if err := fset.Parse(args); err != nil {
+		return 2
+	}
+	if err := flags.Finish(); err != nil {
+		fmt.Fprintln(stderr, "llmtap:", err)
+		return 2
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Log = log
+
+	ctx := context.Background()
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap:", err)
+		return 1
+	}
+	if err := a.ListenProxy(); err != nil {
+		fmt.Fprintln(stderr, "llmtap:", err)
+		shutdown(a, log)
+		return 1
+	}
+	log.Info("llmtap desktop started", "proxy", a.ProxyAddr(), "base_url", a.BaseURL(), "data", a.DataDir())
+
+	err = wails.Run(&options.App{
+		Title:     "llmtap",
+		Width:     1280,
+		Height:    800,
+		MinWidth:  800,
+		MinHeight: 500,
+		AssetServer: &assetserver.Options{
+			Assets:  assets,
+			Handler: a.APIHandler(), // the window's fetch('/api/…') lands here, in process
+		},
+		OnShutdown: func(context.Context) { shutdown(a, log) },
+		Linux:      &linux.Options{ProgramName: "llmtap", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: "dev.llmtap.desktop",
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap:", err)
+		return 1
+	}
+	return 0
+}
+
+// shutdown stops the proxy and writes everything still queued.
+func shutdown(a *app.App, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := a.Shutdown(ctx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+}

@@ -1,0 +1,64 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+)
+
+// RegisterFlags defines the flags both shells share (--listen, --data, --target,
+// --route, --allow-host, --max-body) on fs, writing into c. Call Finish after
+// fs.Parse to apply the values that need converting.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
+	if c.Routes == nil {
+		c.Routes = map[string]string{}
+	}
+	p := &ParsedFlags{cfg: c}
+	fs.StringVar(&c.ProxyAddr, "listen", DefaultProxyAddr, "proxy `address`")
+	fs.StringVar(&c.DataDir, "data", "", "data `folder` (database, exports); default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
+	fs.StringVar(&c.Target, "target", "", "base `URL` that origin-form requests go to (POST /v1/chat/completions → URL/v1/chat/completions)")
+	fs.Var(routeFlag(c.Routes), "route", "`NAME=URL`: POST /NAME/v1/… goes to URL/v1/… (repeatable)")
+	fs.Var(&p.allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
+	fs.Int64Var(&p.maxBodyMiB, "max-body", 32, "largest request body in `MiB`; larger ones get 413")
+	return p
+}
+
+// ParsedFlags holds flag values that become Config fields after parsing.
+type ParsedFlags struct {
+	cfg        *Config
+	allow      listFlag
+	maxBodyMiB int64
+}
+
+// Finish copies the converted flag values into the Config.
+func (p *ParsedFlags) Finish() error {
+	if p.maxBodyMiB <= 0 {
+		return fmt.Errorf("--max-body %d: must be at least 1 (MiB)", p.maxBodyMiB)
+	}
+	p.cfg.AllowHosts = append(p.cfg.AllowHosts, p.allow...)
+	p.cfg.MaxBody = p.maxBodyMiB << 20
+	return nil
+}
+
+// routeFlag collects repeated --route NAME=URL values.
+type routeFlag map[string]string
+
+func (r routeFlag) String() string { return "" }
+
+func (r routeFlag) Set(v string) error {
+	name, url, ok := strings.Cut(v, "=")
+	if !ok || name == "" || url == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("%q: want NAME=URL, e.g. local=http://127.0.0.1:5000", v)
+	}
+	if _, dup := r[name]; dup {
+		return fmt.Errorf("route %q given twice", name)
+	}
+	r[name] = url
+	return nil
+}
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

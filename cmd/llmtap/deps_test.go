@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection keeps the package graph of DESIGN.md true: dataset stays pure,
+// proxy never reaches the store, and the headless binary never links a GUI.
+func TestImportDirection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	tests := []struct {
+		name      string
+		pkg       string
+		forbidden []string
+	}{
+		{"dataset_is_pure", "github.com/llmtap/llmtap/dataset",
+			[]string{"net/http", "database/sql", "github.com/llmtap/llmtap/", "github.com/"}},
+		{"proxy_never_imports_store", "github.com/llmtap/llmtap/proxy",
+			[]string{"github.com/llmtap/llmtap/store", "github.com/llmtap/llmtap/app", "database/sql"}},
+		{"store_never_imports_proxy", "github.com/llmtap/llmtap/store",
+			[]string{"github.com/llmtap/llmtap/proxy", "github.com/llmtap/llmtap/app", "net/http"}},
+		{"app_links_no_gui", "github.com/llmtap/llmtap/app",
+			[]string{"github.com/wailsapp/", "fyne.io/systray", "github.com/getlantern/systray"}},
+		{"headless_links_no_gui", "github.com/llmtap/llmtap/cmd/llmtap",
+			[]string{"github.com/wailsapp/", "fyne.io/systray", "github.com/getlantern/systray", "github.com/llmtap/llmtap/app/desktop"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", tt.pkg).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v\n%s", tt.pkg, err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				if dep == tt.pkg || (strings.HasPrefix(dep, "github.com/llmtap/llmtap/dataset") && tt.pkg == "github.com/llmtap/llmtap/dataset") {
+					continue
+				}
+				for _, f := range tt.forbidden {
+					if dep == f || strings.HasPrefix(dep, f) && strings.HasSuffix(f, "/") {
+						t.Errorf("%s imports %s (via go list -deps)", tt.pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}

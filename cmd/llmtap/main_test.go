@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestRunErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	data := t.TempDir()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"no_command", nil, 2, "Usage"},
+		{"unknown_command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"bad_route", []string{"serve", "--data", data, "--route", "nourl"}, 2, "want NAME=URL"},
+		{"bad_target", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--target", "ftp://x"}, 1, "ftp://x"},
+		{"proxy_port_in_use", []string{"serve", "--data", data, "--listen", busy.Addr().String()}, 1, "already in use"},
+		{"ui_port_in_use", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--ui", busy.Addr().String()}, 1, "already in use"},
+		{"export_without_database", []string{"export", "--data", t.TempDir(), "--out", t.TempDir() + "/x.json"}, 1, "no llmtap database"},
+		{"export_bad_format", []string{"export", "--data", data, "--format", "alpaca", "--out", t.TempDir() + "/x.json"}, 1, `format "alpaca"`},
+		{"export_bad_status", []string{"export", "--data", data, "--status", "good"}, 2, "--status"},
+		{"export_bad_system", []string{"export", "--data", data, "--system", "top"}, 2, "--system"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("run(%q) = %d, stderr %q; want %d containing %q", tt.args, code, stderr.String(), tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,140 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These benchmarks compare, in one run, a client talking to a fake upstream directly,
+// through a bare httputil.ReverseProxy hop, and through Server (capturing, into a
+// discarding Sink). Run them with, e.g.:
+//
+//	go test -run X -bench . -benchtime 2000x ./proxy
+
+const (
+	benchReq  = `{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello in five words."}],"temperature":0.2}`
+	benchResp = `{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":7,"total_tokens":32}}`
+	benchSSE1 = "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}\n\n"
+)
+
+// benchHops returns the three ways to reach upstream: its own URL, a ReverseProxy
+// hop and a Server hop.
+func benchHops(b *testing.B, upstream *httptest.Server) []struct{ name, url string } {
+	b.Helper()
+	target, _ := url.Parse(upstream.URL)
+	rp := &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
+		Transport: newTransport(),
+	}
+	s, err := New(Config{Target: upstream.URL, Sink: SinkFunc(func(context.Context, *Exchange) {})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare, ours := httptest.NewServer(rp), httptest.NewServer(s)
+	b.Cleanup(bare.Close)
+	b.Cleanup(ours.Close)
+	return []struct{ name, url string }{
+		{"direct", upstream.URL},
+		{"reverse_proxy", bare.URL},
+		{"llmtap", ours.URL},
+	}
+}
+
+func benchClient(b *testing.B) *http.Client {
+	b.Helper()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// BenchmarkNonStream measures small JSON round trips at concurrency 16.
+func BenchmarkNonStream(b *testing.B) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(benchResp)))
+		io.WriteString(w, benchResp)
+	}))
+	b.Cleanup(upstream.Close)
+	for _, hop := range benchHops(b, upstream) {
+		b.Run(hop.name, func(b *testing.B) {
+			c := benchClient(b)
+			// RunParallel starts SetParallelism×GOMAXPROCS goroutines.
+			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodPost, hop.url+"/v1/chat/completions", strings.NewReader(benchReq))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer sk-bench-0123456789abcdefghijklmnop")
+					resp, err := c.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					n, _ := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if n != int64(len(benchResp)) {
+						b.Errorf("got %d bytes, want %d", n, len(benchResp))
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFirstChunk measures the time from sending a streaming request to reading
+// its first SSE event. The upstream holds the rest of the stream until the client has
+// that event, so a hop that buffers would stall.
+func BenchmarkFirstChunk(b *testing.B) {
+	release := make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, benchSSE1)
+		http.NewResponseController(w).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	b.Cleanup(upstream.Close)
+	for _, hop := range benchHops(b, upstream) {
+		b.Run(hop.name, func(b *testing.B) {
+			c := benchClient(b)
+			var total time.Duration
+			for b.Loop() {
+				start := time.Now()
+				req, _ := http.NewRequest(http.MethodPost, hop.url+"/v1/chat/completions", strings.NewReader(benchReq))
+				resp, err := c.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				br := bufio.NewReader(resp.Body)
+				line, err := br.ReadString('\n')
+				if err != nil || line != benchSSE1[:len(benchSSE1)-1] {
+					b.Fatalf("first line %q, %v", line, err)
+				}
+				total += time.Since(start)
+				release <- struct{}{}
+				io.Copy(io.Discard, br)
+				resp.Body.Close()
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/first-chunk")
+		})
+	}
+}
