@@ -11,12 +11,16 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/llmtap/llmtap/app"
 )
@@ -67,6 +71,7 @@ func Run(args []string, assets fs.FS, stderr io.Writer) int {
 			Assets:  assets,
 			Handler: a.APIHandler(), // the window's fetch('/api/…') lands here, in process
 		},
+		OnStartup:  quitOnSignal,
 		OnShutdown: func(context.Context) { shutdown(a, log) },
 		Linux:      &linux.Options{ProgramName: "llmtap", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		SingleInstanceLock: &options.SingleInstanceLock{
@@ -78,6 +83,18 @@ func Run(args []string, assets fs.FS, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// quitOnSignal makes SIGINT and SIGTERM close the window the regular way, so the
+// capture queue is drained (OnShutdown) instead of the process dying mid-write.
+func quitOnSignal(ctx context.Context) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		signal.Stop(sig) // a second signal kills at once
+		wruntime.Quit(ctx)
+	}()
 }
 
 // shutdown stops the proxy and writes everything still queued.

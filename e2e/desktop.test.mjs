@@ -1,0 +1,115 @@
+// The desktop app for real: bin/llmtap-desktop in a Wails window under Xvfb, its proxy
+// captures a chat sent with the openai client, and the window (served in process by
+// the AssetServer) loads and shows it. A screenshot of the whole X screen goes to
+// e2e/screenshots/desktop.png. SIGTERM closes the window the regular way and the app
+// exits 0 after draining its queue.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startUpstream } from './lib/upstream.mjs';
+import { tempDir } from './lib/llmtap.mjs';
+import { client, plain, streamed } from './lib/chat.mjs';
+
+const BIN = process.env.LLMTAP_DESKTOP_BIN;
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const TITLE = 'Plan a weekend in Lisbon';
+const STEP = { timeout: 90000 };
+
+/** waitFor polls cond every 100 ms until it returns a truthy value or timeoutMs passes. */
+async function waitFor(what, cond, timeoutMs, describe = () => '') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** startXvfb starts a virtual X server on a free display and resolves with it. */
+async function startXvfb() {
+  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+  const display = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Xvfb gave no display number within 10 s\n${err}`)), 10000);
+    proc.stdio[3].setEncoding('utf8').on('data', (d) => { clearTimeout(timer); resolve(`:${d.trim()}`); });
+    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`start Xvfb (apt-get install xvfb): ${e.message}`)); });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Xvfb exited with ${code}\n${err}`)); });
+  });
+  return { proc, display };
+}
+
+describe('desktop app under Xvfb', () => {
+  let xvfb;
+  let up;
+  let app;
+  let out = '';
+  let exited;
+  const dataDir = tempDir('llmtap-e2e-desktop-');
+  const describeApp = () => `--- llmtap-desktop output ---\n${out}`;
+
+  before(async () => {
+    if (!BIN || !fs.existsSync(BIN)) {
+      throw new Error(`LLMTAP_DESKTOP_BIN must name the built desktop app (scripts/build makes bin/llmtap-desktop); got ${BIN}`);
+    }
+    xvfb = await startXvfb();
+    up = await startUpstream();
+    app = spawn(BIN, ['--data', dataDir, '--listen', '127.0.0.1:0', '--target', up.url, '-v'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // NO_AT_BRIDGE: without an accessibility bus GTK waits 25 s for one before showing the window.
+      env: { ...process.env, DISPLAY: xvfb.display, WAYLAND_DISPLAY: '', NO_AT_BRIDGE: '1', LLMTAP_DATA_DIR: dataDir },
+    });
+    app.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    app.stderr.setEncoding('utf8').on('data', (d) => { out += d; });
+    exited = new Promise((resolve) => app.on('exit', (code, signal) => resolve({ code, signal })));
+  });
+
+  after(async () => {
+    if (app && app.exitCode === null && app.signalCode === null) app.kill('SIGKILL');
+    xvfb?.proc.kill('SIGKILL');
+    await up?.close?.();
+  });
+
+  it('captures a chat and shows it in the window', STEP, async () => {
+    const proxy = await waitFor('the desktop app to listen', () => out.match(/proxy=(127\.0\.0\.1:\d+)/)?.[1], 30000, describeApp);
+    // The window loads the UI through the AssetServer and polls the API in process.
+    await waitFor('the window to poll the API', () => /path=\/api\/status status=200/.test(out), 60000, describeApp);
+
+    const openai = client(`http://${proxy}/v1`);
+    const chat = [{ role: 'user', content: TITLE }];
+    chat.push((await plain(openai, { model: 'gpt-4o-mini', messages: chat })).message);
+    chat.push({ role: 'user', content: 'And where should we eat?' });
+    chat.push((await streamed(openai, { model: 'gpt-4o-mini', messages: chat })).message);
+
+    // The window shows the newest conversation by itself: wait for it to fetch it.
+    await waitFor('the window to open the captured conversation',
+      () => /path=\/api\/conversations\/1 status=200/.test(out), 30000, describeApp);
+
+    // Give the webview a moment to paint, then keep the first screenshot that stops changing.
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const shot = `${SHOTS}desktop.png`;
+    let last = '';
+    await waitFor('a stable screenshot', () => {
+      execFileSync('import', ['-display', xvfb.display, '-window', 'root', shot]);
+      const sum = execFileSync('sha256sum', [shot]).toString().split(' ')[0];
+      const stable = sum === last;
+      last = sum;
+      return stable;
+    }, 20000);
+    const deviation = Number(execFileSync('convert', [shot, '-format', '%[fx:standard_deviation]', 'info:']).toString());
+    assert.ok(deviation > 0.05, `screenshot looks blank (standard deviation ${deviation}): ${shot}`);
+  });
+
+  it('exits cleanly on SIGTERM with the capture stored', STEP, async () => {
+    app.kill('SIGTERM');
+    const res = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20000))]);
+    assert.notEqual(res, 'timeout', `desktop app did not exit within 20 s of SIGTERM\n${describeApp()}`);
+    assert.equal(res.code, 0, `desktop app exit ${JSON.stringify(res)}\n${describeApp()}`);
+    assert.doesNotMatch(out, /level=ERROR|panic/, describeApp());
+    assert.ok(fs.existsSync(`${dataDir}/llmtap.db`), 'no database in the data folder');
+  });
+});
