@@ -8,12 +8,16 @@
 package main
 
 import (
+	_ "embed"
 	"os"
 
 	"github.com/llmtap/llmtap/app/desktop"
 	"github.com/llmtap/llmtap/frontend"
 )
 
+//go:embed build/appicon.png
+var icon []byte
+
 func main() {
-	os.Exit(desktop.Run(os.Args[1:], frontend.Assets(), os.Stderr))
+	os.Exit(desktop.Run(os.Args[1:], desktop.Resources{UI: frontend.Assets(), Icon: icon}, os.Stderr))
 }

@@ -25,10 +25,16 @@ import (
 	"github.com/llmtap/llmtap/app"
 )
 
+// Resources are the files the desktop build embeds.
+type Resources struct {
+	UI   fs.FS  // the built frontend
+	Icon []byte // the window icon (PNG)
+}
+
 // Run starts llmtap with its window and blocks until the window quits, then drains
 // the capture queue. args are the command-line flags (the same as `llmtap serve`
 // takes, without --ui). It returns the process exit code.
-func Run(args []string, assets fs.FS, stderr io.Writer) int {
+func Run(args []string, res Resources, stderr io.Writer) int {
 	fset := flag.NewFlagSet("llmtap", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var cfg app.Config
@@ -68,12 +74,12 @@ func Run(args []string, assets fs.FS, stderr io.Writer) int {
 		MinWidth:  800,
 		MinHeight: 500,
 		AssetServer: &assetserver.Options{
-			Assets:  assets,
+			Assets:  res.UI,
 			Handler: a.APIHandler(), // the window's fetch('/api/…') lands here, in process
 		},
 		OnStartup:  quitOnSignal,
 		OnShutdown: func(context.Context) { shutdown(a, log) },
-		Linux:      &linux.Options{ProgramName: "llmtap", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
+		Linux:      &linux.Options{ProgramName: "llmtap", Icon: res.Icon, WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: "dev.llmtap.desktop",
 		},
