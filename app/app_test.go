@@ -2,7 +2,9 @@ package app
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +17,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/llmtap/llmtap/store"
 )
@@ -270,10 +275,24 @@ func TestShutdownDrainsQueue(t *testing.T) {
 }
 
 func TestDecodeBody(t *testing.T) {
-	var gz bytes.Buffer
+	const plain = `{"ok":true}`
+	var gz, br bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(`{"ok":true}`))
+	zw.Write([]byte(plain))
 	zw.Close()
+	bw := brotli.NewWriter(&br)
+	bw.Write([]byte(plain))
+	bw.Close()
+	zenc, _ := zstd.NewWriter(nil)
+	zs := zenc.EncodeAll([]byte(plain), nil)
+	var df bytes.Buffer
+	fw, _ := flate.NewWriter(&df, flate.DefaultCompression)
+	fw.Write([]byte(plain))
+	fw.Close()
+	var zl bytes.Buffer
+	zlw := zlib.NewWriter(&zl)
+	zlw.Write([]byte(plain))
+	zlw.Close()
 	tests := []struct {
 		name    string
 		enc     string
@@ -282,7 +301,12 @@ func TestDecodeBody(t *testing.T) {
 		wantErr bool
 	}{
 		{"identity", "", []byte("plain"), "plain", false},
-		{"gzip", "gzip", gz.Bytes(), `{"ok":true}`, false},
+		{"gzip", "gzip", gz.Bytes(), plain, false},
+		{"brotli", "br", br.Bytes(), plain, false},
+		{"zstd", "zstd", zs, plain, false},
+		{"deflate_zlib", "deflate", zl.Bytes(), plain, false},
+		{"deflate_raw", "deflate", df.Bytes(), plain, false},
+		{"corrupt_brotli_kept_raw", "br", []byte("not brotli"), "not brotli", true},
 		{"corrupt_gzip_kept_raw", "gzip", []byte("not gzip"), "not gzip", true},
 		{"unknown_encoding_kept_raw", "compress", []byte("xyz"), "xyz", true},
 	}

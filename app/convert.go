@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
@@ -93,6 +96,16 @@ func decodeBody(h http.Header, body []byte) ([]byte, error) {
 		// "deflate" is zlib-wrapped by the spec, but some servers send raw deflate.
 		if r, err = zlib.NewReader(bytes.NewReader(body)); err != nil {
 			r, err = flate.NewReader(bytes.NewReader(body)), nil
+		}
+	case "br":
+		r = brotli.NewReader(bytes.NewReader(body))
+	case "zstd":
+		var zr *zstd.Decoder
+		// One goroutine and a bounded window: this runs once per body on the writer.
+		zr, err = zstd.NewReader(bytes.NewReader(body), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDecoded))
+		if err == nil {
+			defer zr.Close()
+			r = zr
 		}
 	default:
 		return body, fmt.Errorf("%w %q: stored as received", errUnsupportedEncoding, enc)

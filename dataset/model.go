@@ -22,6 +22,15 @@ type Message struct {
 	// Reasoning is the model's thinking kept apart from the answer
 	// (DeepSeek reasoning_content and the like). Empty when there is none.
 	Reasoning string `json:"reasoning,omitempty"`
+	// ReasoningSignature is the provider's signature over the reasoning (Anthropic
+	// thinking blocks), needed to send the reasoning back; "" when none was given.
+	ReasoningSignature string `json:"reasoningSignature,omitempty"`
+	// RedactedReasoning holds encrypted reasoning the provider did not reveal
+	// (Anthropic redacted_thinking data, OpenAI encrypted_content), kept opaque.
+	RedactedReasoning string `json:"redactedReasoning,omitempty"`
+	// Media are the images, audio and files the message carries, in order. They are
+	// never inlined into Content.
+	Media []Media `json:"media,omitempty"`
 	// ToolCalls are the calls an assistant message makes, in order.
 	ToolCalls []ToolCall `json:"toolCalls,omitempty"`
 	// ToolCallID ties a tool message to the call it answers.
@@ -37,6 +46,21 @@ type ToolCall struct {
 	// Arguments is the JSON text of the arguments exactly as the model produced it;
 	// it may be invalid JSON when a stream was cut.
 	Arguments string `json:"arguments"`
+}
+
+// Media is one image, audio clip or file attached to a message.
+type Media struct {
+	// Kind is "image", "audio" or "file".
+	Kind string `json:"kind"`
+	// MIME is the media type when known, e.g. "image/png".
+	MIME string `json:"mime,omitempty"`
+	// Data holds inline bytes (decoded from base64 by the parser). The store keeps
+	// them once by content hash and clears Data, setting Hash.
+	Data []byte `json:"data,omitempty"`
+	// URL is where the media lives when it was sent by reference, not inline.
+	URL string `json:"url,omitempty"`
+	// Hash is the hex SHA-256 of Data, set once the bytes are stored.
+	Hash string `json:"hash,omitempty"`
 }
 
 // Usage is the token accounting an API reported for one exchange.
@@ -65,6 +89,16 @@ type Round struct {
 	Stream       bool   `json:"stream"`
 	// Incomplete is set when a stream ended without its terminal event.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// Raw is set for a legacy completion whose prompt could not be read as chat
+	// messages: Messages then holds the prompt as one user message.
+	Raw bool `json:"raw,omitempty"`
+	// ResponseID is the provider's ID for this response, when it chains (OpenAI
+	// Responses API); PreviousResponseID is the one the request continues.
+	ResponseID         string `json:"responseId,omitempty"`
+	PreviousResponseID string `json:"previousResponseId,omitempty"`
+	// SessionID groups requests of one client session when the client says so
+	// (Anthropic metadata.user_id, session headers); "" when unknown.
+	SessionID string `json:"sessionId,omitempty"`
 }
 
 // Status is where a conversation stands in review.

@@ -280,9 +280,13 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer db.Close()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var v int
-	if err := db.sql.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != 1 {
-		t.Errorf("user_version = %d, %v; want 1", v, err)
+	if err := db.sql.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != len(ms) {
+		t.Errorf("user_version = %d, %v; want %d (every migration)", v, err, len(ms))
 	}
 	if got := contents(t, db); len(got) != 1 {
 		t.Errorf("after reopen %d conversations, want 1", len(got))
