@@ -53,6 +53,8 @@ func (a *App) APIHandler() http.Handler {
 	handle("GET /api/conversations", a.apiConversations)
 	handle("GET /api/conversations/{id}", a.apiConversation)
 	handle("PUT /api/conversations/{id}/status", a.apiSetStatus)
+	handle("GET /api/exchanges", a.apiExchanges)
+	handle("GET /api/exchanges/{id}", a.apiExchange)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, &apiError{status: http.StatusNotFound, msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	})

@@ -86,3 +86,53 @@ func TestUIRejectsForeignHostAndOrigin(t *testing.T) {
 		})
 	}
 }
+
+func TestExchangesAPI(t *testing.T) {
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+	ta.chat(t, false, "list my exchanges")
+	req, _ := http.NewRequest("GET", ta.proxyURL+"/v1/models", nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ta.wait(t, 2)
+
+	tests := []struct {
+		name      string
+		query     string
+		wantTotal int
+	}{
+		{"all", "", 2},
+		{"chat", "?kind=chat", 1},
+		{"other", "?kind=other", 1},
+		{"errors", "?kind=errors", 1}, // the fake upstream answers GET /v1/models with 400
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var page ExchangePage
+			if code := ta.getJSON(t, "/api/exchanges"+tt.query, &page); code != 200 || page.Total != tt.wantTotal {
+				t.Errorf("GET /api/exchanges%s = %d, total %d; want 200, %d", tt.query, code, page.Total, tt.wantTotal)
+			}
+		})
+	}
+	if code := ta.getJSON(t, "/api/exchanges?kind=weird", nil); code != 400 {
+		t.Errorf("GET /api/exchanges?kind=weird = %d, want 400", code)
+	}
+
+	var d ExchangeDetail
+	if code := ta.getJSON(t, "/api/exchanges/1", &d); code != 200 {
+		t.Fatalf("GET /api/exchanges/1 = %d", code)
+	}
+	if !strings.Contains(d.ReqBody.Text, "list my exchanges") || !strings.Contains(d.RespBody.Text, "answer 1") {
+		t.Errorf("exchange 1 bodies = %q / %q, want the chat request and its answer", d.ReqBody.Text, d.RespBody.Text)
+	}
+	if auth := strings.Join(d.ReqHeader["Authorization"], ""); strings.Contains(auth, "APPSECRET") || auth == "" {
+		t.Errorf("exchange 1 Authorization = %q, want present and redacted", auth)
+	}
+	if code := ta.getJSON(t, "/api/exchanges/99", nil); code != 404 {
+		t.Errorf("GET /api/exchanges/99 = %d, want 404", code)
+	}
+}

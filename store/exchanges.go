@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/llmtap/llmtap/dataset"
+)
+
+// ExchangeSummary is one row of the exchange log: every proxied request, chat or not
+// (model lists, embeddings, failures).
+type ExchangeSummary struct {
+	ID        int64     `json:"id"`
+	Method    string    `json:"method"`
+	Host      string    `json:"host"`
+	Path      string    `json:"path"`
+	Status    int       `json:"status"`
+	Dialect   string    `json:"dialect,omitempty"`
+	Stream    bool      `json:"stream"`
+	Aborted   bool      `json:"aborted"`
+	Truncated bool      `json:"truncated"`
+	Err       string    `json:"error,omitempty"`
+	ParseErr  string    `json:"parseError,omitempty"`
+	Start     time.Time `json:"start"`
+	// DurationMS is the time from the request to the end of the response;
+	// FirstByteMS to its first byte (0 when none came).
+	DurationMS  int64 `json:"durationMs"`
+	FirstByteMS int64 `json:"firstByteMs"`
+	ReqBytes    int64 `json:"reqBytes"`
+	RespBytes   int64 `json:"respBytes"`
+}
+
+// ExchangeKind narrows an exchange listing.
+type ExchangeKind string
+
+// The kinds ListExchanges knows. The zero value lists every exchange.
+const (
+	ExchangesAll    ExchangeKind = ""
+	ExchangesChat   ExchangeKind = "chat"   // recognised LLM dialects
+	ExchangesOther  ExchangeKind = "other"  // everything else: models, embeddings, …
+	ExchangesErrors ExchangeKind = "errors" // failed, aborted, non-2xx or unparsed
+)
+
+// ExchangeListOptions selects a page of exchanges, newest first. The zero value is
+// the first 50 of all.
+type ExchangeListOptions struct {
+	Limit  int // 0 → 50
+	Offset int
+	Kind   ExchangeKind
+}
+
+// ListExchanges returns a page of exchanges, newest first, and how many match.
+func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]ExchangeSummary, int, error) {
+	if opt.Limit <= 0 {
+		opt.Limit = 50
+	}
+	var where string
+	switch opt.Kind {
+	case ExchangesAll:
+	case ExchangesChat:
+		where = `WHERE dialect != ''`
+	case ExchangesOther:
+		where = `WHERE dialect = ''`
+	case ExchangesErrors:
+		where = `WHERE error != '' OR aborted OR status NOT BETWEEN 200 AND 299 OR parse_error != ''`
+	default:
+		return nil, 0, fmt.Errorf("exchange kind %q: must be chat, other or errors", opt.Kind)
+	}
+	var total int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges `+where).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count exchanges: %w", err)
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, stream, aborted,
+		truncated, error, parse_error, started_at, COALESCE(first_byte_at, 0), ended_at,
+		length(req_body), length(resp_body)
+		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, opt.Limit, opt.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list exchanges: %w", err)
+	}
+	defer rows.Close()
+	items := []ExchangeSummary{}
+	for rows.Next() {
+		var e ExchangeSummary
+		var start, first, end int64
+		if err := rows.Scan(&e.ID, &e.Method, &e.Host, &e.Path, &e.Status, &e.Dialect, &e.Stream, &e.Aborted,
+			&e.Truncated, &e.Err, &e.ParseErr, &start, &first, &end, &e.ReqBytes, &e.RespBytes); err != nil {
+			return nil, 0, fmt.Errorf("list exchanges: %w", err)
+		}
+		e.Start = fromMillis(start)
+		if end >= start {
+			e.DurationMS = end - start
+		}
+		if first >= start && first != 0 {
+			e.FirstByteMS = first - start
+		}
+		items = append(items, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list exchanges: %w", err)
+	}
+	return items, total, nil
+}
+
+// Exchange returns one stored exchange with its headers and bodies, or an error
+// wrapping ErrNotFound.
+func (db *DB) Exchange(ctx context.Context, id int64) (*Exchange, error) {
+	var e Exchange
+	var start, end int64
+	var first sql.NullInt64
+	var reqH, respH, dialect string
+	err := db.sql.QueryRowContext(ctx, `SELECT id, method, url, route, host, path, status, req_headers,
+		resp_headers, req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error,
+		started_at, first_byte_at, ended_at FROM exchanges WHERE id = ?`, id).Scan(
+		&e.ID, &e.Method, &e.URL, &e.Route, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
+		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("exchange %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load exchange %d: %w", id, err)
+	}
+	e.Dialect = dataset.Dialect(dialect)
+	e.Start, e.End = fromMillis(start), fromMillis(end)
+	if first.Valid {
+		e.FirstByte = fromMillis(first.Int64)
+	}
+	if err := json.Unmarshal([]byte(reqH), &e.ReqHeader); err != nil {
+		return nil, fmt.Errorf("exchange %d request headers: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(respH), &e.RespHeader); err != nil {
+		return nil, fmt.Errorf("exchange %d response headers: %w", id, err)
+	}
+	return &e, nil
+}
