@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -225,10 +226,12 @@ func (s *Server) finish(r *http.Request, ex *Exchange, sec secrets) {
 	}
 	ex.End = time.Now()
 	sec.scrub(ex)
-	s.log.Debug("exchange", "method", ex.Method, "route", ex.Route, "host", ex.Host, "path", ex.Path,
-		"status", ex.Status, "dur", ex.End.Sub(ex.Start), "aborted", ex.Aborted, "err", ex.Err)
-	// The client may be gone already; keep the capture anyway.
-	s.sink.Capture(context.WithoutCancel(r.Context()), ex)
+	ctx := context.WithoutCancel(r.Context()) // the client may be gone; keep the capture anyway
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.DebugContext(ctx, "exchange", "method", ex.Method, "route", ex.Route, "host", ex.Host, "path", ex.Path,
+			"status", ex.Status, "dur", ex.End.Sub(ex.Start), "aborted", ex.Aborted, "err", ex.Err)
+	}
+	s.sink.Capture(ctx, ex)
 }
 
 // capped returns b cut to limit bytes, marking ex truncated when it was longer. The

@@ -135,8 +135,11 @@ func (s *Server) SetCapture(on bool) { s.off.Store(!on) }
 // Capturing reports whether capture is on.
 func (s *Server) Capturing() bool { return !s.off.Load() }
 
-// ServeHTTP routes r and proxies it (see Config for the route forms), or answers
-// GET /healthz itself.
+// ServeHTTP routes r and proxies it, or answers GET /healthz itself with
+// {"ok":true}. Routes are tried in order: host-in-path (/HOST/...), named route
+// (/NAME/...), then Target; with none matching it answers 404. Errors llmtap makes
+// itself (404, 413, 502) are JSON in the OpenAI error shape, with an X-Llmtap-Error
+// header holding the code.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Forward-proxy requests (CONNECT, absolute-form) get their own handler; the
 	// MITM issue plugs in here and reuses s.forward on the decrypted requests.

@@ -17,6 +17,7 @@ const usage = `llmtap records your LLM conversations and turns them into trainin
 Usage:
   llmtap serve  [flags]   run the capture proxy and the review UI
   llmtap export [flags]   write a dataset file (ShareGPT) from captured conversations
+  llmtap generate [flags] fill a data folder with synthetic conversations (demos, benchmarks)
   llmtap version          print the version
 
 Run "llmtap <command> -h" for a command's flags.
@@ -36,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
+	case "generate":
+		return generate(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "llmtap", version)
 		return 0
