@@ -35,47 +35,17 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	var problems []string
 	var err error
 	if c.Exchange.ReqBody, err = decodeBody(ex.ReqHeader, ex.ReqBody); err != nil {
-		problems = append(problems, "request body: "+err.Error())
+		problems = append(problems, reqBodyProblem+err.Error())
 	}
 	if c.Exchange.RespBody, err = decodeBody(ex.RespHeader, ex.RespBody); err != nil {
-		problems = append(problems, "response body: "+err.Error())
+		problems = append(problems, respBodyProblem+err.Error())
 	}
 	if c.Exchange.Dialect != dataset.Unknown {
-		switch why := notThreaded(ex); {
-		case len(problems) > 0:
-		case why != "":
-			problems = append(problems, why)
-		default:
-			round, err := dataset.Parse(c.Exchange.Dialect, c.Exchange.ReqBody, c.Exchange.RespBody)
-			switch {
-			case err != nil:
-				problems = append(problems, err.Error())
-			case round.Incomplete:
-				problems = append(problems, "stream ended before its final event: not used for training")
-			case len(round.Answers) == 0:
-				problems = append(problems, "response held no answer")
-			default:
-				c.Round = round
-			}
-		}
+		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status}
+		c.Round, problems = decideRound(c.Exchange.Dialect, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
 	}
 	c.Exchange.ParseErr = strings.Join(problems, "; ")
 	return c
-}
-
-// notThreaded says why an exchange must not become a training turn, or "".
-func notThreaded(ex *proxy.Exchange) string {
-	switch {
-	case ex.Aborted:
-		return "client hung up before the answer was complete"
-	case ex.Err != "":
-		return "exchange failed: " + ex.Err
-	case ex.Status < 200 || ex.Status > 299:
-		return fmt.Sprintf("upstream answered %d", ex.Status)
-	case ex.Truncated:
-		return "body larger than the capture limit was truncated"
-	}
-	return ""
 }
 
 var errUnsupportedEncoding = errors.New("unsupported content encoding")

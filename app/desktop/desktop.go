@@ -47,11 +47,7 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "llmtap:", err)
 		return 2
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := app.NewLogger(stderr, *verbose)
 	cfg.Log = log
 
 	ctx := context.Background()

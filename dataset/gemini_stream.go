@@ -1,0 +1,246 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// geminiResponse is a GenerateContentResponse: a whole answer, or one chunk of a stream.
+type geminiResponse struct {
+	Candidates     []geminiCandidate `json:"candidates"`
+	PromptFeedback *struct {
+		BlockReason        string `json:"blockReason"`
+		BlockReasonMessage string `json:"blockReasonMessage"`
+	} `json:"promptFeedback"`
+	UsageMetadata *geminiUsage    `json:"usageMetadata"`
+	ModelVersion  string          `json:"modelVersion"`
+	Error         json.RawMessage `json:"error"`
+}
+
+type geminiCandidate struct {
+	Index        *int           `json:"index"` // proto3 JSON leaves out index 0
+	Content      *geminiContent `json:"content"`
+	FinishReason string         `json:"finishReason"`
+}
+
+type geminiUsage struct {
+	PromptTokenCount     int `json:"promptTokenCount"` // cached tokens included
+	CandidatesTokenCount int `json:"candidatesTokenCount"`
+	ThoughtsTokenCount   int `json:"thoughtsTokenCount"`
+	TotalTokenCount      int `json:"totalTokenCount"`
+}
+
+func (u *geminiUsage) usage() Usage {
+	// Thought tokens are output the model produced, as OpenAI counts reasoning tokens
+	// in completion_tokens.
+	completion := u.CandidatesTokenCount + u.ThoughtsTokenCount
+	total := u.TotalTokenCount
+	if total == 0 {
+		total = u.PromptTokenCount + completion
+	}
+	return Usage{PromptTokens: u.PromptTokenCount, CompletionTokens: completion, TotalTokens: total}
+}
+
+// geminiStatus is a google.rpc.Status, the error body of Google APIs.
+type geminiStatus struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Status  string `json:"status"`
+}
+
+// geminiUpstreamError describes an "error" value as an error wrapping ErrUpstream.
+func geminiUpstreamError(raw json.RawMessage) error {
+	var e geminiStatus
+	if json.Unmarshal(raw, &e) != nil || e.Message == "" && e.Status == "" {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			e.Message = s
+		} else {
+			e.Message = strings.TrimSpace(string(raw))
+		}
+	}
+	detail := e.Message
+	if e.Status != "" {
+		detail += " (status " + e.Status + ")"
+	}
+	if e.Code != 0 {
+		detail += fmt.Sprintf(" (code %d)", e.Code)
+	}
+	return fmt.Errorf("gemini response: %w: %s", ErrUpstream, detail)
+}
+
+// blocked returns an error wrapping ErrUpstream when the prompt was blocked, and nil
+// when it was not.
+func (resp *geminiResponse) blocked() error {
+	if resp.PromptFeedback == nil || resp.PromptFeedback.BlockReason == "" {
+		return nil
+	}
+	detail := "prompt blocked: " + resp.PromptFeedback.BlockReason
+	if m := resp.PromptFeedback.BlockReasonMessage; m != "" {
+		detail += " (" + m + ")"
+	}
+	return fmt.Errorf("gemini response: %w: %s", ErrUpstream, detail)
+}
+
+// parseGeminiResponse fills the answers of r from a response object, an event
+// stream or a streamed JSON array.
+func parseGeminiResponse(r *Round, body []byte) error {
+	body = bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))
+	if len(body) == 0 {
+		return nil
+	}
+	switch body[0] {
+	case '{':
+		r.Stream = false
+		if !json.Valid(body) {
+			r.Incomplete = true // cut short: keep the history
+			return nil
+		}
+		return parseGeminiObject(r, body)
+	case '[':
+		r.Stream = true
+		chunks, lost := geminiArrayChunks(body)
+		return mergeGeminiChunks(r, chunks, lost)
+	}
+	r.Stream = true
+	events, _ := ParseSSE(body)
+	if len(events) == 0 {
+		return fmt.Errorf("decode gemini response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
+	}
+	chunks := make([][]byte, 0, len(events))
+	for _, ev := range events {
+		if data := strings.TrimSpace(ev.Data); data != "" {
+			chunks = append(chunks, []byte(data))
+		}
+	}
+	return mergeGeminiChunks(r, chunks, false)
+}
+
+func parseGeminiObject(r *Round, body []byte) error {
+	var resp geminiResponse
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return fmt.Errorf("decode gemini response: %w: %w", ErrMalformed, err)
+	}
+	if hasError(resp.Error) {
+		return geminiUpstreamError(resp.Error)
+	}
+	if len(resp.Candidates) == 0 {
+		if err := resp.blocked(); err != nil {
+			return err
+		}
+		return fmt.Errorf("decode gemini response: no candidates: %w", ErrMalformed)
+	}
+	geminiModel(r, resp.ModelVersion)
+	cands := slices.Clone(resp.Candidates)
+	for i := range cands {
+		if cands[i].Index == nil {
+			cands[i].Index = &i
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b geminiCandidate) int { return *a.Index - *b.Index })
+	for i, c := range cands {
+		var parts []geminiPart
+		if c.Content != nil {
+			parts = c.Content.Parts
+		}
+		r.Answers = append(r.Answers, geminiMessage(RoleAssistant, parts))
+		if i == 0 {
+			r.FinishReason = c.FinishReason
+		}
+	}
+	if resp.UsageMetadata != nil {
+		r.Usage = resp.UsageMetadata.usage()
+	}
+	return nil
+}
+
+// geminiModel sets the model of r from a modelVersion unless the request named one.
+// Some versions of the API prefix it with "models/".
+func geminiModel(r *Round, version string) {
+	if r.Model == "" {
+		r.Model = strings.TrimPrefix(version, "models/")
+	}
+}
+
+// geminiArrayChunks splits a streamed JSON array ("[{…}\r\n,{…}]") into its elements.
+// lost is set when an element was cut or broken. A missing closing bracket alone is
+// not a loss: mergeGeminiChunks still wants a finishReason before it calls the
+// stream complete.
+func geminiArrayChunks(body []byte) (chunks [][]byte, lost bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil { // the opening '['
+		return nil, true
+	}
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return chunks, true // a syntax error or the end of the body: nothing more to read
+		}
+		chunks = append(chunks, raw)
+	}
+	return chunks, false
+}
+
+// geminiStreamCandidate gathers the parts of one candidate across chunks.
+type geminiStreamCandidate struct {
+	index  int
+	parts  []geminiPart
+	finish string
+}
+
+// mergeGeminiChunks fills r from the chunks of a stream. Parts are appended per
+// candidate index; geminiMessage then concatenates their text. The stream is complete
+// when every candidate got a finishReason and no chunk was lost.
+func mergeGeminiChunks(r *Round, chunks [][]byte, lost bool) error {
+	var cands []*geminiStreamCandidate
+	byIndex := map[int]*geminiStreamCandidate{}
+	for _, data := range chunks {
+		var chunk geminiResponse
+		if err := json.Unmarshal(data, &chunk); err != nil {
+			lost = true
+			continue
+		}
+		if hasError(chunk.Error) {
+			return geminiUpstreamError(chunk.Error)
+		}
+		if err := chunk.blocked(); err != nil && len(chunk.Candidates) == 0 {
+			return err
+		}
+		geminiModel(r, chunk.ModelVersion)
+		if chunk.UsageMetadata != nil {
+			r.Usage = chunk.UsageMetadata.usage()
+		}
+		for _, c := range chunk.Candidates {
+			index := 0
+			if c.Index != nil {
+				index = *c.Index
+			}
+			sc := byIndex[index]
+			if sc == nil {
+				sc = &geminiStreamCandidate{index: index}
+				byIndex[index] = sc
+				cands = append(cands, sc)
+			}
+			if c.Content != nil {
+				sc.parts = append(sc.parts, c.Content.Parts...)
+			}
+			if c.FinishReason != "" {
+				sc.finish = c.FinishReason
+			}
+		}
+	}
+	slices.SortFunc(cands, func(a, b *geminiStreamCandidate) int { return a.index - b.index })
+	finished := len(cands) > 0
+	for i, sc := range cands {
+		r.Answers = append(r.Answers, geminiMessage(RoleAssistant, sc.parts))
+		if i == 0 {
+			r.FinishReason = sc.finish
+		}
+		finished = finished && sc.finish != ""
+	}
+	r.Incomplete = lost || !finished
+	return nil
+}
