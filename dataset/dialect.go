@@ -9,6 +9,20 @@ type Dialect string
 const (
 	Unknown    Dialect = ""
 	OpenAIChat Dialect = "openai-chat"
+	// OpenAIResponses is the OpenAI Responses API (POST .../responses).
+	OpenAIResponses Dialect = "openai-responses"
+	// OpenAICompletions is the legacy text completions API (POST .../completions,
+	// but not .../chat/completions), as llama.cpp, vLLM and TabbyAPI still serve it.
+	OpenAICompletions Dialect = "openai-completions"
+	// OllamaChat is Ollama's native chat API (POST .../api/chat).
+	OllamaChat Dialect = "ollama-chat"
+	// OllamaGenerate is Ollama's native generate API (POST .../api/generate).
+	OllamaGenerate Dialect = "ollama-generate"
+	// Anthropic is the Anthropic Messages API (POST .../v1/messages).
+	Anthropic Dialect = "anthropic"
+	// Gemini is the Gemini API: .../models/{model}:generateContent and
+	// :streamGenerateContent, on AI Studio (v1, v1beta) and Vertex AI.
+	Gemini Dialect = "gemini"
 )
 
 // DetectDialect tells which API dialect a request path speaks. It looks only at the
@@ -20,6 +34,18 @@ func DetectDialect(method, path string) Dialect {
 	switch {
 	case strings.HasSuffix(path, "/chat/completions"):
 		return OpenAIChat
+	case strings.HasSuffix(path, "/completions"): // after /chat/completions
+		return OpenAICompletions
+	case strings.HasSuffix(path, "/responses"):
+		return OpenAIResponses
+	case strings.HasSuffix(path, "/api/chat"):
+		return OllamaChat
+	case strings.HasSuffix(path, "/api/generate"):
+		return OllamaGenerate
+	case strings.HasSuffix(path, "/v1/messages"): // not /v1/messages/count_tokens nor /batches
+		return Anthropic
+	case GeminiModelFromPath(path) != "":
+		return Gemini
 	}
 	return Unknown
 }

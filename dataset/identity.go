@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -18,8 +19,12 @@ import (
 // change:
 //   - Role, ToolCallID and each tool call's ID and Name are kept as they are
 //     (clients resend call ids verbatim).
-//   - Content has surrounding whitespace trimmed and line endings made "\n":
-//     clients and UIs trim answers or normalise newlines when they resend them.
+//   - Content has line endings made "\n", runs of spaces and tabs made one space,
+//     each line trimmed and blank lines dropped:
+//     frontends (SillyTavern's trimming, chat UIs) tidy whitespace in earlier turns
+//     when they resend them.
+//   - Media are kept as their content hash (computed from Data when Hash is unset)
+//     or, sent by reference, their URL, so different images make different messages.
 //   - Tool call arguments that are valid JSON are re-encoded compactly with sorted
 //     keys, since SDKs re-serialise them; other arguments are kept as they are.
 //   - Reasoning is left out: DeepSeek requires clients not to resend
@@ -33,13 +38,13 @@ func MessageKey(parent string, m Message) string {
 		Content:    canonicalText(m.Content),
 		ToolCallID: m.ToolCallID,
 	}
+	for _, md := range m.Media {
+		c.Media = append(c.Media, mediaIdentity(md))
+	}
 	for _, tc := range m.ToolCalls {
 		c.ToolCalls = append(c.ToolCalls, canonicalCall{ID: tc.ID, Name: tc.Name, Arguments: canonicalJSON(tc.Arguments)})
 	}
-	// Encoding a struct of strings cannot fail, and JSON quoting keeps the fields
-	// apart, so no two different messages share an encoding.
-	b, _ := json.Marshal(c)
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(c.encode())
 	return hex.EncodeToString(sum[:16])
 }
 
@@ -56,24 +61,101 @@ func PathKeys(msgs []Message) []string {
 }
 
 type canonicalMessage struct {
-	Parent     string          `json:"p"`
-	Role       Role            `json:"r"`
-	Content    string          `json:"c"`
-	ToolCalls  []canonicalCall `json:"t,omitempty"`
-	ToolCallID string          `json:"i,omitempty"`
+	Parent     string
+	Role       Role
+	Content    string
+	ToolCalls  []canonicalCall
+	ToolCallID string
+	Media      []string
 }
 
 type canonicalCall struct {
-	ID        string `json:"i"`
-	Name      string `json:"n"`
-	Arguments string `json:"a"`
+	ID, Name, Arguments string
+}
+
+// encode frames every field as a tag byte, its length and its bytes, so no two
+// different messages share an encoding. It is what keys hash: changing it changes
+// every key, and stored conversations then need `llmtap reindex`.
+func (c *canonicalMessage) encode() []byte {
+	n := len(c.Parent) + len(c.Role) + len(c.Content) + len(c.ToolCallID) + 64
+	for _, tc := range c.ToolCalls {
+		n += len(tc.ID) + len(tc.Name) + len(tc.Arguments) + 32
+	}
+	for _, m := range c.Media {
+		n += len(m) + 11
+	}
+	b := make([]byte, 0, n)
+	field := func(tag byte, s string) {
+		b = append(b, tag)
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	field('p', c.Parent)
+	field('r', string(c.Role))
+	field('c', c.Content)
+	field('i', c.ToolCallID)
+	for _, tc := range c.ToolCalls {
+		field('t', tc.ID)
+		field('n', tc.Name)
+		field('a', tc.Arguments)
+	}
+	for _, m := range c.Media {
+		field('m', m)
+	}
+	return b
+}
+
+// MediaHash returns the hex SHA-256 of media bytes: the name the store keeps them
+// under and the identity a message's key uses for them.
+func MediaHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// mediaIdentity is what a media item contributes to a message key.
+func mediaIdentity(md Media) string {
+	switch {
+	case md.Hash != "":
+		return "sha256:" + md.Hash
+	case len(md.Data) > 0:
+		return "sha256:" + MediaHash(md.Data)
+	}
+	return "url:" + md.URL
 }
 
 func canonicalText(s string) string {
+	if isCanonicalText(s) {
+		return s // the common case, without allocating
+	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.TrimSpace(s)
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l = strings.Join(strings.FieldsFunc(l, isSpaceOrTab), " "); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
+
+// isCanonicalText reports whether canonicalText would return s unchanged.
+func isCanonicalText(s string) bool {
+	prev := byte('\n') // a line may not start with a space, nor be blank
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\r' || c == '\t' || c >= 0x80 && c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0:
+			return false
+		case c == ' ' && (prev == ' ' || prev == '\n'), c == '\n' && (prev == ' ' || prev == '\n'):
+			return false
+		}
+		prev = c
+	}
+	return prev != ' ' && prev != '\n' || s == ""
+}
+
+func isSpaceOrTab(r rune) bool { return r == ' ' || r == '\t' || r == '\u00a0' }
 
 // canonicalJSON re-encodes valid JSON compactly with object keys sorted and
 // numbers kept as written; it returns other text trimmed.

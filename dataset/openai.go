@@ -23,17 +23,61 @@ type openaiMessage struct {
 	Role    string          `json:"role"`
 	Content json.RawMessage `json:"content"` // a string, null, or an array of parts
 	// ReasoningContent is DeepSeek's field; Reasoning is OpenRouter's and vLLM's.
-	ReasoningContent string           `json:"reasoning_content"`
-	Reasoning        string           `json:"reasoning"`
-	ToolCalls        []openaiToolCall `json:"tool_calls"`
-	FunctionCall     *openaiFunction  `json:"function_call"` // legacy, before tool_calls
-	ToolCallID       string           `json:"tool_call_id"`
-	Name             string           `json:"name"`
+	ReasoningContent string `json:"reasoning_content"`
+	Reasoning        string `json:"reasoning"`
+	// ReasoningDetails is OpenRouter's structured reasoning, sent beside Reasoning.
+	ReasoningDetails []openaiReasoningDetail `json:"reasoning_details"`
+	ToolCalls        []openaiToolCall        `json:"tool_calls"`
+	FunctionCall     *openaiFunction         `json:"function_call"` // legacy, before tool_calls
+	ToolCallID       string                  `json:"tool_call_id"`
+	Name             string                  `json:"name"`
 }
 
 type openaiPart struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type     string `json:"type"`
+	Text     string `json:"text"`
+	ImageURL *struct {
+		URL string `json:"url"`
+	} `json:"image_url"`
+	InputAudio *struct {
+		Data   string `json:"data"`
+		Format string `json:"format"` // "wav", "mp3"
+	} `json:"input_audio"`
+	File *struct {
+		FileData string `json:"file_data"` // a data: URL
+		FileID   string `json:"file_id"`
+		Filename string `json:"filename"`
+	} `json:"file"`
+}
+
+// openaiReasoningDetail is one entry of OpenRouter's reasoning_details:
+// https://openrouter.ai/docs/use-cases/reasoning-tokens
+type openaiReasoningDetail struct {
+	Type      string `json:"type"` // "reasoning.text", "reasoning.summary", "reasoning.encrypted"
+	Text      string `json:"text"`
+	Summary   string `json:"summary"`
+	Data      string `json:"data"`
+	Signature string `json:"signature"`
+}
+
+// reasoningParts sums up reasoning_details: the readable text (reasoning.text and
+// reasoning.summary), the encrypted blobs joined with "\n", and the last signature.
+func reasoningParts(details []openaiReasoningDetail) (text, redacted, signature string) {
+	var texts, blobs []string
+	for _, d := range details {
+		switch d.Type {
+		case "reasoning.text":
+			texts = append(texts, d.Text)
+		case "reasoning.summary":
+			texts = append(texts, d.Summary)
+		case "reasoning.encrypted":
+			blobs = append(blobs, d.Data)
+		}
+		if d.Signature != "" {
+			signature = d.Signature
+		}
+	}
+	return strings.Join(texts, ""), strings.Join(blobs, "\n"), signature
 }
 
 type openaiToolCall struct {
@@ -119,16 +163,20 @@ func ParseOpenAIChat(reqBody, respBody []byte) (*Round, error) {
 
 // message converts one request message (or a non-stream answer) to the model.
 func (m *openaiMessage) message() (Message, error) {
-	content, err := openaiContent(m.Content)
+	content, media, err := openaiContent(m.Content)
 	if err != nil {
 		return Message{}, err
 	}
+	text, redacted, signature := reasoningParts(m.ReasoningDetails)
 	msg := Message{
-		Role:       openaiRole(m.Role),
-		Content:    content,
-		Reasoning:  firstNonEmpty(m.ReasoningContent, m.Reasoning),
-		ToolCallID: m.ToolCallID,
-		Name:       m.Name,
+		Role:               openaiRole(m.Role),
+		Content:            content,
+		Media:              media,
+		Reasoning:          firstNonEmpty(m.ReasoningContent, m.Reasoning, text),
+		ReasoningSignature: signature,
+		RedactedReasoning:  redacted,
+		ToolCallID:         m.ToolCallID,
+		Name:               m.Name,
 	}
 	for _, tc := range m.ToolCalls {
 		msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)})
@@ -153,38 +201,49 @@ func openaiRole(role string) Role {
 }
 
 // openaiContent reads a content field: a string, null, or an array of parts whose
-// text parts are joined with "\n". Other parts (image_url, input_audio, file) carry
-// no text and are left out.
-func openaiContent(raw json.RawMessage) (string, error) {
+// text parts are joined with "\n". Image, audio and file parts become Media, in order.
+func openaiContent(raw json.RawMessage) (string, []Media, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return "", nil
+		return "", nil, nil
 	}
 	switch raw[0] {
 	case '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("content: %w: %w", ErrMalformed, err)
+			return "", nil, fmt.Errorf("content: %w: %w", ErrMalformed, err)
 		}
-		return s, nil
+		return s, nil, nil
 	case '[':
 		var parts []json.RawMessage
 		if err := json.Unmarshal(raw, &parts); err != nil {
-			return "", fmt.Errorf("content parts: %w: %w", ErrMalformed, err)
+			return "", nil, fmt.Errorf("content parts: %w: %w", ErrMalformed, err)
 		}
-		var texts []string
+		var (
+			texts []string
+			media []Media
+		)
 		for _, p := range parts {
 			var part openaiPart
 			if json.Unmarshal(p, &part) != nil {
-				continue // not an object: no text to keep
+				continue // not an object: nothing to keep
 			}
-			if part.Type == "text" || part.Type == "" && part.Text != "" {
+			switch {
+			case part.Type == "text" || part.Type == "" && part.Text != "":
 				texts = append(texts, part.Text)
+			case part.ImageURL != nil:
+				media = append(media, mediaFromURL("image", part.ImageURL.URL))
+			case part.InputAudio != nil:
+				media = append(media, mediaFromBase64("audio", audioMIME(part.InputAudio.Format), part.InputAudio.Data))
+			case part.File != nil && part.File.FileData != "":
+				media = append(media, mediaFromURL("file", part.File.FileData))
+			case part.File != nil && part.File.FileID != "":
+				media = append(media, Media{Kind: "file", URL: part.File.FileID})
 			}
 		}
-		return strings.Join(texts, "\n"), nil
+		return strings.Join(texts, "\n"), media, nil
 	}
-	return "", fmt.Errorf("content %.20q is neither a string nor an array: %w", raw, ErrMalformed)
+	return "", nil, fmt.Errorf("content %.20q is neither a string nor an array: %w", raw, ErrMalformed)
 }
 
 // openaiTools returns the tools array compacted, or the legacy functions wrapped in

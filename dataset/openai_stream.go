@@ -23,11 +23,12 @@ type openaiChoice struct {
 }
 
 type openaiDelta struct {
-	Content          string           `json:"content"`
-	ReasoningContent string           `json:"reasoning_content"`
-	Reasoning        string           `json:"reasoning"`
-	ToolCalls        []openaiToolCall `json:"tool_calls"`
-	FunctionCall     *openaiFunction  `json:"function_call"`
+	Content          string                  `json:"content"`
+	ReasoningContent string                  `json:"reasoning_content"`
+	Reasoning        string                  `json:"reasoning"`
+	ReasoningDetails []openaiReasoningDetail `json:"reasoning_details"`
+	ToolCalls        []openaiToolCall        `json:"tool_calls"`
+	FunctionCall     *openaiFunction         `json:"function_call"`
 }
 
 type openaiError struct {
@@ -38,6 +39,12 @@ type openaiError struct {
 
 // upstreamError describes an {"error": ...} value as an error wrapping ErrUpstream.
 func upstreamError(raw json.RawMessage) error {
+	return apiError("openai chat response", raw)
+}
+
+// apiError describes an API error value (an OpenAI-style error object or a bare
+// string) met while reading what, as an error wrapping ErrUpstream.
+func apiError(what string, raw json.RawMessage) error {
 	var e openaiError
 	if json.Unmarshal(raw, &e) != nil || e.Message == "" {
 		// Some servers send a bare string, or an object with other fields.
@@ -55,7 +62,7 @@ func upstreamError(raw json.RawMessage) error {
 	if e.Code != nil {
 		detail += fmt.Sprintf(" (code %v)", e.Code)
 	}
-	return fmt.Errorf("openai chat response: %w: %s", ErrUpstream, detail)
+	return fmt.Errorf("%s: %w: %s", what, ErrUpstream, detail)
 }
 
 // hasError tells whether an "error" field holds something other than null.
@@ -121,6 +128,8 @@ type streamChoice struct {
 	index     int
 	content   strings.Builder
 	reasoning strings.Builder
+	redacted  strings.Builder
+	signature string
 	calls     []ToolCall
 	args      []*strings.Builder // arguments of calls[i], concatenated from fragments
 	finish    string
@@ -195,9 +204,17 @@ func findChoice(choices *[]*streamChoice, index int) *streamChoice {
 
 func (sc *streamChoice) add(d openaiDelta) {
 	sc.content.WriteString(d.Content)
-	sc.reasoning.WriteString(firstNonEmpty(d.ReasoningContent, d.Reasoning))
-	for _, tc := range d.ToolCalls {
-		i := sc.callIndex(tc)
+	// OpenRouter repeats the text of reasoning_details in reasoning; take it once.
+	text, redacted, signature := reasoningParts(d.ReasoningDetails)
+	sc.reasoning.WriteString(firstNonEmpty(d.ReasoningContent, d.Reasoning, text))
+	sc.redacted.WriteString(redacted)
+	if signature != "" {
+		sc.signature = signature
+	}
+	prev := -1 // the call the previous fragment of this delta went to
+	for pos, tc := range d.ToolCalls {
+		i := sc.callIndex(tc, pos, prev)
+		prev = i
 		c := &sc.calls[i]
 		if c.ID == "" {
 			c.ID = tc.ID
@@ -209,7 +226,7 @@ func (sc *streamChoice) add(d openaiDelta) {
 	}
 	if fc := d.FunctionCall; fc != nil {
 		first := 0 // the legacy form has a single call
-		i := sc.callIndex(openaiToolCall{Index: &first})
+		i := sc.callIndex(openaiToolCall{Index: &first}, 0, -1)
 		if sc.calls[i].Name == "" {
 			sc.calls[i].Name = fc.Name
 		}
@@ -217,25 +234,41 @@ func (sc *streamChoice) add(d openaiDelta) {
 	}
 }
 
-// callIndex finds the call a tool_calls fragment belongs to, adding it if new.
-// OpenAI numbers fragments with index; for servers that omit it, a fragment with
-// a new id starts a call and one without continues the last call.
-func (sc *streamChoice) callIndex(tc openaiToolCall) int {
+// callIndex finds the call a tool_calls fragment belongs to, adding it if new. pos
+// is the fragment's place in its delta and prev the call the fragment before it
+// went to (-1 for the first).
+//
+// OpenAI numbers fragments with index. Other servers differ: Mistral numbers
+// every call 0 but gives each its own id, and servers that send calls whole in
+// one chunk (Ollama's /v1, older llama.cpp) may give no index at all. So a known
+// id wins, a new id under a taken index starts a call, and without an index a new
+// id or a later place in the same delta starts a call, a fragment with a name
+// after a named call starts one, and anything else continues the last call.
+func (sc *streamChoice) callIndex(tc openaiToolCall, pos, prev int) int {
 	want := -1
+	if tc.ID != "" {
+		for i, c := range sc.calls {
+			if c.ID == tc.ID {
+				return i
+			}
+		}
+	}
 	switch {
 	case tc.Index != nil:
 		want = *tc.Index
+		if tc.ID != "" && want >= 0 && want < len(sc.calls) && sc.calls[want].ID != "" {
+			want = len(sc.calls) // the index is taken by another call
+		}
 	case tc.ID != "":
 		want = len(sc.calls)
-		for i, c := range sc.calls {
-			if c.ID == tc.ID {
-				want = i
-			}
-		}
-	case len(sc.calls) > 0:
-		want = len(sc.calls) - 1
-	default:
+	case pos > 0:
+		want = prev + 1
+	case len(sc.calls) == 0:
 		want = 0
+	case tc.Function.Name != "" && sc.calls[len(sc.calls)-1].Name != "":
+		want = len(sc.calls)
+	default:
+		want = len(sc.calls) - 1
 	}
 	if want < 0 || want > len(sc.calls)+1000 {
 		want = len(sc.calls) // a nonsense index must not make us allocate a huge slice
@@ -248,7 +281,13 @@ func (sc *streamChoice) callIndex(tc openaiToolCall) int {
 }
 
 func (sc *streamChoice) message() Message {
-	m := Message{Role: RoleAssistant, Content: sc.content.String(), Reasoning: sc.reasoning.String()}
+	m := Message{
+		Role:               RoleAssistant,
+		Content:            sc.content.String(),
+		Reasoning:          sc.reasoning.String(),
+		RedactedReasoning:  sc.redacted.String(),
+		ReasoningSignature: sc.signature,
+	}
 	for i, c := range sc.calls {
 		c.Arguments = sc.args[i].String()
 		if c == (ToolCall{}) {

@@ -24,6 +24,18 @@ func Parse(d Dialect, reqBody, respBody []byte) (*Round, error) {
 	switch d {
 	case OpenAIChat:
 		return ParseOpenAIChat(reqBody, respBody)
+	case OpenAIResponses:
+		return ParseOpenAIResponses(reqBody, respBody)
+	case OpenAICompletions:
+		return ParseOpenAICompletions(reqBody, respBody)
+	case OllamaChat:
+		return ParseOllamaChat(reqBody, respBody)
+	case OllamaGenerate:
+		return ParseOllamaGenerate(reqBody, respBody)
+	case Anthropic:
+		return ParseAnthropic(reqBody, respBody)
+	case Gemini:
+		return ParseGemini(reqBody, respBody)
 	}
 	return nil, fmt.Errorf("parse dialect %q: %w", d, ErrUnknownDialect)
 }

@@ -1,0 +1,104 @@
+package dataset
+
+import "bytes"
+
+// NDJSONDecoder splits a newline-delimited JSON stream (Ollama's native API) into
+// records as its bytes arrive. Records end in "\n" (a "\r" before it is dropped,
+// so CRLF works), a line may be split across writes anywhere, lines holding only
+// whitespace are skipped, and a last line without a newline is still delivered by
+// End. Records are returned with surrounding whitespace trimmed; they are not
+// checked to be JSON.
+//
+// Feed it with Write, take finished records with Next, and call End at the end of
+// the body. The zero value is ready to use. An NDJSONDecoder is not safe for
+// concurrent use.
+type NDJSONDecoder struct {
+	line     []byte // the current line while it is split across writes
+	seenLine bool   // a first line was handled (it may start with a BOM)
+	queue    [][]byte
+	head     int
+	ended    bool
+	cut      bool // End had to finish a line
+}
+
+// Write feeds the next bytes of the stream. It never fails and always consumes
+// all of p; after End it ignores p.
+func (d *NDJSONDecoder) Write(p []byte) (int, error) {
+	n := len(p)
+	if d.ended {
+		return n, nil
+	}
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			d.line = append(d.line, p...)
+			break
+		}
+		if len(d.line) == 0 {
+			d.handleLine(p[:i])
+		} else {
+			d.line = append(d.line, p[:i]...)
+			d.handleLine(d.line)
+			d.line = d.line[:0]
+		}
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// Next returns the oldest finished record not yet taken, and false when there is
+// none. The caller owns the returned bytes.
+func (d *NDJSONDecoder) Next() ([]byte, bool) {
+	if d.head >= len(d.queue) {
+		d.queue, d.head = d.queue[:0], 0
+		return nil, false
+	}
+	rec := d.queue[d.head]
+	d.queue[d.head] = nil
+	d.head++
+	return rec, true
+}
+
+// End marks the end of the stream: a last line without a newline is delivered as
+// a record. End reports whether the stream ended cleanly at a line boundary (a
+// trailing line of only whitespace counts as clean).
+func (d *NDJSONDecoder) End() (complete bool) {
+	if d.ended {
+		return !d.cut
+	}
+	d.ended = true
+	if len(bytes.TrimSpace(d.line)) > 0 {
+		d.handleLine(d.line)
+		d.cut = true
+	}
+	d.line = nil
+	return !d.cut
+}
+
+func (d *NDJSONDecoder) handleLine(line []byte) {
+	if !d.seenLine {
+		d.seenLine = true
+		line = bytes.TrimPrefix(line, utf8BOM)
+	}
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return
+	}
+	d.queue = append(d.queue, bytes.Clone(line))
+}
+
+// ParseNDJSON splits a whole newline-delimited JSON body into its records, as
+// NDJSONDecoder does. complete is false when the last record had no newline after
+// it (it is still included).
+func ParseNDJSON(body []byte) (records [][]byte, complete bool) {
+	var d NDJSONDecoder
+	d.Write(body)
+	complete = d.End()
+	for {
+		rec, ok := d.Next()
+		if !ok {
+			return records, complete
+		}
+		records = append(records, rec)
+	}
+}
