@@ -55,6 +55,7 @@ func (a *App) APIHandler() http.Handler {
 	handle("PUT /api/conversations/{id}/status", a.apiSetStatus)
 	handle("GET /api/exchanges", a.apiExchanges)
 	handle("GET /api/exchanges/{id}", a.apiExchange)
+	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, &apiError{status: http.StatusNotFound, msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	})

@@ -1,10 +1,14 @@
 package app
 
 import (
+	"bytes"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/llmtap/llmtap/store"
 )
 
 func TestAPIErrors(t *testing.T) {
@@ -134,5 +138,55 @@ func TestExchangesAPI(t *testing.T) {
 	}
 	if code := ta.getJSON(t, "/api/exchanges/99", nil); code != 404 {
 		t.Errorf("GET /api/exchanges/99 = %d, want 404", code)
+	}
+}
+
+func TestMediaAPI(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n fake image bytes")
+	up := fakeOpenAI(t)
+	ta := startApp(t, up.URL)
+	body := `{"model":"gpt-test","messages":[{"role":"user","content":[{"type":"text","text":"what is this?"},` +
+		`{"type":"image_url","image_url":{"url":"data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + `"}}]}]}`
+	req, _ := http.NewRequest("POST", ta.proxyURL+"/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ta.wait(t, 1)
+
+	var d store.Detail
+	ta.getJSON(t, "/api/conversations/1", &d)
+	var hash string
+	for _, m := range d.Messages {
+		for _, md := range m.Media {
+			hash = md.Hash
+		}
+	}
+	if hash == "" {
+		t.Fatalf("no media reference in %+v", d.Messages)
+	}
+	got, err := http.Get(ta.api.URL + "/api/media/" + hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != 200 || !bytes.Equal(b, png) || got.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("GET /api/media/%s = %d %s %q, want 200 image/png with the sent bytes", hash, got.StatusCode, got.Header.Get("Content-Type"), b)
+	}
+	for _, tt := range []struct {
+		name, path string
+		want       int
+	}{
+		{"unknown_hash", "/api/media/" + strings.Repeat("0", 64), 404},
+		{"bad_hash", "/api/media/xyz", 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if code := ta.getJSON(t, tt.path, nil); code != tt.want {
+				t.Errorf("GET %s = %d, want %d", tt.path, code, tt.want)
+			}
+		})
 	}
 }

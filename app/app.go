@@ -30,6 +30,10 @@ type Config struct {
 	AllowHosts []string
 	// MaxBody limits a request body; 0 → the proxy's default (32 MiB).
 	MaxBody int64
+	// MITM makes the proxy an HTTPS proxy too (HTTPS_PROXY): LLM API hosts are
+	// decrypted with the CA in DataDir (created on first use) and captured, other
+	// hosts tunnelled. false → CONNECT is refused.
+	MITM bool
 	// Log receives lifecycle and error logs; nil → discard.
 	Log *slog.Logger
 }
@@ -45,6 +49,7 @@ type App struct {
 	db    *store.DB
 	rec   *Recorder
 	proxy *proxy.Server
+	mitm  *proxy.MITMConfig // nil unless Config.MITM
 
 	mu        sync.Mutex
 	proxyLn   net.Listener
@@ -71,15 +76,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder %q: %w", cfg.DataDir, err)
 	}
+	mitm, err := openMITM(cfg)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, DatabasePath(cfg.DataDir))
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: cfg.Log, db: db, serveErrs: make(chan error, 4)}
+	a := &App{cfg: cfg, log: cfg.Log, db: db, mitm: mitm, serveErrs: make(chan error, 4)}
 	a.rec = NewRecorder(db, cfg.Log.With("component", "recorder"))
 	a.proxy, err = proxy.New(proxy.Config{
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
-		Sink: a.rec, Log: cfg.Log.With("component", "proxy"),
+		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
 	})
 	if err != nil {
 		a.rec.Close(ctx)
@@ -190,6 +199,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 			s.Close() // streams still open at the deadline are cut; their exchanges are still recorded
 		}
 	}
+	// Decrypted MITM connections: like the listeners, cut at the deadline.
+	_ = a.proxy.Shutdown(ctx)
 	if err := a.rec.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // RegisterFlags defines the flags both shells share (--listen, --data, --target,
-// --route, --allow-host, --max-body) on fs, writing into c. Call Finish after
+// --route, --allow-host, --max-body, --mitm) on fs, writing into c. Call Finish after
 // fs.Parse to apply the values that need converting.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	if c.Routes == nil {
@@ -20,6 +20,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	fs.Var(routeFlag(c.Routes), "route", "`NAME=URL`: POST /NAME/v1/… goes to URL/v1/… (repeatable)")
 	fs.Var(&p.allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
 	fs.Int64Var(&p.maxBodyMiB, "max-body", 32, "largest request body in `MiB`; larger ones get 413")
+	fs.BoolVar(&c.MITM, "mitm", false, "also act as an HTTPS proxy (HTTPS_PROXY): decrypt and capture LLM API hosts with llmtap's CA, tunnel the rest")
 	return p
 }
 

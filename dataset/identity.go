@@ -127,16 +127,33 @@ func canonicalText(s string) string {
 	if isCanonicalText(s) {
 		return s // the common case, without allocating
 	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
-	for _, l := range lines {
-		if l = strings.Join(strings.FieldsFunc(l, isSpaceOrTab), " "); l != "" {
-			out = append(out, l)
+	b := make([]byte, 0, len(s))
+	space, newline := false, false // separators seen since the last text byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			space = true
+			continue
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0: // no-break space
+			space = true
+			i++
+			continue
+		case c == '\n' || c == '\r':
+			newline, space = true, false
+			continue
 		}
+		switch {
+		case len(b) == 0:
+		case newline:
+			b = append(b, '\n')
+		case space:
+			b = append(b, ' ')
+		}
+		newline, space = false, false
+		b = append(b, c)
 	}
-	return strings.Join(out, "\n")
+	return string(b)
 }
 
 // isCanonicalText reports whether canonicalText would return s unchanged.
@@ -145,7 +162,7 @@ func isCanonicalText(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == '\r' || c == '\t' || c >= 0x80 && c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0:
+		case c == '\r' || c == '\t' || c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0:
 			return false
 		case c == ' ' && (prev == ' ' || prev == '\n'), c == '\n' && (prev == ' ' || prev == '\n'):
 			return false
@@ -154,8 +171,6 @@ func isCanonicalText(s string) bool {
 	}
 	return prev != ' ' && prev != '\n' || s == ""
 }
-
-func isSpaceOrTab(r rune) bool { return r == ' ' || r == '\t' || r == '\u00a0' }
 
 // canonicalJSON re-encodes valid JSON compactly with object keys sorted and
 // numbers kept as written; it returns other text trimmed.

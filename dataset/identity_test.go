@@ -105,3 +105,55 @@ func TestPathKeys(t *testing.T) {
 		t.Errorf("PathKeys(nil) = %v, want empty", got)
 	}
 }
+
+func TestCanonicalText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"plain", "Hello there.", "Hello there."},
+		{"surrounding", "  \n Hello. \n", "Hello."},
+		{"inner_runs", "a  b\t\tc\u00a0d", "a b c d"},
+		{"line_edges", "one  \n  two", "one\ntwo"},
+		{"blank_lines", "para one\n\n\n\npara two", "para one\npara two"},
+		{"crlf", "one\r\ntwo\rthree", "one\ntwo\nthree"},
+		{"unicode_kept", "héllo — wörld", "héllo — wörld"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := canonicalText(tt.in)
+			if got != tt.want {
+				t.Errorf("canonicalText(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if again := canonicalText(got); again != got {
+				t.Errorf("canonicalText(%q) = %q, not idempotent", got, again)
+			}
+			if isCanonicalText(tt.in) != (tt.in == tt.want) {
+				t.Errorf("isCanonicalText(%q) = %v, want %v", tt.in, isCanonicalText(tt.in), tt.in == tt.want)
+			}
+		})
+	}
+}
+
+func TestMessageKeyMedia(t *testing.T) {
+	img := func(md ...Media) Message { return Message{Role: RoleUser, Content: "what is this", Media: md} }
+	cat, dog := []byte("cat"), []byte("dog")
+	tests := []struct {
+		name  string
+		a, b  Message
+		equal bool
+	}{
+		{"same_bytes", img(Media{Kind: "image", Data: cat}), img(Media{Kind: "image", Data: cat}), true},
+		{"bytes_and_their_stored_hash", img(Media{Kind: "image", Data: cat}), img(Media{Kind: "image", Hash: MediaHash(cat)}), true},
+		{"other_bytes", img(Media{Kind: "image", Data: cat}), img(Media{Kind: "image", Data: dog}), false},
+		{"other_url", img(Media{Kind: "image", URL: "https://x/1.png"}), img(Media{Kind: "image", URL: "https://x/2.png"}), false},
+		{"media_or_none", img(Media{Kind: "image", Data: cat}), img(), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if ka, kb := MessageKey("", tt.a), MessageKey("", tt.b); (ka == kb) != tt.equal {
+				t.Errorf("MessageKey equal = %v, want %v", ka == kb, tt.equal)
+			}
+		})
+	}
+}

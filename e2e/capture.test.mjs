@@ -152,10 +152,14 @@ describe('capture, API and export', () => {
     assert.deepEqual(d.messages.map((m) => [m.role, m.content]), chats.plain.map((m) => [m.role, m.content]));
     assert.equal(d.messages.at(-1).finishReason, 'stop');
     assert.ok(d.messages.every((m) => m.siblings === 1), 'no branches');
-    for (let i = 1; i < d.messages.length; i++) {
-      assert.equal(d.messages[i].parentId, d.messages[i - 1].id, `message ${i} hangs off the one before`);
+    // The system prompt (the "prelude") comes first with a negative id: it is kept once
+    // per conversation, not as a tree node. The dialogue turns after it form a chain.
+    const turns = d.messages.filter((m) => m.id > 0);
+    assert.ok(d.messages.slice(0, d.messages.length - turns.length).every((m) => m.id < 0 && m.role === 'system'));
+    for (let i = 1; i < turns.length; i++) {
+      assert.equal(turns[i].parentId, turns[i - 1].id, `turn ${i} hangs off the one before`);
     }
-    assert.equal(d.messages[0].parentId, null);
+    assert.equal(turns[0].parentId, null);
   });
 
   it('reassembles the streamed chat', STEP, async () => {

@@ -58,6 +58,11 @@ type Config struct {
 
 	// Log receives the Server's logs, tagged component=proxy. nil discards them.
 	Log *slog.Logger
+
+	// MITM turns on the HTTP(S) proxy mode: CONNECT and absolute-form requests are
+	// accepted, capture hosts decrypted and recorded, other hosts tunnelled. nil
+	// means off: such requests get 501.
+	MITM *MITMConfig
 }
 
 // Server is llmtap's proxy handler. It routes each request to an upstream, relays the
@@ -73,6 +78,7 @@ type Server struct {
 	sink         Sink
 	log          *slog.Logger
 	off          atomic.Bool // capture off; the zero value means capturing
+	mitm         *mitm       // nil unless Config.MITM is set
 }
 
 // New validates cfg and returns a Server. The error names the offending value. New
@@ -124,6 +130,11 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if cfg.MITM != nil {
+		if s.mitm, err = newMITM(s, *cfg.MITM); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -141,8 +152,8 @@ func (s *Server) Capturing() bool { return !s.off.Load() }
 // itself (404, 413, 502) are JSON in the OpenAI error shape, with an X-Llmtap-Error
 // header holding the code.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Forward-proxy requests (CONNECT, absolute-form) get their own handler; the
-	// MITM issue plugs in here and reuses s.forward on the decrypted requests.
+	// Forward-proxy requests (CONNECT, absolute-form) get their own handler (see
+	// mitm.go); decrypted requests come back through s.forward.
 	if r.Method == http.MethodConnect || r.URL.IsAbs() {
 		s.serveProxyForm(w, r)
 		return
@@ -159,15 +170,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.forward(w, r, up, route)
-}
-
-// serveProxyForm answers requests addressed to llmtap as an HTTP(S) proxy, which is
-// not supported yet.
-func (s *Server) serveProxyForm(w http.ResponseWriter, r *http.Request) {
-	s.log.Debug("proxy-form request refused", "method", r.Method, "host", r.Host)
-	writeError(w, http.StatusNotImplemented, "proxy_error", "proxy_form_unsupported",
-		"llmtap does not act as an HTTP(S) proxy on this listener yet; "+
-			"send requests to it directly, e.g. http://"+r.Host+"/api.openai.com/v1/chat/completions")
 }
 
 // discard is the Sink used when Config.Sink is nil.

@@ -29,14 +29,22 @@ type Message struct {
 	ID       int64  `json:"id"`
 	ParentID *int64 `json:"parentId"`
 	dataset.Message
-	FinishReason string    `json:"finishReason,omitempty"`
-	ExchangeID   int64     `json:"exchangeId,omitempty"`
-	CreatedAt    time.Time `json:"createdAt"`
+	FinishReason string `json:"finishReason,omitempty"`
+	// EditedByClient is set on a turn the client resent changed: a sibling of the
+	// version stored before (for an answer, the model's own), so the pair is a ready
+	// preference signal.
+	EditedByClient bool `json:"editedByClient,omitempty"`
+	// ResponseID is the provider's ID of the response that carried this answer.
+	ResponseID string    `json:"responseId,omitempty"`
+	ExchangeID int64     `json:"exchangeId,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
 	// Siblings counts the messages that share this one's parent, itself included.
 	Siblings int `json:"siblings"`
 }
 
-// Detail is a conversation with the messages of its chosen path, root first.
+// Detail is a conversation with the messages of its chosen path, root first. The
+// path starts with the conversation's newest prelude (system prompt, example
+// dialogue): those messages are not tree nodes and have negative IDs.
 type Detail struct {
 	Summary
 	Tools    string    `json:"tools,omitempty"`
@@ -100,9 +108,12 @@ func scanSummary(row interface{ Scan(...any) error }) (Summary, error) {
 func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 	var d Detail
 	var head sql.NullInt64
-	row := db.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+`, tools, head_id FROM conversations WHERE id = ?`, id)
+	var toolsHash, preludeHash string
+	row := db.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+`, tools, tools_hash, prelude_hash, head_id
+		FROM conversations WHERE id = ?`, id)
 	var created, updated int64
-	err := row.Scan(&d.ID, &d.Title, &d.Status, &d.Model, &d.Host, &d.Rounds, &d.MessageCount, &created, &updated, &d.Tools, &head)
+	err := row.Scan(&d.ID, &d.Title, &d.Status, &d.Model, &d.Host, &d.Rounds, &d.MessageCount, &created, &updated,
+		&d.Tools, &toolsHash, &preludeHash, &head)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !head.Valid) {
 		return nil, fmt.Errorf("conversation %d: %w", id, ErrNotFound)
 	}
@@ -110,10 +121,39 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
 	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
-	if d.Messages, err = db.path(ctx, head.Int64); err != nil {
+	if toolsHash != "" {
+		tools, err := blob(ctx, db.sql, toolsHash)
+		if err != nil {
+			return nil, fmt.Errorf("load conversation %d: %w", id, err)
+		}
+		d.Tools = string(tools)
+	}
+	if d.Messages, err = db.prelude(ctx, preludeHash); err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
+	path, err := db.path(ctx, head.Int64)
+	if err != nil {
+		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	}
+	d.Messages = append(d.Messages, path...)
 	return &d, nil
+}
+
+// prelude returns the prelude stored under hash as messages numbered -1, -2, ...
+func (db *DB) prelude(ctx context.Context, hash string) ([]Message, error) {
+	b, err := blob(ctx, db.sql, hash)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var msgs []dataset.Message
+	if err := json.Unmarshal(b, &msgs); err != nil {
+		return nil, fmt.Errorf("decode prelude %s: %w", hash, err)
+	}
+	out := make([]Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = Message{ID: -int64(i + 1), Message: m, Siblings: 1}
+	}
+	return out, nil
 }
 
 // path returns the messages from the root down to the message leafID.
@@ -122,7 +162,7 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 			SELECT ? UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
 		)
 		SELECT m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
-		       m.finish_reason, m.exchange_id, m.created_at,
+		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at,
 		       (SELECT COUNT(*) FROM messages s WHERE s.conversation_id = m.conversation_id
 		          AND s.parent_id IS m.parent_id)
 		FROM up JOIN messages m ON m.id = up.id ORDER BY m.depth`, leafID)
@@ -134,10 +174,10 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 	for rows.Next() {
 		var m Message
 		var parent, exchange sql.NullInt64
-		var toolCalls string
+		var toolCalls, media string
 		var created int64
 		if err := rows.Scan(&m.ID, &parent, &m.Role, &m.Content, &m.Reasoning, &toolCalls, &m.ToolCallID,
-			&m.Name, &m.FinishReason, &exchange, &created, &m.Siblings); err != nil {
+			&m.Name, &media, &m.FinishReason, &m.EditedByClient, &m.ResponseID, &exchange, &created, &m.Siblings); err != nil {
 			return nil, err
 		}
 		if parent.Valid {
@@ -147,6 +187,11 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 		if toolCalls != "" {
 			if err := json.Unmarshal([]byte(toolCalls), &m.ToolCalls); err != nil {
 				return nil, fmt.Errorf("message %d tool calls: %w", m.ID, err)
+			}
+		}
+		if media != "" {
+			if err := json.Unmarshal([]byte(media), &m.Media); err != nil {
+				return nil, fmt.Errorf("message %d media: %w", m.ID, err)
 			}
 		}
 		msgs = append(msgs, m)

@@ -317,3 +317,21 @@ func TestReadWhileWriting(t *testing.T) {
 		t.Fatalf("Write: %v", err)
 	}
 }
+
+// TestMessageCountIncludesPrelude keeps the list's count equal to what the detail shows.
+func TestMessageCountIncludesPrelude(t *testing.T) {
+	db := openTest(t)
+	h := []dataset.Message{sys("be brief"), user("hi")}
+	write(t, db, round(h, bot("hello")), round(append(h[:2:2], bot("hello"), user("more")), bot("ok")))
+	items, _, err := db.ListConversations(t.Context(), ListOptions{})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("ListConversations = %v, %v; want 1 conversation", items, err)
+	}
+	d, err := db.Conversation(t.Context(), items[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items[0].MessageCount != 5 || len(d.Messages) != 5 {
+		t.Errorf("message count %d, detail has %d messages; want 5 and 5 (system + 4 turns)", items[0].MessageCount, len(d.Messages))
+	}
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/llmtap/llmtap/app"
 	"github.com/llmtap/llmtap/dataset"
-	"github.com/llmtap/llmtap/store"
 )
 
 func export(args []string, stdout, stderr io.Writer) int {
@@ -51,21 +50,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 			opt.Out += "l"
 		}
 	}
-	if *dataDir == "" {
-		if *dataDir, err = app.DefaultDataDir(); err != nil {
-			fmt.Fprintln(stderr, "llmtap export:", err)
-			return 1
-		}
-	}
-	dbPath := app.DatabasePath(*dataDir)
-	if _, err := os.Stat(dbPath); err != nil {
-		fmt.Fprintf(stderr, "llmtap export: no llmtap database in %q (run llmtap serve first, or pass --data)\n", *dataDir)
-		return 1
-	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := store.Open(ctx, dbPath)
+	db, err := openExisting(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "llmtap export:", err)
 		return 1

@@ -17,7 +17,9 @@ const usage = `llmtap records your LLM conversations and turns them into trainin
 Usage:
   llmtap serve  [flags]   run the capture proxy and the review UI
   llmtap export [flags]   write a dataset file (ShareGPT) from captured conversations
+  llmtap reindex [flags]  rebuild conversations from the stored exchanges (stop serve first)
   llmtap generate [flags] fill a data folder with synthetic conversations (demos, benchmarks)
+  llmtap ca ACTION        the CA for --mitm: path, env, trust-commands, trust, untrust
   llmtap version          print the version
 
 Run "llmtap <command> -h" for a command's flags.
@@ -37,8 +39,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
+	case "reindex":
+		return reindex(args[1:], stdout, stderr)
 	case "generate":
 		return generate(args[1:], stdout, stderr)
+	case "ca":
+		return ca(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "llmtap", version)
 		return 0

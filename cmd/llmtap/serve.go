@@ -83,6 +83,10 @@ func printBanner(w io.Writer, a *app.App, ui string, cfg app.Config) {
 	fmt.Fprintf(w, "  ui:        http://%s\n", ui)
 	fmt.Fprintf(w, "  data:      %s\n", a.DataDir())
 	fmt.Fprintf(w, "  base URL:  %s   (paste into your client)\n", a.BaseURL())
+	if ca := a.CA(); ca != nil {
+		fmt.Fprintf(w, "  mitm:      on, CA %s (trust it once: llmtap ca trust-commands)\n", ca.CertPath())
+		fmt.Fprintf(w, "  use it:    HTTPS_PROXY=http://%s   (llmtap ca env prints all the variables)\n", a.ProxyAddr())
+	}
 	if cfg.Target == "" && len(cfg.Routes) == 0 {
 		fmt.Fprintf(w, "  no --target set: use http://%s/api.openai.com/v1 and the like, or restart with --target URL\n", a.ProxyAddr())
 	} else if cfg.Target != "" {
