@@ -21,6 +21,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -321,5 +322,23 @@ func TestDecodeBody(t *testing.T) {
 				t.Errorf("decodeBody(%s) = %q, %v; want %q, error %v", tt.enc, got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestGeminiModelComesFromPath: Gemini requests name their model only in the path.
+func TestGeminiModelComesFromPath(t *testing.T) {
+	ex := &proxy.Exchange{
+		Method: "POST", Path: "/v1beta/models/gemini-2.5-flash:generateContent", Status: 200,
+		ReqHeader: http.Header{}, RespHeader: http.Header{},
+		ReqBody:   []byte(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`),
+		RespBody: []byte(`{"candidates":[{"content":{"role":"model","parts":[{"text":"hello"}]},"finishReason":"STOP"}],` +
+			`"modelVersion":"gemini-2.5-flash-001"}`),
+	}
+	c := toCapture(ex)
+	if c.Round == nil {
+		t.Fatalf("toCapture gave no round: %s", c.Exchange.ParseErr)
+	}
+	if c.Round.Model != "gemini-2.5-flash" {
+		t.Errorf("model = %q, want %q (from the path)", c.Round.Model, "gemini-2.5-flash")
 	}
 }

@@ -42,7 +42,7 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	}
 	if c.Exchange.Dialect != dataset.Unknown {
 		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status}
-		c.Round, problems = decideRound(c.Exchange.Dialect, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
+		c.Round, problems = decideRound(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
 	}
 	c.Exchange.ParseErr = strings.Join(problems, "; ")
 	return c

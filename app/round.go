@@ -36,7 +36,7 @@ func (o outcome) blocker() string {
 // use it. Only a complete 2xx exchange whose response parses to at least one answer
 // gives a round; otherwise the reasons are appended to problems (which, when
 // already non-empty, say the bodies could not be decoded, so nothing is parsed).
-func decideRound(d dataset.Dialect, reqHeader http.Header, reqBody, respBody []byte, o outcome, problems []string) (*dataset.Round, []string) {
+func decideRound(d dataset.Dialect, path string, reqHeader http.Header, reqBody, respBody []byte, o outcome, problems []string) (*dataset.Round, []string) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
@@ -54,6 +54,9 @@ func decideRound(d dataset.Dialect, reqHeader http.Header, reqBody, respBody []b
 	}
 	if round.SessionID == "" {
 		round.SessionID = sessionFromHeaders(reqHeader)
+	}
+	if m := dataset.GeminiModelFromPath(path); m != "" {
+		round.Model = m // Gemini names the model only in the path; the one asked for wins over the served version
 	}
 	return round, problems
 }
@@ -87,6 +90,6 @@ func decideStored(e *store.Exchange) (dataset.Dialect, *dataset.Round, string) {
 		}
 	}
 	o := outcome{aborted: e.Aborted, truncated: e.Truncated, err: e.Err, status: e.Status}
-	r, problems := decideRound(d, e.ReqHeader, req, resp, o, problems)
+	r, problems := decideRound(d, e.Path, e.ReqHeader, req, resp, o, problems)
 	return d, r, strings.Join(problems, "; ")
 }

@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -91,21 +90,13 @@ func anthropicUpstreamError(raw json.RawMessage) error {
 
 // parseAnthropicResponse fills the answer of r from a message object or a stream.
 func parseAnthropicResponse(r *Round, body []byte) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil
-	}
-	if body[0] == '{' {
-		r.Stream = false
-		if !json.Valid(body) {
-			// Cut short, as by a capture size limit: keep the history.
-			r.Incomplete = true
-			return nil
-		}
+	switch shape, body := classifyResponse(r, body); shape {
+	case shapeObject:
 		return parseAnthropicObject(r, body)
+	case shapeStream:
+		return parseAnthropicStream(r, body)
 	}
-	r.Stream = true
-	return parseAnthropicStream(r, body)
+	return nil
 }
 
 func parseAnthropicObject(r *Round, body []byte) error {

@@ -116,20 +116,15 @@ func completionsPrompt(raw json.RawMessage) (string, error) {
 // parseCompletionsBody returns the completion texts of the first prompt's n
 // choices, from a text_completion object or a stream of them.
 func parseCompletionsBody(r *Round, body []byte, n int) ([]string, error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil, nil
-	}
 	var (
 		chunks     []completionsResponse
 		done, lost bool
 	)
-	if body[0] == '{' {
-		r.Stream = false
-		if !json.Valid(body) {
-			r.Incomplete = true // cut short, as by a capture size limit
-			return nil, nil
-		}
+	shape, body := classifyResponse(r, body)
+	switch shape {
+	case shapeEmpty, shapeCut:
+		return nil, nil
+	case shapeObject:
 		var resp completionsResponse
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return nil, fmt.Errorf("decode openai completions response: %w: %w", ErrMalformed, err)
@@ -138,8 +133,7 @@ func parseCompletionsBody(r *Round, body []byte, n int) ([]string, error) {
 			return nil, fmt.Errorf("decode openai completions response: no choices: %w", ErrMalformed)
 		}
 		chunks, done = []completionsResponse{resp}, true
-	} else {
-		r.Stream = true
+	default:
 		var err error
 		if chunks, done, lost, err = completionsChunks(body); err != nil {
 			return nil, err

@@ -88,24 +88,16 @@ func (resp *geminiResponse) blocked() error {
 // parseGeminiResponse fills the answers of r from a response object, an event
 // stream or a streamed JSON array.
 func parseGeminiResponse(r *Round, body []byte) error {
-	body = bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))
-	if len(body) == 0 {
+	shape, body := classifyResponse(r, body)
+	switch {
+	case shape == shapeEmpty || shape == shapeCut:
 		return nil
-	}
-	switch body[0] {
-	case '{':
-		r.Stream = false
-		if !json.Valid(body) {
-			r.Incomplete = true // cut short: keep the history
-			return nil
-		}
+	case shape == shapeObject:
 		return parseGeminiObject(r, body)
-	case '[':
-		r.Stream = true
+	case body[0] == '[':
 		chunks, lost := geminiArrayChunks(body)
 		return mergeGeminiChunks(r, chunks, lost)
 	}
-	r.Stream = true
 	events, _ := ParseSSE(body)
 	if len(events) == 0 {
 		return fmt.Errorf("decode gemini response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)

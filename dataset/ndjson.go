@@ -15,8 +15,7 @@ import "bytes"
 type NDJSONDecoder struct {
 	line     []byte // the current line while it is split across writes
 	seenLine bool   // a first line was handled (it may start with a BOM)
-	queue    [][]byte
-	head     int
+	queue    fifo[[]byte]
 	ended    bool
 	cut      bool // End had to finish a line
 }
@@ -49,14 +48,7 @@ func (d *NDJSONDecoder) Write(p []byte) (int, error) {
 // Next returns the oldest finished record not yet taken, and false when there is
 // none. The caller owns the returned bytes.
 func (d *NDJSONDecoder) Next() ([]byte, bool) {
-	if d.head >= len(d.queue) {
-		d.queue, d.head = d.queue[:0], 0
-		return nil, false
-	}
-	rec := d.queue[d.head]
-	d.queue[d.head] = nil
-	d.head++
-	return rec, true
+	return d.queue.pop()
 }
 
 // End marks the end of the stream: a last line without a newline is delivered as
@@ -84,7 +76,7 @@ func (d *NDJSONDecoder) handleLine(line []byte) {
 	if len(line) == 0 {
 		return
 	}
-	d.queue = append(d.queue, bytes.Clone(line))
+	d.queue.push(bytes.Clone(line))
 }
 
 // ParseNDJSON splits a whole newline-delimited JSON body into its records, as

@@ -74,22 +74,13 @@ func hasError(raw json.RawMessage) bool {
 // parseOpenAIResponse fills the answers of r from a chat.completion object or a
 // stream of chunks.
 func parseOpenAIResponse(r *Round, body []byte) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil
-	}
-	if body[0] == '{' {
-		r.Stream = false
-		if !json.Valid(body) {
-			// A JSON object cut short, as by a capture size limit: the history
-			// is still worth keeping, the answer is lost.
-			r.Incomplete = true
-			return nil
-		}
+	switch shape, body := classifyResponse(r, body); shape {
+	case shapeObject:
 		return parseOpenAIObject(r, body)
+	case shapeStream:
+		return parseOpenAIStream(r, body)
 	}
-	r.Stream = true
-	return parseOpenAIStream(r, body)
+	return nil
 }
 
 func parseOpenAIObject(r *Round, body []byte) error {

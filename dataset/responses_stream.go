@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -46,24 +45,17 @@ type responsesEvent struct {
 
 // parseResponsesBody fills the answer of r from a Response object or an event stream.
 func parseResponsesBody(r *Round, body []byte) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil
-	}
-	if body[0] == '{' {
-		r.Stream = false
-		if !json.Valid(body) {
-			r.Incomplete = true // cut short, as by a capture size limit
-			return nil
-		}
+	switch shape, body := classifyResponse(r, body); shape {
+	case shapeObject:
 		var resp responsesResponse
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return fmt.Errorf("decode openai responses response: %w: %w", ErrMalformed, err)
 		}
 		return applyResponse(r, &resp, nil)
+	case shapeStream:
+		return parseResponsesStream(r, body)
 	}
-	r.Stream = true
-	return parseResponsesStream(r, body)
+	return nil
 }
 
 // applyResponse fills r from a finished Response object. When the object lists no

@@ -40,8 +40,7 @@ type SSEDecoder struct {
 	id      string
 	pending bool // a field line was read since the last blank line
 
-	queue []SSEEvent
-	head  int
+	queue fifo[SSEEvent]
 	ended bool
 }
 
@@ -80,14 +79,7 @@ func (d *SSEDecoder) Write(p []byte) (int, error) {
 
 // Next returns the oldest finished event not yet taken, and false when there is none.
 func (d *SSEDecoder) Next() (SSEEvent, bool) {
-	if d.head >= len(d.queue) {
-		d.queue, d.head = d.queue[:0], 0
-		return SSEEvent{}, false
-	}
-	ev := d.queue[d.head]
-	d.queue[d.head] = SSEEvent{}
-	d.head++
-	return ev, true
+	return d.queue.pop()
 }
 
 // End marks the end of the stream. A last line without a line ending is read as a
@@ -149,7 +141,7 @@ func (d *SSEDecoder) handleLine(line []byte) {
 // dispatch ends the current event at a blank line (or at End).
 func (d *SSEDecoder) dispatch() {
 	if d.hasData {
-		d.queue = append(d.queue, SSEEvent{Event: d.event, Data: string(d.data), ID: d.id})
+		d.queue.push(SSEEvent{Event: d.event, Data: string(d.data), ID: d.id})
 	}
 	d.event, d.data, d.hasData, d.pending = "", d.data[:0], false, false
 }

@@ -32,15 +32,7 @@ func round(msgs []dataset.Message, answers ...dataset.Message) *dataset.Round {
 
 func write(t *testing.T, db *DB, rounds ...*dataset.Round) {
 	t.Helper()
-	base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	for i, r := range rounds {
-		at := base.Add(time.Duration(i) * time.Second)
-		c := Capture{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions", Route: "target",
-			Host: "up", Path: "/v1/chat/completions", Status: 200, Start: at, End: at}, Round: r}
-		if err := db.Write(t.Context(), []Capture{c}); err != nil {
-			t.Fatalf("Write round %d: %v", i, err)
-		}
-	}
+	writeSteps(t, db, steps(rounds...))
 }
 
 // contents renders each conversation's chosen path, newest conversation first.
