@@ -330,7 +330,7 @@ func TestGeminiModelComesFromPath(t *testing.T) {
 	ex := &proxy.Exchange{
 		Method: "POST", Path: "/v1beta/models/gemini-2.5-flash:generateContent", Status: 200,
 		ReqHeader: http.Header{}, RespHeader: http.Header{},
-		ReqBody:   []byte(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`),
+		ReqBody: []byte(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`),
 		RespBody: []byte(`{"candidates":[{"content":{"role":"model","parts":[{"text":"hello"}]},"finishReason":"STOP"}],` +
 			`"modelVersion":"gemini-2.5-flash-001"}`),
 	}
