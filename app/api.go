@@ -53,6 +53,8 @@ func (a *App) APIHandler() http.Handler {
 	handle("GET /api/conversations", a.apiConversations)
 	handle("GET /api/conversations/{id}", a.apiConversation)
 	handle("PUT /api/conversations/{id}/status", a.apiSetStatus)
+	handle("GET /api/system-proxy", a.apiSystemProxy)
+	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)
 	handle("GET /api/exchanges/{id}", a.apiExchange)
 	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llmtap/llmtap/app/sysproxy"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -34,6 +35,13 @@ type Config struct {
 	// decrypted with the CA in DataDir (created on first use) and captured, other
 	// hosts tunnelled. false → CONNECT is refused.
 	MITM bool
+	// SystemProxy sets the OS proxy settings; nil → the backend detected for this
+	// OS and desktop (see sysproxy.Detect). SystemProxyRunner runs its commands;
+	// nil → for real. Tests pass fakes for both.
+	SystemProxy       sysproxy.Backend
+	SystemProxyRunner sysproxy.Runner
+	// SystemProxyOn points the OS proxy at llmtap once ListenProxy has bound it.
+	SystemProxyOn bool
 	// Log receives lifecycle and error logs; nil → discard.
 	Log *slog.Logger
 }
@@ -50,6 +58,10 @@ type App struct {
 	rec   *Recorder
 	proxy *proxy.Server
 	mitm  *proxy.MITMConfig // nil unless Config.MITM
+
+	sysproxyMu  sync.Mutex
+	sysproxy    *sysproxy.Manager // nil where unsupported; sysproxyErr says why
+	sysproxyErr error
 
 	mu        sync.Mutex
 	proxyLn   net.Listener
@@ -95,6 +107,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.openSystemProxy(ctx)
 	return a, nil
 }
 
@@ -127,8 +140,9 @@ func (a *App) SetCapture(on bool) {
 // Capturing reports whether exchanges are being recorded.
 func (a *App) Capturing() bool { return a.proxy.Capturing() }
 
-// ListenProxy binds the proxy address and serves the proxy on it. A port in use is
-// an error wrapping proxy.ErrAddrInUse.
+// ListenProxy binds the proxy address and serves the proxy on it, then, with
+// Config.SystemProxyOn, points the OS proxy at it. A port in use is an error
+// wrapping proxy.ErrAddrInUse.
 func (a *App) ListenProxy() error {
 	ln, err := proxy.Listen(a.cfg.ProxyAddr)
 	if err != nil {
@@ -140,6 +154,11 @@ func (a *App) ListenProxy() error {
 	a.mu.Unlock()
 	a.serve(srv, ln)
 	a.log.Info("proxy listening", "addr", ln.Addr().String())
+	if a.cfg.SystemProxyOn {
+		if err := a.SetSystemProxy(context.Background(), true); err != nil {
+			return fmt.Errorf("--system-proxy: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -190,10 +209,13 @@ func (a *App) BaseURL() string { return "http://" + a.ProxyAddr() + "/v1" }
 // drains the capture queue and closes the database. Nothing captured is lost unless
 // ctx ends first, and then the error says how much.
 func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if err := a.restoreSystemProxy(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	a.mu.Lock()
 	servers := a.servers
 	a.mu.Unlock()
-	var errs []error
 	for _, s := range servers {
 		if err := s.Shutdown(ctx); err != nil {
 			s.Close() // streams still open at the deadline are cut; their exchanges are still recorded

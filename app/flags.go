@@ -21,6 +21,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	fs.Var(&p.allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
 	fs.Int64Var(&p.maxBodyMiB, "max-body", 32, "largest request body in `MiB`; larger ones get 413")
 	fs.BoolVar(&c.MITM, "mitm", false, "also act as an HTTPS proxy (HTTPS_PROXY): decrypt and capture LLM API hosts with llmtap's CA, tunnel the rest")
+	fs.BoolVar(&c.SystemProxyOn, "system-proxy", false, "point the OS proxy settings at llmtap while it runs (needs --mitm); restored on quit, or at the next start after a crash")
 	return p
 }
 
