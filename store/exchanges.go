@@ -136,3 +136,13 @@ func (db *DB) Exchange(ctx context.Context, id int64) (*Exchange, error) {
 	}
 	return &e, nil
 }
+
+// CountExchangesSince counts the exchanges captured at or after t.
+func (db *DB) CountExchangesSince(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges WHERE started_at >= ?`, t.UnixMilli()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count exchanges since %s: %w", t.Format(time.RFC3339), err)
+	}
+	return n, nil
+}

@@ -63,6 +63,11 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 	}
 	log.Info("llmtap desktop started", "proxy", a.ProxyAddr(), "base_url", a.BaseURL(), "data", a.DataDir())
 
+	t := newTray(a, log)
+	var endTray func()
+	if trayBeforeWindow {
+		endTray = t.start()
+	}
 	err = wails.Run(&options.App{
 		Title:     "llmtap",
 		Width:     1280,
@@ -73,11 +78,32 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 			Assets:  res.UI,
 			Handler: a.APIHandler(), // the window's fetch('/api/…') lands here, in process
 		},
-		OnStartup:  quitOnSignal,
-		OnShutdown: func(context.Context) { shutdown(a, log) },
+		// Closing the window leaves llmtap running in the tray; Quit is in the tray menu.
+		HideWindowOnClose: true,
+		OnStartup: func(ctx context.Context) {
+			quitOnSignal(ctx)
+			t.setWailsContext(ctx)
+			if !trayBeforeWindow {
+				endTray = t.start()
+			}
+		},
+		OnShutdown: func(context.Context) {
+			if endTray != nil {
+				endTray()
+			}
+			shutdown(a, log)
+		},
 		Linux:      &linux.Options{ProgramName: "llmtap", Icon: res.Icon, WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: "dev.llmtap.desktop",
+			// Starting llmtap again brings the running one's window back: the way
+			// home on desktops without a tray host.
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+				if ctx := t.wails(); ctx != nil {
+					wruntime.WindowUnminimise(ctx)
+					wruntime.WindowShow(ctx)
+				}
+			},
 		},
 	})
 	if err != nil {
