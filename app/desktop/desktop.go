@@ -93,7 +93,7 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 			}
 			shutdown(a, log)
 		},
-		Linux:      &linux.Options{ProgramName: "llmtap", Icon: res.Icon, WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
+		Linux: &linux.Options{ProgramName: "llmtap", Icon: res.Icon, WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: "dev.llmtap.desktop",
 			// Starting llmtap again brings the running one's window back: the way
