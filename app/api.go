@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -19,6 +18,7 @@ const maxAPIBody = 1 << 20
 type apiError struct {
 	status int
 	msg    string
+	fields map[string]string // per-field messages for a form, or nil
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -50,9 +50,12 @@ func (a *App) APIHandler() http.Handler {
 	}
 	handle("GET /api/status", a.apiStatus)
 	handle("POST /api/capture", a.apiSetCapture)
-	handle("GET /api/conversations", a.apiConversations)
 	handle("GET /api/conversations/{id}", a.apiConversation)
-	handle("PUT /api/conversations/{id}/status", a.apiSetStatus)
+	a.handleReview(handle) // api_review.go
+	a.handleEdits(handle)  // api_edit.go
+	a.handleExport(handle) // api_export.go
+	handle("GET /api/settings", a.apiSettings)
+	handle("PUT /api/settings", a.apiPutSettings)
 	handle("GET /api/system-proxy", a.apiSystemProxy)
 	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)
@@ -91,6 +94,8 @@ type Status struct {
 	DataDir   string `json:"dataDir"`
 	store.Counts
 	Queued int `json:"queued"`
+	// ProxyError says why the proxy is not listening (a port in use), or "".
+	ProxyError string `json:"proxyError,omitempty"`
 }
 
 func (a *App) apiStatus(r *http.Request) (any, error) {
@@ -100,7 +105,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 	}
 	return Status{
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
-		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(),
+		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(),
 	}, nil
 }
 
@@ -118,54 +123,12 @@ func (a *App) apiSetCapture(r *http.Request) (any, error) {
 	return a.apiStatus(r)
 }
 
-// ConversationPage is the answer of GET /api/conversations.
-type ConversationPage struct {
-	Items []store.Summary `json:"items"`
-	Total int             `json:"total"`
-}
-
-func (a *App) apiConversations(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	opt := store.ListOptions{Limit: 50, Status: dataset.Status(q.Get("status"))}
-	if err := intParam(q.Get("limit"), 1, 500, &opt.Limit); err != nil {
-		return nil, badRequest("limit: %v", err)
-	}
-	if err := intParam(q.Get("offset"), 0, 1<<31-1, &opt.Offset); err != nil {
-		return nil, badRequest("offset: %v", err)
-	}
-	if opt.Status != "" && !opt.Status.Valid() {
-		return nil, badRequest("status %q: must be unreviewed, confirmed or rejected", opt.Status)
-	}
-	items, total, err := a.db.ListConversations(r.Context(), opt)
-	if err != nil {
-		return nil, err
-	}
-	return ConversationPage{Items: items, Total: total}, nil
-}
-
 func (a *App) apiConversation(r *http.Request) (any, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return nil, err
 	}
 	return a.db.Conversation(r.Context(), id)
-}
-
-func (a *App) apiSetStatus(r *http.Request) (any, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		Status dataset.Status `json:"status"`
-	}
-	if err := readJSON(r, &body); err != nil {
-		return nil, err
-	}
-	if !body.Status.Valid() {
-		return nil, badRequest("status %q: must be unreviewed, confirmed or rejected", body.Status)
-	}
-	return nil, a.db.SetStatus(r.Context(), id, body.Status)
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -202,9 +165,17 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
-		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
+		body := map[string]any{"error": ae.msg}
+		if ae.fields != nil {
+			body["fields"] = ae.fields
+		}
+		writeJSON(w, ae.status, body)
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+	case errors.Is(err, store.ErrConflict):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+	case errors.Is(err, store.ErrInvalid):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	default:
 		a.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error: see the llmtap log"})

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llmtap/llmtap/app/autostart"
 	"github.com/llmtap/llmtap/app/sysproxy"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
@@ -42,6 +43,9 @@ type Config struct {
 	SystemProxyRunner sysproxy.Runner
 	// SystemProxyOn points the OS proxy at llmtap once ListenProxy has bound it.
 	SystemProxyOn bool
+	// Autostart is how "start at login" is set; nil → this OS's entry for the
+	// running executable. Tests point it into a temporary folder.
+	Autostart *autostart.Entry
 	// Log receives lifecycle and error logs; nil → discard.
 	Log *slog.Logger
 }
@@ -65,6 +69,7 @@ type App struct {
 
 	mu        sync.Mutex
 	proxyLn   net.Listener
+	proxyErr  error // why the proxy is not listening, shown in the UI
 	servers   []*http.Server
 	serveErrs chan error
 }
@@ -145,6 +150,9 @@ func (a *App) Capturing() bool { return a.proxy.Capturing() }
 // wrapping proxy.ErrAddrInUse.
 func (a *App) ListenProxy() error {
 	ln, err := proxy.Listen(a.cfg.ProxyAddr)
+	a.mu.Lock()
+	a.proxyErr = err
+	a.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -200,6 +208,16 @@ func (a *App) ProxyAddr() string {
 		return a.proxyLn.Addr().String()
 	}
 	return a.cfg.ProxyAddr
+}
+
+// ProxyError says why the proxy is not listening, or "".
+func (a *App) ProxyError() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.proxyErr == nil {
+		return ""
+	}
+	return a.proxyErr.Error()
 }
 
 // BaseURL is what to paste into an OpenAI-compatible client as its base URL.

@@ -47,6 +47,11 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "llmtap:", err)
 		return 2
 	}
+	// Settings saved in the window apply unless a flag says otherwise.
+	if _, err := cfg.UseSettings(app.FlagsSet(fset)); err != nil {
+		fmt.Fprintln(stderr, "llmtap:", err)
+		return 1
+	}
 	log := app.NewLogger(stderr, *verbose)
 	cfg.Log = log
 
@@ -57,9 +62,9 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 		return 1
 	}
 	if err := a.ListenProxy(); err != nil {
-		fmt.Fprintln(stderr, "llmtap:", err)
-		shutdown(a, log)
-		return 1
+		// Not fatal in the window: it shows the error, and the person can pick
+		// another address in the settings.
+		log.Error("proxy not listening", "err", err)
 	}
 	log.Info("llmtap desktop started", "proxy", a.ProxyAddr(), "base_url", a.BaseURL(), "data", a.DataDir())
 

@@ -20,7 +20,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var cfg app.Config
 	flags := cfg.RegisterFlags(fs)
-	uiAddr := fs.String("ui", "127.0.0.1:8781", "UI and JSON API `address`")
+	uiAddr := fs.String("ui", app.DefaultUIAddr, "UI and JSON API `address`")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -32,6 +32,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err := flags.Finish(); err != nil {
 		fmt.Fprintln(stderr, "llmtap serve:", err)
 		return 2
+	}
+	// Settings saved in the window apply unless a flag says otherwise.
+	set := app.FlagsSet(fs)
+	settings, err := cfg.UseSettings(set)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		return 1
+	}
+	if !set["ui"] {
+		*uiAddr = settings.UIAddr
 	}
 	log := app.NewLogger(stderr, *verbose)
 	cfg.Log = log
