@@ -56,6 +56,7 @@ func (a *App) APIHandler() http.Handler {
 	a.handleExport(handle) // api_export.go
 	handle("GET /api/settings", a.apiSettings)
 	handle("PUT /api/settings", a.apiPutSettings)
+	handle("POST /api/selftest", a.apiSelfTest)
 	handle("GET /api/system-proxy", a.apiSystemProxy)
 	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +44,9 @@ type Config struct {
 	SystemProxyRunner sysproxy.Runner
 	// SystemProxyOn points the OS proxy at llmtap once ListenProxy has bound it.
 	SystemProxyOn bool
+	// SelfTestRoots are the roots the self-test's client trusts; nil → the OS trust
+	// store, like the person's apps. Tests pass a pool holding llmtap's CA.
+	SelfTestRoots *x509.CertPool
 	// Autostart is how "start at login" is set; nil → this OS's entry for the
 	// running executable. Tests point it into a temporary folder.
 	Autostart *autostart.Entry
