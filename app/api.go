@@ -57,6 +57,8 @@ func (a *App) APIHandler() http.Handler {
 	handle("GET /api/settings", a.apiSettings)
 	handle("PUT /api/settings", a.apiPutSettings)
 	handle("POST /api/selftest", a.apiSelfTest)
+	handle("GET /api/proxy-env", a.apiProxyEnv)
+	handle("POST /api/terminal", a.apiOpenTerminal)
 	handle("GET /api/system-proxy", a.apiSystemProxy)
 	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)

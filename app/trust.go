@@ -181,8 +181,8 @@ func nssDB(h TrustHost) string { return "sql:" + filepath.Join(h.Home, ".pki", "
 
 // EnvVar is one environment variable setting.
 type EnvVar struct {
-	Key   string
-	Value string
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // ProxyEnv returns, in order, the environment that sends a tool's traffic through
