@@ -69,6 +69,15 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 	log.Info("llmtap desktop started", "proxy", a.ProxyAddr(), "base_url", a.BaseURL(), "data", a.DataDir())
 
 	t := newTray(a, log)
+	m := newAppMenu(a, log, t)
+	// The tray tells the menu bar about its clicks; menu clicks reach the tray via sync.
+	t.onChange = func() {
+		m.capture.SetChecked(a.Capturing())
+		m.sysProxy.SetChecked(a.SystemProxy().Enabled)
+		if ctx := t.wails(); ctx != nil {
+			wruntime.MenuUpdateApplicationMenu(ctx)
+		}
+	}
 	var endTray func()
 	if trayBeforeWindow {
 		endTray = t.start()
@@ -85,6 +94,7 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 		},
 		// Closing the window leaves llmtap running in the tray; Quit is in the tray menu.
 		HideWindowOnClose: true,
+		Menu:              m.menu,
 		OnStartup: func(ctx context.Context) {
 			quitOnSignal(ctx)
 			t.setWailsContext(ctx)

@@ -33,10 +33,13 @@ type tray struct {
 
 	capture, proxyAddr, today, show, sysProxy, quit *systray.MenuItem
 	stop                                            chan struct{}
+	changed                                         chan struct{} // state changed elsewhere (the app menu)
+	onChange                                        func()        // tell the app menu
+	shown                                           [2]bool       // capture and system proxy as last shown
 }
 
 func newTray(a *app.App, log *slog.Logger) *tray {
-	return &tray{app: a, log: log.With("component", "tray"), stop: make(chan struct{})}
+	return &tray{app: a, log: log.With("component", "tray"), stop: make(chan struct{}), changed: make(chan struct{}, 1)}
 }
 
 // setWailsContext hands the tray the context Wails runtime calls need.
@@ -50,6 +53,14 @@ func (t *tray) wails() context.Context {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.ctx
+}
+
+// notify makes the tray show a change made elsewhere, without waiting for its tick.
+func (t *tray) notify() {
+	select {
+	case t.changed <- struct{}{}:
+	default:
+	}
 }
 
 // onReady builds the menu; systray calls it once the icon exists.
@@ -92,10 +103,18 @@ func (t *tray) refresh() {
 		state = "paused: forwarding without recording"
 	}
 	systray.SetTooltip(fmt.Sprintf("llmtap, %s\n%s", state, t.app.BaseURL()))
-	if t.app.SystemProxy().Enabled {
+	sys := t.app.SystemProxy().Enabled
+	if sys {
 		t.sysProxy.Check()
 	} else {
 		t.sysProxy.Uncheck()
+	}
+	// The window's header can switch these too: keep the menu bar in step.
+	if now := [2]bool{on, sys}; now != t.shown {
+		t.shown = now
+		if t.onChange != nil {
+			t.onChange()
+		}
 	}
 }
 
@@ -106,6 +125,9 @@ func (t *tray) loop() {
 		select {
 		case <-t.capture.ClickedCh:
 			t.app.SetCapture(!t.app.Capturing())
+			if t.onChange != nil {
+				t.onChange()
+			}
 		case <-t.proxyAddr.ClickedCh:
 			if ctx := t.wails(); ctx != nil {
 				if err := wruntime.ClipboardSetText(ctx, t.app.BaseURL()); err != nil {
@@ -120,12 +142,16 @@ func (t *tray) loop() {
 			if err := t.app.SetSystemProxy(context.Background(), !t.app.SystemProxy().Enabled); err != nil {
 				t.log.Error("system proxy", "err", err)
 			}
+			if t.onChange != nil {
+				t.onChange()
+			}
 		case <-t.quit.ClickedCh:
 			if ctx := t.wails(); ctx != nil {
 				wruntime.Quit(ctx) // OnShutdown drains the queue and restores the system proxy
 			}
 			return
 		case <-tick.C:
+		case <-t.changed:
 		case <-t.stop:
 			return
 		}
