@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -39,9 +40,10 @@ type ExportResult struct {
 func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult, error) {
 	res := ExportResult{Out: opt.Out}
 	switch opt.Format {
-	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL:
+	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference:
 	default:
-		return res, fmt.Errorf("format %q: must be %s or %s", opt.Format, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL)
+		return res, fmt.Errorf("format %q: must be %s, %s or %s", opt.Format,
+			dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference)
 	}
 	if opt.Out == "" {
 		return res, errors.New("no output file given")
@@ -59,21 +61,10 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	}
 	defer os.Remove(invalid.Name())
 
-	w := dataset.NewShareGPTWriter(out, invalid, opt.Format, dataset.ShareGPTOptions{SystemInline: opt.SystemInline})
-	done := 0
-	walkErr := db.EachConversation(ctx, opt.Filter, func(c dataset.Conversation) error {
-		if err := w.Write(c); err != nil {
-			return err
-		}
-		done++
-		if opt.Progress != nil {
-			opt.Progress(done)
-		}
-		return ctx.Err()
-	})
-	report, closeErr := w.Close()
+	sysOpt := dataset.ShareGPTOptions{SystemInline: opt.SystemInline}
+	report, walkErr := writeDataset(ctx, db, opt.Format, opt.Filter, sysOpt, out, invalid, opt.Progress)
 	res.ExportReport = report
-	if err := errors.Join(walkErr, closeErr, out.Close(), invalid.Close()); err != nil {
+	if err := errors.Join(walkErr, out.Close(), invalid.Close()); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
 	}
 	if err := os.Chmod(out.Name(), 0o644); err != nil { // CreateTemp made it private; a dataset is not
@@ -92,4 +83,40 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	}
 	res.InvalidOut = invalidOut
 	return res, nil
+}
+
+// writeDataset writes the records of everything the filter takes in format to w,
+// and the InvalidRecord lines of what cannot be exported to invalid, and returns
+// the writer's report. progress, when set, is called after each conversation
+// (each preference pair for FormatPreference) with how many were done.
+func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat, filter store.ExportFilter,
+	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done int)) (dataset.ExportReport, error) {
+	done := 0
+	step := func() error {
+		done++
+		if progress != nil {
+			progress(done)
+		}
+		return ctx.Err()
+	}
+	if format == dataset.FormatPreference {
+		pw := dataset.NewPreferenceWriter(w, invalid, opt)
+		walkErr := db.EachPreferencePair(ctx, filter, func(p dataset.PreferencePair) error {
+			if err := pw.Write(p); err != nil {
+				return err
+			}
+			return step()
+		})
+		report, closeErr := pw.Close()
+		return report, errors.Join(walkErr, closeErr)
+	}
+	sw := dataset.NewShareGPTWriter(w, invalid, format, opt)
+	walkErr := db.EachConversation(ctx, filter, func(c dataset.Conversation) error {
+		if err := sw.Write(c); err != nil {
+			return err
+		}
+		return step()
+	})
+	report, closeErr := sw.Close()
+	return report, errors.Join(walkErr, closeErr)
 }

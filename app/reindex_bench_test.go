@@ -2,7 +2,9 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,9 +68,17 @@ func benchTraffic(t testing.TB, n int) []*proxy.Exchange {
 	return out
 }
 
-// BenchmarkReindex rebuilds 10,000 stored exchanges of mixed shapes.
+// BenchmarkReindex rebuilds 10,000 stored exchanges of mixed shapes, or as many as
+// LLMTAP_BENCH_EXCHANGES says (LLMTAP_BENCH_EXCHANGES=100000 go test -run '^$'
+// -bench Reindex -benchtime 1x ./app measures a large database once).
 func BenchmarkReindex(b *testing.B) {
-	const n = 10_000
+	n := 10_000
+	if v := os.Getenv("LLMTAP_BENCH_EXCHANGES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("LLMTAP_BENCH_EXCHANGES=%q: want a positive number", v)
+		}
+	}
 	db, err := store.Open(b.Context(), filepath.Join(b.TempDir(), "llmtap.db"))
 	if err != nil {
 		b.Fatal(err)

@@ -96,6 +96,11 @@ type Round struct {
 	// Responses API); PreviousResponseID is the one the request continues.
 	ResponseID         string `json:"responseId,omitempty"`
 	PreviousResponseID string `json:"previousResponseId,omitempty"`
+	// Prefill is set when the request itself asks the model to continue its last
+	// assistant message instead of answering after it: DeepSeek's "prefix": true on
+	// that message, vLLM's continue_final_message. Threading then merges the answer
+	// into that message (ContinuesLast).
+	Prefill bool `json:"prefill,omitempty"`
 	// SessionID groups requests of one client session when the client says so
 	// (Anthropic metadata.user_id, session headers); "" when unknown.
 	SessionID string `json:"sessionId,omitempty"`

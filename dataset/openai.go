@@ -17,6 +17,8 @@ type openaiRequest struct {
 	Tools     json.RawMessage   `json:"tools"`
 	Functions []json.RawMessage `json:"functions"` // legacy, before tools
 	Stream    bool              `json:"stream"`
+	// ContinueFinalMessage is vLLM's switch for continuing the last assistant message.
+	ContinueFinalMessage bool `json:"continue_final_message"`
 }
 
 type openaiMessage struct {
@@ -31,6 +33,8 @@ type openaiMessage struct {
 	FunctionCall     *openaiFunction         `json:"function_call"` // legacy, before tool_calls
 	ToolCallID       string                  `json:"tool_call_id"`
 	Name             string                  `json:"name"`
+	// Prefix is DeepSeek's beta "continue this assistant message" flag.
+	Prefix bool `json:"prefix"`
 }
 
 type openaiPart struct {
@@ -155,6 +159,9 @@ func ParseOpenAIChat(reqBody, respBody []byte) (*Round, error) {
 		return nil, fmt.Errorf("decode openai chat request tools: %w", err)
 	}
 	r.Tools = tools
+	if n := len(req.Messages); n > 0 && req.Messages[n-1].Role == "assistant" {
+		r.Prefill = req.ContinueFinalMessage || req.Messages[n-1].Prefix
+	}
 	if err := parseOpenAIResponse(r, respBody); err != nil {
 		return nil, err
 	}

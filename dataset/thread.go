@@ -60,6 +60,32 @@ func IsPrefill(turns []Message) bool {
 	return last.Role == RoleAssistant && len(last.ToolCalls) == 0 && strings.TrimSpace(last.Content) != ""
 }
 
+// ContinuesLast reports whether the answer to r continues the last of its dialogue
+// turns (which SplitHistory gives) instead of following it as a turn of its own.
+// That needs an IsPrefill history, and the answer to it depends on the API:
+//   - Anthropic Messages, Ollama chat, Gemini and prompt completions (Ollama
+//     generate, legacy completions) go on from a trailing assistant message: it is a
+//     prefill.
+//   - OpenAI Chat Completions and Responses answer such a history with a new
+//     assistant message. A chat frontend's Continue is recognised by the instruction
+//     it sends after the partial answer (SillyTavern's nudge, "[Continue your last
+//     message without repeating its original content.]"): a history that ends in
+//     non-dialogue messages after that answer is a continuation. DeepSeek's
+//     "prefix": true on the message is not seen here.
+func ContinuesLast(r *Round, turns []Message) bool {
+	if !IsPrefill(turns) {
+		return false
+	}
+	switch r.Dialect {
+	case OpenAIChat, OpenAIResponses:
+		// OpenAI's API answers after a trailing assistant message; only an explicit
+		// flag (DeepSeek prefix, vLLM continue_final_message) or a Continue instruction
+		// after it (SillyTavern) asks for a continuation.
+		return r.Prefill || !IsDialogue(r.Messages[len(r.Messages)-1])
+	}
+	return true
+}
+
 // Continue returns the answer a prefill and its continuation make together. Some
 // servers already echo the prefill at the start of the answer; then the answer is
 // returned as it is, so the prefill is never doubled.

@@ -45,6 +45,37 @@ func TestIsPrefill(t *testing.T) {
 	}
 }
 
+func TestContinuesLast(t *testing.T) {
+	user := Message{Role: RoleUser, Content: "write a poem"}
+	partial := Message{Role: RoleAssistant, Content: "Roses are red,"}
+	nudge := Message{Role: RoleSystem, Content: "[Continue your last message without repeating its original content.]"}
+	tests := []struct {
+		name    string
+		dialect Dialect
+		msgs    []Message
+		want    bool
+		prefill bool
+	}{
+		{"anthropic_prefill", Anthropic, []Message{user, partial}, true, false},
+		{"ollama_prefill", OllamaChat, []Message{user, partial}, true, false},
+		{"gemini_trailing_model_turn", Gemini, []Message{user, partial}, true, false},
+		{"openai_trailing_assistant_is_a_new_turn", OpenAIChat, []Message{user, partial}, false, false},
+		{"responses_trailing_assistant_is_a_new_turn", OpenAIResponses, []Message{user, partial}, false, false},
+		{"openai_continue_nudge", OpenAIChat, []Message{user, partial, nudge}, true, false},
+		{"openai_ends_with_user", OpenAIChat, []Message{user, nudge}, false, false},
+		{"anthropic_ends_with_user", Anthropic, []Message{partial, user}, false, false},
+		{"deepseek_prefix_flag", OpenAIChat, []Message{user, partial}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Round{Dialect: tt.dialect, Messages: tt.msgs, Prefill: tt.prefill}
+			if got := ContinuesLast(r, SplitHistory(tt.msgs).Turns); got != tt.want {
+				t.Errorf("ContinuesLast(%s %+v) = %v, want %v", tt.dialect, tt.msgs, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestContinue(t *testing.T) {
 	tests := []struct {
 		name, prefill, cont, want string

@@ -18,6 +18,15 @@ import (
 // ErrNotFound is wrapped by every lookup that finds nothing.
 var ErrNotFound = errors.New("not found")
 
+// ErrConflict is wrapped when a change clashes with what is stored (a tag name
+// that is taken). The API answers it with 409.
+var ErrConflict = errors.New("conflict")
+
+// ErrInvalid is wrapped when input the caller can fix is refused (a full-text query
+// that does not parse, a colour that is not #rrggbb); the error text names the field.
+// The API answers it with 400.
+var ErrInvalid = errors.New("invalid")
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 

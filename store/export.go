@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/llmtap/llmtap/dataset"
 )
@@ -11,43 +10,24 @@ import (
 // ExportFilter chooses the conversations an export takes. The zero value takes every
 // conversation that is not rejected.
 type ExportFilter struct {
-	// Statuses to take; empty → unreviewed and confirmed.
+	// Statuses to take; empty → List.Status when that is set, else unreviewed and
+	// confirmed.
 	Statuses []dataset.Status
+	// List narrows the export with the conversation list's filters (search, tags,
+	// model, …), so an export takes what the list shows; its paging and sort are
+	// ignored.
+	List ListOptions
 }
 
 // EachConversation calls fn with every conversation the filter takes, oldest first,
-// each with its chosen path. It reads a snapshot of the matching IDs first and then
-// one conversation at a time, so memory stays flat and the capture writer is never
-// blocked for long. fn's error stops the walk and is returned as is.
+// each with its chosen path and a person's changes applied (Detail.dataset). It
+// reads a snapshot of the matching IDs first and then one conversation at a time,
+// so memory stays flat and the capture writer is never blocked for long. fn's error
+// stops the walk and is returned as is; a filter that does not fit wraps ErrInvalid.
 func (db *DB) EachConversation(ctx context.Context, f ExportFilter, fn func(dataset.Conversation) error) error {
-	statuses := f.Statuses
-	if len(statuses) == 0 {
-		statuses = []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed}
-	}
-	args := make([]any, len(statuses))
-	for i, s := range statuses {
-		if !s.Valid() {
-			return fmt.Errorf("status %q: must be unreviewed, confirmed or rejected", s)
-		}
-		args[i] = string(s)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM conversations
-		WHERE head_id IS NOT NULL AND status IN (?`+strings.Repeat(", ?", len(args)-1)+`) ORDER BY created_at, id`, args...)
+	ids, err := db.exportIDs(ctx, f)
 	if err != nil {
-		return fmt.Errorf("list conversations for export: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("list conversations for export: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list conversations for export: %w", err)
+		return err
 	}
 	for _, id := range ids {
 		d, err := db.Conversation(ctx, id)
@@ -61,15 +41,58 @@ func (db *DB) EachConversation(ctx context.Context, f ExportFilter, fn func(data
 	return nil
 }
 
-// dataset turns a stored conversation into the dataset model.
+// exportIDs returns the IDs of the conversations the filter takes, oldest first.
+func (db *DB) exportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
+	statuses := f.Statuses
+	if len(statuses) == 0 && f.List.Status == "" {
+		statuses = []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed}
+	}
+	sel, err := db.selection(ctx, f.List)
+	if err != nil {
+		return nil, err
+	}
+	args, in := sel.args, ""
+	for i, s := range statuses {
+		if !s.Valid() {
+			return nil, fmt.Errorf("status %q: %w: must be unreviewed, confirmed or rejected", s, ErrInvalid)
+		}
+		args = append(args, string(s))
+		if i > 0 {
+			in += ", "
+		}
+		in += "?"
+	}
+	if in != "" {
+		in = " AND c.status IN (" + in + ")"
+	}
+	rows, err := db.sql.QueryContext(ctx, sel.with+`SELECT c.id FROM `+sel.from+` WHERE `+sel.where+in+
+		` ORDER BY c.created_at, c.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations for export: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list conversations for export: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list conversations for export: %w", err)
+	}
+	return ids, nil
+}
+
+// dataset turns a reviewed conversation into the dataset model: the person's text
+// and chosen path, without the rounds of answers marked "don't train"
+// (trainingMessages).
 func (d *Detail) dataset() dataset.Conversation {
-	c := dataset.Conversation{
+	return dataset.Conversation{
 		ID: d.ID, Title: d.Title, Status: d.Status, Model: d.Model, Tools: d.Tools,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-		Messages: make([]dataset.Message, len(d.Messages)),
+		Messages: trainingMessages(d.Messages),
 	}
-	for i, m := range d.Messages {
-		c.Messages[i] = m.Message
-	}
-	return c
 }

@@ -11,19 +11,6 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 )
 
-// Summary is one row of the conversation list.
-type Summary struct {
-	ID           int64          `json:"id"`
-	Title        string         `json:"title"`
-	Status       dataset.Status `json:"status"`
-	Model        string         `json:"model"`
-	Host         string         `json:"host"`
-	Rounds       int            `json:"rounds"`
-	MessageCount int            `json:"messageCount"`
-	CreatedAt    time.Time      `json:"createdAt"`
-	UpdatedAt    time.Time      `json:"updatedAt"`
-}
-
 // Message is a stored message: the dataset message plus where it sits in the tree.
 type Message struct {
 	ID       int64  `json:"id"`
@@ -40,6 +27,8 @@ type Message struct {
 	CreatedAt  time.Time `json:"createdAt"`
 	// Siblings counts the messages that share this one's parent, itself included.
 	Siblings int `json:"siblings"`
+	// Review holds a person's changes and the exchange's measurements (edit_read.go).
+	Review
 }
 
 // Detail is a conversation with the messages of its chosen path, root first. The
@@ -51,76 +40,26 @@ type Detail struct {
 	Messages []Message `json:"messages"`
 }
 
-// ListOptions selects a page of conversations. The zero value is the first 50 of all.
-type ListOptions struct {
-	Limit  int            // 0 → 50
-	Offset int            // rows to skip
-	Status dataset.Status // "" → every status
-}
-
-// ListConversations returns a page of conversations, newest activity first, and
-// how many match in all.
-func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary, int, error) {
-	if opt.Limit <= 0 {
-		opt.Limit = 50
-	}
-	where, args := "WHERE head_id IS NOT NULL", []any{}
-	if opt.Status != "" {
-		where += " AND status = ?"
-		args = append(args, string(opt.Status))
-	}
-	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations `+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count conversations: %w", err)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM conversations `+where+`
-		ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, opt.Limit, opt.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list conversations: %w", err)
-	}
-	defer rows.Close()
-	items := []Summary{}
-	for rows.Next() {
-		s, err := scanSummary(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list conversations: %w", err)
-		}
-		items = append(items, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list conversations: %w", err)
-	}
-	return items, total, nil
-}
-
-const summaryColumns = `id, title, status, model, host, rounds, message_count, created_at, updated_at`
-
-func scanSummary(row interface{ Scan(...any) error }) (Summary, error) {
-	var s Summary
-	var created, updated int64
-	err := row.Scan(&s.ID, &s.Title, &s.Status, &s.Model, &s.Host, &s.Rounds, &s.MessageCount, &created, &updated)
-	s.CreatedAt, s.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return s, err
-}
-
 // Conversation returns the conversation with the given ID and its chosen path, or
 // an error wrapping ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 	var d Detail
 	var head sql.NullInt64
 	var toolsHash, preludeHash string
-	row := db.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+`, tools, tools_hash, prelude_hash, head_id
-		FROM conversations WHERE id = ?`, id)
-	var created, updated int64
-	err := row.Scan(&d.ID, &d.Title, &d.Status, &d.Model, &d.Host, &d.Rounds, &d.MessageCount, &created, &updated,
-		&d.Tools, &toolsHash, &preludeHash, &head)
+	row := db.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+`, c.tools, c.tools_hash, c.prelude_hash, c.head_id
+		FROM conversations c WHERE c.id = ?`, id)
+	err := row.Scan(append(summaryDest(&d.Summary), &d.Tools, &toolsHash, &preludeHash, &head)...)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !head.Valid) {
 		return nil, fmt.Errorf("conversation %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
+	page := []Summary{d.Summary}
+	if err := db.pageTags(ctx, page); err != nil {
+		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	}
+	d.Tags = page[0].Tags
 	if toolsHash != "" {
 		tools, err := blob(ctx, db.sql, toolsHash)
 		if err != nil {
@@ -135,7 +74,9 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	d.Messages = append(d.Messages, path...)
+	if d.Messages, err = db.review(ctx, id, append(d.Messages, path...)); err != nil {
+		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	}
 	return &d, nil
 }
 
@@ -199,33 +140,21 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 	return msgs, rows.Err()
 }
 
-// SetStatus sets a conversation's review status.
-func (db *DB) SetStatus(ctx context.Context, id int64, status dataset.Status) error {
-	if !status.Valid() {
-		return fmt.Errorf("status %q: must be unreviewed, confirmed or rejected", status)
-	}
-	res, err := db.sql.ExecContext(ctx, `UPDATE conversations SET status = ? WHERE id = ?`, string(status), id)
-	if err != nil {
-		return fmt.Errorf("set status of conversation %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("conversation %d: %w", id, ErrNotFound)
-	}
-	return nil
-}
-
 // Counts is how much the database holds.
 type Counts struct {
 	Conversations int64 `json:"conversations"`
 	Exchanges     int64 `json:"exchanges"`
+	// Changed grows whenever conversations or their tags change (see DB.Changed).
+	Changed int64 `json:"changed"`
 }
 
-// Counts counts conversations and exchanges.
+// Counts counts conversations and exchanges and reads the change counter.
 func (db *DB) Counts(ctx context.Context) (Counts, error) {
 	var c Counts
 	err := db.sql.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM conversations WHERE head_id IS NOT NULL), (SELECT COUNT(*) FROM exchanges)`).
-		Scan(&c.Conversations, &c.Exchanges)
+		(SELECT COUNT(*) FROM conversations WHERE head_id IS NOT NULL), (SELECT COUNT(*) FROM exchanges),
+		(SELECT value FROM counters WHERE name = 'changed')`).
+		Scan(&c.Conversations, &c.Exchanges, &c.Changed)
 	if err != nil {
 		return c, fmt.Errorf("count: %w", err)
 	}

@@ -45,7 +45,7 @@ type ReindexStats struct {
 // source of truth; conversations and messages are derived and may get new ids.
 //
 // A person's review work survives: before the tree is cleared, each conversation's
-// status and tags are saved in reindex_marks against its stable identity, the
+// status, reject reason, note and tags are saved in reindex_marks against its stable identity, the
 // exchange that started it (conversations.origin_exchange_id), and afterwards put on
 // the conversation that exchange starts or, failing that, the one holding the
 // answer of its newest exchange. Marks outlive an interrupted run and are applied by
@@ -110,12 +110,14 @@ func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error)
 	}
 	// Marks left by an interrupted run are older and win (OR IGNORE): the statuses
 	// of the partial tree were not restored yet.
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO reindex_marks (origin_exchange_id, head_exchange_id, status, tag_ids)
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO reindex_marks
+		(origin_exchange_id, head_exchange_id, status, tag_ids, note, reject_reason)
 		SELECT COALESCE(c.origin_exchange_id, (SELECT MIN(m.exchange_id) FROM messages m WHERE m.conversation_id = c.id)),
 		       (SELECT h.exchange_id FROM messages h WHERE h.id = c.head_id), c.status,
-		       (SELECT json_group_array(t.tag_id) FROM conversation_tags t WHERE t.conversation_id = c.id)
+		       (SELECT json_group_array(t.tag_id) FROM conversation_tags t WHERE t.conversation_id = c.id),
+		       c.note, c.reject_reason
 		FROM conversations c
-		WHERE c.status != 'unreviewed' OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id)`); err != nil {
+		WHERE c.status != 'unreviewed' OR c.note != '' OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id)`); err != nil {
 		return 0, fmt.Errorf("save statuses and tags: %w", err)
 	}
 	// head_id points into messages; clear it so the cascade can delete them.
@@ -199,16 +201,17 @@ func (db *DB) finishReindex(ctx context.Context, maxID int64, st *ReindexStats) 
 		origin, head int64
 		status       string
 		tags         string
+		note, reason string
 	}
 	var marks []mark
-	rows, err := tx.QueryContext(ctx, `SELECT origin_exchange_id, COALESCE(head_exchange_id, 0), status, tag_ids
-		FROM reindex_marks ORDER BY origin_exchange_id`)
+	rows, err := tx.QueryContext(ctx, `SELECT origin_exchange_id, COALESCE(head_exchange_id, 0), status, tag_ids,
+		note, reject_reason FROM reindex_marks ORDER BY origin_exchange_id`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var m mark
-		if err := rows.Scan(&m.origin, &m.head, &m.status, &m.tags); err != nil {
+		if err := rows.Scan(&m.origin, &m.head, &m.status, &m.tags, &m.note, &m.reason); err != nil {
 			rows.Close()
 			return err
 		}
@@ -234,14 +237,23 @@ func (db *DB) finishReindex(ctx context.Context, maxID int64, st *ReindexStats) 
 			continue // its exchanges no longer make a round (a parser now rejects them)
 		}
 		if m.status != string(dataset.StatusUnreviewed) {
-			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET status = ? WHERE id = ?`, m.status, convID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET status = ?, reject_reason = ? WHERE id = ?`,
+				m.status, m.reason, convID); err != nil {
 				return fmt.Errorf("restore status: %w", err)
+			}
+		}
+		if m.note != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET note = ? WHERE id = ?`, m.note, convID); err != nil {
+				return fmt.Errorf("restore note: %w", err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO conversation_tags (conversation_id, tag_id)
 			SELECT ?, value FROM json_each(?) WHERE value IN (SELECT id FROM tags)`, convID, m.tags); err != nil {
 			return fmt.Errorf("restore tags: %w", err)
 		}
+	}
+	if err := remapEdits(ctx, tx); err != nil {
+		return fmt.Errorf("restore edits: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM reindex_marks`); err != nil {
 		return err

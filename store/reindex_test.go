@@ -52,7 +52,7 @@ func TestReindexRebuildsSameConversations(t *testing.T) {
 	}
 }
 
-// statusesAndTags maps each conversation's title to its status and tags.
+// statusesAndTags maps each conversation's title to its status, reject reason, note and tags.
 func statusesAndTags(t *testing.T, db *DB) map[string]string {
 	t.Helper()
 	items, _, err := db.ListConversations(t.Context(), ListOptions{Limit: 100})
@@ -65,7 +65,7 @@ func statusesAndTags(t *testing.T, db *DB) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[s.Title] = string(s.Status) + " " + cmp.Diff([]string{}, tags)
+		out[s.Title] = string(s.Status) + " " + s.RejectReason + " " + s.Note + " " + cmp.Diff([]string{}, tags)
 	}
 	return out
 }
@@ -98,7 +98,10 @@ func TestReindexKeepsStatusesAndTags(t *testing.T) {
 			if err := db.AddTag(t.Context(), 1, "good"); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.SetStatus(t.Context(), 3, dataset.StatusRejected); err != nil {
+			if err := db.SetStatusReason(t.Context(), 3, dataset.StatusRejected, "off topic"); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetNote(t.Context(), 1, "ask about the second answer"); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.AddTag(t.Context(), 3, "meh"); err != nil {

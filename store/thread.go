@@ -31,15 +31,16 @@ type node struct {
 // stored prefixes of a history are found by looking its keys up; match decides
 // which conversation, if any, the round continues (see there for the rules).
 //
-// A history that ends in an assistant turn without tool calls asks the model to
-// continue that turn (SillyTavern's Continue, an Anthropic prefill): the answer
-// stored is the prefill and its continuation together, a sibling of the partial
-// turn when that was stored, and it becomes the head. A partial answer that was
-// stored earlier stays as it was.
+// A history that ends in an assistant turn without tool calls may ask the model to
+// continue that turn (SillyTavern's Continue, an Anthropic prefill; whether it does
+// depends on the API, see dataset.ContinuesLast). Then the answer stored is the
+// prefill and its continuation together, a sibling of the partial turn when that
+// was stored, and it becomes the head. A partial answer that was stored earlier
+// stays as it was.
 func thread(ctx context.Context, tx *sql.Tx, exchangeID int64, host string, at time.Time, r *dataset.Round) error {
 	h := dataset.SplitHistory(r.Messages)
 	turns, answers := h.Turns, r.Answers
-	if dataset.IsPrefill(turns) {
+	if dataset.ContinuesLast(r, turns) {
 		prefill := turns[len(turns)-1]
 		turns = turns[:len(turns)-1]
 		answers = make([]dataset.Message, len(r.Answers))
@@ -110,7 +111,16 @@ func thread(ctx context.Context, tx *sql.Tx, exchangeID int64, host string, at t
 	if head == nil {
 		return nil
 	}
-	return updateConversation(ctx, tx, convID, head, h.Prelude, turns, r, at)
+	// A person's branch choice or cut decides where the path ends (branch.go); head
+	// stays the answer this round carried, which syncReview puts the usage on.
+	end, err := chosenHead(ctx, tx, convID, head)
+	if err != nil {
+		return err
+	}
+	if err := updateConversation(ctx, tx, convID, end, h.Prelude, turns, r, at); err != nil {
+		return err
+	}
+	return syncReview(ctx, tx, convID, exchangeID, host, r)
 }
 
 // parentKey is the key new turns chain to: the parent's, or "" for a root.
@@ -253,12 +263,17 @@ func jsonOrEmpty(v any, n int) (string, error) {
 }
 
 // title is a conversation's first user turn, cut to one line of at most 120 characters.
+// The <system-reminder> blocks a coding agent (Claude Code) adds to user turns are
+// not what the person asked, so they are left out.
 func title(turns []dataset.Message) string {
 	for _, m := range turns {
 		if m.Role != dataset.RoleUser {
 			continue
 		}
-		t := strings.Join(strings.Fields(m.Content), " ")
+		t := strings.Join(strings.Fields(withoutReminders(m.Content)), " ")
+		if t == "" {
+			continue
+		}
 		if utf8.RuneCountInString(t) > 120 {
 			r := []rune(t)
 			t = strings.TrimSpace(string(r[:119])) + "…"
@@ -266,4 +281,17 @@ func title(turns []dataset.Message) string {
 		return t
 	}
 	return ""
+}
+
+// withoutReminders removes the <system-reminder>...</system-reminder> blocks from s.
+func withoutReminders(s string) string {
+	const open, closing = "<system-reminder>", "</system-reminder>"
+	for {
+		i := strings.Index(s, open)
+		j := strings.Index(s, closing)
+		if i < 0 || j < i {
+			return s
+		}
+		s = s[:i] + s[j+len(closing):]
+	}
 }

@@ -81,6 +81,10 @@ func named(m dataset.Message, name string) dataset.Message {
 
 func session(r *dataset.Round, id string) *dataset.Round { r.SessionID = id; return r }
 
+// anthropic marks r as an Anthropic Messages round, whose API continues a trailing
+// assistant message (a prefill).
+func anthropic(r *dataset.Round) *dataset.Round { r.Dialect = dataset.Anthropic; return r }
+
 func msgs(m ...dataset.Message) []dataset.Message { return m }
 
 // clientCase is a sequence of rounds and the conversations they must make.
@@ -137,15 +141,21 @@ func clientCases() []clientCase {
 		{
 			name: "prefill_is_merged_and_not_stored_alone",
 			steps: steps(
-				round(msgs(user("json please"), bot("{")), bot(`"a": 1}`)),
-				round(msgs(user("json please"), bot(`{"a": 1}`), user("again")), bot(`{"a": 2}`)),
+				anthropic(round(msgs(user("json please"), bot("{")), bot(`"a": 1}`))),
+				anthropic(round(msgs(user("json please"), bot(`{"a": 1}`), user("again")), bot(`{"a": 2}`))),
 			),
 			want: [][]string{{"u:json please", `a:{"a": 1}`, "u:again", `a:{"a": 2}`}},
 		},
 		{
 			name:  "server_echoing_the_prefill_is_not_doubled",
-			steps: steps(round(msgs(user("count"), bot("1, 2,")), bot("1, 2, 3"))),
+			steps: steps(anthropic(round(msgs(user("count"), bot("1, 2,")), bot("1, 2, 3")))),
 			want:  [][]string{{"u:count", "a:1, 2, 3"}},
+		},
+		{
+			// OpenAI answers a history ending in an assistant message with a new message.
+			name:  "openai_trailing_assistant_is_followed_by_a_new_turn",
+			steps: steps(round(msgs(user("count"), bot("1, 2,")), bot("What should I count?"))),
+			want:  [][]string{{"u:count", "a:1, 2,", "a:What should I count?"}},
 		},
 		{
 			name: "client_edited_first_answer_is_marked_sibling",

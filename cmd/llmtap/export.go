@@ -18,7 +18,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "data `folder`; default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
-	format := fs.String("format", string(dataset.FormatShareGPT), "`format`: sharegpt (a JSON array) or sharegpt-jsonl (one record per line)")
+	format := fs.String("format", string(dataset.FormatShareGPT), "`format`: sharegpt (a JSON array), sharegpt-jsonl (one record per line) or dpo-jsonl (preference pairs, one per line)")
 	out := fs.String("out", "", "`file` to write; default: llmtap-sharegpt.json or .jsonl in the current folder")
 	status := fs.String("status", "", "comma-separated `statuses` to take: unreviewed, confirmed, rejected, or all; default: everything not rejected")
 	system := fs.String("system", "field", "where the system prompt goes: field (top-level \"system\") or inline (a first from:system turn)")
@@ -45,9 +45,13 @@ func export(args []string, stdout, stderr io.Writer) int {
 	}
 	opt.Filter.Statuses = statuses
 	if opt.Out == "" {
-		opt.Out = "llmtap-sharegpt.json"
-		if opt.Format == dataset.FormatShareGPTJSONL {
-			opt.Out += "l"
+		switch opt.Format {
+		case dataset.FormatShareGPTJSONL:
+			opt.Out = "llmtap-sharegpt.jsonl"
+		case dataset.FormatPreference:
+			opt.Out = "llmtap-dpo.jsonl"
+		default:
+			opt.Out = "llmtap-sharegpt.json"
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -22,11 +22,13 @@ func generate(args []string, stdout, stderr io.Writer) int {
 	n := fs.Int("conversations", 1000, "how many `conversations` to create")
 	seed := fs.Uint64("seed", 1, "random `seed`; the same seed gives the same data")
 	force := fs.Bool("force", false, "add to a database that already holds conversations")
+	realistic := fs.Bool("realistic", false, "build wire-format bodies and thread them as captures are (slow, ~50/s; "+
+		"needed for `llmtap reindex`); default: write conversation trees directly with stub exchanges")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *dataDir == "" || *n <= 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "llmtap generate: usage: llmtap generate --data DIR [--conversations N] [--seed S]")
+		fmt.Fprintln(stderr, "llmtap generate: usage: llmtap generate --data DIR [--conversations N] [--seed S] [--realistic]")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,7 +49,11 @@ func generate(args []string, stdout, stderr io.Writer) int {
 	}
 	began := time.Now()
 	last := began
-	err = app.Synthesize(ctx, db, app.SynthOptions{Conversations: *n, Seed: *seed, Progress: func(done int) {
+	synthesize := app.SynthesizeFast
+	if *realistic {
+		synthesize = app.Synthesize
+	}
+	err = synthesize(ctx, db, app.SynthOptions{Conversations: *n, Seed: *seed, Progress: func(done int) {
 		if time.Since(last) > time.Second || done == *n {
 			last = time.Now()
 			fmt.Fprintf(stderr, "\rllmtap generate: %d/%d conversations (%.0f/s)", done, *n, float64(done)/time.Since(began).Seconds())

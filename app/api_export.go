@@ -1,0 +1,309 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+// previewRecords is how many records an export preview shows.
+const previewRecords = 5
+
+// handleExport registers the export endpoints of docs/api-review.md.
+func (a *App) handleExport(handle func(string, func(*http.Request) (any, error))) {
+	handle("GET /api/export/preview", a.apiExportPreview)
+	handle("POST /api/export", a.apiExport)
+}
+
+// ExportPreview is the answer of GET /api/export/preview.
+type ExportPreview struct {
+	// Records are the first records the export would write, as they would be written.
+	Records []json.RawMessage `json:"records"`
+	Valid   int               `json:"valid"`
+	Invalid int               `json:"invalid"`
+	// Reasons groups the invalid conversations by why, most frequent first.
+	Reasons []ReasonCount `json:"reasons"`
+}
+
+// ReasonCount is how many conversations an export leaves out for one reason.
+type ReasonCount struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+// ExportAnswer is the answer of POST /api/export.
+type ExportAnswer struct {
+	Written     int    `json:"written"`
+	Invalid     int    `json:"invalid"`
+	Path        string `json:"path"`
+	InvalidPath string `json:"invalidPath,omitempty"`
+}
+
+// apiExportPreview runs the whole filtered set through the dataset writer, keeping
+// only the first records and the reasons of the invalid ones: nothing is written.
+func (a *App) apiExportPreview(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	format, opt, err := exportFormat(q.Get("format"), q.Get("system"))
+	if err != nil {
+		return nil, err
+	}
+	statuses := q["status"]
+	for _, k := range []string{"format", "system", "status"} {
+		q.Del(k)
+	}
+	filter, err := exportFilter(statuses, q)
+	if err != nil {
+		return nil, err
+	}
+	first := &firstRecords{max: previewRecords}
+	reasons := &reasonCounter{counts: map[string]int{}}
+	// Records are the same in either ShareGPT framing; lines are easier to cut.
+	if format == dataset.FormatShareGPT {
+		format = dataset.FormatShareGPTJSONL
+	}
+	report, err := writeDataset(r.Context(), a.db, format, filter, opt, first, reasons, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ExportPreview{Records: first.records, Valid: report.Written, Invalid: report.Invalid, Reasons: reasons.sorted()}, nil
+}
+
+// apiExport writes a dataset file into the data folder's exports/ and never
+// replaces one: a taken name gets a numeric suffix.
+func (a *App) apiExport(r *http.Request) (any, error) {
+	var body struct {
+		Format string         `json:"format"`
+		System string         `json:"system"`
+		Filter map[string]any `json:"filter"`
+		Name   string         `json:"name"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		return nil, err
+	}
+	format, opt, err := exportFormat(body.Format, body.System)
+	if err != nil {
+		return nil, err
+	}
+	var statuses []string
+	if v, ok := body.Filter["status"]; ok {
+		delete(body.Filter, "status")
+		if statuses, err = stringList(v); err != nil {
+			return nil, badRequest("filter.status: %v", err)
+		}
+	}
+	lo, err := filterOptions(body.Filter)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := exportFilter(statuses, nil)
+	if err != nil {
+		return nil, err
+	}
+	filter.List = lo
+	name, err := exportName(body.Name, format, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(a.cfg.DataDir, "exports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create exports folder: %w", err)
+	}
+	path, err := reserveFile(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, SystemInline: opt.SystemInline})
+	if err != nil {
+		os.Remove(path) // the empty reservation; Export replaces it only on success
+		return nil, err
+	}
+	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut}, nil
+}
+
+// exportFormat reads the format ("" → sharegpt) and system ("" → field) parameters.
+func exportFormat(format, system string) (dataset.ExportFormat, dataset.ShareGPTOptions, error) {
+	f := dataset.ExportFormat(format)
+	switch f {
+	case "":
+		f = dataset.FormatShareGPT
+	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference:
+	default:
+		return "", dataset.ShareGPTOptions{}, badRequest("format %q: must be %s, %s or %s",
+			format, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference)
+	}
+	switch system {
+	case "", "field":
+		return f, dataset.ShareGPTOptions{}, nil
+	case "inline":
+		return f, dataset.ShareGPTOptions{SystemInline: true}, nil
+	}
+	return "", dataset.ShareGPTOptions{}, badRequest("system %q: must be field or inline", system)
+}
+
+// exportFilter reads repeatable statuses and, when q is not nil, the other list
+// parameters. An export takes several statuses where the list takes one.
+func exportFilter(statuses []string, q url.Values) (store.ExportFilter, error) {
+	var f store.ExportFilter
+	for _, s := range statuses {
+		st := dataset.Status(s)
+		if !st.Valid() {
+			return f, badRequest("status %q: must be unreviewed, confirmed or rejected", s)
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	if q == nil {
+		return f, nil
+	}
+	var err error
+	f.List, err = listOptions(q, false)
+	return f, err
+}
+
+// stringList reads a JSON string or array of strings.
+func stringList(v any) ([]string, error) {
+	if s, ok := v.(string); ok {
+		return []string{s}, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%v is not a string or a list of strings", v)
+	}
+	out := make([]string, len(list))
+	for i, item := range list {
+		if out[i], ok = item.(string); !ok {
+			return nil, fmt.Errorf("%v is not a string", item)
+		}
+	}
+	return out, nil
+}
+
+// exportName checks a file name asked for, or makes the default llmtap-<date>.json
+// (.jsonl for JSON Lines, llmtap-dpo-<date>.jsonl for preference pairs). Only a plain name is taken: no folders, no hidden files,
+// no control characters.
+func exportName(name string, format dataset.ExportFormat, now time.Time) (string, error) {
+	if name == "" {
+		switch format {
+		case dataset.FormatShareGPTJSONL:
+			return "llmtap-" + now.Format(time.DateOnly) + ".jsonl", nil
+		case dataset.FormatPreference:
+			return "llmtap-dpo-" + now.Format(time.DateOnly) + ".jsonl", nil
+		}
+		return "llmtap-" + now.Format(time.DateOnly) + ".json", nil
+	}
+	bad := strings.ContainsAny(name, `/\:`) || strings.HasPrefix(name, ".") || len(name) > 200 ||
+		strings.IndexFunc(name, unicode.IsControl) >= 0 || !filepath.IsLocal(name)
+	if bad {
+		return "", badRequest("name %q: must be a plain file name (no folders, not starting with a dot)", name)
+	}
+	return name, nil
+}
+
+// reserveFile creates an empty file named name in dir, or name-2, name-3, … (before
+// the extension) when that or its invalid-records list exists, and returns its path.
+// Creating it exclusively makes two exports at once get different names.
+func reserveFile(dir, name string) (string, error) {
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	for i := 1; i <= 1000; i++ {
+		n := name
+		if i > 1 {
+			n = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		path := filepath.Join(dir, n)
+		if _, err := os.Lstat(path + ".invalid.jsonl"); err == nil {
+			continue
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("create export %q: %w", path, err)
+		}
+		return path, f.Close()
+	}
+	return "", &apiError{status: http.StatusConflict, msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
+}
+
+// firstRecords keeps the first max lines written to it and discards the rest.
+type firstRecords struct {
+	max     int
+	buf     []byte
+	records []json.RawMessage
+}
+
+func (f *firstRecords) Write(p []byte) (int, error) {
+	if len(f.records) >= f.max {
+		return len(p), nil
+	}
+	f.buf = append(f.buf, p...)
+	for len(f.records) < f.max {
+		i := bytes.IndexByte(f.buf, '\n')
+		if i < 0 {
+			break
+		}
+		f.records = append(f.records, json.RawMessage(bytes.Clone(f.buf[:i])))
+		f.buf = f.buf[i+1:]
+	}
+	if len(f.records) >= f.max {
+		f.buf = nil
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = (*firstRecords)(nil)
+
+// position is the part of a reason that differs between otherwise equal ones.
+var position = regexp.MustCompile(` at position \d+`)
+
+// reasonCounter counts the dataset.InvalidRecord lines written to it by reason,
+// with message positions left out so that equal problems group together.
+type reasonCounter struct {
+	buf    []byte
+	counts map[string]int
+}
+
+func (c *reasonCounter) Write(p []byte) (int, error) {
+	c.buf = append(c.buf, p...)
+	for {
+		i := bytes.IndexByte(c.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		var rec dataset.InvalidRecord
+		if err := json.Unmarshal(c.buf[:i], &rec); err != nil {
+			return 0, fmt.Errorf("read invalid record: %w", err)
+		}
+		c.counts[position.ReplaceAllString(rec.Reason, "")]++
+		c.buf = c.buf[i+1:]
+	}
+}
+
+func (c *reasonCounter) sorted() []ReasonCount {
+	out := make([]ReasonCount, 0, len(c.counts))
+	for r, n := range c.counts {
+		out = append(out, ReasonCount{Reason: r, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}

@@ -1,0 +1,151 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/llmtap/llmtap/store"
+)
+
+// exportFixture captures seven one-round chats, edits the answer of the first and
+// marks the answer of the last "don't train", so it cannot be exported.
+func exportFixture(t *testing.T) *testApp {
+	t.Helper()
+	ta := startApp(t, fakeOpenAI(t).URL)
+	for i := range 7 {
+		ta.chat(t, false, fmt.Sprintf("chat %d", i))
+	}
+	ta.wait(t, 7)
+	ids := ta.ids(t)
+	answer := func(title string) int64 {
+		var d store.Detail
+		ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", ids["#"+title]), &d)
+		return d.Messages[1].ID
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", fmt.Sprintf("/api/messages/%d", answer("chat 0")), `{"content":"an edited answer"}`},
+		{"PUT", fmt.Sprintf("/api/messages/%d/train", answer("chat 6")), `{"train":false}`},
+		{"PUT", fmt.Sprintf("/api/conversations/%d/status", ids["#chat 3"]), `{"status":"confirmed"}`},
+	} {
+		if code, body := ta.send(t, c.method, c.path, c.body); code != 204 && code != 200 {
+			t.Fatalf("%s %s = %d %s", c.method, c.path, code, body)
+		}
+	}
+	return ta
+}
+
+func TestExportPreviewAPI(t *testing.T) {
+	ta := exportFixture(t)
+	tests := []struct {
+		name       string
+		query      string
+		wantStatus int
+		want       ExportPreview // Records holds only the first record
+	}{
+		{"default_takes_all_not_rejected", "", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"},{"from":"gpt","value":"an edited answer"}]}`)},
+			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer", 1}}}},
+		{"one_status", "?status=confirmed&format=sharegpt-jsonl", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 3"},{"from":"gpt","value":"answer 1"}]}`)},
+			Valid:   1, Reasons: []ReasonCount{}}},
+		{"two_statuses", "?status=confirmed&status=rejected", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 3"},{"from":"gpt","value":"answer 1"}]}`)},
+			Valid:   1, Reasons: []ReasonCount{}}},
+		{"list_filter", "?q=chat&model=nope", 200, ExportPreview{Valid: 0, Reasons: []ReasonCount{}}},
+		{"preference_pairs", "?format=dpo-jsonl", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"}],` +
+				`"chosen":{"from":"gpt","value":"an edited answer"},"rejected":{"from":"gpt","value":"answer 1"}}`)},
+			Valid: 1, Reasons: []ReasonCount{}}},
+		{"bad_format", "?format=csv", 400, ExportPreview{}},
+		{"bad_system", "?system=top", 400, ExportPreview{}},
+		{"bad_status", "?status=great", 400, ExportPreview{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got ExportPreview
+			code := ta.getJSON(t, "/api/export/preview"+tt.query, &got)
+			if code != tt.wantStatus {
+				t.Fatalf("GET /api/export/preview%s = %d, want %d", tt.query, code, tt.wantStatus)
+			}
+			if code != 200 {
+				return
+			}
+			if n := min(tt.want.Valid, previewRecords); len(got.Records) != n {
+				t.Errorf("records = %d, want %d", len(got.Records), n)
+			}
+			got.Records = got.Records[:min(len(got.Records), 1)]
+			if diff := cmp.Diff(tt.want, got, cmp.Transformer("raw", func(r json.RawMessage) string { return string(r) })); diff != "" {
+				t.Errorf("preview (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestExportAPI(t *testing.T) {
+	ta := exportFixture(t)
+	dir := filepath.Join(ta.DataDir(), "exports")
+	today := time.Now().Format(time.DateOnly)
+	tests := []struct {
+		name       string
+		body       string
+		wantStatus int
+		wantFile   string // in exports/
+		wantLines  int    // records in a JSON Lines file
+	}{
+		{"default_name", `{"format":"sharegpt-jsonl"}`, 200, "llmtap-" + today + ".jsonl", 6},
+		{"default_name_taken", `{"format":"sharegpt-jsonl"}`, 200, "llmtap-" + today + "-2.jsonl", 6},
+		{"given_name", `{"format":"sharegpt","name":"chats.json"}`, 200, "chats.json", 0},
+		{"given_name_taken", `{"format":"sharegpt","name":"chats.json"}`, 200, "chats-2.json", 0},
+		{"filtered", `{"format":"sharegpt-jsonl","filter":{"status":["confirmed"]},"name":"confirmed.jsonl"}`, 200, "confirmed.jsonl", 1},
+		{"list_filter", `{"format":"sharegpt-jsonl","filter":{"q":"\"chat 5\""},"name":"five.jsonl"}`, 200, "five.jsonl", 1},
+		{"preference_pairs", `{"format":"dpo-jsonl"}`, 200, "llmtap-dpo-" + today + ".jsonl", 1},
+		{"name_with_folder", `{"format":"sharegpt","name":"../escape.json"}`, 400, "", 0},
+		{"hidden_name", `{"format":"sharegpt","name":".hidden"}`, 400, "", 0},
+		{"bad_filter", `{"format":"sharegpt","filter":{"colour":"red"}}`, 400, "", 0},
+		{"bad_format", `{"format":"csv"}`, 400, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := ta.send(t, "POST", "/api/export", tt.body)
+			if code != tt.wantStatus {
+				t.Fatalf("POST /api/export %s = %d %s, want %d", tt.body, code, body, tt.wantStatus)
+			}
+			if code != 200 {
+				return
+			}
+			var got ExportAnswer
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatal(err)
+			}
+			if want := filepath.Join(dir, tt.wantFile); got.Path != want {
+				t.Errorf("path = %q, want %q", got.Path, want)
+			}
+			b, err := os.ReadFile(got.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantLines > 0 {
+				if n := strings.Count(string(b), "\n"); n != tt.wantLines || got.Written != n {
+					t.Errorf("file has %d records, answer says %d, want %d", n, got.Written, tt.wantLines)
+				}
+			} else if !json.Valid(b) {
+				t.Errorf("%s is not valid JSON", got.Path)
+			}
+			if (got.Invalid > 0) != (got.InvalidPath != "") {
+				t.Errorf("invalid = %d, invalidPath = %q: want a path exactly when some are invalid", got.Invalid, got.InvalidPath)
+			}
+		})
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file %s left in exports/", e.Name())
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/llmtap/llmtap/dataset"
+)
+
+// Summary is one row of the conversation list (docs/api-review.md, ConversationSummary).
+type Summary struct {
+	ID           int64          `json:"id"`
+	Title        string         `json:"title"`
+	Status       dataset.Status `json:"status"`
+	Model        string         `json:"model"`
+	Host         string         `json:"host"`
+	Provider     string         `json:"provider"` // dataset.Provider of host and dialect, "" when unknown
+	Rounds       int            `json:"rounds"`
+	MessageCount int            `json:"messageCount"`
+	Tokens       int64          `json:"tokens"` // usage summed over the answers on the chosen path
+	Tags         []Tag          `json:"tags"`   // never nil
+	Note         string         `json:"note"`
+	RejectReason string         `json:"rejectReason"`
+	Client       string         `json:"client"` // dataset.ClientName of the first exchange's User-Agent
+	HasToolCalls bool           `json:"hasToolCalls"`
+	HasReasoning bool           `json:"hasReasoning"`
+	HasErrors    bool           `json:"hasErrors"` // see migration 0004 for the rule
+	// Snippet is set when the list was searched: the best matching text, HTML-escaped,
+	// hits wrapped in <mark>…</mark>.
+	Snippet   string    `json:"snippet,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Sort orders the conversation list.
+type Sort string
+
+// The sorts ListConversations knows; each is backed by an index.
+const (
+	SortUpdated Sort = "updated" // last activity, the default
+	SortCreated Sort = "created"
+	SortRounds  Sort = "rounds"
+	SortTokens  Sort = "tokens"
+)
+
+// sortColumns maps a Sort to its column.
+var sortColumns = map[Sort]string{"": "updated_at", SortUpdated: "updated_at", SortCreated: "created_at",
+	SortRounds: "rounds", SortTokens: "tokens"}
+
+// ListOptions selects conversations. The zero value is the first 50 of all, newest
+// activity first. Every filter narrows the selection (they combine with AND).
+type ListOptions struct {
+	Limit  int // 0 → 50
+	Offset int // rows to skip
+
+	Status dataset.Status // "" → every status
+	// Query is an FTS5 query over message text and reasoning. A query of plain words
+	// that FTS5 cannot parse ("don't", "gpt-4o") is searched as those words; any other
+	// that does not parse gives an error wrapping ErrInvalid.
+	Query string
+	Tags  []int64 // conversations carrying every one of these tag ids
+	Model string  // exact
+	Host  string  // exact
+	// From and To bound the last activity (updated_at), both inclusive; zero → open.
+	From, To time.Time
+	// HasToolCalls, HasReasoning and HasErrors require (true) or exclude (false) the
+	// flag; nil ignores it.
+	HasToolCalls, HasReasoning, HasErrors *bool
+	Sort                                  Sort // "" → SortUpdated
+	Asc                                   bool // oldest / fewest first; default newest / most first
+}
+
+// ListConversations returns a page of conversations in the chosen order and how many
+// match in all. With a Query, each summary carries a snippet of its first matching
+// message. A page costs a fixed number of queries, whatever its size.
+func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary, int, error) {
+	if opt.Limit <= 0 {
+		opt.Limit = 50
+	}
+	sel, err := db.selection(ctx, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	dir := "DESC"
+	if opt.Asc {
+		dir = "ASC"
+	}
+	col := sortColumns[opt.Sort]
+	// With a search the hits are materialised anyway, so the window count is nearly
+	// free; without one, the count is a covering index range and the page stops
+	// after Limit rows, so two statements are faster than one.
+	count := ""
+	if sel.search {
+		count = ", COUNT(*) OVER ()"
+	}
+	q := sel.with + `SELECT ` + summaryColumns + `, ` + sel.hitColumn + count + ` FROM ` + sel.from + ` WHERE ` + sel.where +
+		` ORDER BY c.` + col + ` ` + dir + `, c.id ` + dir + ` LIMIT ? OFFSET ?`
+	rows, err := db.sql.QueryContext(ctx, q, append(sel.args, opt.Limit, opt.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list conversations: %w", err)
+	}
+	defer rows.Close()
+	items := []Summary{}
+	hits := map[int64]int64{} // conversation → first matching message
+	total := -1
+	for rows.Next() {
+		var s Summary
+		var hit int64
+		dest := append(summaryDest(&s), &hit)
+		if sel.search {
+			dest = append(dest, &total)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, fmt.Errorf("list conversations: %w", err)
+		}
+		hits[s.ID] = hit
+		items = append(items, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list conversations: %w", err)
+	}
+	if total < 0 {
+		err := db.sql.QueryRowContext(ctx, sel.with+`SELECT COUNT(*) FROM `+sel.from+` WHERE `+sel.where, sel.args...).Scan(&total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("count conversations: %w", err)
+		}
+	}
+	if err := db.pageTags(ctx, items); err != nil {
+		return nil, 0, err
+	}
+	if sel.search {
+		if err := db.snippets(ctx, sel.match, items, hits); err != nil {
+			return nil, 0, err
+		}
+	}
+	return items, total, nil
+}
+
+// selection is the FROM and WHERE of a conversation list, shared by the page, its
+// count and bulk actions. Conversations are aliased c.
+type selection struct {
+	with, from, where string
+	args              []any
+	hitColumn         string // the first matching message id, or 0
+	search            bool
+	match             string // the FTS5 query as run
+}
+
+// selection builds the SQL that picks the conversations opt describes.
+func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error) {
+	if _, ok := sortColumns[opt.Sort]; !ok {
+		return selection{}, fmt.Errorf("sort %q: %w: must be updated, created, rounds or tokens", opt.Sort, ErrInvalid)
+	}
+	if opt.Status != "" && !opt.Status.Valid() {
+		return selection{}, fmt.Errorf("status %q: %w: must be unreviewed, confirmed or rejected", opt.Status, ErrInvalid)
+	}
+	s := selection{from: "conversations c", hitColumn: "0"}
+	var where []string
+	if opt.Query != "" {
+		match, err := db.ftsQuery(ctx, opt.Query)
+		if err != nil {
+			return selection{}, err
+		}
+		// A conversation matches when any of its messages does; its first matching
+		// message gives the snippet.
+		s.with = `WITH hits(cid, mid) AS (SELECT m.conversation_id, MIN(m.id) FROM messages_fts
+			JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ? GROUP BY m.conversation_id) `
+		s.args = append(s.args, match)
+		s.from, s.hitColumn, s.search, s.match = "hits JOIN conversations c ON c.id = hits.cid", "hits.mid", true, match
+	}
+	where = append(where, "c.head_id IS NOT NULL")
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, "c."+col+" = ?")
+			s.args = append(s.args, v)
+		}
+	}
+	eq("status", string(opt.Status))
+	eq("model", opt.Model)
+	eq("host", opt.Host)
+	if !opt.From.IsZero() {
+		where = append(where, "c.updated_at >= ?")
+		s.args = append(s.args, opt.From.UnixMilli())
+	}
+	if !opt.To.IsZero() {
+		where = append(where, "c.updated_at <= ?")
+		s.args = append(s.args, opt.To.UnixMilli())
+	}
+	flag := func(col string, v *bool) {
+		if v != nil {
+			where = append(where, "c."+col+" = ?")
+			s.args = append(s.args, *v)
+		}
+	}
+	flag("has_tool_calls", opt.HasToolCalls)
+	flag("has_reasoning", opt.HasReasoning)
+	flag("has_errors", opt.HasErrors)
+	for _, tag := range opt.Tags {
+		where = append(where, "c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag_id = ?)")
+		s.args = append(s.args, tag)
+	}
+	s.where = strings.Join(where, " AND ")
+	return s, nil
+}
+
+// summaryColumns are the columns summaryDest scans, of conversations aliased c.
+const summaryColumns = `c.id, c.title, c.status, c.model, c.host, c.provider, c.rounds, c.message_count, c.tokens,
+	c.note, c.reject_reason, c.client, c.has_tool_calls, c.has_reasoning, c.has_errors, c.created_at, c.updated_at`
+
+// summaryDest returns the scan destinations of summaryColumns; pageTags fills the tags.
+func summaryDest(s *Summary) []any {
+	return []any{&s.ID, &s.Title, &s.Status, &s.Model, &s.Host, &s.Provider, &s.Rounds, &s.MessageCount, &s.Tokens,
+		&s.Note, &s.RejectReason, &s.Client, &s.HasToolCalls, &s.HasReasoning, &s.HasErrors,
+		(*millisTime)(&s.CreatedAt), (*millisTime)(&s.UpdatedAt)}
+}
+
+// millisTime scans a unix-millisecond column into a time.Time (UTC; 0 → zero time).
+type millisTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *millisTime) Scan(v any) error {
+	ms, ok := v.(int64)
+	if !ok {
+		return fmt.Errorf("time column holds %T, want unix milliseconds", v)
+	}
+	*t = millisTime(fromMillis(ms))
+	return nil
+}
