@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, listQuery } from './api';
+import { api, ApiError, errorText, listQuery, notImplemented } from './api';
+import { defaultFilter } from './route';
 
 describe('listQuery', () => {
   const tests = [
     { name: 'empty', in: {}, want: '' },
-    { name: 'all', in: { limit: 50, offset: 100, status: 'rejected' as const }, want: '?limit=50&offset=100&status=rejected' },
+    { name: 'all', in: { limit: 50, offset: 100, status: 'rejected' as const }, want: '?status=rejected&limit=50&offset=100' },
     { name: 'zero_offset_kept', in: { offset: 0 }, want: '?offset=0' },
+    { name: 'search_and_tags', in: { q: 'tides', tag: [1, 2], sort: 'rounds' as const }, want: '?q=tides&tag=1&tag=2&sort=rounds' },
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(listQuery(tt.in)).toBe(tt.want));
@@ -16,21 +18,46 @@ describe('request', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   function stubFetch(status: number, body?: unknown) {
-    const fetch = vi.fn(async () =>
-      new Response(body === undefined ? null : JSON.stringify(body), { status, statusText: status === 502 ? 'Bad Gateway' : '' }),
+    const fetch = vi.fn(
+      async () =>
+        new Response(body === undefined ? null : JSON.stringify(body), { status, statusText: status === 502 ? 'Bad Gateway' : '' }),
     );
     vi.stubGlobal('fetch', fetch);
     return fetch;
+  }
+  function call(fetch: ReturnType<typeof stubFetch>) {
+    return fetch.mock.calls[0] as unknown as [string, RequestInit];
   }
 
   it('sends_same_origin_json', async () => {
     const fetch = stubFetch(204);
     await api.setStatus(42, 'confirmed');
     expect(fetch).toHaveBeenCalledOnce();
-    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const [url, init] = call(fetch);
     expect(url).toBe('/api/conversations/42/status');
     expect(init.method).toBe('PUT');
     expect(init.body).toBe('{"status":"confirmed"}');
+  });
+
+  it('reject_with_reason', async () => {
+    const fetch = stubFetch(204);
+    await api.setStatus(1, 'rejected', 'off topic');
+    expect(call(fetch)[1].body).toBe('{"status":"rejected","reason":"off topic"}');
+  });
+
+  it('bulk_on_filter', async () => {
+    const fetch = stubFetch(200, { affected: 3 });
+    const target = { filter: { status: 'unreviewed' } };
+    await expect(api.bulk(target, { action: 'status', status: 'confirmed' })).resolves.toEqual({ affected: 3 });
+    const [url, init] = call(fetch);
+    expect(url).toBe('/api/bulk');
+    expect(JSON.parse(init.body as string)).toEqual({ filter: { status: 'unreviewed' }, action: 'status', status: 'confirmed' });
+  });
+
+  it('export_preview_query', async () => {
+    const fetch = stubFetch(200, { records: [], valid: 0, invalid: 0, reasons: [] });
+    await api.exportPreview({ format: 'sharegpt', system: 'field', filter: { ...defaultFilter(), status: 'confirmed', tag: [3] } });
+    expect(call(fetch)[0]).toBe('/api/export/preview?status=confirmed&tag=3&format=sharegpt&system=field');
   });
 
   it('returns_body', async () => {
@@ -50,4 +77,10 @@ describe('request', () => {
     expect((err as ApiError).status).toBe(502);
     expect((err as ApiError).message).toBe('Bad Gateway');
   });
+});
+
+describe('notImplemented', () => {
+  it('missing_route', () => expect(notImplemented(new ApiError(404, 'no such API endpoint: GET /api/facets'))).toBe(true));
+  it('missing_row', () => expect(notImplemented(new ApiError(404, 'conversation 9 not found'))).toBe(false));
+  it('text', () => expect(errorText(new ApiError(404, 'no such API endpoint: PUT /api/x'))).toMatch(/does not support/));
 });

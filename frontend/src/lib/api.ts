@@ -1,6 +1,27 @@
 // The only module that talks to the server. Every path is same-origin /api/..., which the
 // browser sends to `llmtap serve --ui` and the Wails AssetServer hands to the same Go handler.
-import type { AppStatus, ConversationDetail, ConversationSummary, ListQuery, Page, Status } from './types';
+// docs/api.md and docs/api-review.md describe the endpoints.
+import { defaultFilter, filterObject, filterParams } from './route';
+import type {
+  AppStatus,
+  BulkAction,
+  BulkTarget,
+  ConversationDetail,
+  ConversationSummary,
+  ExchangeDetail,
+  ExportFormat,
+  ExportPreview,
+  ExportResult,
+  Facets,
+  Filter,
+  ListQuery,
+  Message,
+  Page,
+  Stats,
+  Status,
+  SystemPlacement,
+  Tag,
+} from './types';
 
 /** ApiError is a non-2xx answer; message is the server's {"error": ...} text when it sent one. */
 export class ApiError extends Error {
@@ -11,6 +32,20 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** notImplemented reports whether err means this server does not have the endpoint yet (404 on a route). */
+export function notImplemented(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  // 405: the path exists for another method (e.g. PUT …/cut before DELETE …/cut is added).
+  return err.status === 405 || (err.status === 404 && /no such API endpoint/i.test(err.message));
+}
+
+/** errorText is a one-line description of err for banners and toasts. */
+export function errorText(err: unknown): string {
+  if (notImplemented(err)) return `this server does not support that yet (${(err as ApiError).message || 'HTTP 405'})`;
+  if (err instanceof Error) return err.message;
+  return String(err);
 }
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -24,21 +59,99 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   return body as T;
 }
 
+const put = (body: unknown): RequestInit => ({ method: 'PUT', body: JSON.stringify(body) });
+const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
+const del: RequestInit = { method: 'DELETE' };
+
 /** listQuery renders the query string for GET /api/conversations, leaving out unset fields. */
 export function listQuery(q: ListQuery): string {
-  const p = new URLSearchParams();
+  const p = filterParams({ ...defaultFilter(), ...q });
   if (q.limit !== undefined) p.set('limit', String(q.limit));
   if (q.offset !== undefined) p.set('offset', String(q.offset));
-  if (q.status) p.set('status', q.status);
   const s = p.toString();
   return s ? `?${s}` : '';
 }
 
+/** ExportOptions are the choices of the export dialog. */
+export interface ExportOptions {
+  format: ExportFormat;
+  system: SystemPlacement;
+  filter: Filter;
+  name?: string;
+}
+
+function exportQuery(o: ExportOptions): string {
+  const p = filterParams(o.filter);
+  p.delete('sort');
+  p.delete('order');
+  p.set('format', o.format);
+  p.set('system', o.system);
+  return `?${p.toString()}`;
+}
+
 export const api = {
   status: () => request<AppStatus>('/status'),
-  setCapture: (on: boolean) => request<AppStatus>('/capture', { method: 'POST', body: JSON.stringify({ on }) }),
+  setCapture: (on: boolean) => request<AppStatus>('/capture', post({ on })),
+
   conversations: (q: ListQuery = {}) => request<Page<ConversationSummary>>(`/conversations${listQuery(q)}`),
   conversation: (id: number) => request<ConversationDetail>(`/conversations/${id}`),
-  setStatus: (id: number, status: Status) =>
-    request<void>(`/conversations/${id}/status`, { method: 'PUT', body: JSON.stringify({ status }) }),
+  facets: () => request<Facets>('/facets'),
+
+  setStatus: (id: number, status: Status, reason?: string) =>
+    request<void>(`/conversations/${id}/status`, put(reason ? { status, reason } : { status })),
+  setNote: (id: number, note: string) => request<void>(`/conversations/${id}/note`, put({ note })),
+  setTags: (id: number, change: { add?: number[]; remove?: number[] }) =>
+    request<void>(`/conversations/${id}/tags`, put(change)),
+
+  tags: () => request<Tag[]>('/tags'),
+  createTag: (name: string, color: string) => request<Tag>('/tags', post({ name, color })),
+  updateTag: (id: number, change: { name?: string; color?: string }) => request<Tag>(`/tags/${id}`, put(change)),
+  deleteTag: (id: number) => request<void>(`/tags/${id}`, del),
+
+  bulk: (target: BulkTarget, action: BulkAction) => request<{ affected: number }>('/bulk', post({ ...target, ...action })),
+
+  editMessage: (id: number, content: string) => request<Message>(`/messages/${id}`, put({ content })),
+  undoEdit: (id: number) => request<Message>(`/messages/${id}/edit`, del),
+  setTrain: (id: number, train: boolean) => request<void>(`/messages/${id}/train`, put({ train })),
+  setPreferred: (id: number) => request<void>(`/messages/${id}/preferred`, put({})),
+  branch: (id: number, messageId: number) => request<ConversationDetail>(`/conversations/${id}/branch`, put({ messageId })),
+  cut: (id: number, messageId: number) => request<ConversationDetail>(`/conversations/${id}/cut`, put({ messageId })),
+  uncut: (id: number) => request<ConversationDetail>(`/conversations/${id}/cut`, del),
+  setSystem: (id: number, content: string) => request<ConversationDetail>(`/conversations/${id}/system`, put({ content })),
+
+  exchange: (id: number) => request<ExchangeDetail>(`/exchanges/${id}`),
+
+  exportPreview: (o: ExportOptions) => request<ExportPreview>(`/export/preview${exportQuery(o)}`),
+  exportWrite: (o: ExportOptions) =>
+    request<ExportResult>(
+      '/export',
+      post({ format: o.format, system: o.system, filter: filterObject(o.filter), ...(o.name ? { name: o.name } : {}) }),
+    ),
+  stats: () => request<Stats>('/stats'),
+
+  // Settings page and capture setup (docs/api.md). Types are imported inline to keep this one block.
+  settings: () => request<import('./types').SettingsState>('/settings'),
+  /** saveSettings answers a 400 with per-field messages as a result, not an exception: the form shows them. */
+  saveSettings: async (s: import('./types').Settings): Promise<import('./types').SettingsSaveResult> => {
+    const res = await fetch('/api/settings', { ...put(s), headers: { 'Content-Type': 'application/json' }, cache: 'no-store' });
+    const body = await res.json().catch(() => undefined);
+    if (res.status === 400 && body?.fields) return { ok: false, error: body.error ?? '', fields: body.fields };
+    if (!res.ok) throw new ApiError(res.status, body?.error ?? (res.statusText || `HTTP ${res.status}`));
+    return { ok: true, state: body };
+  },
+  selfTest: (host?: string) => request<import('./types').SelfTest>('/selftest', post(host ? { host } : {})),
+  systemProxy: () => request<import('./types').SystemProxy>('/system-proxy'),
+  setSystemProxy: (on: boolean) => request<import('./types').SystemProxy>('/system-proxy', post({ on })),
+  proxyEnv: () => request<import('./types').EnvVar[]>('/proxy-env'),
+  openTerminal: () => request<void>('/terminal', post({})),
 };
+
+/** mediaURL is where the bytes of a stored image or file are served. */
+export function mediaURL(hash: string): string {
+  return `/api/media/${encodeURIComponent(hash)}`;
+}
+
+/** bulkFilter is the bulk target "everything f matches". */
+export function bulkFilter(f: Filter): BulkTarget {
+  return { filter: filterObject(f) };
+}

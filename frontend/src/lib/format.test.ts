@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countJSONArray, curlExample, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
+import { chipText, compact, countJSONArray, curlExample, duration, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
 import type { Message } from './types';
 
 describe('roleLabel', () => {
@@ -93,4 +93,34 @@ describe('unusualFinish', () => {
   for (const tt of tests) {
     it(tt.name, () => expect(unusualFinish(tt.in)).toBe(tt.want));
   }
+});
+
+describe('compact', () => {
+  const tests = [
+    { name: 'small', in: 950, want: '950' },
+    { name: 'thousands', in: 12_345, want: '12.3k' },
+    { name: 'round_thousand', in: 2000, want: '2k' },
+    { name: 'hundreds_of_k', in: 456_789, want: '457k' },
+    { name: 'millions', in: 4_500_000, want: '4.5M' },
+  ];
+  for (const tt of tests) it(tt.name, () => expect(compact(tt.in)).toBe(tt.want));
+});
+
+describe('duration', () => {
+  const tests = [
+    { name: 'ms', in: 850, want: '850 ms' },
+    { name: 'seconds', in: 1234, want: '1.2 s' },
+    { name: 'minutes', in: 125_000, want: '2 min 5 s' },
+  ];
+  for (const tt of tests) it(tt.name, () => expect(duration(tt.in)).toBe(tt.want));
+});
+
+describe('chipText', () => {
+  const tests = [
+    { name: 'dark_bg', in: '#0a64d6', want: '#fff' },
+    { name: 'light_bg', in: '#fff8c5', want: '#000' },
+    { name: 'short_hex', in: '#ff0', want: '#000' },
+    { name: 'not_hex', in: 'red', want: '#fff' },
+  ];
+  for (const tt of tests) it(tt.name, () => expect(chipText(tt.in)).toBe(tt.want));
 });

@@ -88,3 +88,44 @@ const normalFinish = new Set(['stop', 'tool_calls', 'function_call', 'end_turn',
 export function unusualFinish(reason: string): boolean {
   return !normalFinish.has(reason.toLowerCase());
 }
+
+/** compact renders a count briefly: 950, 12.3k, 4.5M. */
+export function compact(n: number): string {
+  const a = Math.abs(n);
+  if (a < 1000) return String(n);
+  if (a < 1_000_000) return `${trim1(n / 1000)}k`;
+  if (a < 1_000_000_000) return `${trim1(n / 1_000_000)}M`;
+  return `${trim1(n / 1_000_000_000)}G`;
+}
+
+function trim1(x: number): string {
+  return (Math.abs(x) >= 100 ? Math.round(x).toString() : x.toFixed(1)).replace(/\.0$/, '');
+}
+
+/** duration renders milliseconds as "850 ms", "1.2 s" or "2 min 5 s". */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${trim1(ms / 1000)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** tagPalette are the colours offered for new tags. */
+export const tagPalette = ['#2da44e', '#0a64d6', '#8250df', '#bf3989', '#cf222e', '#bc4c00', '#9a6700', '#57606a'];
+
+/**
+ * chipText picks black or white text for a chip of background colour bg ("#rrggbb" or
+ * "#rgb"), by the background's relative luminance; other inputs get white.
+ */
+export function chipText(bg: string): '#000' | '#fff' {
+  let h = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(bg.trim())?.[1];
+  if (!h) return '#fff';
+  if (h.length === 3) h = [...h].map((c) => c + c).join('');
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = parseInt(h.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  // White on bg has contrast 1.05/(lum+0.05), black (lum+0.05)/0.05; pick the larger.
+  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05 ? '#fff' : '#000';
+}

@@ -12,6 +12,12 @@ describe('keyAction', () => {
     { name: 'meta_c_is_copy', in: { key: 'c', metaKey: true }, want: null },
     { name: 'typing', in: { key: 'j', typing: true }, want: null },
     { name: 'other', in: { key: 'q' }, want: null },
+    { name: 't_tag', in: { key: 't' }, want: 'tag' },
+    { name: 'e_edit', in: { key: 'e' }, want: 'edit' },
+    { name: 'slash_search', in: { key: '/' }, want: 'search' },
+    { name: 'question_help', in: { key: '?' }, want: 'help' },
+    { name: 'escape_while_typing', in: { key: 'Escape', typing: true }, want: 'escape' },
+    { name: 'slash_while_typing', in: { key: '/', typing: true }, want: null },
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(keyAction(tt.in)).toBe(tt.want));

@@ -1,6 +1,6 @@
-// Keyboard shortcuts for the review list, as a pure mapping so they can be tested.
+// Keyboard shortcuts for the review window, as a pure mapping so they can be tested.
 
-export type KeyAction = 'next' | 'prev' | 'open' | 'confirm' | 'reject';
+export type KeyAction = 'next' | 'prev' | 'open' | 'confirm' | 'reject' | 'tag' | 'edit' | 'search' | 'help' | 'escape';
 
 /** KeyInput is the part of a KeyboardEvent that decides the shortcut. */
 export interface KeyInput {
@@ -20,10 +20,29 @@ const actions: Record<string, KeyAction> = {
   Enter: 'open',
   c: 'confirm',
   x: 'reject',
+  t: 'tag',
+  e: 'edit',
+  '/': 'search',
+  '?': 'help',
 };
+
+/** shortcuts lists the keys for the help overlay, in the order shown. */
+export const shortcuts: readonly [keys: string, what: string][] = [
+  ['j / k', 'next / previous conversation'],
+  ['Enter', 'open it'],
+  ['c', 'confirm'],
+  ['x', 'reject'],
+  ['t', 'tag'],
+  ['e', 'edit the last message'],
+  ['/', 'search'],
+  ['shift / ctrl click', 'select several'],
+  ['Esc', 'close a dialog, leave a field'],
+  ['?', 'this help'],
+];
 
 /** keyAction returns the shortcut for a key press, or null when it is not one. */
 export function keyAction(e: KeyInput): KeyAction | null {
+  if (e.key === 'Escape') return 'escape';
   if (e.ctrlKey || e.metaKey || e.altKey || e.typing) return null;
   return actions[e.key] ?? null;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashFor, parseHash } from './route';
+import { defaultFilter, filterObject, filterParams, formatRoute, hashFor, isFiltered, parseHash, parseRoute } from './route';
+import type { Filter } from './types';
 
 describe('parseHash', () => {
   const tests = [
@@ -9,9 +10,81 @@ describe('parseHash', () => {
     { name: 'not_numeric', in: '#/c/abc', want: null },
     { name: 'zero', in: '#/c/0', want: null },
     { name: 'trailing', in: '#/c/42/x', want: null },
+    { name: 'query_form', in: '#/?q=tides&c=42', want: 42 },
+    { name: 'query_bad_c', in: '#/?c=-1', want: null },
+    { name: 'overview', in: '#/overview', want: null },
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(parseHash(tt.in)).toBe(tt.want));
   }
   it('round_trip', () => expect(parseHash(hashFor(7))).toBe(7));
+});
+
+describe('parseRoute', () => {
+  it('full_filter', () => {
+    const r = parseRoute(
+      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&sort=tokens&order=asc&c=9',
+    );
+    const want: Filter = {
+      q: 'ocean tides',
+      status: 'confirmed',
+      tag: [3, 5],
+      model: 'gpt-4o',
+      host: 'api.openai.com',
+      from: '2026-01-02',
+      to: '2026-02-03',
+      hasTools: '1',
+      hasReasoning: '0',
+      hasErrors: '1',
+      sort: 'tokens',
+      order: 'asc',
+    };
+    expect(r).toEqual({ view: 'list', id: 9, filter: want });
+  });
+  it('ignores_bad_values', () => {
+    const r = parseRoute('#/?status=maybe&tag=x&tag=0&from=yesterday&hasTools=2&sort=random&order=up');
+    expect(r.filter).toEqual(defaultFilter());
+  });
+  it('overview', () => expect(parseRoute('#/overview').view).toBe('overview'));
+  it('unknown_is_list', () => expect(parseRoute('#/nonsense')).toEqual({ view: 'list', id: null, filter: defaultFilter() }));
+});
+
+describe('formatRoute', () => {
+  const f = (o: Partial<Filter>): Filter => ({ ...defaultFilter(), ...o });
+  const tests = [
+    { name: 'nothing', in: { view: 'list' as const, id: null, filter: f({}) }, want: '#/' },
+    { name: 'short_form', in: { view: 'list' as const, id: 42, filter: f({}) }, want: '#/c/42' },
+    { name: 'sort_only', in: { view: 'list' as const, id: null, filter: f({ sort: 'rounds' }) }, want: '#/?sort=rounds' },
+    {
+      name: 'filter_and_id',
+      in: { view: 'list' as const, id: 42, filter: f({ q: ' tides ', status: 'rejected', tag: [1, 2] }) },
+      want: '#/?q=tides&status=rejected&tag=1&tag=2&c=42',
+    },
+    { name: 'overview', in: { view: 'overview' as const, id: 3, filter: f({ q: 'x' }) }, want: '#/overview' },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(formatRoute(tt.in)).toBe(tt.want));
+  }
+  it('round_trip', () => {
+    const r = { view: 'list' as const, id: 5, filter: f({ q: 'a&b=c #x', hasErrors: '0', order: 'asc', from: '2025-12-31' }) };
+    expect(parseRoute(formatRoute(r))).toEqual(r);
+  });
+});
+
+describe('filterObject', () => {
+  it('tags_are_arrays', () =>
+    expect(filterObject({ ...defaultFilter(), status: 'unreviewed', tag: [4], hasTools: '1' })).toEqual({
+      status: 'unreviewed',
+      tag: ['4'],
+      hasTools: '1',
+    }));
+  it('default_is_empty', () => expect(filterObject(defaultFilter())).toEqual({}));
+});
+
+describe('isFiltered', () => {
+  it('default', () => expect(isFiltered(defaultFilter())).toBe(false));
+  it('sort_is_not_a_filter', () => expect(isFiltered({ ...defaultFilter(), sort: 'tokens', order: 'asc' })).toBe(false));
+  it('blank_query', () => expect(isFiltered({ ...defaultFilter(), q: '  ' })).toBe(false));
+  it('query', () => expect(isFiltered({ ...defaultFilter(), q: 'x' })).toBe(true));
+  it('params', () => expect(filterParams({ ...defaultFilter(), model: 'm' }).toString()).toBe('model=m'));
 });

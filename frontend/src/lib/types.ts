@@ -1,8 +1,10 @@
-// Types mirroring the Go JSON API (docs/api.md). Keep field names and optionality in step
-// with the Go structs' json tags; this file holds no logic.
+// Types mirroring the Go JSON API (docs/api.md and docs/api-review.md). Keep field names and
+// optionality in step with the Go structs' json tags; this file holds no logic.
 //
 // docs/api.md calls both the /api/status answer and the review state "Status"; here the
 // review state keeps the name (as in STYLE.md) and the /api/status answer is AppStatus.
+// Fields the review API adds are optional where an older server may leave them out, so the
+// UI degrades instead of breaking while the Go side catches up.
 
 /** AppStatus is the answer of GET /api/status and POST /api/capture. */
 export interface AppStatus {
@@ -16,6 +18,8 @@ export interface AppStatus {
   exchanges: number;
   /** Captures waiting to be written. */
   queued: number;
+  /** Grows whenever conversations change, so the list is refetched only then. */
+  changed?: number;
 }
 
 /** Status is a conversation's review state. */
@@ -24,6 +28,26 @@ export type Status = 'unreviewed' | 'confirmed' | 'rejected';
 export const statuses: readonly Status[] = ['unreviewed', 'confirmed', 'rejected'];
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface Tag {
+  id: number;
+  name: string;
+  /** CSS colour, e.g. "#2da44e". */
+  color: string;
+  count: number;
+}
+
+export interface Facet {
+  value: string;
+  count: number;
+}
+
+/** Facets is the answer of GET /api/facets: the values the filter menus offer. */
+export interface Facets {
+  models: Facet[];
+  hosts: Facet[];
+  tags: Tag[];
+}
 
 export interface ConversationSummary {
   id: number;
@@ -37,6 +61,19 @@ export interface ConversationSummary {
   messageCount: number;
   createdAt: string;
   updatedAt: string;
+  provider?: string;
+  /** Prompt + completion tokens of the exchanges on the chosen path. */
+  tokens?: number;
+  tags?: Tag[];
+  note?: string;
+  rejectReason?: string;
+  /** From the User-Agent of the first exchange, e.g. "OpenAI/Python 1.55.0". */
+  client?: string;
+  hasToolCalls?: boolean;
+  hasReasoning?: boolean;
+  hasErrors?: boolean;
+  /** With q: the matching text, HTML-escaped, hits wrapped in <mark>…</mark>. */
+  snippet?: string;
 }
 
 export interface ToolCall {
@@ -46,7 +83,21 @@ export interface ToolCall {
   arguments: string;
 }
 
+export interface MediaRef {
+  kind: 'image' | 'audio' | 'file';
+  mime?: string;
+  url?: string;
+  hash?: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
 export interface Message {
+  /** Negative for the system prompt and example dialogue, which are not tree nodes. */
   id: number;
   parentId: number | null;
   role: Role;
@@ -60,6 +111,21 @@ export interface Message {
   createdAt: string;
   /** How many messages share this one's parent (1 = no branches). */
   siblings: number;
+  /** The client sent this turn changed: a sibling of what it replaced. */
+  editedByClient?: boolean;
+  responseId?: string;
+  media?: MediaRef[];
+  /** The captured text when the person edited content; absent otherwise. */
+  original?: string;
+  /** false: an assistant turn marked "don't train". Absent on older servers (= true). */
+  train?: boolean;
+  /** The sibling marked as the better answer. */
+  preferred?: boolean;
+  /** This message and its siblings, oldest first. */
+  siblingIds?: number[];
+  usage?: Usage;
+  durationMs?: number;
+  firstByteMs?: number;
 }
 
 export interface ConversationDetail extends ConversationSummary {
@@ -74,8 +140,172 @@ export interface Page<T> {
   total: number;
 }
 
-export interface ListQuery {
+export type Sort = 'updated' | 'created' | 'rounds' | 'tokens';
+export type Order = 'desc' | 'asc';
+/** Tri is a has-… filter: '1' requires, '0' excludes, '' ignores. */
+export type Tri = '' | '1' | '0';
+
+/** Filter is the list query of GET /api/conversations without paging. */
+export interface Filter {
+  q: string;
+  status: Status | '';
+  /** Tag ids; all must match. */
+  tag: number[];
+  model: string;
+  host: string;
+  /** YYYY-MM-DD, on last activity. */
+  from: string;
+  to: string;
+  hasTools: Tri;
+  hasReasoning: Tri;
+  hasErrors: Tri;
+  sort: Sort;
+  order: Order;
+}
+
+export interface ListQuery extends Partial<Filter> {
   limit?: number;
   offset?: number;
-  status?: Status;
+}
+
+export interface ExchangeSummary {
+  id: number;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  dialect?: string;
+  stream: boolean;
+  aborted: boolean;
+  truncated: boolean;
+  error?: string;
+  parseError?: string;
+  start: string;
+  durationMs: number;
+  firstByteMs: number;
+  reqBytes: number;
+  respBytes: number;
+}
+
+export interface Body {
+  text?: string;
+  base64?: string;
+  size: number;
+  isBinary?: boolean;
+}
+
+export interface ExchangeDetail {
+  id: number;
+  method: string;
+  url: string;
+  route: string;
+  host: string;
+  path: string;
+  status: number;
+  reqHeader: Record<string, string[]>;
+  respHeader: Record<string, string[]>;
+  reqBody: Body;
+  respBody: Body;
+  stream: boolean;
+  truncated: boolean;
+  aborted: boolean;
+  error?: string;
+  dialect?: string;
+  parseError?: string;
+  start: string;
+  firstByte: string;
+  end: string;
+}
+
+/** BulkTarget is the selection a bulk action applies to: listed ids or everything a filter matches. */
+export type BulkTarget = { ids: number[] } | { filter: Record<string, string | string[]> };
+
+export type BulkAction =
+  | { action: 'status'; status: Status; reason?: string }
+  | { action: 'tag' | 'untag'; tagId: number };
+
+export type ExportFormat = 'sharegpt' | 'sharegpt-jsonl';
+export type SystemPlacement = 'field' | 'inline';
+
+export interface ExportPreview {
+  records: unknown[];
+  valid: number;
+  invalid: number;
+  reasons: { reason: string; count: number }[];
+}
+
+export interface ExportResult {
+  written: number;
+  invalid: number;
+  path: string;
+  invalidPath?: string;
+}
+
+export interface Stats {
+  byStatus: Partial<Record<Status, number>>;
+  byModel: Facet[];
+  byDay: { day: string; count: number }[];
+  tokens: number;
+  recentErrors: ExchangeSummary[];
+}
+
+// --- Settings page (GET/PUT /api/settings, capture setup endpoints) ---
+
+/** Settings are what a person can change on the Settings page (app.Settings). */
+export interface Settings {
+  /** Proxy listen address, e.g. "127.0.0.1:8780". */
+  proxyAddr: string;
+  /** UI address of `llmtap serve`; the desktop window needs none. */
+  uiAddr: string;
+  /** Default upstream for requests without a route, e.g. "https://api.openai.com". */
+  target: string;
+  /** Route name (first path segment) → upstream URL. */
+  routes: Record<string, string>;
+  /** Hosts captured in MITM mode besides the built-in LLM API hosts. */
+  captureHosts: string[];
+  mitm: boolean;
+  systemProxy: boolean;
+  startAtLogin: boolean;
+  export: { format: ExportFormat; system: SystemPlacement; statuses: Status[] };
+}
+
+/** SettingsState is the answer of GET and PUT /api/settings. */
+export interface SettingsState {
+  settings: Settings;
+  /** Saved settings differ from what this run uses: they apply at the next start. */
+  restartNeeded: boolean;
+  dataDir: string;
+  startAtLoginSupported: boolean;
+}
+
+/** SettingsSaveResult is PUT /api/settings: the saved state, or the 400's per-field messages. */
+export type SettingsSaveResult =
+  | { ok: true; state: SettingsState }
+  | { ok: false; error: string; fields: Record<string, string> };
+
+/** SelfTest is the answer of POST /api/selftest. */
+export interface SelfTest {
+  host: string;
+  mitm: boolean;
+  caTrusted: boolean;
+  captured: boolean;
+  /** The HTTP status that came back through the proxy (401 without a key is fine). */
+  status: number;
+  /** What failed and what to do about it; absent when all is well. */
+  problem?: string;
+}
+
+/** SystemProxy is the answer of GET and POST /api/system-proxy. */
+export interface SystemProxy {
+  supported: boolean;
+  reason?: string;
+  /** "GNOME", "KDE", "macOS", "Windows". */
+  backend?: string;
+  enabled: boolean;
+}
+
+/** EnvVar is one variable of GET /api/proxy-env. */
+export interface EnvVar {
+  key: string;
+  value: string;
 }

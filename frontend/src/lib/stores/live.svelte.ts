@@ -1,61 +1,56 @@
-// Live app state: /api/status and the conversation list are polled every 2 s, and the
-// selected conversation is refetched only when its summary says it changed. Polling, not
-// SSE: response streaming does not work in the Windows webview.
-import { api, ApiError } from '../api';
-import { hashFor, parseHash } from '../route';
-import { moveCursor } from '../keys';
-import type { AppStatus, ConversationDetail, ConversationSummary, Status } from '../types';
+// Live app state: the route (view, filter, open conversation) from the URL hash, /api/status
+// polled every 2 s, and the list and open conversation refetched only when status.changed
+// grows. Polling, not SSE: response streaming does not work in the Windows webview.
+import { api, errorText, notImplemented } from '../api';
+import { filterParams, formatRoute, parseRoute, type Route } from '../route';
+import type { AppStatus, Facets, Filter, Tag } from '../types';
+import { ListState } from './list.svelte';
+import { DetailState } from './detail.svelte';
+import { Toasts } from './toasts.svelte';
+import { Curator } from './curate.svelte';
 
-/** pollMs is the refresh interval for status and the list. */
+/** pollMs is the refresh interval for status. */
 export const pollMs = 2000;
-const pageSize = 100;
-const maxLimit = 500; // the API's upper bound for limit
-
-function message(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
 
 /** Live owns the data the page shows; components read its fields and call its methods. */
 export class Live {
   status = $state.raw<AppStatus | null>(null);
-  list = $state.raw<ConversationSummary[]>([]);
-  total = $state(0);
-  /** Whether the first list answer has arrived (to tell "empty" from "loading"). */
-  loaded = $state(false);
-  filter = $state<Status | ''>('');
-  limit = $state(pageSize);
-  /** The conversation named in the URL hash, if any. */
-  routeId = $state<number | null>(null);
-  /** The row j/k point at; Enter opens it. */
-  cursor = $state<number | null>(null);
-  detail = $state.raw<ConversationDetail | null>(null);
-  detailError = $state<string | null>(null);
+  route = $state.raw<Route>(parseRoute(''));
+  facets = $state.raw<Facets | null>(null);
+  tags = $state.raw<Tag[]>([]);
   /** Set while the API cannot be reached or answers with an error. */
   error = $state<string | null>(null);
   /** A clock that ticks with the poll, for relative times. */
   now = $state(Date.now());
+  /** Overlays: the shortcut help and the export dialog. */
+  help = $state(false);
+  exporting = $state(false);
 
-  /** selectedId is the routed conversation, or the newest one when none is routed. */
-  selectedId = $derived(this.routeId ?? this.list[0]?.id ?? null);
-  canShowMore = $derived(this.list.length < this.total && this.limit < maxLimit);
+  readonly toasts = new Toasts();
+  readonly list = new ListState(
+    () => this.route.filter,
+    (err) => (this.error = errorText(err)),
+  );
+  readonly detail = new DetailState(this.toasts, () => this.changed());
+  readonly curate = new Curator(this);
+
+  /** selectedId is the routed conversation, or the first row when none is routed. */
+  selectedId = $derived(this.route.id ?? this.list.row(0)?.id ?? null);
 
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #inFlight = false;
-  #again = false;
-  #listSeq = 0;
-  #detailSeq = 0;
-  #detailKey = '';
+  #lastChanged: number | undefined;
+  #filterKey = '';
+  #polling = false;
 
   /** start begins polling and following the hash; the returned function stops both. */
   start(): () => void {
     const onHash = () => this.#route();
-    const onVisible = () => !document.hidden && this.refresh();
+    const onVisible = () => !document.hidden && this.poll();
     window.addEventListener('hashchange', onHash);
     document.addEventListener('visibilitychange', onVisible);
     this.#route();
-    this.refresh();
+    void this.loadFacets();
+    this.poll();
     return () => {
       clearTimeout(this.#timer);
       window.removeEventListener('hashchange', onHash);
@@ -63,112 +58,91 @@ export class Live {
     };
   }
 
-  /** refresh polls now instead of waiting for the next tick. */
-  async refresh(): Promise<void> {
-    if (this.#inFlight) {
-      this.#again = true;
-      return;
-    }
+  /** poll checks /api/status now and refetches what changed. */
+  async poll(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
     clearTimeout(this.#timer);
-    this.#inFlight = true;
     try {
-      await this.#poll();
-    } finally {
-      this.#inFlight = false;
-      if (this.#again) {
-        this.#again = false;
-        queueMicrotask(() => this.refresh());
-      } else if (!document.hidden) {
-        this.#timer = setTimeout(() => this.refresh(), pollMs);
-      }
-    }
-  }
-
-  async #poll(): Promise<void> {
-    const seq = ++this.#listSeq;
-    try {
-      const [status, page] = await Promise.all([
-        api.status(),
-        api.conversations({ limit: this.limit, status: this.filter || undefined }),
-      ]);
+      const s = await api.status();
+      this.status = s;
       this.now = Date.now();
-      this.status = status;
-      if (seq === this.#listSeq) {
-        // Same data, same array: nothing re-renders while the user reads or scrolls.
-        const items = page.items ?? []; // tolerate a Go nil slice encoded as null
-        if (JSON.stringify(items) !== JSON.stringify(this.list)) this.list = items;
-        this.total = page.total;
-        this.loaded = true;
-      }
       this.error = null;
+      // An older server has no "changed": refetch the list every time (it compares before re-rendering).
+      if (s.changed === undefined || s.changed !== this.#lastChanged) {
+        const first = this.#lastChanged === undefined;
+        this.#lastChanged = s.changed;
+        await this.list.reload();
+        if (!first) {
+          void this.detail.load(this.selectedId, true);
+          void this.loadFacets();
+        }
+      }
     } catch (err) {
       // Keep showing what we have; the banner says the server is unreachable.
-      this.error = message(err);
-      return;
+      this.error = errorText(err);
+    } finally {
+      this.#polling = false;
+      if (!document.hidden) this.#timer = setTimeout(() => this.poll(), pollMs);
     }
-    await this.#syncDetail();
+    void this.detail.load(this.selectedId);
   }
 
-  /** #syncDetail loads the selected conversation when it changed since the last load. */
-  async #syncDetail(): Promise<void> {
-    const id = this.selectedId;
-    if (id === null) {
-      this.detail = null;
-      this.#detailKey = '';
-      return;
-    }
-    const s = this.list.find((c) => c.id === id);
-    const key = s ? `${id}:${s.updatedAt}:${s.messageCount}:${s.status}` : `${id}`;
-    if (key === this.#detailKey) return;
-    const seq = ++this.#detailSeq;
+  /** changed is called after the UI changed data: the next poll sees status.changed grow. */
+  changed(): void {
+    setTimeout(() => this.poll(), 50);
+  }
+
+  async loadFacets(): Promise<void> {
     try {
-      const d = await api.conversation(id);
-      if (seq !== this.#detailSeq) return;
-      this.detail = { ...d, messages: d.messages ?? [] };
-      this.detailError = null;
-      this.#detailKey = key;
+      this.facets = await api.facets();
+      this.tags = this.facets.tags ?? [];
     } catch (err) {
-      if (seq !== this.#detailSeq) return;
-      this.detail = null;
-      this.detailError = err instanceof ApiError && err.status === 404 ? `Conversation ${id} not found.` : message(err);
-      this.#detailKey = key;
+      // Older server: no facet menus, and tags only if /api/tags exists.
+      if (!notImplemented(err)) this.error = errorText(err);
+      this.facets = null;
+      this.tags = await api.tags().catch(() => []);
     }
   }
 
   #route(): void {
-    this.routeId = parseHash(location.hash);
-    this.cursor = this.selectedId;
-    void this.#syncDetail();
+    const r = parseRoute(location.hash);
+    this.route = r;
+    const key = filterParams(r.filter).toString();
+    if (key !== this.#filterKey) {
+      this.#filterKey = key;
+      void this.list.reload(true).then(() => this.detail.load(this.selectedId));
+    }
+    this.list.focus(r.id);
+    void this.detail.load(this.selectedId);
   }
 
-  /** open selects a conversation through the URL hash, so back/forward work. */
+  #go(r: Route, replace = false): void {
+    const hash = formatRoute(r);
+    if (replace) {
+      history.replaceState(null, '', hash);
+      this.#route();
+    } else if (location.hash !== hash) location.hash = hash;
+    else this.#route();
+  }
+
+  /** open shows a conversation through the URL hash, so back/forward work. */
   open(id: number): void {
-    location.hash = hashFor(id);
+    this.#go({ ...this.route, view: 'list', id });
   }
 
-  /** openCursor opens the row the cursor is on. */
+  /** setFilter changes the list filter; typing in the search box replaces the history entry. */
+  setFilter(change: Partial<Filter>, replace = false): void {
+    this.#go({ ...this.route, view: 'list', filter: { ...this.route.filter, ...change } }, replace);
+  }
+
+  showView(view: Route['view']): void {
+    this.#go({ ...this.route, view });
+  }
+
   openCursor(): void {
-    if (this.cursor !== null) this.open(this.cursor);
-  }
-
-  /** moveCursor moves the j/k cursor by delta rows. */
-  moveCursor(delta: number): void {
-    this.cursor = moveCursor(
-      this.list.map((c) => c.id),
-      this.cursor ?? this.selectedId,
-      delta,
-    );
-  }
-
-  setFilter(f: Status | ''): void {
-    this.filter = f;
-    this.limit = pageSize;
-    this.refresh();
-  }
-
-  showMore(): void {
-    this.limit = Math.min(maxLimit, this.limit + pageSize);
-    this.refresh();
+    const id = this.list.row(this.list.cursor)?.id;
+    if (id !== undefined) this.open(id);
   }
 
   async setCapture(on: boolean): Promise<void> {
@@ -176,28 +150,7 @@ export class Live {
       this.status = await api.setCapture(on);
       this.error = null;
     } catch (err) {
-      this.error = `Could not turn capture ${on ? 'on' : 'off'}: ${message(err)}`;
+      this.error = `Could not turn capture ${on ? 'on' : 'off'}: ${errorText(err)}`;
     }
-  }
-
-  /**
-   * review sets the status of the conversation on screen (not a newer selection still
-   * loading), showing it at once and undoing it on failure.
-   */
-  async review(status: Status): Promise<void> {
-    const id = this.detail?.id;
-    if (id === undefined) return;
-    const before = { list: this.list, detail: this.detail };
-    this.list = this.list.map((c) => (c.id === id ? { ...c, status } : c));
-    if (this.detail?.id === id) this.detail = { ...this.detail, status };
-    try {
-      await api.setStatus(id, status);
-      this.error = null;
-    } catch (err) {
-      this.list = before.list;
-      this.detail = before.detail;
-      this.error = `Could not mark conversation ${id} ${status}: ${message(err)}`;
-    }
-    this.refresh();
   }
 }

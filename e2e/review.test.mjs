@@ -1,0 +1,259 @@
+// End to end through the review window (issue "The review window"): capture chats through
+// `llmtap serve`, then in Debian's Chromium search, filter, open, edit a message, switch a
+// branch, tag, confirm, bulk-confirm, export, and check that the edit is in the exported
+// file. Each step says which endpoint it needs when the server lacks it. Screenshots of
+// the main views go to e2e/screenshots/review-*.png.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startUpstream } from './lib/upstream.mjs';
+import { startServe, waitForCaptures, tempDir, getJSON, runExport } from './lib/llmtap.mjs';
+import { client, streamed, plain, WEATHER_TOOL } from './lib/chat.mjs';
+
+const CHROMIUM = process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const WAIT = 15000;
+const STEP = { timeout: 60000 };
+
+const CHAT_TITLE = 'Tell me about ocean tides';
+const TOOL_TITLE = 'What is the weather in Reykjavik?';
+const REGEN_TITLE = 'Write a haiku about autumn';
+const BULK = ['Bulk chat about apples', 'Bulk chat about pears', 'Bulk chat about plums'];
+const EDITED = 'Tides come from the Moon pulling the oceans (edited in review).';
+const TAG = 'good-e2e';
+
+describe('review window', () => {
+  let up;
+  let serve;
+  let browser;
+  let page;
+  const dataDir = tempDir('llmtap-e2e-review-');
+  const pageErrors = [];
+  const ids = {};
+  const seen = {};
+
+  before(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set LLMTAP_E2E_CHROMIUM)`);
+    up = await startUpstream();
+    serve = await startServe({ target: up.url, dataDir });
+    const openai = client(`${serve.proxyURL}/v1`);
+    const M = 'gpt-4o-mini';
+
+    const chat = [{ role: 'user', content: CHAT_TITLE }];
+    chat.push((await plain(openai, { model: M, messages: chat })).message);
+    chat.push({ role: 'user', content: 'Why are there two a day?' });
+    chat.push((await streamed(openai, { model: M, messages: chat })).message);
+    seen.chat = chat;
+
+    const tool = [{ role: 'user', content: TOOL_TITLE }];
+    const call = await streamed(openai, { model: M, messages: tool, tools: [WEATHER_TOOL] });
+    tool.push(call.message, { role: 'tool', tool_call_id: call.message.tool_calls[0].id, content: '-3°C, snow' });
+    tool.push((await streamed(openai, { model: M, messages: tool, tools: [WEATHER_TOOL] })).message);
+
+    // A regeneration: the same history sent twice makes two sibling answers.
+    const regen = [{ role: 'user', content: REGEN_TITLE }];
+    seen.first = (await plain(openai, { model: M, messages: regen })).message.content;
+    seen.second = (await plain(openai, { model: M, messages: regen })).message.content;
+
+    for (const title of BULK) await plain(openai, { model: M, messages: [{ role: 'user', content: title }] });
+
+    await waitForCaptures(serve.uiURL, 8);
+    const list = await getJSON(`${serve.uiURL}/api/conversations?limit=50`);
+    for (const c of list.items) ids[c.title] = c.id;
+    for (const t of [CHAT_TITLE, TOOL_TITLE, REGEN_TITLE, ...BULK]) assert.ok(ids[t], `conversation "${t}" captured; have ${Object.keys(ids)}`);
+
+    fs.mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      timeout: WAIT,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(WAIT);
+    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      // A missing endpoint logs "Failed to load resource: 404"; the steps that need it fail on their own.
+      if (msg.type() === 'error' && !/status of 40[45]/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`);
+    });
+    await page.goto(serve.uiURL, { waitUntil: 'domcontentloaded', timeout: WAIT });
+  });
+
+  after(async () => {
+    if (page && !page.isClosed() && process.env.LLMTAP_E2E_KEEP) await page.screenshot({ path: `${SHOTS}review-last.png` }).catch(() => {});
+    await browser?.close().catch(() => {});
+    serve?.kill();
+    await up?.close();
+    if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const list = () => page.getByRole('navigation', { name: 'Conversations' });
+  const detail = () => page.getByRole('region', { name: 'Conversation' });
+  const search = () => page.getByRole('searchbox', { name: 'Search conversations' });
+  const api = (p) => getJSON(`${serve.uiURL}/api${p}`);
+  const openConversation = async (title) => {
+    await list().getByText(title, { exact: true }).click();
+    await expectVisible(detail().getByRole('heading', { name: title }), `the heading of "${title}"`);
+  };
+
+  it('searches with highlighted snippets, kept in the URL', STEP, async () => {
+    await expectVisible(list().getByText(CHAT_TITLE), 'the chat in the list');
+    await page.screenshot({ path: `${SHOTS}review-list.png` });
+    await search().fill('tides');
+    await page.waitForURL(/q=tides/, { timeout: WAIT });
+    await waitFor(async () => (await rowTitles()).join('|') === CHAT_TITLE, async () => `rows ${JSON.stringify(await rowTitles())}, want only "${CHAT_TITLE}" (GET /api/conversations?q=)`);
+    await expectVisible(list().locator('mark', { hasText: /tides/i }), 'a <mark> in the search snippet');
+    // The hash survives a reload.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await expectVisible(list().getByText(CHAT_TITLE), 'the search result after a reload');
+    assert.equal(await search().inputValue(), 'tides');
+    await page.screenshot({ path: `${SHOTS}review-search.png` });
+    await search().fill('');
+    await waitFor(async () => (await rowTitles()).length >= 6, async () => `rows after clearing: ${JSON.stringify(await rowTitles())}`);
+  });
+
+  it('filters by has-tool-calls', STEP, async () => {
+    await list().getByRole('button', { name: 'Filters', exact: true }).click();
+    await list().locator('label', { hasText: 'Tool calls' }).locator('select').selectOption('1');
+    await page.waitForURL(/hasTools=1/, { timeout: WAIT });
+    await waitFor(async () => (await rowTitles()).join('|') === TOOL_TITLE, async () => `rows ${JSON.stringify(await rowTitles())}, want only "${TOOL_TITLE}"`);
+    await list().getByRole('button', { name: 'Clear filters' }).click();
+    await list().getByRole('button', { name: 'Filters', exact: true }).click();
+    await waitFor(async () => (await rowTitles()).length >= 6, async () => `rows after clearing: ${JSON.stringify(await rowTitles())}`);
+  });
+
+  it('opens a conversation with its messages', STEP, async () => {
+    await openConversation(CHAT_TITLE);
+    await page.waitForURL(/#\/c\/\d+$/, { timeout: WAIT });
+    await waitFor(async () => (await detail().getByRole('article').count()) === 4, async () => `articles: ${await detail().getByRole('article').count()}`);
+    await page.screenshot({ path: `${SHOTS}review-conversation.png` });
+  });
+
+  it('edits a message and shows the diff (PUT /api/messages/{id})', STEP, async () => {
+    const last = detail().getByRole('article').last();
+    await last.hover();
+    await last.getByRole('button', { name: 'Edit', exact: true }).click();
+    await last.getByRole('textbox').fill(EDITED);
+    await last.getByRole('button', { name: 'Save' }).click();
+    await expectVisible(detail().getByText(EDITED), 'the edited text', toastText);
+    await expectVisible(last.getByText('edited', { exact: true }), 'the "edited" badge');
+    await last.getByRole('button', { name: 'Diff' }).click();
+    await expectVisible(last.locator('ins'), 'an insertion in the diff');
+    await page.screenshot({ path: `${SHOTS}review-edit.png` });
+    const d = await api(`/conversations/${ids[CHAT_TITLE]}`);
+    assert.equal(d.messages.at(-1).content, EDITED);
+    assert.equal(d.messages.at(-1).original, seen.chat[3].content);
+  });
+
+  it('switches a branch (PUT /api/conversations/{id}/branch)', STEP, async () => {
+    await openConversation(REGEN_TITLE);
+    const answer = detail().getByRole('article').last();
+    await expectVisible(answer.getByText(seen.second), 'the newest answer on the chosen path');
+    await expectVisible(answer.getByText('2/2'), 'the ◀ 2/2 ▶ switch (siblingIds)');
+    await answer.getByRole('button', { name: 'Previous version' }).click();
+    await expectVisible(detail().getByText(seen.first), 'the first answer after ◀', toastText);
+    await expectVisible(detail().getByText('1/2'), '1/2 after ◀');
+    await page.screenshot({ path: `${SHOTS}review-branch.png` });
+  });
+
+  it('tags a conversation (POST /api/tags, PUT …/tags)', STEP, async () => {
+    await openConversation(CHAT_TITLE);
+    await detail().getByRole('button', { name: '+ tag' }).click();
+    await page.getByRole('textbox', { name: 'Tag name' }).fill(TAG);
+    await page.getByRole('button', { name: `Create “${TAG}”` }).click();
+    await expectVisible(detail().getByRole('button', { name: `Remove tag ${TAG}` }), 'the new tag on the conversation', toastText);
+    await page.keyboard.press('Escape');
+    const d = await api(`/conversations/${ids[CHAT_TITLE]}`);
+    assert.deepEqual((d.tags ?? []).map((t) => t.name), [TAG]);
+  });
+
+  it('confirms the open conversation', STEP, async () => {
+    await detail().getByRole('button', { name: 'Confirm' }).click();
+    await expectVisible(detail().getByText('Confirmed', { exact: true }), 'the Confirmed badge');
+    await waitFor(async () => (await api(`/conversations/${ids[CHAT_TITLE]}`)).status === 'confirmed', async () => 'the server did not record confirmed');
+  });
+
+  it('bulk-confirms everything a search matches (POST /api/bulk)', STEP, async () => {
+    await search().fill('Bulk chat');
+    await waitFor(async () => (await rowTitles()).length === 3, async () => `rows ${JSON.stringify(await rowTitles())}, want the 3 bulk chats`);
+    await list().getByRole('button', { name: /Act on all 3 matching/ }).click();
+    await list().getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button', { name: 'Confirm' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirmed?' });
+    await expectVisible(dialog.getByText('3 conversations'), 'the confirmation stating the count');
+    await page.screenshot({ path: `${SHOTS}review-bulk.png` });
+    await dialog.getByRole('button', { name: 'Confirmed 3 conversations' }).click();
+    await expectVisible(page.getByText('Confirmed: 3 conversations'), 'the bulk result toast', toastText);
+    for (const t of BULK) {
+      await waitFor(async () => (await api(`/conversations/${ids[t]}`)).status === 'confirmed', async () => `"${t}" is not confirmed`);
+    }
+    await search().fill('');
+  });
+
+  it('exports from the dialog, with the edit in the file (GET /api/export/preview, POST /api/export)', STEP, async () => {
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export a dataset' });
+    await expectVisible(dialog.getByText(/4 valid records/), 'the preview count (4 confirmed)', async () => dialog.innerText());
+    // The dialog starts at "confirmed" whatever the list shows.
+    await page.screenshot({ path: `${SHOTS}review-export.png` });
+    await dialog.getByRole('button', { name: 'Write file' }).click();
+    const pathEl = dialog.getByRole('status').locator('code');
+    await expectVisible(pathEl, 'the written path', async () => dialog.innerText());
+    const file = (await pathEl.innerText()).trim();
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.includes(EDITED), `the export ${file} contains the edited text`);
+    assert.ok(!text.includes(seen.chat[3].content), 'and not the captured original');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
+  it('has the edit in `llmtap export`', STEP, async () => {
+    const out = path.join(dataDir, 'cli-export.json');
+    await runExport({ dataDir, format: 'sharegpt', out, args: ['--status', 'confirmed'] });
+    const recs = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const tides = recs.find((r) => r.conversations?.[0]?.value === CHAT_TITLE);
+    assert.ok(tides, `the tides chat is exported: ${JSON.stringify(recs).slice(0, 500)}`);
+    assert.equal(tides.conversations.at(-1).value, EDITED, 'the last turn is the edited text');
+  });
+
+  it('shows the overview (GET /api/stats)', STEP, async () => {
+    if (await page.locator('dialog[open]').count()) await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Overview' }).click();
+    await page.waitForURL(/#\/overview$/, { timeout: WAIT });
+    await expectVisible(page.getByRole('img', { name: 'Conversations by model' }), 'the by-model chart', async () => page.locator('body').innerText());
+    await page.screenshot({ path: `${SHOTS}review-overview.png` });
+    await page.getByRole('button', { name: 'Review' }).click();
+  });
+
+  it('raises no page errors', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+
+  async function rowTitles() {
+    return list().locator('[data-id] .title').allInnerTexts();
+  }
+  async function toastText() {
+    return page.getByRole('status').allInnerTexts().then((t) => `toasts: ${JSON.stringify(t)}`);
+  }
+});
+
+// waitFor polls ok() until it is true, and fails with why() after WAIT ms.
+async function waitFor(ok, why) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    if (await ok().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${WAIT} ms: ${await why()}`);
+}
+
+// expectVisible waits (bounded) until locator shows, and says what was missing plus more().
+async function expectVisible(locator, what, more) {
+  try {
+    await locator.filter({ visible: true }).first().waitFor({ state: 'visible', timeout: WAIT });
+  } catch (err) {
+    const extra = more ? await more().catch((e) => `(${e.message})`) : await locator.page().locator('body').innerText({ timeout: 2000 }).catch(() => '');
+    throw new Error(`${what} not visible within ${WAIT} ms: ${err.message.split('\n')[0]}\n${String(extra).slice(0, 3000)}`);
+  }
+}

@@ -1,0 +1,146 @@
+// The open conversation and the edits made to it: message text, "don't train", the better
+// answer, branch choice, cut and system prompt. Each change is sent to the server and the
+// answer it gives replaces what is shown; undoable ones push a toast with Undo.
+import { api, ApiError, errorText } from '../api';
+import type { ConversationDetail, Message } from '../types';
+import type { Toasts } from './toasts.svelte';
+
+export class DetailState {
+  detail = $state.raw<ConversationDetail | null>(null);
+  error = $state<string | null>(null);
+  /** The id of the message whose editor is open (e opens the last one). */
+  editing = $state<number | null>(null);
+  /** The exchange shown in the raw drawer, or null. */
+  exchangeId = $state<number | null>(null);
+
+  #seq = 0;
+  #loadedId: number | null = null;
+  #toasts: Toasts;
+  #onChange: () => void;
+
+  constructor(toasts: Toasts, onChange: () => void) {
+    this.#toasts = toasts;
+    this.#onChange = onChange;
+  }
+
+  /** load fetches conversation id; force refetches the one already shown. */
+  async load(id: number | null, force = false): Promise<void> {
+    if (id === null) {
+      this.detail = null;
+      this.error = null;
+      this.#loadedId = null;
+      return;
+    }
+    if (id === this.#loadedId && !force) return;
+    const seq = ++this.#seq;
+    if (id !== this.#loadedId) this.editing = null;
+    try {
+      const d = await api.conversation(id);
+      if (seq !== this.#seq) return;
+      this.#set(d);
+      this.error = null;
+    } catch (err) {
+      if (seq !== this.#seq) return;
+      this.detail = null;
+      this.error = err instanceof ApiError && err.status === 404 ? `Conversation ${id} not found.` : errorText(err);
+    }
+    this.#loadedId = id;
+  }
+
+  #set(d: ConversationDetail): void {
+    this.detail = { ...d, messages: d.messages ?? [] };
+  }
+
+  #replace(m: Message): void {
+    if (!this.detail) return;
+    this.detail = { ...this.detail, messages: this.detail.messages.map((x) => (x.id === m.id ? { ...x, ...m } : x)) };
+  }
+
+  /** #run performs a change, reporting failure in a toast; it resolves to whether it worked. */
+  async #run(what: string, f: () => Promise<void>): Promise<boolean> {
+    try {
+      await f();
+      this.#onChange();
+      return true;
+    } catch (err) {
+      this.#toasts.error(`Could not ${what}: ${errorText(err)}`);
+      return false;
+    }
+  }
+
+  /** save stores new text for m (the system prompt when m is one, which has a negative id). */
+  save(m: Message, content: string): Promise<boolean> {
+    const d = this.detail;
+    if (!d) return Promise.resolve(false);
+    return this.#run('save the edit', async () => {
+      if (m.role === 'system' && m.id < 0) this.#set(await api.setSystem(d.id, content));
+      else this.#replace(await api.editMessage(m.id, content));
+      this.editing = null;
+    });
+  }
+
+  /** revert puts m back to its captured text. */
+  revert(m: Message): Promise<boolean> {
+    const d = this.detail;
+    if (!d || m.original === undefined) return Promise.resolve(false);
+    return this.#run('undo the edit', async () => {
+      if (m.role === 'system' && m.id < 0) this.#set(await api.setSystem(d.id, m.original ?? ''));
+      else this.#replace(await api.undoEdit(m.id));
+    });
+  }
+
+  setTrain(m: Message, train: boolean): Promise<boolean> {
+    return this.#run(train ? 'include the turn' : 'exclude the turn', async () => {
+      await api.setTrain(m.id, train);
+      this.#replace({ ...m, train });
+    });
+  }
+
+  setPreferred(m: Message): Promise<boolean> {
+    return this.#run('mark the better answer', async () => {
+      await api.setPreferred(m.id);
+      this.#replace({ ...m, preferred: true });
+    });
+  }
+
+  /** branch shows the path through messageId (a sibling picked with ◀ ▶). */
+  branch(messageId: number): Promise<boolean> {
+    const d = this.detail;
+    if (!d) return Promise.resolve(false);
+    return this.#run('switch the branch', async () => this.#set(await api.branch(d.id, messageId)));
+  }
+
+  /** cut ends the chosen path at messageId; the toast's Undo restores the previous end. */
+  cut(messageId: number, what = 'Cut the conversation here'): Promise<boolean> {
+    const d = this.detail;
+    if (!d) return Promise.resolve(false);
+    const before = d.messages.at(-1)?.id;
+    return this.#run('cut the conversation', async () => {
+      this.#set(await api.cut(d.id, messageId));
+      this.#toasts.push(what, {
+        undo: async () => {
+          let back = await api.uncut(d.id);
+          // There was an earlier cut: go back to it rather than to the whole conversation.
+          if (before !== undefined && back.messages?.at(-1)?.id !== before) back = await api.cut(d.id, before);
+          if (this.detail?.id === d.id) this.#set(back);
+          this.#onChange();
+        },
+      });
+    });
+  }
+
+  /** deleteTurn drops m and everything after it: a cut at its parent. */
+  deleteTurn(m: Message): Promise<boolean> {
+    if (m.parentId === null) {
+      this.#toasts.error('The first message cannot be deleted: reject the conversation instead.');
+      return Promise.resolve(false);
+    }
+    return this.cut(m.parentId, 'Deleted the turn and what followed');
+  }
+
+  /** editLast opens the editor on the last message (the e shortcut). */
+  editLast(): void {
+    const last = this.detail?.messages.at(-1);
+    if (last) this.editing = last.id;
+  }
+}
