@@ -38,14 +38,14 @@ export class SettingsModel {
     this.problem = '';
     const hints = checkForm(this.form);
     if (Object.keys(hints).length > 0) {
-      this.#fail(hints, 'Fix the marked fields; nothing was saved.');
+      this.#fail(hints, 'Nothing was saved: fix the marked fields.');
       return;
     }
     this.saving = true;
     try {
       const res = await api.saveSettings(fromForm(this.form));
       if (!res.ok) {
-        this.#fail(mapFieldErrors(res.fields, this.form), `Nothing was saved: ${res.error}`);
+        this.#fail(mapFieldErrors(res.fields, this.form), 'Nothing was saved: fix the marked fields.');
         return;
       }
       this.state = res.state;
