@@ -2,8 +2,8 @@ package app
 
 import (
 	"encoding/json"
-	"flag"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net"

@@ -123,7 +123,7 @@ func (db *DB) Bulk(ctx context.Context, opt BulkOptions) (int, error) {
 	q, args := `SELECT c.id FROM conversations c WHERE c.head_id IS NOT NULL AND c.id IN (SELECT value FROM json_each(?))`,
 		[]any{int64sJSON(opt.IDs)}
 	if opt.Filter != nil {
-		q, args = sel.with+`SELECT c.id FROM `+sel.from+` WHERE `+sel.where, sel.args
+		q, args = `SELECT c.id FROM conversations c WHERE `+sel.where, sel.args
 	}
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -65,7 +65,7 @@ func (db *DB) exportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
 	if in != "" {
 		in = " AND c.status IN (" + in + ")"
 	}
-	rows, err := db.sql.QueryContext(ctx, sel.with+`SELECT c.id FROM `+sel.from+` WHERE `+sel.where+in+
+	rows, err := db.sql.QueryContext(ctx, `SELECT c.id FROM conversations c WHERE `+sel.where+in+
 		` ORDER BY c.created_at, c.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations for export: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,64 +89,67 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 		dir = "ASC"
 	}
 	col := sortColumns[opt.Sort]
-	// With a search the hits are materialised anyway, so the window count is nearly
-	// free; without one, the count is a covering index range and the page stops
-	// after Limit rows, so two statements are faster than one.
-	count := ""
-	if sel.search {
-		count = ", COUNT(*) OVER ()"
+	// The page stops after Limit rows of an index in sort order, and the count is a
+	// covering index range (or, searching, a probe per hit): two statements are
+	// faster than one with a window count, which would read every matching row.
+	from := "conversations c"
+	if sel.scan && col == "updated_at" {
+		from += sel.index()
 	}
-	q := sel.with + `SELECT ` + summaryColumns + `, ` + sel.hitColumn + count + ` FROM ` + sel.from + ` WHERE ` + sel.where +
+	q := `SELECT ` + summaryColumns + ` FROM ` + from + ` WHERE ` + sel.where +
 		` ORDER BY c.` + col + ` ` + dir + `, c.id ` + dir + ` LIMIT ? OFFSET ?`
-	rows, err := db.sql.QueryContext(ctx, q, append(sel.args, opt.Limit, opt.Offset)...)
+	rows, err := db.sql.QueryContext(ctx, q, append(slices.Clip(sel.args), opt.Limit, opt.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
 	}
 	defer rows.Close()
 	items := []Summary{}
-	hits := map[int64]int64{} // conversation → first matching message
-	total := -1
 	for rows.Next() {
 		var s Summary
-		var hit int64
-		dest := append(summaryDest(&s), &hit)
-		if sel.search {
-			dest = append(dest, &total)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(summaryDest(&s)...); err != nil {
 			return nil, 0, fmt.Errorf("list conversations: %w", err)
 		}
-		hits[s.ID] = hit
 		items = append(items, s)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
 	}
-	if total < 0 {
-		err := db.sql.QueryRowContext(ctx, sel.with+`SELECT COUNT(*) FROM `+sel.from+` WHERE `+sel.where, sel.args...).Scan(&total)
-		if err != nil {
-			return nil, 0, fmt.Errorf("count conversations: %w", err)
-		}
+	var total int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations c`+sel.index()+` WHERE `+sel.where, sel.args...).
+		Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count conversations: %w", err)
 	}
 	if err := db.pageTags(ctx, items); err != nil {
 		return nil, 0, err
 	}
-	if sel.search {
-		if err := db.snippets(ctx, sel.match, items, hits); err != nil {
+	if sel.match != "" {
+		if err := db.snippets(ctx, sel.match, items); err != nil {
 			return nil, 0, err
 		}
 	}
 	return items, total, nil
 }
 
-// selection is the FROM and WHERE of a conversation list, shared by the page, its
-// count and bulk actions. Conversations are aliased c.
+// selection is the WHERE of a conversation list over conversations aliased c,
+// shared by the page, its count and bulk actions.
 type selection struct {
-	with, from, where string
-	args              []any
-	hitColumn         string // the first matching message id, or 0
-	search            bool
-	match             string // the FTS5 query as run
+	where string
+	args  []any
+	match string // the FTS5 query as run; "" without a search
+	// scan is set when a filter (a flag, a tag, a search with many hits) is not
+	// served by an index of its own. Then scanning conversations_updated, which
+	// carries the flags, and probing the rest beats what the planner picks without
+	// statistics: a walk over the wide rows (flags), or every tagged or matching row
+	// fetched and sorted. A rare search is faster driven by its few hits.
+	scan bool
+}
+
+// index is the INDEXED BY clause for a selection that scans, or "".
+func (s selection) index() string {
+	if s.scan {
+		return " INDEXED BY conversations_updated"
+	}
+	return ""
 }
 
 // selection builds the SQL that picks the conversations opt describes.
@@ -156,21 +160,19 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	if opt.Status != "" && !opt.Status.Valid() {
 		return selection{}, fmt.Errorf("status %q: %w: must be unreviewed, confirmed or rejected", opt.Status, ErrInvalid)
 	}
-	s := selection{from: "conversations c", hitColumn: "0"}
-	var where []string
+	var s selection
+	where := []string{"c.head_id IS NOT NULL"}
 	if opt.Query != "" {
-		match, err := db.ftsQuery(ctx, opt.Query)
+		match, many, err := db.ftsQuery(ctx, opt.Query)
 		if err != nil {
 			return selection{}, err
 		}
-		// A conversation matches when any of its messages does; its first matching
-		// message gives the snippet.
-		s.with = `WITH hits(cid, mid) AS (SELECT m.conversation_id, MIN(m.id) FROM messages_fts
-			JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ? GROUP BY m.conversation_id) `
-		s.args = append(s.args, match)
-		s.from, s.hitColumn, s.search, s.match = "hits JOIN conversations c ON c.id = hits.cid", "hits.mid", true, match
+		// A conversation matches when any of its messages does. search_fts rowids
+		// carry the conversation id in their high bits (migration 0004), so the set
+		// of matching conversations comes from the index alone.
+		where = append(where, "c.id IN (SELECT rowid >> 32 FROM search_fts WHERE search_fts MATCH ?)")
+		s.args, s.match, s.scan = append(s.args, match), match, many
 	}
-	where = append(where, "c.head_id IS NOT NULL")
 	eq := func(col, v string) {
 		if v != "" {
 			where = append(where, "c."+col+" = ?")
@@ -191,15 +193,15 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	flag := func(col string, v *bool) {
 		if v != nil {
 			where = append(where, "c."+col+" = ?")
-			s.args = append(s.args, *v)
+			s.args, s.scan = append(s.args, *v), true
 		}
 	}
 	flag("has_tool_calls", opt.HasToolCalls)
 	flag("has_reasoning", opt.HasReasoning)
 	flag("has_errors", opt.HasErrors)
 	for _, tag := range opt.Tags {
-		where = append(where, "c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag_id = ?)")
-		s.args = append(s.args, tag)
+		where = append(where, "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ?)")
+		s.args, s.scan = append(s.args, tag), true
 	}
 	s.where = strings.Join(where, " AND ")
 	return s, nil

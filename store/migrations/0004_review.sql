@@ -36,7 +36,10 @@ ALTER TABLE messages ADD COLUMN total_tokens      INTEGER NOT NULL DEFAULT 0;
 -- head_id IS NOT NULL, so the indexes are partial and counts never touch the table.
 DROP INDEX conversations_updated;
 DROP INDEX conversations_status;
-CREATE INDEX conversations_updated ON conversations(updated_at DESC, id DESC) WHERE head_id IS NOT NULL;
+-- The default order carries the flag and equality columns too: a filter on a flag (or any
+-- mix) counts by scanning this narrow index instead of the wide rows, and pages in order.
+CREATE INDEX conversations_updated ON conversations(updated_at DESC, id DESC,
+	status, model, host, has_tool_calls, has_reasoning, has_errors) WHERE head_id IS NOT NULL;
 CREATE INDEX conversations_created ON conversations(created_at DESC, id DESC) WHERE head_id IS NOT NULL;
 CREATE INDEX conversations_rounds  ON conversations(rounds DESC, id DESC)     WHERE head_id IS NOT NULL;
 CREATE INDEX conversations_tokens  ON conversations(tokens DESC, id DESC)     WHERE head_id IS NOT NULL;
@@ -52,6 +55,30 @@ CREATE INDEX conversation_tags_tag ON conversation_tags(tag_id, conversation_id)
 -- has_errors looks for failed chat exchanges of a host in a time span.
 CREATE INDEX exchanges_failed ON exchanges(host, started_at)
 	WHERE dialect != '' AND (error != '' OR aborted OR status NOT BETWEEN 200 AND 299 OR parse_error != '');
+
+-- Full-text search by conversation. messages_fts (0001) maps a hit to a message; turning
+-- 70,000 hits of a common word into conversations then costs a row read each, far too slow
+-- for a search box. This second index holds the same text with rowid = conversation_id << 32
+-- | message id, so the conversation of a hit is arithmetic on the rowid and the index alone
+-- answers which conversations match. It stores no text (contentless); snippets still come
+-- from messages_fts. Message ids stay below 2^32.
+CREATE VIRTUAL TABLE search_fts USING fts5(
+	content, reasoning, content = '', contentless_delete = 1, tokenize = 'unicode61'
+);
+CREATE TRIGGER search_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO search_fts(rowid, content, reasoning)
+	VALUES ((new.conversation_id << 32) | new.id, new.content, new.reasoning);
+END;
+CREATE TRIGGER search_fts_delete AFTER DELETE ON messages BEGIN
+	DELETE FROM search_fts WHERE rowid = (old.conversation_id << 32) | old.id;
+END;
+CREATE TRIGGER search_fts_update AFTER UPDATE OF content, reasoning, conversation_id ON messages BEGIN
+	DELETE FROM search_fts WHERE rowid = (old.conversation_id << 32) | old.id;
+	INSERT INTO search_fts(rowid, content, reasoning)
+	VALUES ((new.conversation_id << 32) | new.id, new.content, new.reasoning);
+END;
+INSERT INTO search_fts(rowid, content, reasoning)
+	SELECT (conversation_id << 32) | id, content, reasoning FROM messages;
 
 -- Notes and reject reasons survive `llmtap reindex` like statuses and tags.
 ALTER TABLE reindex_marks ADD COLUMN note          TEXT NOT NULL DEFAULT '';
