@@ -9,6 +9,8 @@ import type {
   ConversationDetail,
   ConversationSummary,
   ExchangeDetail,
+  ExchangeKind,
+  ExchangeSummary,
   ExportFormat,
   ExportPreview,
   ExportResult,
@@ -120,6 +122,14 @@ export const api = {
   setSystem: (id: number, content: string) => request<ConversationDetail>(`/conversations/${id}/system`, put({ content })),
 
   exchange: (id: number) => request<ExchangeDetail>(`/exchanges/${id}`),
+  exchanges: (q: { kind?: ExchangeKind; limit?: number; offset?: number } = {}) => {
+    const p = new URLSearchParams();
+    if (q.kind) p.set('kind', q.kind);
+    if (q.limit) p.set('limit', String(q.limit));
+    if (q.offset) p.set('offset', String(q.offset));
+    const s = p.toString();
+    return request<Page<ExchangeSummary>>(`/exchanges${s ? `?${s}` : ''}`);
+  },
 
   exportPreview: (o: ExportOptions) => request<ExportPreview>(`/export/preview${exportQuery(o)}`),
   exportWrite: (o: ExportOptions) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chipText, compact, countJSONArray, curlExample, duration, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
+import { chipText, compact, exchangeOutcome, countJSONArray, curlExample, duration, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
 import type { Message } from './types';
 
 describe('roleLabel', () => {
@@ -123,4 +123,17 @@ describe('chipText', () => {
     { name: 'not_hex', in: 'red', want: '#fff' },
   ];
   for (const tt of tests) it(tt.name, () => expect(chipText(tt.in)).toBe(tt.want));
+});
+
+describe('exchangeOutcome', () => {
+  it.each([
+    ['chat', { status: 200, aborted: false, dialect: 'openai-chat' }, '200 · chat', false],
+    ['models_list', { status: 200, aborted: false }, '200 · kept as exchange', false],
+    ['rate_limited', { status: 429, aborted: false, dialect: 'openai-chat', parseError: 'upstream answered 429' }, '429', true],
+    ['aborted', { status: 200, aborted: true, dialect: 'openai-chat' }, 'client hung up', true],
+    ['unreachable', { status: 0, aborted: false, error: 'dial tcp: refused' }, 'failed', true],
+    ['cut_stream', { status: 200, aborted: false, dialect: 'anthropic', parseError: 'stream ended' }, '200 · not a training turn', true],
+  ])('%s', (_name, e, label, problem) => {
+    expect(exchangeOutcome(e)).toEqual({ label, problem });
+  });
 });

@@ -129,3 +129,19 @@ export function chipText(bg: string): '#000' | '#fff' {
   // White on bg has contrast 1.05/(lum+0.05), black (lum+0.05)/0.05; pick the larger.
   return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05 ? '#fff' : '#000';
 }
+
+/** exchangeOutcome says in a word how a proxied request ended, and whether that is a problem. */
+export function exchangeOutcome(e: {
+  status: number;
+  aborted: boolean;
+  error?: string;
+  parseError?: string;
+  dialect?: string;
+}): { label: string; problem: boolean } {
+  if (e.aborted) return { label: 'client hung up', problem: true };
+  if (e.error) return { label: e.status ? `${e.status} · failed` : 'failed', problem: true };
+  if (e.status < 200 || e.status > 299) return { label: String(e.status), problem: true };
+  if (e.dialect && e.parseError) return { label: `${e.status} · not a training turn`, problem: true };
+  if (!e.dialect) return { label: `${e.status} · kept as exchange`, problem: false };
+  return { label: `${e.status} · chat`, problem: false };
+}

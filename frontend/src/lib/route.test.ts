@@ -46,6 +46,7 @@ describe('parseRoute', () => {
     expect(r.filter).toEqual(defaultFilter());
   });
   it('overview', () => expect(parseRoute('#/overview').view).toBe('overview'));
+  it('exchanges', () => expect(parseRoute('#/exchanges').view).toBe('exchanges'));
   it('unknown_is_list', () => expect(parseRoute('#/nonsense')).toEqual({ view: 'list', id: null, filter: defaultFilter() }));
 });
 
@@ -61,6 +62,7 @@ describe('formatRoute', () => {
       want: '#/?q=tides&status=rejected&tag=1&tag=2&c=42',
     },
     { name: 'overview', in: { view: 'overview' as const, id: 3, filter: f({ q: 'x' }) }, want: '#/overview' },
+    { name: 'exchanges', in: { view: 'exchanges' as const, id: null, filter: f({}) }, want: '#/exchanges' },
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(formatRoute(tt.in)).toBe(tt.want));

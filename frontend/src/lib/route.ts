@@ -3,9 +3,10 @@
 //   #/c/42                          conversation 42, no filter (the short form)
 //   #/?q=tides&status=confirmed&c=42 a search and filter, conversation 42 open
 //   #/overview                      the dashboard
+//   #/exchanges                     every proxied request (models, embeddings, failures …)
 import { statuses, type Filter, type Order, type Sort, type Status, type Tri } from './types';
 
-export type View = 'list' | 'overview';
+export type View = 'list' | 'overview' | 'exchanges';
 
 /** Route is what the hash says to show. */
 export interface Route {
@@ -112,6 +113,7 @@ export function isFiltered(f: Filter): boolean {
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#/, '');
   if (h === '/overview') return { view: 'overview', id: null, filter: defaultFilter() };
+  if (h === '/exchanges') return { view: 'exchanges', id: null, filter: defaultFilter() };
   const short = /^\/c\/(\d+)$/.exec(h);
   if (short) return { view: 'list', id: positiveInt(short[1]), filter: defaultFilter() };
   const qs = /^\/\?(.*)$/.exec(h);
@@ -123,6 +125,7 @@ export function parseRoute(hash: string): Route {
 /** formatRoute is the hash for r: the short "#/c/42" form when nothing is filtered. */
 export function formatRoute(r: Route): string {
   if (r.view === 'overview') return '#/overview';
+  if (r.view === 'exchanges') return '#/exchanges';
   const p = filterParams(r.filter);
   if (p.size === 0) return r.id === null ? '#/' : `#/c/${r.id}`;
   if (r.id !== null) p.set('c', String(r.id));

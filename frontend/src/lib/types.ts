@@ -168,6 +168,9 @@ export interface ListQuery extends Partial<Filter> {
   offset?: number;
 }
 
+/** ExchangeKind narrows the exchange log: LLM chats, everything else, or failures. */
+export type ExchangeKind = '' | 'chat' | 'other' | 'errors';
+
 export interface ExchangeSummary {
   id: number;
   method: string;
