@@ -99,6 +99,8 @@ type Status struct {
 	Queued int `json:"queued"`
 	// ProxyError says why the proxy is not listening (a port in use), or "".
 	ProxyError string `json:"proxyError,omitempty"`
+	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
+	NativeDialogs bool `json:"nativeDialogs"`
 }
 
 func (a *App) apiStatus(r *http.Request) (any, error) {
@@ -108,7 +110,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 	}
 	return Status{
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
-		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(),
+		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
 	}, nil
 }
 

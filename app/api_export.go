@@ -28,6 +28,8 @@ const previewRecords = 5
 func (a *App) handleExport(handle func(string, func(*http.Request) (any, error))) {
 	handle("GET /api/export/preview", a.apiExportPreview)
 	handle("POST /api/export", a.apiExport)
+	handle("POST /api/reveal", a.apiReveal)
+	handle("GET /api/conversations/{id}/record", a.apiRecord)
 }
 
 // ExportPreview is the answer of GET /api/export/preview.
@@ -52,6 +54,8 @@ type ExportAnswer struct {
 	Invalid     int    `json:"invalid"`
 	Path        string `json:"path"`
 	InvalidPath string `json:"invalidPath,omitempty"`
+	// Canceled is set when the person closed the save dialog: nothing was written.
+	Canceled bool `json:"canceled,omitempty"`
 }
 
 // apiExportPreview runs the whole filtered set through the dataset writer, keeping
@@ -91,6 +95,8 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		System string         `json:"system"`
 		Filter map[string]any `json:"filter"`
 		Name   string         `json:"name"`
+		// SaveAs asks where to write with the native save dialog (desktop app only).
+		SaveAs bool `json:"saveAs"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		return nil, err
@@ -119,17 +125,32 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(a.cfg.DataDir, "exports")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create exports folder: %w", err)
-	}
-	path, err := reserveFile(dir, name)
-	if err != nil {
-		return nil, err
+	var path string
+	if body.SaveAs {
+		if a.cfg.SaveDialog == nil {
+			return nil, &apiError{status: http.StatusConflict, msg: errNoNativeDialogs.Error()}
+		}
+		// The person chose the file, and agreed to replace it if it existed.
+		if path, err = a.cfg.SaveDialog(r.Context(), name); err != nil {
+			return nil, &apiError{status: http.StatusInternalServerError, msg: "save dialog: " + err.Error()}
+		}
+		if path == "" {
+			return ExportAnswer{Canceled: true}, nil
+		}
+	} else {
+		dir := filepath.Join(a.cfg.DataDir, "exports")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create exports folder: %w", err)
+		}
+		if path, err = reserveFile(dir, name); err != nil {
+			return nil, err
+		}
 	}
 	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, SystemInline: opt.SystemInline})
 	if err != nil {
-		os.Remove(path) // the empty reservation; Export replaces it only on success
+		if !body.SaveAs {
+			os.Remove(path) // the empty reservation; Export replaces it only on success
+		}
 		return nil, err
 	}
 	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut}, nil

@@ -47,6 +47,9 @@ type Config struct {
 	// SelfTestRoots are the roots the self-test's client trusts; nil → the OS trust
 	// store, like the person's apps. Tests pass a pool holding llmtap's CA.
 	SelfTestRoots *x509.CertPool
+	// SaveDialog asks where to save a file (the desktop app's native dialog), given
+	// a suggested name; "" means the person canceled. nil → no dialogs (llmtap serve).
+	SaveDialog func(ctx context.Context, name string) (string, error)
 	// Autostart is how "start at login" is set; nil → this OS's entry for the
 	// running executable. Tests point it into a temporary folder.
 	Autostart *autostart.Entry

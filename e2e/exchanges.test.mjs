@@ -1,6 +1,7 @@
 // The exchange log in the real UI: a model list and an embeddings request sent
 // through llmtap are kept as exchanges — listed under "Other", with their raw bodies
-// one click away — and never turned into conversations.
+// one click away — and never turned into conversations. Also "Copy as JSON": a
+// conversation goes to the clipboard as the ShareGPT record the export writes.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -36,7 +37,9 @@ describe('exchange log', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.uiURL });
+    page = await ctx.newPage();
     page.setDefaultTimeout(15000);
   });
 
@@ -65,5 +68,14 @@ describe('exchange log', () => {
     await drawer.getByText('/v1/models', { exact: false }).first().waitFor();
     assert.doesNotMatch(await drawer.innerText(), /SECRET123456/, 'the key is redacted in the raw view');
     await page.screenshot({ path: `${SHOTS}exchanges.png` });
+  });
+
+  it('copies a conversation as its ShareGPT record', STEP, async () => {
+    await page.goto(`${serve.uiURL}/#/c/1`);
+    await page.getByRole('button', { name: 'Copy as JSON' }).click();
+    await page.getByText('Copied as ShareGPT JSON').waitFor();
+    const rec = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+    assert.deepEqual(rec.conversations.map((t) => t.from), ['human', 'gpt']);
+    assert.equal(rec.conversations[0].value, 'A real chat');
   });
 });

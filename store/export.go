@@ -41,6 +41,17 @@ func (db *DB) EachConversation(ctx context.Context, f ExportFilter, fn func(data
 	return nil
 }
 
+// ExportConversation returns one conversation as an export would take it (the
+// person's edits and chosen path, without "don't train" rounds), or an error
+// wrapping ErrNotFound.
+func (db *DB) ExportConversation(ctx context.Context, id int64) (dataset.Conversation, error) {
+	d, err := db.Conversation(ctx, id)
+	if err != nil {
+		return dataset.Conversation{}, err
+	}
+	return d.dataset(), nil
+}
+
 // exportIDs returns the IDs of the conversations the filter takes, oldest first.
 func (db *DB) exportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
 	statuses := f.Statuses

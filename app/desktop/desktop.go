@@ -55,6 +55,17 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 	log := app.NewLogger(stderr, *verbose)
 	cfg.Log = log
 
+	var t *tray // holds the Wails context once the window runs
+	cfg.SaveDialog = func(_ context.Context, name string) (string, error) {
+		wctx := t.wails()
+		if wctx == nil {
+			return "", fmt.Errorf("the window is not up yet")
+		}
+		return wruntime.SaveFileDialog(wctx, wruntime.SaveDialogOptions{
+			Title: "Export dataset", DefaultFilename: name, CanCreateDirectories: true,
+			Filters: []wruntime.FileFilter{{DisplayName: "Datasets (*.json, *.jsonl)", Pattern: "*.json;*.jsonl"}},
+		})
+	}
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg)
 	if err != nil {
@@ -68,7 +79,7 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 	}
 	log.Info("llmtap desktop started", "proxy", a.ProxyAddr(), "base_url", a.BaseURL(), "data", a.DataDir())
 
-	t := newTray(a, log)
+	t = newTray(a, log)
 	m := newAppMenu(a, log, t)
 	// The tray tells the menu bar about its clicks; menu clicks reach the tray via sync.
 	t.onChange = func() {

@@ -132,11 +132,16 @@ export const api = {
   },
 
   exportPreview: (o: ExportOptions) => request<ExportPreview>(`/export/preview${exportQuery(o)}`),
-  exportWrite: (o: ExportOptions) =>
+  exportWrite: (o: ExportOptions, saveAs = false) =>
     request<ExportResult>(
       '/export',
-      post({ format: o.format, system: o.system, filter: filterObject(o.filter), ...(o.name ? { name: o.name } : {}) }),
+      post({ format: o.format, system: o.system, filter: filterObject(o.filter), ...(o.name ? { name: o.name } : {}), ...(saveAs ? { saveAs } : {}) }),
     ),
+  /** record is one conversation as the export would write it ("Copy as JSON"). */
+  record: (id: number, format = 'sharegpt', system = 'field') =>
+    request<unknown>(`/conversations/${id}/record?format=${encodeURIComponent(format)}&system=${encodeURIComponent(system)}`),
+  /** reveal shows an exported file in the OS file manager ("Show in folder"). */
+  reveal: (path: string) => request<void>('/reveal', post({ path })),
   stats: () => request<Stats>('/stats'),
 
   // Settings page and capture setup (docs/api.md). Types are imported inline to keep this one block.

@@ -20,6 +20,8 @@ export interface AppStatus {
   queued: number;
   /** Grows whenever conversations change, so the list is refetched only then. */
   changed?: number;
+  /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
+  nativeDialogs?: boolean;
 }
 
 /** Status is a conversation's review state. */
@@ -242,6 +244,8 @@ export interface ExportResult {
   invalid: number;
   path: string;
   invalidPath?: string;
+  /** The person closed the save dialog: nothing was written. */
+  canceled?: boolean;
 }
 
 export interface Stats {

@@ -39,16 +39,28 @@ export class Exporter {
     }
   }
 
-  async write(): Promise<void> {
+  /** write writes the file: into the data folder, or where the save dialog says (saveAs). */
+  async write(saveAs = false): Promise<void> {
     this.writing = true;
     this.result = null;
     this.writeError = null;
     try {
-      this.result = await api.exportWrite($state.snapshot(this.options));
+      const r = await api.exportWrite($state.snapshot(this.options), saveAs);
+      this.result = r.canceled ? null : r;
     } catch (err) {
       this.writeError = errorText(err);
     } finally {
       this.writing = false;
+    }
+  }
+
+  /** reveal shows the written file in the OS file manager. */
+  async reveal(): Promise<void> {
+    if (!this.result) return;
+    try {
+      await api.reveal(this.result.path);
+    } catch (err) {
+      this.writeError = errorText(err);
     }
   }
 }
