@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -27,62 +29,66 @@ func benchConversations(b *testing.B) int {
 }
 
 // BenchmarkReviewList measures a list page (50 rows) under each filter and sort,
-// and full-text searches, over a database of benchConversations conversations built
-// once (with SynthesizeFast) in a temp dir. Being a benchmark, the build only runs
-// with -bench; it is bounded by a 15 minute deadline. Each case reports p50 and p99
+// and full-text searches, at the API (GET /api/conversations through APIHandler,
+// JSON included) over a data folder of benchConversations conversations built once
+// (with SynthesizeFast) in a temp dir. Being a benchmark, the build only runs with
+// -bench; it is bounded by a 15 minute deadline. Each case reports p50 and p99
 // latency in milliseconds beside ns/op. Run it with:
 //
 //	go test -tags sqlite_fts5 ./app -run '^$' -bench ReviewList -benchtime 200x
 func BenchmarkReviewList(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	// LLMTAP_BENCH_DB keeps the database between runs: built when missing, reused after.
-	path := os.Getenv("LLMTAP_BENCH_DB")
-	if path == "" {
-		path = filepath.Join(b.TempDir(), "llmtap.db")
+	// LLMTAP_BENCH_DATA keeps the data folder between runs: built when empty, reused after.
+	dir := os.Getenv("LLMTAP_BENCH_DATA")
+	if dir == "" {
+		dir = b.TempDir()
 	}
-	db, err := store.Open(ctx, path)
+	a, err := Open(ctx, Config{DataDir: dir, ProxyAddr: "127.0.0.1:0"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	tag := buildReviewBench(ctx, b, db)
-	yes, no := true, false
-	recent := time.Now().Add(-30 * 24 * time.Hour)
-	cases := []struct {
-		name string
-		opt  store.ListOptions
-	}{
-		{"all", store.ListOptions{}},
-		{"status", store.ListOptions{Status: dataset.StatusUnreviewed}},
-		{"status_rare", store.ListOptions{Status: dataset.StatusRejected}},
-		{"model", store.ListOptions{Model: "claude-sonnet-4"}},
-		{"host", store.ListOptions{Host: "openrouter.ai"}},
-		{"tag", store.ListOptions{Tags: []int64{tag.ID}}},
-		{"from_to", store.ListOptions{From: recent, To: recent.Add(7 * 24 * time.Hour)}},
-		{"has_tools", store.ListOptions{HasToolCalls: &yes}},
-		{"has_reasoning", store.ListOptions{HasReasoning: &yes}},
-		{"has_errors", store.ListOptions{HasErrors: &yes}},
-		{"no_errors", store.ListOptions{HasErrors: &no}},
-		{"sort_created", store.ListOptions{Sort: store.SortCreated}},
-		{"sort_rounds", store.ListOptions{Sort: store.SortRounds}},
-		{"sort_tokens_asc", store.ListOptions{Sort: store.SortTokens, Asc: true}},
-		{"status_sort_tokens", store.ListOptions{Status: dataset.StatusConfirmed, Sort: store.SortTokens}},
-		{"model_tools_errors", store.ListOptions{Model: "gpt-4o-mini", HasToolCalls: &yes, HasErrors: &no}},
-		{"deep_page", store.ListOptions{Offset: 20_000}},
-		{"search_rare", store.ListOptions{Query: "12345"}},
-		{"search_common", store.ListOptions{Query: "kubernetes"}},
-		{"search_phrase", store.ListOptions{Query: `"tide tables"`}},
-		{"search_status", store.ListOptions{Query: "sourdough", Status: dataset.StatusUnreviewed}},
-		{"search_prefix", store.ListOptions{Query: "regex*"}},
+	defer a.Shutdown(ctx)
+	tag := buildReviewBench(ctx, b, a.DB())
+	api := a.APIHandler()
+	recent := time.Now().Add(-30 * 24 * time.Hour).UTC()
+	week := url.Values{"from": {recent.Format(time.RFC3339)}, "to": {recent.Add(7 * 24 * time.Hour).Format(time.RFC3339)}}
+	tagID := strconv.FormatInt(tag.ID, 10)
+	cases := []struct{ name, query string }{
+		{"all", ""},
+		{"status", "status=unreviewed"},
+		{"status_rare", "status=rejected"},
+		{"model", "model=claude-sonnet-4"},
+		{"host", "host=openrouter.ai"},
+		{"tag", "tag=" + tagID},
+		{"from_to", week.Encode()},
+		{"has_tools", "hasTools=1"},
+		{"has_reasoning", "hasReasoning=1"},
+		{"has_errors", "hasErrors=1"},
+		{"no_errors", "hasErrors=0"},
+		{"sort_created", "sort=created"},
+		{"sort_rounds", "sort=rounds"},
+		{"sort_tokens_asc", "sort=tokens&order=asc"},
+		{"status_sort_tokens", "status=confirmed&sort=tokens"},
+		{"model_tools_errors", "model=gpt-4o-mini&hasTools=1&hasErrors=0"},
+		{"deep_page", "offset=20000"},
+		{"search_rare", "q=12345"},
+		{"search_common", "q=kubernetes"},
+		{"search_phrase", "q=" + url.QueryEscape(`"tide tables"`)},
+		{"search_status", "q=sourdough&status=unreviewed"},
+		{"search_prefix", "q=" + url.QueryEscape("regex*")},
+		{"search_tag", "q=kubernetes&tag=" + tagID},
+		{"search_everywhere", "q=the"}, // a word in three conversations of four
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			times := make([]time.Duration, 0, b.N)
 			for b.Loop() {
 				start := time.Now()
-				if _, _, err := db.ListConversations(ctx, tc.opt); err != nil {
-					b.Fatal(err)
+				w := httptest.NewRecorder()
+				api.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/conversations?"+tc.query, nil))
+				if w.Code != http.StatusOK {
+					b.Fatalf("GET /api/conversations?%s: %d %s", tc.query, w.Code, w.Body)
 				}
 				times = append(times, time.Since(start))
 			}
@@ -98,7 +104,7 @@ func BenchmarkReviewList(b *testing.B) {
 
 // buildReviewBench fills an empty db with benchConversations conversations and puts
 // a review in progress on it (a sixth tagged, a fifth confirmed, a few rejected),
-// skipping what a kept database (LLMTAP_BENCH_DB) has already. It returns the tag.
+// skipping what a kept data folder (LLMTAP_BENCH_DATA) has already. It returns the tag.
 func buildReviewBench(ctx context.Context, b *testing.B, db *store.DB) store.Tag {
 	began := time.Now()
 	c, err := db.Counts(ctx)

@@ -115,7 +115,7 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
 	}
 	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations c`+sel.index()+` WHERE `+sel.where, sel.args...).
+	if err := db.sql.QueryRowContext(ctx, sel.count, sel.countArgs...).
 		Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count conversations: %w", err)
 	}
@@ -142,6 +142,9 @@ type selection struct {
 	// statistics: a walk over the wide rows (flags), or every tagged or matching row
 	// fetched and sorted. A rare search is faster driven by its few hits.
 	scan bool
+	// count and countArgs are the statement that counts the selection.
+	count     string
+	countArgs []any
 }
 
 // index is the INDEXED BY clause for a selection that scans, or "".
@@ -152,6 +155,19 @@ func (s selection) index() string {
 	return ""
 }
 
+// conds is a list of SQL conditions and their arguments, in order.
+type conds struct {
+	sql  []string
+	args []any
+}
+
+func (c *conds) add(cond string, args ...any) {
+	c.sql = append(c.sql, cond)
+	c.args = append(c.args, args...)
+}
+
+func (c conds) where() string { return strings.Join(c.sql, " AND ") }
+
 // selection builds the SQL that picks the conversations opt describes.
 func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error) {
 	if _, ok := sortColumns[opt.Sort]; !ok {
@@ -161,49 +177,71 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 		return selection{}, fmt.Errorf("status %q: %w: must be unreviewed, confirmed or rejected", opt.Status, ErrInvalid)
 	}
 	var s selection
-	where := []string{"c.head_id IS NOT NULL"}
+	var w conds  // every condition but the first tag's
+	matches := 0 // conversations the search matches
+	w.add("c.head_id IS NOT NULL")
 	if opt.Query != "" {
-		match, many, err := db.ftsQuery(ctx, opt.Query)
+		// A conversation matches when any of its messages does.
+		match, ids, n, err := db.searchHits(ctx, opt.Query)
 		if err != nil {
 			return selection{}, err
 		}
-		// A conversation matches when any of its messages does. search_fts rowids
-		// carry the conversation id in their high bits (migration 0004), so the set
-		// of matching conversations comes from the index alone.
-		where = append(where, "c.id IN (SELECT rowid >> 32 FROM search_fts WHERE search_fts MATCH ?)")
-		s.args, s.match, s.scan = append(s.args, match), match, many
+		w.add("c.id IN (SELECT value FROM json_each(?))", ids)
+		s.match, s.scan, matches = match, n >= manyMatches, n
 	}
 	eq := func(col, v string) {
 		if v != "" {
-			where = append(where, "c."+col+" = ?")
-			s.args = append(s.args, v)
+			w.add("c."+col+" = ?", v)
 		}
 	}
 	eq("status", string(opt.Status))
 	eq("model", opt.Model)
 	eq("host", opt.Host)
 	if !opt.From.IsZero() {
-		where = append(where, "c.updated_at >= ?")
-		s.args = append(s.args, opt.From.UnixMilli())
+		w.add("c.updated_at >= ?", opt.From.UnixMilli())
 	}
 	if !opt.To.IsZero() {
-		where = append(where, "c.updated_at <= ?")
-		s.args = append(s.args, opt.To.UnixMilli())
+		w.add("c.updated_at <= ?", opt.To.UnixMilli())
 	}
 	flag := func(col string, v *bool) {
 		if v != nil {
-			where = append(where, "c."+col+" = ?")
-			s.args, s.scan = append(s.args, *v), true
+			w.add("c."+col+" = ?", *v)
+			s.scan = true
 		}
 	}
 	flag("has_tool_calls", opt.HasToolCalls)
 	flag("has_reasoning", opt.HasReasoning)
 	flag("has_errors", opt.HasErrors)
-	for _, tag := range opt.Tags {
-		where = append(where, "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ?)")
-		s.args, s.scan = append(s.args, tag), true
+	const hasTag = "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ?)"
+	for _, tag := range opt.Tags[min(1, len(opt.Tags)):] {
+		w.add(hasTag, tag)
 	}
-	s.where = strings.Join(where, " AND ")
+	s.where, s.args = w.where(), w.args
+	// Counting looks each conversation of a set up in conversations_live, a narrow
+	// index by id (migration 0006): the first tag's conversations, or the search's;
+	// without either, the indexes of the page serve.
+	switch {
+	case len(opt.Tags) > 0:
+		s.scan = true
+		s.count = `SELECT COUNT(*) FROM conversation_tags ct0
+			JOIN conversations c INDEXED BY conversations_live ON c.id = ct0.conversation_id
+			WHERE ct0.tag_id = ? AND ` + s.where
+		s.countArgs = append([]any{opt.Tags[0]}, s.args...)
+		s.where += " AND " + hasTag
+		s.args = append(s.args, opt.Tags[0])
+	case opt.Query != "" && len(w.sql) == 2:
+		// Only the search: its matches are the count, unless a rebuild is under way.
+		s.count = `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversations INDEXED BY conversations_not_live
+				WHERE head_id IS NULL) THEN (SELECT COUNT(*) FROM conversations c INDEXED BY conversations_live
+				WHERE ` + s.where + `) ELSE ? END`
+		s.countArgs = append(slices.Clip(s.args), matches)
+	case opt.Query != "":
+		s.count = `SELECT COUNT(*) FROM conversations c INDEXED BY conversations_live WHERE ` + s.where
+		s.countArgs = s.args
+	default:
+		s.count = `SELECT COUNT(*) FROM conversations c` + s.index() + ` WHERE ` + s.where
+		s.countArgs = s.args
+	}
 	return s, nil
 }
 
