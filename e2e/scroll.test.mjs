@@ -1,0 +1,170 @@
+// The conversation list with 100,000 conversations, in Debian's Chromium against the
+// real `llmtap serve`: the data folder is filled by `llmtap generate` (about five
+// minutes on a 2-core machine; LLMTAP_E2E_SCROLL_DATA reuses a filled folder, and
+// LLMTAP_E2E_SCROLL_CONVERSATIONS changes the size). The test checks what makes a
+// long list usable: the header counts them all, the list stays virtual (a few dozen
+// rows in the DOM wherever it is), and after a wheel scroll or a jump to the middle
+// or the end the rows on screen are the right conversations (the API's row at that
+// offset), never placeholders left behind. Frame times while wheel-scrolling are
+// measured and reported, not asserted: machines here are shared and noisy.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { binPath, startServe, tempDir, getJSON } from './lib/llmtap.mjs';
+
+const CHROMIUM = process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const N = Number(process.env.LLMTAP_E2E_SCROLL_CONVERSATIONS || 100000);
+const ROW = 76; // px, ConversationList.svelte's rowHeight
+const WAIT = 20000;
+
+/** generate fills dataDir with n synthetic conversations, unless it holds some already. */
+function generate(dataDir, n) {
+  if (fs.existsSync(path.join(dataDir, 'llmtap.db'))) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    execFile(binPath(), ['generate', '--data', dataDir, '--conversations', String(n)],
+      { timeout: 20 * 60 * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => (err ? reject(new Error(`llmtap generate: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
+  });
+}
+
+/** quantile of sorted numbers. */
+const quantile = (xs, q) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+describe(`conversation list with ${N.toLocaleString('en-US')} conversations`, { timeout: 30 * 60 * 1000 }, () => {
+  let serve;
+  let browser;
+  let page;
+  const pageErrors = [];
+
+  before(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set LLMTAP_E2E_CHROMIUM)`);
+    const dataDir = process.env.LLMTAP_E2E_SCROLL_DATA || tempDir('llmtap-e2e-scroll-');
+    fs.mkdirSync(dataDir, { recursive: true });
+    await generate(dataDir, N);
+    // Nothing is proxied here; the target is never contacted.
+    serve = await startServe({ target: 'http://127.0.0.1:9', dataDir });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      timeout: WAIT,
+      // Without smooth scrolling a wheel step moves by its whole delta at once.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-smooth-scrolling'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(WAIT);
+    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`); });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await serve?.stop().catch(() => serve.kill());
+  });
+
+  /** idAt asks the API which conversation is at offset i of the default list. */
+  async function idAt(i) {
+    const page = await getJSON(`${serve.uiURL}/api/conversations?offset=${i}&limit=1`);
+    assert.equal(page.items.length, 1, `no conversation at offset ${i}`);
+    return page.items[0].id;
+  }
+
+  /** shows waits until the row for conversation id is rendered inside the list's viewport. */
+  async function shows(id, what) {
+    await page.waitForFunction(([cid, rowHeight]) => {
+      const scroller = document.querySelector('nav[aria-label="Conversations"] .scroll');
+      const row = scroller?.querySelector(`[data-id="${cid}"]`);
+      if (!row) return false;
+      const a = row.getBoundingClientRect();
+      const b = scroller.getBoundingClientRect();
+      return a.top >= b.top - 1 && a.bottom <= b.bottom + rowHeight;
+    }, [id, ROW], { timeout: WAIT }).catch(async (err) => {
+      await page.screenshot({ path: path.join(SHOTS, 'scroll-failed.png') });
+      throw new Error(`${what}: conversation ${id} not on screen: ${err.message}`);
+    });
+  }
+
+  /** state reads how many rows the DOM holds and how many on screen are still placeholders. */
+  function state() {
+    return page.evaluate(() => {
+      const scroller = document.querySelector('nav[aria-label="Conversations"] .scroll');
+      const b = scroller.getBoundingClientRect();
+      const lis = [...scroller.querySelectorAll('li')];
+      const onScreen = lis.filter((li) => { const r = li.getBoundingClientRect(); return r.bottom > b.top && r.top < b.bottom; });
+      return {
+        rows: lis.length,
+        onScreen: onScreen.length,
+        placeholders: onScreen.filter((li) => li.querySelector('.placeholder')).length,
+        scrollTop: scroller.scrollTop,
+        scrollHeight: scroller.scrollHeight,
+      };
+    });
+  }
+
+  async function jump(top) {
+    await page.evaluate((t) => { document.querySelector('nav[aria-label="Conversations"] .scroll').scrollTop = t; }, top);
+  }
+
+  it('counts every conversation and sizes the list for all of them', async () => {
+    await page.goto(`${serve.uiURL}/`);
+    await page.waitForSelector('nav[aria-label="Conversations"] [data-id]');
+    const status = await getJSON(`${serve.uiURL}/api/status`);
+    assert.equal(status.conversations, N);
+    await shows(await idAt(0), 'the newest conversation at the top');
+    const s = await state();
+    assert.equal(s.scrollHeight, N * ROW, 'the scroll area is as tall as every row');
+    assert.ok(s.rows < 60, `the list is virtual: ${s.rows} rows in the DOM`);
+    await page.screenshot({ path: path.join(SHOTS, 'scroll-top.png') });
+  });
+
+  it('wheel-scrolls through thousands of rows and lands on the right ones', async (t) => {
+    await page.mouse.move(200, 400); // over the list
+    const steps = 300;
+    const delta = 600; // px per wheel step: ~8 rows, 2,400 rows in all
+    await page.evaluate(() => {
+      window.__frames = [];
+      let last = performance.now();
+      const tick = (now) => { window.__frames.push(now - last); last = now; if (window.__frames.length < 100000) window.__raf = requestAnimationFrame(tick); };
+      window.__raf = requestAnimationFrame(tick);
+    });
+    const t0 = Date.now();
+    for (let i = 0; i < steps; i++) {
+      await page.mouse.wheel(0, delta);
+      if (i % 10 === 9) await page.waitForTimeout(16); // let frames through, as a real wheel does
+    }
+    const frames = await page.evaluate(() => { cancelAnimationFrame(window.__raf); return window.__frames.slice(1); });
+    const elapsed = Date.now() - t0;
+    const s = await state();
+    const row = Math.ceil(s.scrollTop / ROW); // the first row wholly on screen
+    assert.ok(row > 1000, `scrolled to row ${row}`);
+    assert.ok(s.rows < 60, `still virtual after scrolling: ${s.rows} rows in the DOM`);
+    await shows(await idAt(row), `row ${row} after wheel-scrolling`);
+    assert.equal((await state()).placeholders, 0, 'no placeholders left on screen once the rows arrived');
+    const sorted = [...frames].sort((a, b) => a - b);
+    t.diagnostic(`wheel scroll of ${steps} steps (${row} rows) in ${elapsed} ms: ${frames.length} frames, `
+      + `frame time p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p95 ${quantile(sorted, 0.95).toFixed(1)} ms, `
+      + `max ${sorted.at(-1).toFixed(1)} ms, ${frames.filter((f) => f > 50).length} frames over 50 ms`);
+    await page.screenshot({ path: path.join(SHOTS, 'scroll-wheel.png') });
+  });
+
+  it('jumps to the middle and to the end and shows the rows there', async (t) => {
+    for (const [what, index] of [['middle', Math.floor(N / 2)], ['end', N - 1], ['near the top', 3]]) {
+      const started = Date.now();
+      await jump(index * ROW);
+      await shows(await idAt(index), `jump to the ${what} (row ${index})`);
+      const s = await state();
+      assert.equal(s.placeholders, 0, `${what}: placeholders on screen`);
+      assert.ok(s.rows < 60, `${what}: ${s.rows} rows in the DOM`);
+      t.diagnostic(`jump to the ${what} (row ${index}): rows on screen after ${Date.now() - started} ms`);
+    }
+    await jump((N - 1) * ROW);
+    await shows(await idAt(N - 1), 'the oldest conversation at the end');
+    await page.screenshot({ path: path.join(SHOTS, 'scroll-end.png') });
+    assert.deepEqual(pageErrors, []);
+  });
+});
