@@ -97,6 +97,10 @@ type Status struct {
 	DataDir   string `json:"dataDir"`
 	store.Counts
 	Queued int `json:"queued"`
+	// Unsaved counts the captures not stored since start (the queue was full, or the
+	// database refused them); SaveError says why the last one was not.
+	Unsaved   int64  `json:"unsaved"`
+	SaveError string `json:"saveError,omitempty"`
 	// ProxyError says why the proxy is not listening (a port in use), or "".
 	ProxyError string `json:"proxyError,omitempty"`
 	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
@@ -108,7 +112,9 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	unsaved, saveErr := a.rec.Unsaved()
 	return Status{
+		Unsaved: unsaved, SaveError: saveErr,
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
 	}, nil

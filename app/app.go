@@ -33,6 +33,8 @@ type Config struct {
 	AllowHosts []string
 	// MaxBody limits a request body; 0 → the proxy's default (32 MiB).
 	MaxBody int64
+	// MaxQueuedBytes bounds the captures waiting for the disk; 0 → DefaultMaxQueuedBytes.
+	MaxQueuedBytes int64
 	// MITM makes the proxy an HTTPS proxy too (HTTPS_PROXY): LLM API hosts are
 	// decrypted with the CA in DataDir (created on first use) and captured, other
 	// hosts tunnelled. false → CONNECT is refused.
@@ -109,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: cfg.Log, db: db, mitm: mitm, serveErrs: make(chan error, 4)}
-	a.rec = NewRecorder(db, cfg.Log.With("component", "recorder"))
+	a.rec = NewRecorder(db, cfg.Log.With("component", "recorder"), cfg.MaxQueuedBytes)
 	a.proxy, err = proxy.New(proxy.Config{
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
 		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component

@@ -15,6 +15,13 @@ import (
 // write lock for long while the UI reads.
 const maxBatch = 256
 
+// DefaultMaxQueuedBytes bounds the bodies waiting for the disk. The queue never makes
+// a client wait, so while the disk stalls it grows; past this bound a capture is
+// dropped (the client's exchange still goes through) and counted as not saved, which
+// the UI shows, rather than the process growing until the OS kills it and every
+// queued capture is lost with it.
+const DefaultMaxQueuedBytes = 512 << 20
+
 // Recorder is the proxy's Sink: Capture only appends to an in-memory queue, and one
 // writer goroutine turns queued exchanges into store captures and writes them in
 // batched transactions. The client is never made to wait on the disk, and Close
@@ -23,11 +30,14 @@ type Recorder struct {
 	db  *store.DB
 	log *slog.Logger
 
-	mu      sync.Mutex
-	queue   []*proxy.Exchange
-	closing bool
-	wake    chan struct{} // capacity 1: a pending wake-up for the writer
-	done    chan struct{} // closed when the writer has drained and exited
+	mu       sync.Mutex
+	queue    []*proxy.Exchange
+	queued   int64 // bytes of the bodies in queue
+	maxBytes int64
+	closing  bool
+	lastErr  string        // why the last capture was not saved, for the UI
+	wake     chan struct{} // capacity 1: a pending wake-up for the writer
+	done     chan struct{} // closed when the writer has drained and exited
 	// progress is closed and replaced after every batch, so waiters can block on it.
 	progress chan struct{}
 
@@ -35,9 +45,13 @@ type Recorder struct {
 	failed  atomic.Int64
 }
 
-// NewRecorder starts a recorder writing to db. Stop it with Close.
-func NewRecorder(db *store.DB, log *slog.Logger) *Recorder {
-	r := &Recorder{db: db, log: log, wake: make(chan struct{}, 1), done: make(chan struct{}),
+// NewRecorder starts a recorder writing to db, queueing at most maxBytes of bodies
+// (0 → DefaultMaxQueuedBytes). Stop it with Close.
+func NewRecorder(db *store.DB, log *slog.Logger, maxBytes int64) *Recorder {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxQueuedBytes
+	}
+	r := &Recorder{db: db, log: log, maxBytes: maxBytes, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		progress: make(chan struct{})}
 	go r.run()
 	return r
@@ -52,7 +66,16 @@ func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
 		r.log.Warn("capture after close dropped", "method", ex.Method, "url", ex.URL)
 		return
 	}
+	size := exchangeBytes(ex)
+	if r.queued+size > r.maxBytes && len(r.queue) > 0 {
+		r.lastErr = fmt.Sprintf("the disk is not keeping up: %d MiB of captures already wait to be written", r.queued>>20)
+		r.mu.Unlock()
+		r.failed.Add(1)
+		r.log.Error("capture dropped: queue full", "method", ex.Method, "url", ex.URL, "queued", len(r.queue), "queued_bytes", r.queued)
+		return
+	}
 	r.queue = append(r.queue, ex)
+	r.queued += size
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
@@ -65,6 +88,17 @@ func (r *Recorder) Queued() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.queue)
+}
+
+// exchangeBytes is what a queued exchange holds in memory, near enough.
+func exchangeBytes(ex *proxy.Exchange) int64 { return int64(len(ex.ReqBody) + len(ex.RespBody) + 1024) }
+
+// Unsaved returns how many captures were not stored since start (dropped while the
+// queue was full, or refused by the database) and why the last one was not.
+func (r *Recorder) Unsaved() (int64, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed.Load(), r.lastErr
 }
 
 // Written returns how many captures have been stored since start.
@@ -133,6 +167,9 @@ func (r *Recorder) take() ([]*proxy.Exchange, bool) {
 	n := min(len(r.queue), maxBatch)
 	batch := r.queue[:n:n]
 	r.queue = r.queue[n:]
+	for _, ex := range batch {
+		r.queued -= exchangeBytes(ex)
+	}
 	if len(r.queue) == 0 {
 		r.queue = nil // let the backing array go
 	}
@@ -155,6 +192,9 @@ func (r *Recorder) write(batch []*proxy.Exchange) {
 	r.log.Warn("batch write failed, retrying one by one", "count", len(caps), "err", err)
 	for _, c := range caps {
 		if err := r.db.Write(ctx, []store.Capture{c}); err != nil {
+			r.mu.Lock()
+			r.lastErr = "the database refused a capture: " + err.Error()
+			r.mu.Unlock()
 			r.failed.Add(1)
 			r.log.Error("capture not stored", "method", c.Exchange.Method, "url", c.Exchange.URL, "err", err)
 			continue

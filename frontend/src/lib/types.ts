@@ -18,6 +18,10 @@ export interface AppStatus {
   exchanges: number;
   /** Captures waiting to be written. */
   queued: number;
+  /** Captures not stored since start (the disk fell behind, or the database refused them). */
+  unsaved?: number;
+  /** Why the last capture was not stored. */
+  saveError?: string;
   /** Grows whenever conversations change, so the list is refetched only then. */
   changed?: number;
   /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
