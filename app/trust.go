@@ -58,6 +58,10 @@ type TrustHost struct {
 	// P11Kit selects p11-kit's `trust anchor` (Fedora, RHEL, Arch) over Debian's
 	// update-ca-certificates for the Linux system store. false means Debian/Ubuntu.
 	P11Kit bool
+	// FirefoxProfiles are the Linux Firefox profile folders (each with its own NSS
+	// database, cert9.db): Firefox on Linux trusts neither the system store nor
+	// ~/.pki/nssdb. On macOS and Windows Firefox reads the OS store (since 120).
+	FirefoxProfiles []string
 }
 
 // Command is one program invocation, Args[0] being the program.
@@ -99,8 +103,8 @@ const (
 
 // TrustCommands returns the commands that make h trust ca for the current user, in
 // order: the OS store (macOS login keychain, Windows current-user Root store, Linux
-// system store with sudo) and, on Linux, the NSS database when there is one. The
-// error wraps ErrTrustUnsupported for other systems.
+// system store with sudo) and, on Linux, the NSS databases of Chromium and of each
+// Firefox profile. The error wraps ErrTrustUnsupported for other systems.
 func TrustCommands(h TrustHost, ca CACert) ([]Command, error) {
 	switch h.OS {
 	case "darwin":
@@ -127,6 +131,12 @@ func TrustCommands(h TrustHost, ca CACert) ([]Command, error) {
 			cmds = append(cmds, Command{
 				Args: []string{"certutil", "-d", nssDB(h), "-A", "-t", "C,,", "-n", nssNickname, "-i", ca.Path},
 				Why:  "trust the CA in Chromium's NSS database",
+			})
+		}
+		for _, p := range h.FirefoxProfiles {
+			cmds = append(cmds, Command{
+				Args: []string{"certutil", "-d", "sql:" + p, "-A", "-t", "C,,", "-n", nssNickname, "-i", ca.Path},
+				Why:  "trust the CA in Firefox profile " + filepath.Base(p) + " (restart Firefox)",
 			})
 		}
 		return cmds, nil
@@ -165,6 +175,12 @@ func UntrustCommands(h TrustHost, ca CACert) ([]Command, error) {
 			cmds = append(cmds, Command{
 				Args: []string{"certutil", "-d", nssDB(h), "-D", "-n", nssNickname},
 				Why:  "remove the CA from Chromium's NSS database",
+			})
+		}
+		for _, p := range h.FirefoxProfiles {
+			cmds = append(cmds, Command{
+				Args: []string{"certutil", "-d", "sql:" + p, "-D", "-n", nssNickname},
+				Why:  "remove the CA from Firefox profile " + filepath.Base(p),
 			})
 		}
 		return cmds, nil

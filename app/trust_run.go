@@ -8,10 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 )
 
 // LocalTrustHost describes this machine for TrustCommands: its OS, the user's home
-// folder, whether an NSS database exists, and which Linux store tool is installed.
+// folder, which NSS databases exist, and which Linux store tool is installed.
 func LocalTrustHost() (TrustHost, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
@@ -22,6 +23,7 @@ func LocalTrustHost() (TrustHost, error) {
 		if fi, err := os.Stat(filepath.Join(home, ".pki", "nssdb")); err == nil && fi.IsDir() {
 			h.NSSDB = true
 		}
+		h.FirefoxProfiles = firefoxProfiles(home)
 		// Debian's tool wins where both exist: its folder is what the docs name.
 		if _, err := exec.LookPath("update-ca-certificates"); err != nil {
 			if _, err := exec.LookPath("trust"); err == nil {
@@ -30,6 +32,28 @@ func LocalTrustHost() (TrustHost, error) {
 		}
 	}
 	return h, nil
+}
+
+// firefoxFolders are where Linux Firefox keeps its profiles under the home folder:
+// the distribution's package, the Snap (Ubuntu's default) and the Flatpak.
+var firefoxFolders = []string{
+	".mozilla/firefox",
+	"snap/firefox/common/.mozilla/firefox",
+	".var/app/org.mozilla.firefox/.mozilla/firefox",
+}
+
+// firefoxProfiles returns the Firefox profile folders under home that hold an NSS
+// database (cert9.db), sorted.
+func firefoxProfiles(home string) []string {
+	var out []string
+	for _, f := range firefoxFolders {
+		dbs, _ := filepath.Glob(filepath.Join(home, f, "*", "cert9.db"))
+		for _, db := range dbs {
+			out = append(out, filepath.Dir(db))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // RunCommands runs cmds in order, each with stdin (sudo may ask for a password)

@@ -47,6 +47,13 @@ func TestTrustCommands(t *testing.T) {
 		{"linux_p11kit", TrustHost{OS: "linux", Home: "/home/ann", P11Kit: true}, []string{
 			"sudo trust anchor --store /home/ann/.local/share/llmtap/ca.pem",
 		}},
+		{"linux_firefox", TrustHost{OS: "linux", Home: "/home/ann", FirefoxProfiles: []string{
+			"/home/ann/.mozilla/firefox/x1.default-release", "/home/ann/snap/firefox/common/.mozilla/firefox/y2.default"}}, []string{
+			"sudo cp /home/ann/.local/share/llmtap/ca.pem /usr/local/share/ca-certificates/llmtap.crt",
+			"sudo update-ca-certificates",
+			"certutil -d sql:/home/ann/.mozilla/firefox/x1.default-release -A -t C,, -n llmtap -i /home/ann/.local/share/llmtap/ca.pem",
+			"certutil -d sql:/home/ann/snap/firefox/common/.mozilla/firefox/y2.default -A -t C,, -n llmtap -i /home/ann/.local/share/llmtap/ca.pem",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +91,10 @@ func TestUntrustCommands(t *testing.T) {
 		}},
 		{"linux_p11kit", TrustHost{OS: "linux", Home: "/home/ann", P11Kit: true}, []string{
 			"sudo trust anchor --remove /home/ann/.local/share/llmtap/ca.pem",
+		}},
+		{"linux_firefox", TrustHost{OS: "linux", Home: "/home/ann", P11Kit: true, FirefoxProfiles: []string{"/home/ann/.mozilla/firefox/x1.default"}}, []string{
+			"sudo trust anchor --remove /home/ann/.local/share/llmtap/ca.pem",
+			"certutil -d sql:/home/ann/.mozilla/firefox/x1.default -D -n llmtap",
 		}},
 	}
 	for _, tt := range tests {
