@@ -49,6 +49,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 		return
 	}
 	out.Header = outboundHeader(r.Header)
+	upgrade := upgradeType(r.Header)
+	if upgrade != "" {
+		// Hop-by-hop, but the handshake itself: the upstream must see it (and net/http
+		// then keeps the connection HTTP/1.1 and hands it over on a 101).
+		out.Header.Set("Connection", "Upgrade")
+		out.Header.Set("Upgrade", upgrade)
+	}
 	if ex != nil {
 		ex.ReqHeader = out.Header.Clone()
 		redactHeader(ex.ReqHeader, &sec)
@@ -63,6 +70,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 	}
 	defer resp.Body.Close()
 
+	if upgrade != "" && resp.StatusCode == http.StatusSwitchingProtocols {
+		s.switchProtocols(w, r, resp, ex)
+		s.finish(r, ex, sec)
+		return
+	}
 	abort := s.relay(w, r, resp, ex)
 	s.finish(r, ex, sec)
 	if abort {
