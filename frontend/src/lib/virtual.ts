@@ -36,3 +36,47 @@ export function scrollToShow(index: number, scrollTop: number, viewport: number,
   if (top + rowHeight > scrollTop + viewport) return top + rowHeight - viewport;
   return scrollTop;
 }
+
+/**
+ * maxScrollHeight caps the list's scroll height below the largest element browsers lay
+ * out (about 33.5 million px in Chromium and WebKit: 2^25 px with 1/64 px units); at
+ * 76 px a row that is some 440,000 rows. Past it the scrollbar stands for more than one
+ * pixel each, and content moves faster than the thumb.
+ */
+export const maxScrollHeight = 30_000_000;
+
+/**
+ * Scroll maps the list's real scroll position to the offset of the content at the top
+ * of the viewport (its "virtual top"), both in px. Below maxHeight they are the same.
+ */
+export interface Scroll {
+  /** height of the scroll area, at most maxHeight */
+  height: number;
+  /** virtualTop for a scrollTop */
+  virtualTop(scrollTop: number): number;
+  /** scrollTop that shows virtualTop */
+  scrollTop(virtualTop: number): number;
+  /** where row i sits in the scroll area, with the area scrolled to scrollTop */
+  rowTop(i: number, scrollTop: number): number;
+}
+
+/**
+ * scrollFor returns the Scroll of total rows of rowHeight in a viewport of that height.
+ * When the rows are taller than maxHeight, the scroll area is maxHeight tall and its
+ * range maps linearly onto the rows' range, ends to ends, so the first and last rows
+ * stay reachable; rows are placed relative to the viewport.
+ */
+export function scrollFor(total: number, rowHeight: number, viewport: number, maxHeight = maxScrollHeight): Scroll {
+  const full = Math.max(0, total) * rowHeight;
+  if (full <= maxHeight) {
+    return { height: full, virtualTop: (t) => t, scrollTop: (v) => v, rowTop: (i) => i * rowHeight };
+  }
+  const ratio = (full - viewport) / Math.max(1, maxHeight - viewport);
+  const virtualTop = (t: number) => Math.max(0, t) * ratio;
+  return {
+    height: maxHeight,
+    virtualTop,
+    scrollTop: (v) => v / ratio,
+    rowTop: (i, t) => t + i * rowHeight - virtualTop(t),
+  };
+}
