@@ -63,6 +63,7 @@ func (a *App) APIHandler() http.Handler {
 	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)
 	handle("GET /api/exchanges/{id}", a.apiExchange)
+	a.handleDrag(handle, mux) // api_drag.go
 	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, &apiError{status: http.StatusNotFound, msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
@@ -105,6 +106,8 @@ type Status struct {
 	ProxyError string `json:"proxyError,omitempty"`
 	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
 	NativeDialogs bool `json:"nativeDialogs"`
+	// NativeDrag is set in the desktop app, where POST /api/drag drags a file out.
+	NativeDrag bool `json:"nativeDrag"`
 }
 
 func (a *App) apiStatus(r *http.Request) (any, error) {
@@ -117,6 +120,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		Unsaved: unsaved, SaveError: saveErr,
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
+		NativeDrag: a.cfg.StartDrag != nil,
 	}, nil
 }
 

@@ -61,16 +61,7 @@ type ExportAnswer struct {
 // apiExportPreview runs the whole filtered set through the dataset writer, keeping
 // only the first records and the reasons of the invalid ones: nothing is written.
 func (a *App) apiExportPreview(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	format, opt, err := exportFormat(q.Get("format"), q.Get("system"))
-	if err != nil {
-		return nil, err
-	}
-	statuses := q["status"]
-	for _, k := range []string{"format", "system", "status"} {
-		q.Del(k)
-	}
-	filter, err := exportFilter(statuses, q)
+	format, opt, filter, err := queryExport(r.URL.Query())
 	if err != nil {
 		return nil, err
 	}
@@ -105,22 +96,10 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var statuses []string
-	if v, ok := body.Filter["status"]; ok {
-		delete(body.Filter, "status")
-		if statuses, err = stringList(v); err != nil {
-			return nil, badRequest("filter.status: %v", err)
-		}
-	}
-	lo, err := filterOptions(body.Filter)
+	filter, err := bodyFilter(body.Filter)
 	if err != nil {
 		return nil, err
 	}
-	filter, err := exportFilter(statuses, nil)
-	if err != nil {
-		return nil, err
-	}
-	filter.List = lo
 	name, err := exportName(body.Name, format, time.Now())
 	if err != nil {
 		return nil, err
@@ -193,6 +172,42 @@ func exportFilter(statuses []string, q url.Values) (store.ExportFilter, error) {
 	var err error
 	f.List, err = listOptions(q, false)
 	return f, err
+}
+
+// queryExport reads the format, system and filter parameters of an export's query
+// string (GET /api/export/preview, /api/export/download), leaving other parameters
+// in q to the caller: it removes the ones it read.
+func queryExport(q url.Values) (dataset.ExportFormat, dataset.ShareGPTOptions, store.ExportFilter, error) {
+	format, opt, err := exportFormat(q.Get("format"), q.Get("system"))
+	if err != nil {
+		return "", opt, store.ExportFilter{}, err
+	}
+	statuses := q["status"]
+	for _, k := range []string{"format", "system", "status"} {
+		q.Del(k)
+	}
+	filter, err := exportFilter(statuses, q)
+	return format, opt, filter, err
+}
+
+// bodyFilter reads the "filter" object of POST /api/export and /api/drag: the list
+// parameters, with "status" as one status or a list of them.
+func bodyFilter(f map[string]any) (store.ExportFilter, error) {
+	var statuses []string
+	if v, ok := f["status"]; ok {
+		delete(f, "status")
+		var err error
+		if statuses, err = stringList(v); err != nil {
+			return store.ExportFilter{}, badRequest("filter.status: %v", err)
+		}
+	}
+	lo, err := filterOptions(f)
+	if err != nil {
+		return store.ExportFilter{}, err
+	}
+	filter, err := exportFilter(statuses, nil)
+	filter.List = lo
+	return filter, err
 }
 
 // stringList reads a JSON string or array of strings.

@@ -52,6 +52,12 @@ type Config struct {
 	// SaveDialog asks where to save a file (the desktop app's native dialog), given
 	// a suggested name; "" means the person canceled. nil → no dialogs (llmtap serve).
 	SaveDialog func(ctx context.Context, name string) (string, error)
+	// StartDrag begins the OS drag of one file out of the window (the desktop app;
+	// the person holds the mouse button down): path is where the file will be, and
+	// ready yields once, nil when it is completely written there or the error that
+	// stopped it; the drop target gets the path only after that. It returns once the
+	// drag began. nil → no native drag (llmtap serve): POST /api/drag answers 409.
+	StartDrag func(ctx context.Context, path string, ready <-chan error) error
 	// Autostart is how "start at login" is set; nil → this OS's entry for the
 	// running executable. Tests point it into a temporary folder.
 	Autostart *autostart.Entry

@@ -14,49 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { startUpstream } from './lib/upstream.mjs';
 import { tempDir, runExport } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
+import { waitFor, startXvfb, startBus } from './lib/desktop.mjs';
 
 const BIN = process.env.LLMTAP_DESKTOP_BIN;
 const SNI = process.env.LLMTAP_SNIWATCHER;
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const TITLE = 'Plan a weekend in Lisbon';
 const STEP = { timeout: 90000 };
-
-/** waitFor polls cond every 100 ms until it returns a truthy value or timeoutMs passes. */
-async function waitFor(what, cond, timeoutMs, describe = () => '') {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** startXvfb starts a virtual X server on a free display and resolves with it. */
-async function startXvfb() {
-  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
-  const display = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Xvfb gave no display number within 10 s\n${err}`)), 10000);
-    proc.stdio[3].setEncoding('utf8').on('data', (d) => { clearTimeout(timer); resolve(`:${d.trim()}`); });
-    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`start Xvfb (apt-get install xvfb): ${e.message}`)); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Xvfb exited with ${code}\n${err}`)); });
-  });
-  return { proc, display };
-}
-
-/** startBus starts a private D-Bus session daemon and resolves with it and its address. */
-async function startBus() {
-  const proc = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const address = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('dbus-daemon printed no address within 10 s')), 10000);
-    proc.stdout.setEncoding('utf8').once('data', (d) => { clearTimeout(timer); resolve(d.trim()); });
-    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`start dbus-daemon (apt-get install dbus): ${e.message}`)); });
-  });
-  return { proc, address };
-}
 
 describe('desktop app under Xvfb', () => {
   let xvfb;

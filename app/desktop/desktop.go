@@ -66,6 +66,7 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 			Filters: []wruntime.FileFilter{{DisplayName: "Datasets (*.json, *.jsonl)", Pattern: "*.json;*.jsonl"}},
 		})
 	}
+	cfg.StartDrag = startDrag // drag.go
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg)
 	if err != nil {
@@ -103,6 +104,9 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 			Assets:  res.UI,
 			Handler: a.APIHandler(), // the window's fetch('/api/…') lands here, in process
 		},
+		// A file dropped on the webview (a dragged-out export let go over the window,
+		// or one from a file manager) would replace the UI with the file.
+		DragAndDrop: &options.DragAndDrop{DisableWebViewDrop: true},
 		// Closing the window leaves llmtap running in the tray; Quit is in the tray menu.
 		HideWindowOnClose: true,
 		Menu:              m.menu,

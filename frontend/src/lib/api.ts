@@ -82,7 +82,8 @@ export interface ExportOptions {
   name?: string;
 }
 
-function exportQuery(o: ExportOptions): string {
+/** exportQuery renders the query string of an export's preview or download. */
+export function exportQuery(o: ExportOptions): string {
   const p = filterParams(o.filter);
   p.delete('sort');
   p.delete('order');
@@ -140,6 +141,8 @@ export const api = {
   /** record is one conversation as the export would write it ("Copy as JSON"). */
   record: (id: number, format = 'sharegpt', system = 'field') =>
     request<unknown>(`/conversations/${id}/record?format=${encodeURIComponent(format)}&system=${encodeURIComponent(system)}`),
+  /** drag starts the desktop app's OS drag of an export (lib/drag.ts builds the body). */
+  drag: (body: Record<string, unknown>) => request<{ path: string }>('/drag', post(body)),
   /** reveal shows an exported file in the OS file manager ("Show in folder"). */
   reveal: (path: string) => request<void>('/reveal', post({ path })),
   stats: () => request<Stats>('/stats'),

@@ -26,6 +26,8 @@ export interface AppStatus {
   changed?: number;
   /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
   nativeDialogs?: boolean;
+  /** Set in the desktop app, where a drag handle drags a file out with the OS drag (POST /api/drag). */
+  nativeDrag?: boolean;
 }
 
 /** Status is a conversation's review state. */

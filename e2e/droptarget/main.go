@@ -1,0 +1,185 @@
+//go:build linux
+
+// Command droptarget is a drop target for the desktop end-to-end test: a small GTK 3
+// window at a known place that accepts text/uri-list drops (XDND under X11) and, as a
+// file manager's folder would, copies each dropped file:// file into -dir. It prints
+// one JSON line when its window is up, one when a drag first moves over it (it has
+// told the drag source it takes the drop by then), and one for each drop:
+//
+//	{"ready":true,"x":1320,"y":100,"width":320,"height":240}
+//	{"over":true}
+//	{"uris":["file:///…/chats.json"],"files":["DIR/chats.json"]}
+//	{"uris":[…],"error":"…"}
+//
+//	droptarget -dir DIR [-x 1320 -y 100 -width 320 -height 240] [-once]
+package main
+
+/*
+#cgo pkg-config: gtk+-3.0
+#include <stdlib.h>
+#include <gtk/gtk.h>
+
+extern void goDropped(char **uris, int len, char *target);
+extern void goMapped(int x, int y, int width, int height);
+extern void goOver(void);
+
+// over is set while a drag is over the window, so each drag reports it once.
+static gboolean over = FALSE;
+
+// drag-motion, after GTK_DEST_DEFAULT_MOTION has already told the source the drop
+// would be taken: the test lets go only after that.
+static gboolean motion(GtkWidget *w, GdkDragContext *c, gint x, gint y, guint time, gpointer p) {
+	if (!over) {
+		over = TRUE;
+		gdk_display_flush(gtk_widget_get_display(w)); // the status reaches the source first
+		goOver();
+	}
+	return FALSE;
+}
+
+static void left(GtkWidget *w, GdkDragContext *c, guint time, gpointer p) {
+	over = FALSE;
+}
+
+static void dropped(GtkWidget *w, GdkDragContext *c, gint x, gint y, GtkSelectionData *sel,
+		guint info, guint time, gpointer p) {
+	gchar **uris = gtk_selection_data_get_uris(sel);
+	gchar *target = gdk_atom_name(gtk_selection_data_get_target(sel));
+	goDropped(uris, uris == NULL ? 0 : g_strv_length(uris), target);
+	g_strfreev(uris);
+	g_free(target);
+	// GTK_DEST_DEFAULT_DROP finishes the drop: a success when data came.
+}
+
+static gboolean mapped(GtkWidget *w, GdkEvent *e, gpointer p) {
+	gint x, y;
+	gdk_window_get_origin(gtk_widget_get_window(w), &x, &y);
+	goMapped(x, y, gtk_widget_get_allocated_width(w), gtk_widget_get_allocated_height(w));
+	return FALSE;
+}
+
+static void run(char *title, int x, int y, int width, int height) {
+	gtk_init(NULL, NULL);
+	GtkWidget *win = gtk_window_new(GTK_WINDOW_TOPLEVEL);
+	gtk_window_set_title(GTK_WINDOW(win), title);
+	gtk_window_set_default_size(GTK_WINDOW(win), width, height);
+	gtk_window_move(GTK_WINDOW(win), x, y);
+	gtk_container_add(GTK_CONTAINER(win), gtk_label_new("Drop a file here"));
+	GtkTargetEntry targets[] = {{"text/uri-list", 0, 0}};
+	gtk_drag_dest_set(win, GTK_DEST_DEFAULT_ALL, targets, 1, GDK_ACTION_COPY);
+	g_signal_connect(win, "drag-data-received", G_CALLBACK(dropped), NULL);
+	g_signal_connect_after(win, "drag-motion", G_CALLBACK(motion), NULL);
+	g_signal_connect(win, "drag-leave", G_CALLBACK(left), NULL);
+	g_signal_connect(win, "map-event", G_CALLBACK(mapped), NULL);
+	g_signal_connect(win, "destroy", G_CALLBACK(gtk_main_quit), NULL);
+	gtk_widget_show_all(win);
+	gtk_main();
+}
+
+static void quit(void) {
+	gtk_main_quit();
+}
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"unsafe"
+)
+
+// The flags, read by the callbacks: the GTK loop owns the program once it runs.
+var (
+	dir  = flag.String("dir", "", "copy dropped files into this folder (required)")
+	once = flag.Bool("once", false, "exit after the first drop")
+)
+
+func main() {
+	runtime.LockOSThread() // GTK lives on the main thread
+	title := flag.String("title", "llmtap drop target", "window title")
+	x := flag.Int("x", 1320, "window position, left")
+	y := flag.Int("y", 100, "window position, top")
+	width := flag.Int("width", 320, "window width")
+	height := flag.Int("height", 240, "window height")
+	flag.Parse()
+	if *dir == "" {
+		fmt.Fprintln(os.Stderr, "droptarget: -dir is required")
+		os.Exit(2)
+	}
+	ctitle := C.CString(*title)
+	defer C.free(unsafe.Pointer(ctitle))
+	C.run(ctitle, C.int(*x), C.int(*y), C.int(*width), C.int(*height))
+}
+
+func emit(v any) {
+	b, _ := json.Marshal(v)
+	fmt.Println(string(b))
+}
+
+//export goMapped
+func goMapped(x, y, width, height C.int) {
+	emit(map[string]any{"ready": true, "x": int(x), "y": int(y), "width": int(width), "height": int(height)})
+}
+
+//export goOver
+func goOver() {
+	emit(map[string]any{"over": true})
+}
+
+//export goDropped
+func goDropped(curis **C.char, n C.int, target *C.char) {
+	drop := struct {
+		Target string   `json:"target"`
+		URIs   []string `json:"uris"`
+		Files  []string `json:"files,omitempty"`
+		Error  string   `json:"error,omitempty"`
+	}{Target: C.GoString(target), URIs: []string{}}
+	for _, p := range unsafe.Slice(curis, int(n)) {
+		drop.URIs = append(drop.URIs, C.GoString(p))
+	}
+	for _, u := range drop.URIs {
+		f, err := copyDropped(u)
+		if err != nil {
+			drop.Error = err.Error()
+			break
+		}
+		drop.Files = append(drop.Files, f)
+	}
+	if len(drop.URIs) == 0 {
+		drop.Error = "the drop carried no URIs"
+	}
+	emit(drop)
+	if *once {
+		C.quit()
+	}
+}
+
+// copyDropped copies the file a file:// URI names into -dir, as a file manager does
+// on a drop, and returns the copy's path.
+func copyDropped(uri string) (string, error) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "file" {
+		return "", fmt.Errorf("dropped %q: not a file URI", uri)
+	}
+	src, err := os.Open(u.Path)
+	if err != nil {
+		return "", fmt.Errorf("open dropped file: %w", err)
+	}
+	defer src.Close()
+	dst := filepath.Join(*dir, filepath.Base(u.Path))
+	out, err := os.Create(dst)
+	if err != nil {
+		return "", fmt.Errorf("copy dropped file: %w", err)
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		out.Close()
+		return "", fmt.Errorf("copy dropped file: %w", err)
+	}
+	return dst, out.Close()
+}

@@ -1,0 +1,105 @@
+// Dragging an export out of the window as a file. In the desktop app the page cancels
+// the webview's own drag and asks for the OS one (POST /api/drag), which hands the file
+// to whatever it is dropped on; in a browser the drag carries a DownloadURL (Chromium:
+// the drop downloads GET /api/export/download there), and a click downloads it.
+import { api, exportQuery } from './api';
+import { defaultFilter, filterObject } from './route';
+import type { AppStatus, ExportFormat, Filter, SystemPlacement } from './types';
+
+/** DragSpec is what a drag handle exports: everything a filter takes, or conversations by id. */
+export interface DragSpec {
+  format: ExportFormat;
+  system: SystemPlacement;
+  /** As the export takes it: without a status, everything not rejected. */
+  filter?: Filter;
+  /** These conversations, in this order, whatever their status (instead of filter). */
+  ids?: number[];
+  /** The file name the drop creates. */
+  name: string;
+}
+
+/** DragWay is how a drag leaves the page: the OS drag of the desktop app, or the browser's. */
+export type DragWay = 'native' | 'browser';
+
+/** dragWay picks the OS drag where the server offers it (status.nativeDrag). */
+export function dragWay(status: Pick<AppStatus, 'nativeDrag'> | null | undefined): DragWay {
+  return status?.nativeDrag ? 'native' : 'browser';
+}
+
+function isoDay(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** defaultName is the server's default export name for the day: llmtap-2026-11-22.json(l). */
+export function defaultName(format: ExportFormat, now = new Date()): string {
+  return `llmtap-${isoDay(now)}.${format === 'sharegpt-jsonl' ? 'jsonl' : 'json'}`;
+}
+
+/** conversationName names one dragged conversation after its title: plan-a-weekend-in-lisbon.json. */
+export function conversationName(title: string, id: number): string {
+  const slug = title
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return `${slug || `conversation-${id}`}.json`;
+}
+
+/** downloadPath is GET /api/export/download for the spec (the browser's drag and link). */
+export function downloadPath(spec: DragSpec): string {
+  const filter = spec.ids ? defaultFilter() : (spec.filter ?? defaultFilter());
+  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, filter }).slice(1));
+  if (spec.ids) q.set('ids', spec.ids.join(','));
+  q.set('name', spec.name);
+  return `/api/export/download?${q.toString()}`;
+}
+
+/** downloadURLData is Chromium's DownloadURL drag data: "mime:file name:absolute URL". */
+export function downloadURLData(spec: DragSpec, origin: string): string {
+  const mime = spec.format === 'sharegpt-jsonl' ? 'application/x-ndjson' : 'application/json';
+  return `${mime}:${spec.name}:${new URL(downloadPath(spec), origin).href}`;
+}
+
+/** dragBody is the body of POST /api/drag. */
+export function dragBody(spec: DragSpec): Record<string, unknown> {
+  const scope = spec.ids ? { ids: spec.ids } : { filter: filterObject(spec.filter ?? defaultFilter()) };
+  return { format: spec.format, system: spec.system, ...scope, name: spec.name };
+}
+
+/** DragTransfer is the part of a DataTransfer a drag sets. */
+export type DragTransfer = Pick<DataTransfer, 'setData' | 'effectAllowed'>;
+
+/** DragOptions say how startDrag goes: the way, the page's origin, and where a failure goes. */
+export interface DragOptions {
+  way: DragWay;
+  /** The page's origin, for the DownloadURL (location.origin). */
+  origin: string;
+  onError: (err: unknown) => void;
+  /** Starts the OS drag; POST /api/drag unless a test says otherwise. */
+  native?: (body: Record<string, unknown>) => Promise<unknown>;
+}
+
+/**
+ * startDrag handles a drag handle's dragstart. The desktop way cancels the page's drag and
+ * starts the OS one while the button is still down; the browser way fills the drag data.
+ */
+export function startDrag(
+  e: Pick<DragEvent, 'preventDefault'> & { dataTransfer: DragTransfer | null },
+  spec: DragSpec,
+  o: DragOptions,
+): void {
+  if (o.way === 'native') {
+    e.preventDefault();
+    (o.native ?? api.drag)(dragBody(spec)).catch(o.onError);
+    return;
+  }
+  const dt = e.dataTransfer;
+  if (!dt) return;
+  const url = new URL(downloadPath(spec), o.origin).href;
+  dt.setData('DownloadURL', downloadURLData(spec, o.origin));
+  dt.setData('text/uri-list', url);
+  dt.setData('text/plain', url);
+  dt.effectAllowed = 'copy';
+}
