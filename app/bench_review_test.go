@@ -29,7 +29,7 @@ func benchConversations(b *testing.B) int {
 }
 
 // BenchmarkReviewList measures a list page (50 rows) under each filter and sort,
-// and full-text searches, at the API (GET /api/conversations through APIHandler,
+// full-text searches, and opening a conversation, at the API (GET /api/conversations through APIHandler,
 // JSON included) over a data folder of benchConversations conversations built once
 // (with SynthesizeFast) in a temp dir. Being a benchmark, the build only runs with
 // -bench; it is bounded by a 15 minute deadline. Each case reports p50 and p99
@@ -80,15 +80,25 @@ func BenchmarkReviewList(b *testing.B) {
 		{"search_tag", "q=kubernetes&tag=" + tagID},
 		{"search_everywhere", "q=the"}, // a word in three conversations of four
 	}
+	type get struct{ name, path string }
+	var gets []get
 	for _, tc := range cases {
+		gets = append(gets, get{tc.name, "/api/conversations?" + tc.query})
+	}
+	// Opening conversations, oldest, middle and newest: a root's siblings once took a
+	// walk over every conversation's roots.
+	for _, id := range []int64{1, int64(benchConversations(b) / 2), int64(benchConversations(b))} {
+		gets = append(gets, get{"open_" + strconv.FormatInt(id, 10), "/api/conversations/" + strconv.FormatInt(id, 10)})
+	}
+	for _, tc := range gets {
 		b.Run(tc.name, func(b *testing.B) {
 			times := make([]time.Duration, 0, b.N)
 			for b.Loop() {
 				start := time.Now()
 				w := httptest.NewRecorder()
-				api.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/conversations?"+tc.query, nil))
+				api.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, tc.path, nil))
 				if w.Code != http.StatusOK {
-					b.Fatalf("GET /api/conversations?%s: %d %s", tc.query, w.Code, w.Body)
+					b.Fatalf("GET %s: %d %s", tc.path, w.Code, w.Body)
 				}
 				times = append(times, time.Since(start))
 			}
