@@ -28,6 +28,7 @@ const previewRecords = 5
 func (a *App) handleExport(handle func(string, func(*http.Request) (any, error))) {
 	handle("GET /api/export/preview", a.apiExportPreview)
 	handle("POST /api/export", a.apiExport)
+	handle("GET /api/export/progress/{id}", a.apiExportProgress)
 	handle("POST /api/reveal", a.apiReveal)
 	handle("GET /api/conversations/{id}/record", a.apiRecord)
 }
@@ -61,17 +62,25 @@ type ExportAnswer struct {
 // apiExportPreview runs the whole filtered set through the dataset writer, keeping
 // only the first records and the reasons of the invalid ones: nothing is written.
 func (a *App) apiExportPreview(r *http.Request) (any, error) {
-	format, opt, filter, err := queryExport(r.URL.Query())
+	q := r.URL.Query()
+	progressID := q.Get("progress")
+	q.Del("progress")
+	format, opt, filter, err := queryExport(q)
 	if err != nil {
 		return nil, err
 	}
+	run, end, err := a.exportRuns.start(progressID)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	first := &firstRecords{max: previewRecords}
 	reasons := &reasonCounter{counts: map[string]int{}}
 	// Records are the same in either ShareGPT framing; lines are easier to cut.
 	if format == dataset.FormatShareGPT {
 		format = dataset.FormatShareGPTJSONL
 	}
-	report, err := writeDataset(r.Context(), a.db, format, filter, opt, first, reasons, nil)
+	report, err := writeDataset(r.Context(), a.db, format, filter, opt, first, reasons, run.report)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +97,8 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		Name   string         `json:"name"`
 		// SaveAs asks where to write with the native save dialog (desktop app only).
 		SaveAs bool `json:"saveAs"`
+		// Progress names this run for GET /api/export/progress/{id}.
+		Progress string `json:"progress"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		return nil, err
@@ -104,6 +115,11 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	run, end, err := a.exportRuns.start(body.Progress)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	var path string
 	if body.SaveAs {
 		if a.cfg.SaveDialog == nil {
@@ -125,7 +141,8 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, SystemInline: opt.SystemInline})
+	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, SystemInline: opt.SystemInline,
+		Progress: run.report})
 	if err != nil {
 		if !body.SaveAs {
 			os.Remove(path) // the empty reservation; Export replaces it only on success

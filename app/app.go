@@ -87,6 +87,8 @@ type App struct {
 	proxyErr  error // why the proxy is not listening, shown in the UI
 	servers   []*http.Server
 	serveErrs chan error
+	// exportRuns are the exports and previews in flight that report progress.
+	exportRuns progressRuns
 }
 
 // Open prepares the data folder, opens (or creates) the database and builds the

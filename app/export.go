@@ -21,8 +21,9 @@ type ExportOptions struct {
 	// SystemInline writes the system prompt as a first {"from": "system"} turn instead
 	// of the top-level "system" field.
 	SystemInline bool
-	// Progress, when set, is called after each conversation with how many were done.
-	Progress func(done int)
+	// Progress, when set, is called with how many conversations there are to walk
+	// (done 0), then after each conversation with how many were done.
+	Progress func(done, total int)
 }
 
 // ExportResult says what an export wrote.
@@ -87,36 +88,45 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 
 // writeDataset writes the records of everything the filter takes in format to w,
 // and the InvalidRecord lines of what cannot be exported to invalid, and returns
-// the writer's report. progress, when set, is called after each conversation
-// (each preference pair for FormatPreference) with how many were done.
+// the writer's report. progress, when set, is called with the number of
+// conversations to walk (done 0), then after each conversation.
 func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat, filter store.ExportFilter,
-	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done int)) (dataset.ExportReport, error) {
-	done := 0
-	step := func() error {
-		done++
-		if progress != nil {
-			progress(done)
-		}
-		return ctx.Err()
+	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
+	if progress == nil {
+		progress = func(int, int) {}
 	}
+	ids, err := db.ExportIDs(ctx, filter)
+	if err != nil {
+		return dataset.ExportReport{}, err
+	}
+	progress(0, len(ids))
+	var write func(id int64) error
+	var closeWriter func() (dataset.ExportReport, error)
 	if format == dataset.FormatPreference {
 		pw := dataset.NewPreferenceWriter(w, invalid, opt)
-		walkErr := db.EachPreferencePair(ctx, filter, func(p dataset.PreferencePair) error {
-			if err := pw.Write(p); err != nil {
+		write = func(id int64) error { return db.PreferencePairs(ctx, id, pw.Write) }
+		closeWriter = pw.Close
+	} else {
+		sw := dataset.NewShareGPTWriter(w, invalid, format, opt)
+		write = func(id int64) error {
+			c, err := db.ExportConversation(ctx, id)
+			if err != nil {
 				return err
 			}
-			return step()
-		})
-		report, closeErr := pw.Close()
-		return report, errors.Join(walkErr, closeErr)
-	}
-	sw := dataset.NewShareGPTWriter(w, invalid, format, opt)
-	walkErr := db.EachConversation(ctx, filter, func(c dataset.Conversation) error {
-		if err := sw.Write(c); err != nil {
-			return err
+			return sw.Write(c)
 		}
-		return step()
-	})
-	report, closeErr := sw.Close()
+		closeWriter = sw.Close
+	}
+	var walkErr error
+	for i, id := range ids {
+		if walkErr = write(id); walkErr != nil {
+			break
+		}
+		progress(i+1, len(ids))
+		if walkErr = ctx.Err(); walkErr != nil {
+			break
+		}
+	}
+	report, closeErr := closeWriter()
 	return report, errors.Join(walkErr, closeErr)
 }

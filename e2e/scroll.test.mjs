@@ -169,6 +169,43 @@ describe(`conversation list with ${N.toLocaleString('en-US')} conversations`, { 
     assert.deepEqual(pageErrors, []);
   });
 
+  // The export preview checks every record: about a minute at 100,000 conversations. The
+  // dialog shows how far it got, and closing it stops the walk on the server.
+  it('shows the export preview\'s progress and stops it when the dialog closes', async (t) => {
+    const runs = [];
+    const onRequest = (req) => {
+      const m = /\/api\/export\/preview\?.*progress=([\w-]+)/.exec(req.url());
+      if (m) runs.push(m[1]);
+    };
+    page.on('request', onRequest);
+    try {
+      await page.getByRole('button', { name: 'Export…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Export a dataset' });
+      await dialog.getByLabel('Status').selectOption(''); // any status: all 100,000
+      const status = dialog.locator('.checking');
+      await page.waitForFunction(() => /checking [\d,]+ of 100,000/.test(document.querySelector('dialog .checking')?.textContent ?? ''),
+        null, { timeout: WAIT });
+      t.diagnostic(`export preview: ${await status.textContent()}`);
+      await page.screenshot({ path: path.join(SHOTS, 'export-progress.png') });
+      const run = runs.at(-1);
+      assert.ok(run, 'the preview named its run');
+      const during = await getJSON(`${serve.uiURL}/api/export/progress/${run}`);
+      assert.equal(during.total, N);
+      assert.ok(during.done < N, `the preview is still running: ${JSON.stringify(during)}`);
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      // The aborted request cancels the walk: the run ends long before it would have.
+      const deadline = Date.now() + 10000;
+      for (;;) {
+        const res = await fetch(`${serve.uiURL}/api/export/progress/${run}`);
+        if (res.status === 404) break;
+        assert.ok(Date.now() < deadline, `the preview kept running after the dialog closed: ${await res.text()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   // Past ~440,000 rows the list would be taller than browsers lay out, so its scroll
   // height is capped and mapped onto the rows (lib/virtual.ts). A lower cap, set the
   // way the UI reads it, puts these 100,000 rows through that path.

@@ -21,12 +21,12 @@ import (
 // in it stay, since a preference trainer learns only from the two answers. fn's
 // error stops the walk and is returned as is.
 func (db *DB) EachPreferencePair(ctx context.Context, f ExportFilter, fn func(dataset.PreferencePair) error) error {
-	ids, err := db.exportIDs(ctx, f)
+	ids, err := db.ExportIDs(ctx, f)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := db.conversationPairs(ctx, id, fn); err != nil {
+		if err := db.PreferencePairs(ctx, id, fn); err != nil {
 			return err
 		}
 	}
@@ -40,8 +40,8 @@ type answerFacts struct {
 	preferred      bool
 }
 
-// conversationPairs calls fn with the preference pairs of one conversation.
-func (db *DB) conversationPairs(ctx context.Context, convID int64, fn func(dataset.PreferencePair) error) error {
+// PreferencePairs calls fn with the preference pairs of one conversation.
+func (db *DB) PreferencePairs(ctx context.Context, convID int64, fn func(dataset.PreferencePair) error) error {
 	base := dataset.PreferencePair{ID: convID}
 	var toolsHash, preludeHash string
 	if err := db.sql.QueryRowContext(ctx, `SELECT title, tools, tools_hash, prelude_hash FROM conversations WHERE id = ?`,

@@ -25,7 +25,7 @@ type ExportFilter struct {
 // so memory stays flat and the capture writer is never blocked for long. fn's error
 // stops the walk and is returned as is; a filter that does not fit wraps ErrInvalid.
 func (db *DB) EachConversation(ctx context.Context, f ExportFilter, fn func(dataset.Conversation) error) error {
-	ids, err := db.exportIDs(ctx, f)
+	ids, err := db.ExportIDs(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -52,8 +52,9 @@ func (db *DB) ExportConversation(ctx context.Context, id int64) (dataset.Convers
 	return d.dataset(), nil
 }
 
-// exportIDs returns the IDs of the conversations the filter takes, oldest first.
-func (db *DB) exportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
+// ExportIDs returns the IDs of the conversations the filter takes, oldest first: the
+// walk of EachConversation and EachPreferencePair, for callers that report progress.
+func (db *DB) ExportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
 	statuses := f.Statuses
 	if len(statuses) == 0 && f.List.Status == "" {
 		statuses = []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed}

@@ -62,9 +62,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer db.Close()
-	opt.Progress = func(done int) {
-		if done%1000 == 0 {
-			fmt.Fprintf(stderr, "llmtap export: %d conversations…\n", done)
+	opt.Progress = func(done, total int) {
+		if done%1000 == 0 && done < total {
+			fmt.Fprintf(stderr, "llmtap export: %d/%d conversations…\n", done, total)
 		}
 	}
 	res, err := app.Export(ctx, db, opt)

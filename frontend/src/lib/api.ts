@@ -2,6 +2,7 @@
 // browser sends to `llmtap serve --ui` and the Wails AssetServer hands to the same Go handler.
 // docs/api.md and docs/api-review.md describe the endpoints.
 import { defaultFilter, filterObject, filterParams } from './route';
+import type { Progress } from './progress';
 import type {
   AppStatus,
   BulkAction,
@@ -132,12 +133,25 @@ export const api = {
     return request<Page<ExchangeSummary>>(`/exchanges${s ? `?${s}` : ''}`);
   },
 
-  exportPreview: (o: ExportOptions) => request<ExportPreview>(`/export/preview${exportQuery(o)}`),
-  exportWrite: (o: ExportOptions, saveAs = false) =>
+  /** exportPreview checks every record the options take; progress names the run for exportProgress. */
+  exportPreview: (o: ExportOptions, run: { progress?: string; signal?: AbortSignal } = {}) =>
+    request<ExportPreview>(`/export/preview${exportQuery(o)}${run.progress ? `&progress=${encodeURIComponent(run.progress)}` : ''}`, {
+      signal: run.signal,
+    }),
+  exportWrite: (o: ExportOptions, saveAs = false, progress?: string) =>
     request<ExportResult>(
       '/export',
-      post({ format: o.format, system: o.system, filter: filterObject(o.filter), ...(o.name ? { name: o.name } : {}), ...(saveAs ? { saveAs } : {}) }),
+      post({
+        format: o.format,
+        system: o.system,
+        filter: filterObject(o.filter),
+        ...(o.name ? { name: o.name } : {}),
+        ...(saveAs ? { saveAs } : {}),
+        ...(progress ? { progress } : {}),
+      }),
     ),
+  /** exportProgress is how far the preview or export running as id has got (404 when none is). */
+  exportProgress: (id: string) => request<Progress>(`/export/progress/${encodeURIComponent(id)}`),
   /** record is one conversation as the export would write it ("Copy as JSON"). */
   record: (id: number, format = 'sharegpt', system = 'field') =>
     request<unknown>(`/conversations/${id}/record?format=${encodeURIComponent(format)}&system=${encodeURIComponent(system)}`),

@@ -1,6 +1,7 @@
 // The export dialog's state: options, a preview of the first records with valid/invalid
 // counts, and writing the file into the data folder.
 import { api, errorText, type ExportOptions } from '../api';
+import { progressId, withProgress, type Progress } from '../progress';
 import { defaultFilter } from '../route';
 import type { ExportPreview, ExportResult, Filter } from '../types';
 
@@ -12,7 +13,11 @@ export class Exporter {
   writing = $state(false);
   result = $state.raw<ExportResult | null>(null);
   writeError = $state<string | null>(null);
+  /** How far the running preview / export got; null while none runs. */
+  checking = $state<Progress | null>(null);
+  writeProgress = $state<Progress | null>(null);
   #seq = 0;
+  #preview: AbortController | null = null;
 
   /**
    * The dialog starts at "confirmed" and the list's tag, not its search or other filters:
@@ -22,11 +27,26 @@ export class Exporter {
     this.options.filter = { ...defaultFilter(), status: 'confirmed', tag: list.tag.slice(0, 1) };
   }
 
+  /**
+   * refresh previews the current options. A preview walks every record (a minute at
+   * 100,000 conversations), so the one it replaces is aborted, which stops it on the
+   * server too, and its progress is polled.
+   */
   async refresh(): Promise<void> {
     const seq = ++this.#seq;
+    this.#preview?.abort();
+    const ctl = (this.#preview = new AbortController());
+    const id = progressId();
     this.loading = true;
+    this.checking = null;
     try {
-      const p = await api.exportPreview($state.snapshot(this.options));
+      const p = await withProgress(
+        api.exportPreview($state.snapshot(this.options), { progress: id, signal: ctl.signal }),
+        () => api.exportProgress(id),
+        (pr) => {
+          if (seq === this.#seq) this.checking = pr;
+        },
+      );
       if (seq !== this.#seq) return;
       this.preview = p;
       this.previewError = null;
@@ -35,8 +55,17 @@ export class Exporter {
       this.preview = null;
       this.previewError = errorText(err);
     } finally {
-      if (seq === this.#seq) this.loading = false;
+      if (seq === this.#seq) {
+        this.loading = false;
+        this.checking = null;
+      }
     }
+  }
+
+  /** close stops a preview still running (the dialog closed). */
+  close(): void {
+    this.#seq++;
+    this.#preview?.abort();
   }
 
   /** write writes the file: into the data folder, or where the save dialog says (saveAs). */
@@ -44,13 +73,19 @@ export class Exporter {
     this.writing = true;
     this.result = null;
     this.writeError = null;
+    const id = progressId();
     try {
-      const r = await api.exportWrite($state.snapshot(this.options), saveAs);
+      const r = await withProgress(
+        api.exportWrite($state.snapshot(this.options), saveAs, id),
+        () => api.exportProgress(id),
+        (p) => (this.writeProgress = p),
+      );
       this.result = r.canceled ? null : r;
     } catch (err) {
       this.writeError = errorText(err);
     } finally {
       this.writing = false;
+      this.writeProgress = null;
     }
   }
 

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"net/http"
+	"regexp"
+	"sync"
+	"sync/atomic"
+)
+
+// An export of 100,000 conversations takes about a minute, and so does its preview,
+// which checks every record. The UI names each run with an id of its own choosing
+// (?progress= on the preview, "progress" in POST /api/export's body) and polls
+// GET /api/export/progress/{id} while the request runs. Polling, not a stream: the
+// Windows webview cannot read a response as it arrives.
+
+// exportProgress is how far one export or preview has got.
+type exportProgress struct {
+	total atomic.Int64 // conversations to walk; 0 until known
+	done  atomic.Int64
+}
+
+// report is the progress callback of writeDataset for this run.
+func (p *exportProgress) report(done, total int) {
+	p.total.Store(int64(total))
+	p.done.Store(int64(done))
+}
+
+// ExportProgress is the answer of GET /api/export/progress/{id}.
+type ExportProgress struct {
+	Done  int64 `json:"done"`
+	Total int64 `json:"total"` // 0 while not known yet
+}
+
+// progressIDs keeps ids short and plain: they are chosen by the page.
+var progressIDs = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// progressRuns holds the runs in flight by id.
+type progressRuns struct{ m sync.Map }
+
+// start registers a run under id and returns it with the function that ends it. An
+// empty id means nobody asked: the run is tracked nowhere. A taken id is refused.
+func (p *progressRuns) start(id string) (*exportProgress, func(), error) {
+	run := &exportProgress{}
+	if id == "" {
+		return run, func() {}, nil
+	}
+	if !progressIDs.MatchString(id) {
+		return nil, nil, badRequest("progress %q: must be 1 to 64 letters, digits, - or _", id)
+	}
+	if _, taken := p.m.LoadOrStore(id, run); taken {
+		return nil, nil, &apiError{status: http.StatusConflict, msg: "progress " + id + ": already in use by a running export"}
+	}
+	return run, func() { p.m.Delete(id) }, nil
+}
+
+// apiExportProgress answers GET /api/export/progress/{id}: 404 when no run has that
+// id (it has not started yet, or it has ended: its own request then has the answer).
+func (a *App) apiExportProgress(r *http.Request) (any, error) {
+	v, ok := a.exportRuns.m.Load(r.PathValue("id"))
+	if !ok {
+		return nil, &apiError{status: http.StatusNotFound, msg: "no export running as " + r.PathValue("id")}
+	}
+	run := v.(*exportProgress)
+	return ExportProgress{Done: run.done.Load(), Total: run.total.Load()}, nil
+}
