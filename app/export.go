@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
@@ -100,33 +101,92 @@ func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat
 		return dataset.ExportReport{}, err
 	}
 	progress(0, len(ids))
-	var write func(id int64) error
+	done := 0
+	step := func() error {
+		done++
+		progress(done, len(ids))
+		return nil
+	}
+	var walkErr error
 	var closeWriter func() (dataset.ExportReport, error)
 	if format == dataset.FormatPreference {
 		pw := dataset.NewPreferenceWriter(w, invalid, opt)
-		write = func(id int64) error { return db.PreferencePairs(ctx, id, pw.Write) }
 		closeWriter = pw.Close
+		walkErr = loadInOrder(ctx, ids, func(ctx context.Context, id int64) ([]dataset.PreferencePair, error) {
+			var pairs []dataset.PreferencePair
+			err := db.PreferencePairs(ctx, id, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
+			return pairs, err
+		}, func(pairs []dataset.PreferencePair) error {
+			for _, p := range pairs {
+				if err := pw.Write(p); err != nil {
+					return err
+				}
+			}
+			return step()
+		})
 	} else {
 		sw := dataset.NewShareGPTWriter(w, invalid, format, opt)
-		write = func(id int64) error {
-			c, err := db.ExportConversation(ctx, id)
-			if err != nil {
+		closeWriter = sw.Close
+		walkErr = loadInOrder(ctx, ids, db.ExportConversation, func(c dataset.Conversation) error {
+			if err := sw.Write(c); err != nil {
 				return err
 			}
-			return sw.Write(c)
-		}
-		closeWriter = sw.Close
-	}
-	var walkErr error
-	for i, id := range ids {
-		if walkErr = write(id); walkErr != nil {
-			break
-		}
-		progress(i+1, len(ids))
-		if walkErr = ctx.Err(); walkErr != nil {
-			break
-		}
+			return step()
+		})
 	}
 	report, closeErr := closeWriter()
 	return report, errors.Join(walkErr, closeErr)
+}
+
+// loadWorkers is how many conversations an export reads at once. Reading one is a
+// handful of small queries (~0.7 ms), CPU in SQLite more than disk, so the reads
+// scale with cores while the writer stays one goroutine, in order.
+var loadWorkers = min(runtime.NumCPU(), 8)
+
+// loadInOrder calls load for each id on up to loadWorkers goroutines, at most a
+// window ahead of the consumer, and use with the results in the order of ids. The
+// first error (from load, use or ctx) stops the walk and is returned.
+func loadInOrder[T any](ctx context.Context, ids []int64, load func(context.Context, int64) (T, error), use func(T) error) error {
+	type result struct {
+		v   T
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	order := make(chan chan result, 4*loadWorkers) // the window: loads started, in id order
+	sem := make(chan struct{}, loadWorkers)
+	go func() {
+		defer close(order)
+		for _, id := range ids {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			ch := make(chan result, 1)
+			go func() {
+				defer func() { <-sem }()
+				v, err := load(ctx, id)
+				ch <- result{v, err}
+			}()
+			select {
+			case order <- ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for ch := range order {
+		r := <-ch
+		if r.err != nil {
+			return r.err
+		}
+		if err := use(r.v); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
