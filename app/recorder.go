@@ -68,10 +68,11 @@ func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
 	}
 	size := exchangeBytes(ex)
 	if r.queued+size > r.maxBytes && len(r.queue) > 0 {
-		r.lastErr = fmt.Sprintf("the disk is not keeping up: %d MiB of captures already wait to be written", r.queued>>20)
+		queued, queuedBytes := len(r.queue), r.queued
+		r.lastErr = fmt.Sprintf("the disk is not keeping up: %d MiB of captures already wait to be written", queuedBytes>>20)
 		r.mu.Unlock()
 		r.failed.Add(1)
-		r.log.Error("capture dropped: queue full", "method", ex.Method, "url", ex.URL, "queued", len(r.queue), "queued_bytes", r.queued)
+		r.log.Error("capture dropped: queue full", "method", ex.Method, "url", ex.URL, "queued", queued, "queued_bytes", queuedBytes)
 		return
 	}
 	r.queue = append(r.queue, ex)
