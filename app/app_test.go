@@ -193,14 +193,34 @@ func TestAPIKeyNeverReachesDisk(t *testing.T) {
 	ta := startApp(t, up.URL)
 	ta.chat(t, false, "keep my key secret")
 	ta.chat(t, true, "stream too")
-	ta.wait(t, 2)
+	ta.chat(t, false, "a careless paste: "+testKey) // the key in a body, scrubbed as well
+	ta.wait(t, 3)
+	// Bodies are stored compressed, where a grep of the files cannot see them: read
+	// each exchange back as stored.
+	items, _, err := ta.DB().ListExchanges(t.Context(), store.ExchangeListOptions{Limit: 100})
+	if err != nil || len(items) != 3 {
+		t.Fatalf("ListExchanges = %d items, %v", len(items), err)
+	}
+	for _, it := range items {
+		e, err := ta.DB().Exchange(t.Context(), it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := json.Marshal(e)
+		if bytes.Contains(all, []byte("APPSECRET987654")) || bytes.Contains(e.ReqBody, []byte("APPSECRET987654")) {
+			t.Errorf("exchange %d as stored holds the API key", e.ID)
+		}
+		if !bytes.Contains(e.ReqBody, []byte(`"messages"`)) {
+			t.Errorf("exchange %d: request body not read back (%d bytes)", e.ID, len(e.ReqBody))
+		}
+	}
 	dir := ta.DataDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := ta.Shutdown(ctx); err != nil { // flush the WAL into the files we read
 		t.Fatal(err)
 	}
-	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+	err = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
 		}

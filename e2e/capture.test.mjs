@@ -240,9 +240,16 @@ describe('capture, API and export', () => {
     assert.match(weather.tools, /get_weather/);
   });
 
-  it('never writes the API key to disk', () => {
+  it('never writes the API key to disk', async () => {
     assert.deepEqual(findInDir(dataDir, SECRET), [], 'files in the data folder that hold the key');
     assert.deepEqual(findInDir(outDir, SECRET), [], 'export files that hold the key');
+    // Bodies are stored compressed, out of a grep's sight: read each exchange back.
+    const list = await getJSON(`${serve.uiURL}/api/exchanges?limit=500`);
+    assert.ok(list.items.length > 0);
+    for (const { id } of list.items) {
+      const text = JSON.stringify(await getJSON(`${serve.uiURL}/api/exchanges/${id}`));
+      assert.ok(!text.includes(SECRET), `exchange ${id} as stored holds the key`);
+    }
   });
 
   it('drains captures and exits 0 on SIGTERM', STEP, async () => {

@@ -184,7 +184,7 @@ func TestReviewSurvivesReindex(t *testing.T) {
 			rc := reviewed(t)
 			db := rc.db
 			wantView, wantExport := view(t, db, convID(t, db, "hi")), exported(t, db)[1:]
-			if _, err := db.sql.Exec(`UPDATE exchanges SET req_body = '{}' WHERE id = 1`); err != nil {
+			if _, err := db.sql.Exec(`UPDATE exchanges SET req_body = ? WHERE id = 1`, packBody([]byte(`{}`))); err != nil {
 				t.Fatal(err)
 			}
 			if tt.moved {

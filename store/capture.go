@@ -88,11 +88,11 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange) (int64, error)
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
 		 req_headers, resp_headers, req_body, resp_body, stream, truncated, aborted,
-		 error, dialect, parse_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 error, dialect, parse_error, body_codec, req_size, resp_size)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
-		e.Status, string(reqH), string(respH), nonNilBytes(e.ReqBody), nonNilBytes(e.RespBody),
-		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr)
+		e.Status, string(reqH), string(respH), packBody(e.ReqBody), packBody(e.RespBody),
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, codecZstd, len(e.ReqBody), len(e.RespBody))
 	if err != nil {
 		return 0, err
 	}

@@ -76,7 +76,7 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, stream, aborted,
 		truncated, error, parse_error, started_at, COALESCE(first_byte_at, 0), ended_at,
-		length(req_body), length(resp_body)
+		COALESCE(req_size, length(req_body)), COALESCE(resp_size, length(resp_body))
 		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, opt.Limit, opt.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list exchanges: %w", err)
@@ -111,17 +111,20 @@ func (db *DB) Exchange(ctx context.Context, id int64) (*Exchange, error) {
 	var e Exchange
 	var start, end int64
 	var first sql.NullInt64
-	var reqH, respH, dialect string
+	var reqH, respH, dialect, codec string
 	err := db.sql.QueryRowContext(ctx, `SELECT id, method, url, route, host, path, status, req_headers,
 		resp_headers, req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error,
-		started_at, first_byte_at, ended_at FROM exchanges WHERE id = ?`, id).Scan(
+		started_at, first_byte_at, ended_at, body_codec FROM exchanges WHERE id = ?`, id).Scan(
 		&e.ID, &e.Method, &e.URL, &e.Route, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
-		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end)
+		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end, &codec)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("exchange %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load exchange %d: %w", id, err)
+	}
+	if err := unpackBodies(codec, &e.ReqBody, &e.RespBody); err != nil {
+		return nil, fmt.Errorf("exchange %d: %w", id, err)
 	}
 	e.Dialect = dataset.Dialect(dialect)
 	e.Start, e.End = fromMillis(start), fromMillis(end)

@@ -89,7 +89,7 @@ func TestReindexKeepsStatusesAndTags(t *testing.T) {
 			))
 			// Shuffle the ids a rebuild would hand out: an extra exchange that is
 			// not a chat comes first on rebuild but means nothing.
-			if _, err := db.sql.Exec(`UPDATE exchanges SET req_body = '{}' WHERE id = 2`); err != nil {
+			if _, err := db.sql.Exec(`UPDATE exchanges SET req_body = ? WHERE id = 2`, packBody([]byte(`{}`))); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.SetStatus(t.Context(), 1, dataset.StatusConfirmed); err != nil {

@@ -138,7 +138,7 @@ func (db *DB) byDay(ctx context.Context, now time.Time) ([]DayCount, error) {
 func (db *DB) recentErrors(ctx context.Context) ([]ExchangeSummary, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, stream, aborted,
 		truncated, error, parse_error, started_at, COALESCE(first_byte_at, 0), ended_at,
-		length(req_body), length(resp_body)
+		COALESCE(req_size, length(req_body)), COALESCE(resp_size, length(resp_body))
 		FROM exchanges WHERE error != '' OR aborted OR status NOT BETWEEN 200 AND 299 OR parse_error != ''
 		ORDER BY id DESC LIMIT ?`, recentErrors)
 	if err != nil {
