@@ -59,18 +59,7 @@ func (s exportScope) write(ctx context.Context, db *store.DB, w io.Writer) (data
 	if s.ids == nil {
 		return writeDataset(ctx, db, s.format, s.filter, s.opt, w, nil, nil)
 	}
-	sw := dataset.NewShareGPTWriter(w, nil, s.format, s.opt)
-	for _, id := range s.ids {
-		// On an error the writer is left unclosed: closing would finish the file.
-		c, err := db.ExportConversation(ctx, id)
-		if err != nil {
-			return dataset.ExportReport{}, err
-		}
-		if err := sw.Write(c); err != nil {
-			return dataset.ExportReport{}, err
-		}
-	}
-	return sw.Close()
+	return writeRecords(ctx, db, s.format, s.ids, s.opt, w, nil, nil)
 }
 
 // scopeIDs checks the ids of a drag or download: positive, at least one, and only

@@ -27,23 +27,33 @@ func (a *App) handleEdits(handle func(string, func(*http.Request) (any, error)))
 
 // apiEditMessage answers PUT /api/messages/{id} {"content": "…"} with the Message.
 func (a *App) apiEditMessage(r *http.Request) (any, error) {
-	id, err := pathID(r)
+	id, content, err := idAndContent(r)
 	if err != nil {
 		return nil, err
+	}
+	if err := a.db.EditMessage(r.Context(), id, content); err != nil {
+		return nil, err
+	}
+	return a.db.Message(r.Context(), id)
+}
+
+// idAndContent reads the {id} of the path and a body {"content": "…"}, which must
+// name content (an empty string is a value).
+func idAndContent(r *http.Request) (int64, string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, "", err
 	}
 	var body struct {
 		Content *string `json:"content"`
 	}
 	if err := readJSON(r, &body); err != nil {
-		return nil, err
+		return 0, "", err
 	}
 	if body.Content == nil {
-		return nil, badRequest(`content: missing; the body is {"content": "…"}`)
+		return 0, "", badRequest(`content: missing; the body is {"content": "…"}`)
 	}
-	if err := a.db.EditMessage(r.Context(), id, *body.Content); err != nil {
-		return nil, err
-	}
-	return a.db.Message(r.Context(), id)
+	return id, *body.Content, nil
 }
 
 // apiClearEdit answers DELETE /api/messages/{id}/edit with the Message as captured.
@@ -134,20 +144,11 @@ func (a *App) apiUndo(undo func(*store.DB, context.Context, int64) error) func(*
 // apiSetSystem answers PUT /api/conversations/{id}/system {"content": "…"} with
 // the ConversationDetail. Empty content leaves the system prompt out.
 func (a *App) apiSetSystem(r *http.Request) (any, error) {
-	id, err := pathID(r)
+	id, content, err := idAndContent(r)
 	if err != nil {
 		return nil, err
 	}
-	var body struct {
-		Content *string `json:"content"`
-	}
-	if err := readJSON(r, &body); err != nil {
-		return nil, err
-	}
-	if body.Content == nil {
-		return nil, badRequest(`content: missing; the body is {"content": "…"}`)
-	}
-	if err := a.db.SetSystem(r.Context(), id, *body.Content); err != nil {
+	if err := a.db.SetSystem(r.Context(), id, content); err != nil {
 		return nil, err
 	}
 	return a.db.Conversation(r.Context(), id)

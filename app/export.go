@@ -93,19 +93,26 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 // conversations to walk (done 0), then after each conversation.
 func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat, filter store.ExportFilter,
 	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
-	if progress == nil {
-		progress = func(int, int) {}
-	}
 	ids, err := db.ExportIDs(ctx, filter)
 	if err != nil {
 		return dataset.ExportReport{}, err
 	}
+	return writeRecords(ctx, db, format, ids, opt, w, invalid, progress)
+}
+
+// writeRecords writes the records of the conversations ids, in that order, as
+// writeDataset does. On an error the writer is left unclosed, so w never ends like a
+// whole file (a download then breaks its connection).
+func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat, ids []int64,
+	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
+	if progress == nil {
+		progress = func(int, int) {}
+	}
 	progress(0, len(ids))
 	done := 0
-	step := func() error {
+	step := func() {
 		done++
 		progress(done, len(ids))
-		return nil
 	}
 	var walkErr error
 	var closeWriter func() (dataset.ExportReport, error)
@@ -122,7 +129,8 @@ func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat
 					return err
 				}
 			}
-			return step()
+			step()
+			return nil
 		})
 	} else {
 		sw := dataset.NewShareGPTWriter(w, invalid, format, opt)
@@ -131,11 +139,14 @@ func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat
 			if err := sw.Write(c); err != nil {
 				return err
 			}
-			return step()
+			step()
+			return nil
 		})
 	}
-	report, closeErr := closeWriter()
-	return report, errors.Join(walkErr, closeErr)
+	if walkErr != nil {
+		return dataset.ExportReport{}, walkErr
+	}
+	return closeWriter()
 }
 
 // loadWorkers is how many conversations an export reads at once. Reading one is a

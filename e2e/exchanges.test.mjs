@@ -6,12 +6,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
 import { startServe, waitForCaptures, getJSON, tempDir } from './lib/llmtap.mjs';
 import { client, plain, API_KEY } from './lib/chat.mjs';
 
-const CHROMIUM = process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const STEP = { timeout: 60000 };
 
@@ -32,11 +31,7 @@ describe('exchange log', () => {
     }
     await waitForCaptures(serve.uiURL, 3);
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.uiURL });
     page = await ctx.newPage();

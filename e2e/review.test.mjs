@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
 import { startServe, waitForCaptures, tempDir, getJSON, runExport } from './lib/llmtap.mjs';
 import { client, streamed, plain, WEATHER_TOOL } from './lib/chat.mjs';
 
-const CHROMIUM = process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = 15000;
 const STEP = { timeout: 60000 };
@@ -36,7 +35,6 @@ describe('review window', () => {
   const seen = {};
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set LLMTAP_E2E_CHROMIUM)`);
     up = await startUpstream();
     serve = await startServe({ target: up.url, dataDir });
     const openai = client(`${serve.proxyURL}/v1`);
@@ -66,12 +64,7 @@ describe('review window', () => {
     for (const t of [CHAT_TITLE, TOOL_TITLE, REGEN_TITLE, ...BULK]) assert.ok(ids[t], `conversation "${t}" captured; have ${Object.keys(ids)}`);
 
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: WAIT,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium({ timeout: WAIT });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));

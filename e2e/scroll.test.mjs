@@ -14,10 +14,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { binPath, startServe, tempDir, getJSON } from './lib/llmtap.mjs';
 
-const CHROMIUM = process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const N = Number(process.env.LLMTAP_E2E_SCROLL_CONVERSATIONS || 100000);
 const ROW = 76; // px, ConversationList.svelte's rowHeight
@@ -43,20 +42,14 @@ describe(`conversation list with ${N.toLocaleString('en-US')} conversations`, { 
   const pageErrors = [];
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set LLMTAP_E2E_CHROMIUM)`);
     const dataDir = process.env.LLMTAP_E2E_SCROLL_DATA || tempDir('llmtap-e2e-scroll-');
     fs.mkdirSync(dataDir, { recursive: true });
     await generate(dataDir, N);
     // Nothing is proxied here; the target is never contacted.
     serve = await startServe({ target: 'http://127.0.0.1:9', dataDir });
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: WAIT,
-      // Without smooth scrolling a wheel step moves by its whole delta at once.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-smooth-scrolling'],
-    });
+    // Without smooth scrolling a wheel step moves by its whole delta at once.
+    browser = await launchChromium({ timeout: WAIT, args: ['--disable-smooth-scrolling'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));

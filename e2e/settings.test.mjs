@@ -7,11 +7,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
 import { startServe, getJSON, tempDir } from './lib/llmtap.mjs';
 
-const CHROMIUM = process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = 15000;
 const STEP = { timeout: 60000 };
@@ -26,16 +25,10 @@ describe('Settings page', () => {
   const pageErrors = [];
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set LLMTAP_E2E_CHROMIUM)`);
     up = await startUpstream();
     serve = await startServe({ target: up.url, dataDir, args: ['--mitm'] });
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: WAIT,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium({ timeout: WAIT });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));

@@ -4,7 +4,7 @@
 // nothing (machines here are shared and noisy).
 //
 //   LLMTAP_BIN=../bin/llmtap node bench/open-long-conversation.mjs
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lib/browser.mjs';
 import { startUpstream } from '../lib/upstream.mjs';
 import { startServe, waitForCaptures, tempDir } from '../lib/llmtap.mjs';
 import { client, plain } from '../lib/chat.mjs';
@@ -32,11 +32,7 @@ try {
     apiTimes.push(performance.now() - t0);
   }
 
-  const browser = await chromium.launch({
-    executablePath: process.env.LLMTAP_E2E_CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${serve.uiURL}/`); // warm: assets cached as a returning person has them
   await page.waitForSelector('nav[aria-label="Conversations"]');
