@@ -5,18 +5,18 @@ package desktop
 #include <stdint.h>
 #include <stdlib.h>
 #include <gtk/gtk.h>
-#ifdef GDK_WINDOWING_X11
-#include <gdk/gdkx.h>
-#endif
 
 extern char *llmtapDragURI(uintptr_t h);
 extern int llmtapDragBegun(uintptr_t h, char *err);
 extern void llmtapDragEnded(uintptr_t h);
 
-// One drag: its Go handle and the invisible widget it is dragged from.
+// One drag: its Go handle, the window it is dragged from, the handlers on it, and
+// its drag context once begun (the window may see other drags' signals too).
 typedef struct {
 	uintptr_t h;
 	GtkWidget *src;
+	GdkDragContext *context;
+	gulong handlers[3];
 } llmtapDrag;
 
 // drag-data-get: the drop target asks for the file, at drop time. Waiting for it
@@ -24,6 +24,9 @@ typedef struct {
 static void llmtap_drag_data_get(GtkWidget *w, GdkDragContext *c, GtkSelectionData *sel,
 		guint info, guint time, gpointer p) {
 	llmtapDrag *d = p;
+	if (c != d->context) {
+		return;
+	}
 	char *uri = llmtapDragURI(d->h);
 	if (uri == NULL) {
 		return; // not written: the target gets no data and the drop fails
@@ -34,13 +37,22 @@ static void llmtap_drag_data_get(GtkWidget *w, GdkDragContext *c, GtkSelectionDa
 }
 
 static gboolean llmtap_drag_failed(GtkWidget *w, GdkDragContext *c, GtkDragResult result, gpointer p) {
+	llmtapDrag *d = p;
+	if (c != d->context) {
+		return FALSE;
+	}
 	g_debug("llmtap drag failed: result %d (1 no target, 2 canceled by the user)", result);
 	return TRUE; // no slide-back animation
 }
 
 static gboolean llmtap_drag_free(gpointer p) {
 	llmtapDrag *d = p;
-	gtk_widget_destroy(d->src);
+	for (int i = 0; i < 3; i++) {
+		if (d->handlers[i] != 0) {
+			g_signal_handler_disconnect(d->src, d->handlers[i]);
+		}
+	}
+	g_object_unref(d->src);
 	llmtapDragEnded(d->h);
 	g_free(d);
 	return G_SOURCE_REMOVE;
@@ -48,9 +60,29 @@ static gboolean llmtap_drag_free(gpointer p) {
 
 static void llmtap_drag_end(GtkWidget *w, GdkDragContext *c, gpointer p) {
 	llmtapDrag *d = p;
+	if (c != d->context) {
+		return;
+	}
 	g_debug("llmtap drag ended");
-	// The source may still be in use by GTK within this signal.
+	// GTK may still use the handlers' closures within this signal.
 	g_idle_add(llmtap_drag_free, d);
+}
+
+// llmtap_drag_window is the toplevel window under the pointer, whose webview has the
+// press: the drag starts from it. On Wayland it must, as the compositor takes a drag
+// only from the surface that holds the button's implicit grab, with that press's serial
+// (GDK sends the latest one). On X11 GTK grabs the pointer from it.
+static GtkWidget *llmtap_drag_window(GdkDevice *pointer) {
+	GdkWindow *under = gdk_device_get_window_at_position(pointer, NULL, NULL);
+	if (under == NULL) {
+		return NULL;
+	}
+	gpointer widget = NULL;
+	gdk_window_get_user_data(gdk_window_get_toplevel(under), &widget);
+	if (widget == NULL || !GTK_IS_WINDOW(widget)) {
+		return NULL;
+	}
+	return widget;
 }
 
 // llmtap_drag_begin runs on the GTK thread: it starts the drag of the Go drag p with
@@ -62,45 +94,39 @@ static gboolean llmtap_drag_begin(gpointer p) {
 		llmtapDragBegun(h, "no display");
 		return G_SOURCE_REMOVE;
 	}
-#ifdef GDK_WINDOWING_X11
-	if (!GDK_IS_X11_DISPLAY(display)) {
-#else
-	if (TRUE) {
-#endif
-		// Not tried on Wayland, where a drag has to start from the surface that holds
-		// the press (the webview), not a private source: refuse rather than start a
-		// drag that may go nowhere.
-		llmtapDragBegun(h, "dragging files out works on X11 only (run with GDK_BACKEND=x11)");
+	GdkDevice *pointer = gdk_seat_get_pointer(gdk_display_get_default_seat(display));
+	GtkWidget *window = llmtap_drag_window(pointer);
+	if (window == NULL) {
+		llmtapDragBegun(h, "the pointer is not over the window");
 		return G_SOURCE_REMOVE;
 	}
-	GdkDevice *pointer = gdk_seat_get_pointer(gdk_display_get_default_seat(display));
 	GdkModifierType state = 0;
-	gdk_device_get_state(pointer, gdk_screen_get_root_window(gdk_display_get_default_screen(display)), NULL, &state);
+	gdk_device_get_state(pointer, gtk_widget_get_window(window), NULL, &state);
 	if (!(state & GDK_BUTTON1_MASK)) {
 		llmtapDragBegun(h, "the mouse button was released before the drag began");
 		return G_SOURCE_REMOVE;
 	}
 	llmtapDrag *d = g_new0(llmtapDrag, 1);
 	d->h = h;
-	// A private source: the webview's own drag-data-get would answer for its HTML drag.
-	d->src = gtk_invisible_new();
-	g_signal_connect(d->src, "drag-data-get", G_CALLBACK(llmtap_drag_data_get), d);
-	g_signal_connect(d->src, "drag-failed", G_CALLBACK(llmtap_drag_failed), d);
-	g_signal_connect(d->src, "drag-end", G_CALLBACK(llmtap_drag_end), d);
+	d->src = g_object_ref(window);
+	// The window, not the webview within it: the webview's handlers answer its HTML drags.
+	d->handlers[0] = g_signal_connect(window, "drag-data-get", G_CALLBACK(llmtap_drag_data_get), d);
+	d->handlers[1] = g_signal_connect(window, "drag-failed", G_CALLBACK(llmtap_drag_failed), d);
+	d->handlers[2] = g_signal_connect(window, "drag-end", G_CALLBACK(llmtap_drag_end), d);
 	GtkTargetList *targets = gtk_target_list_new(NULL, 0);
 	gtk_target_list_add_uri_targets(targets, 0);
-	// No event: GTK takes the default seat's pointer and grabs it from the webview.
-	GdkDragContext *c = gtk_drag_begin_with_coordinates(d->src, targets, GDK_ACTION_COPY, 1, NULL, -1, -1);
+	// No event: GTK takes the default seat's pointer and the current event's time.
+	d->context = gtk_drag_begin_with_coordinates(window, targets, GDK_ACTION_COPY, 1, NULL, -1, -1);
 	gtk_target_list_unref(targets);
-	if (c == NULL) {
+	if (d->context == NULL) {
 		llmtapDragBegun(h, "could not grab the pointer for the drag");
 		d->h = 0;
 		llmtap_drag_free(d);
 		return G_SOURCE_REMOVE;
 	}
-	gtk_drag_set_icon_name(c, "text-x-generic", 0, 0);
+	gtk_drag_set_icon_name(d->context, "text-x-generic", 0, 0);
 	if (!llmtapDragBegun(h, NULL)) {
-		gtk_drag_cancel(c); // Go gave up waiting; drag-end frees d
+		gtk_drag_cancel(d->context); // Go gave up waiting; drag-end frees d
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -126,10 +152,10 @@ type linuxDrag struct {
 	gaveUp atomic.Bool // startFileDrag stopped waiting for the GTK thread
 }
 
-// startFileDrag drags path out with GTK 3 on X11 (see drag.go for the contract): on
-// the GTK thread it begins a drag of text/uri-list from a private GtkInvisible, which
-// grabs the pointer from the webview that had the press, and answers the drop
-// target's request with the file:// URI once ready said nil.
+// startFileDrag drags path out with GTK 3, on X11 and Wayland alike (see drag.go for
+// the contract): on the GTK thread it begins a drag of text/uri-list from the window
+// whose webview had the press, and answers the drop target's request with the
+// file:// URI once ready said nil.
 func startFileDrag(path string, ready <-chan error) error {
 	d := &linuxDrag{fileDrag: fileDrag{path: path, ready: ready}, begun: make(chan error, 1)}
 	h := cgo.NewHandle(d)

@@ -1,7 +1,8 @@
 //go:build linux
 
 // Command droptarget is a drop target for the desktop end-to-end test: a small GTK 3
-// window at a known place that accepts text/uri-list drops (XDND under X11) and, as a
+// window that accepts text/uri-list drops (XDND under X11, wl_data_device under
+// Wayland, where the compositor places it and x, y say nothing) and, as a
 // file manager's folder would, copies each dropped file:// file into -dir. It prints
 // one JSON line when its window is up, one when a drag first moves over it (it has
 // told the drag source it takes the drop by then), and one for each drop:
