@@ -164,58 +164,14 @@ func TestWindowHandoff(t *testing.T) {
 	}
 	const wmPing = 0x0400 + 7 // WM_USER+7
 	pings := make(chan uintptr, 4)
-	ownProc := windows.NewCallback(func(hwnd, msg, wParam, lParam uintptr) uintptr {
-		switch msg {
-		case wmPing:
-			pings <- wParam
-			return 0
-		case 0x0002: // WM_DESTROY
-			procPostQuitMessage.Call(0)
-			return 0
-		}
-		r, _, _ := procDefWindowProcW.Call(hwnd, msg, wParam, lParam)
-		return r
-	})
-	made := make(chan uintptr)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		class := windows.StringToUTF16Ptr("llmtapDragTest")
-		wc := struct {
-			size, style                      uint32
-			proc                             uintptr
-			clsExtra, wndExtra               int32
-			instance, icon, cursor, bg, menu uintptr
-			className                        *uint16
-			iconSm                           uintptr
-		}{proc: ownProc, className: class}
-		wc.size = uint32(unsafe.Sizeof(wc))
-		procRegisterClassExW.Call(uintptr(unsafe.Pointer(&wc)))
-		hwnd, _, err := procCreateWindowExW.Call(0, uintptr(unsafe.Pointer(class)), 0, 0, 0, 0, 100, 100, 0, 0, 0, 0)
-		if hwnd == 0 {
-			t.Errorf("CreateWindowExW: %v", err)
-			made <- 0
-			return
-		}
-		made <- hwnd
-		var m winMsg
-		for {
-			if r, _, _ := procGetMessageW.Call(uintptr(unsafe.Pointer(&m)), 0, 0, 0); int32(r) <= 0 {
-				return
+	hwnd := startTestWindow(t, testWindow{class: "llmtapDragTest", width: 100, height: 100,
+		proc: func(hwnd, msg, wParam, lParam uintptr) (uintptr, bool) {
+			if msg == wmPing {
+				pings <- wParam
+				return 0, true
 			}
-			procDispatchMessageW.Call(uintptr(unsafe.Pointer(&m)))
-		}
-	}()
-	hwnd := <-made
-	if hwnd == 0 {
-		t.FailNow()
-	}
-	defer func() {
-		procSendMessageW.Call(hwnd, 0x0010, 0, 0) // WM_CLOSE: DefWindowProc destroys it
-		<-done
-	}()
+			return 0, false
+		}})
 
 	before, _, _ := procGetWindowLongPtrW.Call(hwnd, gwlpWndProc)
 	if err := api.subclass(windows.HWND(hwnd)); err != nil {
@@ -251,4 +207,85 @@ func TestWindowHandoff(t *testing.T) {
 	if got := <-pings; got != 43 {
 		t.Errorf("after the drag the window's procedure got ping %d, want 43", got)
 	}
+}
+
+// testWindow is a window for a test, on a thread of its own.
+type testWindow struct {
+	class               string // unique per test: a class keeps its first procedure
+	x, y, width, height int32
+	style               uintptr
+	// proc answers the messages it handles (true); the others go to DefWindowProcW.
+	proc func(hwnd, msg, wParam, lParam uintptr) (uintptr, bool)
+	// onThread runs on the window's thread once the window exists (RegisterDragDrop).
+	onThread func(hwnd uintptr) error
+}
+
+// startTestWindow makes the window on a locked OS thread that runs its message loop
+// until the test ends, when the window is closed and the thread let go.
+func startTestWindow(t *testing.T, w testWindow) uintptr {
+	t.Helper()
+	const wmDestroy = 0x0002
+	proc := windows.NewCallback(func(hwnd, msg, wParam, lParam uintptr) uintptr {
+		if w.proc != nil {
+			if r, ok := w.proc(hwnd, msg, wParam, lParam); ok {
+				return r
+			}
+		}
+		if msg == wmDestroy {
+			procPostQuitMessage.Call(0)
+			return 0
+		}
+		r, _, _ := procDefWindowProcW.Call(hwnd, msg, wParam, lParam)
+		return r
+	})
+	made := make(chan uintptr)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		class := windows.StringToUTF16Ptr(w.class)
+		wc := struct {
+			size, style                      uint32
+			proc                             uintptr
+			clsExtra, wndExtra               int32
+			instance, icon, cursor, bg, menu uintptr
+			className                        *uint16
+			iconSm                           uintptr
+		}{proc: proc, className: class}
+		wc.size = uint32(unsafe.Sizeof(wc))
+		procRegisterClassExW.Call(uintptr(unsafe.Pointer(&wc)))
+		hwnd, _, err := procCreateWindowExW.Call(0, uintptr(unsafe.Pointer(class)), uintptr(unsafe.Pointer(class)), w.style,
+			uintptr(w.x), uintptr(w.y), uintptr(w.width), uintptr(w.height), 0, 0, 0, 0)
+		if hwnd == 0 {
+			t.Errorf("CreateWindowExW: %v", err)
+			made <- 0
+			return
+		}
+		if w.onThread != nil {
+			if err := w.onThread(hwnd); err != nil {
+				t.Error(err)
+				procDestroyWindow.Call(hwnd)
+				made <- 0
+				return
+			}
+		}
+		made <- hwnd
+		var m winMsg
+		for {
+			if r, _, _ := procGetMessageW.Call(uintptr(unsafe.Pointer(&m)), 0, 0, 0); int32(r) <= 0 {
+				return
+			}
+			procDispatchMessageW.Call(uintptr(unsafe.Pointer(&m)))
+		}
+	}()
+	hwnd := <-made
+	if hwnd == 0 {
+		t.FailNow()
+	}
+	t.Cleanup(func() {
+		procSendMessageW.Call(hwnd, 0x0010, 0, 0) // WM_CLOSE: DefWindowProc destroys it
+		<-done
+	})
+	return hwnd
 }
