@@ -1,5 +1,6 @@
-// Dragging exports out of the desktop window, for real, in an X11 session (Xvfb, xdotool)
-// and a Wayland one (headless sway, a virtual pointer): bin/llmtap-desktop captures a
+// Dragging exports out of the desktop window, for real, in an X11 session (Xvfb, xdotool),
+// a wlroots Wayland one (headless sway, a virtual pointer) and a GNOME Wayland one
+// (headless Mutter, its RemoteDesktop API): bin/llmtap-desktop captures a
 // chat through its proxy, and the pointer drags each of its three drag handles (the open
 // conversation's, the bulk bar's, the Export dialog's) onto bin/droptarget, a small GTK
 // window beside it that takes text/uri-list drops and copies the dropped file into a
@@ -13,6 +14,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startUpstream } from './lib/upstream.mjs';
@@ -21,6 +23,7 @@ import { client, plain, streamed } from './lib/chat.mjs';
 import { sharegptProblems } from './lib/sharegpt.mjs';
 import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot } from './lib/desktop.mjs';
 import { startSway, virtualPointer, windowRect, moveWindow, screenshotWayland } from './lib/wayland.mjs';
+import { startMutter, remoteDesktopPointer } from './lib/mutter.mjs';
 
 const BIN = process.env.LLMTAP_DESKTOP_BIN;
 const DROPTARGET = process.env.LLMTAP_DROPTARGET;
@@ -30,12 +33,15 @@ const SCREEN = { width: 1920, height: 1080 };
 const STEP = { timeout: 120000 };
 
 /**
- * A session is a display server with a pointer: start() brings it up and resolves with
- * the environment its clients need; the pointer moves, presses and releases button 1;
- * place(target, box) resolves with where the drop target window ended up.
+ * A session is a display server with a mouse. start({ busAddress }) brings it up and
+ * resolves with the environment its clients need; pointer moves, presses and lets go of
+ * button 1; type, where there is a keyboard, types text; windowOrigin is where the app's
+ * window is, to add to the accessibility bus's coordinates; place({ ready, box, lines })
+ * puts the drop target (asked for at box) and resolves with where a drop lands in it.
  */
 const x11 = {
   name: 'x11',
+  screen: SCREEN,
   async start() {
     this.xvfb = await startXvfb(`${SCREEN.width}x${SCREEN.height}x24`);
     const env = { DISPLAY: this.xvfb.display, WAYLAND_DISPLAY: '', GDK_BACKEND: 'x11' };
@@ -47,16 +53,18 @@ const x11 = {
     this.type = (text) => xdotool(env, 'type', '--delay', '30', text);
     return env;
   },
-  // The window at the origin: the accessibility bus gives X11 screen coordinates already.
+  // The accessibility bus gives X11 screen coordinates already.
   windowOrigin: async () => ({ x: 0, y: 0 }),
   targetArgs: (box) => ['-x', box.x, '-y', box.y],
-  place: async (ready) => ready, // droptarget says where X11 put it
+  place: async ({ ready }) => ready, // droptarget says where X11 put it
   screenshot(file) { screenshot(this.xvfb.display, file); },
   async close() { this.xvfb?.proc.kill('SIGKILL'); },
 };
 
-const wayland = {
-  name: 'wayland',
+// Wayland, wlroots: sway floats the windows where it is told.
+const sway = {
+  name: 'sway',
+  screen: SCREEN,
   async start() {
     this.sway = await startSway({ ...SCREEN, floating: ['llmtap', 'droptarget'] });
     const env = { ...this.sway.env, GDK_BACKEND: 'wayland' };
@@ -72,7 +80,7 @@ const wayland = {
   },
   targetArgs: () => [],
   // The client may see its window mapped before sway has it in its tree: ask until it moved.
-  async place(ready, box) {
+  async place({ box }) {
     return waitFor('sway to move the drop target', async () => {
       const r = await windowRect(this.sway.env, 'droptarget');
       if (r && r.x === box.x && r.y === box.y) return r;
@@ -87,9 +95,68 @@ const wayland = {
   },
 };
 
-// LLMTAP_E2E_SESSIONS=wayland (or x11) runs one session only.
+// Wayland, GNOME: Mutter places windows itself and no client may ask where, so the app
+// is tiled to the left half with Super+Left and the drop target to the right half. Where
+// a tiled window's surface starts (its shadow reaches past the screen's edge) is measured
+// first with the drop target program as a ruler: it reports where within its window the
+// pointer is.
+const GNOME_SCREEN = { width: 3200, height: 1080 };
+const gnome = {
+  name: 'gnome',
+  screen: GNOME_SCREEN,
+  async start({ busAddress }) {
+    this.mutter = await startMutter({ ...GNOME_SCREEN, busAddress });
+    const env = { ...this.mutter.env, GDK_BACKEND: 'wayland' };
+    this.pointer = await remoteDesktopPointer({ DBUS_SESSION_BUS_ADDRESS: busAddress });
+    this.type = this.pointer.type;
+    const ruler = spawn(DROPTARGET, ['-dir', os.tmpdir(), '-width', '1280', '-height', '800'], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, DBUS_SESSION_BUS_ADDRESS: busAddress, NO_AT_BRIDGE: '1' },
+    });
+    let said = '';
+    ruler.stdout.setEncoding('utf8').on('data', (d) => { said += d; });
+    const lines = () => said.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    try {
+      await waitFor('the ruler window', () => lines().some((l) => l.ready), 20000, () => said + this.mutter.log());
+      await this.pointer.keys('Super_L+Left');
+      const at = { x: GNOME_SCREEN.width / 4, y: GNOME_SCREEN.height / 2 };
+      const within = await this.pointerWithin(at, lines);
+      this.origin = { x: at.x - within.x, y: at.y - within.y };
+    } finally {
+      ruler.kill('SIGKILL');
+    }
+    return env;
+  },
+  /** pointerWithin moves the pointer to at and resolves with where the window saying lines saw it. */
+  async pointerWithin(at, lines) {
+    let wiggle = 0;
+    return waitFor('the window to see the pointer', async () => {
+      const seen = lines().filter((l) => l.pointer);
+      const last = seen.at(-1)?.pointer;
+      if (wiggle > 1 && last) return last; // after a move to at itself
+      await this.pointer.move(at.x + (wiggle++ % 2), at.y);
+      await this.pointer.move(at.x, at.y);
+      return null;
+    }, 20000);
+  },
+  async arrangeApp() { await this.pointer.keys('Super_L+Left'); },
+  windowOrigin() { return this.origin; },
+  targetArgs: () => [],
+  async place({ lines }) {
+    await this.pointer.keys('Super_L+Right');
+    const at = { x: (GNOME_SCREEN.width * 3) / 4, y: GNOME_SCREEN.height / 2 };
+    await this.pointerWithin(at, lines); // in the drop target's window: drops land here
+    return { x: at.x - 100, y: at.y - 100, width: 200, height: 200 };
+  },
+  screenshot() {}, // Mutter's screenshots are GNOME Shell's: none here
+  async close() {
+    this.pointer?.close();
+    await this.mutter?.close();
+  },
+};
+
+// LLMTAP_E2E_SESSIONS=x11,sway,gnome (any of them) runs only those.
 const only = process.env.LLMTAP_E2E_SESSIONS?.split(',');
-for (const session of [x11, wayland].filter((s) => !only || only.includes(s.name))) {
+for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.name))) {
   describe(`dragging exports out of the desktop window (${session.name})`, () => {
     let bus;
     let up;
@@ -192,8 +259,8 @@ for (const session of [x11, wayland].filter((s) => !only || only.includes(s.name
         ['LLMTAP_DROPTARGET', DROPTARGET, 'go build -o bin/droptarget ./e2e/droptarget']]) {
         if (!bin || !fs.existsSync(bin)) throw new Error(`${name} must name the built binary (${how}); got ${bin}`);
       }
-      const display = await session.start();
       bus = await startBus();
+      const display = await session.start({ busAddress: bus.address });
       // No NO_AT_BRIDGE here: the accessibility bus (started on demand on the private
       // session bus) is how the test finds the handles.
       env = { ...process.env, DISPLAY: '', ...display, DBUS_SESSION_BUS_ADDRESS: bus.address };
@@ -226,17 +293,18 @@ for (const session of [x11, wayland].filter((s) => !only || only.includes(s.name
       chat.push((await streamed(openai, { model: 'gpt-4o-mini', messages: chat })).message);
       await waitFor('the window to open the captured conversation', () => /path=\/api\/conversations\/1 status=200/.test(out), 60000, describeAll);
 
+      await session.arrangeApp?.();
       const win = await find('llmtap', { role: 'frame' });
       const box = { x: win.x + win.width + 40, y: win.y + 80, width: 240, height: 240 };
-      assert.ok(box.x + box.width <= SCREEN.width, `no room for the drop target beside the window at ${JSON.stringify(win)}`);
+      assert.ok(box.x + box.width <= session.screen.width, `no room for the drop target beside the window at ${JSON.stringify(win)}`);
       target = spawn(DROPTARGET, ['-dir', dropDir, ...session.targetArgs(box), '-width', box.width, '-height', box.height].map(String), {
         stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_AT_BRIDGE: '1' },
       });
       target.stdout.setEncoding('utf8').on('data', (d) => { targetOut += d; });
       target.stderr.setEncoding('utf8').on('data', (d) => { targetOut += d; });
       const ready = await waitFor('the drop target window', () => lines().find((l) => l.ready), 20000, describeAll);
-      const placed = await session.place(ready, box);
-      targetBox = { x: placed.x, y: placed.y, width: ready.width, height: ready.height };
+      const placed = await session.place({ ready, box, lines });
+      targetBox = { x: placed.x, y: placed.y, width: placed.width ?? ready.width, height: placed.height ?? ready.height };
     });
 
     it('drags the open conversation out as a file', STEP, async () => {

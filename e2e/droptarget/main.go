@@ -9,6 +9,7 @@
 //
 //	{"ready":true,"x":1320,"y":100,"width":320,"height":240}
 //	{"over":true}
+//	{"pointer":{"x":120,"y":80}}   (the pointer moved within the window, not dragging)
 //	{"uris":["file:///…/chats.json"],"files":["DIR/chats.json"]}
 //	{"uris":[…],"error":"…"}
 //
@@ -23,6 +24,7 @@ package main
 extern void goDropped(char **uris, int len, char *target);
 extern void goMapped(int x, int y, int width, int height);
 extern void goOver(void);
+extern void goPointer(int x, int y);
 
 // over is set while a drag is over the window, so each drag reports it once.
 static gboolean over = FALSE;
@@ -52,6 +54,13 @@ static void dropped(GtkWidget *w, GdkDragContext *c, gint x, gint y, GtkSelectio
 	// GTK_DEST_DEFAULT_DROP finishes the drop: a success when data came.
 }
 
+// motion-notify: where the pointer is within the window (not during a drag), so a
+// test on Wayland, where no client knows where its window is, can find it.
+static gboolean pointer(GtkWidget *w, GdkEventMotion *e, gpointer p) {
+	goPointer((int)e->x, (int)e->y);
+	return FALSE;
+}
+
 static gboolean mapped(GtkWidget *w, GdkEvent *e, gpointer p) {
 	gint x, y;
 	gdk_window_get_origin(gtk_widget_get_window(w), &x, &y);
@@ -72,6 +81,8 @@ static void run(char *title, int x, int y, int width, int height) {
 	g_signal_connect_after(win, "drag-motion", G_CALLBACK(motion), NULL);
 	g_signal_connect(win, "drag-leave", G_CALLBACK(left), NULL);
 	g_signal_connect(win, "map-event", G_CALLBACK(mapped), NULL);
+	gtk_widget_add_events(win, GDK_POINTER_MOTION_MASK);
+	g_signal_connect(win, "motion-notify-event", G_CALLBACK(pointer), NULL);
 	g_signal_connect(win, "destroy", G_CALLBACK(gtk_main_quit), NULL);
 	gtk_widget_show_all(win);
 	gtk_main();
@@ -131,6 +142,11 @@ func goMapped(x, y, width, height C.int) {
 //export goOver
 func goOver() {
 	emit(map[string]any{"over": true})
+}
+
+//export goPointer
+func goPointer(x, y C.int) {
+	emit(map[string]any{"pointer": map[string]int{"x": int(x), "y": int(y)}})
 }
 
 //export goDropped

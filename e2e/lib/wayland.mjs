@@ -72,13 +72,19 @@ export async function startSway({ width = 1920, height = 1080, floating = [] } =
     proc,
     env: clientEnv,
     log: () => log,
-    async close() {
-      proc.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => stopCompositor(proc, exited, dir),
   };
+}
+
+/**
+ * stopCompositor ends a compositor started by a test (SIGTERM, then SIGKILL after 3 s;
+ * exited resolves when it has) and removes its folder.
+ */
+export async function stopCompositor(proc, exited, dir) {
+  proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** swaymsg runs swaymsg against the session in env and resolves with its parsed JSON reply. */
