@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/package-* and scripts/check-packages (after scripts/env.sh):
 # the version every package carries, and a check for the tools they run.
 
