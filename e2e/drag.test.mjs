@@ -12,7 +12,8 @@
 // e2e/screenshots/drag-<session>-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +31,19 @@ const DROPTARGET = process.env.LLMTAP_DROPTARGET;
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const TITLE = 'Plan a weekend in Lisbon';
 const SCREEN = { width: 1920, height: 1080 };
-const STEP = { timeout: 120000 };
+const STEP = { timeout: 180000 };
+// Conversations generated into each session's data folder before the app starts, so
+// that exporting them all takes seconds: long enough to drop before the file is
+// written, and to see the window keep working while the drop waits for it.
+const SEEDED = 10000;
+const CAPTURED = SEEDED + 1; // the captured chat's id
+let seedDir; // generated once, copied into each session's data folder
+before(async () => {
+  if (!process.env.LLMTAP_BIN) throw new Error('LLMTAP_BIN must name bin/llmtap (scripts/build makes it)');
+  seedDir = tempDir('llmtap-e2e-drag-seed-');
+  await promisify(execFile)(process.env.LLMTAP_BIN, ['generate', '-data', seedDir, '-conversations', String(SEEDED)], { timeout: 600000 });
+});
+after(() => fs.rmSync(seedDir, { recursive: true, force: true }));
 
 /**
  * A session is a display server with a mouse. start({ busAddress }) brings it up and
@@ -116,7 +129,7 @@ const gnome = {
     ruler.stdout.setEncoding('utf8').on('data', (d) => { said += d; });
     const lines = () => said.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     try {
-      await waitFor('the ruler window', () => lines().some((l) => l.ready), 20000, () => said + this.mutter.log());
+      await waitFor('the ruler window to have the focus', () => lines().some((l) => l.focused), 20000, () => said + this.mutter.log());
       await this.pointer.keys('Super_L+Left');
       const at = { x: GNOME_SCREEN.width / 4, y: GNOME_SCREEN.height / 2 };
       const within = await this.pointerWithin(at, lines);
@@ -136,12 +149,14 @@ const gnome = {
       await this.pointer.move(at.x + (wiggle++ % 2), at.y);
       await this.pointer.move(at.x, at.y);
       return null;
-    }, 20000);
+    }, 20000, () => `the window said: ${JSON.stringify(lines())}\n${this.mutter.log()}`);
   },
   async arrangeApp() { await this.pointer.keys('Super_L+Left'); },
   windowOrigin() { return this.origin; },
   targetArgs: () => [],
   async place({ lines }) {
+    // Mutter focuses a new window a moment after it maps: the key goes to it only then.
+    await waitFor('the drop target to have the focus', () => lines().some((l) => l.focused), 20000, () => this.mutter.log());
     await this.pointer.keys('Super_L+Right');
     const at = { x: (GNOME_SCREEN.width * 3) / 4, y: GNOME_SCREEN.height / 2 };
     await this.pointerWithin(at, lines); // in the drop target's window: drops land here
@@ -234,7 +249,17 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       } finally {
         await pointer.up();
       }
-      return waitFor('the drop target to receive the file', () => drops()[dropped], 30000, describeAll);
+      const received = () => drops()[dropped];
+      // While the drop waits for the file the window must keep working: the
+      // accessibility bus is answered by the app's main loop, as are clicks and paints.
+      let answered = 0;
+      while (!received() && answered < 3) {
+        const t0 = Date.now();
+        const el = await findAccessible(env, 'Drag out', { prefix: true, role: 'link' }).catch(() => null);
+        if (el && !received() && Date.now() - t0 < 5000) answered++;
+      }
+      const drop = await waitFor('the drop target to receive the file', received, 100000, describeAll);
+      return { ...drop, answeredWhileWaiting: answered };
     }
 
     /** checkDrop checks that the target copied one valid ShareGPT file named name holding the captured chat. */
@@ -265,6 +290,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       // session bus) is how the test finds the handles.
       env = { ...process.env, DISPLAY: '', ...display, DBUS_SESSION_BUS_ADDRESS: bus.address };
       delete env.NO_AT_BRIDGE;
+      fs.cpSync(seedDir, dataDir, { recursive: true });
       up = await startUpstream();
       app = spawn(BIN, ['--data', dataDir, '--listen', '127.0.0.1:0', '--target', up.url, '-v'], {
         stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, LLMTAP_DATA_DIR: dataDir },
@@ -291,7 +317,8 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       chat.push((await plain(openai, { model: 'gpt-4o-mini', messages: chat })).message);
       chat.push({ role: 'user', content: 'And where should we eat?' });
       chat.push((await streamed(openai, { model: 'gpt-4o-mini', messages: chat })).message);
-      await waitFor('the window to open the captured conversation', () => /path=\/api\/conversations\/1 status=200/.test(out), 60000, describeAll);
+      // The window opened the newest seeded conversation at start: open the captured one.
+      await waitFor('the window to list the captured chat', () => out.includes('path=/api/conversations status=200') && findAccessible(env, TITLE, { prefix: true }), 60000, describeAll);
 
       await session.arrangeApp?.();
       const win = await find('llmtap', { role: 'frame' });
@@ -305,6 +332,10 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       const ready = await waitFor('the drop target window', () => lines().find((l) => l.ready), 20000, describeAll);
       const placed = await session.place({ ready, box, lines });
       targetBox = { x: placed.x, y: placed.y, width: placed.width ?? ready.width, height: placed.height ?? ready.height };
+      // Only now, with the drop target placed: a click in the app meanwhile would keep
+      // Mutter from focusing the new window (and Super+Right would move the app).
+      await click(TITLE, { prefix: true });
+      await waitFor('the window to open the captured conversation', () => out.includes(`path=/api/conversations/${CAPTURED} status=200`), 20000, describeAll);
     });
 
     it('drags the open conversation out as a file', STEP, async () => {
@@ -316,13 +347,21 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
 
     it('leaves the window working: a click on Confirm confirms', STEP, async () => {
       await click('Confirm', { role: 'toggle button' });
-      await waitFor('the click to confirm the conversation', () => /method=PUT path=\/api\/conversations\/1\/status status=204/.test(out), 20000, describeAll);
+      await waitFor('the click to confirm the conversation', () => out.includes(`method=PUT path=/api/conversations/${CAPTURED}/status status=204`), 20000, describeAll);
     });
 
     it('drags what the bulk bar acts on out', STEP, async () => {
       await click('Act on all', { prefix: true, role: 'push button' });
       const handle = await find('Drag out llmtap-', { prefix: true, role: 'link' });
-      checkDrop(await dragOut(handle, 'bulk.png'), /^llmtap-\d{4}-\d{2}-\d{2}\.json$/);
+      const drop = await dragOut(handle, 'bulk.png');
+      const records = checkDrop(drop, /^llmtap-\d{4}-\d{2}-\d{2}\.json$/);
+      assert.ok(records.length > SEEDED / 2, `${records.length} records, want every valid one of ${CAPTURED}`);
+      // Dropped while the export of every conversation was being written (seconds):
+      // the window answered meanwhile instead of freezing until the file was complete.
+      const written = out.match(/msg="dragged export written" path=\S+\/llmtap-[-\d]+\.json/g) ?? [];
+      assert.ok(written.length > 0, describeAll());
+      assert.ok(drop.answeredWhileWaiting > 0,
+        `the window did not answer while the drop waited for the file (or the file was written before the drop: ${SEEDED} conversations were too few to test the wait)`);
     });
 
     it("drags the Export dialog's file out, named as typed where a keyboard can be faked", STEP, async () => {
@@ -331,11 +370,16 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       let handleName = 'Drag out llmtap-';
       if (session.type) {
         await click('File name', { prefix: true, role: 'entry', within: 'dialog' });
+        // Keys sent before the page focused the field would be lost.
+        await find('File name', { prefix: true, role: 'entry', within: 'dialog', focused: true });
         await session.type('lisbon-export.json');
         name = /^lisbon-export\.json$/;
         handleName = 'Drag out lisbon-export.json';
       }
-      const handle = await find(handleName, { prefix: !session.type, role: 'link', within: 'dialog' });
+      const handle = await find(handleName, { prefix: !session.type, role: 'link', within: 'dialog' }).catch(async (err) => {
+        const shown = await findAccessible(env, 'Drag out', { prefix: true, role: 'link', within: 'dialog' }).catch(() => null);
+        throw new Error(`${err.message}\nthe dialog's handle is ${JSON.stringify(shown?.name)}`);
+      });
       const drop = await dragOut(handle, 'export-dialog.png');
       checkDrop(drop, name);
       assert.ok(fs.existsSync(path.join(dropDir, path.basename(fileURLToPath(drop.uris[0])))), 'the drop target copied the file');

@@ -45,6 +45,25 @@ type fileDrag struct {
 // write failed, or took longer than dragReadyTimeout). It blocks until then; every
 // call, from any goroutine, gets the same answer.
 func (d *fileDrag) wait() error {
+	d.watch()
+	<-d.done
+	return d.err
+}
+
+// answered reports, without blocking, whether wait has its answer: an OS layer that
+// must keep its window's loop running while the file is written polls it.
+func (d *fileDrag) answered() bool {
+	d.watch()
+	select {
+	case <-d.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// watch starts, once, the goroutine that waits for ready and records the answer.
+func (d *fileDrag) watch() {
 	d.once.Do(func() {
 		d.done = make(chan struct{})
 		go func() {
@@ -58,6 +77,4 @@ func (d *fileDrag) wait() error {
 			}
 		}()
 	})
-	<-d.done
-	return d.err
 }

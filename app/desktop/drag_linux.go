@@ -7,6 +7,7 @@ package desktop
 #include <gtk/gtk.h>
 
 extern char *llmtapDragURI(uintptr_t h);
+extern int llmtapDragAnswered(uintptr_t h);
 extern int llmtapDragBegun(uintptr_t h, char *err);
 extern void llmtapDragEnded(uintptr_t h);
 
@@ -17,7 +18,18 @@ typedef struct {
 	GtkWidget *src;
 	GdkDragContext *context;
 	gulong handlers[3];
+	int waiting;       // drag-data-get calls waiting for the file in a nested loop
+	gboolean ended;    // drag-end came while one was: it frees d when done
 } llmtapDrag;
+
+// How many drops wait for their file in a nested loop: no new drag begins meanwhile.
+static int answering = 0;
+
+static gboolean llmtap_drag_free(gpointer p);
+
+static gboolean llmtap_tick(gpointer p) {
+	return G_SOURCE_CONTINUE;
+}
 
 // drag-data-get: the drop target asks for the file, at drop time. Waiting for it
 // blocks the GTK loop, as a selection has to be answered from within this handler.
@@ -27,13 +39,29 @@ static void llmtap_drag_data_get(GtkWidget *w, GdkDragContext *c, GtkSelectionDa
 	if (c != d->context) {
 		return;
 	}
-	char *uri = llmtapDragURI(d->h);
-	if (uri == NULL) {
-		return; // not written: the target gets no data and the drop fails
+	if (!llmtapDragAnswered(d->h)) {
+		// Dropped before the file is complete: wait for it with the loop running, so the
+		// window keeps painting and answering the compositor's pings (a blocked loop is
+		// "not responding" within seconds), waking every 50 ms to look again.
+		d->waiting++;
+		answering++;
+		guint tick = g_timeout_add(50, llmtap_tick, NULL);
+		while (!llmtapDragAnswered(d->h)) {
+			g_main_context_iteration(NULL, TRUE);
+		}
+		g_source_remove(tick);
+		answering--;
+		d->waiting--;
 	}
-	gchar *uris[] = {uri, NULL};
-	gtk_selection_data_set_uris(sel, uris);
-	free(uri);
+	char *uri = llmtapDragURI(d->h); // answered: does not block
+	if (uri != NULL) { // else not written: the target gets no data and the drop fails
+		gchar *uris[] = {uri, NULL};
+		gtk_selection_data_set_uris(sel, uris);
+		free(uri);
+	}
+	if (d->waiting == 0 && d->ended) {
+		g_idle_add(llmtap_drag_free, d); // the drag ended while this waited
+	}
 }
 
 static gboolean llmtap_drag_failed(GtkWidget *w, GdkDragContext *c, GtkDragResult result, gpointer p) {
@@ -64,6 +92,10 @@ static void llmtap_drag_end(GtkWidget *w, GdkDragContext *c, gpointer p) {
 		return;
 	}
 	g_debug("llmtap drag ended");
+	if (d->waiting > 0) {
+		d->ended = TRUE; // a drop still waits for the file, in a loop below: it frees d
+		return;
+	}
 	// GTK may still use the handlers' closures within this signal.
 	g_idle_add(llmtap_drag_free, d);
 }
@@ -92,6 +124,10 @@ static gboolean llmtap_drag_begin(gpointer p) {
 	GdkDisplay *display = gdk_display_get_default();
 	if (display == NULL) {
 		llmtapDragBegun(h, "no display");
+		return G_SOURCE_REMOVE;
+	}
+	if (answering > 0) {
+		llmtapDragBegun(h, "the last drop is still waiting for its file");
 		return G_SOURCE_REMOVE;
 	}
 	GdkDevice *pointer = gdk_seat_get_pointer(gdk_display_get_default_seat(display));
@@ -155,7 +191,8 @@ type linuxDrag struct {
 // startFileDrag drags path out with GTK 3, on X11 and Wayland alike (see drag.go for
 // the contract): on the GTK thread it begins a drag of text/uri-list from the window
 // whose webview had the press, and answers the drop target's request with the
-// file:// URI once ready said nil.
+// file:// URI once ready said nil; a drop made before that waits in a nested main
+// loop, so the window keeps working meanwhile.
 func startFileDrag(path string, ready <-chan error) error {
 	d := &linuxDrag{fileDrag: fileDrag{path: path, ready: ready}, begun: make(chan error, 1)}
 	h := cgo.NewHandle(d)
@@ -187,6 +224,14 @@ func llmtapDragBegun(h C.uintptr_t, msg *C.char) C.int {
 		return 0
 	}
 	return 1
+}
+
+//export llmtapDragAnswered
+func llmtapDragAnswered(h C.uintptr_t) C.int {
+	if dragOf(h).answered() {
+		return 1
+	}
+	return 0
 }
 
 //export llmtapDragURI

@@ -10,6 +10,7 @@
 //	{"ready":true,"x":1320,"y":100,"width":320,"height":240}
 //	{"over":true}
 //	{"pointer":{"x":120,"y":80}}   (the pointer moved within the window, not dragging)
+//	{"focused":true}               (the window got the keyboard focus)
 //	{"uris":["file:///…/chats.json"],"files":["DIR/chats.json"]}
 //	{"uris":[…],"error":"…"}
 //
@@ -25,6 +26,7 @@ extern void goDropped(char **uris, int len, char *target);
 extern void goMapped(int x, int y, int width, int height);
 extern void goOver(void);
 extern void goPointer(int x, int y);
+extern void goFocused(void);
 
 // over is set while a drag is over the window, so each drag reports it once.
 static gboolean over = FALSE;
@@ -61,6 +63,12 @@ static gboolean pointer(GtkWidget *w, GdkEventMotion *e, gpointer p) {
 	return FALSE;
 }
 
+// focus-in: the window has the keyboard (a test tiles it with a key press then).
+static gboolean focused(GtkWidget *w, GdkEventFocus *e, gpointer p) {
+	goFocused();
+	return FALSE;
+}
+
 static gboolean mapped(GtkWidget *w, GdkEvent *e, gpointer p) {
 	gint x, y;
 	gdk_window_get_origin(gtk_widget_get_window(w), &x, &y);
@@ -83,6 +91,7 @@ static void run(char *title, int x, int y, int width, int height) {
 	g_signal_connect(win, "map-event", G_CALLBACK(mapped), NULL);
 	gtk_widget_add_events(win, GDK_POINTER_MOTION_MASK);
 	g_signal_connect(win, "motion-notify-event", G_CALLBACK(pointer), NULL);
+	g_signal_connect(win, "focus-in-event", G_CALLBACK(focused), NULL);
 	g_signal_connect(win, "destroy", G_CALLBACK(gtk_main_quit), NULL);
 	gtk_widget_show_all(win);
 	gtk_main();
@@ -142,6 +151,11 @@ func goMapped(x, y, width, height C.int) {
 //export goOver
 func goOver() {
 	emit(map[string]any{"over": true})
+}
+
+//export goFocused
+func goFocused() {
+	emit(map[string]any{"focused": true})
 }
 
 //export goPointer

@@ -2,7 +2,7 @@
 accessibility bus of the session in DBUS_SESSION_BUS_ADDRESS), and prints where it is
 on the screen as one JSON line: {"name", "role", "x", "y", "width", "height"}, or null.
 
-    accessible.py --name 'Drag out' [--prefix] [--role link] [--within dialog] [--app llmtap]
+    accessible.py --name 'Drag out' [--prefix] [--role link] [--within dialog] [--focused] [--app llmtap]
 
 WebKitGTK exposes the page's elements with their accessible names and roles, so the
 desktop test can point at the drag handle wherever the layout puts it. Needs Debian's
@@ -35,7 +35,8 @@ def find(o, args, inside, depth=0):
         if (inside or args.within is None) and matches(o, args):
             states = o.get_state_set()
             e = o.get_extents(Atspi.CoordType.SCREEN)
-            if states.contains(Atspi.StateType.SHOWING) and e.width > 0 and e.height > 0:
+            focused = not args.focused or states.contains(Atspi.StateType.FOCUSED)
+            if states.contains(Atspi.StateType.SHOWING) and e.width > 0 and e.height > 0 and focused:
                 return {"name": o.get_name(), "role": role, "x": e.x, "y": e.y, "width": e.width, "height": e.height}
         inside = inside or role == args.within
         for i in range(o.get_child_count()):
@@ -55,6 +56,7 @@ def main():
     p.add_argument("--prefix", action="store_true", help="match names that start with --name")
     p.add_argument("--role")
     p.add_argument("--within", help="only inside an element of this role (e.g. dialog)")
+    p.add_argument("--focused", action="store_true", help="only while it has the keyboard focus")
     p.add_argument("--app", default="llmtap")
     args = p.parse_args()
     desktop = Atspi.get_desktop(0)

@@ -50,13 +50,15 @@ export async function startBus() {
 /**
  * findAccessible asks the accessibility bus where the element named name is on the screen,
  * and resolves with {name, role, x, y, width, height}, or null. opts: role (e.g. "link"),
- * prefix (name starts with), within (a role to look inside, e.g. "dialog").
+ * prefix (name starts with), within (a role to look inside, e.g. "dialog"), focused (only
+ * while it has the keyboard focus).
  */
-export async function findAccessible(env, name, { role, prefix = false, within } = {}) {
+export async function findAccessible(env, name, { role, prefix = false, within, focused = false } = {}) {
   const args = [ACCESSIBLE, '--name', name];
   if (role) args.push('--role', role);
   if (prefix) args.push('--prefix');
   if (within) args.push('--within', within);
+  if (focused) args.push('--focused');
   const { stdout } = await run(PYTHON, args, { env, timeout: 20000 });
   return JSON.parse(stdout);
 }

@@ -14,6 +14,7 @@ virtual devices take one to one. Needs Debian's python3-gi (run with /usr/bin/py
 and DBUS_SESSION_BUS_ADDRESS naming Mutter's bus."""
 
 import sys
+import time
 
 import gi
 
@@ -40,6 +41,10 @@ def main():
         call(session, SESSION, "NotifyPointerMotionRelative", GLib.Variant("(dd)", (float(dx), float(dy))))
 
     relative(-100000, -100000)  # into the corner: the pointer is at 0, 0
+    # The seat gets its keyboard with the first key: press one now, so that windows
+    # get the keyboard focus (and say so) as soon as Mutter focuses them.
+    for pressed in (True, False):
+        call(session, SESSION, "NotifyKeyboardKeysym", GLib.Variant("(ub)", (Gdk.KEY_Shift_L, pressed)))
     at = [0, 0]
     print("ready", flush=True)
     for line in sys.stdin:
@@ -58,6 +63,7 @@ def main():
                     k = Gdk.unicode_to_keyval(ord(c))
                     for pressed in (True, False):
                         call(session, SESSION, "NotifyKeyboardKeysym", GLib.Variant("(ub)", (k, pressed)))
+                    time.sleep(0.03)  # as a person types, and as xdotool's default
             elif words[0] == "keys":
                 syms = [Gdk.keyval_from_name(n) for n in words[1].split("+")]
                 if 0xFFFFFF in syms or 0 in syms:
