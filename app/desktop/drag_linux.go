@@ -31,8 +31,9 @@ static gboolean llmtap_tick(gpointer p) {
 	return G_SOURCE_CONTINUE;
 }
 
-// drag-data-get: the drop target asks for the file, at drop time. Waiting for it
-// blocks the GTK loop, as a selection has to be answered from within this handler.
+// drag-data-get: the drop target asks for the file, at drop time. A selection has to
+// be answered from within this handler, so a file still being written is waited for
+// here, in a nested loop.
 static void llmtap_drag_data_get(GtkWidget *w, GdkDragContext *c, GtkSelectionData *sel,
 		guint info, guint time, gpointer p) {
 	llmtapDrag *d = p;
@@ -93,7 +94,7 @@ static void llmtap_drag_end(GtkWidget *w, GdkDragContext *c, gpointer p) {
 	}
 	g_debug("llmtap drag ended");
 	if (d->waiting > 0) {
-		d->ended = TRUE; // a drop still waits for the file, in a loop below: it frees d
+		d->ended = TRUE; // llmtap_drag_data_get still waits for the file: it frees d
 		return;
 	}
 	// GTK may still use the handlers' closures within this signal.
