@@ -12,14 +12,13 @@
 // e2e/screenshots/drag-<session>-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startUpstream } from './lib/upstream.mjs';
-import { tempDir } from './lib/llmtap.mjs';
+import { generateData, tempDir } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
 import { sharegptProblems } from './lib/sharegpt.mjs';
 import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot } from './lib/desktop.mjs';
@@ -39,9 +38,8 @@ const SEEDED = 10000;
 const CAPTURED = SEEDED + 1; // the captured chat's id
 let seedDir; // generated once, copied into each session's data folder
 before(async () => {
-  if (!process.env.LLMTAP_BIN) throw new Error('LLMTAP_BIN must name bin/llmtap (scripts/build makes it)');
   seedDir = tempDir('llmtap-e2e-drag-seed-');
-  await promisify(execFile)(process.env.LLMTAP_BIN, ['generate', '-data', seedDir, '-conversations', String(SEEDED)], { timeout: 600000 });
+  await generateData(seedDir, SEEDED);
 });
 after(() => fs.rmSync(seedDir, { recursive: true, force: true }));
 
@@ -306,7 +304,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       await session.close();
       await up?.close?.();
       if (!process.env.LLMTAP_E2E_KEEP) {
-        fs.rmSync(dropDir, { recursive: true, force: true });
+        for (const dir of [dataDir, dropDir]) fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -10,27 +10,16 @@
 // asserted: machines here are shared and noisy.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
-import { binPath, startServe, tempDir, getJSON } from './lib/llmtap.mjs';
+import { generateData, startServe, tempDir, getJSON } from './lib/llmtap.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const N = Number(process.env.LLMTAP_E2E_SCROLL_CONVERSATIONS || 100000);
 const ROW = 76; // px, ConversationList.svelte's rowHeight
 const WAIT = 20000;
-
-/** generate fills dataDir with n synthetic conversations, unless it holds some already. */
-function generate(dataDir, n) {
-  if (fs.existsSync(path.join(dataDir, 'llmtap.db'))) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    execFile(binPath(), ['generate', '--data', dataDir, '--conversations', String(n)],
-      { timeout: 20 * 60 * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => (err ? reject(new Error(`llmtap generate: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
-  });
-}
 
 /** quantile of sorted numbers. */
 const quantile = (xs, q) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
@@ -41,10 +30,13 @@ describe(`conversation list with ${N.toLocaleString('en-US')} conversations`, { 
   let page;
   const pageErrors = [];
 
+  // A given LLMTAP_E2E_SCROLL_DATA is kept for the next run; a folder of our own is not.
+  const ownData = !process.env.LLMTAP_E2E_SCROLL_DATA;
+  const dataDir = process.env.LLMTAP_E2E_SCROLL_DATA || tempDir('llmtap-e2e-scroll-');
+
   before(async () => {
-    const dataDir = process.env.LLMTAP_E2E_SCROLL_DATA || tempDir('llmtap-e2e-scroll-');
     fs.mkdirSync(dataDir, { recursive: true });
-    await generate(dataDir, N);
+    await generateData(dataDir, N);
     // Nothing is proxied here; the target is never contacted.
     serve = await startServe({ target: 'http://127.0.0.1:9', dataDir });
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -59,6 +51,7 @@ describe(`conversation list with ${N.toLocaleString('en-US')} conversations`, { 
   after(async () => {
     await browser?.close().catch(() => {});
     await serve?.stop().catch(() => serve.kill());
+    if (ownData && !process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** idAt asks the API which conversation is at offset i of the default list. */

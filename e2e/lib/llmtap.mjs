@@ -22,6 +22,16 @@ export function binPath() {
   return abs;
 }
 
+/** generateData fills dataDir with n synthetic conversations (`llmtap generate`), unless it holds some already. */
+export function generateData(dataDir, n) {
+  if (fs.existsSync(path.join(dataDir, 'llmtap.db'))) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    execFile(binPath(), ['generate', '--data', dataDir, '--conversations', String(n)],
+      { timeout: 20 * 60 * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => (err ? reject(new Error(`llmtap generate: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
+  });
+}
+
 /** tempDir makes a fresh directory for one test's data. */
 export function tempDir(prefix = 'llmtap-e2e-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
