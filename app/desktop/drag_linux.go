@@ -8,7 +8,8 @@ package desktop
 
 extern char *llmtapDragURI(uintptr_t h);
 extern int llmtapDragAnswered(uintptr_t h);
-extern int llmtapDragBegun(uintptr_t h, char *err);
+extern int llmtapDragClaim(uintptr_t h);
+extern void llmtapDragBegun(uintptr_t h, char *err);
 extern void llmtapDragEnded(uintptr_t h);
 
 // One drag: its Go handle, the window it is dragged from, the handlers on it, and
@@ -61,6 +62,7 @@ static void llmtap_drag_data_get(GtkWidget *w, GdkDragContext *c, GtkSelectionDa
 		free(uri);
 	}
 	if (d->waiting == 0 && d->ended) {
+		d->ended = FALSE; // freed once, even if another request came meanwhile
 		g_idle_add(llmtap_drag_free, d); // the drag ended while this waited
 	}
 }
@@ -122,6 +124,9 @@ static GtkWidget *llmtap_drag_window(GdkDevice *pointer) {
 // the mouse button that is held now, and tells Go whether it began.
 static gboolean llmtap_drag_begin(gpointer p) {
 	uintptr_t h = (uintptr_t)p;
+	if (!llmtapDragClaim(h)) {
+		return G_SOURCE_REMOVE; // Go stopped waiting: the drag must not start late
+	}
 	GdkDisplay *display = gdk_display_get_default();
 	if (display == NULL) {
 		llmtapDragBegun(h, "no display");
@@ -162,9 +167,7 @@ static gboolean llmtap_drag_begin(gpointer p) {
 		return G_SOURCE_REMOVE;
 	}
 	gtk_drag_set_icon_name(d->context, "text-x-generic", 0, 0);
-	if (!llmtapDragBegun(h, NULL)) {
-		gtk_drag_cancel(d->context); // Go gave up waiting; drag-end frees d
-	}
+	llmtapDragBegun(h, NULL);
 	return G_SOURCE_REMOVE;
 }
 
@@ -177,16 +180,13 @@ import "C"
 import (
 	"errors"
 	"runtime/cgo"
-	"sync/atomic"
-	"time"
 	"unsafe"
 )
 
-// linuxDrag is a fileDrag and how its start went.
+// linuxDrag is a fileDrag and its hand-off to the GTK thread.
 type linuxDrag struct {
 	fileDrag
-	begun  chan error
-	gaveUp atomic.Bool // startFileDrag stopped waiting for the GTK thread
+	start *handoff
 }
 
 // startFileDrag drags path out with GTK 3, on X11 and Wayland alike (see drag.go for
@@ -195,36 +195,37 @@ type linuxDrag struct {
 // file:// URI once ready said nil; a drop made before that waits in a nested main
 // loop, so the window keeps working meanwhile.
 func startFileDrag(path string, ready <-chan error) error {
-	d := &linuxDrag{fileDrag: fileDrag{path: path, ready: ready}, begun: make(chan error, 1)}
+	d := &linuxDrag{fileDrag: fileDrag{path: path, ready: ready}, start: newHandoff()}
 	h := cgo.NewHandle(d)
 	C.llmtap_drag_start(C.uintptr_t(h))
-	t := time.NewTimer(10 * time.Second)
-	defer t.Stop()
-	select {
-	case err := <-d.begun:
-		return err
-	case <-t.C:
-		// The GTK thread is busy; should it start the drag later, it cancels it.
-		d.gaveUp.Store(true)
-		return errors.New("the window did not answer within 10 s")
-	}
+	return d.start.wait(dragPickup)
 }
 
 func dragOf(h C.uintptr_t) *linuxDrag { return cgo.Handle(h).Value().(*linuxDrag) }
 
-//export llmtapDragBegun
-func llmtapDragBegun(h C.uintptr_t, msg *C.char) C.int {
-	d := dragOf(h)
-	if msg != nil {
-		d.begun <- errors.New(C.GoString(msg))
+// llmtapDragClaim is called on the GTK thread before it starts the drag: 0 if
+// startFileDrag gave up waiting, so the drag must not start (and h is done with).
+//
+//export llmtapDragClaim
+func llmtapDragClaim(h C.uintptr_t) C.int {
+	if !dragOf(h).start.claim() {
 		cgo.Handle(h).Delete()
 		return 0
 	}
-	d.begun <- nil
-	if d.gaveUp.Load() {
-		return 0
-	}
 	return 1
+}
+
+// llmtapDragBegun reports a claimed drag's start: nil msg if it began, else why not.
+//
+//export llmtapDragBegun
+func llmtapDragBegun(h C.uintptr_t, msg *C.char) {
+	d := dragOf(h)
+	if msg != nil {
+		d.start.done(errors.New(C.GoString(msg)))
+		cgo.Handle(h).Delete()
+		return
+	}
+	d.start.done(nil)
 }
 
 //export llmtapDragAnswered

@@ -2,7 +2,8 @@ package desktop
 
 // The OS-independent parts of the Windows and macOS drag sources (drag_windows*.go,
 // drag_darwin.go): the CF_HDROP bytes, the Win32 struct layouts, the decisions the
-// COM callbacks make, and the hand-off from the HTTP handler to the window's thread.
+// COM callbacks make, and the hand-off from the HTTP handler to the window's thread
+// (which the GTK drag source uses too).
 // They carry no build tag so that dropfiles_test.go checks them on every OS.
 
 import (
