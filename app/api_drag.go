@@ -170,10 +170,7 @@ func (a *App) writeDragFile(ctx context.Context, s exportScope, path string) err
 	report, err := s.write(ctx, a.db, tmp)
 	err = errors.Join(err, tmp.Close())
 	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644) // CreateTemp made it private; a dataset is not
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = publishFile(tmp.Name(), path)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())

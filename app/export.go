@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
@@ -69,10 +70,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	if err := errors.Join(walkErr, out.Close(), invalid.Close()); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
 	}
-	if err := os.Chmod(out.Name(), 0o644); err != nil { // CreateTemp made it private; a dataset is not
-		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
-	}
-	if err := os.Rename(out.Name(), opt.Out); err != nil {
+	if err := publishFile(out.Name(), opt.Out); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
 	}
 	invalidOut := opt.Out + ".invalid.jsonl"
@@ -85,6 +83,16 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	}
 	res.InvalidOut = invalidOut
 	return res, nil
+}
+
+// publishFile puts the complete, closed temporary file tmp at path (replacing what is
+// there) in one rename, so nobody sees half a dataset, readable by all: CreateTemp
+// made it private, and a dataset is not.
+func publishFile(tmp, path string) error {
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // writeDataset writes the records of everything the filter takes in format to w,
@@ -156,17 +164,22 @@ var loadWorkers = min(runtime.NumCPU(), 8)
 
 // loadInOrder calls load for each id on up to loadWorkers goroutines, at most a
 // window ahead of the consumer, and use with the results in the order of ids. The
-// first error (from load, use or ctx) stops the walk and is returned.
+// first error (from load, use or ctx) stops the walk and is returned, once no load
+// runs any more (the caller may close what load reads).
 func loadInOrder[T any](ctx context.Context, ids []int64, load func(context.Context, int64) (T, error), use func(T) error) error {
 	type result struct {
 		v   T
 		err error
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var loads sync.WaitGroup
+	defer loads.Wait()
+	defer cancel()                                 // first: the loads still running stop
 	order := make(chan chan result, 4*loadWorkers) // the window: loads started, in id order
 	sem := make(chan struct{}, loadWorkers)
+	loads.Add(1)
 	go func() {
+		defer loads.Done()
 		defer close(order)
 		for _, id := range ids {
 			select {
@@ -175,7 +188,9 @@ func loadInOrder[T any](ctx context.Context, ids []int64, load func(context.Cont
 				return
 			}
 			ch := make(chan result, 1)
+			loads.Add(1)
 			go func() {
+				defer loads.Done()
 				defer func() { <-sem }()
 				v, err := load(ctx, id)
 				ch <- result{v, err}

@@ -106,13 +106,6 @@ func nonNilHeader(h map[string][]string) map[string][]string {
 	return h
 }
 
-func nonNilBytes(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
 func millis(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
