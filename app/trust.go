@@ -69,6 +69,9 @@ type Command struct {
 	Args []string
 	// Why says in a few words what the step is for, for people reading the list.
 	Why string
+	// MayFail marks a removal from a store that may never have held the CA (a browser
+	// profile made after trusting): RunCommands reports its failure and goes on.
+	MayFail bool
 
 	windows bool // quote for cmd.exe/PowerShell rather than a POSIX shell
 }
@@ -173,14 +176,16 @@ func UntrustCommands(h TrustHost, ca CACert) ([]Command, error) {
 		}
 		if h.NSSDB {
 			cmds = append(cmds, Command{
-				Args: []string{"certutil", "-d", nssDB(h), "-D", "-n", nssNickname},
-				Why:  "remove the CA from Chromium's NSS database",
+				Args:    []string{"certutil", "-d", nssDB(h), "-D", "-n", nssNickname},
+				Why:     "remove the CA from Chromium's NSS database",
+				MayFail: true,
 			})
 		}
 		for _, p := range h.FirefoxProfiles {
 			cmds = append(cmds, Command{
-				Args: []string{"certutil", "-d", "sql:" + p, "-D", "-n", nssNickname},
-				Why:  "remove the CA from Firefox profile " + filepath.Base(p),
+				Args:    []string{"certutil", "-d", "sql:" + p, "-D", "-n", nssNickname},
+				Why:     "remove the CA from Firefox profile " + filepath.Base(p),
+				MayFail: true,
 			})
 		}
 		return cmds, nil

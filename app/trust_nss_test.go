@@ -78,6 +78,19 @@ func TestNSSTrustForReal(t *testing.T) {
 		}
 	}
 
+	// A Firefox profile made after trusting does not hold the CA: untrust gets past it
+	// to the profiles after it.
+	late := filepath.Join(home, ".mozilla", "firefox", "z3.late")
+	if err := os.MkdirAll(late, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := certutil("-N", "-d", "sql:"+late, "--empty-password"); err != nil {
+		t.Fatalf("create NSS database %s: %v\n%s", late, err, got)
+	}
+	h.FirefoxProfiles = firefoxProfiles(home)
+	if i, j := slices.Index(h.FirefoxProfiles, late), slices.Index(h.FirefoxProfiles, dbs[2]); i < 0 || i > j {
+		t.Fatalf("profiles %q: want %s before %s", h.FirefoxProfiles, late, dbs[2])
+	}
 	if err := RunCommands(t.Context(), userSteps(UntrustCommands(h, CACertOf(ca))), nil, &out); err != nil {
 		t.Fatalf("untrust: %v\n%s", err, &out)
 	}
