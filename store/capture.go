@@ -52,6 +52,11 @@ func (db *DB) Write(ctx context.Context, caps []Capture) error {
 	if len(caps) == 0 {
 		return nil
 	}
+	// Compressed before the transaction: the write lock is held for the inserts only.
+	bodies := make([]packedBodies, len(caps))
+	for i := range caps {
+		bodies[i] = packedBodies{packBody(caps[i].Exchange.ReqBody), packBody(caps[i].Exchange.RespBody)}
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("write %d captures: %w", len(caps), err)
@@ -59,7 +64,7 @@ func (db *DB) Write(ctx context.Context, caps []Capture) error {
 	defer tx.Rollback()
 	for i := range caps {
 		c := &caps[i]
-		id, err := insertExchange(ctx, tx, &c.Exchange)
+		id, err := insertExchange(ctx, tx, &c.Exchange, bodies[i])
 		if err != nil {
 			return fmt.Errorf("write exchange %s %s: %w", c.Exchange.Method, c.Exchange.URL, err)
 		}
@@ -76,7 +81,10 @@ func (db *DB) Write(ctx context.Context, caps []Capture) error {
 	return nil
 }
 
-func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange) (int64, error) {
+// packedBodies are an exchange's bodies as stored (packBody).
+type packedBodies struct{ req, resp []byte }
+
+func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedBodies) (int64, error) {
 	reqH, err := json.Marshal(nonNilHeader(e.ReqHeader))
 	if err != nil {
 		return 0, err
@@ -91,7 +99,7 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange) (int64, error)
 		 error, dialect, parse_error, body_codec, req_size, resp_size)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
-		e.Status, string(reqH), string(respH), packBody(e.ReqBody), packBody(e.RespBody),
+		e.Status, string(reqH), string(respH), bodies.req, bodies.resp,
 		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, codecZstd, len(e.ReqBody), len(e.RespBody))
 	if err != nil {
 		return 0, err
