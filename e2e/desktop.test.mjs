@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startUpstream } from './lib/upstream.mjs';
 import { tempDir, runExport } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
-import { waitFor, startXvfb, startBus } from './lib/desktop.mjs';
+import { waitFor, startXvfb, startBus, screenshot } from './lib/desktop.mjs';
 
 const BIN = process.env.LLMTAP_DESKTOP_BIN;
 const SNI = process.env.LLMTAP_SNIWATCHER;
@@ -89,7 +89,7 @@ describe('desktop app under Xvfb', () => {
     const shot = `${SHOTS}desktop.png`;
     let last = '';
     await waitFor('a stable screenshot', () => {
-      execFileSync('import', ['-display', xvfb.display, '-window', 'root', shot]);
+      screenshot(xvfb.display, shot);
       const sum = execFileSync('sha256sum', [shot]).toString().split(' ')[0];
       const stable = sum === last;
       last = sum;

@@ -27,21 +27,23 @@ func upgradeType(h http.Header) string {
 // are copied both ways until either side closes. The exchange records the handshake
 // (status 101, headers); the frames that follow are not parsed or stored.
 func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *http.Response, ex *Exchange) {
+	failed := func(msg string) {
+		writeError(w, http.StatusBadGateway, "proxy_error", "upgrade_failed", msg)
+		if ex != nil {
+			ex.Status, ex.Err = http.StatusBadGateway, msg
+		}
+	}
 	up, ok := resp.Body.(io.ReadWriteCloser)
 	if !ok {
 		// net/http gives a writable body for every 101 to an upgrade request.
-		writeError(w, http.StatusBadGateway, "proxy_error", "upgrade_failed", "llmtap got a 101 without a connection to switch")
+		failed("llmtap got a 101 without a connection to switch")
 		return
 	}
 	defer up.Close()
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		// An HTTP/2 client cannot switch protocols on its stream.
-		msg := fmt.Sprintf("llmtap cannot switch this connection to %s: %v", resp.Header.Get("Upgrade"), err)
-		writeError(w, http.StatusBadGateway, "proxy_error", "upgrade_failed", msg)
-		if ex != nil {
-			ex.Status, ex.Err = http.StatusBadGateway, msg
-		}
+		failed(fmt.Sprintf("llmtap cannot switch this connection to %s: %v", resp.Header.Get("Upgrade"), err))
 		return
 	}
 	defer conn.Close()
@@ -56,11 +58,14 @@ func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *h
 	}
 	// Connection and Upgrade are hop-by-hop but are the handshake itself: passed on.
 	fmt.Fprintf(brw, "HTTP/1.1 %d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
-	if err := resp.Header.Write(brw); err != nil {
-		return
+	err = resp.Header.Write(brw)
+	if err == nil {
+		_, err = brw.WriteString("\r\n")
 	}
-	brw.WriteString("\r\n")
-	if err := brw.Flush(); err != nil {
+	if err == nil {
+		err = brw.Flush()
+	}
+	if err != nil { // the client went away during the handshake
 		if ex != nil {
 			ex.Aborted = true
 		}

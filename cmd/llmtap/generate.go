@@ -22,7 +22,7 @@ func generate(args []string, stdout, stderr io.Writer) int {
 	n := fs.Int("conversations", 1000, "how many `conversations` to create")
 	seed := fs.Uint64("seed", 1, "random `seed`; the same seed gives the same data")
 	force := fs.Bool("force", false, "add to a database that already holds conversations")
-	realistic := fs.Bool("realistic", false, "build wire-format bodies and thread them as captures are (slow, ~50/s; "+
+	realistic := fs.Bool("realistic", false, "build wire-format bodies and thread them as captures are (slow, ~100/s; "+
 		"needed for `llmtap reindex`); default: write conversation trees directly with stub exchanges")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ACCESSIBLE = fileURLToPath(new URL('./accessible.py', import.meta.url));
 // Debian's Python: its gi and Atspi bindings are what accessible.py needs.
-const PYTHON = process.env.LLMTAP_E2E_PYTHON || '/usr/bin/python3';
+export const PYTHON = process.env.LLMTAP_E2E_PYTHON || '/usr/bin/python3';
 
 /** waitFor polls cond every 100 ms until it returns a truthy value or timeoutMs passes. */
 export async function waitFor(what, cond, timeoutMs, describe = () => '') {

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopCompositor } from './wayland.mjs';
+import { PYTHON } from './desktop.mjs';
 
 const REMOTE_DESKTOP = fileURLToPath(new URL('./remote_desktop.py', import.meta.url));
-const PYTHON = process.env.LLMTAP_E2E_PYTHON || '/usr/bin/python3';
 
 /**
  * startMutter starts a headless Mutter with a width×height virtual monitor on the D-Bus
