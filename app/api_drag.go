@@ -121,12 +121,15 @@ func (a *App) apiDrag(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), dragWriteTimeout)
+	// The file is written while the person drags, after this request has answered.
 	ready := make(chan error, 1)
-	go func() {
-		defer cancel()
+	cancel, err := a.startBackground(dragWriteTimeout, func(ctx context.Context) {
 		ready <- a.writeDragFile(ctx, s, path)
-	}()
+	})
+	if err != nil {
+		os.RemoveAll(filepath.Dir(path))
+		return nil, err
+	}
 	if err := a.cfg.StartDrag(r.Context(), path, ready); err != nil {
 		// The drag never began: nobody will take the file.
 		cancel()

@@ -89,6 +89,12 @@ type App struct {
 	serveErrs chan error
 	// exportRuns are the exports and previews in flight that report progress.
 	exportRuns progressRuns
+
+	// life ends when Shutdown begins; background work (see background.go) runs under
+	// it and is counted in background.
+	life       context.Context
+	endLife    context.CancelFunc
+	background sync.WaitGroup
 }
 
 // Open prepares the data folder, opens (or creates) the database and builds the
@@ -119,6 +125,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: cfg.Log, db: db, mitm: mitm, serveErrs: make(chan error, 4)}
+	a.life, a.endLife = context.WithCancel(context.Background())
 	a.rec = NewRecorder(db, cfg.Log.With("component", "recorder"), cfg.MaxQueuedBytes)
 	a.proxy, err = proxy.New(proxy.Config{
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
@@ -241,7 +248,7 @@ func (a *App) ProxyError() string {
 func (a *App) BaseURL() string { return "http://" + a.ProxyAddr() + "/v1" }
 
 // Shutdown stops the listeners (letting requests in flight finish until ctx ends),
-// drains the capture queue and closes the database. Nothing captured is lost unless
+// stops background work, drains the capture queue and closes the database. Nothing captured is lost unless
 // ctx ends first, and then the error says how much.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
@@ -258,6 +265,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	// Decrypted MITM connections: like the listeners, cut at the deadline.
 	_ = a.proxy.Shutdown(ctx)
+	// A dragged export still being written is stopped: the app is going, and so is the drop.
+	if err := a.stopBackground(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if err := a.rec.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestShutdownStopsBackgroundWork: work that outlives its request (a dragged export) is
+// cancelled when Shutdown begins, and Shutdown waits for it before closing the database,
+// which the work can still use until it returns.
+func TestShutdownStopsBackgroundWork(t *testing.T) {
+	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var usedDB atomic.Value // the error of a query made after the cancel
+	if _, err := a.startBackground(time.Hour, func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		time.Sleep(50 * time.Millisecond) // a write that takes a moment to notice
+		_, err := a.db.Counts(context.Background())
+		usedDB.Store(errOrNil{err})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	got, ok := usedDB.Load().(errOrNil)
+	if !ok {
+		t.Fatal("Shutdown returned before the background work did")
+	}
+	if got.err != nil {
+		t.Errorf("the background work found the database closed under it: %v", got.err)
+	}
+	if _, err := a.startBackground(time.Hour, func(context.Context) { t.Error("work ran after Shutdown") }); !errors.Is(err, errQuitting) {
+		t.Errorf("startBackground after Shutdown = %v, want errQuitting", err)
+	}
+}
+
+// TestShutdownBoundsBackgroundWork: work that ignores its context cannot hold Shutdown
+// past its deadline; the error says what was still running.
+func TestShutdownBoundsBackgroundWork(t *testing.T) {
+	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	if _, err := a.startBackground(time.Hour, func(context.Context) { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := a.Shutdown(ctx); err == nil {
+		t.Error("Shutdown = nil with background work still running at its deadline")
+	}
+}
+
+type errOrNil struct{ err error }
