@@ -21,8 +21,10 @@ import (
 // The page starts it: its dragstart handler cancels the webview's own drag and posts
 // /api/drag, whose handler calls startDrag while the button is still held.
 
-// dragReadyTimeout bounds how long a drop waits for the file. The export is usually
-// written long before the person lets go; the wait blocks the drop target meanwhile.
+// dragReadyTimeout bounds how long a drop waits for the file, counted from the drop
+// (not from the start of the drag, which may be held for as long as the person likes).
+// The export is usually written long before the person lets go; the wait blocks the
+// drop target meanwhile.
 const dragReadyTimeout = 2 * time.Minute
 
 // startDrag is the desktop app's app.Config.StartDrag.
@@ -36,45 +38,77 @@ type fileDrag struct {
 	path  string
 	ready <-chan error
 
-	once sync.Once
-	done chan struct{} // closed once err holds the answer
-	err  error
+	once    sync.Once
+	written chan struct{} // closed once err holds the writer's answer
+	err     error
+
+	dropOnce sync.Once
+	expired  chan struct{} // closed dragReadyTimeout after the drop began to wait
 }
 
-// wait returns nil once the file is completely written, or why it is not (its
-// write failed, or took longer than dragReadyTimeout). It blocks until then; every
-// call, from any goroutine, gets the same answer.
+// wait is for the drop: it returns nil once the file is completely written, or why it
+// is not (its write failed, or took longer than dragReadyTimeout from the first call of
+// wait or answered). It blocks until then; it may be called from any goroutine.
 func (d *fileDrag) wait() error {
 	d.watch()
-	<-d.done
-	return d.err
+	select {
+	case <-d.written:
+		return d.err
+	case <-d.dropClock():
+		select {
+		case <-d.written: // both at once: the file is the better answer
+			return d.err
+		default:
+			return fmt.Errorf("%s was not written within %v of the drop", d.path, dragReadyTimeout)
+		}
+	}
 }
 
-// answered reports, without blocking, whether wait has its answer: an OS layer that
-// must keep its window's loop running while the file is written polls it.
+// answered is wait without blocking, for an OS layer that must keep its window's loop
+// running while the file is written: whether wait would return at once. Like wait, it
+// starts the drop's clock.
 func (d *fileDrag) answered() bool {
 	d.watch()
+	expired := d.dropClock()
 	select {
-	case <-d.done:
+	case <-d.written:
+		return true
+	case <-expired:
 		return true
 	default:
 		return false
 	}
 }
 
-// watch starts, once, the goroutine that waits for ready and records the answer.
+// writeFailed reports, without blocking and at any time during the drag, whether
+// writing the file has already failed (so the drag can end early). It does not start
+// the drop's clock.
+func (d *fileDrag) writeFailed() bool {
+	d.watch()
+	select {
+	case <-d.written:
+		return d.err != nil
+	default:
+		return false
+	}
+}
+
+// watch starts, once, the goroutine that takes the writer's answer.
 func (d *fileDrag) watch() {
 	d.once.Do(func() {
-		d.done = make(chan struct{})
+		d.written = make(chan struct{})
 		go func() {
-			defer close(d.done)
-			t := time.NewTimer(dragReadyTimeout)
-			defer t.Stop()
-			select {
-			case d.err = <-d.ready:
-			case <-t.C:
-				d.err = fmt.Errorf("%s was not written within %v", d.path, dragReadyTimeout)
-			}
+			d.err = <-d.ready
+			close(d.written)
 		}()
 	})
+}
+
+// dropClock returns a channel closed dragReadyTimeout after its first call: the drop.
+func (d *fileDrag) dropClock() <-chan struct{} {
+	d.dropOnce.Do(func() {
+		d.expired = make(chan struct{})
+		time.AfterFunc(dragReadyTimeout, func() { close(d.expired) })
+	})
+	return d.expired
 }

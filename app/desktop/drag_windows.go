@@ -135,7 +135,6 @@ type winDrag struct {
 	start    *handoff
 	hdrop    []byte
 	began    sync.Once     // DoDragDrop asked for the first time
-	written  chan struct{} // closed once fileDrag.wait has its answer; watched from began on
 	waiting  bool          // queryContinue waits for the file (on the window's thread only)
 	source   comObject     // IDropSource
 	data     comObject     // IDataObject
@@ -179,7 +178,6 @@ func (api *winDragOS) newDrag(path string, ready <-chan error, hdrop []byte) *wi
 		fileDrag: fileDrag{path: path, ready: ready},
 		start:    newHandoff(),
 		hdrop:    hdrop,
-		written:  make(chan struct{}),
 		released: make(chan struct{}),
 	}
 	d.source = newComObject(&api.sourceVtbl[0], &iidIDropSource, d)

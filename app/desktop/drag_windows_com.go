@@ -119,7 +119,7 @@ func dataGetData(this *comObject, f *formatEtc, m *stgMedium) uintptr {
 	if hr := queryHDrop(f); hr != hrOK {
 		return uintptr(hr)
 	}
-	if this.drag.failed() {
+	if this.drag.writeFailed() {
 		return hrEFail
 	}
 	h, err := globalBytes(this.drag.hdrop)

@@ -21,10 +21,6 @@ func (d *winDrag) queryContinue(escapePressed bool, keyState uint32) uint32 {
 		// The drag is under way. Only now is ready ours to read: until startFileDrag
 		// returned nil, its caller reads it itself when the drag fails to begin.
 		d.start.done(nil)
-		go func() {
-			d.wait()
-			close(d.written)
-		}()
 	})
 	if d.waiting {
 		// Called again from a message dispatched by waitWritten: the answer is coming.
@@ -34,7 +30,7 @@ func (d *winDrag) queryContinue(escapePressed bool, keyState uint32) uint32 {
 	case stepCancel:
 		return hrDragDropSCancel
 	case stepContinue:
-		if d.failed() {
+		if d.writeFailed() {
 			return hrDragDropSCancel
 		}
 		return hrOK
@@ -51,25 +47,13 @@ func (d *winDrag) queryContinue(escapePressed bool, keyState uint32) uint32 {
 	return hrDragDropSDrop
 }
 
-// failed reports whether writing the file has already failed.
-func (d *winDrag) failed() bool {
-	select {
-	case <-d.written:
-		return d.wait() != nil
-	default:
-		return false
-	}
-}
-
 // waitWritten waits for the file on the window's thread, dispatching the window's
 // other messages meanwhile so it stays responsive. Input is held back: the drop point
 // is fixed once the button is up. Escape cancels.
 func (d *winDrag) waitWritten() error {
 	for {
-		select {
-		case <-d.written:
+		if d.answered() {
 			return d.wait()
-		default:
 		}
 		if keyDown(vkEscape) {
 			return errors.New("cancelled with Escape")
