@@ -263,7 +263,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 			s.Close() // streams still open at the deadline are cut; their exchanges are still recorded
 		}
 	}
-	// Decrypted MITM connections: like the listeners, cut at the deadline.
+	// Decrypted MITM connections, like the listeners, are cut at the deadline;
+	// WebSocket sessions at once. Their exchanges are queued before it returns.
 	_ = a.proxy.Shutdown(ctx)
 	// A dragged export still being written is stopped: the app is going, and so is the drop.
 	if err := a.stopBackground(ctx); err != nil {

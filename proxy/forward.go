@@ -71,7 +71,17 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 	defer resp.Body.Close()
 
 	if upgrade != "" && resp.StatusCode == http.StatusSwitchingProtocols {
-		s.switchProtocols(w, r, resp, ex)
+		sess, ok := s.sessions.begin()
+		if !ok {
+			writeError(w, http.StatusServiceUnavailable, "proxy_error", "shutting_down", "llmtap is shutting down")
+			if ex != nil {
+				ex.Status, ex.Err = http.StatusServiceUnavailable, "llmtap is shutting down"
+			}
+			s.finish(r, ex, sec)
+			return
+		}
+		defer sess.end() // after finish: Shutdown waits for the capture
+		s.switchProtocols(w, r, resp, ex, sess)
 		s.finish(r, ex, sec)
 		return
 	}

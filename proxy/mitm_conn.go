@@ -129,23 +129,27 @@ func (s *Server) serveDecrypted(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, up, "mitm:"+t.host)
 }
 
-// Shutdown stops serving the connections decrypted in MITM mode: requests in flight
-// may finish until ctx ends, then the rest are cut (their exchanges still reach the
-// Sink). The caller shuts down its own listener's http.Server first; tunnels llmtap
-// does not decrypt are not tracked and end with the process. Without MITM, Shutdown
-// returns nil at once.
+// Shutdown ends what the caller's http.Server cannot: the connections decrypted in
+// MITM mode, whose requests in flight may finish until ctx ends before the rest are
+// cut, and the upgraded (WebSocket) sessions, which are cut at once. Either way their
+// exchanges reach the Sink before Shutdown returns (unless ctx ends first). The caller
+// shuts down its own listener's http.Server first; tunnels llmtap does not decrypt
+// are not tracked and end with the process.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.mitm == nil {
-		return nil
+	var errs []error
+	if m := s.mitm; m != nil {
+		err := m.srv.Shutdown(ctx)
+		m.ln.Close() // Shutdown closed it if serving started; stop later pushes either way
+		if err != nil {
+			m.srv.Close()
+			errs = append(errs, fmt.Errorf("shut down mitm connections: %w", err))
+		}
 	}
-	m := s.mitm
-	err := m.srv.Shutdown(ctx)
-	m.ln.Close() // Shutdown closed it if serving started; stop later pushes either way
-	if err != nil {
-		m.srv.Close()
-		return fmt.Errorf("shut down mitm connections: %w", err)
+	// After the MITM server: its handlers may still have been starting sessions.
+	if err := s.sessions.shutdown(ctx); err != nil {
+		errs = append(errs, err)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // bufferedConn is a net.Conn whose reads start with what a bufio.Reader holds.

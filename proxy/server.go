@@ -79,6 +79,7 @@ type Server struct {
 	log          *slog.Logger
 	off          atomic.Bool // capture off; the zero value means capturing
 	mitm         *mitm       // nil unless Config.MITM is set
+	sessions     sessions    // upgraded (WebSocket) connections in progress
 }
 
 // New validates cfg and returns a Server. The error names the offending value. New

@@ -25,8 +25,9 @@ func upgradeType(h http.Header) string {
 // switchProtocols finishes an upgraded exchange: the upstream said 101, so the
 // client's connection is taken over from net/http, the 101 is passed on, and bytes
 // are copied both ways until either side closes. The exchange records the handshake
-// (status 101, headers); the frames that follow are not parsed or stored.
-func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *http.Response, ex *Exchange) {
+// (status 101, headers); the frames that follow are not parsed or stored. Shutdown
+// ends the session by closing both connections, which sess holds for it.
+func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *http.Response, ex *Exchange, sess *session) {
 	failed := func(msg string) {
 		writeError(w, http.StatusBadGateway, "proxy_error", "upgrade_failed", msg)
 		if ex != nil {
@@ -47,6 +48,7 @@ func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *h
 		return
 	}
 	defer conn.Close()
+	sess.attach(conn, up)
 	// The server's header and idle deadlines do not apply to a long-lived session.
 	_ = conn.SetDeadline(time.Time{})
 

@@ -1,12 +1,14 @@
 package proxy_test
 
 import (
+	"context"
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -132,5 +134,41 @@ func TestUpgradeRefused(t *testing.T) {
 	}
 	if ex := rec.next(t); ex.Status != http.StatusForbidden || !strings.Contains(string(ex.RespBody), "no realtime") {
 		t.Errorf("exchange: status %d, body %q", ex.Status, ex.RespBody)
+	}
+}
+
+// TestShutdownEndsWebSocketSessions: net/http forgets hijacked connections, so
+// Shutdown itself must end an open session and wait until its handshake is captured
+// (the app closes the store right after); a session asked for afterwards is refused.
+func TestShutdownEndsWebSocketSessions(t *testing.T) {
+	up := startUpstream(t, wsEcho(t))
+	px, s, rec := startProxy(t, proxy.Config{Target: up.URL})
+	wsURL := "ws" + strings.TrimPrefix(px.URL, "http") + "/v1/realtime"
+	c, _, err := websocket.DefaultDialer.DialContext(t.Context(), wsURL, http.Header{"Authorization": {"Bearer " + apiKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatalf("greeting: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	select {
+	case ex := <-rec.ch:
+		checkHandshake(t, ex)
+	default:
+		t.Fatal("Shutdown returned before the open session's exchange reached the sink")
+	}
+	_ = c.SetReadDeadline(time.Now().Add(waitLimit))
+	if _, _, err := c.ReadMessage(); err == nil {
+		t.Error("the client's session is still open after Shutdown")
+	}
+	_, resp, err := websocket.DefaultDialer.DialContext(t.Context(), wsURL, http.Header{"Authorization": {"Bearer " + apiKey}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a session after Shutdown: %v, %+v; want 503", err, resp)
 	}
 }
