@@ -115,8 +115,8 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
 	}
 	var total int
-	if err := db.sql.QueryRowContext(ctx, sel.count, sel.countArgs...).
-		Scan(&total); err != nil {
+	count, countArgs := sel.count()
+	if err := db.sql.QueryRowContext(ctx, count, countArgs...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count conversations: %w", err)
 	}
 	if err := db.pageTags(ctx, items); err != nil {
@@ -142,9 +142,15 @@ type selection struct {
 	// statistics: a walk over the wide rows (flags), or every tagged or matching row
 	// fetched and sorted. A rare search is faster driven by its few hits.
 	scan bool
-	// count and countArgs are the statement that counts the selection.
-	count     string
-	countArgs []any
+
+	// What count needs: the conditions without the first tag's (its own rows are
+	// counted), the tags, and whether the search is the only condition (then its
+	// number of hits is the count).
+	rest       string
+	restArgs   []any
+	tags       []int64
+	searchOnly bool
+	matches    int
 }
 
 // index is the INDEXED BY clause for a selection that scans, or "".
@@ -176,9 +182,8 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	if opt.Status != "" && !opt.Status.Valid() {
 		return selection{}, fmt.Errorf("status %q: %w: must be unreviewed, confirmed or rejected", opt.Status, ErrInvalid)
 	}
-	var s selection
-	var w conds  // every condition but the first tag's
-	matches := 0 // conversations the search matches
+	s := selection{tags: opt.Tags}
+	var w conds // every condition but the first tag's
 	w.add("c.head_id IS NOT NULL")
 	if opt.Query != "" {
 		// A conversation matches when any of its messages does.
@@ -187,8 +192,9 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 			return selection{}, err
 		}
 		w.add("c.id IN (SELECT value FROM json_each(?))", ids)
-		s.match, s.scan, matches = match, n >= manyMatches, n
+		s.match, s.scan, s.matches = match, n >= manyMatches, n
 	}
+	searchConds := len(w.sql) // a condition added past these narrows the search
 	eq := func(col, v string) {
 		if v != "" {
 			w.add("c."+col+" = ?", v)
@@ -217,32 +223,36 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 		w.add(hasTag, tag)
 	}
 	s.where, s.args = w.where(), w.args
-	// Counting looks each conversation of a set up in conversations_live, a narrow
-	// index by id (migration 0006): the first tag's conversations, or the search's;
-	// without either, the indexes of the page serve.
-	switch {
-	case len(opt.Tags) > 0:
+	s.rest, s.restArgs = s.where, s.args
+	s.searchOnly = opt.Query != "" && len(w.sql) == searchConds && len(opt.Tags) == 0
+	if len(opt.Tags) > 0 {
 		s.scan = true
-		s.count = `SELECT COUNT(*) FROM conversation_tags ct0
-			JOIN conversations c INDEXED BY conversations_live ON c.id = ct0.conversation_id
-			WHERE ct0.tag_id = ? AND ` + s.where
-		s.countArgs = append([]any{opt.Tags[0]}, s.args...)
 		s.where += " AND " + hasTag
-		s.args = append(s.args, opt.Tags[0])
-	case opt.Query != "" && len(w.sql) == 2:
-		// Only the search: its matches are the count, unless a rebuild is under way.
-		s.count = `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversations INDEXED BY conversations_not_live
-				WHERE head_id IS NULL) THEN (SELECT COUNT(*) FROM conversations c INDEXED BY conversations_live
-				WHERE ` + s.where + `) ELSE ? END`
-		s.countArgs = append(slices.Clip(s.args), matches)
-	case opt.Query != "":
-		s.count = `SELECT COUNT(*) FROM conversations c INDEXED BY conversations_live WHERE ` + s.where
-		s.countArgs = s.args
-	default:
-		s.count = `SELECT COUNT(*) FROM conversations c` + s.index() + ` WHERE ` + s.where
-		s.countArgs = s.args
+		s.args = append(slices.Clip(s.args), opt.Tags[0])
 	}
 	return s, nil
+}
+
+// count returns the statement that counts the selection. Counting looks each
+// conversation of a set up in conversations_live, a narrow index by id (migration
+// 0006): the first tag's conversations, or the search's; without either, the indexes
+// of the page serve.
+func (s selection) count() (string, []any) {
+	switch {
+	case len(s.tags) > 0:
+		return `SELECT COUNT(*) FROM conversation_tags ct0
+			JOIN conversations c INDEXED BY conversations_live ON c.id = ct0.conversation_id
+			WHERE ct0.tag_id = ? AND ` + s.rest, append([]any{s.tags[0]}, s.restArgs...)
+	case s.searchOnly:
+		// Its matches are the count, unless a rebuild is under way.
+		return `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversations INDEXED BY conversations_not_live
+				WHERE head_id IS NULL) THEN (SELECT COUNT(*) FROM conversations c INDEXED BY conversations_live
+				WHERE ` + s.rest + `) ELSE ? END`, append(slices.Clip(s.restArgs), s.matches)
+	case s.match != "":
+		return `SELECT COUNT(*) FROM conversations c INDEXED BY conversations_live WHERE ` + s.rest, s.restArgs
+	default:
+		return `SELECT COUNT(*) FROM conversations c` + s.index() + ` WHERE ` + s.rest, s.restArgs
+	}
 }
 
 // summaryColumns are the columns summaryDest scans, of conversations aliased c.

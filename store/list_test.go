@@ -120,6 +120,9 @@ func TestListFiltersAndSorts(t *testing.T) {
 		{"search", ListOptions{Query: "tide"}, []string{"eps", "alpha"}, 2},
 		{"search_reasoning", ListOptions{Query: "sourdough"}, []string{"beta"}, 1},
 		{"search_and_filter", ListOptions{Query: "tide", Tags: []int64{good.ID}}, []string{"alpha"}, 1},
+		// Any other condition narrows the search: its number of hits is no longer the count.
+		{"search_and_from", ListOptions{Query: "tide", From: day0.AddDate(0, 0, 3)}, []string{"eps"}, 1},
+		{"search_and_flag", ListOptions{Query: "tide", HasErrors: ptr(true)}, []string{}, 0},
 		{"search_phrase", ListOptions{Query: `"tide tables"`}, []string{"eps", "alpha"}, 2},
 		{"search_prefix", ListOptions{Query: "sour*"}, []string{"beta"}, 1},
 		{"search_plain_punctuation", ListOptions{Query: "tide-tables"}, []string{"eps", "alpha"}, 2},
