@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -191,6 +192,11 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
 	case errors.Is(err, store.ErrInvalid):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The page went away or aborted the request (a preview replaced by another):
+		// nobody reads the answer, and nothing failed.
+		a.log.Debug("api request canceled", "method", r.Method, "path", r.URL.Path)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "request canceled"})
 	default:
 		a.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error: see the llmtap log"})

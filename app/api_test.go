@@ -2,9 +2,14 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -186,6 +191,39 @@ func TestMediaAPI(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if code := ta.getJSON(t, tt.path, nil); code != tt.want {
 				t.Errorf("GET %s = %d, want %d", tt.path, code, tt.want)
+			}
+		})
+	}
+}
+
+// TestWriteErrorCanceled: a request the page aborted (a preview replaced by the next)
+// is not an error of llmtap's and is not logged as one; the same error while the
+// request is still wanted is.
+func TestWriteErrorCanceled(t *testing.T) {
+	tests := []struct {
+		name      string
+		aborted   bool
+		err       error
+		wantError bool
+	}{
+		{"aborted_by_the_page", true, fmt.Errorf("walk: %w", context.Canceled), false},
+		{"canceled_while_wanted", false, fmt.Errorf("walk: %w", context.Canceled), true},
+		{"other_failure", true, errors.New("disk I/O error"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			a := &App{log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+			ctx, cancel := context.WithCancel(t.Context())
+			if tt.aborted {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			r := httptest.NewRequestWithContext(ctx, "GET", "/api/export/preview", nil)
+			a.writeError(httptest.NewRecorder(), r, tt.err)
+			if got := strings.Contains(logs.String(), "level=ERROR"); got != tt.wantError {
+				t.Errorf("logged an error = %v, want %v: %s", got, tt.wantError, logs.String())
 			}
 		})
 	}

@@ -63,7 +63,7 @@ describe('capture, API and export', () => {
       const n = up.requests.length + 1;
       // The upstream holds the first answer after its first content chunk until the
       // client has it: a proxy that buffers the stream would stall here.
-      const gate = i === 0 ? up.hold(5000) : null;
+      const gate = i === 0 ? up.hold(15000) : null;
       let firstChunkWhileHeld = false;
       const res = await streamed(openai, { model: MODEL, messages: history }, (chunk) => {
         if (gate && !firstChunkWhileHeld && chunk.choices[0]?.delta?.content) {

@@ -47,7 +47,7 @@ describe('desktop app under Xvfb', () => {
     watcher = spawn(SNI, ['watch'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address } });
     watcher.stdout.setEncoding('utf8').on('data', (d) => { watchOut += d; });
     watcher.stderr.setEncoding('utf8').on('data', (d) => { watchOut += d; });
-    await waitFor('the tray host stand-in to own its name', () => watchOut.includes('watching'), 10000, () => watchOut);
+    await waitFor('the tray host stand-in to own its name', () => watchOut.includes('watching'), 30000, () => watchOut);
     up = await startUpstream();
     app = spawn(BIN, ['--data', dataDir, '--listen', '127.0.0.1:0', '--target', up.url, '-v'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,20 +104,25 @@ describe('desktop app under Xvfb', () => {
     const service = await waitFor('the tray icon to register', () => watchOut.match(/registered (\S+) /)?.[1], 20000,
       () => `${watchOut}\n${describeApp()}`);
     const menu = () => execFileSync(SNI, ['menu', service], { env }).toString();
-    assert.match(menu(), /\t1\tCapture$/m, 'Capture is checked while capturing');
-    assert.match(menu(), /Base URL: http:\/\/127\.0\.0\.1:\d+\/v1/);
+    // The menu is refreshed after the switch is logged (and counts today's captures in
+    // the database): what it shows is waited for, not read once.
+    const menuShows = (what, ...patterns) => waitFor(what, () => {
+      const m = menu();
+      return patterns.every((p) => p.test(m)) && m;
+    }, 20000, () => `${menu()}\n${describeApp()}`);
+    await menuShows('Capture checked and the base URL in the tray menu', /\t1\tCapture$/m, /Base URL: http:\/\/127\.0\.0\.1:\d+\/v1/);
 
     execFileSync(SNI, ['click', service, 'Capture'], { env });
-    await waitFor('capture to switch off', () => /msg="capture switched" on=false/.test(out), 10000, describeApp);
-    assert.match(menu(), /\t0\tCapture$/m, 'Capture is unchecked once off');
-    assert.match(menu(), /Captured today: [1-9]\d*/, 'the counter shows the chat captured before');
+    await waitFor('capture to switch off', () => /msg="capture switched" on=false/.test(out), 20000, describeApp);
+    // Unchecked once off, and the counter shows the chat captured before.
+    await menuShows('Capture unchecked and today\'s count in the tray menu', /\t0\tCapture$/m, /Captured today: [1-9]\d*/);
 
     const openai = client(`http://${proxyAddr}/v1`);
     const off = await plain(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Sent while capture is off' }] });
     assert.ok(off.message.content, 'the proxy still forwards with capture off');
 
     execFileSync(SNI, ['click', service, 'Capture'], { env });
-    await waitFor('capture to switch back on', () => /msg="capture switched" on=true/.test(out), 10000, describeApp);
+    await waitFor('capture to switch back on', () => /msg="capture switched" on=true/.test(out), 20000, describeApp);
     await plain(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Sent with capture on again' }] });
 
     const file = `${dataDir}/tray-check.jsonl`;

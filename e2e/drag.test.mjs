@@ -176,7 +176,8 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     let app;
     let target;
     let out = '';
-    let targetOut = '';
+    let targetOut = ''; // the drop target's report: a JSON object a line
+    let targetErr = ''; // GTK's warnings, say
     let env; // the display and the bus, for the app, the drop target and the accessibility lookups
     let targetBox;
     const dataDir = tempDir(`llmtap-e2e-drag-${session.name}-`);
@@ -185,11 +186,13 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     const drops = () => lines().filter((l) => l.uris);
     const overs = () => lines().filter((l) => l.over).length;
     const dragsBegun = () => out.match(/method=POST path=\/api\/drag status=200/g)?.length ?? 0;
-    const describeAll = () => `--- llmtap-desktop output ---\n${out}\n--- droptarget output ---\n${targetOut}`;
+    const writtenLogs = () => out.match(/msg="dragged export written"/g)?.length ?? 0;
+    const describeAll = () => `--- llmtap-desktop output ---\n${out}\n--- droptarget output ---\n${targetOut}\n--- droptarget stderr ---\n${targetErr}`;
 
     /** find waits for the element to be on the screen and resolves with it, in screen pixels. */
     async function find(name, opts = {}) {
-      const el = await waitFor(`"${name}" on the screen`, () => findAccessible(env, name, opts), 30000, describeAll);
+      // A lookup that fails (a bus timeout under load) is tried again until the deadline.
+      const el = await waitFor(`"${name}" on the screen`, () => findAccessible(env, name, opts).catch(() => null), 30000, describeAll);
       const origin = await session.windowOrigin();
       return { ...el, x: el.x + origin.x, y: el.y + origin.y };
     }
@@ -210,6 +213,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     async function dragOut(handle, shot) {
       const { pointer } = session;
       const begun = dragsBegun();
+      const written = writtenLogs();
       const dropped = drops().length;
       const over = overs();
       const from = center(handle);
@@ -250,11 +254,13 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       const received = () => drops()[dropped];
       // While the drop waits for the file the window must keep working: the
       // accessibility bus is answered by the app's main loop, as are clicks and paints.
+      // A lookup counts when its answer came while the file was still being written: a
+      // window frozen until then answers only after the app logged the file written.
       let answered = 0;
-      while (!received() && answered < 3) {
-        const t0 = Date.now();
+      const deadline = Date.now() + 100000;
+      while (!received() && answered < 3 && Date.now() < deadline) {
         const el = await findAccessible(env, 'Drag out', { prefix: true, role: 'link' }).catch(() => null);
-        if (el && !received() && Date.now() - t0 < 5000) answered++;
+        if (el && writtenLogs() === written) answered++;
       }
       const drop = await waitFor('the drop target to receive the file', received, 100000, describeAll);
       return { ...drop, answeredWhileWaiting: answered };
@@ -326,7 +332,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
         stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_AT_BRIDGE: '1' },
       });
       target.stdout.setEncoding('utf8').on('data', (d) => { targetOut += d; });
-      target.stderr.setEncoding('utf8').on('data', (d) => { targetOut += d; });
+      target.stderr.setEncoding('utf8').on('data', (d) => { targetErr += d; });
       const ready = await waitFor('the drop target window', () => lines().find((l) => l.ready), 20000, describeAll);
       const placed = await session.place({ ready, box, lines });
       targetBox = { x: placed.x, y: placed.y, width: placed.width ?? ready.width, height: placed.height ?? ready.height };

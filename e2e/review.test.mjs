@@ -64,7 +64,7 @@ describe('review window', () => {
     for (const t of [CHAT_TITLE, TOOL_TITLE, REGEN_TITLE, ...BULK]) assert.ok(ids[t], `conversation "${t}" captured; have ${Object.keys(ids)}`);
 
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await launchChromium({ timeout: WAIT });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));

@@ -28,7 +28,7 @@ describe('Settings page', () => {
     up = await startUpstream();
     serve = await startServe({ target: up.url, dataDir, args: ['--mitm'] });
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await launchChromium({ timeout: WAIT });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));

@@ -46,7 +46,7 @@ describe('UI', () => {
 
     await waitForCaptures(serve.uiURL, 4);
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await launchChromium({ timeout: WAIT });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));

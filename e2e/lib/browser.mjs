@@ -9,10 +9,11 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
- * launchChromium starts Chromium headless, or throws saying how to install it.
+ * launchChromium starts Chromium headless, or throws saying how to install it. A start
+ * takes a second or two, far more on a loaded machine, hence the minute by default.
  * @param {{timeout?: number, args?: string[]}} o  args are added to the usual flags
  */
-export function launchChromium({ timeout, args = [] } = {}) {
+export function launchChromium({ timeout = 60000, args = [] } = {}) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set LLMTAP_E2E_CHROMIUM)`);
   return chromium.launch({ executablePath: CHROMIUM, timeout, args: [...FLAGS, ...args] });
 }

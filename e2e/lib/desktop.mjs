@@ -28,7 +28,7 @@ export async function startXvfb(size = '1280x800x24') {
   let err = '';
   proc.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
   const display = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Xvfb gave no display number within 10 s\n${err}`)), 10000);
+    const timer = setTimeout(() => reject(new Error(`Xvfb gave no display number within 30 s\n${err}`)), 30000);
     proc.stdio[3].setEncoding('utf8').on('data', (d) => { clearTimeout(timer); resolve(`:${d.trim()}`); });
     proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`start Xvfb (apt-get install xvfb): ${e.message}`)); });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Xvfb exited with ${code}\n${err}`)); });
@@ -40,7 +40,7 @@ export async function startXvfb(size = '1280x800x24') {
 export async function startBus() {
   const proc = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const address = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('dbus-daemon printed no address within 10 s')), 10000);
+    const timer = setTimeout(() => reject(new Error('dbus-daemon printed no address within 30 s')), 30000);
     proc.stdout.setEncoding('utf8').once('data', (d) => { clearTimeout(timer); resolve(d.trim()); });
     proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`start dbus-daemon (apt-get install dbus): ${e.message}`)); });
   });

@@ -27,7 +27,7 @@ export function generateData(dataDir, n) {
   if (fs.existsSync(path.join(dataDir, 'llmtap.db'))) return Promise.resolve();
   return new Promise((resolve, reject) => {
     execFile(binPath(), ['generate', '--data', dataDir, '--conversations', String(n)],
-      { timeout: 20 * 60 * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
+      { timeout: 45 * 60 * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
       (err, stdout, stderr) => (err ? reject(new Error(`llmtap generate: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
   });
 }
@@ -175,7 +175,7 @@ export function parseExportCounts(text) {
 }
 
 /** getJSON fetches url and parses JSON, throwing with the status and body on non-2xx. */
-export async function getJSON(url, { timeoutMs = 10000 } = {}) {
+export async function getJSON(url, { timeoutMs = 30000 } = {}) {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${text}`);
