@@ -59,8 +59,8 @@ type ExportAnswer struct {
 	Canceled bool `json:"canceled,omitempty"`
 }
 
-// apiExportPreview runs the whole filtered set through the dataset writer, keeping
-// only the first records and the reasons of the invalid ones: nothing is written.
+// apiExportPreview answers GET /api/export/preview: what an export with these options
+// would write (export_preview.go). Nothing is written.
 func (a *App) apiExportPreview(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	progressID := q.Get("progress")
@@ -74,17 +74,7 @@ func (a *App) apiExportPreview(r *http.Request) (any, error) {
 		return nil, err
 	}
 	defer end()
-	first := &firstRecords{max: previewRecords}
-	reasons := &reasonCounter{counts: map[string]int{}}
-	// Records are the same in either ShareGPT framing; lines are easier to cut.
-	if format == dataset.FormatShareGPT {
-		format = dataset.FormatShareGPTJSONL
-	}
-	report, err := writeDataset(r.Context(), a.db, format, filter, opt, first, reasons, run.report)
-	if err != nil {
-		return nil, err
-	}
-	return ExportPreview{Records: first.records, Valid: report.Written, Invalid: report.Invalid, Reasons: reasons.sorted()}, nil
+	return a.exportPreview(r.Context(), format, opt, filter, run.report)
 }
 
 // apiExport writes a dataset file into the data folder's exports/ and never

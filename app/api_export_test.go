@@ -57,7 +57,7 @@ func TestExportPreviewAPI(t *testing.T) {
 		{"two_statuses", "?status=confirmed&status=rejected", 200, ExportPreview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 3"},{"from":"gpt","value":"answer 1"}]}`)},
 			Valid:   1, Reasons: []ReasonCount{}}},
-		{"list_filter", "?q=chat&model=nope", 200, ExportPreview{Valid: 0, Reasons: []ReasonCount{}}},
+		{"list_filter", "?q=chat&model=nope", 200, ExportPreview{Records: []json.RawMessage{}, Valid: 0, Reasons: []ReasonCount{}}},
 		{"preference_pairs", "?format=dpo-jsonl", 200, ExportPreview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"}],` +
 				`"chosen":{"from":"gpt","value":"an edited answer"},"rejected":{"from":"gpt","value":"answer 1"}}`)},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/llmtap/llmtap/app/autostart"
@@ -89,6 +90,10 @@ type App struct {
 	serveErrs chan error
 	// exportRuns are the exports and previews in flight that report progress.
 	exportRuns progressRuns
+	// previewChecks keeps what export previews found of each conversation;
+	// previewReads counts the conversations previews read from the database.
+	previewChecks previewChecks
+	previewReads  atomic.Int64
 
 	// life ends when Shutdown begins; background work (see background.go) runs under
 	// it and is counted in background.

@@ -55,6 +55,27 @@ func (db *DB) ExportConversation(ctx context.Context, id int64) (dataset.Convers
 // ExportIDs returns the IDs of the conversations the filter takes, oldest first: the
 // walk of EachConversation and EachPreferencePair, for callers that report progress.
 func (db *DB) ExportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
+	items, err := db.ExportItems(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	return ids, nil
+}
+
+// ExportItem is a conversation an export takes and its revision, which changes
+// whenever what an export makes of it can change (migration 0009): its turns, its
+// chosen path, a person's edits and marks; not its status, note or tags.
+type ExportItem struct {
+	ID       int64
+	Revision int64
+}
+
+// ExportItems is ExportIDs with each conversation's revision.
+func (db *DB) ExportItems(ctx context.Context, f ExportFilter) ([]ExportItem, error) {
 	statuses := f.Statuses
 	if len(statuses) == 0 && f.List.Status == "" {
 		statuses = []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed}
@@ -77,25 +98,24 @@ func (db *DB) ExportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {
 	if in != "" {
 		in = " AND c.status IN (" + in + ")"
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT c.id FROM conversations c WHERE `+sel.where+in+
+	rows, err := db.sql.QueryContext(ctx, `SELECT c.id, c.revision FROM conversations c WHERE `+sel.where+in+
 		` ORDER BY c.created_at, c.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations for export: %w", err)
 	}
-	var ids []int64
+	defer rows.Close()
+	var items []ExportItem
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+		var it ExportItem
+		if err := rows.Scan(&it.ID, &it.Revision); err != nil {
 			return nil, fmt.Errorf("list conversations for export: %w", err)
 		}
-		ids = append(ids, id)
+		items = append(items, it)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list conversations for export: %w", err)
 	}
-	return ids, nil
+	return items, nil
 }
 
 // dataset turns a reviewed conversation into the dataset model: the person's text
