@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
+	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -109,6 +111,9 @@ type Status struct {
 	NativeDialogs bool `json:"nativeDialogs"`
 	// NativeDrag is set in the desktop app, where POST /api/drag drags a file out.
 	NativeDrag bool `json:"nativeDrag"`
+	// ExportNames are the default file names of an export by format, today: a drag
+	// names its file before the server writes it.
+	ExportNames map[dataset.ExportFormat]string `json:"exportNames"`
 }
 
 func (a *App) apiStatus(r *http.Request) (any, error) {
@@ -121,7 +126,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		Unsaved: unsaved, SaveError: saveErr,
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
-		NativeDrag: a.cfg.StartDrag != nil,
+		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
 	}, nil
 }
 

@@ -238,6 +238,15 @@ func stringList(v any) ([]string, error) {
 // exportName checks a file name asked for, or makes the default llmtap-<date>.json
 // (.jsonl for JSON Lines, llmtap-dpo-<date>.jsonl for preference pairs). Only a plain name is taken: no folders, no hidden files,
 // no control characters.
+// defaultExportNames are the names exportName gives each format on the day of now.
+func defaultExportNames(now time.Time) map[dataset.ExportFormat]string {
+	names := map[dataset.ExportFormat]string{}
+	for _, f := range []dataset.ExportFormat{dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference} {
+		names[f], _ = exportName("", f, now) // a default name is always valid
+	}
+	return names
+}
+
 func exportName(name string, format dataset.ExportFormat, now time.Time) (string, error) {
 	if name == "" {
 		switch format {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -146,6 +148,25 @@ func TestExportAPI(t *testing.T) {
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
 			t.Errorf("temporary file %s left in exports/", e.Name())
+		}
+	}
+}
+
+// TestDefaultExportNames: the names /api/status hands the page for its drags are the
+// ones an export without a name gets.
+func TestDefaultExportNames(t *testing.T) {
+	day := time.Date(2026, 11, 22, 23, 59, 0, 0, time.Local)
+	want := map[dataset.ExportFormat]string{
+		dataset.FormatShareGPT:      "llmtap-2026-11-22.json",
+		dataset.FormatShareGPTJSONL: "llmtap-2026-11-22.jsonl",
+		dataset.FormatPreference:    "llmtap-dpo-2026-11-22.jsonl",
+	}
+	if diff := cmp.Diff(want, defaultExportNames(day)); diff != "" {
+		t.Errorf("defaultExportNames (-want +got):\n%s", diff)
+	}
+	for f, name := range want {
+		if got, err := exportName("", f, day); got != name || err != nil {
+			t.Errorf("exportName(\"\", %s) = %q, %v; want %q", f, got, err, name)
 		}
 	}
 }

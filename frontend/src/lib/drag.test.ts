@@ -21,9 +21,11 @@ describe('dragWay', () => {
 });
 
 describe('names', () => {
-  const day = new Date(2026, 10, 22, 23, 30);
-  it('default_json', () => expect(defaultName('sharegpt', day)).toBe('llmtap-2026-11-22.json'));
-  it('default_jsonl', () => expect(defaultName('sharegpt-jsonl', day)).toBe('llmtap-2026-11-22.jsonl'));
+  const status = { exportNames: { sharegpt: 'llmtap-2026-11-22.json', 'sharegpt-jsonl': 'llmtap-2026-11-22.jsonl' } };
+  it('default_json_from_server', () => expect(defaultName('sharegpt', status)).toBe('llmtap-2026-11-22.json'));
+  it('default_jsonl_from_server', () => expect(defaultName('sharegpt-jsonl', status)).toBe('llmtap-2026-11-22.jsonl'));
+  it('default_before_status', () => expect(defaultName('sharegpt-jsonl', null)).toBe('llmtap-export.jsonl'));
+  it('default_older_server', () => expect(defaultName('sharegpt', {})).toBe('llmtap-export.json'));
   const tests = [
     { name: 'title', title: 'Plan a weekend in Lisbon', want: 'plan-a-weekend-in-lisbon.json' },
     { name: 'punctuation', title: '  "Why?" — fix: the /tmp path!  ', want: 'why-fix-the-tmp-path.json' },

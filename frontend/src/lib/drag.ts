@@ -26,14 +26,13 @@ export function dragWay(status: Pick<AppStatus, 'nativeDrag'> | null | undefined
   return status?.nativeDrag ? 'native' : 'browser';
 }
 
-function isoDay(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-/** defaultName is the server's default export name for the day: llmtap-2026-11-22.json(l). */
-export function defaultName(format: ExportFormat, now = new Date()): string {
-  return `llmtap-${isoDay(now)}.${format === 'sharegpt-jsonl' ? 'jsonl' : 'json'}`;
+/**
+ * defaultName is the name the server gives an export in format when none is given
+ * (status.exportNames: llmtap-2026-11-22.json, llmtap-dpo-2026-11-22.jsonl, …), or,
+ * before the first status arrives, a plain one with the right extension.
+ */
+export function defaultName(format: ExportFormat, status: Pick<AppStatus, 'exportNames'> | null | undefined): string {
+  return status?.exportNames?.[format] ?? `llmtap-export.${format === 'sharegpt' ? 'json' : 'jsonl'}`;
 }
 
 /** conversationName names one dragged conversation after its title: plan-a-weekend-in-lisbon.json. */

@@ -28,6 +28,8 @@ export interface AppStatus {
   nativeDialogs?: boolean;
   /** Set in the desktop app, where a drag handle drags a file out with the OS drag (POST /api/drag). */
   nativeDrag?: boolean;
+  /** The name an export gets by format when none is given, today (the server decides it). */
+  exportNames?: Partial<Record<ExportFormat, string>>;
 }
 
 /** Status is a conversation's review state. */
