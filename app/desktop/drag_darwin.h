@@ -6,8 +6,8 @@
 
 // llmtapMacDragStart asks the main thread to start the drag of the file at path (UTF-8)
 // and returns at once. The main thread claims the Go drag h (llmtapMacDragClaim),
-// reports whether the drag began (llmtapMacDragBegun) and ends the handle when it no
-// longer needs it (llmtapMacDragEnd).
+// reports whether the drag began (llmtapMacDragBegun) and ends the handle once, when
+// the drag no longer needs it (llmtapMacDragEnd, from the drag object's dealloc).
 void llmtapMacDragStart(const char *path, uintptr_t h);
 
 // Implemented in Go (drag_darwin.go).

@@ -34,7 +34,9 @@ static NSString *fileTypeOf(NSString *path) {
 
 // LLMTapFileDrag is one drag: its dragging source and the delegate of its file promise.
 // It keeps itself alive from the start of the drag until the drag ended and, after a
-// drop, the promised file was written.
+// drop, the promised file was written. It owns the Go drag's handle, which it never
+// changes and releases when it is deallocated: the promise is written on a queue of
+// its own, which must never read a handle the main thread has just released.
 @interface LLMTapFileDrag : NSObject <NSDraggingSource, NSFilePromiseProviderDelegate>
 - (instancetype)initWithPath:(NSString *)path handle:(uintptr_t)h;
 - (NSString *)begin;
@@ -42,12 +44,12 @@ static NSString *fileTypeOf(NSString *path) {
 
 @implementation LLMTapFileDrag {
 	NSString *_path;
-	uintptr_t _h; // the Go drag; 0 once ended
+	uintptr_t _h; // the Go drag, released in dealloc
 	NSOperationQueue *_queue;
 	LLMTapFileDrag *_keepAlive;
 	__weak NSView *_pressed; // the view that had the press: the webview
 	// Main thread only.
-	BOOL _ended, _dropped, _written;
+	BOOL _ended, _dropped, _written, _finished;
 }
 
 - (instancetype)initWithPath:(NSString *)path handle:(uintptr_t)h {
@@ -58,6 +60,10 @@ static NSString *fileTypeOf(NSString *path) {
 		_queue.qualityOfService = NSQualityOfServiceUserInitiated;
 	}
 	return self;
+}
+
+- (void)dealloc {
+	llmtapMacDragEnd(_h);
 }
 
 // begin starts the drag; on the main thread. It returns nil, or why the drag did not begin.
@@ -107,13 +113,13 @@ static NSString *fileTypeOf(NSString *path) {
 	return nil;
 }
 
-// finish ends the Go drag once nothing can ask for the file any more; on the main thread.
+// finish lets the drag go once nothing can ask for the file any more; on the main
+// thread. The handle goes with the last reference (dealloc).
 - (void)finish {
-	if (!_ended || (_dropped && !_written) || _h == 0) {
+	if (!_ended || (_dropped && !_written) || _finished) {
 		return;
 	}
-	llmtapMacDragEnd(_h);
-	_h = 0;
+	_finished = YES;
 	_keepAlive = nil;
 }
 
@@ -189,11 +195,16 @@ void llmtapMacDragStart(const char *path, uintptr_t h) {
 				llmtapMacDragEnd(h); // Go gave up waiting: its caller removed the file
 				return;
 			}
-			NSString *err = p == nil ? @"the path is not UTF-8" : [[[LLMTapFileDrag alloc] initWithPath:p handle:h] begin];
-			llmtapMacDragBegun(h, err == nil ? NULL : (char *)err.UTF8String);
-			if (err != nil) {
+			if (p == nil) {
+				llmtapMacDragBegun(h, "the path is not UTF-8");
 				llmtapMacDragEnd(h);
+				return;
 			}
+			// The drag owns h from here: a drag that did not begin releases it with the
+			// object, at the end of this block, after Go has heard why.
+			LLMTapFileDrag *drag = [[LLMTapFileDrag alloc] initWithPath:p handle:h];
+			NSString *err = [drag begin];
+			llmtapMacDragBegun(h, err == nil ? NULL : (char *)err.UTF8String);
 		});
 	}
 }
