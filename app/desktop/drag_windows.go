@@ -15,11 +15,14 @@ package desktop
 // for this reason; GTK 4 runs it on a thread of its own only by feeding that thread
 // wake-up messages and ignoring the key state DoDragDrop reports.
 //
-// Wails v2 has no public way to run code on its thread, so startFileDrag briefly
-// subclasses the Wails window (the foreground window, which has the press), queues
-// the drag and posts a registered message; the window procedure restores the original
-// procedure and runs the drag. DoDragDrop dispatches the window's other messages while
-// it runs, so the window keeps painting and Wails keeps answering.
+// Wails v2 has no public way to run code on its thread, so the first drag subclasses
+// the Wails window (the foreground window, which has the press): dragWndProc stays in
+// front of the window's own procedure for the life of the window, passing every other
+// message on. A drag is queued and announced with a registered message, on which the
+// window's thread runs it. (Putting the window's procedure back after each drag raced
+// with the next drag's subclassing: a drag whose message arrived after the restore was
+// lost.) DoDragDrop dispatches the window's other messages while it runs, so the
+// window keeps painting and Wails keeps answering.
 
 import (
 	"errors"
@@ -206,9 +209,8 @@ func appForegroundWindow() (windows.HWND, error) {
 }
 
 // subclass puts dragWndProc in front of hwnd's window procedure, which it keeps in a
-// window property for dragWndProc to pass the other messages on to. The property is
-// set once and never changed: the window's own procedure does not change, and a
-// second drag that finds dragWndProc still in place leaves it.
+// window property for dragWndProc to pass the other messages on to. Both are set once,
+// by the first drag from the window, and stay: later drags find dragWndProc in place.
 func (api *winDragOS) subclass(hwnd windows.HWND) error {
 	cur, _, err := procGetWindowLongPtrW.Call(uintptr(hwnd), gwlpWndProc)
 	if cur == 0 {
@@ -229,9 +231,9 @@ func (api *winDragOS) subclass(hwnd windows.HWND) error {
 	return nil
 }
 
-// dragWndProc is the Wails window's procedure while a drag waits for its thread: on
-// the registered message it puts the window's own procedure back and runs the drag;
-// every other message goes on to that procedure.
+// dragWndProc is in front of the Wails window's procedure once a drag was made from
+// it: on the registered message it runs the newest queued drag; every other message
+// goes on to the window's own procedure.
 func dragWndProc(hwnd, msg, wParam, lParam uintptr) uintptr {
 	api, _ := dragOS() // loaded: only a loaded winDragOS installs this procedure
 	orig, _, _ := procGetPropW.Call(hwnd, uintptr(unsafe.Pointer(api.prop)))
@@ -242,9 +244,6 @@ func dragWndProc(hwnd, msg, wParam, lParam uintptr) uintptr {
 		}
 		r, _, _ := procCallWindowProcW.Call(orig, hwnd, msg, wParam, lParam)
 		return r
-	}
-	if cur, _, _ := procGetWindowLongPtrW.Call(hwnd, gwlpWndProc); cur == api.wndProc {
-		procSetWindowLongPtrW.Call(hwnd, gwlpWndProc, orig)
 	}
 	// Take every drag queued so far: only the newest can have the button's press.
 	var next *winDrag

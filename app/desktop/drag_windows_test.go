@@ -200,12 +200,30 @@ func TestWindowHandoff(t *testing.T) {
 	default:
 		t.Error("ready was read by a drag that did not begin")
 	}
-	if cur, _, _ := procGetWindowLongPtrW.Call(hwnd, gwlpWndProc); cur != before {
-		t.Errorf("window procedure after the drag = %#x, want the window's own %#x back", cur, before)
+	// dragWndProc stays in front (taking it out raced with the next drag), and the
+	// window's own procedure still gets its messages.
+	if cur, _, _ := procGetWindowLongPtrW.Call(hwnd, gwlpWndProc); cur != api.wndProc {
+		t.Errorf("window procedure after the drag = %#x, want dragWndProc %#x still", cur, api.wndProc)
 	}
 	procSendMessageW.Call(hwnd, wmPing, 43, 0)
 	if got := <-pings; got != 43 {
 		t.Errorf("after the drag the window's procedure got ping %d, want 43", got)
+	}
+	// Quick drags one after the other each reach the window's thread.
+	for i := range 20 {
+		if err := api.subclass(windows.HWND(hwnd)); err != nil {
+			t.Fatalf("subclass again: %v", err)
+		}
+		ready := make(chan error, 1)
+		d := testDrag(t, `C:\x\chats.json`, ready)
+		api.jobs <- d
+		procPostMessageW.Call(hwnd, uintptr(api.msg), 0, 0)
+		if err := d.start.wait(dragPickup); err == nil || !strings.Contains(err.Error(), "mouse button was released") {
+			t.Fatalf("drag %d: %v, want it taken by the window's thread (the button-released error)", i, err)
+		}
+	}
+	if orig, _, _ := procGetPropW.Call(hwnd, uintptr(unsafe.Pointer(api.prop))); orig != before {
+		t.Errorf("the kept window procedure = %#x, want the window's own %#x", orig, before)
 	}
 }
 
