@@ -14,6 +14,10 @@ type KDE struct {
 
 var kdeKeys = []string{"ProxyType", "httpProxy", "httpsProxy", "NoProxyFor"}
 
+// kdeAbsent is what kreadconfig prints for a key kioslaverc does not have (its
+// --default): such a key is deleted on restore, not written back empty.
+const kdeAbsent = "llmtap:absent"
+
 // Name implements Backend.
 func (KDE) Name() string { return "KDE" }
 
@@ -21,15 +25,18 @@ func (k KDE) write(key, value string) Command {
 	return Command{Args: []string{k.Write, "--file", "kioslaverc", "--group", "Proxy Settings", "--key", key, value}}
 }
 
-// Save implements Backend.
+// Save implements Backend. Keys kioslaverc does not have are left out of Values.
 func (k KDE) Save(ctx context.Context, r Runner) (Saved, error) {
 	s := Saved{Values: map[string]string{}}
 	for _, key := range kdeKeys {
-		out, err := r.Run(ctx, Command{Args: []string{k.Read, "--file", "kioslaverc", "--group", "Proxy Settings", "--key", key}})
+		out, err := r.Run(ctx, Command{Args: []string{k.Read, "--file", "kioslaverc", "--group", "Proxy Settings",
+			"--key", key, "--default", kdeAbsent}})
 		if err != nil {
 			return s, err
 		}
-		s.Values[key] = strings.TrimRight(out, "\n")
+		if v := strings.TrimRight(out, "\n"); v != kdeAbsent {
+			s.Values[key] = v
+		}
 	}
 	return s, nil
 }
@@ -46,11 +53,17 @@ func (k KDE) EnableCommands(p Proxy, _ Saved) []Command {
 	}
 }
 
-// RestoreCommands implements Backend.
+// RestoreCommands implements Backend: the saved keys are written back and the others
+// deleted, so kioslaverc is left as it was.
 func (k KDE) RestoreCommands(s Saved) []Command {
 	var cmds []Command
 	for _, key := range kdeKeys {
-		cmds = append(cmds, k.write(key, s.Values[key]))
+		if v, ok := s.Values[key]; ok {
+			cmds = append(cmds, k.write(key, v))
+		} else {
+			cmds = append(cmds, Command{Args: []string{k.Write, "--file", "kioslaverc", "--group", "Proxy Settings",
+				"--key", key, "--delete", ""}})
+		}
 	}
 	return append(cmds, kdeReload)
 }

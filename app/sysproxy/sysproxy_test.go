@@ -55,7 +55,8 @@ func TestCommands(t *testing.T) {
 		},
 		{
 			name: "kde", backend: KDE{Write: "kwriteconfig6", Read: "kreadconfig6"},
-			saved: Saved{Values: map[string]string{"ProxyType": "0", "httpProxy": "", "httpsProxy": "", "NoProxyFor": ""}},
+			// httpsProxy was set but empty; NoProxyFor was not there at all.
+			saved: Saved{Values: map[string]string{"ProxyType": "0", "httpProxy": "", "httpsProxy": ""}},
 			enable: []string{
 				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key httpProxy 'http://127.0.0.1 8780'",
 				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key httpsProxy 'http://127.0.0.1 8780'",
@@ -67,7 +68,7 @@ func TestCommands(t *testing.T) {
 				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key ProxyType 0",
 				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key httpProxy ''",
 				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key httpsProxy ''",
-				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key NoProxyFor ''",
+				"kwriteconfig6 --file kioslaverc --group 'Proxy Settings' --key NoProxyFor --delete ''",
 				"dbus-send --type=signal /KIO/Scheduler org.kde.KIO.Scheduler.reparseSlaveConfiguration string:",
 			},
 		},
