@@ -34,6 +34,8 @@ var migrationFiles embed.FS
 // lets readers (the API, an export) run while the capture writer commits.
 type DB struct {
 	sql *sql.DB
+	// searches keeps the matches of the latest searches (search.go).
+	searches searchCache
 }
 
 // Open opens (creating if needed) the database file at path and applies any

@@ -6,6 +6,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Snippet markers: private-use characters that FTS5 puts around hits, so the text
@@ -31,6 +32,32 @@ const manyMatches = 500
 // ~20 ms per evaluation at 100,000 conversations), and ids from the index alone are
 // cheap: search_fts rowids carry the conversation id in their high bits (0004).
 func (db *DB) searchHits(ctx context.Context, q string) (match, ids string, n int, err error) {
+	// Scrolling a search asks for page after page of the same query: its matches are
+	// kept until the data changes. The index changes only with messages (triggers of
+	// 0004), which are added (a new largest id) or, in a reindex, deleted with their
+	// conversations (counters.changed moves).
+	var v dataVersion
+	if err := db.sql.QueryRowContext(ctx, `SELECT (SELECT value FROM counters WHERE name = 'changed'),
+		(SELECT COALESCE(MAX(id), 0) FROM messages)`).Scan(&v.changed, &v.lastMessage); err != nil {
+		return "", "", 0, fmt.Errorf("search: %w", err)
+	}
+	if h, ok := db.searches.get(q, v); ok {
+		return h.match, h.ids, h.n, nil
+	}
+	match, ids, n, err = db.runSearch(ctx, q)
+	if err == nil {
+		// v was read before the search ran: at worst newer matches are kept under an
+		// older version, never older matches under a newer one.
+		db.searches.put(q, v, searchHit{match, ids, n})
+	}
+	return match, ids, n, err
+}
+
+// dataVersion changes whenever the search index can have changed.
+type dataVersion struct{ changed, lastMessage int64 }
+
+// runSearch is searchHits without the cache.
+func (db *DB) runSearch(ctx context.Context, q string) (match, ids string, n int, err error) {
 	if ids, n, err = db.matchingConversations(ctx, q); err == nil {
 		return q, ids, n, nil
 	}
@@ -43,6 +70,48 @@ func (db *DB) searchHits(ctx context.Context, q string) (match, ids string, n in
 		}
 	}
 	return "", "", 0, fmt.Errorf("q: %w full-text query %q: %s", ErrInvalid, q, strings.TrimPrefix(err.Error(), "fts5: "))
+}
+
+// ForgetSearches drops the kept matches of earlier searches, so that the next search
+// runs against the index (a benchmark of a first search calls it).
+func (db *DB) ForgetSearches() { db.searches.put("", dataVersion{changed: -1}, searchHit{}) }
+
+// searchHit is what searchHits found for one query.
+type searchHit struct {
+	match, ids string
+	n          int
+}
+
+// searchCache keeps the matches of the last few queries at one dataVersion. At
+// 100,000 conversations a common word's ids are ~0.5 MB of JSON.
+type searchCache struct {
+	mu      sync.Mutex
+	version dataVersion
+	hits    map[string]searchHit
+}
+
+// searchesKept is how many queries searchCache keeps: the list's, the export's and
+// the bulk bar's are usually the same one.
+const searchesKept = 4
+
+func (c *searchCache) get(q string, v dataVersion) (searchHit, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.hits[q]
+	return h, ok && c.version == v
+}
+
+func (c *searchCache) put(q string, v dataVersion, h searchHit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != v || len(c.hits) >= searchesKept {
+		c.hits = nil // all from another state of the data, or a full cache: start again
+	}
+	if c.hits == nil {
+		c.hits = map[string]searchHit{}
+	}
+	c.version = v
+	c.hits[q] = h
 }
 
 // matchingConversations runs q against the index alone. The statement is fixed and

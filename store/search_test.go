@@ -119,3 +119,42 @@ func TestSearchCountDuringRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchKeptUntilDataChanges: a query's matches are kept for the next page, and
+// never outlive a change to what is indexed: a new conversation, a new turn in an old
+// one, a rebuild.
+func TestSearchKeptUntilDataChanges(t *testing.T) {
+	rc := newRecorder(t)
+	db, ctx := rc.db, t.Context()
+	count := func(q string) int {
+		t.Helper()
+		_, n, err := db.ListConversations(ctx, ListOptions{Query: q, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	rc.capture(t, round(msgs(user("tide tables for Lisbon")), bot("high tide at noon")))
+	rc.capture(t, round(msgs(user("bread")), bot("use sourdough")))
+	steps := []struct {
+		name   string
+		change func()
+		q      string
+		want   int
+	}{
+		{"first", func() {}, "tide", 1},
+		{"again", func() {}, "tide", 1},
+		{"new_conversation", func() { rc.capture(t, round(msgs(user("when is low tide?")), bot("at six"))) }, "tide", 2},
+		{"new_turn_in_old_conversation", func() {
+			rc.capture(t, round(msgs(user("bread"), bot("use sourdough"), user("and the tide?")), bot("no idea")))
+		}, "tide", 3},
+		{"other_query_meanwhile", func() {}, "sourdough", 1},
+		{"rebuilt", func() { reindex(t, db, ReindexOptions{}) }, "tide", 3},
+	}
+	for _, s := range steps {
+		s.change()
+		if got := count(s.q); got != s.want {
+			t.Errorf("%s: %q matches %d conversations, want %d", s.name, s.q, got, s.want)
+		}
+	}
+}
