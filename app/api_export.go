@@ -235,9 +235,6 @@ func stringList(v any) ([]string, error) {
 	return out, nil
 }
 
-// exportName checks a file name asked for, or makes the default llmtap-<date>.json
-// (.jsonl for JSON Lines, llmtap-dpo-<date>.jsonl for preference pairs). Only a plain name is taken: no folders, no hidden files,
-// no control characters.
 // defaultExportNames are the names exportName gives each format on the day of now.
 func defaultExportNames(now time.Time) map[dataset.ExportFormat]string {
 	names := map[dataset.ExportFormat]string{}
@@ -247,6 +244,9 @@ func defaultExportNames(now time.Time) map[dataset.ExportFormat]string {
 	return names
 }
 
+// exportName checks a file name asked for, or makes the default llmtap-<date>.json
+// (.jsonl for JSON Lines, llmtap-dpo-<date>.jsonl for preference pairs). Only a plain
+// name is taken: no folders, no hidden files, no control characters.
 func exportName(name string, format dataset.ExportFormat, now time.Time) (string, error) {
 	if name == "" {
 		switch format {

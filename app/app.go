@@ -91,7 +91,7 @@ type App struct {
 	// exportRuns are the exports and previews in flight that report progress.
 	exportRuns progressRuns
 	// previewChecks keeps what export previews found of each conversation;
-	// previewReads counts the conversations previews read from the database.
+	// previewReads counts the conversations previews had to check (none kept).
 	previewChecks previewChecks
 	previewReads  atomic.Int64
 

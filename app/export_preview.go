@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
@@ -150,7 +151,6 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 	read := a.previewRead(key)
 	check := func(ctx context.Context, id int64) (emitFunc, checked, error) {
 		emit, err := read(ctx, id)
-		a.previewReads.Add(1)
 		if err != nil {
 			return nil, checked{}, err
 		}
@@ -168,40 +168,35 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		return emit, c, nil
 	}
 
-	// The first records, in export order: the conversations up to them are read one
-	// by one, but for those known to give no record.
-	first := &firstRecords{max: previewRecords}
-	next := 0
-	for ; next < len(ids) && len(first.records) < first.max; next++ {
-		id := ids[next]
-		if c, ok := a.previewChecks.get(key, byID[id]); ok && c.written == 0 {
-			count(id, c, false)
-			continue
-		}
-		emit, c, err := check(ctx, id)
-		if err != nil {
-			return ExportPreview{}, err
-		}
-		if _, err := emit(first, nil); err != nil {
-			return ExportPreview{}, err
-		}
-		count(id, c, true)
-	}
-	// The rest, on several cores: read only what has no check at its revision.
+	// One walk, in export order, on several cores. A conversation is read when it has
+	// no check at its revision, or, until the sample holds the first records, when it
+	// gives records (they are the export's first records, so it is written there).
 	type result struct {
+		emit  emitFunc // set when read
 		check checked
-		fresh bool
+		fresh bool // the check was made now
 	}
-	rest := ids[next:]
+	first := &firstRecords{max: previewRecords}
+	var sampled atomic.Bool
 	i := 0
-	err = loadInOrder(ctx, rest, func(ctx context.Context, id int64) (result, error) {
-		if c, ok := a.previewChecks.get(key, byID[id]); ok {
+	err = loadInOrder(ctx, ids, func(ctx context.Context, id int64) (result, error) {
+		c, kept := a.previewChecks.get(key, byID[id])
+		if kept && (c.written == 0 || sampled.Load()) {
 			return result{check: c}, nil
 		}
-		_, c, err := check(ctx, id)
-		return result{check: c, fresh: true}, err
+		if !kept {
+			a.previewReads.Add(1)
+		}
+		emit, c, err := check(ctx, id)
+		return result{emit: emit, check: c, fresh: !kept}, err
 	}, func(r result) error {
-		count(rest[i], r.check, r.fresh)
+		if r.emit != nil && !sampled.Load() {
+			if _, err := r.emit(first, nil); err != nil {
+				return err
+			}
+			sampled.Store(len(first.records) >= first.max)
+		}
+		count(ids[i], r.check, r.fresh)
 		i++
 		return nil
 	})

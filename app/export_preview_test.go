@@ -29,7 +29,7 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// preview previews with and without the kept checks; it returns the preview and
-	// how many conversations the one with them read.
+	// how many conversations the one with them had to check (it found none kept).
 	preview := func(t *testing.T, query string) (ExportPreview, int64) {
 		t.Helper()
 		reads := ta.previewReads.Load()
@@ -60,7 +60,7 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 		t.Fatalf("first preview: %d valid, %d invalid, %d records", p.Valid, p.Invalid, len(p.Records))
 	}
 	_, reads = preview(t, "")
-	wantReads(t, reads, previewRecords, "nothing changed (the sample records are read again)")
+	wantReads(t, reads, 0, "nothing changed")
 
 	// Confirming chooses conversations; it changes no record.
 	if _, err := ta.DB().Bulk(ctx, store.BulkOptions{IDs: []int64{items[0].ID, items[7].ID, items[20].ID},
@@ -68,7 +68,7 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, reads = preview(t, "?status=confirmed")
-	wantReads(t, reads, 3, "after a confirm, the confirmed ones only (all are sample)")
+	wantReads(t, reads, 0, "after a confirm")
 	if p.Valid != 3 {
 		t.Errorf("confirmed: %d valid, want 3", p.Valid)
 	}
@@ -82,22 +82,33 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, reads = preview(t, "")
-	wantReads(t, reads, previewRecords+1, "after a don't-train mark")
+	wantReads(t, reads, 1, "after a don't-train mark")
 	if p.Valid != n-1 || p.Invalid != 1 || len(p.Reasons) != 1 {
 		t.Errorf("after a don't-train mark: %d valid, %d invalid, reasons %+v", p.Valid, p.Invalid, p.Reasons)
+	}
+
+	// The same in the second conversation: the sample records come from the next ones.
+	if d, err = ta.DB().Conversation(ctx, items[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.DB().SetTrain(ctx, d.Messages[len(d.Messages)-1].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	p, reads = preview(t, "")
+	wantReads(t, reads, 1, "after a don't-train mark among the first")
+	if p.Valid != n-2 || len(p.Records) != previewRecords {
+		t.Errorf("after a second don't-train mark: %d valid, %d records", p.Valid, len(p.Records))
 	}
 
 	// A chat continued through the proxy changes that conversation only.
 	ta.chat(t, false, "chat 12", "answer 1", "and then?")
 	ta.wait(t, n+1)
 	_, reads = preview(t, "")
-	wantReads(t, reads, previewRecords+1, "after a chat continued")
+	wantReads(t, reads, 1, "after a chat continued")
 
 	// Another format is checked apart.
 	_, reads = preview(t, "?format=dpo-jsonl")
 	wantReads(t, reads, n, "first preview of preference pairs")
 	_, reads = preview(t, "?format=dpo-jsonl")
-	if reads > previewRecords+n { // pairs are few: the sample reads on until its records or the end
-		t.Errorf("second preview of preference pairs read %d", reads)
-	}
+	wantReads(t, reads, 0, "second preview of preference pairs")
 }

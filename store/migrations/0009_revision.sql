@@ -6,9 +6,9 @@
 -- found of each conversation under (id, revision) and checks again only what changed.
 -- Revisions come from their own counter, so an id reused after a reindex never meets
 -- its old revision.
-ALTER TABLE conversations ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+-- Existing conversations start at revision 1 (the default: no rewrite of every row).
+ALTER TABLE conversations ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
 INSERT INTO counters (name, value) VALUES ('revisions', 1);
-UPDATE conversations SET revision = 1;
 
 CREATE TRIGGER conversations_revision_insert AFTER INSERT ON conversations BEGIN
 	UPDATE counters SET value = value + 1 WHERE name = 'revisions';
