@@ -16,6 +16,7 @@ import (
 
 	"github.com/llmtap/llmtap/app/autostart"
 	"github.com/llmtap/llmtap/app/sysproxy"
+	"github.com/llmtap/llmtap/internal/inflight"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -99,7 +100,7 @@ type App struct {
 	// it and is counted in background.
 	life       context.Context
 	endLife    context.CancelFunc
-	background sync.WaitGroup
+	background inflight.Group
 }
 
 // Open prepares the data folder, opens (or creates) the database and builds the
@@ -260,6 +261,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if err := a.restoreSystemProxy(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	// What has no natural end stops first, so that the wait for streams in flight below
+	// cannot use up the time it needs: a dragged export still being written (the app is
+	// going, and so is the drop) and WebSocket sessions.
+	a.stopBackground()
+	a.proxy.CutSessions()
 	a.mu.Lock()
 	servers := a.servers
 	a.mu.Unlock()
@@ -268,11 +274,14 @@ func (a *App) Shutdown(ctx context.Context) error {
 			s.Close() // streams still open at the deadline are cut; their exchanges are still recorded
 		}
 	}
-	// Decrypted MITM connections, like the listeners, are cut at the deadline;
-	// WebSocket sessions at once. Their exchanges are queued before it returns.
-	_ = a.proxy.Shutdown(ctx)
-	// A dragged export still being written is stopped: the app is going, and so is the drop.
-	if err := a.stopBackground(ctx); err != nil {
+	// Decrypted MITM connections, like the listeners, are cut at the deadline; the
+	// exchanges of those and of the sessions are queued before it returns. Streams cut
+	// are still recorded (a capture lost is the recorder's error below), so this is
+	// said in the log, not failed.
+	if err := a.proxy.Shutdown(ctx); err != nil {
+		a.log.Warn("proxy connections cut at the deadline", "err", err)
+	}
+	if err := a.waitBackground(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if err := a.rec.Close(ctx); err != nil {

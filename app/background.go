@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -19,34 +19,28 @@ var errQuitting = &apiError{status: http.StatusServiceUnavailable, msg: "llmtap 
 // timeout, when the returned cancel is called, or when Shutdown begins. Shutdown waits
 // for it. Once Shutdown has begun it runs nothing and returns errQuitting.
 func (a *App) startBackground(timeout time.Duration, work func(ctx context.Context)) (cancel func(), err error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.life.Err() != nil {
+	if !a.background.Start() {
 		return nil, errQuitting
 	}
 	ctx, cancel := context.WithTimeout(a.life, timeout)
-	// Added under a.mu, which stopBackground takes before it waits: no Add races the Wait.
-	a.background.Go(func() {
+	go func() {
+		defer a.background.Done()
 		defer cancel()
 		work(ctx)
-	})
+	}()
 	return cancel, nil
 }
 
-// stopBackground cancels the background work and waits for it until ctx ends.
-func (a *App) stopBackground(ctx context.Context) error {
-	a.mu.Lock()
+// stopBackground cancels the background work and refuses more; Shutdown calls it first.
+func (a *App) stopBackground() {
+	a.background.Close()
 	a.endLife()
-	a.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		a.background.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return errors.New("background work (a dragged export) still running at the deadline")
+}
+
+// waitBackground waits for the background work until ctx ends.
+func (a *App) waitBackground(ctx context.Context) error {
+	if n, err := a.background.Wait(ctx); err != nil {
+		return fmt.Errorf("%d background tasks (dragged exports) still running: %w", n, err)
 	}
+	return nil
 }

@@ -1,8 +1,13 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,3 +70,54 @@ func TestShutdownBoundsBackgroundWork(t *testing.T) {
 }
 
 type errOrNil struct{ err error }
+
+// TestShutdownStopsBackgroundWorkFirst: Shutdown waits up to its deadline for streams in
+// flight; background work, which has no natural end, is cancelled before that wait, not
+// after it, so that it is not still writing when the database closes.
+func TestShutdownStopsBackgroundWorkFirst(t *testing.T) {
+	events := make(chan string, 4)
+	release := make(chan struct{})
+	defer close(release)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
+		w.(http.Flusher).Flush()
+		select { // a stream that goes on until it is cut
+		case <-r.Context().Done():
+			events <- "stream cut"
+		case <-release:
+		}
+	}))
+	defer up.Close()
+	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: t.TempDir(), Target: up.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ListenProxy(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+a.ProxyAddr()+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+		t.Fatalf("first chunk: %v", err)
+	}
+	if _, err := a.startBackground(time.Hour, func(ctx context.Context) {
+		<-ctx.Done()
+		events <- "background canceled"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err = a.Shutdown(ctx)
+	if err != nil && strings.Contains(err.Error(), "background") {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if first := <-events; first != "background canceled" {
+		t.Errorf("first %q, want the background work cancelled before the stream's deadline", first)
+	}
+}

@@ -129,13 +129,20 @@ func (s *Server) serveDecrypted(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, up, "mitm:"+t.host)
 }
 
+// CutSessions ends the upgraded (WebSocket) sessions now and refuses new ones; the
+// caller calls it before it shuts down its listener's http.Server, which may take until
+// its deadline for streams in flight, and Shutdown then waits for their captures.
+func (s *Server) CutSessions() { s.sessions.cut() }
+
 // Shutdown ends what the caller's http.Server cannot: the connections decrypted in
 // MITM mode, whose requests in flight may finish until ctx ends before the rest are
-// cut, and the upgraded (WebSocket) sessions, which are cut at once. Either way their
-// exchanges reach the Sink before Shutdown returns (unless ctx ends first). The caller
-// shuts down its own listener's http.Server first; tunnels llmtap does not decrypt
-// are not tracked and end with the process.
+// cut (their exchanges still reach the Sink), and the upgraded (WebSocket) sessions,
+// which are cut at once and waited for until their exchanges have reached the Sink.
+// The error says what was still running at the deadline. The caller shuts down its
+// own listener's http.Server first; tunnels llmtap does not decrypt are not tracked
+// and end with the process.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.sessions.cut() // at once, so their captures have until the deadline to be handed on
 	var errs []error
 	if m := s.mitm; m != nil {
 		err := m.srv.Shutdown(ctx)

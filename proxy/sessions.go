@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/llmtap/llmtap/internal/inflight"
 )
 
 // sessions are the upgraded connections (WebSocket sessions) in progress. net/http
@@ -12,10 +14,11 @@ import (
 // waits for them; Server.Shutdown does both, so that each one's handshake reaches the
 // Sink before the caller closes it.
 type sessions struct {
-	mu      sync.Mutex
+	running inflight.Group // from begin to end of each session
+
+	mu      sync.Mutex // guards the fields below
 	closing bool
 	open    map[*session]struct{}
-	wg      sync.WaitGroup // from begin to end of each session
 }
 
 // session is one upgraded exchange, from the upstream's 101 until it is captured.
@@ -26,17 +29,16 @@ type session struct {
 
 // begin counts a new session, or refuses it once shutdown has begun.
 func (ss *sessions) begin() (*session, bool) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.closing {
+	if !ss.running.Start() {
 		return nil, false
 	}
 	s := &session{set: ss}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	if ss.open == nil {
 		ss.open = make(map[*session]struct{})
 	}
 	ss.open[s] = struct{}{}
-	ss.wg.Add(1)
 	return s, true
 }
 
@@ -44,14 +46,16 @@ func (ss *sessions) begin() (*session, bool) {
 // begun they are closed at once.
 func (s *session) attach(cs ...io.Closer) {
 	s.set.mu.Lock()
-	defer s.set.mu.Unlock()
-	if s.set.closing {
+	closing := s.set.closing
+	if !closing {
+		s.closers = append(s.closers, cs...)
+	}
+	s.set.mu.Unlock()
+	if closing {
 		for _, c := range cs {
 			c.Close()
 		}
-		return
 	}
-	s.closers = append(s.closers, cs...)
 }
 
 // end marks the session over: its exchange has gone to the Sink.
@@ -59,31 +63,33 @@ func (s *session) end() {
 	s.set.mu.Lock()
 	delete(s.set.open, s)
 	s.set.mu.Unlock()
-	s.set.wg.Done()
+	s.set.running.Done()
 }
 
-// shutdown refuses new sessions, closes the open ones and waits until each has ended,
-// or until ctx ends. A session has no natural end (a Realtime conversation lasts as
-// long as its client likes), so it is cut at once rather than given until the deadline.
-func (ss *sessions) shutdown(ctx context.Context) error {
+// cut refuses new sessions and closes the open ones. A session has no natural end (a
+// Realtime conversation lasts as long as its client likes), so it is cut at once
+// rather than given until a deadline.
+func (ss *sessions) cut() {
+	ss.running.Close()
 	ss.mu.Lock()
 	ss.closing = true
-	n := len(ss.open)
+	var closers []io.Closer
 	for s := range ss.open {
-		for _, c := range s.closers {
-			c.Close()
-		}
+		closers = append(closers, s.closers...)
 	}
 	ss.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		ss.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("%d upgraded sessions (WebSocket) not ended: %w", n, ctx.Err())
+	// Outside the lock: closing a TLS connection may wait on its peer.
+	for _, c := range closers {
+		c.Close()
 	}
+}
+
+// shutdown cuts the sessions and waits until each has ended (its exchange has gone to
+// the Sink), or until ctx ends.
+func (ss *sessions) shutdown(ctx context.Context) error {
+	ss.cut()
+	if n, err := ss.running.Wait(ctx); err != nil {
+		return fmt.Errorf("%d upgraded sessions (WebSocket) not ended: %w", n, err)
+	}
+	return nil
 }
