@@ -202,7 +202,10 @@ void llmtapMacDragStart(const char *path, uintptr_t h) {
 			}
 			// The drag owns h from here: a drag that did not begin releases it with the
 			// object, at the end of this block, after Go has heard why.
-			LLMTapFileDrag *drag = [[LLMTapFileDrag alloc] initWithPath:p handle:h];
+			// Precise lifetime: ARC may otherwise release it right after its last use,
+			// before llmtapMacDragBegun has used the handle.
+			LLMTapFileDrag *drag __attribute__((objc_precise_lifetime)) =
+				[[LLMTapFileDrag alloc] initWithPath:p handle:h];
 			NSString *err = [drag begin];
 			llmtapMacDragBegun(h, err == nil ? NULL : (char *)err.UTF8String);
 		});

@@ -138,6 +138,7 @@ type winDrag struct {
 	start    *handoff
 	hdrop    []byte
 	began    sync.Once     // DoDragDrop asked for the first time
+	begun    atomic.Bool   // set by began: ready is the drag's to read from then on
 	waiting  bool          // queryContinue waits for the file (on the window's thread only)
 	source   comObject     // IDropSource
 	data     comObject     // IDataObject

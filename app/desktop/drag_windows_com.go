@@ -119,7 +119,9 @@ func dataGetData(this *comObject, f *formatEtc, m *stgMedium) uintptr {
 	if hr := queryHDrop(f); hr != hrOK {
 		return uintptr(hr)
 	}
-	if this.drag.writeFailed() {
+	// A target may ask for the data before DoDragDrop first asks queryContinue (on
+	// entering it): ready is not ours to read then (see queryContinue).
+	if this.drag.begun.Load() && this.drag.writeFailed() {
 		return hrEFail
 	}
 	h, err := globalBytes(this.drag.hdrop)

@@ -20,6 +20,7 @@ func (d *winDrag) queryContinue(escapePressed bool, keyState uint32) uint32 {
 	d.began.Do(func() {
 		// The drag is under way. Only now is ready ours to read: until startFileDrag
 		// returned nil, its caller reads it itself when the drag fails to begin.
+		d.begun.Store(true)
 		d.start.done(nil)
 	})
 	if d.waiting {

@@ -47,8 +47,12 @@ func testDrag(t *testing.T, path string, ready <-chan error) *winDrag {
 
 func TestDataObject(t *testing.T) {
 	const path = `C:\Users\Jürgen\exports\数据 🙂.json`
-	d := testDrag(t, path, make(chan error, 1))
+	ready := make(chan error, 1)
+	d := testDrag(t, path, ready)
 	obj := unsafe.Pointer(&d.data)
+	// The writer has answered, but the drag has not begun (DoDragDrop has not asked
+	// queryContinue yet): ready still belongs to startFileDrag's caller.
+	ready <- nil
 
 	// IDataObject: QueryInterface 0, AddRef 1, Release 2, GetData 3, GetDataHere 4,
 	// QueryGetData 5, GetCanonicalFormatEtc 6, SetData 7, EnumFormatEtc 8, DAdvise 9.
@@ -83,6 +87,9 @@ func TestDataObject(t *testing.T) {
 		t.Errorf("DragQueryFileW(0) = %q, want %q", name, path)
 	}
 	procReleaseStgMedium.Call(uintptr(unsafe.Pointer(&m)))
+	if d.written != nil { // watch started: its goroutine takes ready's value
+		t.Error("GetData before the drag began read ready, which its caller may still need")
+	}
 
 	var out formatEtc
 	if hr := call(obj, 6, uintptr(unsafe.Pointer(&f)), uintptr(unsafe.Pointer(&out))); hr != hrDataSSameFormatEtc || out != f {
