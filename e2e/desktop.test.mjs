@@ -66,6 +66,7 @@ describe('desktop app under Xvfb', () => {
     watcher?.kill('SIGKILL');
     bus?.proc.kill('SIGKILL');
     await up?.close?.();
+    if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('captures a chat and shows it in the window', STEP, async () => {
