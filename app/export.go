@@ -128,9 +128,7 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 		pw := dataset.NewPreferenceWriter(w, invalid, opt)
 		closeWriter = pw.Close
 		walkErr = loadInOrder(ctx, ids, func(ctx context.Context, id int64) ([]dataset.PreferencePair, error) {
-			var pairs []dataset.PreferencePair
-			err := db.PreferencePairs(ctx, id, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
-			return pairs, err
+			return conversationPairs(ctx, db, id)
 		}, func(pairs []dataset.PreferencePair) error {
 			for _, p := range pairs {
 				if err := pw.Write(p); err != nil {
@@ -155,6 +153,13 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 		return dataset.ExportReport{}, walkErr
 	}
 	return closeWriter()
+}
+
+// conversationPairs reads the preference pairs of conversation id.
+func conversationPairs(ctx context.Context, db *store.DB, id int64) ([]dataset.PreferencePair, error) {
+	var pairs []dataset.PreferencePair
+	err := db.PreferencePairs(ctx, id, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
+	return pairs, err
 }
 
 // loadWorkers is how many conversations an export reads at once. Reading one is a

@@ -61,22 +61,6 @@ func (p *previewChecks) put(k previewKey, id int64, c checked) {
 	p.m[k][id] = c
 }
 
-// take removes and returns every check (for a test to preview from scratch).
-func (p *previewChecks) take() map[previewKey]map[int64]checked {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m := p.m
-	p.m = nil
-	return m
-}
-
-// restore puts back what take returned.
-func (p *previewChecks) restore(m map[previewKey]map[int64]checked) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.m = m
-}
-
 // emitFunc writes one conversation's records to w and the InvalidRecord lines of
 // what it cannot give to invalid (nil: only counted), with a writer of its own.
 type emitFunc func(w, invalid io.Writer) (dataset.ExportReport, error)
@@ -85,8 +69,7 @@ type emitFunc func(w, invalid io.Writer) (dataset.ExportReport, error)
 func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (emitFunc, error) {
 	if key.format == dataset.FormatPreference {
 		return func(ctx context.Context, id int64) (emitFunc, error) {
-			var pairs []dataset.PreferencePair
-			err := a.db.PreferencePairs(ctx, id, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
+			pairs, err := conversationPairs(ctx, a.db, id)
 			return func(w, invalid io.Writer) (dataset.ExportReport, error) {
 				pw := dataset.NewPreferenceWriter(w, invalid, key.opt)
 				for _, p := range pairs {

@@ -112,3 +112,19 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 	_, reads = preview(t, "?format=dpo-jsonl")
 	wantReads(t, reads, 0, "second preview of preference pairs")
 }
+
+// take removes and returns every check (to preview from scratch).
+func (p *previewChecks) take() map[previewKey]map[int64]checked {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := p.m
+	p.m = nil
+	return m
+}
+
+// restore puts back what take returned.
+func (p *previewChecks) restore(m map[previewKey]map[int64]checked) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m = m
+}

@@ -74,7 +74,7 @@ func (db *DB) runSearch(ctx context.Context, q string) (match, ids string, n int
 
 // ForgetSearches drops the kept matches of earlier searches, so that the next search
 // runs against the index (a benchmark of a first search calls it).
-func (db *DB) ForgetSearches() { db.searches.put("", dataVersion{changed: -1}, searchHit{}) }
+func (db *DB) ForgetSearches() { db.searches.reset() }
 
 // searchHit is what searchHits found for one query.
 type searchHit struct {
@@ -99,6 +99,12 @@ func (c *searchCache) get(q string, v dataVersion) (searchHit, bool) {
 	defer c.mu.Unlock()
 	h, ok := c.hits[q]
 	return h, ok && c.version == v
+}
+
+func (c *searchCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hits = nil
 }
 
 func (c *searchCache) put(q string, v dataVersion, h searchHit) {

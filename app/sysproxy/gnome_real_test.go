@@ -2,8 +2,6 @@ package sysproxy
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -13,18 +11,7 @@ import (
 // dbus-run-session with XDG_CONFIG_HOME in a temp folder, so the person's own
 // settings are never touched.
 func TestGnomeForReal(t *testing.T) {
-	if os.Getenv("LLMTAP_SYSPROXY_CHILD") == "" {
-		for _, tool := range []string{"dbus-run-session", "gsettings"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				t.Fatalf("%s not found: scripts/setup --test installs it (dbus, libglib2.0-bin, dconf-gsettings-backend)", tool)
-			}
-		}
-		cmd := exec.CommandContext(t.Context(), "dbus-run-session", "--", os.Args[0], "-test.run=^TestGnomeForReal$", "-test.v")
-		cmd.Env = append(os.Environ(), "LLMTAP_SYSPROXY_CHILD=1", "XDG_CONFIG_HOME="+t.TempDir(), "GSETTINGS_BACKEND=dconf")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS: TestGnomeForReal") {
-			t.Fatalf("under dbus-run-session: %v\n%s", err, out)
-		}
+	if !inPrivateSession(t, "gsettings", "dbus, libglib2.0-bin, dconf-gsettings-backend", "GSETTINGS_BACKEND=dconf") {
 		return
 	}
 

@@ -3,7 +3,6 @@ package sysproxy
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,18 +13,7 @@ import (
 // session: enable, check, crash, recover, check that the file says what it said
 // before, keys it did not have included. The person's own settings are never touched.
 func TestKDEForReal(t *testing.T) {
-	if os.Getenv("LLMTAP_SYSPROXY_CHILD") == "" {
-		for _, tool := range []string{"dbus-run-session", "kwriteconfig5", "kreadconfig5"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				t.Fatalf("%s not found: scripts/setup --test installs it (dbus, libkf5config-bin)", tool)
-			}
-		}
-		cmd := exec.CommandContext(t.Context(), "dbus-run-session", "--", os.Args[0], "-test.run=^TestKDEForReal$", "-test.v")
-		cmd.Env = append(os.Environ(), "LLMTAP_SYSPROXY_CHILD=1", "XDG_CONFIG_HOME="+t.TempDir())
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS: TestKDEForReal") {
-			t.Fatalf("under dbus-run-session: %v\n%s", err, out)
-		}
+	if !inPrivateSession(t, "kwriteconfig5 kreadconfig5", "dbus, libkf5config-bin") {
 		return
 	}
 
