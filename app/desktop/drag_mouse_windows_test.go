@@ -31,10 +31,14 @@ var (
 
 const (
 	wsVisibleOverlapped = 0x10000000 | 0x00CF0000 // WS_VISIBLE | WS_OVERLAPPEDWINDOW
+	wmMouseMove         = 0x0200
 	wmLButtonDown       = 0x0201
 	smCXScreen          = 0
 	smCYScreen          = 1
 )
+
+// wineKeyStateCache is more than how long Wine reuses a thread's key state (50 ms).
+const wineKeyStateCache = 100 * time.Millisecond
 
 // The drop target's window, in screen pixels, and the source's beside it.
 var (
@@ -72,16 +76,21 @@ func TestDragToAnotherProcess(t *testing.T) {
 			target := startDropTarget(t)
 
 			pressed := make(chan struct{}, 1)
+			moved := make(chan struct{}, 1)
 			hwnd := startTestWindow(t, testWindow{
 				class: fmt.Sprintf("llmtapDragSource%d", i),
 				x:     sourceRect[0], y: sourceRect[1], width: sourceRect[2], height: sourceRect[3],
 				style: wsVisibleOverlapped,
 				proc: func(hwnd, msg, wParam, lParam uintptr) (uintptr, bool) {
-					if msg == wmLButtonDown {
-						select {
-						case pressed <- struct{}{}:
-						default:
-						}
+					switch msg {
+					case wmMouseMove:
+						// Read the key state here, as a busy UI thread may: under Wine the
+						// press that follows is then hidden from this thread for a while
+						// (see the wait after the press).
+						keyDown(vkLButton)
+						notify(moved)
+					case wmLButtonDown:
+						notify(pressed)
 					}
 					return 0, false
 				},
@@ -90,10 +99,23 @@ func TestDragToAnotherProcess(t *testing.T) {
 			m := newTestMouse(t)
 			from := [2]int32{sourceRect[0] + sourceRect[2]/2, sourceRect[1] + sourceRect[3]/2}
 			to := [2]int32{targetRect[0] + targetRect[2]/2, targetRect[1] + targetRect[3]/2}
+			m.move(from[0]-1, from[1]) // the pointer moves onto from below, wherever it was
+			select { // a move from before is not the one awaited below
+			case <-moved:
+			default:
+			}
 			m.move(from[0], from[1])
+			within(t, moved, 10*time.Second, "the move to reach the source window")
 			m.button(true)
 			defer m.button(false) // never leave the button down for the next test
 			within(t, pressed, 10*time.Second, "the press to reach the source window")
+			// Wine 8 keeps a thread's answer of "up" to GetAsyncKeyState for 50 ms
+			// (NtUserGetAsyncKeyState's per-thread cache), so the window's thread, which
+			// read the key state on the move just before, would not see the press yet:
+			// startFileDrag would say the button was let go. Windows has no such cache,
+			// and in the app a drag starts only after the pointer moved past the drag
+			// threshold and the page asked the server for the file.
+			time.Sleep(wineKeyStateCache)
 
 			// As the page does on dragstart: start the drag while the button is down.
 			ready := make(chan error, 1)
@@ -390,6 +412,14 @@ func (m *testMouse) button(down bool) {
 		flags = 0x0002 // MOUSEEVENTF_LEFTDOWN
 	}
 	m.send(mouseInput{flags: flags})
+}
+
+// notify sends on c without waiting: c has room for one, and one is enough.
+func notify(c chan<- struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 // within waits for c, failing the test after d.
