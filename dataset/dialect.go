@@ -23,11 +23,19 @@ const (
 	// Gemini is the Gemini API: .../models/{model}:generateContent and
 	// :streamGenerateContent, on AI Studio (v1, v1beta) and Vertex AI.
 	Gemini Dialect = "gemini"
+	// OpenAIRealtime is the OpenAI Realtime API: a WebSocket session opened with
+	// GET .../realtime (OpenAI /v1/realtime, Azure /openai/realtime), recorded as
+	// one exchange of NDJSON events (see ParseOpenAIRealtime).
+	OpenAIRealtime Dialect = "openai-realtime"
 )
 
 // DetectDialect tells which API dialect a request path speaks. It looks only at the
 // path's suffix, so route prefixes ("/deepseek/v1/chat/completions") do not matter.
+// Every dialect is a POST but the Realtime API, whose session opens with a GET.
 func DetectDialect(method, path string) Dialect {
+	if method == "GET" && strings.HasSuffix(path, "/realtime") {
+		return OpenAIRealtime // the WebSocket upgrade; not .../realtime/sessions nor /calls
+	}
 	if method != "POST" {
 		return Unknown
 	}

@@ -90,3 +90,67 @@ func FuzzShareGPT(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenAIRealtime checks what FuzzParseOpenAIChat checks, for recorded Realtime
+// sessions (client events, server events).
+func FuzzOpenAIRealtime(f *testing.F) {
+	dir := filepath.Join("testdata", "realtime")
+	for _, name := range goldenCases(f, dir, ".req") {
+		base := filepath.Join(dir, name)
+		f.Add(readFile(f, base+".req"), readFile(f, base+".resp"))
+	}
+	f.Fuzz(func(t *testing.T, client, server []byte) {
+		checkParseFuzz(t, OpenAIRealtime, client, server)
+	})
+}
+
+// FuzzRealtimeRecordable checks RealtimeRecordable against encoding/json: an event
+// is dropped exactly when it is valid JSON whose first top-level "type" is an
+// audio chunk's.
+func FuzzRealtimeRecordable(f *testing.F) {
+	for _, name := range []string{"voice_transcription.resp", "ga_session.req", "stream_cut.resp"} {
+		lines, _ := ParseNDJSON(readFile(f, filepath.Join("testdata", "realtime", name)))
+		for _, l := range lines {
+			f.Add(l)
+		}
+	}
+	f.Add([]byte(`{"type":"input_audio_buffer.append","audio":"AAAA"}`))
+	f.Add([]byte(`{"item":{"type":"x"},"typ\u0065":"response.audio.delta","delta":"\u00e9\n","n":-0.5e+2,"a":[true,false,null]}`))
+	f.Fuzz(func(t *testing.T, event []byte) {
+		want := true
+		switch decoderEventType(event) {
+		case "input_audio_buffer.append", "response.audio.delta", "response.output_audio.delta":
+			want = !json.Valid(event)
+		}
+		if got := RealtimeRecordable(event); got != want {
+			t.Fatalf("RealtimeRecordable(%q) = %v, want %v", event, got, want)
+		}
+	})
+}
+
+// decoderEventType finds the first top-level "type" with a json.Decoder, the slow
+// and obvious way; "" when there is none or the text is not an object up to it.
+func decoderEventType(event []byte) string {
+	d := json.NewDecoder(bytes.NewReader(event))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	for d.More() {
+		key, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		if key == "type" {
+			var typ string
+			if d.Decode(&typ) != nil {
+				return ""
+			}
+			return typ
+		}
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
+}

@@ -36,6 +36,8 @@ func Parse(d Dialect, reqBody, respBody []byte) (*Round, error) {
 		return ParseAnthropic(reqBody, respBody)
 	case Gemini:
 		return ParseGemini(reqBody, respBody)
+	case OpenAIRealtime:
+		return ParseOpenAIRealtime(reqBody, respBody)
 	}
 	return nil, fmt.Errorf("parse dialect %q: %w", d, ErrUnknownDialect)
 }
