@@ -100,7 +100,8 @@ func TestDragToAnotherProcess(t *testing.T) {
 			from := [2]int32{sourceRect[0] + sourceRect[2]/2, sourceRect[1] + sourceRect[3]/2}
 			to := [2]int32{targetRect[0] + targetRect[2]/2, targetRect[1] + targetRect[3]/2}
 			m.move(from[0]-1, from[1]) // the pointer moves onto from below, wherever it was
-			select { // a move from before is not the one awaited below
+			// A move from before is not the one awaited below.
+			select {
 			case <-moved:
 			default:
 			}
