@@ -172,13 +172,9 @@ func TestCaptureEndToEnd(t *testing.T) {
 	}
 	var d store.Detail
 	ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", page.Items[1].ID), &d)
-	var got []string
-	for _, m := range d.Messages {
-		got = append(got, string(m.Role)+":"+m.Content)
-	}
 	want := "user:hello assistant:answer 1 user:and then? assistant:answer 2 user:last one assistant:answer 3"
-	if strings.Join(got, " ") != want {
-		t.Errorf("multi-turn chat = %q, want %q", strings.Join(got, " "), want)
+	if got := transcript(d.Messages); got != want {
+		t.Errorf("multi-turn chat = %q, want %q", got, want)
 	}
 
 	var st Status
@@ -186,6 +182,15 @@ func TestCaptureEndToEnd(t *testing.T) {
 	if st.Exchanges != 4 || st.Conversations != 2 || !st.Capturing || st.BaseURL != ta.proxyURL+"/v1" {
 		t.Errorf("status = %+v, want 4 exchanges, 2 conversations, capturing, base URL %s/v1", st, ta.proxyURL)
 	}
+}
+
+// transcript is "role:content" of each message, space-separated.
+func transcript(msgs []store.Message) string {
+	var turns []string
+	for _, m := range msgs {
+		turns = append(turns, string(m.Role)+":"+m.Content)
+	}
+	return strings.Join(turns, " ")
 }
 
 func TestAPIKeyNeverReachesDisk(t *testing.T) {

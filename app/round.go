@@ -23,7 +23,8 @@ func (o outcome) blocker() string {
 		return "client hung up before the answer was complete"
 	case o.err != "":
 		return "exchange failed: " + o.err
-	case o.status < 200 || o.status > 299:
+	// 101 is a WebSocket session's success (the Realtime API): its messages follow.
+	case (o.status < 200 || o.status > 299) && o.status != http.StatusSwitchingProtocols:
 		return fmt.Sprintf("upstream answered %d", o.status)
 	case o.truncated:
 		return "body larger than the capture limit was truncated"

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // These benchmarks compare, in one run, a client talking to a fake upstream directly,
@@ -148,5 +150,68 @@ func BenchmarkFirstChunk(b *testing.B) {
 			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/first-chunk")
 			b.ReportMetric(float64(cuts)/float64(b.N), "cuts/op")
 		})
+	}
+}
+
+// BenchmarkWebSocketRelay measures round trips of Realtime-sized messages over one
+// WebSocket session, compressed as the SDKs do: direct, through a ReverseProxy hop,
+// and through Server, which also reads and records every message (wsLog). One op is
+// one message each way: a small event, or a 32 KiB audio chunk (read and left out).
+func BenchmarkWebSocketRelay(b *testing.B) {
+	upstream := httptest.NewServer(wsEchoServer(websocket.Upgrader{EnableCompression: true}, nil))
+	b.Cleanup(upstream.Close)
+	messages := map[string][]byte{
+		"event": []byte(`{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"` +
+			strings.Repeat("Tell me about Lisbon. ", 40) + `"}]}}`),
+		"audio": []byte(`{"type":"input_audio_buffer.append","audio":"` + strings.Repeat("UklGRiQAAABXQVZFZm10IBAAAAABAAEA", 1024) + `"}`),
+	}
+	for _, kind := range []string{"event", "audio"} {
+		for _, hop := range benchHops(b, upstream) {
+			b.Run(kind+"/"+hop.name, func(b *testing.B) {
+				dialer := websocket.Dialer{EnableCompression: true}
+				c, _, err := dialer.Dial("ws"+strings.TrimPrefix(hop.url, "http")+"/v1/realtime", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				msg := messages[kind]
+				b.SetBytes(int64(2 * len(msg)))
+				b.ResetTimer()
+				for range b.N {
+					if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
+						b.Fatal(err)
+					}
+					if _, _, err := c.ReadMessage(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// wsEchoServer is a WebSocket upstream that sends greeting (if any), then echoes every
+// message back as it came.
+func wsEchoServer(upgrader websocket.Upgrader, greeting []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := upgrader.Upgrade(w, r, http.Header{"X-Upstream": {"realtime"}})
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if greeting != nil {
+			if err := c.WriteMessage(websocket.TextMessage, greeting); err != nil {
+				return
+			}
+		}
+		for {
+			kind, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := c.WriteMessage(kind, msg); err != nil {
+				return
+			}
+		}
 	}
 }

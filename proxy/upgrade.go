@@ -25,8 +25,8 @@ func upgradeType(h http.Header) string {
 // switchProtocols finishes an upgraded exchange: the upstream said 101, so the
 // client's connection is taken over from net/http, the 101 is passed on, and bytes
 // are copied both ways until either side closes. The exchange records the handshake
-// (status 101, headers); the frames that follow are not parsed or stored. Shutdown
-// ends the session by closing both connections, which sess holds for it.
+// (status 101, headers) and, for a WebSocket, the text messages each way (wsLog).
+// Shutdown ends the session by closing both connections, which sess holds for it.
 func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *http.Response, ex *Exchange, sess *session) {
 	failed := func(msg string) {
 		writeError(w, http.StatusBadGateway, "proxy_error", "upgrade_failed", msg)
@@ -74,19 +74,35 @@ func (s *Server) switchProtocols(w http.ResponseWriter, r *http.Request, resp *h
 		return
 	}
 
+	var client, server *wsLog // nil when capture is off
+	if ex != nil && strings.EqualFold(resp.Header.Get("Upgrade"), "websocket") {
+		client, server = wsLogs(resp.Header.Values("Sec-WebSocket-Extensions"), s.captureLimit)
+	}
 	done := make(chan struct{}, 2)
-	go func() { copyClose(up, brw.Reader); done <- struct{}{} }() // bytes the client sent early come first
-	go func() { copyClose(conn, up); done <- struct{}{} }()
+	go func() { copyTap(up, brw.Reader, client); done <- struct{}{} }() // bytes the client sent early come first
+	go func() { copyTap(conn, up, server); done <- struct{}{} }()
 	<-done
 	// One side closed: close both, so the other copy ends too.
 	conn.Close()
 	up.Close()
 	<-done
+	if client != nil {
+		s.recordSession(ex, client, server)
+	}
 }
 
-// copyClose copies src to dst, each read written at once, until either fails.
-func copyClose(dst io.Writer, src io.Reader) {
-	bufp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bufp)
-	_, _ = io.CopyBuffer(dst, src, *bufp)
+// recordSession puts what the logs of a finished WebSocket session hold into ex: the
+// client's messages as the request body, the server's as the response body.
+func (s *Server) recordSession(ex *Exchange, client, server *wsLog) {
+	ex.Stream = true
+	ex.ReqBody, ex.RespBody = client.buf, server.buf
+	ex.Truncated = ex.Truncated || client.truncated || server.truncated
+	for _, l := range []*wsLog{client, server} {
+		l.r.Close() // ends the inflating of a message the session cut off
+		if l.err != nil {
+			// The relay went on untouched; only the recording stops at the error.
+			ex.Truncated = true
+			s.log.Warn("WebSocket messages not recorded past an unreadable frame", "host", ex.Host, "path", ex.Path, "err", l.err)
+		}
+	}
 }

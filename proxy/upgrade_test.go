@@ -18,29 +18,13 @@ import (
 // wsEcho is a WebSocket upstream in the manner of the OpenAI Realtime API: it
 // requires the API key, greets with a session event, then echoes every message.
 func wsEcho(t *testing.T) http.HandlerFunc {
-	up := websocket.Upgrader{}
+	echo := proxy.WSEchoServer(websocket.Upgrader{}, []byte(`{"type":"session.created"}`))
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+apiKey || r.URL.Path != "/v1/realtime" {
 			http.Error(w, "upstream got a changed handshake", http.StatusBadRequest)
 			return
 		}
-		c, err := up.Upgrade(w, r, http.Header{"X-Upstream": {"realtime"}})
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		if err := c.WriteMessage(websocket.TextMessage, []byte(`{"type":"session.created"}`)); err != nil {
-			return
-		}
-		for {
-			kind, msg, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := c.WriteMessage(kind, msg); err != nil {
-				return
-			}
-		}
+		echo(w, r)
 	}
 }
 
@@ -92,6 +76,87 @@ func checkHandshake(t *testing.T, ex *proxy.Exchange) {
 	}
 }
 
+// checkTalkRecorded checks that the exchange holds talk's text messages, each way;
+// its binary one is not recorded.
+func checkTalkRecorded(t *testing.T, ex *proxy.Exchange) {
+	t.Helper()
+	if got, want := string(ex.ReqBody), `{"type":"response.create"}`+"\n"; got != want {
+		t.Errorf("client messages recorded = %q, want %q", got, want)
+	}
+	if got, want := string(ex.RespBody), `{"type":"session.created"}`+"\n"+`{"type":"response.create"}`+"\n"; got != want {
+		t.Errorf("server messages recorded = %q, want %q", got, want)
+	}
+	if !ex.Stream || ex.Truncated {
+		t.Errorf("exchange: stream %v, truncated %v; want a whole stream", ex.Stream, ex.Truncated)
+	}
+}
+
+// TestWebSocketMessagesRecorded: the text messages of a session are recorded one per
+// line, compressed or not, except audio chunks; the client gets every message as sent.
+func TestWebSocketMessagesRecorded(t *testing.T) {
+	audio := `{"type":"input_audio_buffer.append","audio":"` + strings.Repeat("UklGRg", 20_000) + `"}`
+	client := []string{
+		`{"type":"session.update","session":{"instructions":"Be brief."}}`,
+		audio,
+		"{\n  \"type\": \"response.create\"\n}", // JSON over lines: compacted
+		"not json\nat all",                      // kept as a JSON string
+		// Larger than one relay buffer, and than the 32 KiB window of a compressor.
+		`{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"` + strings.Repeat("hello ", 30_000) + `"}]}}`,
+	}
+	wantClient := `{"type":"session.update","session":{"instructions":"Be brief."}}` + "\n" +
+		`{"type":"response.create"}` + "\n" +
+		`"not json\nat all"` + "\n" + client[4] + "\n"
+	for _, compress := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "permessage-deflate"}[compress], func(t *testing.T) {
+			up := startUpstream(t, proxy.WSEchoServer(websocket.Upgrader{EnableCompression: compress}, nil))
+			px, _, rec := startProxy(t, proxy.Config{Target: up.URL})
+			dialer := &websocket.Dialer{EnableCompression: compress}
+			c, resp, err := dialer.DialContext(t.Context(), "ws"+strings.TrimPrefix(px.URL, "http")+"/v1/realtime", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.Header.Get("Sec-WebSocket-Extensions") != ""; got != compress {
+				t.Fatalf("compression negotiated = %v, want %v", got, compress)
+			}
+			for _, m := range client {
+				if err := c.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+					t.Fatal(err)
+				}
+				if _, got, err := c.ReadMessage(); err != nil || string(got) != m {
+					t.Fatalf("echo of %d bytes: got %d bytes, %v", len(m), len(got), err)
+				}
+			}
+			c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"))
+			c.Close()
+			ex := rec.next(t)
+			if string(ex.ReqBody) != wantClient {
+				t.Errorf("client messages recorded = %.300q..., want %.300q...", ex.ReqBody, wantClient)
+			}
+			if string(ex.RespBody) != wantClient { // the echo
+				t.Errorf("server messages recorded = %.300q..., want %.300q...", ex.RespBody, wantClient)
+			}
+			if ex.Truncated {
+				t.Error("exchange truncated")
+			}
+		})
+	}
+}
+
+// TestWebSocketRecordingCapped: past the capture limit, whole messages are left out
+// and the exchange says it was truncated; the client still gets everything.
+func TestWebSocketRecordingCapped(t *testing.T) {
+	up := startUpstream(t, wsEcho(t))
+	px, _, rec := startProxy(t, proxy.Config{Target: up.URL, CaptureLimit: 40})
+	talk(t, websocket.DefaultDialer, "ws"+strings.TrimPrefix(px.URL, "http")+"/v1/realtime")
+	ex := rec.next(t)
+	if !ex.Truncated {
+		t.Error("exchange not marked truncated")
+	}
+	if got, want := string(ex.RespBody), `{"type":"session.created"}`+"\n"; got != want {
+		t.Errorf("server messages recorded = %q, want only the whole ones under the limit, %q", got, want)
+	}
+}
+
 // TestWebSocketThroughRoute: a WebSocket client pointed at the proxy's base URL
 // (ws://127.0.0.1:PORT/v1/realtime) talks to the upstream through it.
 func TestWebSocketThroughRoute(t *testing.T) {
@@ -101,7 +166,9 @@ func TestWebSocketThroughRoute(t *testing.T) {
 	if resp.Header.Get("X-Upstream") != "realtime" {
 		t.Errorf("the client did not get the upstream's handshake headers: %v", resp.Header)
 	}
-	checkHandshake(t, rec.next(t))
+	ex := rec.next(t)
+	checkHandshake(t, ex)
+	checkTalkRecorded(t, ex)
 }
 
 // TestWebSocketThroughMITM: a wss:// client using llmtap as its HTTPS proxy and
@@ -118,7 +185,9 @@ func TestWebSocketThroughMITM(t *testing.T) {
 	proxyURL, _ := url.Parse(px.URL)
 	dialer := &websocket.Dialer{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: poolOf(ca.Certificate())}}
 	talk(t, dialer, "wss://"+host+"/v1/realtime?model=gpt-realtime")
-	checkHandshake(t, rec.next(t))
+	ex := rec.next(t)
+	checkHandshake(t, ex)
+	checkTalkRecorded(t, ex)
 }
 
 // TestUpgradeRefused: an upstream that answers the handshake with an error gives
