@@ -210,7 +210,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
      * target in steps, and release once the target said it takes the drop. It resolves with
      * what the target received.
      */
-    async function dragOut(handle, shot) {
+    async function dragOut(handle, shot, { receiveMs = 100000 } = {}) {
       const { pointer } = session;
       const begun = dragsBegun();
       const written = writtenLogs();
@@ -257,12 +257,12 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       // A lookup counts when its answer came while the file was still being written: a
       // window frozen until then answers only after the app logged the file written.
       let answered = 0;
-      const deadline = Date.now() + 100000;
+      const deadline = Date.now() + receiveMs;
       while (!received() && answered < 3 && Date.now() < deadline) {
         const el = await findAccessible(env, 'Drag out', { prefix: true, role: 'link' }).catch(() => null);
         if (el && writtenLogs() === written) answered++;
       }
-      const drop = await waitFor('the drop target to receive the file', received, 100000, describeAll);
+      const drop = await waitFor('the drop target to receive the file', received, Math.max(0, deadline - Date.now()), describeAll);
       return { ...drop, answeredWhileWaiting: answered };
     }
 
@@ -356,8 +356,21 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
 
     it('drags what the bulk bar acts on out', STEP, async () => {
       await click('Act on all', { prefix: true, role: 'push button' });
-      const handle = await find('Drag out llmtap-', { prefix: true, role: 'link' });
-      const drop = await dragOut(handle, 'bulk.png');
+      let handle = await find('Drag out llmtap-', { prefix: true, role: 'link' });
+      let drop;
+      try {
+        // The file takes seconds to write; a drop that has not arrived 60 s later is lost.
+        drop = await dragOut(handle, 'bulk.png', { receiveMs: 60000 });
+      } catch (err) {
+        // Once in about eight CI runs under headless GNOME (never seen under X11 or
+        // sway), the target saw the drag over it but never got the drop that waited for
+        // the file. Said loudly and tried once more, so that one lost drop in a
+        // compositor does not hide the rest; a second loss fails.
+        if (session.name !== 'gnome' || !/drop target to receive the file/.test(err.message)) throw err;
+        console.log(`# WARNING: the first bulk drop was lost under ${session.name}; dragging again. ${err.message.split('\n')[0]}`);
+        handle = await find('Drag out llmtap-', { prefix: true, role: 'link' });
+        drop = await dragOut(handle, 'bulk-again.png');
+      }
       const records = checkDrop(drop, /^llmtap-\d{4}-\d{2}-\d{2}\.json$/);
       assert.ok(records.length > SEEDED / 2, `${records.length} records, want every valid one of ${CAPTURED}`);
       // Dropped while the export of every conversation was being written (seconds):
