@@ -200,14 +200,11 @@ func (s *realtimeState) responseDone(r *realtimeResponse) {
 	case "completed":
 		s.finish = "stop"
 	case "incomplete":
-		// As the Responses parser says it: the reason, "length" for the token limit.
-		s.finish = "incomplete"
-		if d := r.StatusDetails; d != nil && d.Reason != "" {
-			s.finish = d.Reason
+		var reason string
+		if d := r.StatusDetails; d != nil {
+			reason = d.Reason
 		}
-		if s.finish == "max_output_tokens" {
-			s.finish = "length"
-		}
+		s.finish = incompleteFinish(reason)
 	}
 }
 

@@ -89,13 +89,11 @@ func applyResponse(r *Round, resp *responsesResponse, rebuilt []responsesItem) e
 			r.FinishReason = "tool_calls"
 		}
 	case "incomplete":
-		r.FinishReason = "incomplete"
-		if d := resp.IncompleteDetails; d != nil && d.Reason != "" {
-			r.FinishReason = d.Reason
+		var reason string
+		if d := resp.IncompleteDetails; d != nil {
+			reason = d.Reason
 		}
-		if r.FinishReason == "max_output_tokens" {
-			r.FinishReason = "length" // as Chat Completions says it
-		}
+		r.FinishReason = incompleteFinish(reason)
 	case "queued", "in_progress":
 		r.Incomplete = true // a background response: the answer is not in this body
 	default:
@@ -227,4 +225,17 @@ func responsesAnswerEvent(typ string) bool {
 		return true
 	}
 	return false
+}
+
+// incompleteFinish is the finish reason of a response with status "incomplete" (the
+// Responses and Realtime APIs), as Chat Completions says it: the stated reason,
+// "length" for the token limit, "incomplete" when none was given.
+func incompleteFinish(reason string) string {
+	switch reason {
+	case "":
+		return "incomplete"
+	case "max_output_tokens":
+		return "length"
+	}
+	return reason
 }

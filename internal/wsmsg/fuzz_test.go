@@ -71,9 +71,10 @@ func FuzzRoundTrip(f *testing.F) {
 	// A flate.Writer takes most of a megabyte: one per level for the whole run.
 	writers := map[bool]*flate.Writer{}
 	f.Fuzz(func(t *testing.T, a, b []byte, flags byte, frag uint16) {
-		o := wsmsg.Options{Masked: flags&1 != 0, Compressed: flags&2 != 0, NoContextTakeover: flags&4 != 0}
+		masked := flags&1 != 0 // a client's stream
+		o := wsmsg.Options{Compressed: flags&2 != 0, NoContextTakeover: flags&4 != 0}
 		stored := flags&8 != 0
-		e := &encoder{t: t, masked: o.Masked, noContextTakeover: o.NoContextTakeover, stored: stored, fast: true, fw: writers[stored]}
+		e := &encoder{t: t, masked: masked, noContextTakeover: o.NoContextTakeover, stored: stored, fast: true, fw: writers[stored]}
 		defer func() { writers[stored] = e.fw }()
 		msgs := []string{string(a), string(b), string(a) + string(b)}
 		for i, m := range msgs {

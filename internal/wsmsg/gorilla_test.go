@@ -154,7 +154,7 @@ func TestGorilla(t *testing.T) {
 		data []byte
 		want readResult
 	}{
-		{"client", wsmsg.Options{Masked: true, Compressed: ext.On, NoContextTakeover: ext.ClientNoContextTakeover},
+		{"client", wsmsg.Options{Compressed: ext.On, NoContextTakeover: ext.ClientNoContextTakeover},
 			fromClient, readResult{Msgs: texts, Stats: stats}},
 		{"server", wsmsg.Options{Compressed: ext.On, NoContextTakeover: ext.ServerNoContextTakeover},
 			fromServer, readResult{Msgs: append([]string{greeting}, texts...), Stats: serverStats}},

@@ -21,13 +21,10 @@ var ErrProtocol = errors.New("websocket protocol error")
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("wsmsg reader closed")
 
-// Options configure a Reader for one direction of one connection.
+// Options configure a Reader for one direction of one connection. Which side the
+// bytes come from needs no option: each frame is unmasked by its own mask bit (a
+// client's are masked, a server's not), so a peer that gets this wrong is still read.
 type Options struct {
-	// Masked says the frames are a client's, which must mask them (RFC 6455 section
-	// 5.3). The Reader goes by each frame's own mask bit either way, so a peer that
-	// gets this wrong is still read; the field records which side the bytes are from.
-	Masked bool
-
 	// Compressed says the handshake negotiated permessage-deflate (Deflate.On): a
 	// message whose first frame has RSV1 set is compressed. Without it, RSV1 is a
 	// protocol error.

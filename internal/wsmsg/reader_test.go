@@ -25,14 +25,20 @@ type testStream struct {
 	err   bool // want an error wrapping wsmsg.ErrProtocol
 }
 
+// side is how a test stream is read, and whether it is a client's (masked) one.
+type side struct {
+	wsmsg.Options
+	masked bool
+}
+
 // testStreams returns the table that TestReader checks and FuzzReader starts from.
 func testStreams(t testing.TB) []testStream {
 	var (
-		client        = wsmsg.Options{Masked: true}
-		deflate       = wsmsg.Options{Compressed: true}
-		clientDeflate = wsmsg.Options{Masked: true, Compressed: true}
-		noContext     = wsmsg.Options{Masked: true, Compressed: true, NoContextTakeover: true}
-		withMax       = func(o wsmsg.Options, n int) wsmsg.Options { o.MaxMessage = n; return o }
+		client        = side{masked: true}
+		deflate       = side{Options: wsmsg.Options{Compressed: true}}
+		clientDeflate = side{wsmsg.Options{Compressed: true}, true}
+		noContext     = side{wsmsg.Options{Compressed: true, NoContextTakeover: true}, true}
+		withMax       = func(s side, n int) side { s.MaxMessage = n; return s }
 
 		hello = []byte("hello")
 		a10k  = noise(10_000, 1)
@@ -42,7 +48,7 @@ func testStreams(t testing.TB) []testStream {
 	)
 	rows := []struct {
 		name   string
-		opts   wsmsg.Options
+		opts   side
 		stored bool
 		build  func(e *encoder)
 		want   []string
@@ -179,9 +185,9 @@ func testStreams(t testing.TB) []testStream {
 	}
 	var streams []testStream
 	for _, row := range rows {
-		e := &encoder{t: t, masked: row.opts.Masked, noContextTakeover: row.opts.NoContextTakeover, stored: row.stored}
+		e := &encoder{t: t, masked: row.opts.masked, noContextTakeover: row.opts.NoContextTakeover, stored: row.stored}
 		row.build(e)
-		streams = append(streams, testStream{row.name, row.opts, e.out, row.want, row.stats, row.err})
+		streams = append(streams, testStream{row.name, row.opts.Options, e.out, row.want, row.stats, row.err})
 	}
 	return streams
 }
