@@ -5,6 +5,9 @@ package desktop
 #include <stdint.h>
 #include <stdlib.h>
 #include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_WAYLAND
+#include <gdk/gdkwayland.h>
+#endif
 
 extern char *llmtapDragURI(uintptr_t h);
 extern int llmtapDragAnswered(uintptr_t h);
@@ -25,6 +28,51 @@ typedef struct {
 
 // How many drops wait for their file in a nested loop: no new drag begins meanwhile.
 static int answering = 0;
+
+// How many of our drags are under way (begun, not yet freed): 0 or 1, as a pointer
+// drags one thing at a time.
+static int dragging = 0;
+
+// llmtap_event sees every GDK event before GTK does (gdk_event_handler_set, installed
+// with the first drag on Wayland): while one of our drags is under way, our own window
+// takes no part in it as a drop site, so it never answers the compositor about it.
+//
+// It did, through the webview's drop site: GTK answers each drag motion it processes
+// with wl_data_offer.set_actions, even one it processes after the compositor said the
+// drag left (a window busy writing a large export is late). Mutter 43 applies a
+// request on an offer that is no longer the current one to the drag all the same: a
+// late "no action" after the drop target's "copy" cancelled the release that followed
+// (the drop was lost), and a late "copy" before the target's own kept Mutter from
+// telling the target the action, so the target's finish was a protocol error that
+// disconnected it. With no answer from us, the drag over our window is refused as
+// before (nothing accepted, no action), and nothing late can reach the compositor.
+//
+// The context leaves the event along with its reference: after this handler GDK sends
+// a status for the context the event holds (_gdk_event_emit), unless none is left.
+static void llmtap_event(GdkEvent *event, gpointer p) {
+	if (dragging > 0) {
+		switch (event->type) {
+		case GDK_DRAG_ENTER:
+		case GDK_DRAG_MOTION:
+		case GDK_DRAG_LEAVE:
+			g_clear_object(&event->dnd.context);
+			return;
+		default:
+			break; // a drop (GDK_DROP_START) is never sent us, as we never accept
+		}
+	}
+	gtk_main_do_event(event);
+}
+
+static void llmtap_keep_out_of_own_drags(GdkDisplay *display) {
+#ifdef GDK_WINDOWING_WAYLAND
+	static gboolean installed = FALSE;
+	if (!installed && GDK_IS_WAYLAND_DISPLAY(display)) {
+		gdk_event_handler_set(llmtap_event, NULL, NULL); // GTK's own handler is called from it
+		installed = TRUE;
+	}
+#endif
+}
 
 static gboolean llmtap_drag_free(gpointer p);
 
@@ -78,6 +126,9 @@ static gboolean llmtap_drag_failed(GtkWidget *w, GdkDragContext *c, GtkDragResul
 
 static gboolean llmtap_drag_free(gpointer p) {
 	llmtapDrag *d = p;
+	if (d->context != NULL) {
+		dragging--;
+	}
 	for (int i = 0; i < 3; i++) {
 		if (d->handlers[i] != 0) {
 			g_signal_handler_disconnect(d->src, d->handlers[i]);
@@ -166,6 +217,8 @@ static gboolean llmtap_drag_begin(gpointer p) {
 		llmtap_drag_free(d);
 		return G_SOURCE_REMOVE;
 	}
+	dragging++;
+	llmtap_keep_out_of_own_drags(display);
 	gtk_drag_set_icon_name(d->context, "text-x-generic", 0, 0);
 	llmtapDragBegun(h, NULL);
 	return G_SOURCE_REMOVE;
