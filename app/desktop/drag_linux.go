@@ -42,10 +42,11 @@ static int dragging = 0;
 // drag left (a window busy writing a large export is late). Mutter 43 applies a
 // request on an offer that is no longer the current one to the drag all the same: a
 // late "no action" after the drop target's "copy" cancelled the release that followed
-// (the drop was lost), and a late "copy" before the target's own kept Mutter from
-// telling the target the action, so the target's finish was a protocol error that
-// disconnected it. With no answer from us, the drag over our window is refused as
-// before (nothing accepted, no action), and nothing late can reach the compositor.
+// (the drop was lost). Answering "copy" instead is no cure: one that comes before the
+// target's own keeps Mutter from telling the target the action, and the target's
+// finish is then a protocol error that disconnects it. With no answer from us, the
+// drag over our window is refused as before (nothing accepted, no action), and
+// nothing late can reach the compositor.
 //
 // The context leaves the event along with its reference: after this handler GDK sends
 // a status for the context the event holds (_gdk_event_emit), unless none is left.
