@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startUpstream } from './lib/upstream.mjs';
-import { startServe, runExport, getJSON, waitForCaptures, findInDir, tempDir } from './lib/llmtap.mjs';
+import { startServe, runExport, getJSON, waitForCaptures, findInDir, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 import { client, streamed, plain, WEATHER_TOOL, API_KEY, SECRET } from './lib/chat.mjs';
 import { sharegptProblems, readJSONL, readJSONArray } from './lib/sharegpt.mjs';
 
@@ -34,12 +34,7 @@ describe('capture, API and export', () => {
   after(async () => {
     serve?.kill();
     await up?.close();
-    if (!process.env.LLMTAP_E2E_KEEP) {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      fs.rmSync(outDir, { recursive: true, force: true });
-    } else {
-      console.log(`kept ${dataDir} and ${outDir}`);
-    }
+    removeTempDirs(dataDir, outDir);
   });
 
   it('relays a 3-request chat, non-stream', STEP, async () => {

@@ -12,7 +12,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startUpstream } from './lib/upstream.mjs';
-import { tempDir, runExport } from './lib/llmtap.mjs';
+import { tempDir, removeTempDirs, runExport } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
 import { waitFor, startXvfb, startBus, screenshot } from './lib/desktop.mjs';
 
@@ -66,7 +66,7 @@ describe('desktop app under Xvfb', () => {
     watcher?.kill('SIGKILL');
     bus?.proc.kill('SIGKILL');
     await up?.close?.();
-    if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    removeTempDirs(dataDir);
   });
 
   it('captures a chat and shows it in the window', STEP, async () => {

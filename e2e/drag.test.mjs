@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startUpstream } from './lib/upstream.mjs';
-import { generateData, tempDir } from './lib/llmtap.mjs';
+import { generateData, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
 import { sharegptProblems } from './lib/sharegpt.mjs';
 import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot } from './lib/desktop.mjs';
@@ -332,9 +332,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       bus?.proc.kill('SIGKILL');
       await session.close();
       await up?.close?.();
-      if (!process.env.LLMTAP_E2E_KEEP) {
-        for (const dir of [dataDir, dropDir]) fs.rmSync(dir, { recursive: true, force: true });
-      }
+      removeTempDirs(dataDir, dropDir);
     });
 
     it('captures a chat and puts a drop target beside the window', STEP, async () => {

@@ -6,12 +6,11 @@
 // export.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
-import { startServe, runExport, getJSON, waitForCaptures, tempDir } from './lib/llmtap.mjs';
+import { startServe, runExport, getJSON, waitForCaptures, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 import { client, API_KEY } from './lib/chat.mjs';
 import { readJSONArray, sharegptProblems } from './lib/sharegpt.mjs';
 
@@ -101,10 +100,7 @@ describe('Realtime API session', () => {
   after(async () => {
     serve?.kill();
     await up?.close();
-    if (!process.env.LLMTAP_E2E_KEEP) {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      fs.rmSync(outDir, { recursive: true, force: true });
-    }
+    removeTempDirs(dataDir, outDir);
   });
 
   it('relays a two-turn session from the official client, compressed both ways', STEP, async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
-import { startServe, waitForCaptures, tempDir, getJSON, runExport } from './lib/llmtap.mjs';
+import { startServe, waitForCaptures, tempDir, removeTempDirs, getJSON, runExport } from './lib/llmtap.mjs';
 import { client, streamed, plain, WEATHER_TOOL } from './lib/chat.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -80,7 +80,7 @@ describe('review window', () => {
     await browser?.close().catch(() => {});
     serve?.kill();
     await up?.close();
-    if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    removeTempDirs(dataDir);
   });
 
   const list = () => page.getByRole('navigation', { name: 'Conversations' });

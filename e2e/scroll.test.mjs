@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
-import { generateData, startServe, tempDir, getJSON } from './lib/llmtap.mjs';
+import { generateData, startServe, tempDir, removeTempDirs, getJSON } from './lib/llmtap.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const N = Number(process.env.LLMTAP_E2E_SCROLL_CONVERSATIONS || 100000);
@@ -56,7 +56,7 @@ describe(`conversation list with ${N.toLocaleString('en-US')} conversations`, { 
   after(async () => {
     await browser?.close().catch(() => {});
     await serve?.stop().catch(() => serve.kill());
-    if (ownData && !process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    if (ownData) removeTempDirs(dataDir);
   });
 
   /** idAt asks the API which conversation is at offset i of the default list. */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
-import { startServe, getJSON, tempDir } from './lib/llmtap.mjs';
+import { startServe, getJSON, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = 15000;
@@ -45,7 +45,7 @@ describe('Settings page', () => {
     await browser?.close().catch(() => {});
     serve?.kill();
     await up?.close();
-    if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    removeTempDirs(dataDir);
   });
 
   const saveButton = () => page.getByRole('button', { name: 'Save', exact: true });

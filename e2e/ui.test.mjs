@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
-import { startServe, waitForCaptures, tempDir } from './lib/llmtap.mjs';
+import { startServe, waitForCaptures, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 import { client, streamed, plain, WEATHER_TOOL } from './lib/chat.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -60,7 +60,7 @@ describe('UI', () => {
     await browser?.close().catch(() => {});
     serve?.kill();
     await up?.close();
-    if (!process.env.LLMTAP_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+    removeTempDirs(dataDir);
   });
 
   // The list is the navigation landmark "Conversations", the open conversation the

@@ -37,6 +37,15 @@ export function tempDir(prefix = 'llmtap-e2e-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** removeTempDirs removes a test's folders, or with LLMTAP_E2E_KEEP set keeps them and says where. */
+export function removeTempDirs(...dirs) {
+  if (process.env.LLMTAP_E2E_KEEP) {
+    console.log(`kept ${dirs.join(' and ')}`);
+    return;
+  }
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * parseBanner finds the proxy and UI URLs in serve's startup output, from lines like
  * `  proxy:     http://127.0.0.1:PORT`. Fields are undefined until seen.
