@@ -49,7 +49,13 @@ type Capture struct {
 // the conversation it continues. It is meant for one writer goroutine: SQLite
 // serialises writers anyway, and batching is what makes capture cheap.
 func (db *DB) Write(ctx context.Context, caps []Capture) error {
-	if len(caps) == 0 {
+	return db.writeTx(ctx, caps, nil)
+}
+
+// writeTx stores caps in one transaction and, when also is not nil, runs it inside
+// the same transaction (the capture log's cursor moves with what it indexed).
+func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) error) error {
+	if len(caps) == 0 && also == nil {
 		return nil
 	}
 	// Compressed before the transaction: the write lock is held for the inserts only.
@@ -62,6 +68,22 @@ func (db *DB) Write(ctx context.Context, caps []Capture) error {
 		return fmt.Errorf("write %d captures: %w", len(caps), err)
 	}
 	defer tx.Rollback()
+	if err := writeCaptures(ctx, tx, caps, bodies); err != nil {
+		return err
+	}
+	if also != nil {
+		if err := also(tx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write %d captures: %w", len(caps), err)
+	}
+	return nil
+}
+
+// writeCaptures inserts each capture's exchange and threads its round, in order.
+func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []packedBodies) error {
 	for i := range caps {
 		c := &caps[i]
 		id, err := insertExchange(ctx, tx, &c.Exchange, bodies[i])
@@ -74,9 +96,6 @@ func (db *DB) Write(ctx context.Context, caps []Capture) error {
 				return fmt.Errorf("thread exchange %d: %w", id, err)
 			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("write %d captures: %w", len(caps), err)
 	}
 	return nil
 }
