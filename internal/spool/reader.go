@@ -1,0 +1,190 @@
+package spool
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+)
+
+// errTorn is a frame cut short by the end of the file.
+var errTorn = errors.New("torn frame")
+
+// frameReader reads frames from one segment file.
+type frameReader struct {
+	r   *bufio.Reader
+	hdr [frameHeader]byte
+}
+
+func newFrameReader(r io.Reader) *frameReader {
+	return &frameReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next record, nil at a clean end of the file, errTorn for a frame
+// cut short, or an error wrapping ErrCorrupt for a frame that does not check out.
+func (fr *frameReader) next() ([]byte, error) {
+	if _, err := io.ReadFull(fr.r, fr.hdr[:]); err != nil {
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err == io.ErrUnexpectedEOF {
+			return nil, errTorn
+		}
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint32(fr.hdr[:4])
+	sum := binary.LittleEndian.Uint32(fr.hdr[4:])
+	if n > MaxRecord {
+		return nil, fmt.Errorf("%w: length %d", ErrCorrupt, n)
+	}
+	// Grown as bytes arrive, so a corrupt length cannot allocate a gigabyte up front.
+	rec, err := readN(fr.r, int(n))
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, errTorn
+		}
+		return nil, err
+	}
+	if crc32.Checksum(rec, crcTable) != sum {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	return rec, nil
+}
+
+func readN(r io.Reader, n int) ([]byte, error) {
+	const step = 1 << 20
+	if n <= step {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	b := make([]byte, 0, step)
+	for len(b) < n {
+		chunk := min(n-len(b), max(step, len(b))) // at most doubles
+		b = append(b, make([]byte, chunk)...)
+		if _, err := io.ReadFull(r, b[len(b)-chunk:]); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// Reader reads records in order from a position. It is not safe for concurrent use;
+// open one per goroutine.
+type Reader struct {
+	l     *Log
+	pos   Pos
+	seg   Pos // start of the open segment
+	next  Pos // start of the segment after it, or -1
+	f     *os.File
+	fr    *frameReader
+	atPos Pos // where fr is positioned
+}
+
+// NewReader returns a Reader positioned at pos, which must be a record boundary
+// (a position Append or Next returned, or End). A position before Start reads from
+// Start: those records were removed.
+func (l *Log) NewReader(pos Pos) *Reader {
+	return &Reader{l: l, pos: pos}
+}
+
+// Pos returns the position of the next record Next will return.
+func (r *Reader) Pos() Pos { return r.pos }
+
+// Next returns the next durable record and the position after it. It returns
+// io.EOF when it has read everything durable (wait on Log.Changed, then call again)
+// and an error wrapping ErrCorrupt for a damaged frame (Skip past its segment to go
+// on). The record's memory is the caller's.
+func (r *Reader) Next() ([]byte, Pos, error) {
+	for {
+		end := r.l.End()
+		if r.pos >= end {
+			return nil, r.pos, io.EOF
+		}
+		if err := r.open(); err != nil {
+			return nil, r.pos, err
+		}
+		if r.next >= 0 && r.pos >= r.next {
+			r.close() // this segment is done: the next one
+			continue
+		}
+		rec, err := r.fr.next()
+		if err == nil && rec == nil {
+			// The end of this segment's file. What we knew of the next segment may
+			// be stale (a rotation since it was opened): ask again.
+			seg := r.seg
+			r.close()
+			s, next, _ := r.l.segmentFor(r.pos)
+			switch {
+			case s != seg:
+				continue // pos is where the next segment starts
+			case next >= 0:
+				r.pos = next
+				continue
+			}
+			return nil, r.pos, fmt.Errorf("%w: segment ends at %d below the durable end %d", ErrCorrupt, r.pos, end)
+		}
+		if errors.Is(err, errTorn) {
+			return nil, r.pos, fmt.Errorf("%w: frame at %d cut short below the durable end %d", ErrCorrupt, r.pos, end)
+		}
+		if err != nil {
+			return nil, r.pos, fmt.Errorf("read spool at %d: %w", r.pos, err)
+		}
+		r.pos += Pos(frameHeader + len(rec))
+		r.atPos = r.pos
+		return rec, r.pos, nil
+	}
+}
+
+// Skip moves past the segment holding the reader's position, to go on after a
+// corrupt record. It returns the position it moved to.
+func (r *Reader) Skip() Pos {
+	r.close()
+	if _, next, ok := r.l.segmentFor(r.pos); ok && next >= 0 {
+		r.pos = next
+	} else {
+		r.pos = r.l.End()
+	}
+	return r.pos
+}
+
+// Close releases the open segment file.
+func (r *Reader) Close() error {
+	r.close()
+	return nil
+}
+
+func (r *Reader) close() {
+	if r.f != nil {
+		r.f.Close()
+		r.f, r.fr = nil, nil
+	}
+}
+
+// open makes sure the segment holding r.pos is open and positioned there.
+func (r *Reader) open() error {
+	if r.f != nil && r.atPos == r.pos {
+		return nil
+	}
+	r.close()
+	if start := r.l.Start(); r.pos < start {
+		r.pos = start
+	}
+	seg, next, ok := r.l.segmentFor(r.pos)
+	if !ok {
+		return fmt.Errorf("spool position %d: no segment holds it", r.pos)
+	}
+	f, err := os.Open(r.l.segPath(seg))
+	if err != nil {
+		return fmt.Errorf("open spool segment: %w", err)
+	}
+	if _, err := f.Seek(int64(r.pos-seg), io.SeekStart); err != nil {
+		f.Close()
+		return err
+	}
+	r.f, r.fr, r.seg, r.next, r.atPos = f, newFrameReader(f), seg, next, r.pos
+	return nil
+}

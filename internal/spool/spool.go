@@ -1,0 +1,407 @@
+// Package spool is an append-only log of records on disk, kept in segment files,
+// with group commit: Append returns once its record is written and fsynced, and
+// records appended while one fsync runs share the next. Readers follow the log from
+// any position up to what is durable, and segments wholly behind a position can be
+// removed. After a crash, Open cuts a torn tail off the last segment, so the log
+// holds exactly the records whose Append returned (and perhaps some whose Append had
+// not returned yet).
+//
+// A record is framed as its length (uint32, little endian), the CRC-32C of its
+// bytes, then the bytes. Positions are byte offsets in the whole log: segment files
+// are named by the position of their first byte, so a position never changes
+// meaning as segments are removed.
+//
+// spool knows nothing of llmtap; it imports the standard library only.
+package spool
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Pos is a position in the log: the offset of a record's frame, or of the end.
+type Pos int64
+
+const (
+	frameHeader = 8 // length and CRC
+	// MaxRecord is the largest record Append takes.
+	MaxRecord = 1 << 30
+	// defaultSegmentSize is Options.SegmentSize's zero-value default.
+	defaultSegmentSize = 64 << 20
+	segmentExt         = ".seg"
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("spool closed")
+
+// ErrCorrupt is wrapped by a Reader that finds a frame whose length or CRC is wrong
+// inside the durable part of the log (a disk fault, or a file edited by hand).
+var ErrCorrupt = errors.New("spool record corrupt")
+
+// Options configures Open.
+type Options struct {
+	// SegmentSize is the size past which a new segment file is started. 0 means 64 MiB.
+	SegmentSize int64
+	// FileMode is the mode of new segment files; 0 means 0600. The folder is created 0700.
+	FileMode os.FileMode
+	// NoSync skips fsync (tests and benchmarks of everything but durability).
+	NoSync bool
+}
+
+// Log is an open spool folder. Append, Reader, End, Changed and Remove are safe for
+// concurrent use; one process at a time may have a folder open.
+type Log struct {
+	dir  string
+	opts Options
+
+	reqs chan *appendReq // to the writer goroutine
+	mu   sync.Mutex
+	// Guarded by mu:
+	segs    []Pos // start of each segment, ascending; the last is being written
+	end     Pos   // everything before end is durable
+	changed chan struct{}
+	closed  bool
+
+	// Owned by the writer goroutine:
+	f       *os.File
+	size    int64 // bytes in f
+	written Pos   // end of what was written to f
+	buf     []byte
+	done    chan struct{}
+}
+
+type appendReq struct {
+	recs [][]byte
+	pos  Pos // filled in: where the first record starts
+	err  chan error
+}
+
+// Open opens the spool in dir, creating it if needed, and cuts any torn record off
+// the end of the last segment.
+func Open(dir string, opts Options) (*Log, error) {
+	if opts.SegmentSize <= 0 {
+		opts.SegmentSize = defaultSegmentSize
+	}
+	if opts.FileMode == 0 {
+		opts.FileMode = 0o600
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create spool folder %q: %w", dir, err)
+	}
+	segs, err := listSegments(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{dir: dir, opts: opts, reqs: make(chan *appendReq, 64), changed: make(chan struct{}), done: make(chan struct{})}
+	if len(segs) == 0 {
+		segs = []Pos{0}
+	}
+	last := segs[len(segs)-1]
+	f, err := os.OpenFile(l.segPath(last), os.O_RDWR|os.O_CREATE, opts.FileMode)
+	if err != nil {
+		return nil, fmt.Errorf("open spool segment: %w", err)
+	}
+	valid, err := validLength(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("read spool segment %s: %w", f.Name(), err)
+	}
+	if err := f.Truncate(valid); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cut torn tail of spool segment %s: %w", f.Name(), err)
+	}
+	if _, err := f.Seek(valid, 0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := syncDir(dir, opts.NoSync); err != nil {
+		f.Close()
+		return nil, err
+	}
+	l.f, l.size = f, valid
+	l.segs = segs
+	l.end = last + Pos(valid)
+	l.written = l.end
+	go l.run()
+	return l, nil
+}
+
+// Dir returns the folder the log lives in.
+func (l *Log) Dir() string { return l.dir }
+
+// Append writes recs as consecutive records and returns once they are durable,
+// with the position of the first. Records appended concurrently share an fsync. On
+// an error nothing of recs is in the log (a partly written frame is cut off again),
+// so the caller may keep recs and try again later.
+func (l *Log) Append(recs ...[]byte) (Pos, error) {
+	for _, r := range recs {
+		if len(r) > MaxRecord {
+			return 0, fmt.Errorf("append record of %d bytes: larger than %d", len(r), MaxRecord)
+		}
+	}
+	req := &appendReq{recs: recs, err: make(chan error, 1)}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return 0, ErrClosed
+	}
+	// Sent under mu so that Close cannot close the channel between the check and the send.
+	l.reqs <- req
+	l.mu.Unlock()
+	err := <-req.err
+	return req.pos, err
+}
+
+// End returns the position after the last durable record.
+func (l *Log) End() Pos {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.end
+}
+
+// Changed returns a channel that is closed when End moves (or the log closes).
+func (l *Log) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
+// Start returns the position of the oldest record still kept.
+func (l *Log) Start() Pos {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.segs[0]
+}
+
+// Remove deletes the segments that lie wholly before pos. The segment being
+// written is never removed.
+func (l *Log) Remove(pos Pos) error {
+	l.mu.Lock()
+	var drop []Pos
+	for len(l.segs) > 1 && l.segs[1] <= pos {
+		drop = append(drop, l.segs[0])
+		l.segs = l.segs[1:]
+	}
+	l.mu.Unlock()
+	for _, s := range drop {
+		if err := os.Remove(l.segPath(s)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove spool segment: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close waits for appends in progress, then closes the log. Appends after Close
+// fail with ErrClosed.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	close(l.reqs)
+	l.mu.Unlock()
+	<-l.done
+	l.mu.Lock()
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+	return l.f.Close()
+}
+
+// run is the writer: it takes every request waiting, writes their frames with one
+// write and one fsync, and answers them all.
+func (l *Log) run() {
+	defer close(l.done)
+	var batch []*appendReq
+	for req := range l.reqs {
+		batch = append(batch[:0], req)
+	more:
+		for {
+			select {
+			case r, ok := <-l.reqs:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		err := l.writeBatch(batch)
+		for _, r := range batch {
+			r.err <- err
+		}
+	}
+}
+
+func (l *Log) writeBatch(batch []*appendReq) error {
+	var n int64
+	for _, r := range batch {
+		for _, rec := range r.recs {
+			n += int64(frameHeader + len(rec))
+		}
+	}
+	if l.size > 0 && l.size+n > l.opts.SegmentSize {
+		if err := l.rotate(); err != nil {
+			return err
+		}
+	}
+	buf := l.buf[:0]
+	pos := l.written
+	for _, r := range batch {
+		r.pos = pos
+		for _, rec := range r.recs {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(len(rec)))
+			buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(rec, crcTable))
+			buf = append(buf, rec...)
+			pos += Pos(frameHeader + len(rec))
+		}
+	}
+	if cap(buf) <= 1<<20 {
+		l.buf = buf[:0] // keep a small buffer for the next batch; let a big one go
+	}
+	err := writeAll(l.f, buf)
+	if err == nil && !l.opts.NoSync {
+		err = l.f.Sync()
+	}
+	if err != nil {
+		// Leave no partial frame behind: the records were not appended, and the next
+		// batch must start on a frame boundary. Cutting back needs no free space.
+		if terr := l.f.Truncate(l.size); terr != nil {
+			err = errors.Join(err, fmt.Errorf("cut back spool segment: %w", terr))
+		}
+		l.f.Seek(l.size, 0)
+		return fmt.Errorf("append to spool: %w", err)
+	}
+	l.size += int64(len(buf))
+	l.written = pos
+	l.mu.Lock()
+	l.end = pos
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+	return nil
+}
+
+// rotate starts a new segment at the current end.
+func (l *Log) rotate() error {
+	start := l.written
+	f, err := os.OpenFile(l.segPath(start), os.O_RDWR|os.O_CREATE|os.O_TRUNC, l.opts.FileMode)
+	if err != nil {
+		return fmt.Errorf("start spool segment: %w", err)
+	}
+	if err := syncDir(l.dir, l.opts.NoSync); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	l.f.Close()
+	l.f, l.size = f, 0
+	l.mu.Lock()
+	l.segs = append(l.segs, start)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *Log) segPath(start Pos) string {
+	return filepath.Join(l.dir, fmt.Sprintf("%020d%s", int64(start), segmentExt))
+}
+
+// segmentFor returns the start of the segment holding pos, and the start of the
+// next one (or -1 when it is the last).
+func (l *Log) segmentFor(pos Pos) (start, next Pos, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i := sort.Search(len(l.segs), func(i int) bool { return l.segs[i] > pos }) - 1
+	if i < 0 {
+		return 0, 0, false
+	}
+	next = -1
+	if i+1 < len(l.segs) {
+		next = l.segs[i+1]
+	}
+	return l.segs[i], next, true
+}
+
+func listSegments(dir string) ([]Pos, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read spool folder: %w", err)
+	}
+	var segs []Pos
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), segmentExt)
+		if !ok || e.IsDir() {
+			continue
+		}
+		n, err := strconv.ParseInt(name, 10, 64)
+		if err != nil || n < 0 {
+			continue // not ours
+		}
+		segs = append(segs, Pos(n))
+	}
+	sort.Slice(segs, func(i, j int) bool { return segs[i] < segs[j] })
+	return segs, nil
+}
+
+// validLength returns how many bytes at the start of f are whole, intact frames.
+func validLength(f *os.File) (int64, error) {
+	if _, err := f.Seek(0, 0); err != nil {
+		return 0, err
+	}
+	var valid int64
+	fr := newFrameReader(f)
+	for {
+		rec, err := fr.next()
+		if err != nil {
+			// A short or bad frame at the end is a write the crash cut off.
+			if errors.Is(err, errTorn) || errors.Is(err, ErrCorrupt) {
+				return valid, nil
+			}
+			return 0, err
+		}
+		if rec == nil {
+			return valid, nil
+		}
+		valid += int64(frameHeader + len(rec))
+	}
+}
+
+func writeAll(f *os.File, b []byte) error {
+	for len(b) > 0 {
+		n, err := f.Write(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func syncDir(dir string, noSync bool) error {
+	if noSync {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open spool folder: %w", err)
+	}
+	defer d.Close()
+	// Some systems (Windows) cannot sync a folder; the files' own syncs still hold.
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !isNotSupported(err) {
+		return fmt.Errorf("sync spool folder: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,328 @@
+package spool
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func openT(t *testing.T, dir string, opts Options) *Log {
+	t.Helper()
+	l, err := Open(dir, opts)
+	if err != nil {
+		t.Fatalf("Open(%q) = %v", dir, err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// readAll reads every durable record from pos.
+func readAll(t *testing.T, l *Log, pos Pos) [][]byte {
+	t.Helper()
+	r := l.NewReader(pos)
+	defer r.Close()
+	var out [][]byte
+	for {
+		rec, _, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("Next at %d: %v", r.Pos(), err)
+		}
+		out = append(out, rec)
+	}
+}
+
+func rec(i int) []byte {
+	return []byte(fmt.Sprintf("record %04d %s", i, bytes.Repeat([]byte{'x'}, i%97)))
+}
+
+func TestAppendRead(t *testing.T) {
+	tests := []struct {
+		name    string
+		segment int64
+		n       int
+	}{
+		{"one_segment", 0, 50},
+		{"many_segments", 256, 200},
+		{"record_larger_than_segment", 16, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := openT(t, t.TempDir(), Options{SegmentSize: tt.segment})
+			var positions []Pos
+			for i := range tt.n {
+				pos, err := l.Append(rec(i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				positions = append(positions, pos)
+			}
+			got := readAll(t, l, 0)
+			if len(got) != tt.n {
+				t.Fatalf("read %d records, want %d", len(got), tt.n)
+			}
+			for i := range got {
+				if !bytes.Equal(got[i], rec(i)) {
+					t.Fatalf("record %d = %q, want %q", i, got[i], rec(i))
+				}
+			}
+			// A reader can start at any position Append returned.
+			mid := tt.n / 2
+			if rest := readAll(t, l, positions[mid]); len(rest) != tt.n-mid || !bytes.Equal(rest[0], rec(mid)) {
+				t.Fatalf("from position %d read %d records, want %d starting with record %d", positions[mid], len(rest), tt.n-mid, mid)
+			}
+		})
+	}
+}
+
+func TestConcurrentAppendsEachOnce(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{SegmentSize: 4096})
+	const writers, each = 8, 100
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := l.Append([]byte(fmt.Sprintf("w%d-%d", w, i))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, r := range readAll(t, l, 0) {
+		if seen[string(r)] {
+			t.Fatalf("record %q read twice", r)
+		}
+		seen[string(r)] = true
+	}
+	if len(seen) != writers*each {
+		t.Fatalf("read %d distinct records, want %d", len(seen), writers*each)
+	}
+}
+
+func TestReopenKeepsRecordsAndCutsTornTail(t *testing.T) {
+	tests := []struct {
+		name string
+		tail []byte // bytes a crash left after the last whole frame
+	}{
+		{"clean", nil},
+		{"half_header", []byte{5, 0, 0}},
+		{"header_without_body", []byte{100, 0, 0, 0, 1, 2, 3, 4, 'a'}},
+		{"bad_checksum", []byte{1, 0, 0, 0, 0, 0, 0, 0, 'z'}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			l, err := Open(dir, Options{SegmentSize: 512})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 30 {
+				if _, err := l.Append(rec(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			end := l.End()
+			l.Close()
+			segs, _ := listSegments(dir)
+			last := filepath.Join(dir, fmt.Sprintf("%020d%s", int64(segs[len(segs)-1]), segmentExt))
+			f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(tt.tail)
+			f.Close()
+
+			l = openT(t, dir, Options{SegmentSize: 512})
+			if l.End() != end {
+				t.Fatalf("End after reopen = %d, want %d", l.End(), end)
+			}
+			if _, err := l.Append(rec(30)); err != nil {
+				t.Fatal(err)
+			}
+			got := readAll(t, l, 0)
+			if len(got) != 31 || !bytes.Equal(got[30], rec(30)) {
+				t.Fatalf("after reopen read %d records (last %q), want 31 ending in %q", len(got), got[len(got)-1], rec(30))
+			}
+		})
+	}
+}
+
+func TestCorruptRecordIsReportedAndSkipped(t *testing.T) {
+	dir := t.TempDir()
+	l := openT(t, dir, Options{SegmentSize: 200})
+	for i := range 20 {
+		if _, err := l.Append(rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs, _ := listSegments(dir)
+	if len(segs) < 3 {
+		t.Fatalf("want at least 3 segments, have %d", len(segs))
+	}
+	// Flip a byte in the first record of the second segment.
+	second := filepath.Join(dir, fmt.Sprintf("%020d%s", int64(segs[1]), segmentExt))
+	b, _ := os.ReadFile(second)
+	b[frameHeader] ^= 0xff
+	os.WriteFile(second, b, 0o600)
+
+	r := l.NewReader(0)
+	defer r.Close()
+	var good int
+	var corrupt bool
+	for {
+		_, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, ErrCorrupt) {
+			corrupt = true
+			if got := r.Skip(); got != segs[2] {
+				t.Fatalf("Skip() = %d, want the third segment's start %d", got, segs[2])
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		good++
+	}
+	if !corrupt || good == 0 || good >= 20 {
+		t.Fatalf("corrupt reported %v, good records %d: want the damage reported and the rest read", corrupt, good)
+	}
+}
+
+func TestRemoveDropsOnlyWholeSegmentsBehind(t *testing.T) {
+	dir := t.TempDir()
+	l := openT(t, dir, Options{SegmentSize: 200})
+	var positions []Pos
+	for i := range 40 {
+		p, err := l.Append(rec(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		positions = append(positions, p)
+	}
+	cut := positions[25]
+	if err := l.Remove(cut); err != nil {
+		t.Fatal(err)
+	}
+	if l.Start() > cut {
+		t.Fatalf("Start() = %d after Remove(%d): removed a segment that held unread records", l.Start(), cut)
+	}
+	got := readAll(t, l, cut)
+	if len(got) != 15 || !bytes.Equal(got[0], rec(25)) {
+		t.Fatalf("after Remove read %d records from %d, want 15", len(got), cut)
+	}
+	// Reading from 0 starts at the oldest kept record.
+	if all := readAll(t, l, 0); len(all) < 15 || len(all) >= 40 {
+		t.Fatalf("read %d records from 0 after Remove, want the kept ones only", len(all))
+	}
+	// Everything removed: the segment being written stays.
+	if err := l.Remove(l.End()); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := listSegments(dir)
+	if len(segs) != 1 {
+		t.Fatalf("%d segments left after removing all, want the current one", len(segs))
+	}
+}
+
+func TestChangedSignalsAppends(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{})
+	ch := l.Changed()
+	done := make(chan error)
+	go func() { _, err := l.Append([]byte("x")); done <- err }()
+	<-ch
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if l.End() == 0 {
+		t.Fatal("End() = 0 after an append")
+	}
+}
+
+func TestAppendAfterClose(t *testing.T) {
+	l, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if _, err := l.Append([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Append after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestFileModes(t *testing.T) {
+	if os.PathSeparator == '\\' {
+		t.Skip("no Unix modes on Windows")
+	}
+	dir := filepath.Join(t.TempDir(), "spool")
+	l := openT(t, dir, Options{})
+	if _, err := l.Append([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(dir)
+	if st.Mode().Perm() != 0o700 {
+		t.Errorf("folder mode %v, want 0700", st.Mode().Perm())
+	}
+	segs, _ := listSegments(dir)
+	st, _ = os.Stat(l.segPath(segs[0]))
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("segment mode %v, want 0600", st.Mode().Perm())
+	}
+}
+
+// FuzzOpenSegment feeds arbitrary bytes as the last segment: Open must keep exactly
+// the leading whole frames and go on appending after them.
+func FuzzOpenSegment(f *testing.F) {
+	var good bytes.Buffer
+	for i := range 3 {
+		r := rec(i)
+		var hdr [8]byte
+		hdr[0], hdr[1] = byte(len(r)), byte(len(r)>>8)
+		c := crcOf(r)
+		hdr[4], hdr[5], hdr[6], hdr[7] = byte(c), byte(c>>8), byte(c>>16), byte(c>>24)
+		good.Write(hdr[:])
+		good.Write(r)
+	}
+	f.Add(good.Bytes())
+	f.Add(append(good.Bytes(), 1, 2, 3))
+	f.Add([]byte{255, 255, 255, 255, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%020d%s", 0, segmentExt)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l, err := Open(dir, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		before := readAll(t, l, 0)
+		if int64(l.End()) > int64(len(data)) {
+			t.Fatalf("End %d beyond the %d bytes given", l.End(), len(data))
+		}
+		if _, err := l.Append([]byte("after")); err != nil {
+			t.Fatal(err)
+		}
+		after := readAll(t, l, 0)
+		if len(after) != len(before)+1 || string(after[len(after)-1]) != "after" {
+			t.Fatalf("read %d records after appending, want %d ending in %q", len(after), len(before)+1, "after")
+		}
+	})
+}
+
+func crcOf(b []byte) uint32 { return crc32.Checksum(b, crcTable) }
