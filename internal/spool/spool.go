@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,6 +45,9 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("spool closed")
 
+// ErrLocked is returned by Open when another process has the folder open.
+var ErrLocked = errors.New("spool folder in use by another process")
+
 // ErrCorrupt is wrapped by a Reader that finds a frame whose length or CRC is wrong
 // inside the durable part of the log (a disk fault, or a file edited by hand).
 var ErrCorrupt = errors.New("spool record corrupt")
@@ -56,6 +60,10 @@ type Options struct {
 	FileMode os.FileMode
 	// NoSync skips fsync (tests and benchmarks of everything but durability).
 	NoSync bool
+	// EmptyStart is the position the first segment starts at when the folder holds
+	// none, so that positions a reader kept (a cursor in a database) stay ahead of
+	// nothing when the folder was emptied. 0 means 0.
+	EmptyStart Pos
 }
 
 // Log is an open spool folder. Append, Reader, End, Changed and Remove are safe for
@@ -78,6 +86,7 @@ type Log struct {
 	written Pos   // end of what was written to f
 	buf     []byte
 	done    chan struct{}
+	lock    io.Closer
 }
 
 type appendReq struct {
@@ -98,13 +107,28 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool folder %q: %w", dir, err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := open(dir, opts)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	l.lock = lock
+	go l.run()
+	return l, nil
+}
+
+func open(dir string, opts Options) (*Log, error) {
 	segs, err := listSegments(dir)
 	if err != nil {
 		return nil, err
 	}
 	l := &Log{dir: dir, opts: opts, reqs: make(chan *appendReq, 64), changed: make(chan struct{}), done: make(chan struct{})}
 	if len(segs) == 0 {
-		segs = []Pos{0}
+		segs = []Pos{max(opts.EmptyStart, 0)}
 	}
 	last := segs[len(segs)-1]
 	f, err := os.OpenFile(l.segPath(last), os.O_RDWR|os.O_CREATE, opts.FileMode)
@@ -132,7 +156,6 @@ func Open(dir string, opts Options) (*Log, error) {
 	l.segs = segs
 	l.end = last + Pos(valid)
 	l.written = l.end
-	go l.run()
 	return l, nil
 }
 
@@ -217,7 +240,7 @@ func (l *Log) Close() error {
 	close(l.changed)
 	l.changed = make(chan struct{})
 	l.mu.Unlock()
-	return l.f.Close()
+	return errors.Join(l.f.Close(), l.lock.Close())
 }
 
 // run is the writer: it takes every request waiting, writes their frames with one

@@ -326,3 +326,28 @@ func FuzzOpenSegment(f *testing.F) {
 }
 
 func crcOf(b []byte) uint32 { return crc32.Checksum(b, crcTable) }
+
+func TestSecondOpenIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	l := openT(t, dir, Options{})
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	l.Close()
+	l2 := openT(t, dir, Options{})
+	l2.Close()
+}
+
+func TestEmptyStartCarriesPositionsOn(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{EmptyStart: 5000})
+	pos, err := l.Append([]byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos != 5000 || l.Start() != 5000 {
+		t.Fatalf("first record at %d (start %d), want 5000", pos, l.Start())
+	}
+	if got := readAll(t, l, 0); len(got) != 1 {
+		t.Fatalf("read %d records, want 1", len(got))
+	}
+}
