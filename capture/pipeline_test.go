@@ -1,0 +1,258 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/llmtap/llmtap/internal/spool"
+	"github.com/llmtap/llmtap/proxy"
+	"github.com/llmtap/llmtap/store"
+)
+
+// plain keeps an exchange as it is, without parsing it into a round: enough to test
+// the path from the proxy to the database.
+func plain(ex *proxy.Exchange) store.Capture {
+	return store.Capture{Exchange: store.Exchange{Method: ex.Method, URL: ex.URL, Route: ex.Route, Host: ex.Host,
+		Path: ex.Path, Status: ex.Status, ReqHeader: ex.ReqHeader, RespHeader: ex.RespHeader,
+		ReqBody: ex.ReqBody, RespBody: ex.RespBody, Start: ex.Start, End: ex.End}}
+}
+
+type env struct {
+	dir string
+	db  *store.DB
+}
+
+func newEnv(t *testing.T) env {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(t.Context(), filepath.Join(dir, "llmtap.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return env{dir: filepath.Join(dir, "capture"), db: db}
+}
+
+func (e env) open(t *testing.T, convert func(*proxy.Exchange) store.Capture) *Pipeline {
+	t.Helper()
+	p, err := Open(t.Context(), Config{Dir: e.dir, DB: e.db, Convert: convert, SegmentSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// markers returns the request bodies stored, each once or the test fails.
+func (e env) markers(t *testing.T) map[string]bool {
+	t.Helper()
+	items, _, err := e.db.ListExchanges(t.Context(), store.ExchangeListOptions{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		full, err := e.db.Exchange(t.Context(), it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := string(full.ReqBody)
+		if seen[m] {
+			t.Fatalf("exchange %q stored twice", m)
+		}
+		seen[m] = true
+	}
+	return seen
+}
+
+func marked(i int) *proxy.Exchange {
+	ex := sampleExchange(fmt.Sprintf(`{"marker":%d}`, i), "data: [DONE]\n\n")
+	ex.Start = time.Now()
+	return ex
+}
+
+func TestCapturedExchangesAreStoredOnce(t *testing.T) {
+	e := newEnv(t)
+	p := e.open(t, plain)
+	const n = 300
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 6 {
+				p.Capture(t.Context(), marked(i))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Status(); st.Queued != 0 || st.Indexed != n || st.Unsaved.Count != 0 {
+		t.Fatalf("Status() = %+v, want nothing queued, %d indexed, none unsaved", st, n)
+	}
+	if err := p.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.markers(t)); got != n {
+		t.Fatalf("stored %d exchanges, want %d", got, n)
+	}
+	// Indexed segments are removed: only the one being written is left.
+	segs, _ := filepath.Glob(filepath.Join(e.dir, "*.seg"))
+	if len(segs) != 1 {
+		t.Errorf("%d segments left after indexing everything, want 1", len(segs))
+	}
+}
+
+// TestLoggedButNotIndexedIsIndexedAtNextOpen stops the indexer before it can store
+// anything (as a kill would), then opens the log again.
+func TestLoggedButNotIndexedIsIndexedAtNextOpen(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	var once sync.Once
+	blocked := func(ex *proxy.Exchange) store.Capture {
+		once.Do(func() {})
+		<-release
+		return plain(ex)
+	}
+	p := e.open(t, blocked)
+	const n = 50
+	for i := range n {
+		p.Capture(t.Context(), marked(i))
+	}
+	if st := p.Status(); st.Queued != n {
+		t.Fatalf("Status().Queued = %d with the indexer stuck, want %d", st.Queued, n)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // no time to drain: Close must leave the records in the log
+	close(release)
+	p.Close(ctx)
+
+	p = e.open(t, plain)
+	defer p.Close(t.Context())
+	if st := p.Status(); st.Queued == 0 {
+		t.Fatalf("after reopening Status().Queued = 0, want the backlog counted")
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.markers(t)); got != n {
+		t.Fatalf("stored %d exchanges after reopening, want %d", got, n)
+	}
+}
+
+// flaky is a log stand-in that refuses appends while down is set.
+type flaky struct {
+	mu   sync.Mutex
+	down bool
+	got  [][]byte
+}
+
+func (f *flaky) Append(recs ...[]byte) (spool.Pos, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return 0, errors.New("no space left on device")
+	}
+	f.got = append(f.got, recs...)
+	return 0, nil
+}
+
+func (f *flaky) set(down bool) {
+	f.mu.Lock()
+	f.down = down
+	f.mu.Unlock()
+}
+
+func (f *flaky) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.got)
+}
+
+func TestRefusedRecordsWaitThenGoInOrder(t *testing.T) {
+	log := &flaky{down: true}
+	tally := filepath.Join(t.TempDir(), "unsaved.json")
+	r := newRecorder(log, tally, 0, discard())
+	for i := range 10 {
+		r.Capture(t.Context(), marked(i)) // returns although the disk refuses
+	}
+	if r.Held() != 10 || log.count() != 0 {
+		t.Fatalf("held %d, appended %d while the disk refuses; want 10 held", r.Held(), log.count())
+	}
+	log.set(false)
+	r.Capture(t.Context(), marked(10)) // queues behind the held ones
+	if !r.flushHeld() {                // what the retry loop does every second
+		t.Fatalf("flushHeld with the disk back left %d held", r.Held())
+	}
+	if err := r.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if log.count() != 11 {
+		t.Fatalf("appended %d records, want 11", log.count())
+	}
+	for i, rec := range log.got {
+		ex, err := decode(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf(`{"marker":%d}`, i); string(ex.ReqBody) != want {
+			t.Fatalf("record %d is %s, want %s: the order changed", i, ex.ReqBody, want)
+		}
+	}
+	if u := r.Unsaved(); u.Count != 0 {
+		t.Fatalf("unsaved %+v, want none", u)
+	}
+}
+
+func TestOverflowIsCountedAndPersisted(t *testing.T) {
+	log := &flaky{down: true}
+	tally := filepath.Join(t.TempDir(), "unsaved.json")
+	one, _ := encode(marked(0))
+	r := newRecorder(log, tally, int64(len(one)*3+len(one)/2), discard())
+	for i := range 5 {
+		r.Capture(t.Context(), marked(i))
+	}
+	// Stopping while the disk still refuses: the held ones are lost too, and counted.
+	if err := r.Close(t.Context()); err == nil {
+		t.Fatal("Close while the disk refuses = nil, want an error counting what was not kept")
+	}
+	r.closeTally()
+	if u := r.Unsaved(); u.Count != 5 || u.Reason == "" || u.Since.IsZero() {
+		t.Fatalf("Unsaved() = %+v, want 5 with a reason", u)
+	}
+	// A restart reads the tally back; Dismiss clears it for good.
+	r2 := newRecorder(&flaky{}, tally, 0, discard())
+	if u := r2.Unsaved(); u.Count != 5 {
+		t.Fatalf("after a restart Unsaved().Count = %d, want 5", u.Count)
+	}
+	if err := r2.Dismiss(); err != nil {
+		t.Fatal(err)
+	}
+	r2.Close(t.Context())
+	r2.closeTally()
+	r3 := newRecorder(&flaky{}, tally, 0, discard())
+	defer r3.closeTally()
+	defer r3.Close(t.Context())
+	if u := r3.Unsaved(); u.Count != 0 {
+		t.Fatalf("after Dismiss and a restart Unsaved().Count = %d, want 0", u.Count)
+	}
+	if st, err := os.Stat(tally); err != nil || st.Size() != unsavedSize || st.Mode().Perm()&0o077 != 0 {
+		t.Fatalf("tally file: %v, %v; want %d bytes, private", st, err, unsavedSize)
+	}
+}
+
+func TestSecondOpenIsRefused(t *testing.T) {
+	e := newEnv(t)
+	p := e.open(t, plain)
+	defer p.Close(t.Context())
+	if _, err := Open(t.Context(), Config{Dir: e.dir, DB: e.db, Convert: plain}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open = %v, want ErrInUse", err)
+	}
+}

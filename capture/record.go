@@ -1,0 +1,123 @@
+package capture
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/llmtap/llmtap/proxy"
+)
+
+// recordVersion is the first byte of every record; a reader refuses others, so a
+// log written by a newer llmtap is never misread.
+const recordVersion = 1
+
+// maxRecordBody bounds what a record's bodies decode to, so a damaged record
+// cannot ask for more memory than a capture ever holds.
+const maxRecordBody = 1 << 30
+
+// errRecord is wrapped by decode for a record it cannot read.
+var errRecord = errors.New("unreadable capture record")
+
+// recordMeta is everything of an Exchange but its bodies, as stored in a record.
+type recordMeta struct {
+	Method     string      `json:"m"`
+	URL        string      `json:"u"`
+	Route      string      `json:"r,omitempty"`
+	Host       string      `json:"h"`
+	Path       string      `json:"p"`
+	ReqHeader  http.Header `json:"qh,omitempty"`
+	Status     int         `json:"s,omitempty"`
+	RespHeader http.Header `json:"sh,omitempty"`
+	Stream     bool        `json:"st,omitempty"`
+	Truncated  bool        `json:"t,omitempty"`
+	Aborted    bool        `json:"a,omitempty"`
+	Err        string      `json:"e,omitempty"`
+	Start      time.Time   `json:"t0"`
+	FirstByte  time.Time   `json:"t1"`
+	End        time.Time   `json:"t2"`
+	ReqLen     int         `json:"ql"`
+}
+
+// The encoder is safe for concurrent EncodeAll; one at a time keeps its memory to a
+// single window, and the proxy's requests compress in their own goroutines anyway.
+var (
+	recordEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithLowerEncoderMem(true))
+	recordDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxRecordBody),
+		zstd.WithDecoderLowmem(true))
+)
+
+// encode turns ex into a record: the version byte, then one zstd frame holding the
+// metadata's length, the metadata as JSON, the request body and the response body.
+func encode(ex *proxy.Exchange) ([]byte, error) {
+	meta, err := json.Marshal(recordMeta{
+		Method: ex.Method, URL: ex.URL, Route: ex.Route, Host: ex.Host, Path: ex.Path,
+		ReqHeader: ex.ReqHeader, Status: ex.Status, RespHeader: ex.RespHeader, Stream: ex.Stream,
+		Truncated: ex.Truncated, Aborted: ex.Aborted, Err: ex.Err,
+		Start: ex.Start, FirstByte: ex.FirstByte, End: ex.End, ReqLen: len(ex.ReqBody),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode capture of %s %s: %w", ex.Method, ex.URL, err)
+	}
+	raw := make([]byte, 0, 4+len(meta)+len(ex.ReqBody)+len(ex.RespBody))
+	raw = binary.LittleEndian.AppendUint32(raw, uint32(len(meta)))
+	raw = append(raw, meta...)
+	raw = append(raw, ex.ReqBody...)
+	raw = append(raw, ex.RespBody...)
+	out := make([]byte, 1, 1+len(raw)/3)
+	out[0] = recordVersion
+	return recordEncoder.EncodeAll(raw, out), nil
+}
+
+// decode turns a record back into the Exchange it was made from.
+func decode(rec []byte) (*proxy.Exchange, error) {
+	if len(rec) == 0 || rec[0] != recordVersion {
+		return nil, fmt.Errorf("%w: version %v, want %d", errRecord, first(rec), recordVersion)
+	}
+	raw, err := recordDecoder.DecodeAll(rec[1:], nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errRecord, err)
+	}
+	if len(raw) < 4 {
+		return nil, fmt.Errorf("%w: %d bytes", errRecord, len(raw))
+	}
+	n := binary.LittleEndian.Uint32(raw)
+	if uint64(n) > uint64(len(raw)-4) {
+		return nil, fmt.Errorf("%w: metadata length %d beyond the record", errRecord, n)
+	}
+	var m recordMeta
+	if err := json.Unmarshal(raw[4:4+n], &m); err != nil {
+		return nil, fmt.Errorf("%w: metadata: %w", errRecord, err)
+	}
+	bodies := raw[4+n:]
+	if m.ReqLen < 0 || m.ReqLen > len(bodies) {
+		return nil, fmt.Errorf("%w: request length %d beyond the record", errRecord, m.ReqLen)
+	}
+	ex := &proxy.Exchange{
+		Method: m.Method, URL: m.URL, Route: m.Route, Host: m.Host, Path: m.Path,
+		ReqHeader: m.ReqHeader, Status: m.Status, RespHeader: m.RespHeader, Stream: m.Stream,
+		Truncated: m.Truncated, Aborted: m.Aborted, Err: m.Err,
+		Start: m.Start, FirstByte: m.FirstByte, End: m.End,
+	}
+	// Full slice expressions: neither body can grow into the other.
+	if m.ReqLen > 0 {
+		ex.ReqBody = bodies[:m.ReqLen:m.ReqLen]
+	}
+	if len(bodies) > m.ReqLen {
+		ex.RespBody = bodies[m.ReqLen:]
+	}
+	return ex, nil
+}
+
+func first(b []byte) any {
+	if len(b) == 0 {
+		return "none"
+	}
+	return b[0]
+}

@@ -1,0 +1,93 @@
+package capture
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmtap/llmtap/proxy"
+)
+
+func sampleExchange(req, resp string) *proxy.Exchange {
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 123456789, time.UTC)
+	return &proxy.Exchange{
+		Method: "POST", URL: "https://api.example.com/v1/chat/completions", Route: "target",
+		Host: "api.example.com", Path: "/v1/chat/completions",
+		ReqHeader: http.Header{"Content-Type": {"application/json"}, "Authorization": {"[REDACTED]"}},
+		ReqBody:   []byte(req), Status: 200,
+		RespHeader: http.Header{"Content-Type": {"text/event-stream"}},
+		RespBody:   []byte(resp), Stream: true, Truncated: true, Aborted: true, Err: "cut",
+		Start: t0, FirstByte: t0.Add(time.Millisecond), End: t0.Add(time.Second),
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	big := bytes.Repeat([]byte(`{"role":"user","content":"again and again"},`), 50_000)
+	tests := []struct {
+		name string
+		ex   *proxy.Exchange
+	}{
+		{"both_bodies", sampleExchange(`{"model":"m"}`, "data: {}\n\n")},
+		{"no_bodies", sampleExchange("", "")},
+		{"request_only", sampleExchange(`{"a":1}`, "")},
+		{"response_only", sampleExchange("", `{"b":2}`)},
+		{"two_megabytes", sampleExchange(string(big), string(big))},
+		{"zero_times", &proxy.Exchange{Method: "GET", URL: "http://h/x", Host: "h", Path: "/x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, err := encode(tt.ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decode(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.ex, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+				cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) })); diff != "" {
+				t.Errorf("decode(encode(ex)) (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDecodeRefusesDamage(t *testing.T) {
+	rec, _ := encode(sampleExchange(`{"model":"m"}`, "ok"))
+	tests := []struct {
+		name string
+		rec  []byte
+	}{
+		{"empty", nil},
+		{"other_version", append([]byte{9}, rec[1:]...)},
+		{"cut_short", rec[:len(rec)/2]},
+		{"not_zstd", []byte{recordVersion, 1, 2, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := decode(tt.rec); !errors.Is(err, errRecord) {
+				t.Errorf("decode = %v, want errRecord", err)
+			}
+		})
+	}
+}
+
+// FuzzDecode: any bytes give an Exchange or errRecord, never a panic.
+func FuzzDecode(f *testing.F) {
+	rec, _ := encode(sampleExchange(`{"model":"m"}`, "data: x\n\n"))
+	f.Add(rec)
+	f.Add([]byte{recordVersion})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ex, err := decode(b)
+		if err != nil && !errors.Is(err, errRecord) {
+			t.Fatalf("decode error %v does not wrap errRecord", err)
+		}
+		if err == nil && ex == nil {
+			t.Fatal("decode gave neither an exchange nor an error")
+		}
+	})
+}
