@@ -53,6 +53,7 @@ func (a *App) APIHandler() http.Handler {
 	}
 	handle("GET /api/status", a.apiStatus)
 	handle("POST /api/capture", a.apiSetCapture)
+	handle("DELETE /api/capture/unsaved", a.apiDismissUnsaved)
 	handle("GET /api/conversations/{id}", a.apiConversation)
 	a.handleReview(handle) // api_review.go
 	a.handleEdits(handle)  // api_edit.go
@@ -100,11 +101,20 @@ type Status struct {
 	BaseURL   string `json:"baseURL"`
 	DataDir   string `json:"dataDir"`
 	store.Counts
-	Queued int `json:"queued"`
-	// Unsaved counts the captures not stored since start (the queue was full, or the
-	// database refused them); SaveError says why the last one was not.
-	Unsaved   int64  `json:"unsaved"`
-	SaveError string `json:"saveError,omitempty"`
+	// Queued counts captures that are safe in the capture log but not yet in the
+	// database (0 when the indexer has caught up).
+	Queued int64 `json:"queued"`
+	// Held counts captures waiting in memory because the disk refuses them.
+	Held int `json:"held"`
+	// Unsaved counts the captures that could not be kept (the disk refused them past
+	// the memory bound, or the database refused them), persisted until dismissed;
+	// SaveError says why the latest was lost and UnsavedSince when the first was.
+	Unsaved      int64     `json:"unsaved"`
+	SaveError    string    `json:"saveError,omitempty"`
+	UnsavedSince time.Time `json:"unsavedSince,omitzero"`
+	// DBError says why the database refuses captures right now (they wait, durable,
+	// in the capture log), or "".
+	DBError string `json:"dbError,omitempty"`
 	// ProxyError says why the proxy is not listening (a port in use), or "".
 	ProxyError string `json:"proxyError,omitempty"`
 	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
@@ -121,11 +131,12 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	unsaved, saveErr := a.rec.Unsaved()
+	cs := a.rec.Status()
 	return Status{
-		Unsaved: unsaved, SaveError: saveErr,
+		Queued: cs.Queued, Held: cs.Held, DBError: cs.DBError,
+		Unsaved: cs.Unsaved.Count, SaveError: cs.Unsaved.Reason, UnsavedSince: cs.Unsaved.Since,
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
-		DataDir: a.cfg.DataDir, Counts: counts, Queued: a.rec.Queued(), ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
+		DataDir: a.cfg.DataDir, Counts: counts, ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
 		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
 	}, nil
 }
@@ -150,6 +161,12 @@ func (a *App) apiConversation(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return a.db.Conversation(r.Context(), id)
+}
+
+// apiDismissUnsaved clears the tally of captures that could not be kept: someone
+// has seen the warning.
+func (a *App) apiDismissUnsaved(*http.Request) (any, error) {
+	return nil, a.rec.Dismiss()
 }
 
 func pathID(r *http.Request) (int64, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/llmtap/llmtap/app/autostart"
 	"github.com/llmtap/llmtap/app/sysproxy"
+	"github.com/llmtap/llmtap/capture"
 	"github.com/llmtap/llmtap/internal/inflight"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
@@ -35,8 +36,9 @@ type Config struct {
 	AllowHosts []string
 	// MaxBody limits a request body; 0 → the proxy's default (32 MiB).
 	MaxBody int64
-	// MaxQueuedBytes bounds the captures waiting for the disk; 0 → DefaultMaxQueuedBytes.
-	MaxQueuedBytes int64
+	// MaxHeldBytes bounds the captures held in memory while the disk refuses them
+	// (full, failing); 0 → capture.DefaultMaxHeld.
+	MaxHeldBytes int64
 	// MITM makes the proxy an HTTPS proxy too (HTTPS_PROXY): LLM API hosts are
 	// decrypted with the CA in DataDir (created on first use) and captured, other
 	// hosts tunnelled. false → CONNECT is refused.
@@ -73,12 +75,14 @@ const DefaultProxyAddr = "127.0.0.1:8780"
 // App is one running llmtap: store, recorder, proxy and API. Create it with Open,
 // start listening with ListenProxy, stop it with Shutdown.
 type App struct {
-	cfg   Config
-	log   *slog.Logger
-	db    *store.DB
-	rec   *Recorder
-	proxy *proxy.Server
-	mitm  *proxy.MITMConfig // nil unless Config.MITM
+	cfg Config
+	log *slog.Logger
+	db  *store.DB
+	rec *capture.Pipeline
+	// memory gives memory back to the OS after a burst of captures.
+	memory memoryReturner
+	proxy  *proxy.Server
+	mitm   *proxy.MITMConfig // nil unless Config.MITM
 
 	sysproxyMu  sync.Mutex
 	sysproxy    *sysproxy.Manager // nil where unsupported; sysproxyErr says why
@@ -132,7 +136,17 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: cfg.Log, db: db, mitm: mitm, serveErrs: make(chan error, 4)}
 	a.life, a.endLife = context.WithCancel(context.Background())
-	a.rec = NewRecorder(db, cfg.Log.With("component", "recorder"), cfg.MaxQueuedBytes)
+	a.rec, err = capture.Open(ctx, capture.Config{
+		Dir: CaptureLogPath(cfg.DataDir), DB: db, Convert: toCapture, MaxHeld: cfg.MaxHeldBytes,
+		OnIdle: a.memory.afterBurst, Logger: cfg.Log.With("component", "capture"),
+	})
+	if err != nil {
+		db.Close()
+		if errors.Is(err, capture.ErrInUse) {
+			return nil, fmt.Errorf("data folder %q is in use by another llmtap: stop it or pick another --data: %w", cfg.DataDir, err)
+		}
+		return nil, err
+	}
 	a.proxy, err = proxy.New(proxy.Config{
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
 		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
@@ -148,6 +162,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 // DatabasePath is where the database lives in a data folder.
 func DatabasePath(dataDir string) string { return filepath.Join(dataDir, "llmtap.db") }
+
+// CaptureLogPath is the folder of the capture log in a data folder.
+func CaptureLogPath(dataDir string) string { return filepath.Join(dataDir, "capture") }
 
 // DefaultDataDir is the OS user data folder plus "llmtap", or $LLMTAP_DATA_DIR when set.
 func DefaultDataDir() (string, error) {
@@ -254,8 +271,9 @@ func (a *App) ProxyError() string {
 func (a *App) BaseURL() string { return "http://" + a.ProxyAddr() + "/v1" }
 
 // Shutdown stops the listeners (letting requests in flight finish until ctx ends),
-// stops background work, drains the capture queue and closes the database. Nothing captured is lost unless
-// ctx ends first, and then the error says how much.
+// stops background work, indexes what the capture log holds until ctx ends and
+// closes the database. Every exchange a client received in full is already durable
+// in the capture log: what is not indexed by the deadline is indexed at the next start.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if err := a.restoreSystemProxy(ctx); err != nil {

@@ -148,7 +148,7 @@ func (ta *testApp) wait(t *testing.T, n int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	if err := ta.rec.WaitWritten(ctx, n); err != nil {
+	if err := ta.rec.WaitIndexed(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 }

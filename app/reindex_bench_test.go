@@ -85,9 +85,9 @@ func BenchmarkReindex(b *testing.B) {
 	}
 	b.Cleanup(func() { db.Close() })
 	traffic := benchTraffic(b, n)
-	for i := 0; i < len(traffic); i += maxBatch {
-		caps := make([]store.Capture, 0, maxBatch)
-		for _, ex := range traffic[i:min(i+maxBatch, len(traffic))] {
+	for i := 0; i < len(traffic); i += synthBatch {
+		caps := make([]store.Capture, 0, synthBatch)
+		for _, ex := range traffic[i:min(i+synthBatch, len(traffic))] {
 			caps = append(caps, toCapture(ex))
 		}
 		if err := db.Write(b.Context(), caps); err != nil {

@@ -81,7 +81,7 @@ func (a *App) SelfTest(ctx context.Context, host string) SelfTest {
 }
 
 // waitForCapture looks for an exchange with host, started at or after since, for a
-// few seconds: the recorder writes asynchronously.
+// few seconds: the indexer stores captures after the client has its answer.
 func (a *App) waitForCapture(ctx context.Context, host string, since time.Time) bool {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -94,9 +94,7 @@ func (a *App) waitForCapture(ctx context.Context, host string, since time.Time) 
 				}
 			}
 		}
-		a.rec.mu.Lock()
-		progress := a.rec.progress
-		a.rec.mu.Unlock()
+		progress := a.rec.Progress()
 		select {
 		case <-progress:
 		case <-ctx.Done():

@@ -53,7 +53,7 @@ func Synthesize(ctx context.Context, db *store.DB, opt SynthOptions) error {
 		for _, ex := range synthConversation(rng, i, at, opt.MaxRounds) {
 			batch = append(batch, toCapture(ex))
 		}
-		if len(batch) >= maxBatch {
+		if len(batch) >= synthBatch {
 			if err := flush(i + 1); err != nil {
 				return err
 			}
@@ -61,6 +61,9 @@ func Synthesize(ctx context.Context, db *store.DB, opt SynthOptions) error {
 	}
 	return flush(opt.Conversations)
 }
+
+// synthBatch is how many synthetic captures go into one transaction.
+const synthBatch = 256
 
 var (
 	synthModels = []string{"gpt-4o-mini", "gpt-4.1", "deepseek-reasoner", "claude-sonnet-4", "llama-3.3-70b", "qwen3-32b"}

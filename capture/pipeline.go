@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 
 	"github.com/llmtap/llmtap/internal/spool"
 	"github.com/llmtap/llmtap/proxy"
@@ -41,6 +42,9 @@ type Pipeline struct {
 	*Recorder
 	log *spool.Log
 	ix  *indexer
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // ErrInUse is wrapped by Open when another llmtap has the capture log open.
@@ -167,8 +171,14 @@ func (p *Pipeline) WaitIndexed(ctx context.Context, n int64) error {
 
 // Close stops the recorder (the proxy must be done with it), lets the indexer store
 // what the log holds until ctx ends, and closes the log. What is not indexed by
-// then stays in the log, durable, and is indexed at the next Open.
+// then stays in the log, durable, and is indexed at the next Open. Calls after the
+// first return the first's result.
 func (p *Pipeline) Close(ctx context.Context) error {
+	p.closeOnce.Do(func() { p.closeErr = p.close(ctx) })
+	return p.closeErr
+}
+
+func (p *Pipeline) close(ctx context.Context) error {
 	err := p.Recorder.Close(ctx)
 	close(p.ix.drain)
 	select {

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -254,5 +255,46 @@ func TestSecondOpenIsRefused(t *testing.T) {
 	defer p.Close(t.Context())
 	if _, err := Open(t.Context(), Config{Dir: e.dir, DB: e.db, Convert: plain}); !errors.Is(err, ErrInUse) {
 		t.Fatalf("second Open = %v, want ErrInUse", err)
+	}
+}
+
+// TestLockedDatabaseKeepsCapturesInTheLog holds SQLite's write lock from another
+// connection (as a long export or a stalled disk would): captures still return at
+// once, wait durable in the log, and are all stored once the lock goes.
+func TestLockedDatabaseKeepsCapturesInTheLog(t *testing.T) {
+	e := newEnv(t)
+	locker, err := sql.Open("sqlite3", "file:"+filepath.Join(filepath.Dir(e.dir), "llmtap.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	conn, err := locker.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	p := e.open(t, plain)
+	defer p.Close(t.Context())
+	const n = 40
+	for i := range n {
+		p.Capture(t.Context(), marked(i))
+	}
+	if st := p.Status(); st.Queued != n || st.Indexed != 0 {
+		t.Fatalf("with the database locked Status() = %+v, want %d queued and none indexed", st, n)
+	}
+	if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.markers(t)); got != n {
+		t.Fatalf("stored %d exchanges after the lock went, want %d", got, n)
+	}
+	if u := p.Unsaved(); u.Count != 0 {
+		t.Fatalf("Unsaved() = %+v, want none", u)
 	}
 }

@@ -188,3 +188,50 @@ func (r *Reader) open() error {
 	r.f, r.fr, r.seg, r.next, r.atPos = f, newFrameReader(f), seg, next, r.pos
 	return nil
 }
+
+// Count returns how many records lie between from and the durable end, reading
+// only their frame headers. Damaged frames end the count early.
+func (l *Log) Count(from Pos) (int, error) {
+	end := l.End()
+	if start := l.Start(); from < start {
+		from = start
+	}
+	n := 0
+	for from < end {
+		seg, next, ok := l.segmentFor(from)
+		if !ok {
+			return n, fmt.Errorf("spool position %d: no segment holds it", from)
+		}
+		f, err := os.Open(l.segPath(seg))
+		if err != nil {
+			return n, fmt.Errorf("open spool segment: %w", err)
+		}
+		if _, err := f.Seek(int64(from-seg), io.SeekStart); err != nil {
+			f.Close()
+			return n, err
+		}
+		br := bufio.NewReaderSize(f, 64<<10)
+		limit := end
+		if next >= 0 {
+			limit = min(end, next)
+		}
+		var hdr [frameHeader]byte
+		for from < limit {
+			if _, err := io.ReadFull(br, hdr[:]); err != nil {
+				break
+			}
+			size := int(binary.LittleEndian.Uint32(hdr[:4]))
+			if _, err := br.Discard(size); err != nil {
+				break
+			}
+			from += Pos(frameHeader + size)
+			n++
+		}
+		f.Close()
+		if next < 0 || from < limit {
+			return n, nil
+		}
+		from = next
+	}
+	return n, nil
+}

@@ -351,3 +351,23 @@ func TestEmptyStartCarriesPositionsOn(t *testing.T) {
 		t.Fatalf("read %d records, want 1", len(got))
 	}
 }
+
+func TestCount(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{SegmentSize: 300})
+	var positions []Pos
+	for i := range 25 {
+		p, err := l.Append(rec(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		positions = append(positions, p)
+	}
+	for _, from := range []int{0, 1, 12, 24} {
+		if n, err := l.Count(positions[from]); err != nil || n != 25-from {
+			t.Errorf("Count(record %d) = %d, %v; want %d", from, n, err, 25-from)
+		}
+	}
+	if n, _ := l.Count(l.End()); n != 0 {
+		t.Errorf("Count(End) = %d, want 0", n)
+	}
+}

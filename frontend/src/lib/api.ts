@@ -96,6 +96,7 @@ export function exportQuery(o: ExportOptions): string {
 export const api = {
   status: () => request<AppStatus>('/status'),
   setCapture: (on: boolean) => request<AppStatus>('/capture', post({ on })),
+  dismissUnsaved: () => request<void>('/capture/unsaved', { method: 'DELETE' }),
 
   conversations: (q: ListQuery = {}) => request<Page<ConversationSummary>>(`/conversations${listQuery(q)}`),
   conversation: (id: number) => request<ConversationDetail>(`/conversations/${id}`),

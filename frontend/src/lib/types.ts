@@ -16,12 +16,18 @@ export interface AppStatus {
   dataDir: string;
   conversations: number;
   exchanges: number;
-  /** Captures waiting to be written. */
+  /** Captures safe in the capture log but not yet in the database. */
   queued: number;
-  /** Captures not stored since start (the disk fell behind, or the database refused them). */
+  /** Captures waiting in memory because the disk refuses them. */
+  held?: number;
+  /** Captures that could not be kept, counted until dismissed (also across restarts). */
   unsaved?: number;
-  /** Why the last capture was not stored. */
+  /** Why the latest of them was lost. */
   saveError?: string;
+  /** When the first of them was lost. */
+  unsavedSince?: string;
+  /** Why the database refuses captures right now (they wait in the capture log). */
+  dbError?: string;
   /** Grows whenever conversations change, so the list is refetched only then. */
   changed?: number;
   /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
