@@ -1,6 +1,7 @@
 package app
 
 import (
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -26,4 +27,20 @@ func (m *memoryReturner) afterBurst() {
 	}
 	m.last = time.Now()
 	debug.FreeOSMemory()
+}
+
+// DefaultMemoryLimit is the Go runtime's soft memory limit in a running llmtap,
+// unless GOMEMLIMIT sets one. Bodies pass through llmtap in bursts (a 30 MB request
+// is read, logged and parsed), and without a limit the collector lets the heap grow
+// to twice the peak of the last burst before it looks again. Near the limit it
+// collects more often instead; it is soft, so work with a larger live heap (a big
+// export) still runs, at some CPU cost, and never fails for it.
+const DefaultMemoryLimit = 80 << 20
+
+// LimitMemory applies DefaultMemoryLimit unless the GOMEMLIMIT environment variable
+// sets a limit of its own. Both shells call it once at start.
+func LimitMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
 }

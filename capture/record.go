@@ -53,8 +53,8 @@ var (
 		zstd.WithDecoderLowmem(true))
 )
 
-// encode turns ex into a record: the version byte, then one zstd frame holding the
-// metadata's length, the metadata as JSON, the request body and the response body.
+// encode turns ex into a record: the version byte, then zstd frames that decode to
+// the metadata's length, the metadata as JSON, the request body and the response body.
 func encode(ex *proxy.Exchange) ([]byte, error) {
 	meta, err := json.Marshal(recordMeta{
 		Method: ex.Method, URL: ex.URL, Route: ex.Route, Host: ex.Host, Path: ex.Path,
@@ -65,14 +65,21 @@ func encode(ex *proxy.Exchange) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode capture of %s %s: %w", ex.Method, ex.URL, err)
 	}
-	raw := make([]byte, 0, 4+len(meta)+len(ex.ReqBody)+len(ex.RespBody))
-	raw = binary.LittleEndian.AppendUint32(raw, uint32(len(meta)))
-	raw = append(raw, meta...)
-	raw = append(raw, ex.ReqBody...)
-	raw = append(raw, ex.RespBody...)
-	out := make([]byte, 1, 1+len(raw)/3)
+	// Three zstd frames, one per part: a decoder reads concatenated frames as one
+	// stream, and the bodies are compressed where they lie instead of being copied
+	// into one buffer first (a 30 MB request would otherwise be held twice more).
+	head := binary.LittleEndian.AppendUint32(make([]byte, 0, 4+len(meta)), uint32(len(meta)))
+	head = append(head, meta...)
+	out := make([]byte, 1, 1+(len(head)+len(ex.ReqBody)+len(ex.RespBody))/4)
 	out[0] = recordVersion
-	return recordEncoder.EncodeAll(raw, out), nil
+	out = recordEncoder.EncodeAll(head, out)
+	if len(ex.ReqBody) > 0 {
+		out = recordEncoder.EncodeAll(ex.ReqBody, out)
+	}
+	if len(ex.RespBody) > 0 {
+		out = recordEncoder.EncodeAll(ex.RespBody, out)
+	}
+	return out, nil
 }
 
 // decode turns a record back into the Exchange it was made from.

@@ -47,6 +47,7 @@ func Run(args []string, res Resources, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "llmtap:", err)
 		return 2
 	}
+	app.LimitMemory()
 	// Settings saved in the window apply unless a flag says otherwise.
 	if _, err := cfg.UseSettings(app.FlagsSet(fset)); err != nil {
 		fmt.Fprintln(stderr, "llmtap:", err)

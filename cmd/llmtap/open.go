@@ -10,7 +10,8 @@ import (
 )
 
 // openExisting opens the database of a data folder ("" → the default one) that
-// serve has created, and says so plainly when there is none.
+// serve has created, and says so plainly when there is none. Captures a stopped
+// serve left in the capture log are stored first, so the command sees them all.
 func openExisting(ctx context.Context, dataDir string) (*store.DB, error) {
 	if dataDir == "" {
 		var err error
@@ -22,5 +23,13 @@ func openExisting(ctx context.Context, dataDir string) (*store.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no llmtap database in %q (run llmtap serve first, or pass --data)", dataDir)
 	}
-	return store.Open(ctx, path)
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := app.IndexCaptureLog(ctx, dataDir, db, nil); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

@@ -45,6 +45,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log := app.NewLogger(stderr, *verbose)
 	cfg.Log = log
+	app.LimitMemory()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
