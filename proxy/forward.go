@@ -102,8 +102,9 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 
 // readBodyInTime is readBody within Config.BodyTimeout. The deadline is lifted as
 // soon as the body is in: a streamed reply, or a WebSocket session, may run for many
-// minutes on the same connection, and net/http's own read of it (to notice a client
-// hanging up) must not time out then.
+// minutes on the same connection. (net/http's HTTP/1 server lifts it too when the
+// body ends, and HTTP/2's only closes the body; TestBodyTimeoutSparesStreams holds
+// the behaviour, whichever does it.)
 func (s *Server) readBodyInTime(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if s.bodyTimeout <= 0 || r.Body == nil || r.Body == http.NoBody {
 		return s.readBody(w, r)
