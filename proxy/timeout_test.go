@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,42 @@ func TestBodyTimeoutSparesStreams(t *testing.T) {
 	ex := rec.next(t)
 	if ex.Aborted || ex.Err != "" || string(ex.RespBody) != sseOne+sseRest {
 		t.Errorf("stream exchange aborted %v err %q body %q, want whole", ex.Aborted, ex.Err, ex.RespBody)
+	}
+}
+
+// TestMITMBodyTimeout checks that decrypted requests, over HTTP/1.1 and HTTP/2 (where
+// the deadline is the stream's, not the connection's), get the same 408.
+func TestMITMBodyTimeout(t *testing.T) {
+	up := httptestTLS(t)
+	upHost := strings.TrimPrefix(up.URL, "https://")
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http1", true: "http2"}[h2], func(t *testing.T) {
+			ca := loadCA(t, t.TempDir())
+			px, _, rec := startProxy(t, proxy.Config{
+				MITM: &proxy.MITMConfig{CA: ca}, AllowHosts: []string{upHost},
+				Transport: trustingTransport(t, up), BodyTimeout: shortBodyTimeout,
+			})
+			proxyURL, _ := url.Parse(px.URL)
+			c := proxyClient(t, proxyURL, poolOf(ca.Certificate()), h2)
+			body, stall := io.Pipe() // a body that starts and never ends
+			t.Cleanup(func() { stall.Close() })
+			go stall.Write([]byte(`{"model":`))
+			req, _ := http.NewRequest(http.MethodPost, up.URL+"/v1/chat/completions", body)
+			req.ContentLength = 100
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("POST with a stalled body: %v", err)
+			}
+			resp.Body.Close()
+			if h2 != (resp.ProtoMajor == 2) {
+				t.Errorf("client spoke %s, want HTTP/2 %v", resp.Proto, h2)
+			}
+			if resp.StatusCode != http.StatusRequestTimeout || resp.Header.Get("X-Llmtap-Error") != "request_timeout" {
+				t.Errorf("stalled body answered %d %q, want 408 request_timeout", resp.StatusCode, resp.Header.Get("X-Llmtap-Error"))
+			}
+			if ex := rec.next(t); !strings.Contains(ex.Err, "within") || ex.Route != "mitm:"+upHost {
+				t.Errorf("exchange route %q err %q, want mitm:%s and the timeout", ex.Route, ex.Err, upHost)
+			}
+		})
 	}
 }
