@@ -181,12 +181,7 @@ func TestCaptureBeforeLastByte(t *testing.T) {
 				t.Errorf("when Capture began the client had been sent %d bytes, ending %q: the end of the answer went out first", len(early), early[max(0, len(early)-16):])
 			}
 			close(sink.release)
-			var res result
-			wait(t, func() chan struct{} {
-				ch := make(chan struct{})
-				go func() { res = <-done; close(ch) }()
-				return ch
-			}(), "the client to read its answer")
+			res := recv(t, done, "the client to read its answer")
 			if res.err != nil || res.status != tt.status || tt.upstream != nil && res.body != tt.want {
 				t.Fatalf("client got status %d, %d bytes, err %v; want %d, %d bytes", res.status, len(res.body), res.err, tt.status, len(tt.want))
 			}
@@ -268,7 +263,7 @@ func TestMITMCaptureBeforeLastByte(t *testing.T) {
 				t.Fatalf("the client had its whole answer (%d bytes, err %v) before Capture began", len(res.body), res.err)
 			}
 			close(sink.release)
-			res := <-done
+			res := recv(t, done, "the client to read its answer")
 			if res.err != nil || res.body != want {
 				t.Fatalf("client got %d bytes, err %v; want %d bytes", len(res.body), res.err, len(want))
 			}

@@ -45,12 +45,7 @@ func readTimeoutAnswer(t *testing.T, br *bufio.Reader) {
 		}
 		got <- resp
 	}()
-	var resp *http.Response
-	wait(t, func() chan struct{} {
-		ch := make(chan struct{})
-		go func() { resp = <-got; close(ch) }()
-		return ch
-	}(), "the answer to a slow body")
+	resp := recv(t, got, "the answer to a slow body")
 	if resp == nil {
 		t.FailNow()
 	}
