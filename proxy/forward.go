@@ -136,8 +136,12 @@ func (s *Server) bodyError(w http.ResponseWriter, r *http.Request, ex *Exchange,
 		status, typ, code = http.StatusRequestTimeout, "invalid_request_error", "request_timeout"
 		msg = fmt.Sprintf("llmtap did not receive the whole request body within %s", s.bodyTimeout)
 		reason = msg
-		// The rest of the body may still come: this connection cannot carry another request.
-		w.Header().Set("Connection", "close")
+		if r.ProtoMajor == 1 {
+			// The rest of the body may still come: this connection cannot carry another
+			// request. (On HTTP/2 only the stream ends; Connection: close would send
+			// GOAWAY to the client's other streams.)
+			w.Header().Set("Connection", "close")
+		}
 		s.log.Warn("request body timed out", "method", r.Method, "path", r.URL.Path, "timeout", s.bodyTimeout)
 	default:
 		status, typ, code = http.StatusBadRequest, "invalid_request_error", "bad_request_body"
