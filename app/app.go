@@ -39,6 +39,12 @@ type Config struct {
 	// MaxHeldBytes bounds the captures held in memory while the disk refuses them
 	// (full, failing); 0 → capture.DefaultMaxHeld.
 	MaxHeldBytes int64
+	// BodyTimeout bounds the time to receive a request body; 0 → the proxy's default
+	// (proxy.DefaultBodyTimeout), negative → no limit.
+	BodyTimeout time.Duration
+	// IdleTimeout closes keep-alive connections (proxy and UI) idle for longer; 0 →
+	// proxy.DefaultIdleTimeout, negative → never.
+	IdleTimeout time.Duration
 	// MITM makes the proxy an HTTPS proxy too (HTTPS_PROXY): LLM API hosts are
 	// decrypted with the CA in DataDir (created on first use) and captured, other
 	// hosts tunnelled. false → CONNECT is refused.
@@ -149,6 +155,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.proxy, err = proxy.New(proxy.Config{
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
+		BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
 		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
 	})
 	if err != nil {
@@ -203,7 +210,9 @@ func (a *App) ListenProxy() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.proxy, ReadHeaderTimeout: 30 * time.Second}
+	// No ReadTimeout or WriteTimeout: a streamed reply may run for many minutes. The
+	// proxy bounds a request body itself (Config.BodyTimeout).
+	srv := &http.Server{Handler: a.proxy, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: a.idleTimeout()}
 	a.mu.Lock()
 	a.proxyLn = ln
 	a.mu.Unlock()
@@ -228,9 +237,17 @@ func (a *App) ServeUI(addr string, h http.Handler) (string, error) {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
 		h = localOnly(h)
 	}
-	a.serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}, ln)
+	a.serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: a.idleTimeout()}, ln)
 	a.log.Info("ui listening", "addr", ln.Addr().String())
 	return ln.Addr().String(), nil
+}
+
+// idleTimeout is Config.IdleTimeout with its default, as http.Server takes it.
+func (a *App) idleTimeout() time.Duration {
+	if a.cfg.IdleTimeout == 0 {
+		return proxy.DefaultIdleTimeout
+	}
+	return a.cfg.IdleTimeout
 }
 
 func (a *App) serve(srv *http.Server, ln net.Listener) {

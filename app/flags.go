@@ -4,10 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/llmtap/llmtap/proxy"
 )
 
 // RegisterFlags defines the flags both shells share (--listen, --data, --target,
-// --route, --allow-host, --max-body, --mitm) on fs, writing into c. Call Finish after
+// --route, --allow-host, --max-body, --body-timeout, --idle-timeout, --mitm) on fs, writing into c. Call Finish after
 // fs.Parse to apply the values that need converting.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	if c.Routes == nil {
@@ -20,6 +23,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	fs.Var(routeFlag(c.Routes), "route", "`NAME=URL`: POST /NAME/v1/… goes to URL/v1/… (repeatable)")
 	fs.Var(&p.allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
 	fs.Int64Var(&p.maxBodyMiB, "max-body", 32, "largest request body in `MiB`; larger ones get 413")
+	fs.DurationVar(&p.bodyTimeout, "body-timeout", proxy.DefaultBodyTimeout, "longest wait for a whole request body (`duration`); slower ones get 408; 0: no limit")
+	fs.DurationVar(&p.idleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "close keep-alive connections idle this long (`duration`); 0: never")
 	fs.BoolVar(&c.MITM, "mitm", false, "also act as an HTTPS proxy (HTTPS_PROXY): decrypt and capture LLM API hosts with llmtap's CA, tunnel the rest")
 	fs.BoolVar(&c.SystemProxyOn, "system-proxy", false, "point the OS proxy settings at llmtap while it runs (needs --mitm); restored on quit, or at the next start after a crash")
 	return p
@@ -30,12 +35,29 @@ type ParsedFlags struct {
 	cfg        *Config
 	allow      listFlag
 	maxBodyMiB int64
+	// bodyTimeout and idleTimeout are the flags' values, where 0 means none (and
+	// Config's zero value means the default).
+	bodyTimeout, idleTimeout time.Duration
 }
 
 // Finish copies the converted flag values into the Config.
 func (p *ParsedFlags) Finish() error {
 	if p.maxBodyMiB <= 0 {
 		return fmt.Errorf("--max-body %d: must be at least 1 (MiB)", p.maxBodyMiB)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+		dst  *time.Duration
+	}{{"body-timeout", p.bodyTimeout, &p.cfg.BodyTimeout}, {"idle-timeout", p.idleTimeout, &p.cfg.IdleTimeout}} {
+		switch {
+		case d.v < 0:
+			return fmt.Errorf("--%s %s: must not be negative (0 turns it off)", d.name, d.v)
+		case d.v == 0:
+			*d.dst = -1
+		default:
+			*d.dst = d.v
+		}
 	}
 	p.cfg.AllowHosts = append(p.cfg.AllowHosts, p.allow...)
 	p.cfg.MaxBody = p.maxBodyMiB << 20

@@ -50,9 +50,15 @@ type Exchange struct {
 	End       time.Time
 }
 
-// Sink receives exactly one Exchange per proxied request: after the body has been
-// relayed to the client, or with Err set. Capture runs on the proxy path and must
-// not block; the Sink owns ex afterwards.
+// Sink receives exactly one Exchange per proxied request, with Err set when it failed.
+// Capture is called before the client can see the end of its answer: the last byte
+// of a body of announced length is held back, and a chunked or HTTP/2 body's end and
+// llmtap's own error answers go out after Capture returns. So Capture may block until
+// the exchange is durable (a capture log's group commit), and what the client has
+// received in full is kept. It must return promptly even when the disk fails (count
+// and report the loss instead), since every client waits on it. It is called from many
+// goroutines at once; the Sink owns ex afterwards. WebSocket sessions are captured
+// when they end, after their last message was relayed.
 type Sink interface {
 	Capture(ctx context.Context, ex *Exchange)
 }

@@ -36,7 +36,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 		}
 	}
 
-	body, err := s.readBody(w, r)
+	body, err := s.readBodyInTime(w, r)
 	if err != nil {
 		s.bodyError(w, r, ex, sec, err)
 		return
@@ -85,8 +85,14 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 		s.finish(r, ex, sec)
 		return
 	}
-	abort := s.relay(w, r, resp, ex)
+	abort, held := s.relay(w, r, resp, ex)
+	// The Sink may block until the exchange is durable; only then does the client get
+	// the last byte it is waiting for (see Sink). A chunked or HTTP/2 reply ends when
+	// this handler returns, which is after finish too.
 	s.finish(r, ex, sec)
+	if held != nil {
+		_, _ = w.Write(held) // a client gone by now changes nothing: the capture is kept
+	}
 	if abort {
 		// The status line is out: only a cut connection tells the client that the
 		// body is incomplete (net/http does the same in ReverseProxy).
@@ -94,43 +100,63 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 	}
 }
 
-// readBody reads the whole request body, up to s.maxBody. Reading it first also
-// keeps net/http from closing it when reply headers go out (golang/go#40747).
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > s.maxBody {
-		return nil, &http.MaxBytesError{Limit: s.maxBody}
+// readBodyInTime is readBody within Config.BodyTimeout. The deadline is lifted as
+// soon as the body is in: a streamed reply, or a WebSocket session, may run for many
+// minutes on the same connection. (net/http's HTTP/1 server lifts it too when the
+// body ends, and HTTP/2's only closes the body; TestBodyTimeoutSparesStreams holds
+// the behaviour, whichever does it.)
+func (s *Server) readBodyInTime(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if s.bodyTimeout <= 0 || r.Body == nil || r.Body == http.NoBody {
+		return s.readBody(w, r)
 	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + 1) // +1 so ReadFrom sees EOF without growing
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.maxBody))
-	return buf.Bytes(), err
+	rc := http.NewResponseController(w)
+	// ErrNotSupported (a ResponseWriter that is no connection) leaves the body untimed.
+	_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout))
+	body, err := s.readBody(w, r)
+	_ = rc.SetReadDeadline(time.Time{})
+	return body, err
 }
 
-// bodyError answers a request whose body could not be read: too large (413) or cut
-// off by the client.
+// bodyError answers a request whose body could not be read: too large (413), too slow
+// (408) or cut off by the client (400). The exchange is captured first, so that the
+// client's answer, like every other, comes after the Sink has it.
 func (s *Server) bodyError(w http.ResponseWriter, r *http.Request, ex *Exchange, sec secrets, err error) {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		msg := fmt.Sprintf("request body is larger than llmtap's limit of %d bytes", s.maxBody)
+	var (
+		tooBig                 *http.MaxBytesError
+		status                 int
+		typ, code, msg, reason string
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		status, typ, code = http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large"
+		msg = fmt.Sprintf("request body is larger than llmtap's limit of %d bytes", s.maxBody)
+		reason = msg
 		s.log.Warn("request too large", "method", r.Method, "path", r.URL.Path, "limit", s.maxBody)
-		writeError(w, http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", msg)
-		if ex != nil {
-			ex.Err = msg
+	case isTimeout(err):
+		status, typ, code = http.StatusRequestTimeout, "invalid_request_error", "request_timeout"
+		msg = fmt.Sprintf("llmtap did not receive the whole request body within %s", s.bodyTimeout)
+		reason = msg
+		if r.ProtoMajor == 1 {
+			// The rest of the body may still come: this connection cannot carry another
+			// request. (On HTTP/2 only the stream ends; Connection: close would send
+			// GOAWAY to the client's other streams.)
+			w.Header().Set("Connection", "close")
 		}
-	} else {
+		s.log.Warn("request body timed out", "method", r.Method, "path", r.URL.Path, "timeout", s.bodyTimeout)
+	default:
+		status, typ, code = http.StatusBadRequest, "invalid_request_error", "bad_request_body"
+		msg = "llmtap could not read the request body"
+		reason = "read request body: " + err.Error()
 		s.log.Debug("read request body", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "bad_request_body", "llmtap could not read the request body")
 		if ex != nil {
 			ex.Aborted = true
-			ex.Err = "read request body: " + err.Error()
 		}
 	}
+	if ex != nil {
+		ex.Err = reason
+	}
 	s.finish(r, ex, sec)
+	writeError(w, status, typ, code, msg)
 }
 
 // unreachable answers a request whose upstream round trip failed before a response.
@@ -147,8 +173,6 @@ func (s *Server) unreachable(w http.ResponseWriter, r *http.Request, up *url.URL
 	} else {
 		s.log.Warn("upstream unreachable", "host", up.Host, "err", sec.scrubString(err.Error()))
 	}
-	// Written even when the client is gone: harmless, and never a default 200.
-	writeError(w, http.StatusBadGateway, "proxy_error", "upstream_unreachable", msg)
 	if ex != nil {
 		ex.Aborted = aborted
 		if !aborted {
@@ -156,11 +180,17 @@ func (s *Server) unreachable(w http.ResponseWriter, r *http.Request, up *url.URL
 		}
 	}
 	s.finish(r, ex, sec)
+	// Written even when the client is gone: harmless, and never a default 200.
+	writeError(w, http.StatusBadGateway, "proxy_error", "upstream_unreachable", msg)
 }
 
 // relay copies the upstream response to the client, teeing it into ex. It reports
-// whether the handler must abort the client connection (upstream failed mid-body).
-func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Response, ex *Exchange) (abort bool) {
+// whether the handler must abort the client connection (upstream failed mid-body),
+// and, when capturing a body of announced length, returns its last byte unwritten:
+// the caller writes it once the Sink has the exchange, so a client that has the whole
+// body knows it is kept. Bodies of unknown length need no such care: their end (the
+// terminating chunk, HTTP/2's END_STREAM) goes out when the handler returns.
+func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Response, ex *Exchange) (abort bool, held []byte) {
 	removeHopByHop(resp.Header)
 	dst := w.Header()
 	for k, v := range resp.Header {
@@ -168,15 +198,14 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 	}
 	stream := isStream(resp)
 	var t tee
+	remain := int64(-1) // body bytes still to come, when announced and capturing
 	if ex != nil {
 		ex.Status = resp.StatusCode
 		ex.Stream = stream
 		ex.RespHeader = resp.Header.Clone()
 		redactHeader(ex.RespHeader, new(secrets))
-		t.limit = s.captureLimit
-		if resp.ContentLength > 0 {
-			t.buf = make([]byte, 0, min(resp.ContentLength, s.captureLimit))
-		}
+		t.limit, t.want = s.captureLimit, resp.ContentLength
+		remain = resp.ContentLength
 	}
 	w.WriteHeader(resp.StatusCode)
 	rc := http.NewResponseController(w)
@@ -199,13 +228,24 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 			if first.IsZero() {
 				first = time.Now()
 			}
-			// The client gets each chunk before the tee copies it.
-			if _, clientErr = w.Write(buf[:n]); clientErr != nil {
-				break
+			out := buf[:n]
+			if remain > 0 {
+				if remain -= int64(n); remain <= 0 {
+					held = []byte{buf[n-1]}
+					out = buf[:n-1]
+				}
 			}
-			if flush {
-				if clientErr = rc.Flush(); clientErr != nil {
+			// The client gets each chunk before the tee copies it.
+			if len(out) > 0 {
+				if _, clientErr = w.Write(out); clientErr != nil {
+					held = nil
 					break
+				}
+				if flush {
+					if clientErr = rc.Flush(); clientErr != nil {
+						held = nil
+						break
+					}
 				}
 			}
 			if ex != nil {
@@ -222,7 +262,7 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 	}
 
 	if ex == nil {
-		return upErr != nil && r.Context().Err() == nil && clientErr == nil
+		return upErr != nil && r.Context().Err() == nil && clientErr == nil, nil
 	}
 	if first.IsZero() {
 		first = time.Now() // empty body: the headers were the first bytes
@@ -233,12 +273,13 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 	switch {
 	case clientErr != nil || r.Context().Err() != nil:
 		ex.Aborted = true
+		held = nil
 	case upErr != nil:
 		ex.Err = "upstream response cut off: " + upErr.Error()
 		s.log.Warn("upstream response cut off", "host", ex.Host, "err", upErr)
-		return true
+		return true, nil
 	}
-	return false
+	return false, held
 }
 
 // finish completes ex and hands it to the sink. ex is nil when capture is off.
@@ -254,30 +295,4 @@ func (s *Server) finish(r *http.Request, ex *Exchange, sec secrets) {
 			"status", ex.Status, "dur", ex.End.Sub(ex.Start), "aborted", ex.Aborted, "err", ex.Err)
 	}
 	s.sink.Capture(ctx, ex)
-}
-
-// capped returns b cut to limit bytes, marking ex truncated when it was longer. The
-// result shares memory with b.
-func capped(b []byte, limit int64, ex *Exchange) []byte {
-	if int64(len(b)) > limit {
-		ex.Truncated = true
-		return b[:limit:limit]
-	}
-	return b
-}
-
-// tee keeps the first limit bytes written to it.
-type tee struct {
-	buf       []byte
-	limit     int64
-	truncated bool
-}
-
-func (t *tee) write(p []byte) {
-	room := t.limit - int64(len(t.buf))
-	if int64(len(p)) > room {
-		p = p[:max(room, 0)]
-		t.truncated = true
-	}
-	t.buf = append(t.buf, p...)
 }

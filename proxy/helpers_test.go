@@ -125,6 +125,19 @@ func wait[T any](t *testing.T, ch <-chan T, what string) {
 	}
 }
 
+// recv returns what ch yields, failing the test unless it comes in time.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitLimit):
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
+	}
+}
+
 // checkTimes checks Start <= FirstByte <= End on ex.
 func checkTimes(t *testing.T, ex *proxy.Exchange) {
 	t.Helper()

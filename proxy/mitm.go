@@ -81,7 +81,7 @@ func newMITM(s *Server, cfg MITMConfig) (*mitm, error) {
 		Handler:           http.HandlerFunc(s.serveDecrypted),
 		ConnContext:       m.connContext,
 		ReadHeaderTimeout: mitmReadHeaderTimeout,
-		IdleTimeout:       mitmIdleTimeout,
+		IdleTimeout:       s.idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	return m, nil

@@ -20,9 +20,6 @@ const (
 	mitmHandshakeTimeout = 15 * time.Second
 	// mitmReadHeaderTimeout matches the app's listener.
 	mitmReadHeaderTimeout = 30 * time.Second
-	// mitmIdleTimeout closes decrypted keep-alive connections nobody uses; clients
-	// open a new tunnel when they need one.
-	mitmIdleTimeout = 2 * time.Minute
 	// tlsRecordHandshake is the first byte of a TLS ClientHello record.
 	tlsRecordHandshake = 0x16
 )

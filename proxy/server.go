@@ -1,12 +1,14 @@
 package proxy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"sync/atomic"
+	"time"
 )
 
 const (
@@ -15,6 +17,15 @@ const (
 	// defaultCaptureLimit is Config.CaptureLimit's zero-value default. It equals
 	// defaultMaxBody so that no accepted request body is ever cut in the capture.
 	defaultCaptureLimit = 32 << 20
+
+	// DefaultBodyTimeout is Config.BodyTimeout's zero-value default: 32 MiB arrives
+	// in it at a little over 2 Mbit/s, while a client trickling its body is cut.
+	DefaultBodyTimeout = 2 * time.Minute
+	// DefaultIdleTimeout is Config.IdleTimeout's zero-value default, also the one the
+	// app gives its listeners' http.Server. It is longer than the clients' own (Go's
+	// transport keeps an idle connection 90 s, Node's and Python's a few seconds), so
+	// it is the client that closes, and never while it sends a request.
+	DefaultIdleTimeout = 2 * time.Minute
 )
 
 // Config configures a Server. The zero value is a Server that answers /healthz and
@@ -45,6 +56,18 @@ type Config struct {
 	// still get every byte. 0 means 32 MiB.
 	CaptureLimit int64
 
+	// BodyTimeout bounds the time to receive a request body, from the end of its
+	// headers; a body that takes longer gets 408 and is not forwarded (its exchange is
+	// captured with the reason in Err). Streamed replies and WebSocket sessions are
+	// never cut by it. 0 means DefaultBodyTimeout; negative means no limit.
+	BodyTimeout time.Duration
+
+	// IdleTimeout closes a keep-alive connection decrypted in MITM mode that waits
+	// longer than this for its next request (the caller sets its own listener's
+	// http.Server.IdleTimeout). Streams in flight are not idle. 0 means
+	// DefaultIdleTimeout; negative means never.
+	IdleTimeout time.Duration
+
 	// Transport sends requests upstream. It is used as an http.RoundTripper, so
 	// redirects are relayed to the client, never followed. nil means a clone of
 	// http.DefaultTransport with more idle connections per host, HTTP/2 allowed,
@@ -74,6 +97,8 @@ type Server struct {
 	hosts        map[string]*url.URL // lowercased host[:port] → base URL
 	maxBody      int64
 	captureLimit int64
+	bodyTimeout  time.Duration // <= 0: none
+	idleTimeout  time.Duration // < 0: never
 	transport    http.RoundTripper
 	sink         Sink
 	log          *slog.Logger
@@ -89,6 +114,8 @@ func New(cfg Config) (*Server, error) {
 		routes:       make(map[string]*url.URL, len(cfg.Routes)),
 		maxBody:      cfg.MaxBody,
 		captureLimit: cfg.CaptureLimit,
+		bodyTimeout:  cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout),
+		idleTimeout:  cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
 		transport:    cfg.Transport,
 		sink:         cfg.Sink,
 		log:          cfg.Log,
@@ -150,7 +177,7 @@ func (s *Server) Capturing() bool { return !s.off.Load() }
 // ServeHTTP routes r and proxies it, or answers GET /healthz itself with
 // {"ok":true}. Routes are tried in order: host-in-path (/HOST/...), named route
 // (/NAME/...), then Target; with none matching it answers 404. Errors llmtap makes
-// itself (404, 413, 502) are JSON in the OpenAI error shape, with an X-Llmtap-Error
+// itself (404, 408, 413, 502) are JSON in the OpenAI error shape, with an X-Llmtap-Error
 // header holding the code.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Forward-proxy requests (CONNECT, absolute-form) get their own handler (see

@@ -23,6 +23,7 @@ func TestRunErrors(t *testing.T) {
 		{"no_command", nil, 2, "Usage"},
 		{"unknown_command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"bad_route", []string{"serve", "--data", data, "--route", "nourl"}, 2, "want NAME=URL"},
+		{"negative_body_timeout", []string{"serve", "--data", data, "--body-timeout", "-5s"}, 2, "--body-timeout"},
 		{"bad_target", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--target", "ftp://x"}, 1, "ftp://x"},
 		{"proxy_port_in_use", []string{"serve", "--data", data, "--listen", busy.Addr().String()}, 1, "already in use"},
 		{"ui_port_in_use", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--ui", busy.Addr().String()}, 1, "already in use"},

@@ -1,0 +1,100 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+)
+
+// minGrow is the first capacity a body buffer gets once bytes arrive.
+const minGrow = 512
+
+// grow returns b with room for n more bytes. Capacity follows what has arrived, never
+// what a peer announced (Content-Length): a peer that announces 32 MiB and sends
+// nothing must cost nothing. The new capacity is twice the old one (at least minGrow
+// and what is needed), clipped to want when want is still enough, so a body whose
+// length was announced ends in a buffer of exactly that size. want < 0 means unknown.
+func grow(b []byte, n int, want int64) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	need := len(b) + n
+	c := max(2*cap(b), minGrow, need)
+	if want >= int64(need) && int64(c) > want {
+		c = int(want)
+	}
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
+}
+
+// readBody reads the whole request body, up to s.maxBody, into a buffer that grows as
+// the bytes arrive. Reading it first also keeps net/http from closing it when reply
+// headers go out (golang/go#40747), lets the transport retry the request on a stale
+// connection, and answers 413 before anything is forwarded. What was read is returned
+// with the error.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.maxBody {
+		return nil, &http.MaxBytesError{Limit: s.maxBody}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	want := int64(-1)
+	if r.ContentLength >= 0 {
+		want = r.ContentLength + 1 // +1 so the read that sees EOF needs no growth
+	}
+	body := http.MaxBytesReader(w, r.Body, s.maxBody)
+	var b []byte
+	for {
+		b = grow(b, 1, want)
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// isTimeout reports whether err is a read deadline passing (Config.BodyTimeout), on
+// an HTTP/1 connection or an HTTP/2 stream.
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// capped returns b cut to limit bytes, marking ex truncated when it was longer. The
+// result shares memory with b.
+func capped(b []byte, limit int64, ex *Exchange) []byte {
+	if int64(len(b)) > limit {
+		ex.Truncated = true
+		return b[:limit:limit]
+	}
+	return b
+}
+
+// tee keeps the first limit bytes written to it, in a buffer that grows as they
+// arrive (see grow); want is the length the upstream announced, or -1.
+type tee struct {
+	buf       []byte
+	limit     int64
+	want      int64
+	truncated bool
+}
+
+func (t *tee) write(p []byte) {
+	room := t.limit - int64(len(t.buf))
+	if int64(len(p)) > room {
+		p = p[:max(room, 0)]
+		t.truncated = true
+	}
+	if len(p) == 0 {
+		return
+	}
+	want := t.limit
+	if t.want >= 0 {
+		want = min(t.want, t.limit)
+	}
+	t.buf = append(grow(t.buf, len(p), want), p...)
+}
