@@ -21,14 +21,15 @@ type Exposure struct {
 // c.ProxyToken. A UI beyond loopback (uiAddr) without a token gets a new one, saved in
 // the data folder's settings (0600); if it cannot be saved, CheckExposure refuses.
 func (c *Config) CheckExposure(uiAddr string, s Settings) (Exposure, error) {
+	from := "--ui-token"
 	if c.UIToken == "" {
-		c.UIToken = os.Getenv("LLMTAP_UI_TOKEN")
+		c.UIToken, from = os.Getenv("LLMTAP_UI_TOKEN"), "LLMTAP_UI_TOKEN"
 	}
 	if c.UIToken == "" {
-		c.UIToken = s.UIToken
+		c.UIToken, from = s.UIToken, "uiToken in "+SettingsFile
 	}
 	if err := access.CheckToken(c.UIToken); err != nil {
-		return Exposure{}, fmt.Errorf("--ui-token: %w", err)
+		return Exposure{}, fmt.Errorf("%s: %w", from, err)
 	}
 	if !access.Loopback(c.ProxyAddr) && c.ProxyToken == "" {
 		return Exposure{}, fmt.Errorf("proxy address %s: %w: anyone who reaches it could relay through it and write into "+

@@ -44,6 +44,10 @@ func TestCheckExposure(t *testing.T) {
 			settings: savedToken, wantToken: savedToken},
 		{name: "ui_token_too_short", proxyAddr: "127.0.0.1:0", uiAddr: "127.0.0.1:0",
 			flagToken: "short", wantErr: "--ui-token"},
+		{name: "env_token_too_short", proxyAddr: "127.0.0.1:0", uiAddr: "127.0.0.1:0",
+			envToken: "short", wantErr: "LLMTAP_UI_TOKEN"},
+		{name: "saved_token_too_short", proxyAddr: "127.0.0.1:0", uiAddr: "127.0.0.1:0",
+			settings: "short", wantErr: "settings.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
