@@ -280,7 +280,7 @@ func reserveFile(dir, name string) (string, error) {
 		if _, err := os.Lstat(path + ".invalid.jsonl"); err == nil {
 			continue
 		}
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

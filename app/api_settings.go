@@ -33,6 +33,7 @@ func (a *App) apiSettings(r *http.Request) (any, error) {
 
 func (a *App) settingsState(ctx context.Context, s Settings) SettingsState {
 	st := SettingsState{Settings: s, DataDir: a.cfg.DataDir}
+	st.Settings.UIToken = "" // a credential: the window has no use for it, and a page that reads settings must not learn it
 	if e, err := a.autostartEntry(); err == nil {
 		st.StartAtLoginSupported = true
 		st.Settings.StartAtLogin = e.Enabled(ctx) // the OS is the truth
@@ -62,6 +63,13 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 	if s.Routes == nil {
 		s.Routes = map[string]string{}
 	}
+	// The window never sees the UI token (settingsState), so it cannot send it back:
+	// keep the one saved. It is set by llmtap serve or by editing settings.json.
+	old, err := LoadSettings(a.cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.UIToken = old.UIToken
 	bad := s.Validate()
 	// A new proxy address must be free now, or the next start would fail on it.
 	if bad["proxyAddr"] == "" && s.ProxyAddr != a.ProxyAddr() && s.ProxyAddr != a.cfg.ProxyAddr {

@@ -56,6 +56,9 @@ func TestAPIErrors(t *testing.T) {
 	}
 }
 
+// TestUIRejectsForeignHostAndOrigin drives the UI server as a browser would: another
+// page's requests (a foreign Origin, Sec-Fetch-Site: cross-site, a rebound name) are
+// refused and cannot turn capture off.
 func TestUIRejectsForeignHostAndOrigin(t *testing.T) {
 	up := fakeOpenAI(t)
 	ta := startApp(t, up.URL)
@@ -63,26 +66,34 @@ func TestUIRejectsForeignHostAndOrigin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const off = `{"on":false}`
 	tests := []struct {
 		name       string
+		method     string
+		path       string
+		body       string
 		host       string
-		origin     string
+		header     map[string]string
 		wantStatus int
 	}{
-		{"same_origin", "", "http://" + addr, 200},
-		{"no_origin", "", "", 200},
-		{"localhost_name", "localhost:1234", "", 200},
-		{"foreign_origin", "", "http://evil.example", 403},
-		{"rebound_host", "evil.example:8781", "", 403},
+		{"same_origin", "GET", "/api/status", "", "", map[string]string{"Origin": "http://" + addr}, 200},
+		{"no_origin", "GET", "/api/status", "", "", nil, 200},
+		{"localhost_name", "GET", "/api/status", "", "localhost:1234", nil, 200},
+		{"foreign_origin", "GET", "/api/status", "", "", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"rebound_host", "GET", "/api/status", "", "evil.example:8781", nil, 403},
+		{"rebound_host_capture_off", "POST", "/api/capture", off, "evil.example:8781", nil, 403},
+		{"foreign_origin_capture_off", "POST", "/api/capture", off, "", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"cross_site_capture_off", "POST", "/api/capture", off, "", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"foreign_origin_settings", "PUT", "/api/settings", "{}", "", map[string]string{"Origin": "http://evil.example"}, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", "http://"+addr+"/api/status", nil)
+			req, _ := http.NewRequest(tt.method, "http://"+addr+tt.path, strings.NewReader(tt.body))
 			if tt.host != "" {
 				req.Host = tt.host
 			}
-			if tt.origin != "" {
-				req.Header.Set("Origin", tt.origin)
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -90,7 +101,10 @@ func TestUIRejectsForeignHostAndOrigin(t *testing.T) {
 			}
 			resp.Body.Close()
 			if resp.StatusCode != tt.wantStatus {
-				t.Errorf("GET /api/status host=%q origin=%q = %d, want %d", tt.host, tt.origin, resp.StatusCode, tt.wantStatus)
+				t.Errorf("%s %s host=%q %v = %d, want %d", tt.method, tt.path, tt.host, tt.header, resp.StatusCode, tt.wantStatus)
+			}
+			if !ta.Capturing() {
+				t.Fatalf("%s %s host=%q %v turned capture off", tt.method, tt.path, tt.host, tt.header)
 			}
 		})
 	}

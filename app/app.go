@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmtap/llmtap/app/access"
 	"github.com/llmtap/llmtap/app/autostart"
 	"github.com/llmtap/llmtap/app/sysproxy"
 	"github.com/llmtap/llmtap/capture"
@@ -71,6 +72,18 @@ type Config struct {
 	// Autostart is how "start at login" is set; nil → this OS's entry for the
 	// running executable. Tests point it into a temporary folder.
 	Autostart *autostart.Entry
+	// ProxyToken is the credential the proxy asks of its clients (proxy.Config.AccessToken);
+	// "" → none, and then the proxy must stay on loopback (see CheckExposure).
+	ProxyToken string
+	// AllowOrigins are the web page origins whose browser requests the proxy accepts
+	// (proxy.Config.AllowOrigins); nil → none.
+	AllowOrigins []string
+	// UIToken is the credential ServeUI asks for when it listens beyond loopback; on
+	// loopback no token is asked. "" → ServeUI refuses a non-loopback address.
+	UIToken string
+	// UIAllowHosts are the Host names the UI answers to besides loopback names and IP
+	// addresses (see access.Config.AllowHosts); nil → none.
+	UIAllowHosts []string
 	// Log receives lifecycle and error logs; nil → discard.
 	Log *slog.Logger
 }
@@ -129,8 +142,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		cfg.DataDir = dir
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data folder %q: %w", cfg.DataDir, err)
+	if err := PrivateDataDir(cfg.DataDir, cfg.Log); err != nil {
+		return nil, err
 	}
 	mitm, err := openMITM(cfg)
 	if err != nil {
@@ -157,6 +170,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
 		BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
 		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
+		AccessToken: cfg.ProxyToken, AllowOrigins: cfg.AllowOrigins,
 	})
 	if err != nil {
 		a.rec.Close(ctx)
@@ -227,16 +241,27 @@ func (a *App) ListenProxy() error {
 }
 
 // ServeUI serves h on addr (the UI and API for a browser). A port in use is an error
-// wrapping proxy.ErrAddrInUse. It returns the address actually bound. On a loopback
-// address, requests with a foreign Host or Origin are refused (see localOnly).
+// wrapping proxy.ErrAddrInUse. It returns the address actually bound. Requests with a
+// foreign Host or Origin are always refused; beyond loopback, requests also need
+// Config.UIToken, and without one ServeUI refuses before binding (an error wrapping
+// access.ErrExposed).
 func (a *App) ServeUI(addr string, h http.Handler) (string, error) {
+	ac := access.Config{AllowHosts: a.cfg.UIAllowHosts}
+	if !access.Loopback(addr) {
+		if a.cfg.UIToken == "" {
+			return "", fmt.Errorf("UI address %s: %w: set a UI token with --ui-token", addr, access.ErrExposed)
+		}
+		ac.Token = a.cfg.UIToken
+	}
+	guard, err := access.New(ac)
+	if err != nil {
+		return "", err
+	}
 	ln, err := proxy.Listen(addr)
 	if err != nil {
 		return "", err
 	}
-	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
-		h = localOnly(h)
-	}
+	h = guard.Wrap(h)
 	a.serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: a.idleTimeout()}, ln)
 	a.log.Info("ui listening", "addr", ln.Addr().String())
 	return ln.Addr().String(), nil

@@ -68,7 +68,8 @@ func writeCABundle(dataDir string, caPEM []byte, candidates []string) (string, e
 	}
 	buf.Write(caPEM)
 	path := filepath.Join(dataDir, caBundleFile)
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	// Only public certificates, but the data folder is private throughout (issue 11).
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		return "", fmt.Errorf("write CA bundle: %w", err)
 	}
 	return path, nil

@@ -86,12 +86,10 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 }
 
 // publishFile puts the complete, closed temporary file tmp at path (replacing what is
-// there) in one rename, so nobody sees half a dataset, readable by all: CreateTemp
-// made it private, and a dataset is not.
+// there) in one rename, so nobody sees half a dataset. It stays as CreateTemp made it,
+// readable by its owner only: a dataset holds the same conversations as the database
+// (issue 11), and whoever shares it can loosen its mode.
 func publishFile(tmp, path string) error {
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
 	return os.Rename(tmp, path)
 }
 

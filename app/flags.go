@@ -3,6 +3,7 @@ package app
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -27,7 +28,17 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	fs.DurationVar(&p.idleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "close keep-alive connections idle this long (`duration`); 0: never")
 	fs.BoolVar(&c.MITM, "mitm", false, "also act as an HTTPS proxy (HTTPS_PROXY): decrypt and capture LLM API hosts with llmtap's CA, tunnel the rest")
 	fs.BoolVar(&c.SystemProxyOn, "system-proxy", false, "point the OS proxy settings at llmtap while it runs (needs --mitm); restored on quit, or at the next start after a crash")
+	fs.StringVar(&c.ProxyToken, "proxy-token", "", "credential proxy clients must present; needed when --listen is beyond loopback; default: $LLMTAP_PROXY_TOKEN")
+	fs.Var((*listFlag)(&c.AllowOrigins), "allow-origin", "web page `origin` (https://app.example) whose browser requests the proxy accepts (repeatable)")
 	return p
+}
+
+// RegisterUIFlags defines the flags of the UI that llmtap serve offers a browser
+// (--ui-token, --ui-allow-host) on fs, writing into c. The desktop window has no
+// such listener.
+func (c *Config) RegisterUIFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.UIToken, "ui-token", "", "token browsers and API clients need when --ui is beyond loopback; default: $LLMTAP_UI_TOKEN, then the one in settings, else one is made, saved and printed")
+	fs.Var((*listFlag)(&c.UIAllowHosts), "ui-allow-host", "extra `name` the UI answers to as Host, besides localhost and IP addresses (repeatable)")
 }
 
 // ParsedFlags holds flag values that become Config fields after parsing.
@@ -40,8 +51,13 @@ type ParsedFlags struct {
 	bodyTimeout, idleTimeout time.Duration
 }
 
-// Finish copies the converted flag values into the Config.
+// Finish copies the converted flag values into the Config, and takes the proxy
+// token from $LLMTAP_PROXY_TOKEN when --proxy-token was not given (an environment
+// variable stays out of the process list that other users can read).
 func (p *ParsedFlags) Finish() error {
+	if p.cfg.ProxyToken == "" {
+		p.cfg.ProxyToken = os.Getenv("LLMTAP_PROXY_TOKEN")
+	}
 	if p.maxBodyMiB <= 0 {
 		return fmt.Errorf("--max-body %d: must be at least 1 (MiB)", p.maxBodyMiB)
 	}

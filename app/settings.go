@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/llmtap/llmtap/app/access"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/proxy"
 )
@@ -31,6 +32,10 @@ type Settings struct {
 	SystemProxy  bool              `json:"systemProxy"`
 	StartAtLogin bool              `json:"startAtLogin"`
 	Export       ExportDefaults    `json:"export"`
+	// UIToken is what llmtap serve asks of browsers and API clients when its UI
+	// listens beyond loopback; "" → none yet (serve makes one when it needs it). The
+	// API never sends it to the window and keeps it on PUT (see apiPutSettings).
+	UIToken string `json:"uiToken,omitempty"`
 }
 
 // ExportDefaults preselect the export dialog.
@@ -131,6 +136,9 @@ func (s Settings) Validate() map[string]string {
 		if _, err := proxy.New(proxy.Config{AllowHosts: []string{h}}); err != nil {
 			bad["captureHosts."+strconv.Itoa(i)] = err.Error()
 		}
+	}
+	if err := access.CheckToken(s.UIToken); err != nil {
+		bad["uiToken"] = err.Error()
 	}
 	if s.SystemProxy && !s.MITM {
 		bad["systemProxy"] = "needs MITM mode: turn on mitm too"

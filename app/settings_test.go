@@ -30,6 +30,7 @@ func TestSettingsValidate(t *testing.T) {
 		{"system_proxy_needs_mitm", func(s *Settings) { s.SystemProxy = true }, "systemProxy"},
 		{"bad_export_format", func(s *Settings) { s.Export.Format = "alpaca" }, "export.format"},
 		{"bad_export_system", func(s *Settings) { s.Export.System = "top" }, "export.system"},
+		{"ui_token_too_short", func(s *Settings) { s.UIToken = "short" }, "uiToken"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,5 +141,49 @@ func TestSettingsAPI(t *testing.T) {
 	ta.getJSON(t, "/api/settings", &st)
 	if st.Settings.Target != "http://127.0.0.1:5000" || !st.RestartNeeded || !st.Settings.StartAtLogin || !entry.Enabled(t.Context()) {
 		t.Errorf("GET /api/settings = %+v; want the saved target, restart needed, and start at login in place", st)
+	}
+}
+
+// TestSettingsAPIKeepsUIToken checks that the window never reads the UI token and
+// that saving the form (which cannot send it back) keeps it.
+func TestSettingsAPIKeepsUIToken(t *testing.T) {
+	const token = "ui-token-0123456789abcdef"
+	ta := startApp(t, "")
+	s := DefaultSettings()
+	s.UIToken = token
+	if err := SaveSettings(ta.DataDir(), s); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(ta.api.URL + "/api/settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw bytes.Buffer
+	raw.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if bytes.Contains(raw.Bytes(), []byte(token)) || bytes.Contains(raw.Bytes(), []byte("uiToken")) {
+		t.Errorf("GET /api/settings = %s, want no UI token in it", raw.Bytes())
+	}
+	var st SettingsState
+	if err := json.Unmarshal(raw.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	st.Settings.Target = "http://127.0.0.1:11434"
+	b, _ := json.Marshal(st.Settings)
+	req, _ := http.NewRequest("PUT", ta.api.URL+"/api/settings", bytes.NewReader(b))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT /api/settings = %d, want 200", resp.StatusCode)
+	}
+	saved, err := LoadSettings(ta.DataDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.UIToken != token || saved.Target != st.Settings.Target {
+		t.Errorf("saved settings: token %q, target %q; want %q, %q", saved.UIToken, saved.Target, token, st.Settings.Target)
 	}
 }

@@ -2,9 +2,7 @@ package app
 
 import (
 	"io/fs"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -50,37 +48,4 @@ func spa(assets fs.FS) http.Handler {
 		}
 		files.ServeHTTP(w, r)
 	})
-}
-
-// localOnly refuses requests whose Host or Origin is not a loopback name. It stops
-// other web pages in the person's browser, and DNS rebinding, from reading or
-// changing their data. ServeUI applies it whenever the UI listens on loopback.
-func localOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
-			http.Error(w, `{"error":"forbidden: the llmtap UI only answers to localhost addresses"}`, http.StatusForbidden)
-			return
-		}
-		if o := r.Header.Get("Origin"); o != "" {
-			u, err := url.Parse(o)
-			if err != nil || u.Host != r.Host {
-				http.Error(w, `{"error":"forbidden: cross-origin request"}`, http.StatusForbidden)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func loopbackHost(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
-	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -176,7 +176,8 @@ func createCA(dir string) (*CA, error) {
 	if err := writeFileAtomic(filepath.Join(dir, caKeyFile), keyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(ca.certPath, ca.certPEM, 0o644); err != nil {
+	// The certificate is public, but the data folder is private throughout (issue 11).
+	if err := writeFileAtomic(ca.certPath, ca.certPEM, 0o600); err != nil {
 		return nil, err
 	}
 	return ca, nil

@@ -86,6 +86,15 @@ type Config struct {
 	// accepted, capture hosts decrypted and recorded, other hosts tunnelled. nil
 	// means off: such requests get 501.
 	MITM *MITMConfig
+
+	// AccessToken is the credential clients must present once the proxy listens
+	// beyond loopback; "" means none. (Declared here for llmtap serve's flags; the
+	// proxy's check is built on branch wt-proxysec.)
+	AccessToken string
+
+	// AllowOrigins are web page origins whose browser requests are accepted; nil
+	// means none. (Declared for the flags; enforced on branch wt-proxysec.)
+	AllowOrigins []string
 }
 
 // Server is llmtap's proxy handler. It routes each request to an upstream, relays the

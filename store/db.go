@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// Threading runs the same few statements for every round; re-preparing them was
 	// a third of its time. The cache is per pooled connection.
 	q.Set("_stmt_cache_size", "64")
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
 	sqlDB, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
@@ -60,6 +64,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
 	return db, nil
+}
+
+// createPrivate creates an empty database file readable by its owner only, unless it
+// exists. SQLite gives the -wal and -shm files the main file's mode, so this keeps all
+// three private; left to the driver, they would be 0644 (issue 11).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close closes the database.

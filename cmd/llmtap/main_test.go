@@ -14,6 +14,9 @@ func TestRunErrors(t *testing.T) {
 	}
 	defer busy.Close()
 	data := t.TempDir()
+	// A credential in the environment would let the exposure cases through.
+	t.Setenv("LLMTAP_PROXY_TOKEN", "")
+	t.Setenv("LLMTAP_UI_TOKEN", "")
 	tests := []struct {
 		name     string
 		args     []string
@@ -27,6 +30,10 @@ func TestRunErrors(t *testing.T) {
 		{"bad_target", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--target", "ftp://x"}, 1, "ftp://x"},
 		{"proxy_port_in_use", []string{"serve", "--data", data, "--listen", busy.Addr().String()}, 1, "already in use"},
 		{"ui_port_in_use", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--ui", busy.Addr().String()}, 1, "already in use"},
+		// The check runs before anything binds: these never listen beyond loopback.
+		{"proxy_exposed_without_token", []string{"serve", "--data", t.TempDir(), "--listen", "0.0.0.0:0"}, 1, "--proxy-token"},
+		{"proxy_any_host_without_token", []string{"serve", "--data", t.TempDir(), "--listen", ":0"}, 1, "--proxy-token"},
+		{"ui_token_too_short", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--ui-token", "short"}, 1, "--ui-token"},
 		{"export_without_database", []string{"export", "--data", t.TempDir(), "--out", t.TempDir() + "/x.json"}, 1, "no llmtap database"},
 		{"export_bad_format", []string{"export", "--data", data, "--format", "alpaca", "--out", t.TempDir() + "/x.json"}, 1, `format "alpaca"`},
 		{"export_bad_status", []string{"export", "--data", data, "--status", "good"}, 2, "--status"},

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/llmtap/llmtap/app"
+	"github.com/llmtap/llmtap/app/access"
 	"github.com/llmtap/llmtap/frontend"
 )
 
@@ -20,6 +22,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var cfg app.Config
 	flags := cfg.RegisterFlags(fs)
+	cfg.RegisterUIFlags(fs)
 	uiAddr := fs.String("ui", app.DefaultUIAddr, "UI and JSON API `address`")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +49,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log := app.NewLogger(stderr, *verbose)
 	cfg.Log = log
 	app.LimitMemory()
+	// Before anything binds: nothing may listen beyond loopback without a credential.
+	exposure, err := cfg.CheckExposure(*uiAddr, settings)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap serve:", err)
+		return 1
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,6 +84,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printBanner(stdout, a, ui, cfg)
+	printExposure(stdout, ui, cfg, exposure)
 
 	select {
 	case <-ctx.Done():
@@ -105,5 +115,21 @@ func printBanner(w io.Writer, a *app.App, ui string, cfg app.Config) {
 	}
 	for name, url := range cfg.Routes {
 		fmt.Fprintf(w, "  route:     http://%s/%s/… → %s/…\n", a.ProxyAddr(), name, strings.TrimRight(url, "/"))
+	}
+}
+
+// printExposure says what guards the listeners that reach beyond this machine, and
+// prints a UI token made for this start: the one place the person can read it.
+func printExposure(w io.Writer, ui string, cfg app.Config, e app.Exposure) {
+	if !access.Loopback(ui) {
+		if e.NewUIToken != "" {
+			fmt.Fprintf(w, "  ui token:  %s   (new, saved in %s; a browser asks for it once)\n",
+				e.NewUIToken, filepath.Join(cfg.DataDir, app.SettingsFile))
+		} else {
+			fmt.Fprintln(w, "  ui token:  required beyond loopback (the one from --ui-token, LLMTAP_UI_TOKEN or settings)")
+		}
+	}
+	if !access.Loopback(cfg.ProxyAddr) {
+		fmt.Fprintln(w, "  proxy:     beyond loopback, clients need the proxy token")
 	}
 }

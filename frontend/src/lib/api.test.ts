@@ -29,6 +29,22 @@ describe('request', () => {
     return fetch.mock.calls[0] as unknown as [string, RequestInit];
   }
 
+  it('unauthorized_goes_to_login', async () => {
+    stubFetch(401, { error: 'unauthorized: send Authorization: Bearer TOKEN, or log in at /login' });
+    const assign = vi.fn();
+    vi.stubGlobal('location', { assign });
+    await expect(api.stats()).rejects.toMatchObject({ status: 401 });
+    expect(assign).toHaveBeenCalledWith('/login');
+  });
+
+  it('other_errors_stay_on_the_page', async () => {
+    stubFetch(403, { error: 'forbidden' });
+    const assign = vi.fn();
+    vi.stubGlobal('location', { assign });
+    await expect(api.stats()).rejects.toMatchObject({ status: 403 });
+    expect(assign).not.toHaveBeenCalled();
+  });
+
   it('sends_same_origin_json', async () => {
     const fetch = stubFetch(204);
     await api.setStatus(42, 'confirmed');

@@ -51,12 +51,24 @@ export function errorText(err: unknown): string {
   return String(err);
 }
 
+/** loginPath is where `llmtap serve` asks for its UI token once it listens beyond loopback (Go: app/access). */
+export const loginPath = '/login';
+
+/**
+ * toLoginOn401 sends the browser to the token page when the server asks for the token: the
+ * cookie is missing or the token was changed. The desktop window and a UI on loopback never get 401.
+ */
+function toLoginOn401(res: Response): void {
+  if (res.status === 401 && typeof location !== 'undefined') location.assign(loginPath);
+}
+
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`/api${path}`, {
     ...init,
     headers: { 'Content-Type': 'application/json', ...init.headers },
     cache: 'no-store',
   });
+  toLoginOn401(res);
   const body = res.status === 204 ? undefined : await res.json().catch(() => undefined);
   if (!res.ok) throw new ApiError(res.status, body?.error ?? (res.statusText || `HTTP ${res.status}`));
   return body as T;
@@ -167,6 +179,7 @@ export const api = {
   /** saveSettings answers a 400 with per-field messages as a result, not an exception: the form shows them. */
   saveSettings: async (s: import('./types').Settings): Promise<import('./types').SettingsSaveResult> => {
     const res = await fetch('/api/settings', { ...put(s), headers: { 'Content-Type': 'application/json' }, cache: 'no-store' });
+    toLoginOn401(res);
     const body = await res.json().catch(() => undefined);
     if (res.status === 400 && body?.fields) return { ok: false, error: body.error ?? '', fields: body.fields };
     if (!res.ok) throw new ApiError(res.status, body?.error ?? (res.statusText || `HTTP ${res.status}`));
