@@ -227,9 +227,9 @@ func (p *proc) peakMiB(t testing.TB) float64 { return p.procStatus(t, "VmHWM") }
 
 // status is what the load tests read of GET /api/status.
 type status struct {
-	Queued    int64 `json:"queued"`
-	Unsaved   int64 `json:"unsaved"`
-	Exchanges int64 `json:"exchanges"`
+	Queued    int64  `json:"queued"`
+	Unsaved   int64  `json:"unsaved"`
+	Exchanges int64  `json:"exchanges"`
 	SaveError string `json:"saveError"`
 }
 

@@ -22,7 +22,7 @@ func storedMarkers(t testing.TB, dataDir, prefix string) map[string]bool {
 		t.Fatalf("open the database the binary left: %v", err)
 	}
 	defer db.Close()
-	re := regexp.MustCompile(regexp.QuoteMeta(prefix) + `[0-9]+`)
+	re := regexp.MustCompile(regexp.QuoteMeta(prefix) + `[0-9a-z]+`)
 	found := map[string]bool{}
 	const page = 500
 	for off := 0; ; off += page {
