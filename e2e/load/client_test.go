@@ -17,7 +17,7 @@ import (
 // shape is what one request of a load looks like.
 type shape struct {
 	turns      int  // user turns, the last one carrying the marker; 0 → 3
-	histBytes  int  // bytes of all earlier messages together; 0 → 60 per message
+	histBytes  int  // bytes of filler in all earlier messages together; 0 → 10 per message
 	padBytes   int  // filler added to the last user message (30 MB requests)
 	replyBytes int  // content of the upstream's reply; 0 → 200
 	stream     bool // ask for an SSE reply
@@ -163,7 +163,9 @@ func chatBody(marker string, s shape) []byte {
 		turns = 3
 	}
 	earlier := 2 * (turns - 1)
-	each := 60
+	// About 65 bytes per message with its name and JSON, so 100 turns are ~13 KB, the
+	// size issue 11 measured an agent's history at.
+	each := 10
 	if s.histBytes > 0 && earlier > 0 {
 		each = s.histBytes / earlier
 	}

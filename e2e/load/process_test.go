@@ -202,7 +202,8 @@ func (p *proc) stop(t testing.TB, sig syscall.Signal) int {
 	return p.state.ExitCode()
 }
 
-// procStatus reads a kB field (VmHWM: peak RSS, VmRSS: current) of /proc/PID/status, in MiB.
+// procStatus reads a kB field (VmHWM: peak RSS, VmRSS: current) of /proc/PID/status,
+// in MB (10^6 bytes, as the bounds are).
 func (p *proc) procStatus(t testing.TB, field string) float64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
@@ -215,15 +216,15 @@ func (p *proc) procStatus(t testing.TB, field string) float64 {
 			if err != nil {
 				t.Fatalf("%s %s %q: %v", p.name, field, v, err)
 			}
-			return kb / 1024
+			return kb * 1024 / 1e6
 		}
 	}
 	t.Fatalf("%s: no %s in /proc/%d/status", p.name, field, p.cmd.Process.Pid)
 	return 0
 }
 
-// peakMiB is the process's peak resident memory so far.
-func (p *proc) peakMiB(t testing.TB) float64 { return p.procStatus(t, "VmHWM") }
+// peakMB is the process's peak resident memory so far, in MB.
+func (p *proc) peakMB(t testing.TB) float64 { return p.procStatus(t, "VmHWM") }
 
 // status is what the load tests read of GET /api/status.
 type status struct {
