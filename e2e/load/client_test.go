@@ -189,3 +189,10 @@ func chatBody(marker string, s shape) []byte {
 	b, _ := json.Marshal(map[string]any{"model": "load-model", "stream": s.stream, "messages": msgs})
 	return b
 }
+
+// writeHead writes, on a raw connection, the head of a chat completions request that
+// announces a body of length bytes, and then start (all or the first part of the body).
+func writeHead(w io.Writer, host string, length int, start string) {
+	fmt.Fprintf(w, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\n\r\n%s", host, length, start)
+}

@@ -134,8 +134,7 @@ func openIdle(t *testing.T, p *proc, n int) []net.Conn {
 				return
 			}
 			conns[i] = conn
-			fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
-				"Content-Length: %d\r\n\r\n%s", host, len(body), body)
+			writeHead(conn, host, len(body), body)
 			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			if err != nil {
 				errs <- err
@@ -167,8 +166,7 @@ func announce(t *testing.T, p *proc, n, size int) []net.Conn {
 			t.Fatal(err)
 		}
 		conns = append(conns, conn)
-		fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
-			"Content-Length: %d\r\n\r\n", host, size)
+		writeHead(conn, host, size, "")
 	}
 	return conns
 }

@@ -51,8 +51,7 @@ func TestSlowClients(t *testing.T) {
 
 // trickle announces a 100 kB body and sends one byte every 100 ms.
 func trickle(t *testing.T, conn net.Conn, host string) {
-	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
-		"Content-Length: 100000\r\n\r\n{\"model\":\"load-model\",\"messages\":[", host)
+	writeHead(conn, host, 100000, `{"model":"load-model","messages":[`)
 	answered := make(chan error, 1)
 	go func() {
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -93,8 +92,7 @@ func trickle(t *testing.T, conn net.Conn, host string) {
 // server to close the idle connection.
 func idle(t *testing.T, conn net.Conn, host string) {
 	body := string(chatBody("idle", shape{}))
-	fmt.Fprintf(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
-		"Content-Length: %d\r\n\r\n%s", host, len(body), body)
+	writeHead(conn, host, len(body), body)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
