@@ -20,7 +20,9 @@ import (
 	"time"
 )
 
-// binDir holds the binaries TestMain's run builds, once per `go test` process.
+// bins holds the binaries built for this test process: once, on first use, into a
+// folder TestMain removes. Package state, because building is the costly step every
+// test shares (SQLite alone compiles for ~40 s on a cold cache).
 var bins struct {
 	once            sync.Once
 	dir             string
