@@ -1,0 +1,189 @@
+package load
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Issue 11's memory bounds, in MB.
+const (
+	peakBoundMB = 100
+	idleBoundMB = 40
+)
+
+// memScenario is one way of loading the proxy whose peak RSS is checked.
+type memScenario struct {
+	name string
+	run  func(t *testing.T, p *proc)
+}
+
+// memScenarios are the issue's scenarios, each bounded in count.
+var memScenarios = []memScenario{
+	{"replies_2mb_conc_8", func(t *testing.T, p *proc) {
+		runOK(t, p, load{n: 160, conc: 8, shapes: []shape{{replyBytes: 2 << 20}, {replyBytes: 2 << 20, stream: true}}})
+	}},
+	{"histories_512kib", func(t *testing.T, p *proc) {
+		runOK(t, p, load{n: 200, conc: 8, shapes: []shape{{turns: 20, histBytes: 512 << 10}, {turns: 20, histBytes: 512 << 10, stream: true}}})
+	}},
+	// Two at a time: a proxy that holds each body once would hold 60 MB, still under the bound.
+	{"requests_30mb", func(t *testing.T, p *proc) {
+		runOK(t, p, load{n: 6, conc: 2, shapes: []shape{{turns: 1, padBytes: 30_000_000}}})
+	}},
+	{"idle_connections_2000", func(t *testing.T, p *proc) {
+		conns := openIdle(t, p, 2000)
+		defer closeAll(conns)
+	}},
+	{"announced_33mb_bodies_20", func(t *testing.T, p *proc) {
+		conns := announce(t, p, 20, 33_000_000)
+		defer closeAll(conns)
+		// Round trips on other connections after the announcements, so the server has
+		// had every announced request's headers in hand before the peak is read.
+		runOK(t, p, load{n: 20, conc: 4, shapes: []shape{{}}})
+	}},
+}
+
+// TestPeakMemory runs each scenario against a fresh llmtap and checks its peak RSS
+// (VmHWM) stays under the issue's bound of 100 MB.
+func TestPeakMemory(t *testing.T) {
+	requireLoad(t)
+	up := newUpstream(t)
+	for _, sc := range memScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			p := startServe(t, t.TempDir(), up.URL())
+			base := p.peakMB(t)
+			sc.run(t, p)
+			relayed := p.peakMB(t)
+			// Indexing follows at its own pace and may peak later than the relay.
+			p.waitIndexed(t, durabilityBound)
+			peak := p.peakMB(t)
+			t.Logf("%s: peak RSS %.0f MB (%.0f MB after start, %.0f MB when the last client was answered)",
+				sc.name, peak, base, relayed)
+			if peak >= peakBoundMB {
+				t.Errorf("%s: peak RSS %.0f MB, want under %d MB", sc.name, peak, peakBoundMB)
+			}
+		})
+	}
+}
+
+// TestMemoryReturnedWhenIdle loads llmtap with 2 MB replies at concurrency 8, then
+// sends nothing more and polls VmRSS once a second for a minute: it must fall under
+// 40 MB. Idle means no requests: whatever indexing is left runs inside that minute.
+// It costs a minute when it fails, so it runs only with LLMTAP_LOAD_LONG=1.
+func TestMemoryReturnedWhenIdle(t *testing.T) {
+	requireLoad(t)
+	if os.Getenv("LLMTAP_LOAD_LONG") == "" {
+		t.Skip("waits up to a minute of idle: run with LLMTAP_LOAD_LONG=1")
+	}
+	up := newUpstream(t)
+	p := startServe(t, t.TempDir(), up.URL())
+	memScenarios[0].run(t, p)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var seen []string
+	for range 60 {
+		rss := p.procStatus(t, "VmRSS")
+		seen = append(seen, fmt.Sprintf("%.0f", rss))
+		if rss < idleBoundMB {
+			t.Logf("peak %.0f MB; RSS under %d MB after %d s idle: %s MB", p.peakMB(t), idleBoundMB, len(seen)-1, strings.Join(seen, " "))
+			return
+		}
+		<-tick.C
+	}
+	t.Errorf("peak %.0f MB; RSS still %s MB after a minute of idle, want under %d MB; each second: %s MB",
+		p.peakMB(t), seen[len(seen)-1], idleBoundMB, strings.Join(seen, " "))
+}
+
+// runOK runs l against p and fails the test if any request was not answered in full.
+func runOK(t *testing.T, p *proc, l load) result {
+	t.Helper()
+	res := l.run(t.Context(), p.proxyURL, markerPrefix())
+	if res.failed > 0 {
+		t.Fatalf("%d of %d requests not answered in full; first: %v", res.failed, l.n, res.firstErr)
+	}
+	return res
+}
+
+// openIdle opens n connections to p's proxy, makes one small request on each and
+// leaves them open and idle (keep-alive).
+func openIdle(t *testing.T, p *proc, n int) []net.Conn {
+	t.Helper()
+	host := proxyHost(t, p)
+	body := string(chatBody("idle", shape{}))
+	conns := make([]net.Conn, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := range conns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			conn, err := net.Dial("tcp", host)
+			if err != nil {
+				errs <- err
+				return
+			}
+			conns[i] = conn
+			writeHead(conn, host, len(body), body)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		closeAll(conns)
+		t.Fatalf("open %d idle connections: %v", n, err)
+	}
+	return conns
+}
+
+// announce opens n connections that each send the headers of a request announcing a
+// body of size bytes, and then nothing.
+func announce(t *testing.T, p *proc, n, size int) []net.Conn {
+	t.Helper()
+	host := proxyHost(t, p)
+	var conns []net.Conn
+	for range n {
+		conn, err := net.Dial("tcp", host)
+		if err != nil {
+			closeAll(conns)
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+		writeHead(conn, host, size, "")
+	}
+	return conns
+}
+
+func closeAll(conns []net.Conn) {
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+func proxyHost(t *testing.T, p *proc) string {
+	t.Helper()
+	u, err := url.Parse(p.proxyURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
