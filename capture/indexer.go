@@ -20,9 +20,10 @@ const (
 	// maxBatch caps the captures in one transaction, so the write lock is never held
 	// long while the UI reads.
 	maxBatch = 256
-	// maxBatchBytes caps the records (compressed, as logged) read into one batch, so
-	// a run of large bodies is indexed a few at a time, in bounded memory.
-	maxBatchBytes = 1 << 20
+	// maxBatchBytes caps the bodies (decoded) read into one batch, so a run of large
+	// bodies is indexed a few at a time, in bounded memory: parsing and storing a
+	// body costs several times its size for a moment.
+	maxBatchBytes = 4 << 20
 	// maxBackoff is the longest wait between tries while the database refuses writes.
 	maxBackoff = 10 * time.Second
 )
@@ -58,8 +59,8 @@ func (ix *indexer) run() {
 	idleWork := 0
 	for {
 		changed := ix.log.Changed() // taken before reading, so no append is missed
-		recs, ends, err := readBatch(r)
-		if len(recs) == 0 {
+		batch, err := readBatch(r)
+		if len(batch) == 0 {
 			switch {
 			case errors.Is(err, spool.ErrCorrupt):
 				ix.skipDamaged(r, err)
@@ -87,7 +88,7 @@ func (ix *indexer) run() {
 				return
 			}
 		}
-		if err := ix.store(recs, ends); err != nil {
+		if err := ix.store(batch); err != nil {
 			if ix.ctx.Err() != nil {
 				return
 			}
@@ -102,40 +103,47 @@ func (ix *indexer) run() {
 			continue
 		}
 		backoff = 0
-		idleWork += len(recs)
+		idleWork += len(batch)
 		if err := ix.log.Remove(spool.Pos(ix.cursor.Load())); err != nil {
 			ix.lg.Warn("capture log segment not removed", "err", err)
 		}
 	}
 }
 
-// readBatch reads up to maxBatch records or maxBatchBytes, whichever comes first,
-// and the log position after each.
-func readBatch(r *spool.Reader) ([][]byte, []spool.Pos, error) {
-	var recs [][]byte
-	var ends []spool.Pos
-	size := 0
-	for len(recs) < maxBatch && size < maxBatchBytes {
-		rec, end, err := r.Next()
-		if err != nil {
-			return recs, ends, err
-		}
-		recs = append(recs, rec)
-		ends = append(ends, end)
-		size += len(rec)
-	}
-	return recs, ends, nil
+// logged is one record read from the log: its exchange, or why it could not be read.
+type logged struct {
+	ex  *proxy.Exchange
+	err error
+	end spool.Pos // the log position after it
 }
 
-// store decodes and parses recs on every core, then writes them in one transaction
-// that moves the cursor past them. A batch the database refuses for what it holds
-// is written one capture at a time, and a capture refused alone is counted as lost
+// readBatch reads and decodes records until it has maxBatch of them or their
+// bodies reach maxBatchBytes (at least one record, however large).
+func readBatch(r *spool.Reader) ([]logged, error) {
+	var batch []logged
+	size := 0
+	for len(batch) < maxBatch && size < maxBatchBytes {
+		rec, end, err := r.Next()
+		if err != nil {
+			return batch, err
+		}
+		ex, err := decode(rec)
+		if err == nil {
+			size += len(ex.ReqBody) + len(ex.RespBody)
+		}
+		batch = append(batch, logged{ex: ex, err: err, end: end})
+	}
+	return batch, nil
+}
+
+// store parses the batch on every core, then writes it in one transaction that
+// moves the cursor past it. A batch the database refuses for what it holds is
+// written one capture at a time, and a capture refused alone is counted as lost
 // and stepped over; a refusal that passes (a full disk) is returned, and nothing is
 // lost: the records stay in the log.
-func (ix *indexer) store(recs [][]byte, ends []spool.Pos) error {
-	caps := make([]store.Capture, len(recs))
-	ok := make([]bool, len(recs))
-	workers := min(runtime.GOMAXPROCS(0), len(recs))
+func (ix *indexer) store(batch []logged) error {
+	caps := make([]store.Capture, len(batch))
+	workers := min(runtime.GOMAXPROCS(0), len(batch))
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range workers {
@@ -144,29 +152,28 @@ func (ix *indexer) store(recs [][]byte, ends []spool.Pos) error {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(recs) {
+				if i >= len(batch) {
 					return
 				}
-				ex, err := decode(recs[i])
-				if err != nil {
-					ix.lg.Error("capture record unreadable", "pos", ends[i], "err", err)
+				if batch[i].err != nil {
+					ix.lg.Error("capture record unreadable", "pos", batch[i].end, "err", batch[i].err)
 					continue
 				}
-				recs[i] = nil // the decoded copy is all that is needed now
-				caps[i], ok[i] = ix.convert(ex), true
+				caps[i] = ix.convert(batch[i].ex)
+				batch[i].ex = nil // the converted copy is all that is needed now
 			}
 		}()
 	}
 	wg.Wait()
 	var good []store.Capture
 	for i := range caps {
-		if ok[i] {
+		if batch[i].err == nil {
 			good = append(good, caps[i])
 		} else {
 			ix.lose(1, "a record in the capture log could not be read")
 		}
 	}
-	end := ends[len(ends)-1]
+	end := batch[len(batch)-1].end
 	err := ix.db.WriteLogged(ix.ctx, good, int64(end))
 	if err == nil {
 		ix.committed(end, len(good))
@@ -178,22 +185,22 @@ func (ix *indexer) store(recs [][]byte, ends []spool.Pos) error {
 	ix.lg.Warn("batch refused, writing one by one", "count", len(good), "err", err)
 	for i := range caps {
 		var one []store.Capture
-		if ok[i] {
+		if batch[i].err == nil {
 			one = []store.Capture{caps[i]}
 		}
-		err := ix.db.WriteLogged(ix.ctx, one, int64(ends[i]))
+		err := ix.db.WriteLogged(ix.ctx, one, int64(batch[i].end))
 		if err != nil && (store.Retryable(err) || ix.ctx.Err() != nil) {
 			return err
 		}
 		if err != nil {
 			ix.lose(1, "the database refused a capture: "+err.Error())
 			ix.lg.Error("capture not stored", "method", caps[i].Exchange.Method, "url", caps[i].Exchange.URL, "err", err)
-			if err := ix.db.WriteLogged(ix.ctx, nil, int64(ends[i])); err != nil {
+			if err := ix.db.WriteLogged(ix.ctx, nil, int64(batch[i].end)); err != nil {
 				return err
 			}
 			one = nil
 		}
-		ix.committed(ends[i], len(one))
+		ix.committed(batch[i].end, len(one))
 	}
 	return nil
 }

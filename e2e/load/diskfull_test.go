@@ -60,6 +60,14 @@ func TestDiskFull(t *testing.T) {
 	missing := lost(acks, stored)
 	t.Logf("disk full: %d acknowledged, %d stored; status while full %+v; once space returned %+v; after a restart %+v",
 		len(acks), len(acks)-len(missing), whileFull, after, restarted)
+	if whileFull.Held == 0 && whileFull.Unsaved == 0 {
+		t.Errorf("while the disk was full nothing was held or lost (%+v): the test did not fill the disk", whileFull)
+	}
+	// What waited in memory reaches the database once space returns, without a restart.
+	if after.Exchanges+after.Unsaved < int64(len(acks)) {
+		t.Errorf("once space returned %d exchanges stored and %d unsaved, want all %d acknowledged accounted for",
+			after.Exchanges, after.Unsaved, len(acks))
+	}
 	if restarted.Unsaved != after.Unsaved {
 		t.Errorf("unsaved was %d before the restart and %d after: the count of captures that could not be kept is not persisted",
 			after.Unsaved, restarted.Unsaved)

@@ -231,6 +231,7 @@ func (p *proc) peakMB(t testing.TB) float64 { return p.procStatus(t, "VmHWM") }
 // status is what the load tests read of GET /api/status.
 type status struct {
 	Queued    int64  `json:"queued"`
+	Held      int64  `json:"held"`
 	Unsaved   int64  `json:"unsaved"`
 	Exchanges int64  `json:"exchanges"`
 	SaveError string `json:"saveError"`
@@ -286,7 +287,7 @@ func (p *proc) waitStatus(t testing.TB, bound time.Duration, what string, done f
 // waitIndexed waits until nothing logged waits to be indexed (queued = 0).
 func (p *proc) waitIndexed(t testing.TB, bound time.Duration) status {
 	t.Helper()
-	st, _ := p.waitStatus(t, bound, "caught up (queued 0)", func(s status) bool { return s.Queued == 0 })
+	st, _ := p.waitStatus(t, bound, "caught up (queued and held 0)", func(s status) bool { return s.Queued == 0 && s.Held == 0 })
 	return st
 }
 
