@@ -68,7 +68,8 @@ func TestPeakMemory(t *testing.T) {
 			t.Logf("%s: peak RSS %.0f MB (%.0f MB after start, %.0f MB when the last client was answered)",
 				sc.name, peak, base, relayed)
 			if peak >= peakBoundMB {
-				t.Errorf("%s: peak RSS %.0f MB, want under %d MB", sc.name, peak, peakBoundMB)
+				// With GODEBUG=gctrace=1 in the environment the tail shows the Go heap beside it.
+				t.Errorf("%s: peak RSS %.0f MB, want under %d MB; llmtap's last output:\n%s", sc.name, peak, peakBoundMB, tail(p.output()))
 			}
 		})
 	}
