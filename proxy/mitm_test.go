@@ -67,7 +67,9 @@ func startMITM(t *testing.T, viaExtra bool) *mitmEnv {
 	env.upHost = strings.TrimPrefix(env.up.URL, "https://")
 
 	env.ca = loadCA(t, t.TempDir())
-	mc := &proxy.MITMConfig{CA: env.ca}
+	// The tunnels these tests open go to loopback test servers, which proxy mode
+	// refuses by default.
+	mc := &proxy.MITMConfig{CA: env.ca, AllowDestinations: []string{"127.0.0.1"}}
 	cfg := proxy.Config{MITM: mc, Transport: trustingTransport(t, env.up)}
 	if viaExtra {
 		mc.ExtraHosts = []string{env.upHost}
@@ -284,7 +286,7 @@ func TestMITMAbsoluteForm(t *testing.T) {
 	other := startUpstream(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
 	plainHost := strings.TrimPrefix(plain.URL, "http://")
 	ca := loadCA(t, t.TempDir())
-	px, _, rec := startProxy(t, proxy.Config{AllowHosts: []string{plain.URL}, MITM: &proxy.MITMConfig{CA: ca}})
+	px, _, rec := startProxy(t, proxy.Config{AllowHosts: []string{plain.URL}, MITM: &proxy.MITMConfig{CA: ca, AllowDestinations: []string{"127.0.0.1"}}})
 	proxyURL, _ := url.Parse(px.URL)
 	c := proxyClient(t, proxyURL, nil, false)
 
