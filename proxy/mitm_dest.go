@@ -35,7 +35,7 @@ type destGuard struct {
 	private bool
 	hosts   []hostPattern // their port "" means any port
 	nets    []netip.Prefix
-	dialer  *net.Dialer
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 	resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
@@ -43,7 +43,7 @@ func newDestGuard(cfg MITMConfig) (*destGuard, error) {
 	g := &destGuard{
 		ports:   make(map[string]bool),
 		private: cfg.AllowPrivate,
-		dialer:  &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		dial:    (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		},
@@ -158,7 +158,7 @@ func (g *destGuard) dialContext(ctx context.Context, network, addr string) (net.
 				continue
 			}
 		}
-		c, err := g.dialer.DialContext(ctx, network, netip.AddrPortFrom(a.Unmap(), mustPort(port)).String())
+		c, err := g.dial(ctx, network, netip.AddrPortFrom(a.Unmap(), mustPort(port)).String())
 		if err == nil {
 			return c, nil
 		}
