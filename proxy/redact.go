@@ -57,6 +57,9 @@ func maskCredential(k, v string, sec *secrets) string {
 		}
 	}
 	*sec = append(*sec, token)
+	if _, t, ok := strings.Cut(token, " "); ok && !strings.Contains(t, " ") {
+		*sec = append(*sec, t) // a scheme in a custom header: "X-Custom-Auth: Bearer sk-…"
+	}
 	// A Basic token is base64 of user:password; its tail is the password's tail.
 	if len(token) < 24 || strings.EqualFold(scheme, "basic ") {
 		return scheme + redacted

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"mime"
+	"strings"
 )
 
 // redactedJSON replaces a credential's string value in a JSON body.
@@ -141,13 +142,18 @@ func isCredentialMember(raw []byte) bool {
 // appears in JSON text elsewhere in the capture, and decoded, as it appears in
 // headers and free text.
 func (sec *secrets) addJSON(raw []byte) {
-	*sec = append(*sec, string(raw))
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return
-	}
-	var s string
-	if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s) == nil && s != string(raw) {
+	s := string(raw)
+	if bytes.IndexByte(raw, '\\') >= 0 {
 		*sec = append(*sec, s)
+		if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s) != nil {
+			return
+		}
+	}
+	*sec = append(*sec, s)
+	// "Bearer sk-…" (a nested Authorization): the key alone is what an upstream
+	// echoes back in an error.
+	if scheme, token, ok := strings.Cut(s, " "); ok && scheme != "" && !strings.Contains(token, " ") {
+		*sec = append(*sec, token)
 	}
 }
 
