@@ -53,12 +53,14 @@ func newAccess(token string, allowOrigins []string) (access, error) {
 }
 
 // parseOriginPattern parses a Config.AllowOrigins entry: scheme://host[:port], where
-// port may be "*".
+// port may be "*". An entry without a port matches the origin without one (the
+// scheme's default port, which browsers leave out of Origin).
 func parseOriginPattern(o string) (originPattern, error) {
 	scheme, hostport, ok := strings.Cut(o, "://")
-	if !ok || scheme != "http" && scheme != "https" || hostport == "" || strings.ContainsAny(hostport, "/?#@ ") {
-		return originPattern{}, fmt.Errorf("allowed origin %q: want scheme://host[:port] such as https://chat.example.com or http://10.0.0.5:*", o)
+	if !ok || !validScheme(scheme) || hostport == "" || strings.ContainsAny(hostport, "/?#@ ") {
+		return originPattern{}, fmt.Errorf("allowed origin %q: want scheme://host[:port] such as https://chat.example.com, http://10.0.0.5:* or chrome-extension://ID", o)
 	}
+	scheme = strings.ToLower(scheme)
 	host, port := strings.ToLower(hostport), ""
 	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.HasSuffix(hostport, "]") {
 		host, port = strings.ToLower(hostport[:i]), hostport[i+1:]
@@ -67,6 +69,18 @@ func parseOriginPattern(o string) (originPattern, error) {
 		}
 	}
 	return originPattern{scheme: scheme, host: host, port: port}, nil
+}
+
+// validScheme reports whether s is a URL scheme (RFC 3986 section 3.1): pages of
+// browser extensions and desktop shells have origins such as chrome-extension://ID.
+func validScheme(s string) bool {
+	for i := range len(s) {
+		c := s[i] | 0x20
+		if !('a' <= c && c <= 'z' || i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // allowsOrigin reports whether a page of origin (an Origin header's value) may use

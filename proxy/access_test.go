@@ -66,6 +66,8 @@ func TestCrossSiteRequests(t *testing.T) {
 		{"loopback_ipv6_page", "POST", map[string]string{"Origin": "http://[::1]:8000"}, 0},
 		{"allowed_page", "POST", map[string]string{"Origin": "https://chat.example.com", "Sec-Fetch-Site": "cross-site"}, 0},
 		{"allowed_any_port", "POST", map[string]string{"Origin": "http://10.0.0.5:3000"}, 0},
+		{"allowed_extension", "POST", map[string]string{"Origin": "chrome-extension://abcdefgh"}, 0},
+		{"allowed_page_other_port", "POST", map[string]string{"Origin": "https://chat.example.com:8443"}, http.StatusForbidden},
 		{"same_origin_navigation", "GET", map[string]string{"Sec-Fetch-Site": "same-origin"}, 0},
 		{"allowed_page_preflight", "OPTIONS", map[string]string{"Origin": "https://chat.example.com", "Access-Control-Request-Method": "POST"}, 0},
 		{"foreign_page", "POST", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
@@ -79,7 +81,7 @@ func TestCrossSiteRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var reached atomic.Int32
 			up := guardedUpstream(t, &reached, nil)
-			px, _, rec := startProxy(t, proxy.Config{Target: up, AllowOrigins: []string{"https://chat.example.com", "http://10.0.0.5:*"}})
+			px, _, rec := startProxy(t, proxy.Config{Target: up, AllowOrigins: []string{"https://chat.example.com", "http://10.0.0.5:*", "chrome-extension://abcdefgh"}})
 			req, _ := http.NewRequest(tt.method, px.URL+"/v1/chat/completions", strings.NewReader(chatBody))
 			for k, v := range tt.header {
 				req.Header.Set(k, v)

@@ -129,6 +129,8 @@ func (sec secrets) scrubString(s string) string {
 // then removes every recorded secret, those of the body included, from every
 // free-text part of ex: a key the client put in its body may come back in an error
 // message. Headers and URL must already be redacted (redactHeader, redactURL).
+// Response bodies are not searched by member name: their "token" members are
+// logprobs' text ({"token":"Hello","logprob":-0.1}), which a dataset needs.
 func (sec secrets) scrub(ex *Exchange) {
 	ex.ReqBody = redactBody(ex.ReqBody, ex.ReqHeader.Get("Content-Type"), &sec)
 	if len(sec) == 0 {
