@@ -67,10 +67,12 @@ func redactJSON(b []byte, sec *secrets) []byte {
 			continue
 		}
 		vend := stringEnd(b, v)
+		raw := b[v+1 : max(vend-1, v+1)]
 		if vend < 0 {
-			vend = len(b) // cut off inside the value: nothing after it is safe to keep
+			// Cut off inside the value: nothing after it is safe to keep.
+			vend, raw = len(b), b[v+1:]
 		}
-		if raw := b[v+1 : max(vend-1, v+1)]; len(raw) > 0 {
+		if len(raw) > 0 {
 			sec.addJSON(raw)
 			out = append(out, b[copied:v]...)
 			out = append(out, redactedJSON...)
