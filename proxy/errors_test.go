@@ -192,6 +192,9 @@ func TestNewErrors(t *testing.T) {
 		{"allow_host_path", proxy.Config{AllowHosts: []string{"http://x/v1"}}, `"http://x/v1"`},
 		{"allow_host_bad", proxy.Config{AllowHosts: []string{"x/y"}}, `"x/y"`},
 		{"negative_max_body", proxy.Config{MaxBody: -1}, "max body -1"},
+		{"allow_origin_no_scheme", proxy.Config{AllowOrigins: []string{"chat.example.com"}}, `"chat.example.com"`},
+		{"allow_origin_path", proxy.Config{AllowOrigins: []string{"https://chat.example.com/app"}}, `"https://chat.example.com/app"`},
+		{"allow_origin_empty_port", proxy.Config{AllowOrigins: []string{"http://x:"}}, `"http://x:"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

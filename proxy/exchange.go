@@ -7,9 +7,11 @@ import (
 )
 
 // Exchange is one proxied request and its response, as captured. Credentials are
-// already redacted from URL and headers when a Sink sees it; the bodies are the
-// bytes as they crossed the wire (possibly compressed: see RespHeader's
-// Content-Encoding) up to the capture limit.
+// already redacted when a Sink sees it: from URL and headers, from the request
+// body's JSON members and form fields named as credentials, and wherever else a
+// value taken out of them appears. Otherwise the bodies are the bytes as they
+// crossed the wire (possibly compressed: see RespHeader's Content-Encoding) up to
+// the capture limit.
 type Exchange struct {
 	Method string
 	// URL is the upstream URL the request was sent to, with ?key= redacted.

@@ -27,6 +27,26 @@ type MITMConfig struct {
 	// An entry is "host" (the scheme's default port), "host:port", or
 	// "*.example.com" for every subdomain of example.com. nil adds none.
 	ExtraHosts []string
+
+	// AllowPorts are the ports that what llmtap does not capture (CONNECT tunnels,
+	// forwarded absolute-form requests) may reach, besides 443 and 80. nil allows
+	// only those two, so that a proxy port reachable from elsewhere cannot reach
+	// mail, SSH or database ports through llmtap. Capture hosts (the allow list and
+	// ExtraHosts) are not limited: they were named on purpose.
+	AllowPorts []int
+
+	// AllowPrivate lets what llmtap does not capture reach loopback, link-local,
+	// private (RFC 1918, RFC 6598, fc00::/7), multicast and unspecified addresses.
+	// false refuses them, checked on the address each name resolves to, which is the
+	// address then dialled. It does not lift the port limit (AllowPorts).
+	AllowPrivate bool
+
+	// AllowDestinations are destinations that what llmtap does not capture may
+	// reach whatever their port or address: a CIDR ("192.168.1.0/24") or an IP
+	// address (any port), or a host pattern as in ExtraHosts ("nas.lan",
+	// "nas.lan:8443", "*.corp.example"), where a pattern without a port allows every
+	// port of the host. nil allows none beyond the rules above.
+	AllowDestinations []string
 }
 
 // mitm is a Server's proxy mode: goproxy answers CONNECT and tunnels or forwards
@@ -36,6 +56,7 @@ type mitm struct {
 	ca    *CA
 	extra []hostPattern
 	gp    *goproxy.ProxyHttpServer
+	guard *destGuard // where tunnels and forwarded requests may go
 
 	// srv serves every decrypted connection (HTTP/1.1 and, by ALPN, HTTP/2) from
 	// ln; it starts with the first one.
@@ -51,7 +72,11 @@ func newMITM(s *Server, cfg MITMConfig) (*mitm, error) {
 	if cfg.CA == nil {
 		return nil, errors.New("mitm: a CA is required (see proxy.LoadOrCreateCA)")
 	}
-	m := &mitm{ca: cfg.CA, ln: newConnListener(), log: s.log}
+	guard, err := newDestGuard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &mitm{ca: cfg.CA, ln: newConnListener(), log: s.log, guard: guard}
 	for _, e := range cfg.ExtraHosts {
 		p, err := parseHostPattern(e)
 		if err != nil {
@@ -66,6 +91,8 @@ func newMITM(s *Server, cfg MITMConfig) (*mitm, error) {
 	// $HTTPS_PROXY/$HTTP_PROXY: they usually point at llmtap itself.
 	gp.ConnectDial = nil
 	gp.Tr = newTransport()
+	// goproxy dials tunnels with Tr.DialContext too (ConnectDial is nil).
+	gp.Tr.DialContext = guard.dialContext
 	gp.KeepAcceptEncoding = true // hosts llmtap does not capture get the client's request as sent
 	gp.OnRequest().HandleConnectFunc(func(host string, pctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 		if _, ok := s.captureHost(host, "443"); !ok {
@@ -95,7 +122,7 @@ func (s *Server) serveProxyForm(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodConnect && isSelf(r) {
 		r2 := r.WithContext(r.Context())
 		r2.URL = &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-		s.ServeHTTP(w, r2)
+		s.serveDirect(w, r2, false) // authorized as a proxy form already
 		return
 	}
 	if s.mitm == nil {
@@ -106,6 +133,9 @@ func (s *Server) serveProxyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodConnect {
+		if _, ok := s.captureHost(r.Host, "443"); !ok && !s.destinationAllowed(w, r.Host, "443") {
+			return
+		}
 		s.mitm.gp.ServeHTTP(w, r)
 		return
 	}
@@ -119,8 +149,24 @@ func (s *Server) serveProxyForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if !s.destinationAllowed(w, r.URL.Host, defaultPort(r.URL.Scheme)) {
+		return
+	}
 	s.log.Debug("forward uncaptured", "method", r.Method, "host", r.URL.Host)
 	s.mitm.gp.ServeHTTP(w, r)
+}
+
+// destinationAllowed answers 403 and returns false when proxy mode may not reach
+// hostport by its port or literal address (see destGuard; a name is checked again
+// on the address it resolves to when dialled).
+func (s *Server) destinationAllowed(w http.ResponseWriter, hostport, defaultPort string) bool {
+	err := s.mitm.guard.check(hostport, defaultPort)
+	if err == nil {
+		return true
+	}
+	s.log.Debug("destination refused", "host", hostport, "err", err)
+	writeError(w, http.StatusForbidden, "permission_error", "destination_refused", "llmtap refuses to connect there: "+err.Error())
+	return false
 }
 
 // captureHost reports whether llmtap decrypts and records traffic for hostport

@@ -119,6 +119,7 @@ func (s *Server) serveDecrypted(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "proxy_error", "nested_connect", "llmtap does not accept CONNECT inside a tunnel")
 		return
 	}
+	r.Header.Del(tokenHeader) // the CONNECT was authorized; a client may send it on every request
 	up := &url.URL{Scheme: t.scheme, Host: t.host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
 	if up.Path == "" {
 		up.Path = "/"

@@ -39,10 +39,22 @@ type mitmEnv struct {
 // hosts) and a proxy in MITM mode whose upstream transport trusts test servers.
 func startMITM(t *testing.T, viaExtra bool) *mitmEnv {
 	t.Helper()
+	return startMITMWith(t, func(cfg *proxy.Config) {
+		if viaExtra {
+			cfg.MITM.ExtraHosts, cfg.AllowHosts = cfg.AllowHosts, nil
+		}
+	})
+}
+
+// startMITMWith is startMITM with the upstream made a capture host by the allow
+// list, and cfg changed by mod before the proxy starts.
+func startMITMWith(t *testing.T, mod func(cfg *proxy.Config)) *mitmEnv {
+	t.Helper()
 	env := &mitmEnv{release: make(chan int)}
 	env.up = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if string(body) != chatBody || r.Header.Get("Authorization") != "Bearer "+apiKey {
+		if string(body) != chatBody || r.Header.Get("Authorization") != "Bearer "+apiKey ||
+			r.Header.Get("X-Llmtap-Token") != "" || r.Header.Get("Proxy-Authorization") != "" {
 			http.Error(w, "upstream got a changed request", http.StatusBadRequest)
 			return
 		}
@@ -67,13 +79,11 @@ func startMITM(t *testing.T, viaExtra bool) *mitmEnv {
 	env.upHost = strings.TrimPrefix(env.up.URL, "https://")
 
 	env.ca = loadCA(t, t.TempDir())
-	mc := &proxy.MITMConfig{CA: env.ca}
-	cfg := proxy.Config{MITM: mc, Transport: trustingTransport(t, env.up)}
-	if viaExtra {
-		mc.ExtraHosts = []string{env.upHost}
-	} else {
-		cfg.AllowHosts = []string{env.upHost}
-	}
+	// The tunnels these tests open go to loopback test servers, which proxy mode
+	// refuses by default.
+	mc := &proxy.MITMConfig{CA: env.ca, AllowDestinations: []string{"127.0.0.1"}}
+	cfg := proxy.Config{MITM: mc, Transport: trustingTransport(t, env.up), AllowHosts: []string{env.upHost}}
+	mod(&cfg)
 	px, s, rec := startProxy(t, cfg)
 	t.Cleanup(func() {
 		// t.Context() is already canceled when cleanups run.
@@ -284,7 +294,7 @@ func TestMITMAbsoluteForm(t *testing.T) {
 	other := startUpstream(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
 	plainHost := strings.TrimPrefix(plain.URL, "http://")
 	ca := loadCA(t, t.TempDir())
-	px, _, rec := startProxy(t, proxy.Config{AllowHosts: []string{plain.URL}, MITM: &proxy.MITMConfig{CA: ca}})
+	px, _, rec := startProxy(t, proxy.Config{AllowHosts: []string{plain.URL}, MITM: &proxy.MITMConfig{CA: ca, AllowDestinations: []string{"127.0.0.1"}}})
 	proxyURL, _ := url.Parse(px.URL)
 	c := proxyClient(t, proxyURL, nil, false)
 

@@ -9,39 +9,11 @@ import (
 
 const redacted = "[redacted]"
 
-// credentialHeaders hold a credential in their whole value (canonical names).
-var credentialHeaders = map[string]bool{
-	"Authorization":             true,
-	"Proxy-Authorization":       true,
-	"X-Api-Key":                 true,
-	"Api-Key":                   true,
-	"X-Goog-Api-Key":            true,
-	"Ocp-Apim-Subscription-Key": true,
-	"X-Amz-Security-Token":      true,
-	"X-Auth-Token":              true,
-	"Cookie":                    true,
-	"Set-Cookie":                true,
-}
-
-// credentialParams are query parameters holding a credential (lowercased), as in
-// Gemini's ?key= and several gateways' ?api_key=.
-var credentialParams = map[string]bool{
-	"key":          true,
-	"api_key":      true,
-	"api-key":      true,
-	"apikey":       true,
-	"access_token": true,
-	"token":        true,
-}
-
 // isCredentialHeader reports whether the header named by canonical key k carries a
-// credential: the known ones, and any name ending in -Key, -Token or -Secret.
-func isCredentialHeader(k string) bool {
-	if credentialHeaders[k] {
-		return true
-	}
-	return strings.HasSuffix(k, "-Key") || strings.HasSuffix(k, "-Token") || strings.HasSuffix(k, "-Secret")
-}
+// credential: Authorization, Cookie, X-Api-Key, X-Goog-Api-Key, and any header whose
+// name holds the word key, token, secret, auth, password or cookie (X-Custom-Auth,
+// X-Api-Token), but not X-Ratelimit-Remaining-Tokens (see isCredentialName).
+func isCredentialHeader(k string) bool { return isCredentialName(k) }
 
 // secrets collects the credential values seen in a request, so that copies of them
 // elsewhere in the capture (an upstream echoing the key in an error body) can be
@@ -85,6 +57,9 @@ func maskCredential(k, v string, sec *secrets) string {
 		}
 	}
 	*sec = append(*sec, token)
+	if _, t, ok := strings.Cut(token, " "); ok && !strings.Contains(t, " ") {
+		*sec = append(*sec, t) // a scheme in a custom header: "X-Custom-Auth: Bearer sk-…"
+	}
 	// A Basic token is base64 of user:password; its tail is the password's tail.
 	if len(token) < 24 || strings.EqualFold(scheme, "basic ") {
 		return scheme + redacted
@@ -92,7 +67,8 @@ func maskCredential(k, v string, sec *secrets) string {
 	return scheme + "[redacted …" + token[len(token)-4:] + "]"
 }
 
-// redactQuery replaces credential parameter values in the raw query, keeping the
+// redactQuery replaces the values of parameters named as credentials (?key=,
+// ?api_key=, ?access_token=: see isCredentialName) in the raw query, keeping the
 // order and encoding of everything else, and records them in sec.
 func redactQuery(raw string, sec *secrets) string {
 	if raw == "" {
@@ -105,7 +81,7 @@ func redactQuery(raw string, sec *secrets) string {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if !credentialParams[strings.ToLower(name)] {
+		if !isCredentialName(name) {
 			continue
 		}
 		if v, err := url.QueryUnescape(val); err == nil {
@@ -149,8 +125,14 @@ func (sec secrets) scrubString(s string) string {
 	return s
 }
 
-// scrub removes recorded secrets from every free-text part of ex.
+// scrub redacts the request body (redactBody: credential fields of JSON and forms),
+// then removes every recorded secret, those of the body included, from every
+// free-text part of ex: a key the client put in its body may come back in an error
+// message. Headers and URL must already be redacted (redactHeader, redactURL).
+// Response bodies are not searched by member name: their "token" members are
+// logprobs' text ({"token":"Hello","logprob":-0.1}), which a dataset needs.
 func (sec secrets) scrub(ex *Exchange) {
+	ex.ReqBody = redactBody(ex.ReqBody, ex.ReqHeader.Get("Content-Type"), &sec)
 	if len(sec) == 0 {
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/llmtap/llmtap/proxy"
 )
 
@@ -79,5 +81,111 @@ func TestProxyRedaction(t *testing.T) {
 				t.Errorf("captured %s = %q, want %q", tt.header, ex.ReqHeader.Get(tt.header), tt.wantHeader)
 			}
 		})
+	}
+}
+
+// exchangeDump returns every byte of ex a Sink could store, bodies as text.
+func exchangeDump(t *testing.T, ex *proxy.Exchange) string {
+	t.Helper()
+	js, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatalf("marshal exchange: %v", err)
+	}
+	return string(js) + string(ex.ReqBody) + string(ex.RespBody) + fmt.Sprintf("%#v %#v %#v", *ex, ex.ReqHeader, ex.RespHeader)
+}
+
+// TestProxyBodyRedaction plants a key in each form it takes outside the standard
+// headers and checks that the upstream gets the request untouched and that no byte
+// the Sink gets holds the key, while the rest of the body is kept.
+func TestProxyBodyRedaction(t *testing.T) {
+	const secret = "sk-proj-Body7Hq2Xv9Lm4Kt8Zw3Rb6Nd1YcJsECR"
+	tests := []struct {
+		name        string
+		contentType string
+		body        string // %[1]s is the secret
+		header      map[string]string
+	}{
+		{"json_api_key", "application/json", `{"model":"m","max_tokens":5,"api_key":"%[1]s","messages":[]}`, nil},
+		{"json_camel_api_key", "application/json", `{"model":"m","max_tokens":5,"apiKey":"%[1]s"}`, nil},
+		{"json_nested_authorization", "application/json",
+			`{"model":"m","max_tokens":5,"extra":{"headers":{"Authorization":"Bearer %[1]s"}}}`, nil},
+		{"json_token", "application/json", `{"max_tokens":5,"token":"%[1]s"}`, nil},
+		{"json_secret_in_array", "application/json", `{"max_tokens":5,"tools":[{"secret":"%[1]s"}]}`, nil},
+		{"json_password", "application/json", `{"max_tokens":5,"db":{"password":"%[1]s"}}`, nil},
+		{"json_escaped_name", "application/json", `{"max_tokens":5,"api\u005fkey":"%[1]s"}`, nil},
+		{"json_also_quoted_in_content", "application/json",
+			`{"max_tokens":5,"api_key":"%[1]s","messages":[{"role":"user","content":"my key is %[1]s"}]}`, nil},
+		{"form_api_key", "application/x-www-form-urlencoded", `model=m&max_tokens=5&api_key=%[1]s`, nil},
+		{"custom_auth_header", "application/json", `{"max_tokens":5}`, map[string]string{"X-Custom-Auth": "%[1]s"}},
+		{"custom_token_header", "application/json", `{"max_tokens":5}`, map[string]string{"X-Api-Token": "%[1]s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := fmt.Sprintf(tt.body, secret)
+			up := startUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+				got, _ := io.ReadAll(r.Body)
+				if string(got) != body {
+					t.Errorf("upstream got body %q, want it untouched: %q", got, body)
+				}
+				for k, v := range tt.header {
+					if want := fmt.Sprintf(v, secret); r.Header.Get(k) != want {
+						t.Errorf("upstream got %s: %q, want %q", k, r.Header.Get(k), want)
+					}
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s"}}`, secret)
+			})
+			px, _, rec := startProxy(t, proxy.Config{Target: up.URL})
+			req, _ := http.NewRequest(http.MethodPost, px.URL+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Content-Type", tt.contentType)
+			for k, v := range tt.header {
+				req.Header.Set(k, fmt.Sprintf(v, secret))
+			}
+			if resp, got := do(t, newClient(t), req); !strings.Contains(string(got), secret) {
+				t.Errorf("client got %d %q, want the upstream's answer untouched", resp.StatusCode, got)
+			}
+
+			ex := rec.next(t)
+			dump := exchangeDump(t, ex)
+			for _, s := range []string{secret, secret[8:], url.QueryEscape(secret)} {
+				if strings.Contains(dump, s) {
+					t.Errorf("exchange contains the key %q: %.600s", s, dump)
+				}
+			}
+			if json.Valid([]byte(body)) && !json.Valid(ex.ReqBody) {
+				t.Errorf("captured body %q is not valid JSON", ex.ReqBody)
+			}
+			if !strings.Contains(string(ex.ReqBody), "max_tokens") || !strings.Contains(string(ex.ReqBody), "5") {
+				t.Errorf("captured body %q lost max_tokens", ex.ReqBody)
+			}
+		})
+	}
+}
+
+// TestWebSocketRedaction: a key a client sends in a WebSocket message (and the
+// upstream echoes back) is in neither recorded direction.
+func TestWebSocketRedaction(t *testing.T) {
+	const secret = "ek_Realtime4Hq9Xv2Lm7Kt1Zw8Rb3SECR"
+	up := startUpstream(t, proxy.WSEchoServer(websocket.Upgrader{}, nil))
+	px, _, rec := startProxy(t, proxy.Config{Target: up.URL})
+	c, _, err := (&websocket.Dialer{}).DialContext(t.Context(), "ws"+strings.TrimPrefix(px.URL, "http")+"/v1/realtime", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := `{"type":"session.update","session":{"max_tokens":5,"client_secret":"` + secret + `"}}`
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.ReadMessage(); err != nil || string(got) != msg {
+		t.Fatalf("echo = %q, %v; want the message untouched", got, err)
+	}
+	c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"))
+	c.Close()
+	ex := rec.next(t)
+	if dump := exchangeDump(t, ex); strings.Contains(dump, secret) || strings.Contains(dump, secret[8:]) {
+		t.Errorf("exchange contains the key: %.600s", dump)
+	}
+	if want := `{"type":"session.update","session":{"max_tokens":5,"client_secret":"[redacted]"}}` + "\n"; string(ex.ReqBody) != want {
+		t.Errorf("client messages recorded = %q, want %q", ex.ReqBody, want)
 	}
 }

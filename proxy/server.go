@@ -82,19 +82,30 @@ type Config struct {
 	// Log receives the Server's logs, tagged component=proxy. nil discards them.
 	Log *slog.Logger
 
+	// AccessToken, when set, is required on every proxied request, as
+	// "Proxy-Authorization: Basic base64(ANY:TOKEN)", "Proxy-Authorization: Bearer
+	// TOKEN" or "X-Llmtap-Token: TOKEN"; without it a request gets 407 (CONNECT and
+	// absolute-form, with Proxy-Authenticate) or 401 (every other form), is not
+	// forwarded and is not captured. Requests inside a decrypted CONNECT tunnel were
+	// authorized by their CONNECT. GET /healthz and CORS preflights from allowed
+	// origins need no token. These headers are stripped before forwarding and never
+	// captured. "" means no token is needed: only safe on loopback.
+	AccessToken string
+
+	// AllowOrigins are the web page origins ("https://chat.example.com",
+	// "http://10.0.0.5:*" for any port) whose browser requests the proxy serves,
+	// besides the loopback ones (http and https on localhost, 127.0.0.1 and [::1],
+	// any port), which are always allowed. A request addressed to llmtap with any
+	// other Origin, or with Sec-Fetch-Site: cross-site and no Origin, gets 403 and is
+	// neither forwarded nor captured, so a web page cannot use the proxy to write
+	// into the dataset. Clients that are not browsers send neither header. nil allows
+	// only loopback pages.
+	AllowOrigins []string
+
 	// MITM turns on the HTTP(S) proxy mode: CONNECT and absolute-form requests are
 	// accepted, capture hosts decrypted and recorded, other hosts tunnelled. nil
 	// means off: such requests get 501.
 	MITM *MITMConfig
-
-	// AccessToken is the credential clients must present once the proxy listens
-	// beyond loopback; "" means none. (Declared here for llmtap serve's flags; the
-	// proxy's check is built on branch wt-proxysec.)
-	AccessToken string
-
-	// AllowOrigins are web page origins whose browser requests are accepted; nil
-	// means none. (Declared for the flags; enforced on branch wt-proxysec.)
-	AllowOrigins []string
 }
 
 // Server is llmtap's proxy handler. It routes each request to an upstream, relays the
@@ -114,6 +125,7 @@ type Server struct {
 	off          atomic.Bool // capture off; the zero value means capturing
 	mitm         *mitm       // nil unless Config.MITM is set
 	sessions     sessions    // upgraded (WebSocket) connections in progress
+	access       access
 }
 
 // New validates cfg and returns a Server. The error names the offending value. New
@@ -152,6 +164,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.log = s.log.With("component", "proxy")
 
+	var err error
+	if s.access, err = newAccess(cfg.AccessToken, cfg.AllowOrigins); err != nil {
+		return nil, err
+	}
 	hosts, err := allowList(cfg.AllowHosts)
 	if err != nil {
 		return nil, err
@@ -186,13 +202,32 @@ func (s *Server) Capturing() bool { return !s.off.Load() }
 // ServeHTTP routes r and proxies it, or answers GET /healthz itself with
 // {"ok":true}. Routes are tried in order: host-in-path (/HOST/...), named route
 // (/NAME/...), then Target; with none matching it answers 404. Errors llmtap makes
-// itself (404, 408, 413, 502) are JSON in the OpenAI error shape, with an X-Llmtap-Error
-// header holding the code.
+// itself (401, 403, 404, 407, 408, 413, 502) are JSON in the OpenAI error shape, with
+// an X-Llmtap-Error header holding the code. Requests without Config.AccessToken, and
+// browser requests from pages not in Config.AllowOrigins, are refused before
+// anything is forwarded or captured.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Forward-proxy requests (CONNECT, absolute-form) get their own handler (see
-	// mitm.go); decrypted requests come back through s.forward.
+	// mitm.go); decrypted requests come back through s.forward. Their Origin is the
+	// upstream's business: the request is addressed to it, not to llmtap.
 	if r.Method == http.MethodConnect || r.URL.IsAbs() {
+		if !s.access.authorized(r) {
+			s.refuseUnauthorized(w, r, true)
+			return
+		}
+		r.Header.Del(tokenHeader)
 		s.serveProxyForm(w, r)
+		return
+	}
+	s.serveDirect(w, r, true)
+}
+
+// serveDirect serves a request addressed to llmtap itself (origin-form): it refuses
+// foreign pages, answers /healthz, checks the access token when checkToken is set
+// (the request was not authorized as a proxy form already), and proxies the rest.
+func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, checkToken bool) {
+	if s.access.crossSite(r) {
+		s.refuseCrossSite(w, r)
 		return
 	}
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -201,6 +236,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"ok":true}`))
 		return
 	}
+	if checkToken && !s.access.authorized(r) && !isPreflight(r) {
+		s.refuseUnauthorized(w, r, false)
+		return
+	}
+	r.Header.Del(tokenHeader)
 	up, route, ok := s.resolve(r)
 	if !ok {
 		s.unknownRoute(w, r)
