@@ -4,8 +4,12 @@
 // The UI talks to the server only through the /api JSON endpoints. This package imports
 // nothing from llmtap and nothing outside the standard library.
 //
-// A fresh clone has no build: dist/ then holds only .gitkeep, the package still compiles,
-// and Built reports false so the server can say how to build the UI instead of serving a blank page.
+// The build in dist/ is committed, so a plain `go build` or `go install` embeds the UI
+// without Node or Vite. It is rebuilt (scripts/build, or npm run build here) and committed
+// with every change to src/; scripts/test fails when it differs from a fresh build, which
+// Vite makes byte for byte the same for the same sources and package-lock.json.
+// Built stays for a tree whose dist/ was emptied (a build in progress): the server then
+// says how to build the UI instead of serving a blank page.
 package frontend
 
 import (
@@ -17,7 +21,7 @@ import (
 var dist embed.FS
 
 // Assets returns the built UI rooted at dist/ (index.html, assets/...). It is safe for
-// concurrent use. Before a build it holds only .gitkeep; check Built.
+// concurrent use. Check Built before serving it.
 func Assets() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {

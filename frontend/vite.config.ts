@@ -9,9 +9,10 @@ export default defineConfig({
   plugins: [svelte()],
   server: { proxy: { '/api': ui, '/healthz': ui } },
   build: {
+    // dist/ is committed, so that `go install` embeds the UI without Node. Each build starts
+    // clean and gives the same bytes for the same sources (scripts/test compares a fresh
+    // build with the committed one), so nothing stale or machine-specific gets in.
     outDir: 'dist',
-    // Each build starts clean; public/.gitkeep is copied back into dist/ so the committed
-    // placeholder that lets `go:embed all:dist` compile in a fresh clone survives the build.
     emptyOutDir: true,
   },
   test: { include: ['src/**/*.test.ts'], environment: 'node' },
