@@ -50,6 +50,9 @@ type Config struct {
 	// decrypted with the CA in DataDir (created on first use) and captured, other
 	// hosts tunnelled. false → CONNECT is refused.
 	MITM bool
+	// MITMAllow are destinations MITM tunnels may reach beyond ports 80 and 443 or on
+	// private addresses (proxy.MITMConfig.AllowDestinations); nil → none.
+	MITMAllow []string
 	// SystemProxy sets the OS proxy settings; nil → the backend detected for this
 	// OS and desktop (see sysproxy.Detect). SystemProxyRunner runs its commands;
 	// nil → for real. Tests pass fakes for both.

@@ -41,7 +41,7 @@ func openMITM(cfg Config) (*proxy.MITMConfig, error) {
 		// Only tools told to use the bundle (SSL_CERT_FILE…) miss it; capture works.
 		log.Warn("write CA bundle", "err", err)
 	}
-	return &proxy.MITMConfig{CA: ca}, nil
+	return &proxy.MITMConfig{CA: ca, AllowDestinations: cfg.MITMAllow}, nil
 }
 
 // WriteCABundle writes dataDir/ca-bundle.pem, the system roots plus ca, for the

@@ -29,6 +29,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	fs.BoolVar(&c.MITM, "mitm", false, "also act as an HTTPS proxy (HTTPS_PROXY): decrypt and capture LLM API hosts with llmtap's CA, tunnel the rest")
 	fs.BoolVar(&c.SystemProxyOn, "system-proxy", false, "point the OS proxy settings at llmtap while it runs (needs --mitm); restored on quit, or at the next start after a crash")
 	fs.StringVar(&c.ProxyToken, "proxy-token", "", "credential proxy clients must present; needed when --listen is beyond loopback; default: $LLMTAP_PROXY_TOKEN")
+	fs.Var((*listFlag)(&c.MITMAllow), "mitm-allow", "with --mitm, a `destination` beyond ports 80/443 or on a private address that tunnels may reach: a CIDR or IP (any port), host, host:port or *.domain (repeatable)")
 	fs.Var((*listFlag)(&c.AllowOrigins), "allow-origin", "web page `origin` (https://app.example) whose browser requests the proxy accepts (repeatable)")
 	return p
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"flag"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +45,28 @@ func TestFlagsTimeouts(t *testing.T) {
 				t.Errorf("after %q: BodyTimeout %v, IdleTimeout %v, err %v; want %v, %v, nil", tt.args, cfg.BodyTimeout, cfg.IdleTimeout, err, tt.wantBody, tt.wantIdle)
 			}
 		})
+	}
+}
+
+// TestMITMAllowReachesTheProxy checks that --mitm-allow ends up as the MITM
+// config's allowed destinations.
+func TestMITMAllowReachesTheProxy(t *testing.T) {
+	var cfg Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	p := cfg.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--mitm", "--mitm-allow", "10.0.0.0/8", "--mitm-allow", "nas.lan:8443", "--data", t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Log = slog.New(slog.DiscardHandler)
+	m, err := openMITM(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(m.AllowDestinations, ","), "10.0.0.0/8,nas.lan:8443"; got != want {
+		t.Errorf("AllowDestinations = %q, want %q", got, want)
 	}
 }
