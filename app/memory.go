@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/llmtap/llmtap/internal/cmem"
 )
 
 // returnMemoryEvery bounds how often a burst's end gives memory back to the OS.
@@ -27,6 +29,7 @@ func (m *memoryReturner) afterBurst() {
 	}
 	m.last = time.Now()
 	debug.FreeOSMemory()
+	cmem.Trim() // SQLite's share: what parsing and indexing large bodies freed
 }
 
 // DefaultMemoryLimit is the Go runtime's soft memory limit in a running llmtap,
@@ -37,9 +40,15 @@ func (m *memoryReturner) afterBurst() {
 // export) still runs, at some CPU cost, and never fails for it.
 const DefaultMemoryLimit = 80 << 20
 
+// cArenas caps the C heap's arenas (SQLite's memory): two threads rarely contend
+// for it at once here, and each extra arena keeps freed memory of its own.
+const cArenas = 2
+
 // LimitMemory applies DefaultMemoryLimit unless the GOMEMLIMIT environment variable
-// sets a limit of its own. Both shells call it once at start.
+// sets a limit of its own, and caps the C heap's arenas. Both shells call it once
+// at start.
 func LimitMemory() {
+	cmem.LimitArenas(cArenas)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(DefaultMemoryLimit)
 	}
