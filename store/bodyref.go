@@ -9,8 +9,10 @@ import (
 // folder with the square of its length).
 const (
 	// maxRefChain bounds how many deltas reading one request body decodes: a body
-	// whose reference is this deep is stored whole (a keyframe).
-	maxRefChain = 16
+	// whose reference is this deep is stored whole (a keyframe). Keyframes are most
+	// of what a long chat stores (each holds the whole history): over a 200-turn chat
+	// 16 stored 1.4x the bytes of 32, and 64 only 7-20% less than 32.
+	maxRefChain = 32
 	// refWindowLen and refWindowBytes bound the recent request bodies kept as
 	// candidates; a body over maxRefBody is stored against one but never kept as one.
 	refWindowLen   = 32
@@ -65,7 +67,10 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 		}
 		key := e.Host + e.Path
 		depth := 0
-		if ref := bestRef(cands, key, req); ref != nil {
+		// The best reference at the bound starts a keyframe rather than a worse
+		// reference: measured on a 200-turn chat, falling back to older bodies made
+		// every delta carry ~9 turns and took 1.6x the bytes of keyframes.
+		if ref := bestRef(cands, key, req); ref != nil && ref.depth < maxRefChain {
 			delta, copied := encodeDelta(make([]byte, 0, 64), ref.index, req)
 			if copied*2 >= len(req) {
 				b.codec, b.req, depth = codecRef, bodyEncoder.EncodeAll(delta, nil), ref.depth+1
@@ -117,7 +122,7 @@ func bestRef(cands []*refBody, key string, cur []byte) *refBody {
 	bestHits, tries := 0, 0
 	for k := len(cands) - 1; k >= 0 && tries < refTries; k-- {
 		c := cands[k]
-		if c.key != key || c.depth >= maxRefChain {
+		if c.key != key {
 			continue
 		}
 		tries++
@@ -132,8 +137,9 @@ func bestRef(cands []*refBody, key string, cur []byte) *refBody {
 }
 
 // probe counts how many of refProbes places spread over cur are found in x's
-// reference. Each place is tried at deltaBlock offsets, since the reference is
-// indexed at that stride only.
+// reference, giving up (0) once fewer than half can be: such a reference would not
+// save half of cur, which pack asks of a delta. Each place is tried at deltaBlock
+// offsets, since the reference is indexed at that stride only.
 func probe(x *refIndex, cur []byte) int {
 	span := len(cur) - 2*deltaBlock
 	if span <= 0 {
@@ -147,6 +153,9 @@ func probe(x *refIndex, cur []byte) int {
 				hits++
 				break
 			}
+		}
+		if misses := k + 1 - hits; misses > refProbes/2 {
+			return 0
 		}
 	}
 	return hits
