@@ -13,7 +13,7 @@ import (
 // exchanges of one conversation) find the reference of the next body here.
 const (
 	bodyCacheLen   = 64
-	bodyCacheBytes = 16 << 20
+	bodyCacheBytes = 8 << 20
 )
 
 // bodyCache keeps the last decoded request bodies by exchange id. Its slices are its

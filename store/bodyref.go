@@ -16,7 +16,7 @@ const (
 	// refWindowLen and refWindowBytes bound the recent request bodies kept as
 	// candidates; a body over maxRefBody is stored against one but never kept as one.
 	refWindowLen   = 32
-	refWindowBytes = 16 << 20
+	refWindowBytes = 8 << 20
 	maxRefBody     = 4 << 20
 	// minRefBody: shorter bodies gain too little from a reference to be worth a chain.
 	minRefBody = 512

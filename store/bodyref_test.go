@@ -235,14 +235,19 @@ func TestRefWindowBounds(t *testing.T) {
 	if n := len(db.refs.entries); n != refWindowLen {
 		t.Errorf("window holds %d bodies, want %d", n, refWindowLen)
 	}
+	for _, rb := range db.refs.entries {
+		if len(rb.body) > maxRefBody {
+			t.Errorf("window keeps a body of %d bytes, want none over %d", len(rb.body), maxRefBody)
+		}
+	}
 	for i := range 5 {
 		big := []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/y", Host: "up", Path: "/y",
-			ReqBody: body(maxRefBody, byte('a'+i)), Start: now, End: now}}}
+			ReqBody: body(maxRefBody/2, byte('a'+i)), Start: now, End: now}}}
 		if err := db.Write(t.Context(), big); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if db.refs.bytes > refWindowBytes+2*maxRefBody {
-		t.Errorf("window holds %d bytes, want about %d at most", db.refs.bytes, refWindowBytes)
+	if db.refs.bytes > refWindowBytes || len(db.refs.entries) < 2 {
+		t.Errorf("window holds %d bytes in %d bodies, want at most %d", db.refs.bytes, len(db.refs.entries), refWindowBytes)
 	}
 }
