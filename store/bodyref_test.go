@@ -251,3 +251,54 @@ func TestRefWindowBounds(t *testing.T) {
 		t.Errorf("window holds %d bytes in %d bodies, want at most %d", db.refs.bytes, len(db.refs.entries), refWindowBytes)
 	}
 }
+
+// TestRefInterleavedChats writes four chats to the same endpoint turn by turn, as
+// parallel agents do, and checks each request is stored against its own chat's.
+func TestRefInterleavedChats(t *testing.T) {
+	db := openTest(t)
+	const chats, turns = 4, 20
+	var sessions [chats][]Capture
+	for k := range sessions {
+		sessions[k] = seededSession(t, uint64(100+k), turns, k%2 == 1)
+	}
+	chatOf := map[int64]int{}
+	var all []Capture
+	for i := range turns {
+		for k := range sessions {
+			batch := sessions[k][i : i+1]
+			if err := db.Write(t.Context(), batch); err != nil {
+				t.Fatal(err)
+			}
+			chatOf[batch[0].Exchange.ID] = k
+			all = append(all, batch[0])
+		}
+	}
+	rows, err := db.sql.Query(`SELECT id, req_ref FROM exchanges WHERE req_ref IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	refs := 0
+	for rows.Next() {
+		var id, ref int64
+		if err := rows.Scan(&id, &ref); err != nil {
+			t.Fatal(err)
+		}
+		refs++
+		if chatOf[id] != chatOf[ref] {
+			t.Errorf("exchange %d (chat %d) stored against exchange %d of chat %d", id, chatOf[id], ref, chatOf[ref])
+		}
+	}
+	want := 0 // every request after one long enough to be a reference
+	for _, s := range sessions {
+		for i := 1; i < turns; i++ {
+			if len(s[i-1].Exchange.ReqBody) >= minRefBody {
+				want++
+			}
+		}
+	}
+	if refs != want {
+		t.Errorf("%d request bodies stored against a reference, want %d", refs, want)
+	}
+	checkBodies(t, db, all)
+}
