@@ -26,8 +26,11 @@ const deltaBlock = 16
 
 // refIndex finds where a 16-byte block of a body occurs in a reference body.
 type refIndex struct {
-	ref   []byte
-	slots []int32 // position+1 of a block with that hash; 0 is empty
+	ref []byte
+	// slots hold position+1 of a block (0 is empty), in buckets of two: a block
+	// lost to another with the same hash made both the search for a reference
+	// (probe) and the delta miss shared text, one block in five with one slot.
+	slots []int32
 	shift uint
 }
 
@@ -38,9 +41,15 @@ func newRefIndex(ref []byte) *refIndex {
 		size <<= 1
 	}
 	x := &refIndex{ref: ref, slots: make([]int32, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
-	// Later blocks overwrite earlier ones with the same content; either is correct.
 	for p := 0; p+deltaBlock <= len(ref); p += deltaBlock {
-		x.slots[x.slot(ref[p:])] = int32(p + 1)
+		if x.find(ref[p:]) >= 0 {
+			continue // JSON repeats blocks ("},{"role":"user"...); one is enough
+		}
+		s := x.slot(ref[p:]) &^ 1
+		if x.slots[s] != 0 {
+			s++ // when both are taken the later block wins; either is correct
+		}
+		x.slots[s] = int32(p + 1)
 	}
 	return x
 }
@@ -52,11 +61,13 @@ func (x *refIndex) slot(b []byte) uint64 {
 
 // find returns a position in the reference where the block at b starts, or -1.
 func (x *refIndex) find(b []byte) int {
-	p := int(x.slots[x.slot(b)]) - 1
-	if p < 0 || string(x.ref[p:p+deltaBlock]) != string(b[:deltaBlock]) {
-		return -1
+	s := x.slot(b) &^ 1
+	for _, v := range x.slots[s : s+2] {
+		if p := int(v) - 1; p >= 0 && string(x.ref[p:p+deltaBlock]) == string(b[:deltaBlock]) {
+			return p
+		}
 	}
-	return p
+	return -1
 }
 
 // encodeDelta writes the delta that rebuilds cur from x's reference, appended to
