@@ -34,9 +34,9 @@ const (
 // refBody is a recent request body that later request bodies may be stored against.
 type refBody struct {
 	id    int64  // its exchange, once its batch is committed
-	batch int    // its index in the batch being packed, or -1 once committed
+	batch int    // its index in the batch being packed, or -1 once the window owns it
 	key   string // host and path: one chat's requests all go to the same endpoint
-	body  []byte // the captured body; the window's own copy
+	body  []byte // the captured body: the caller's while packing, then the window's copy
 	depth int    // how many deltas reading it decodes (0: stored whole)
 	index *refIndex
 }
@@ -92,7 +92,9 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 			b.req = packBody(req)
 		}
 		if len(req) <= maxRefBody {
-			rb := &refBody{batch: i, key: key, body: slices.Clone(req), depth: depth}
+			// The caller's body, copied only if the window keeps it (remember): a
+			// batch of big bodies is not held twice.
+			rb := &refBody{batch: i, key: key, body: req, depth: depth}
 			cands = append(cands, rb)
 			fresh = append(fresh, rb)
 		}
@@ -101,8 +103,16 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		for _, rb := range fresh {
-			rb.id, rb.batch = caps[rb.batch].Exchange.ID, -1
+			rb.id = caps[rb.batch].Exchange.ID
 			w.add(rb)
+		}
+		for _, rb := range w.entries {
+			if rb.batch >= 0 {
+				rb.body, rb.batch = slices.Clone(rb.body), -1
+				if rb.index != nil {
+					rb.index.ref = rb.body
+				}
+			}
 		}
 	}
 }

@@ -302,3 +302,29 @@ func TestRefInterleavedChats(t *testing.T) {
 	}
 	checkBodies(t, db, all)
 }
+
+// TestRefWindowOwnsBodies checks a caller that reuses its body buffers after Write
+// cannot change what later bodies are stored against.
+func TestRefWindowOwnsBodies(t *testing.T) {
+	db := openTest(t)
+	caps := chatSession(t, 6, true)
+	want := make([][]byte, len(caps))
+	for i := range caps {
+		want[i] = bytes.Clone(caps[i].Exchange.ReqBody)
+		if err := db.Write(t.Context(), caps[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+		clear(caps[i].Exchange.ReqBody) // the caller's buffer, reused
+	}
+	var refs int
+	if err := db.sql.QueryRow(`SELECT COUNT(req_ref) FROM exchanges`).Scan(&refs); err != nil || refs != len(caps)-1 {
+		t.Errorf("%d request bodies stored against a reference (%v), want %d", refs, err, len(caps)-1)
+	}
+	for i := range caps {
+		db.bodies = bodyCache{}
+		e, err := db.Exchange(t.Context(), caps[i].Exchange.ID)
+		if err != nil || !bytes.Equal(e.ReqBody, want[i]) {
+			t.Fatalf("Exchange(%d): %v, request body differs from the one written", caps[i].Exchange.ID, err)
+		}
+	}
+}
