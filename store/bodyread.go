@@ -100,6 +100,10 @@ func undelta(base, stored []byte) ([]byte, error) {
 	return applyDelta(base, delta)
 }
 
+// errRefMissing is wrapped when the exchange a request body is rebuilt from is gone.
+// It is not ErrNotFound: the exchange asked for exists, and its body is damaged.
+var errRefMissing = errors.New("damaged body reference")
+
 // errRefChain is returned for a chain of references longer than any writer makes
 // (maxRefChain), which only damage (a cycle) can produce.
 var errRefChain = errors.New("request body reference chain too long")
@@ -127,7 +131,7 @@ func (db *DB) requestBody(ctx context.Context, id int64) ([]byte, error) {
 		err := db.sql.QueryRowContext(ctx, `SELECT req_body, body_codec, req_ref FROM exchanges WHERE id = ?`, cur).
 			Scan(&stored, &codec, &ref)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("referenced exchange %d is missing: %w", cur, ErrNotFound)
+			return nil, fmt.Errorf("exchange %d is missing: %w", cur, errRefMissing)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("load request body of exchange %d: %w", cur, err)

@@ -174,7 +174,7 @@ func TestRefDamage(t *testing.T) {
 		damage string
 		want   error
 	}{
-		{"missing_reference", `UPDATE exchanges SET req_ref = 999 WHERE id = 3`, ErrNotFound},
+		{"missing_reference", `UPDATE exchanges SET req_ref = 999 WHERE id = 3`, errRefMissing},
 		{"corrupt_delta", `UPDATE exchanges SET req_body = x'28b52ffd' WHERE id = 3`, nil},
 		{"reference_cycle", `UPDATE exchanges SET req_ref = 3, body_codec = 'zstd-ref' WHERE id = 2`, errRefChain},
 		{"no_reference", `UPDATE exchanges SET req_ref = NULL WHERE id = 3`, errDelta},
@@ -194,9 +194,13 @@ func TestRefDamage(t *testing.T) {
 			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Fatalf("Exchange(3) error = %v, want %v", err, tt.want)
 			}
-			if !strings.Contains(err.Error(), "exchange") {
+			if !strings.Contains(err.Error(), "exchange 3") {
 				t.Errorf("error %q does not name the exchange", err)
 			}
+			if errors.Is(err, ErrNotFound) {
+				t.Errorf("error %q wraps ErrNotFound: the API would answer 404 for an exchange that exists", err)
+			}
+			t.Log(err)
 		})
 	}
 	t.Run("delete_referenced", func(t *testing.T) {
