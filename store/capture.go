@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -118,6 +119,11 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 	}
 	var ref sql.NullInt64
 	if bodies.ref != nil {
+		if *bodies.ref == 0 {
+			// Only an insert order that differs from caps' could get here; storing
+			// the delta would make the body unreadable.
+			return 0, errors.New("request body stored against an exchange not inserted yet")
+		}
 		ref = sql.NullInt64{Int64: *bodies.ref, Valid: true}
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
