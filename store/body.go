@@ -6,8 +6,16 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// codecZstd is exchanges.body_codec for bodies stored zstd-compressed (migration 0008).
-const codecZstd = "zstd"
+// The values of exchanges.body_codec. Each names how both bodies of a row are stored.
+const (
+	// codecRaw: both bodies as captured (every row before migration 0008).
+	codecRaw = ""
+	// codecZstd: both bodies zstd-compressed on their own (migration 0008).
+	codecZstd = "zstd"
+	// codecRef: the response as codecZstd; the request a zstd-compressed delta
+	// (delta.go) against the request body of exchange req_ref (migration 0011).
+	codecRef = "zstd-ref"
+)
 
 // The encoder and decoder are safe for concurrent EncodeAll / DecodeAll. The fastest
 // level keeps the capture writer's cost per body well under its SQLite insert's.
@@ -24,23 +32,25 @@ func packBody(b []byte) []byte {
 	return bodyEncoder.EncodeAll(b, make([]byte, 0, len(b)/3))
 }
 
-// unpackBodies turns the stored bodies of an exchange back into the captured ones.
-func unpackBodies(codec string, req, resp *[]byte) error {
-	switch codec {
-	case "":
-		return nil
-	case codecZstd:
-		for _, b := range []*[]byte{req, resp} {
-			if len(*b) == 0 {
-				continue
-			}
-			out, err := bodyDecoder.DecodeAll(*b, nil)
-			if err != nil {
-				return fmt.Errorf("decode body: %w", err)
-			}
-			*b = out
-		}
-		return nil
+// unzstd undoes packBody.
+func unzstd(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return b, nil
 	}
-	return fmt.Errorf("body codec %q: unknown to this llmtap (a newer version wrote it?)", codec)
+	out, err := bodyDecoder.DecodeAll(b, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decode body: %w", err)
+	}
+	return out, nil
+}
+
+// unpackPlain decodes a body stored under a codec that needs no reference.
+func unpackPlain(codec string, b []byte) ([]byte, error) {
+	switch codec {
+	case codecRaw:
+		return b, nil
+	case codecZstd:
+		return unzstd(b)
+	}
+	return nil, fmt.Errorf("body codec %q: unknown to this llmtap (a newer version wrote it?)", codec)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,10 +60,7 @@ func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) er
 		return nil
 	}
 	// Compressed before the transaction: the write lock is held for the inserts only.
-	bodies := make([]packedBodies, len(caps))
-	for i := range caps {
-		bodies[i] = packedBodies{packBody(caps[i].Exchange.ReqBody), packBody(caps[i].Exchange.RespBody)}
-	}
+	bodies, remember := db.refs.pack(caps)
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("write %d captures: %w", len(caps), err)
@@ -79,6 +77,7 @@ func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) er
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write %d captures: %w", len(caps), err)
 	}
+	remember()
 	return nil
 }
 
@@ -100,8 +99,14 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 	return nil
 }
 
-// packedBodies are an exchange's bodies as stored (packBody).
-type packedBodies struct{ req, resp []byte }
+// packedBodies are an exchange's bodies as stored (refWindow.pack).
+type packedBodies struct {
+	req, resp []byte
+	codec     string
+	// ref is the exchange the request is a delta against (codecRef), read at insert
+	// time: a reference earlier in the same batch has its ID only once inserted.
+	ref *int64
+}
 
 func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedBodies) (int64, error) {
 	reqH, err := json.Marshal(nonNilHeader(e.ReqHeader))
@@ -112,14 +117,23 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 	if err != nil {
 		return 0, err
 	}
+	var ref sql.NullInt64
+	if bodies.ref != nil {
+		if *bodies.ref == 0 {
+			// Only an insert order that differs from caps' could get here; storing
+			// the delta would make the body unreadable.
+			return 0, errors.New("request body stored against an exchange not inserted yet")
+		}
+		ref = sql.NullInt64{Int64: *bodies.ref, Valid: true}
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
 		 req_headers, resp_headers, req_body, resp_body, stream, truncated, aborted,
-		 error, dialect, parse_error, body_codec, req_size, resp_size)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
 		e.Status, string(reqH), string(respH), bodies.req, bodies.resp,
-		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, codecZstd, len(e.ReqBody), len(e.RespBody))
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), len(e.RespBody), ref)
 	if err != nil {
 		return 0, err
 	}

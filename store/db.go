@@ -37,6 +37,10 @@ type DB struct {
 	sql *sql.DB
 	// searches keeps the matches of the latest searches (search.go).
 	searches searchCache
+	// refs are the recent request bodies new ones are stored against (bodyref.go);
+	// bodies caches decoded request bodies for readers of those chains (bodyread.go).
+	refs   refWindow
+	bodies bodyCache
 }
 
 // Open opens (creating if needed) the database file at path and applies any

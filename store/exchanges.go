@@ -112,18 +112,19 @@ func (db *DB) Exchange(ctx context.Context, id int64) (*Exchange, error) {
 	var start, end int64
 	var first sql.NullInt64
 	var reqH, respH, dialect, codec string
+	var ref sql.NullInt64
 	err := db.sql.QueryRowContext(ctx, `SELECT id, method, url, route, host, path, status, req_headers,
 		resp_headers, req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error,
-		started_at, first_byte_at, ended_at, body_codec FROM exchanges WHERE id = ?`, id).Scan(
+		started_at, first_byte_at, ended_at, body_codec, req_ref FROM exchanges WHERE id = ?`, id).Scan(
 		&e.ID, &e.Method, &e.URL, &e.Route, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
-		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end, &codec)
+		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end, &codec, &ref)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("exchange %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load exchange %d: %w", id, err)
 	}
-	if err := unpackBodies(codec, &e.ReqBody, &e.RespBody); err != nil {
+	if err := db.unpackBodies(ctx, id, codec, ref, &e.ReqBody, &e.RespBody); err != nil {
 		return nil, fmt.Errorf("exchange %d: %w", id, err)
 	}
 	e.Dialect = dataset.Dialect(dialect)

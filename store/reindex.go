@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,7 +134,7 @@ func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error)
 // exchangesAfter reads up to limit exchanges with after < id <= maxID, in id order.
 func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int) ([]Exchange, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, url, host, path, status, req_headers, resp_headers,
-		req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error, started_at, ended_at, body_codec
+		req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error, started_at, ended_at, body_codec, req_ref
 		FROM exchanges WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, after, maxID, limit)
 	if err != nil {
 		return nil, err
@@ -143,12 +144,13 @@ func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int)
 	for rows.Next() {
 		var e Exchange
 		var reqH, respH, codec string
+		var ref sql.NullInt64
 		var started, ended int64
 		if err := rows.Scan(&e.ID, &e.Method, &e.URL, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
-			&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &e.Dialect, &e.ParseErr, &started, &ended, &codec); err != nil {
+			&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &e.Dialect, &e.ParseErr, &started, &ended, &codec, &ref); err != nil {
 			return nil, err
 		}
-		if err := unpackBodies(codec, &e.ReqBody, &e.RespBody); err != nil {
+		if err := db.unpackBodies(ctx, e.ID, codec, ref, &e.ReqBody, &e.RespBody); err != nil {
 			return nil, fmt.Errorf("exchange %d: %w", e.ID, err)
 		}
 		if err := json.Unmarshal([]byte(reqH), &e.ReqHeader); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 )
 
-func openTest(t *testing.T) *DB {
+func openTest(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
 	if err != nil {
