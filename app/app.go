@@ -350,6 +350,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if err := a.rec.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	a.memory.stop()
 	if err := a.db.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -9,25 +10,54 @@ import (
 	"github.com/llmtap/llmtap/internal/cmem"
 )
 
-// returnMemoryEvery bounds how often a burst's end gives memory back to the OS.
-const returnMemoryEvery = 5 * time.Second
+const (
+	// settleAfterBurst is how long the indexer must stay idle before memory is given
+	// back: a burst that pauses briefly is not over.
+	settleAfterBurst = time.Second
+	// lateRelease gives memory back once more after the database has closed the
+	// connections the burst opened (store closes them after 20 s idle), which
+	// hold SQLite's page caches in the C heap.
+	lateRelease = 30 * time.Second
+)
 
-// memoryReturner gives the heap the capture indexer no longer uses back to the OS
-// once a burst of captures is stored. Go's scavenger would return it too, but only
-// over minutes; someone watching llmtap idle in a task manager expects it small.
-// The full collection it runs costs about a millisecond at llmtap's idle heap.
+// memoryReturner gives the memory a burst of captures used back to the OS once the
+// burst is over. Go's scavenger would return the Go heap too, but only over
+// minutes, and glibc keeps what SQLite freed; someone watching llmtap idle in a
+// task manager expects it small. Each release runs two full collections, about a
+// millisecond each at llmtap's idle heap.
 type memoryReturner struct {
-	mu   sync.Mutex
-	last time.Time
+	mu          sync.Mutex
+	soon, later *time.Timer
 }
 
+// afterBurst is the capture indexer's idle hook: it (re)arms both releases.
 func (m *memoryReturner) afterBurst() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if time.Since(m.last) < returnMemoryEvery {
+	if m.soon == nil {
+		m.soon = time.AfterFunc(settleAfterBurst, release)
+		m.later = time.AfterFunc(lateRelease, release)
 		return
 	}
-	m.last = time.Now()
+	m.soon.Reset(settleAfterBurst)
+	m.later.Reset(lateRelease)
+}
+
+// stop cancels releases not yet run.
+func (m *memoryReturner) stop() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.soon != nil {
+		m.soon.Stop()
+		m.later.Stop()
+	}
+}
+
+func release() {
+	// sync.Pool keeps what it held one collection longer (its victim cache): the
+	// first collection moves the idle zstd coders (internal/zpool) there, the
+	// second frees them, and FreeOSMemory returns the pages.
+	runtime.GC()
 	debug.FreeOSMemory()
 	cmem.Trim() // SQLite's share: what parsing and indexing large bodies freed
 }

@@ -8,18 +8,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
-
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 )
 
 // recordVersion is the first byte of every record; a reader refuses others, so a
 // log written by a newer llmtap is never misread.
 const recordVersion = 1
-
-// maxRecordBody bounds what a record's bodies decode to, so a damaged record
-// cannot ask for more memory than a capture ever holds.
-const maxRecordBody = 1 << 30
 
 // errRecord is wrapped by decode for a record it cannot read.
 var errRecord = errors.New("unreadable capture record")
@@ -44,15 +39,6 @@ type recordMeta struct {
 	ReqLen     int         `json:"ql"`
 }
 
-// The encoder is safe for concurrent EncodeAll; one at a time keeps its memory to a
-// single window, and the proxy's requests compress in their own goroutines anyway.
-var (
-	recordEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithLowerEncoderMem(true))
-	recordDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxRecordBody),
-		zstd.WithDecoderLowmem(true))
-)
-
 // encode turns ex into a record: the version byte, then zstd frames that decode to
 // the metadata's length, the metadata as JSON, the request body and the response body.
 func encode(ex *proxy.Exchange) ([]byte, error) {
@@ -72,12 +58,12 @@ func encode(ex *proxy.Exchange) ([]byte, error) {
 	head = append(head, meta...)
 	out := make([]byte, 1, 1+(len(head)+len(ex.ReqBody)+len(ex.RespBody))/4)
 	out[0] = recordVersion
-	out = recordEncoder.EncodeAll(head, out)
+	out = zpool.Encode(head, out)
 	if len(ex.ReqBody) > 0 {
-		out = recordEncoder.EncodeAll(ex.ReqBody, out)
+		out = zpool.Encode(ex.ReqBody, out)
 	}
 	if len(ex.RespBody) > 0 {
-		out = recordEncoder.EncodeAll(ex.RespBody, out)
+		out = zpool.Encode(ex.RespBody, out)
 	}
 	return out, nil
 }
@@ -87,7 +73,7 @@ func decode(rec []byte) (*proxy.Exchange, error) {
 	if len(rec) == 0 || rec[0] != recordVersion {
 		return nil, fmt.Errorf("%w: version %v, want %d", errRecord, first(rec), recordVersion)
 	}
-	raw, err := recordDecoder.DecodeAll(rec[1:], nil)
+	raw, err := zpool.Decode(rec[1:], nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errRecord, err)
 	}

@@ -3,7 +3,7 @@ package store
 import (
 	"fmt"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/llmtap/llmtap/internal/zpool"
 )
 
 // The values of exchanges.body_codec. Each names how both bodies of a row are stored.
@@ -17,19 +17,12 @@ const (
 	codecRef = "zstd-ref"
 )
 
-// The encoder and decoder are safe for concurrent EncodeAll / DecodeAll. The fastest
-// level keeps the capture writer's cost per body well under its SQLite insert's.
-var (
-	bodyEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
-	bodyDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
-)
-
 // packBody is the stored form of a body under codecZstd.
 func packBody(b []byte) []byte {
 	if len(b) == 0 {
 		return []byte{}
 	}
-	return bodyEncoder.EncodeAll(b, make([]byte, 0, len(b)/3))
+	return zpool.Encode(b, make([]byte, 0, len(b)/3))
 }
 
 // unzstd undoes packBody.
@@ -37,7 +30,7 @@ func unzstd(b []byte) ([]byte, error) {
 	if len(b) == 0 {
 		return b, nil
 	}
-	out, err := bodyDecoder.DecodeAll(b, nil)
+	out, err := zpool.Decode(b, nil)
 	if err != nil {
 		return nil, fmt.Errorf("decode body: %w", err)
 	}

@@ -3,6 +3,8 @@ package store
 import (
 	"slices"
 	"sync"
+
+	"github.com/llmtap/llmtap/internal/zpool"
 )
 
 // Tuning of request-body references (issue 11: a long chat must not grow the data
@@ -81,7 +83,7 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 		if ref := bestRef(cands, key, req); ref != nil && ref.depth < maxRefChain {
 			delta, copied := encodeDelta(make([]byte, 0, 64), ref.index, req)
 			if copied*2 >= len(req) {
-				b.codec, b.req, depth = codecRef, bodyEncoder.EncodeAll(delta, nil), ref.depth+1
+				b.codec, b.req, depth = codecRef, zpool.Encode(delta, nil), ref.depth+1
 				b.ref = &ref.id
 				if ref.batch >= 0 {
 					b.ref = &caps[ref.batch].Exchange.ID // set by the insert before this one

@@ -12,9 +12,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the driver; built with -tags sqlite_fts5
 )
+
+// connMaxIdle is how long a pooled connection may sit unused before it is closed.
+const connMaxIdle = 20 * time.Second
 
 // ErrNotFound is wrapped by every lookup that finds nothing.
 var ErrNotFound = errors.New("not found")
@@ -62,6 +66,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
+	// Each pooled connection keeps a page cache and its prepared statements in the C
+	// heap; a connection the UI or a burst of captures opened is closed once idle,
+	// so an idle llmtap gives that memory back.
+	sqlDB.SetConnMaxIdleTime(connMaxIdle)
 	db := &DB{sql: sqlDB}
 	if err := db.migrate(ctx); err != nil {
 		sqlDB.Close()

@@ -111,8 +111,8 @@ func TestMemoryReturnedWhenIdle(t *testing.T) {
 		}
 		<-tick.C
 	}
-	t.Errorf("peak %.0f MB; RSS still %s MB after a minute of idle, want under %d MB; each second: %s MB",
-		p.peakMB(t), seen[len(seen)-1], idleBoundMB, strings.Join(seen, " "))
+	t.Errorf("peak %.0f MB; RSS still %s MB after a minute of idle (%s), want under %d MB; each second: %s MB",
+		p.peakMB(t), seen[len(seen)-1], p.rssKinds(t), idleBoundMB, strings.Join(seen, " "))
 }
 
 // runOK runs l against p and fails the test if any request was not answered in full.

@@ -228,6 +228,12 @@ func (p *proc) procStatus(t testing.TB, field string) float64 {
 // peakMB is the process's peak resident memory so far, in MB.
 func (p *proc) peakMB(t testing.TB) float64 { return p.procStatus(t, "VmHWM") }
 
+// rssKinds says what the resident memory is made of: the heaps (anonymous) and the
+// mapped binary and libraries (file), from /proc/PID/status.
+func (p *proc) rssKinds(t testing.TB) string {
+	return fmt.Sprintf("anonymous %.0f MB, files %.0f MB", p.procStatus(t, "RssAnon"), p.procStatus(t, "RssFile"))
+}
+
 // status is what the load tests read of GET /api/status.
 type status struct {
 	Queued    int64  `json:"queued"`

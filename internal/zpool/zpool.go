@@ -1,0 +1,56 @@
+// Package zpool compresses and decompresses whole buffers with zstd (the fastest
+// level), from encoders and decoders kept in sync.Pools. A decoder holds a few
+// megabytes of history after a large body; shared long-lived ones keep that for the
+// life of the process, while pooled ones are let go by the collector once a burst
+// is over, and concurrent callers never queue for one.
+//
+// Only EncodeAll and DecodeAll are used, so the pooled values start no goroutines
+// and need no Close.
+//
+// zpool knows nothing of llmtap; it imports klauspost/compress only.
+package zpool
+
+import (
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// MaxDecoded bounds what one Decode may produce, so a damaged or hostile frame
+// cannot ask for more memory than any body llmtap keeps.
+const MaxDecoded = 1 << 30
+
+var (
+	encoders = sync.Pool{New: func() any {
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+			zstd.WithLowerEncoderMem(true))
+		if err != nil {
+			panic(err) // only for invalid options, which are constants here
+		}
+		return e
+	}}
+	decoders = sync.Pool{New: func() any {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxMemory(MaxDecoded))
+		if err != nil {
+			panic(err)
+		}
+		return d
+	}}
+)
+
+// Encode appends the zstd frame of src to dst and returns it. It is safe for
+// concurrent use.
+func Encode(src, dst []byte) []byte {
+	e := encoders.Get().(*zstd.Encoder)
+	defer encoders.Put(e)
+	return e.EncodeAll(src, dst)
+}
+
+// Decode appends what the zstd frames in src decode to to dst and returns it. It is
+// safe for concurrent use.
+func Decode(src, dst []byte) ([]byte, error) {
+	d := decoders.Get().(*zstd.Decoder)
+	defer decoders.Put(d)
+	return d.DecodeAll(src, dst)
+}
