@@ -220,7 +220,16 @@ func (a *App) Capturing() bool { return a.proxy.Capturing() }
 // Config.SystemProxyOn, points the OS proxy at it. A port in use is an error
 // wrapping proxy.ErrAddrInUse.
 func (a *App) ListenProxy() error {
-	ln, err := proxy.Listen(a.cfg.ProxyAddr)
+	var ln net.Listener
+	var err error
+	if !access.Loopback(a.cfg.ProxyAddr) && a.cfg.ProxyToken == "" {
+		// serve refuses this before it starts; the desktop app, whose address may come
+		// from its settings, shows it in the window instead.
+		err = fmt.Errorf("proxy address %s: %w: set a proxy token (--proxy-token or LLMTAP_PROXY_TOKEN), or listen on 127.0.0.1",
+			a.cfg.ProxyAddr, access.ErrExposed)
+	} else {
+		ln, err = proxy.Listen(a.cfg.ProxyAddr)
+	}
 	a.mu.Lock()
 	a.proxyErr = err
 	a.mu.Unlock()

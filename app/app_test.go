@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/llmtap/llmtap/app/access"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -365,5 +367,23 @@ func TestGeminiModelComesFromPath(t *testing.T) {
 	}
 	if c.Round.Model != "gemini-2.5-flash" {
 		t.Errorf("model = %q, want %q (from the path)", c.Round.Model, "gemini-2.5-flash")
+	}
+}
+
+// TestListenProxyRefusesExposureWithoutToken: whatever the shell, the proxy never
+// binds beyond loopback without a proxy token, and says which setting is missing.
+func TestListenProxyRefusesExposureWithoutToken(t *testing.T) {
+	// 192.0.2.1 (TEST-NET-1) is on no machine: even a missing check could not bind it.
+	a, err := Open(t.Context(), Config{DataDir: t.TempDir(), ProxyAddr: "192.0.2.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(t.Context())
+	err = a.ListenProxy()
+	if err == nil || !strings.Contains(err.Error(), "proxy token") || !errors.Is(err, access.ErrExposed) {
+		t.Fatalf("ListenProxy on a non-loopback address without a token = %v, want an error naming the proxy token", err)
+	}
+	if got := a.ProxyError(); got == "" {
+		t.Error("ProxyError() is empty: the window would not say why the proxy is not listening")
 	}
 }
