@@ -178,10 +178,7 @@ func (r *Recorder) take() ([]*proxy.Exchange, bool) {
 }
 
 func (r *Recorder) write(batch []*proxy.Exchange) {
-	caps := make([]store.Capture, len(batch))
-	for i, ex := range batch {
-		caps[i] = toCapture(ex)
-	}
+	caps := captures(batch)
 	// Writes outlive any request: the clients that produced them may be long gone.
 	ctx := context.Background()
 	err := r.db.Write(ctx, caps)
@@ -202,4 +199,14 @@ func (r *Recorder) write(batch []*proxy.Exchange) {
 		}
 		r.written.Add(1)
 	}
+}
+
+// captures turns a batch of exchanges into store captures (toCapture), before the
+// write transaction: parsing holds no lock.
+func captures(batch []*proxy.Exchange) []store.Capture {
+	caps := make([]store.Capture, len(batch))
+	for i, ex := range batch {
+		caps[i] = toCapture(ex)
+	}
+	return caps
 }
