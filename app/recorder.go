@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -201,12 +202,22 @@ func (r *Recorder) write(batch []*proxy.Exchange) {
 	}
 }
 
-// captures turns a batch of exchanges into store captures (toCapture), before the
-// write transaction: parsing holds no lock.
+// captures turns a batch of exchanges into store captures (toCapture) on every
+// core, before the write transaction: decoding and parsing hold no lock.
 func captures(batch []*proxy.Exchange) []store.Capture {
 	caps := make([]store.Capture, len(batch))
-	for i, ex := range batch {
-		caps[i] = toCapture(ex)
+	workers := min(runtime.GOMAXPROCS(0), len(batch))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
+				caps[i] = toCapture(batch[i])
+			}
+		}()
 	}
+	wg.Wait()
 	return caps
 }

@@ -56,7 +56,7 @@ type candidate struct {
 //     are similar: the client edited its first message; a new root sibling.
 //
 // Anything else starts a new conversation.
-func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Message, at int64) (placement, error) {
+func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Message, keys []string, at int64) (placement, error) {
 	if r.PreviousResponseID != "" {
 		p, ok, err := afterResponse(ctx, tx, r.PreviousResponseID, turns)
 		if err != nil || ok {
@@ -66,7 +66,7 @@ func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Me
 	if len(turns) == 0 {
 		return placement{}, nil
 	}
-	keys := dataset.PathKeys(turns)
+	// keys are dataset.PathKeys(turns), worked out before the transaction (prepare).
 	// A client nearly always resends all but its newest turn or two, so the deepest
 	// keys are tried first and the whole history only when they lead nowhere.
 	// A conversation is weighed once, at its deepest match.

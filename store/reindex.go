@@ -14,8 +14,8 @@ import (
 type ReindexOptions struct {
 	// Decide says what a stored exchange holds with the current parsers: its dialect,
 	// the round to thread (nil when none), and why there is none ("" when there is,
-	// or when the exchange is not a chat). Required. It is called in exchange order
-	// from the calling goroutine.
+	// or when the exchange is not a chat). Required. It is called concurrently, for
+	// the exchanges of a batch on every core, and must not modify shared state.
 	Decide func(e *Exchange) (d dataset.Dialect, r *dataset.Round, parseErr string)
 	// BatchSize is how many exchanges go into one write transaction; 0 → 500.
 	BatchSize int
@@ -163,16 +163,34 @@ func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int)
 	return out, rows.Err()
 }
 
-// rethread decides and threads one batch in one transaction.
+// rethread decides and threads one batch in one transaction. Deciding (parsing)
+// and preparing run on every core before the transaction.
 func (db *DB) rethread(ctx context.Context, batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.Round, string), st *ReindexStats) error {
+	type decision struct {
+		dialect dataset.Dialect
+		why     string
+	}
+	decided := make([]decision, len(batch))
+	preps := make([]*prepared, len(batch))
+	parallel(len(batch), func(i int) {
+		e := &batch[i]
+		d, r, why := decide(e)
+		decided[i] = decision{d, why}
+		if r != nil {
+			preps[i] = prepare(r, e.ReqHeader)
+		}
+	})
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	w, err := newWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for i := range batch {
-		e := &batch[i]
-		d, r, why := decide(e)
+		e, d, why := &batch[i], decided[i].dialect, decided[i].why
 		if d != e.Dialect || why != e.ParseErr {
 			if _, err := tx.ExecContext(ctx, `UPDATE exchanges SET dialect = ?, parse_error = ? WHERE id = ?`,
 				string(d), why, e.ID); err != nil {
@@ -182,13 +200,16 @@ func (db *DB) rethread(ctx context.Context, batch []Exchange, decide func(*Excha
 		if why != "" {
 			st.ParseErrors[why]++
 		}
-		if r == nil {
+		if preps[i] == nil {
 			continue
 		}
-		if err := thread(ctx, tx, e.ID, e.Host, e.Start, r); err != nil {
+		if err := w.thread(ctx, e.ID, e.Host, e.Start, preps[i]); err != nil {
 			return fmt.Errorf("thread exchange %d: %w", e.ID, err)
 		}
 		st.Threaded++
+	}
+	if err := w.finish(ctx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
