@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,7 +136,7 @@ func candidates(ctx context.Context, tx *sql.Tx, keys []string, lo, hi int) ([]c
 	for size < hi-lo {
 		size *= 2
 	}
-	args := make([]any, size, size+1)
+	args := make([]any, size)
 	depthOf := make(map[string]int, hi-lo)
 	for i := range args {
 		args[i] = ""
@@ -143,18 +145,19 @@ func candidates(ctx context.Context, tx *sql.Tx, keys []string, lo, hi int) ([]c
 		args[i] = k
 		depthOf[k] = lo + i + 1
 	}
-	// SQLite fills bare columns of a MAX() aggregate from the row holding the maximum.
+	// The conversation of each matching turn is grouped and ordered here, not in SQL:
+	// SQLite sorts an ORDER BY after a GROUP BY in a temporary file, which cost
+	// four times the lookups themselves. A key names one prefix of one history, so
+	// the rows are one per key a conversation holds: a handful for the tail keys.
 	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.key, m.rounds, m.answers, m.role,
-			m.is_answer, MAX(m.depth) AS d, c.session_id, c.updated_at
+			m.is_answer, m.depth, c.session_id, c.updated_at
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.key IN (?`+strings.Repeat(", ?", size-1)+`)
-		GROUP BY m.conversation_id ORDER BY d DESC, c.updated_at DESC, c.id DESC LIMIT ?`,
-		append(args, maxCandidates)...)
+		WHERE m.key IN (?`+strings.Repeat(", ?", size-1)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []candidate
+	deepest := map[int64]candidate{}
 	for rows.Next() {
 		n := &node{}
 		var c candidate
@@ -162,15 +165,33 @@ func candidates(ctx context.Context, tx *sql.Tx, keys []string, lo, hi int) ([]c
 			&n.depth, &c.session, &c.updated); err != nil {
 			return nil, err
 		}
+		c.node = n
+		if d, ok := deepest[n.conversationID]; !ok || n.depth > d.node.depth {
+			deepest[n.conversationID] = c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]candidate, 0, len(deepest))
+	for _, c := range deepest {
 		// A depth that disagrees with the key's place is a row from before the
 		// dialogue-only keys of migration 2; such rows are not continued.
-		if d, ok := depthOf[n.key]; !ok || d != n.depth {
+		if d, ok := depthOf[c.node.key]; !ok || d != c.node.depth {
 			continue
 		}
-		c.node, c.matched = n, n.depth
+		c.matched = c.node.depth
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	// Deepest first, then most recently active, then newest.
+	slices.SortFunc(out, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.node.depth, a.node.depth), cmp.Compare(b.updated, a.updated),
+			cmp.Compare(b.node.conversationID, a.node.conversationID))
+	})
+	if len(out) > maxCandidates {
+		out = out[:maxCandidates]
+	}
+	return out, nil
 }
 
 // accept applies rules 2 to 5 of match to one candidate.

@@ -217,8 +217,11 @@ func parentKey(parent *node) string {
 // childByKey finds the message with the given path key in a conversation, or nil.
 func childByKey(ctx context.Context, tx *sql.Tx, convID int64, key string) (*node, error) {
 	n := node{conversationID: convID, key: key}
-	err := tx.QueryRowContext(ctx, `SELECT id, content_key, depth, rounds, answers, role, is_answer FROM messages
-		WHERE conversation_id = ? AND key = ? LIMIT 1`, convID, key).
+	// Keys are all but unique, while a conversation holds its whole tree: without
+	// the hint SQLite walks the conversation's messages (messages_siblings), which
+	// made every round cost as much as its history.
+	err := tx.QueryRowContext(ctx, `SELECT id, content_key, depth, rounds, answers, role, is_answer
+		FROM messages INDEXED BY messages_key WHERE key = ? AND conversation_id = ? LIMIT 1`, key, convID).
 		Scan(&n.id, &n.contentKey, &n.depth, &n.rounds, &n.answers, &n.role, &n.isAnswer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
