@@ -67,18 +67,22 @@ func (db *DB) Reindex(ctx context.Context, opt ReindexOptions) (ReindexStats, er
 	if err != nil {
 		return st, fmt.Errorf("reindex: %w", err)
 	}
-	for after := int64(0); ; {
-		batch, err := db.exchangesAfter(ctx, after, maxID, opt.BatchSize)
-		if err != nil {
-			return st, fmt.Errorf("reindex: read exchanges after %d: %w", after, err)
+	// The next batch is read, decoded and parsed while this one is written.
+	readCtx, stop := context.WithCancel(ctx)
+	batches := db.readBatches(readCtx, maxID, opt)
+	defer func() {
+		stop()
+		for range batches { // let the reader end before the database may be closed
 		}
-		if len(batch) == 0 {
-			break
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return st, fmt.Errorf("reindex: %w", b.err)
 		}
-		if err := db.rethread(ctx, batch, opt.Decide, &st); err != nil {
+		batch := b.exchanges
+		if err := db.rethread(ctx, b, &st); err != nil {
 			return st, fmt.Errorf("reindex: exchanges %d to %d: %w", batch[0].ID, batch[len(batch)-1].ID, err)
 		}
-		after = batch[len(batch)-1].ID
 		st.Exchanges += len(batch)
 		if opt.Progress != nil {
 			opt.Progress(st.Exchanges, st.Total)
@@ -161,57 +165,6 @@ func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int)
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// rethread decides and threads one batch in one transaction. Deciding (parsing)
-// and preparing run on every core before the transaction.
-func (db *DB) rethread(ctx context.Context, batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.Round, string), st *ReindexStats) error {
-	type decision struct {
-		dialect dataset.Dialect
-		why     string
-	}
-	decided := make([]decision, len(batch))
-	preps := make([]*prepared, len(batch))
-	parallel(len(batch), func(i int) {
-		e := &batch[i]
-		d, r, why := decide(e)
-		decided[i] = decision{d, why}
-		if r != nil {
-			preps[i] = prepare(r, e.ReqHeader)
-		}
-	})
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	w, err := newWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for i := range batch {
-		e, d, why := &batch[i], decided[i].dialect, decided[i].why
-		if d != e.Dialect || why != e.ParseErr {
-			if _, err := tx.ExecContext(ctx, `UPDATE exchanges SET dialect = ?, parse_error = ? WHERE id = ?`,
-				string(d), why, e.ID); err != nil {
-				return err
-			}
-		}
-		if why != "" {
-			st.ParseErrors[why]++
-		}
-		if preps[i] == nil {
-			continue
-		}
-		if err := w.thread(ctx, e.ID, e.Host, e.Start, preps[i]); err != nil {
-			return fmt.Errorf("thread exchange %d: %w", e.ID, err)
-		}
-		st.Threaded++
-	}
-	if err := w.finish(ctx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // finishReindex puts the saved statuses and tags back and counts the result.
