@@ -35,8 +35,13 @@ type node struct {
 // continue that turn (SillyTavern's Continue, an Anthropic prefill; whether it does
 // depends on the API, see dataset.ContinuesLast). Then the answer stored is the
 // prefill and its continuation together, a sibling of the partial turn when that
-// was stored, and it becomes the head. A partial answer that was stored earlier
-// stays as it was.
+// was stored, and it becomes the head (prepare merges them). A partial answer that
+// was stored earlier stays as it was.
+//
+// What a round costs grows with its new turns, not its history: the keys are
+// worked out before the transaction, the lookups use the deepest keys first, and
+// the list facts of the path are carried forward from the conversation when the
+// round extends its head.
 func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at time.Time, p *prepared) error {
 	if p.err != nil {
 		return p.err

@@ -20,10 +20,10 @@ type writer struct {
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{tx: tx}
-	// Threading's few small sorts (ORDER BY … LIMIT 16) went through temporary files,
-	// opened and removed for every round: with them in memory a new conversation is
-	// stored in two thirds of the time. finish sets the default back, so the
-	// connection's other users (large sorts of the review list) keep spilling to disk.
+	// Threading's small sorts (rootEdit's ORDER BY … LIMIT 16) each opened and removed
+	// a temporary file, which cost more than the lookup itself. finish sets the
+	// default back, so the connection's other users (large sorts of the review
+	// list) still spill to disk.
 	if _, err := tx.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
 		return nil, fmt.Errorf("start threading: %w", err)
 	}
