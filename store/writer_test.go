@@ -126,3 +126,41 @@ func pathFactsOfAll(t *testing.T, db *DB) (stored, walked map[int64][4]int64) {
 	}
 	return stored, read(tx)
 }
+
+// TestSearchFollowsWrites checks that what Write, Reindex (in batches smaller than
+// the data) and Load store is in both full-text indexes, which migration 0011 fills
+// once per transaction instead of by trigger.
+func TestSearchFollowsWrites(t *testing.T) {
+	db := openTest(t)
+	write(t, db,
+		round([]dataset.Message{user("tide tables please")}, bot("high water at noon")),
+		round([]dataset.Message{user("tide tables please"), bot("high water at noon"), user("and sourdough")}, bot("feed the starter")),
+		round([]dataset.Message{user("regex for emails")}, bot("use a parser")),
+	)
+	if err := db.Load(t.Context(), []Seed{seed("climbing knots", "up", "gpt-a", day0, bot("a bowline"))}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(stage string, want map[string]int) {
+		t.Helper()
+		// integrity-check with a rank of 0 also compares messages_fts with the messages.
+		for _, q := range []string{`INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 0)`,
+			`INSERT INTO search_fts(search_fts) VALUES ('integrity-check')`} {
+			if _, err := db.sql.Exec(q); err != nil {
+				t.Errorf("%s: %s: %v", stage, q, err)
+			}
+		}
+		for query, n := range want {
+			items, _, err := db.ListConversations(t.Context(), ListOptions{Query: query, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(items) != n {
+				t.Errorf("%s: search %q found %d conversations, want %d", stage, query, len(items), n)
+			}
+		}
+	}
+	check("after write", map[string]int{"starter": 1, "tide": 1, "parser": 1, "bowline": 1, "nothing": 0})
+	// Reindex rebuilds from exchange bodies, which Load does not write: its conversation goes.
+	reindex(t, db, ReindexOptions{BatchSize: 2})
+	check("after reindex", map[string]int{"starter": 1, "tide": 1, "parser": 1, "bowline": 0, "nothing": 0})
+}
