@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
@@ -91,4 +94,24 @@ func decodeBody(h http.Header, body []byte) ([]byte, error) {
 		return body, fmt.Errorf("decode %s: larger than %d MiB decoded: stored as received", enc, maxDecoded>>20)
 	}
 	return out, nil
+}
+
+// captures turns a batch of exchanges into store captures (toCapture) on every
+// core, before the write transaction: decoding and parsing hold no lock.
+func captures(batch []*proxy.Exchange) []store.Capture {
+	caps := make([]store.Capture, len(batch))
+	workers := min(runtime.GOMAXPROCS(0), len(batch))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
+				caps[i] = toCapture(batch[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return caps
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -200,24 +199,4 @@ func (r *Recorder) write(batch []*proxy.Exchange) {
 		}
 		r.written.Add(1)
 	}
-}
-
-// captures turns a batch of exchanges into store captures (toCapture) on every
-// core, before the write transaction: decoding and parsing hold no lock.
-func captures(batch []*proxy.Exchange) []store.Capture {
-	caps := make([]store.Capture, len(batch))
-	workers := min(runtime.GOMAXPROCS(0), len(batch))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
-				caps[i] = toCapture(batch[i])
-			}
-		}()
-	}
-	wg.Wait()
-	return caps
 }
