@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // The OpenAI Chat Completions wire format, as clients and compatible servers
@@ -216,6 +217,12 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 	}
 	switch raw[0] {
 	case '"':
+		// Most contents are plain strings with nothing escaped: raw is valid JSON
+		// already (it was decoded out of the body), so its bytes are the text. A
+		// 100-turn history was decoded a second time here, a third of its parse.
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+			return string(raw[1 : len(raw)-1]), nil, nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", nil, fmt.Errorf("content: %w: %w", ErrMalformed, err)

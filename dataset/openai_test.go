@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -133,6 +134,30 @@ func TestSplitThink(t *testing.T) {
 			splitThink(&m)
 			if m.Content != tt.wantContent || m.Reasoning != tt.wantReasoning {
 				t.Errorf("splitThink(%q) = %q, %q; want %q, %q", tt.in.Content, m.Content, m.Reasoning, tt.wantContent, tt.wantReasoning)
+			}
+		})
+	}
+}
+
+func TestOpenAIContentString(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		want string
+	}{
+		{"plain", `"hello world"`, "hello world"},
+		{"escaped_quote", `"say \"hi\""`, `say "hi"`},
+		{"escaped_newline", `"a\nb"`, "a\nb"},
+		{"unicode_escape", `"caf\u00e9"`, "café"},
+		{"raw_utf8", `"café ☕"`, "café ☕"},
+		{"invalid_utf8", "\"a\xffb\"", "a\ufffdb"},
+		{"empty", `""`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, err := openaiContent(json.RawMessage(tt.raw))
+			if err != nil || got != tt.want {
+				t.Errorf("openaiContent(%q) = %q, %v, want %q", tt.raw, got, err, tt.want)
 			}
 		})
 	}

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,13 +17,17 @@ func putBlob(ctx context.Context, tx *sql.Tx, data []byte) (string, error) {
 	if len(data) == 0 {
 		return "", nil
 	}
-	sum := sha256.Sum256(data)
-	hash := hex.EncodeToString(sum[:])
+	hash := blobHash(data)
+	return hash, putBlobAs(ctx, tx, hash, data)
+}
+
+// putBlobAs stores data under hash, its blobHash worked out before.
+func putBlobAs(ctx context.Context, tx *sql.Tx, hash string, data []byte) error {
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (hash, data, size) VALUES (?, ?, ?)`,
 		hash, data, len(data)); err != nil {
-		return "", fmt.Errorf("store blob %s: %w", hash, err)
+		return fmt.Errorf("store blob %s: %w", hash, err)
 	}
-	return hash, nil
+	return nil
 }
 
 // putPrelude stores a conversation's prelude (system prompt, example dialogue) as a

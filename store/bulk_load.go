@@ -57,10 +57,14 @@ func (db *DB) Load(ctx context.Context, seeds []Seed) error {
 		return fmt.Errorf("load %d conversations: %w", len(seeds), err)
 	}
 	defer l.close()
+	before := l.nextMsg
 	for i := range seeds {
 		if err := l.load(ctx, tx, &seeds[i]); err != nil {
 			return fmt.Errorf("load conversation %d of %d: %w", i+1, len(seeds), err)
 		}
+	}
+	if err := indexMessages(ctx, tx, before); err != nil {
+		return fmt.Errorf("load %d conversations: index for search: %w", len(seeds), err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("load %d conversations: %w", len(seeds), err)

@@ -61,12 +61,16 @@ func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) er
 	}
 	// Compressed before the transaction: the write lock is held for the inserts only.
 	bodies, remember := db.refs.pack(caps)
+	// So is what threading can work out from a round alone (keys, hashes, encodings).
+	preps := prepareAll(len(caps), func(i int) (*dataset.Round, map[string][]string) {
+		return caps[i].Round, caps[i].Exchange.ReqHeader
+	})
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("write %d captures: %w", len(caps), err)
 	}
 	defer tx.Rollback()
-	if err := writeCaptures(ctx, tx, caps, bodies); err != nil {
+	if err := writeCaptures(ctx, tx, caps, bodies, preps); err != nil {
 		return err
 	}
 	if also != nil {
@@ -81,8 +85,13 @@ func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) er
 	return nil
 }
 
-// writeCaptures inserts each capture's exchange and threads its round, in order.
-func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []packedBodies) error {
+// writeCaptures inserts each capture's exchange and threads its round, in order,
+// then indexes the messages it added for search.
+func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []packedBodies, preps []*prepared) error {
+	w, err := newWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for i := range caps {
 		c := &caps[i]
 		id, err := insertExchange(ctx, tx, &c.Exchange, bodies[i])
@@ -90,13 +99,13 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 			return fmt.Errorf("write exchange %s %s: %w", c.Exchange.Method, c.Exchange.URL, err)
 		}
 		c.Exchange.ID = id
-		if c.Round != nil {
-			if err := thread(ctx, tx, id, c.Exchange.Host, c.Exchange.Start, c.Round); err != nil {
+		if preps[i] != nil {
+			if err := w.thread(ctx, id, c.Exchange.Host, c.Exchange.Start, preps[i]); err != nil {
 				return fmt.Errorf("thread exchange %d: %w", id, err)
 			}
 		}
 	}
-	return nil
+	return w.finish(ctx)
 }
 
 // packedBodies are an exchange's bodies as stored (refWindow.pack).

@@ -3,46 +3,98 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
+	"time"
 
 	"github.com/llmtap/llmtap/dataset"
 )
 
-// syncReview keeps the list columns of migration 0004 current after threading put
-// round r (from exchange exchangeID) into a conversation: the usage on the answer,
-// provider and client, then the path facts (syncPath).
-func syncReview(ctx context.Context, tx *sql.Tx, convID, exchangeID int64, host string, r *dataset.Round) error {
-	if u := r.Usage; u.PromptTokens+u.CompletionTokens+u.TotalTokens > 0 {
-		total := u.TotalTokens
-		if total == 0 {
-			total = u.PromptTokens + u.CompletionTokens
-		}
-		// Usage belongs to the first answer this exchange stored. A retried identical
-		// answer is stored once and keeps the usage of its first response.
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET prompt_tokens = ?, completion_tokens = ?, total_tokens = ?
-			WHERE id = (SELECT MIN(id) FROM messages WHERE conversation_id = ? AND exchange_id = ? AND is_answer)
-			AND total_tokens = 0`, u.PromptTokens, u.CompletionTokens, total, convID, exchangeID); err != nil {
-			return err
-		}
+// convState is what threading reads of a conversation it continues.
+type convState struct {
+	head                   int64 // head_id; 0 for none
+	preludeHash, toolsHash string
+	facts                  pathFacts
+}
+
+func loadConvState(ctx context.Context, tx *sql.Tx, convID int64) (convState, error) {
+	var c convState
+	var head sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT head_id, prelude_hash, tools_hash, tokens, has_tool_calls, has_reasoning,
+		has_errors FROM conversations WHERE id = ?`, convID).Scan(&head, &c.preludeHash, &c.toolsHash,
+		&c.facts.tokens, &c.facts.tools, &c.facts.reasoning, &c.facts.stopped)
+	c.head = head.Int64
+	return c, err
+}
+
+// pathFacts are the list columns of migration 0004 that a conversation's chosen
+// path decides: tokens, has_tool_calls, has_reasoning, and the part of has_errors
+// that is an answer stopped early (for a conversation row: has_errors as stored,
+// which only grows while its path does).
+type pathFacts struct {
+	tokens                    int64
+	tools, reasoning, stopped bool
+}
+
+// add counts message m, with its finish reason and total tokens, into f.
+func (f *pathFacts) add(m dataset.Message, finish string, tokens int) {
+	f.tokens += int64(tokens)
+	f.tools = f.tools || len(m.ToolCalls) > 0
+	f.reasoning = f.reasoning || m.Reasoning != ""
+	f.stopped = f.stopped || stoppedEarlyReasons[strings.ToLower(finish)]
+}
+
+func (f pathFacts) plus(g pathFacts) pathFacts {
+	return pathFacts{f.tokens + g.tokens, f.tools || g.tools, f.reasoning || g.reasoning, f.stopped || g.stopped}
+}
+
+// factsOf reads the facts of the path that ends at message headID.
+func factsOf(ctx context.Context, tx *sql.Tx, headID int64) (pathFacts, error) {
+	var f pathFacts
+	err := tx.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
+			SELECT ?1 UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL)
+		SELECT COALESCE(SUM(m.total_tokens), 0), COALESCE(MAX(m.tool_calls != ''), 0),
+			COALESCE(MAX(m.reasoning != ''), 0), COALESCE(MAX(lower(m.finish_reason) IN `+stoppedEarly+`), 0)
+		FROM up JOIN messages m ON m.id = up.id`, headID).Scan(&f.tokens, &f.tools, &f.reasoning, &f.stopped)
+	return f, err
+}
+
+// usageTotal is the total a response reported, or the sum of its parts when it
+// gave none.
+func usageTotal(u dataset.Usage) int {
+	if u.TotalTokens != 0 {
+		return u.TotalTokens
 	}
-	var origin sql.NullInt64
-	var client string
-	if err := tx.QueryRowContext(ctx, `SELECT origin_exchange_id, client FROM conversations WHERE id = ?`, convID).
-		Scan(&origin, &client); err != nil {
-		return err
-	}
-	if client == "" && origin.Int64 == exchangeID {
-		var ua sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT json_extract(req_headers, '$."User-Agent"[0]') FROM exchanges WHERE id = ?`,
-			exchangeID).Scan(&ua); err != nil && err != sql.ErrNoRows {
-			return err
-		}
-		client = dataset.ClientName(ua.String)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET provider = ?, client = ? WHERE id = ?`,
-		dataset.Provider(host, r.Dialect), client, convID); err != nil {
-		return err
-	}
-	return syncPath(ctx, tx, convID)
+	return u.PromptTokens + u.CompletionTokens
+}
+
+// updateConversation points a conversation at the end of its path after a round
+// of exchange exchangeID: it keeps the newest prelude, tool list, model and
+// provider the client sent, sets the client the first exchange named, and the list
+// facts of the path (has_errors adds failed chat exchanges while it was held, the
+// rule of migration 0004). One statement, so the row and its indexes are written
+// once a round.
+func updateConversation(ctx context.Context, tx *sql.Tx, convID, exchangeID int64, end *node, p *prepared,
+	provider string, f pathFacts, at time.Time) error {
+	// SET expressions read the row as it was, so prelude_count and updated_at below are the old ones.
+	_, err := tx.ExecContext(ctx, `UPDATE conversations SET
+		head_id = ?1, rounds = ?2, updated_at = MAX(updated_at, ?3),
+		message_count = ?4 + CASE WHEN ?5 = '' THEN prelude_count ELSE ?6 END,
+		prelude_count = CASE WHEN ?5 = '' THEN prelude_count ELSE ?6 END,
+		model = CASE WHEN ?7 = '' THEN model ELSE ?7 END,
+		tools_hash = CASE WHEN ?8 = '' THEN tools_hash ELSE ?8 END,
+		prelude_hash = CASE WHEN ?5 = '' THEN prelude_hash ELSE ?5 END,
+		session_id = CASE WHEN session_id = '' THEN ?9 ELSE session_id END,
+		title = CASE WHEN title = '' THEN ?10 ELSE title END,
+		provider = ?11,
+		client = CASE WHEN client = '' AND origin_exchange_id = ?12 THEN ?13 ELSE client END,
+		tokens = ?14, has_tool_calls = ?15, has_reasoning = ?16,
+		has_errors = ?17 OR EXISTS (SELECT 1 FROM exchanges e
+			WHERE e.host = conversations.host AND e.started_at BETWEEN conversations.created_at AND MAX(conversations.updated_at, ?3)
+			AND `+failedChat+`)
+		WHERE id = ?18`,
+		end.id, end.rounds, millis(at), end.depth, p.preludeHash, len(p.prelude), p.r.Model, p.toolsHash,
+		p.r.SessionID, p.title, provider, exchangeID, p.client, f.tokens, f.tools, f.reasoning, f.stopped, convID)
+	return err
 }
 
 // syncPath recomputes the facts of a conversation's chosen path that the list shows
@@ -68,6 +120,10 @@ func syncPath(ctx context.Context, tx *sql.Tx, convID int64) error {
 // stoppedEarly lists the finish reasons (lower-cased) of an answer that was cut
 // short: OpenAI's, Anthropic's and Gemini's words for the token limit and filters.
 const stoppedEarly = `('length', 'max_tokens', 'content_filter', 'safety', 'recitation', 'refusal', 'blocklist', 'prohibited_content')`
+
+// stoppedEarlyReasons is stoppedEarly for Go.
+var stoppedEarlyReasons = map[string]bool{"length": true, "max_tokens": true, "content_filter": true, "safety": true,
+	"recitation": true, "refusal": true, "blocklist": true, "prohibited_content": true}
 
 // failedChat is true for a chat exchange (of exchanges aliased e) that went wrong. It
 // repeats the WHERE of the partial index exchanges_failed, so that index serves it.

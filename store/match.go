@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,7 +58,7 @@ type candidate struct {
 //     are similar: the client edited its first message; a new root sibling.
 //
 // Anything else starts a new conversation.
-func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Message, at int64) (placement, error) {
+func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Message, keys []string, at int64) (placement, error) {
 	if r.PreviousResponseID != "" {
 		p, ok, err := afterResponse(ctx, tx, r.PreviousResponseID, turns)
 		if err != nil || ok {
@@ -66,16 +68,28 @@ func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Me
 	if len(turns) == 0 {
 		return placement{}, nil
 	}
-	keys := dataset.PathKeys(turns)
+	// keys are dataset.PathKeys(turns), worked out before the transaction (prepare).
 	// A client nearly always resends all but its newest turn or two, so the deepest
 	// keys are tried first and the whole history only when they lead nowhere.
 	// A conversation is weighed once, at its deepest match.
-	seen := map[int64]bool{}
-	for lo, tried := max(0, len(keys)-tailKeys), len(keys); ; lo = 0 {
-		cands, err := candidates(ctx, tx, keys, lo, tried)
-		if err != nil {
+	// A short history's keys are looked up at once, and both passes read the rows.
+	var all []keyRow
+	if len(keys) <= 2*tailKeys {
+		var err error
+		if all, err = keyRows(ctx, tx, keys); err != nil {
 			return placement{}, err
 		}
+	}
+	seen := map[int64]bool{}
+	for lo, tried := max(0, len(keys)-tailKeys), len(keys); ; lo = 0 {
+		rows := all
+		if rows == nil {
+			var err error
+			if rows, err = keyRows(ctx, tx, keys[lo:tried]); err != nil {
+				return placement{}, err
+			}
+		}
+		cands := candidates(rows, keys, lo, tried)
 		for _, c := range cands {
 			if seen[c.node.conversationID] {
 				continue
@@ -124,53 +138,91 @@ func afterResponse(ctx context.Context, tx *sql.Tx, responseID string, turns []d
 // tailKeys is how many of the deepest keys match looks up first.
 const tailKeys = 4
 
-// candidates returns, per conversation holding one of keys[lo:hi] (the keys of the
-// history's prefixes), its deepest such turn: deepest first, then most recently
-// active.
-func candidates(ctx context.Context, tx *sql.Tx, keys []string, lo, hi int) ([]candidate, error) {
+// keyRow is a stored turn whose key is one of a history's keys, with what match
+// weighs of its conversation.
+type keyRow struct {
+	node    *node
+	session string
+	updated int64 // unix ms
+}
+
+// keyRows returns the stored turns whose key is one of keys.
+func keyRows(ctx context.Context, tx *sql.Tx, keys []string) ([]keyRow, error) {
 	// The IN list is padded to a power of two, so a handful of statement texts
 	// cover every history length and the driver's prepared statements are reused.
 	size := tailKeys
-	for size < hi-lo {
+	for size < len(keys) {
 		size *= 2
 	}
-	args := make([]any, size, size+1)
-	depthOf := make(map[string]int, hi-lo)
+	args := make([]any, size)
 	for i := range args {
 		args[i] = ""
 	}
-	for i, k := range keys[lo:hi] {
+	for i, k := range keys {
 		args[i] = k
-		depthOf[k] = lo + i + 1
 	}
-	// SQLite fills bare columns of a MAX() aggregate from the row holding the maximum.
 	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.key, m.rounds, m.answers, m.role,
-			m.is_answer, MAX(m.depth) AS d, c.session_id, c.updated_at
+			m.is_answer, m.depth, c.session_id, c.updated_at
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.key IN (?`+strings.Repeat(", ?", size-1)+`)
-		GROUP BY m.conversation_id ORDER BY d DESC, c.updated_at DESC, c.id DESC LIMIT ?`,
-		append(args, maxCandidates)...)
+		WHERE m.key IN (?`+strings.Repeat(", ?", size-1)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []candidate
+	out := []keyRow{} // not nil: nil means "not read" to match
 	for rows.Next() {
 		n := &node{}
-		var c candidate
+		var k keyRow
 		if err := rows.Scan(&n.id, &n.conversationID, &n.key, &n.rounds, &n.answers, &n.role, &n.isAnswer,
-			&n.depth, &c.session, &c.updated); err != nil {
+			&n.depth, &k.session, &k.updated); err != nil {
 			return nil, err
 		}
-		// A depth that disagrees with the key's place is a row from before the
-		// dialogue-only keys of migration 2; such rows are not continued.
-		if d, ok := depthOf[n.key]; !ok || d != n.depth {
-			continue
-		}
-		c.node, c.matched = n, n.depth
-		out = append(out, c)
+		k.node = n
+		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// candidates returns, per conversation holding one of keys[lo:hi] (the keys of the
+// history's prefixes) among rows, its deepest such turn: deepest first, then most
+// recently active, at most maxCandidates.
+//
+// The grouping and order are done here, not in SQL: SQLite sorts an ORDER BY after
+// a GROUP BY in a temporary file, which cost four times the lookups themselves. A
+// key names one prefix of one history, so the rows are one per key a conversation
+// holds: a handful for the tail keys.
+func candidates(rows []keyRow, keys []string, lo, hi int) []candidate {
+	depthOf := make(map[string]int, hi-lo)
+	for i, k := range keys[lo:hi] {
+		depthOf[k] = lo + i + 1
+	}
+	deepest := map[int64]keyRow{}
+	for _, r := range rows {
+		if _, ok := depthOf[r.node.key]; !ok {
+			continue
+		}
+		if d, ok := deepest[r.node.conversationID]; !ok || r.node.depth > d.node.depth {
+			deepest[r.node.conversationID] = r
+		}
+	}
+	out := make([]candidate, 0, len(deepest))
+	for _, r := range deepest {
+		// A depth that disagrees with the key's place is a row from before the
+		// dialogue-only keys of migration 2; such rows are not continued.
+		if depthOf[r.node.key] != r.node.depth {
+			continue
+		}
+		out = append(out, candidate{node: r.node, matched: r.node.depth, session: r.session, updated: r.updated})
+	}
+	// Deepest first, then most recently active, then newest.
+	slices.SortFunc(out, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.node.depth, a.node.depth), cmp.Compare(b.updated, a.updated),
+			cmp.Compare(b.node.conversationID, a.node.conversationID))
+	})
+	if len(out) > maxCandidates {
+		out = out[:maxCandidates]
+	}
+	return out
 }
 
 // accept applies rules 2 to 5 of match to one candidate.

@@ -15,8 +15,8 @@ import (
 type ReindexOptions struct {
 	// Decide says what a stored exchange holds with the current parsers: its dialect,
 	// the round to thread (nil when none), and why there is none ("" when there is,
-	// or when the exchange is not a chat). Required. It is called in exchange order
-	// from the calling goroutine.
+	// or when the exchange is not a chat). Required. It is called concurrently, for
+	// the exchanges of a batch on every core, and must not modify shared state.
 	Decide func(e *Exchange) (d dataset.Dialect, r *dataset.Round, parseErr string)
 	// BatchSize is how many exchanges go into one write transaction; 0 → 500.
 	BatchSize int
@@ -68,18 +68,22 @@ func (db *DB) Reindex(ctx context.Context, opt ReindexOptions) (ReindexStats, er
 	if err != nil {
 		return st, fmt.Errorf("reindex: %w", err)
 	}
-	for after := int64(0); ; {
-		batch, err := db.exchangesAfter(ctx, after, maxID, opt.BatchSize)
-		if err != nil {
-			return st, fmt.Errorf("reindex: read exchanges after %d: %w", after, err)
+	// The next batch is read, decoded and parsed while this one is written.
+	readCtx, stop := context.WithCancel(ctx)
+	batches := db.readBatches(readCtx, maxID, opt)
+	defer func() {
+		stop()
+		for range batches { // let the reader end before the database may be closed
 		}
-		if len(batch) == 0 {
-			break
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return st, fmt.Errorf("reindex: %w", b.err)
 		}
-		if err := db.rethread(ctx, batch, opt.Decide, &st); err != nil {
+		batch := b.exchanges
+		if err := db.rethread(ctx, b, &st); err != nil {
 			return st, fmt.Errorf("reindex: exchanges %d to %d: %w", batch[0].ID, batch[len(batch)-1].ID, err)
 		}
-		after = batch[len(batch)-1].ID
 		st.Exchanges += len(batch)
 		if opt.Progress != nil {
 			opt.Progress(st.Exchanges, st.Total)
@@ -163,36 +167,6 @@ func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int)
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// rethread decides and threads one batch in one transaction.
-func (db *DB) rethread(ctx context.Context, batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.Round, string), st *ReindexStats) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for i := range batch {
-		e := &batch[i]
-		d, r, why := decide(e)
-		if d != e.Dialect || why != e.ParseErr {
-			if _, err := tx.ExecContext(ctx, `UPDATE exchanges SET dialect = ?, parse_error = ? WHERE id = ?`,
-				string(d), why, e.ID); err != nil {
-				return err
-			}
-		}
-		if why != "" {
-			st.ParseErrors[why]++
-		}
-		if r == nil {
-			continue
-		}
-		if err := thread(ctx, tx, e.ID, e.Host, e.Start, r); err != nil {
-			return fmt.Errorf("thread exchange %d: %w", e.ID, err)
-		}
-		st.Threaded++
-	}
-	return tx.Commit()
 }
 
 // finishReindex puts the saved statuses and tags back and counts the result.

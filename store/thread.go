@@ -35,48 +35,57 @@ type node struct {
 // continue that turn (SillyTavern's Continue, an Anthropic prefill; whether it does
 // depends on the API, see dataset.ContinuesLast). Then the answer stored is the
 // prefill and its continuation together, a sibling of the partial turn when that
-// was stored, and it becomes the head. A partial answer that was stored earlier
-// stays as it was.
-func thread(ctx context.Context, tx *sql.Tx, exchangeID int64, host string, at time.Time, r *dataset.Round) error {
-	h := dataset.SplitHistory(r.Messages)
-	turns, answers := h.Turns, r.Answers
-	if dataset.ContinuesLast(r, turns) {
-		prefill := turns[len(turns)-1]
-		turns = turns[:len(turns)-1]
-		answers = make([]dataset.Message, len(r.Answers))
-		for i, a := range r.Answers {
-			a.Content = dataset.Continue(prefill.Content, a.Content)
-			answers[i] = a
-		}
+// was stored, and it becomes the head (prepare merges them). A partial answer that
+// was stored earlier stays as it was.
+//
+// What a round costs grows with its new turns, not its history: the keys are
+// worked out before the transaction, the lookups use the deepest keys first, and
+// the list facts of the path are carried forward from the conversation when the
+// round extends its head.
+func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at time.Time, p *prepared) error {
+	if p.err != nil {
+		return p.err
 	}
-	p, err := match(ctx, tx, r, turns, millis(at))
+	tx, r, turns, answers := w.tx, p.r, p.turns, p.answers
+	pl, err := match(ctx, tx, r, turns, p.keys, millis(at))
 	if err != nil {
 		return err
 	}
-	convID := p.convID
+	convID := pl.convID
+	var old convState
 	if convID == 0 {
 		res, err := tx.ExecContext(ctx, `INSERT INTO conversations
 			(title, model, host, session_id, origin_exchange_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, title(turns), r.Model, host, r.SessionID, exchangeID, millis(at), millis(at))
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.title, r.Model, host, r.SessionID, exchangeID, millis(at), millis(at))
 		if err != nil {
 			return err
 		}
 		if convID, err = res.LastInsertId(); err != nil {
 			return err
 		}
+	} else if old, err = loadConvState(ctx, tx, convID); err != nil {
+		return err
 	}
 
-	parent := p.parent
-	for i := p.matched; i < len(turns); i++ {
-		key := dataset.MessageKey(parentKey(parent), turns[i])
-		n, err := childByKey(ctx, tx, convID, key)
-		if err != nil {
-			return err
+	// grown is the path this round added below pl.parent, while every turn of it is
+	// new: then the list facts of the path are the old ones plus these.
+	var grown pathFacts
+	extends := true
+	// A message inserted by this round has no children but the ones it inserts.
+	fresh := pl.convID == 0
+	parent := pl.parent
+	for i := pl.matched; i < len(turns); i++ {
+		key := p.turnKey(parent, i)
+		var n *node
+		if !fresh {
+			if n, err = childByKey(ctx, tx, convID, key); err != nil {
+				return err
+			}
 		}
 		if n == nil {
 			// Only the first new turn can have stored siblings: the rest hang under it.
 			edited := false
-			if i == p.matched && p.convID != 0 {
+			if i == pl.matched && pl.convID != 0 {
 				if edited, err = hasSibling(ctx, tx, convID, parent, turns[i].Role); err != nil {
 					return err
 				}
@@ -85,14 +94,22 @@ func thread(ctx context.Context, tx *sql.Tx, exchangeID int64, host string, at t
 			if err != nil {
 				return err
 			}
+			grown.add(turns[i], "", 0)
+			fresh = true
+		} else {
+			extends = false
 		}
 		parent = n
 	}
 	head := parent
+	var inserted map[string]*node // answers this round stored under a fresh parent
+	usage := true                 // the first answer this exchange stores carries its usage
 	for i, answer := range answers {
-		key := dataset.MessageKey(parentKey(parent), answer)
-		n, err := childByKey(ctx, tx, convID, key)
-		if err != nil {
+		key := p.answerKey(parent, i)
+		var n *node
+		if fresh {
+			n = inserted[key]
+		} else if n, err = childByKey(ctx, tx, convID, key); err != nil {
 			return err
 		}
 		if n == nil { // an identical answer (a retry) is kept once
@@ -100,9 +117,21 @@ func thread(ctx context.Context, tx *sql.Tx, exchangeID int64, host string, at t
 			if i == 0 {
 				meta.finish = r.FinishReason
 			}
+			if usage {
+				meta.usage, usage = r.Usage, false
+			}
 			if n, err = insertMessage(ctx, tx, convID, parent, key, answer, meta); err != nil {
 				return err
 			}
+			if inserted == nil {
+				inserted = map[string]*node{}
+			}
+			inserted[key] = n
+			if i == 0 {
+				grown.add(answer, meta.finish, usageTotal(meta.usage))
+			}
+		} else if i == 0 {
+			extends = false
 		}
 		if i == 0 {
 			head = n
@@ -112,15 +141,74 @@ func thread(ctx context.Context, tx *sql.Tx, exchangeID int64, host string, at t
 		return nil
 	}
 	// A person's branch choice or cut decides where the path ends (branch.go); head
-	// stays the answer this round carried, which syncReview puts the usage on.
-	end, err := chosenHead(ctx, tx, convID, head)
-	if err != nil {
+	// stays the answer this round carried.
+	end := head
+	if w.choices {
+		if end, err = chosenHead(ctx, tx, convID, head); err != nil {
+			return err
+		}
+	}
+	var facts pathFacts
+	switch {
+	case pl.convID == 0 && end == head:
+		facts = grown
+	case pl.convID != 0 && end == head && extends && pl.parent != nil && pl.parent.id == old.head:
+		facts = old.facts.plus(grown)
+	case pl.convID != 0 && end.id == old.head:
+		facts = old.facts // the path is what it was (an identical retry of its answer)
+	default:
+		if facts, err = factsOf(ctx, tx, end.id); err != nil {
+			return err
+		}
+	}
+	if err := w.storePrelude(ctx, p, old); err != nil {
 		return err
 	}
-	if err := updateConversation(ctx, tx, convID, end, h.Prelude, turns, r, at); err != nil {
-		return err
+	return updateConversation(ctx, tx, convID, exchangeID, end, p, dataset.Provider(host, r.Dialect), facts, at)
+}
+
+// turnKey is the key of turns[i] placed under parent: the prepared one when parent
+// is the turn before it (or the root), as it is unless a response id placed it.
+func (p *prepared) turnKey(parent *node, i int) string {
+	want := ""
+	if i > 0 {
+		want = p.keys[i-1]
 	}
-	return syncReview(ctx, tx, convID, exchangeID, host, r)
+	if parentKey(parent) == want {
+		return p.keys[i]
+	}
+	return dataset.MessageKey(parentKey(parent), p.turns[i])
+}
+
+// answerKey is the key of answers[i] under parent, like turnKey.
+func (p *prepared) answerKey(parent *node, i int) string {
+	want := ""
+	if len(p.keys) > 0 {
+		want = p.keys[len(p.keys)-1]
+	}
+	if parentKey(parent) == want {
+		return p.answerKeys[i]
+	}
+	return dataset.MessageKey(parentKey(parent), p.answers[i])
+}
+
+// storePrelude stores the prelude and tool list blobs of a round, unless the
+// conversation already points at the same ones.
+func (w *writer) storePrelude(ctx context.Context, p *prepared, old convState) error {
+	if p.preludeHash != "" && p.preludeHash != old.preludeHash {
+		for _, m := range p.prelude {
+			if _, err := putMedia(ctx, w.tx, m.Media); err != nil {
+				return err
+			}
+		}
+		if err := putBlobAs(ctx, w.tx, p.preludeHash, p.preludeJSON); err != nil {
+			return err
+		}
+	}
+	if p.toolsHash != "" && p.toolsHash != old.toolsHash {
+		return putBlobAs(ctx, w.tx, p.toolsHash, []byte(p.r.Tools))
+	}
+	return nil
 }
 
 // parentKey is the key new turns chain to: the parent's, or "" for a root.
@@ -131,40 +219,14 @@ func parentKey(parent *node) string {
 	return ""
 }
 
-// updateConversation points a conversation at its new head and keeps the newest
-// prelude, tool list and model the client sent.
-func updateConversation(ctx context.Context, tx *sql.Tx, convID int64, head *node,
-	prelude, turns []dataset.Message, r *dataset.Round, at time.Time) error {
-	preludeHash, err := putPrelude(ctx, tx, prelude)
-	if err != nil {
-		return err
-	}
-	toolsHash, err := putBlob(ctx, tx, []byte(r.Tools))
-	if err != nil {
-		return err
-	}
-	// SET expressions read the row as it was, so prelude_count below is the old count.
-	_, err = tx.ExecContext(ctx, `UPDATE conversations SET
-		head_id = ?, rounds = ?, updated_at = MAX(updated_at, ?),
-		message_count = ? + CASE WHEN ? = '' THEN prelude_count ELSE ? END,
-		prelude_count = CASE WHEN ? = '' THEN prelude_count ELSE ? END,
-		model = CASE WHEN ? = '' THEN model ELSE ? END,
-		tools_hash = CASE WHEN ? = '' THEN tools_hash ELSE ? END,
-		prelude_hash = CASE WHEN ? = '' THEN prelude_hash ELSE ? END,
-		session_id = CASE WHEN session_id = '' THEN ? ELSE session_id END,
-		title = CASE WHEN title = '' THEN ? ELSE title END
-		WHERE id = ?`,
-		head.id, head.rounds, millis(at), head.depth, preludeHash, len(prelude), preludeHash, len(prelude),
-		r.Model, r.Model, toolsHash, toolsHash,
-		preludeHash, preludeHash, r.SessionID, title(turns), convID)
-	return err
-}
-
 // childByKey finds the message with the given path key in a conversation, or nil.
 func childByKey(ctx context.Context, tx *sql.Tx, convID int64, key string) (*node, error) {
 	n := node{conversationID: convID, key: key}
-	err := tx.QueryRowContext(ctx, `SELECT id, content_key, depth, rounds, answers, role, is_answer FROM messages
-		WHERE conversation_id = ? AND key = ? LIMIT 1`, convID, key).
+	// Keys are all but unique, while a conversation holds its whole tree: without
+	// the hint SQLite walks the conversation's messages (messages_siblings), which
+	// made every round cost as much as its history.
+	err := tx.QueryRowContext(ctx, `SELECT id, content_key, depth, rounds, answers, role, is_answer
+		FROM messages INDEXED BY messages_key WHERE key = ? AND conversation_id = ? LIMIT 1`, key, convID).
 		Scan(&n.id, &n.contentKey, &n.depth, &n.rounds, &n.answers, &n.role, &n.isAnswer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -203,6 +265,7 @@ type msgMeta struct {
 	responseID string
 	exchangeID int64
 	at         time.Time
+	usage      dataset.Usage // the response's, on the first answer an exchange stores
 }
 
 func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, key string,
@@ -239,11 +302,11 @@ func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, 
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages
 		(conversation_id, parent_id, key, content_key, depth, rounds, answers, role, content, reasoning,
 		 tool_calls, tool_call_id, name, media, finish_reason, is_answer, edited_by_client, response_id,
-		 exchange_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 exchange_id, created_at, prompt_tokens, completion_tokens, total_tokens)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		convID, parentID, key, n.contentKey, n.depth, n.rounds, n.answers, string(m.Role), m.Content, m.Reasoning,
 		toolCalls, m.ToolCallID, m.Name, media, meta.finish, meta.answer, meta.edited, responseID,
-		meta.exchangeID, millis(meta.at))
+		meta.exchangeID, millis(meta.at), meta.usage.PromptTokens, meta.usage.CompletionTokens, usageTotal(meta.usage))
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/llmtap/llmtap/dataset"
+)
+
+// prepared is what threading needs of a round that the round alone decides: its
+// turns and answers, the keys of every prefix of the history, the encoded prelude
+// and tool list with their hashes. It is worked out before the write transaction,
+// on every core, so the write lock is held for the statements only and the hashing
+// of a long history never waits on it.
+type prepared struct {
+	r       *dataset.Round
+	prelude []dataset.Message // as sent, with inline media (stored before the blob)
+	turns   []dataset.Message
+	answers []dataset.Message // a prefill's continuation already merged (dataset.Continue)
+	// keys are dataset.PathKeys(turns): keys[i] is the key of turns[i] when it is
+	// placed after the turns before it, from the root.
+	keys []string
+	// answerKeys are the keys of the answers under the last turn (keys[len-1], or
+	// the root when there are no turns).
+	answerKeys  []string
+	preludeJSON []byte // JSON of the prelude with media as references; nil when none
+	preludeHash string
+	toolsHash   string
+	title       string
+	client      string // dataset.ClientName of the request's User-Agent
+	err         error  // why the prelude could not be encoded; threading reports it
+}
+
+func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
+	h := dataset.SplitHistory(r.Messages)
+	p := &prepared{r: r, prelude: h.Prelude, turns: h.Turns, answers: r.Answers}
+	if dataset.ContinuesLast(r, p.turns) {
+		prefill := p.turns[len(p.turns)-1]
+		p.turns = p.turns[:len(p.turns)-1]
+		p.answers = make([]dataset.Message, len(r.Answers))
+		for i, a := range r.Answers {
+			a.Content = dataset.Continue(prefill.Content, a.Content)
+			p.answers[i] = a
+		}
+	}
+	p.keys = dataset.PathKeys(p.turns)
+	parent := ""
+	if len(p.keys) > 0 {
+		parent = p.keys[len(p.keys)-1]
+	}
+	p.answerKeys = make([]string, len(p.answers))
+	for i, a := range p.answers {
+		p.answerKeys[i] = dataset.MessageKey(parent, a)
+	}
+	if len(p.prelude) > 0 {
+		refs := make([]dataset.Message, len(p.prelude))
+		for i, m := range p.prelude {
+			m.Media = mediaRefs(m.Media)
+			refs[i] = m
+		}
+		b, err := json.Marshal(refs)
+		if err != nil {
+			p.err = fmt.Errorf("encode prelude: %w", err)
+		}
+		p.preludeJSON, p.preludeHash = b, blobHash(b)
+	}
+	if r.Tools != "" {
+		p.toolsHash = blobHash([]byte(r.Tools))
+	}
+	p.title = title(p.turns)
+	// The header as stored: json_extract(req_headers, '$."User-Agent"[0]') reads the same.
+	ua := ""
+	if v := reqHeader["User-Agent"]; len(v) > 0 {
+		ua = v[0]
+	}
+	p.client = dataset.ClientName(ua)
+	return p
+}
+
+// prepareAll prepares the rounds of n captures (item gives the i-th round, nil for
+// none, and its request headers) on every core.
+func prepareAll(n int, item func(i int) (*dataset.Round, map[string][]string)) []*prepared {
+	out := make([]*prepared, n)
+	parallel(n, func(i int) {
+		if r, h := item(i); r != nil {
+			out[i] = prepare(r, h)
+		}
+	})
+	return out
+}
+
+// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines and waits for them.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// blobHash is the name a blob is stored under: its hex SHA-256.
+func blobHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// mediaRefs returns media as references: Data cleared, Hash set from it. The
+// input is not modified.
+func mediaRefs(media []dataset.Media) []dataset.Media {
+	if len(media) == 0 {
+		return nil
+	}
+	refs := make([]dataset.Media, len(media))
+	for i, md := range media {
+		if len(md.Data) > 0 {
+			md.Hash = dataset.MediaHash(md.Data)
+			md.Data = nil
+		}
+		refs[i] = md
+	}
+	return refs
+}
