@@ -23,7 +23,7 @@ const (
 	// maxBatchBytes caps the bodies (decoded) read into one batch, so a run of large
 	// bodies is indexed a few at a time, in bounded memory: parsing and storing a
 	// body costs several times its size for a moment.
-	maxBatchBytes = 4 << 20
+	maxBatchBytes = 2 << 20
 	// maxBackoff is the longest wait between tries while the database refuses writes.
 	maxBackoff = 10 * time.Second
 )
