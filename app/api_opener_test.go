@@ -140,3 +140,18 @@ func TestGreetingFirstPairs(t *testing.T) {
 		t.Errorf("pair = %s, want the greeting in the system prompt and one human turn", p.Records[0])
 	}
 }
+
+// TestGroupChatNoNamePairs checks that a group chat under SillyTavern's default
+// names behavior, which resends each answer as "Name: text", makes no preference
+// pair of the resent copy over the model's own answer.
+func TestGroupChatNoNamePairs(t *testing.T) {
+	ta, _ := openerApp(t, "sillytavern_group_chat_default_names")
+	var p ExportPreview
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
+		t.Fatalf("GET preview = %d", code)
+	}
+	if p.Valid != 0 || p.Invalid != 0 {
+		b, _ := json.Marshal(p)
+		t.Errorf("dpo-jsonl preview = %s, want no pairs", b)
+	}
+}

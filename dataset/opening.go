@@ -148,3 +148,13 @@ func (opt ShareGPTOptions) systemPrompt(o Opening, named bool) string {
 	}
 	return strings.Join(parts, "\n\n")
 }
+
+// OnlySpeakerAdded reports whether edited is text with a speaker's name put in front
+// ("Name: text"), the way SillyTavern resends every turn of a group chat under its
+// default names behavior, the model's own answers included. Such a copy is not an
+// edit a person made, and no preference between the two.
+func OnlySpeakerAdded(text, edited string) bool {
+	name, rest, ok := strings.Cut(strings.TrimSpace(edited), ": ")
+	return ok && name != "" && len(name) <= 64 && !strings.ContainsAny(name, "\n:") &&
+		strings.TrimSpace(rest) == strings.TrimSpace(text)
+}

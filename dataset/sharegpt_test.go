@@ -131,3 +131,24 @@ func TestParseOptionModes(t *testing.T) {
 		})
 	}
 }
+
+func TestOnlySpeakerAdded(t *testing.T) {
+	tests := []struct {
+		name, text, edited string
+		want               bool
+	}{
+		{"name_added", "*She smiles.* Rest here.", "Seraphina: *She smiles.* Rest here.", true},
+		{"two_word_name", "Yes.", "Old Kael: Yes.", true},
+		{"text_changed", "Rest here.", "Seraphina: Rest there.", false},
+		{"same_text", "Rest here.", "Rest here.", false},
+		{"colon_in_text", "Note: rest.", "Note: rest.", false},
+		{"multiline_prefix", "b", "a\nx: b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OnlySpeakerAdded(tt.text, tt.edited); got != tt.want {
+				t.Errorf("OnlySpeakerAdded(%q, %q) = %v, want %v", tt.text, tt.edited, got, tt.want)
+			}
+		})
+	}
+}
