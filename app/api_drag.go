@@ -88,8 +88,7 @@ func scopeIDs(ids []int64, format dataset.ExportFormat, withFilter bool) error {
 // person still holds the mouse button. 409 without a native drag (llmtap serve).
 func (a *App) apiDrag(r *http.Request) (any, error) {
 	var body struct {
-		Format string         `json:"format"`
-		System string         `json:"system"`
+		exportParams
 		Filter map[string]any `json:"filter"`
 		IDs    []int64        `json:"ids"`
 		Name   string         `json:"name"`
@@ -99,7 +98,7 @@ func (a *App) apiDrag(r *http.Request) (any, error) {
 	}
 	var s exportScope
 	var err error
-	if s.format, s.opt, err = exportFormat(body.Format, body.System); err != nil {
+	if s.format, s.opt, err = exportFormat(body.exportParams); err != nil {
 		return nil, err
 	}
 	if body.IDs != nil {

@@ -81,8 +81,7 @@ func (a *App) apiExportPreview(r *http.Request) (any, error) {
 // replaces one: a taken name gets a numeric suffix.
 func (a *App) apiExport(r *http.Request) (any, error) {
 	var body struct {
-		Format string         `json:"format"`
-		System string         `json:"system"`
+		exportParams
 		Filter map[string]any `json:"filter"`
 		Name   string         `json:"name"`
 		// SaveAs asks where to write with the native save dialog (desktop app only).
@@ -93,7 +92,7 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 	if err := readJSON(r, &body); err != nil {
 		return nil, err
 	}
-	format, opt, err := exportFormat(body.Format, body.System)
+	format, opt, err := exportFormat(body.exportParams)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +130,7 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, SystemInline: opt.SystemInline,
+	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, Record: opt,
 		Progress: run.report})
 	if err != nil {
 		if !body.SaveAs {
@@ -142,24 +141,60 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut}, nil
 }
 
-// exportFormat reads the format ("" → sharegpt) and system ("" → field) parameters.
-func exportFormat(format, system string) (dataset.ExportFormat, dataset.ShareGPTOptions, error) {
-	f := dataset.ExportFormat(format)
+// exportParams are the record options an export request names, in a JSON body or
+// a query string (docs/api-review.md).
+type exportParams struct {
+	// Format is "" (sharegpt), sharegpt, sharegpt-jsonl or dpo-jsonl.
+	Format string `json:"format"`
+	// System is "" (field), field or inline.
+	System string `json:"system"`
+	// Opener is what becomes of a greeting before the first user turn: "" (system)
+	// or system, or drop (issue 16).
+	Opener string `json:"opener"`
+	// OpenerPrefix is the line that marks the opener in the system prompt; "" is
+	// dataset.DefaultOpenerPrefix.
+	OpenerPrefix string `json:"openerPrefix"`
+	// Names is "" (auto), auto, on or off: speaker names in assistant text.
+	Names string `json:"names"`
+}
+
+// exportParamKeys are the query parameters queryParams reads.
+var exportParamKeys = []string{"format", "system", "opener", "openerPrefix", "names"}
+
+// queryParams reads the export parameters of q.
+func queryParams(q url.Values) exportParams {
+	return exportParams{Format: q.Get("format"), System: q.Get("system"), Opener: q.Get("opener"),
+		OpenerPrefix: q.Get("openerPrefix"), Names: q.Get("names")}
+}
+
+// exportFormat reads the format ("" → sharegpt) and the record options of p.
+func exportFormat(p exportParams) (dataset.ExportFormat, dataset.ShareGPTOptions, error) {
+	var opt dataset.ShareGPTOptions
+	f := dataset.ExportFormat(p.Format)
 	switch f {
 	case "":
 		f = dataset.FormatShareGPT
 	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference:
 	default:
-		return "", dataset.ShareGPTOptions{}, badRequest("format %q: must be %s, %s or %s",
-			format, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference)
+		return "", opt, badRequest("format %q: must be %s, %s or %s",
+			p.Format, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference)
 	}
-	switch system {
+	switch p.System {
 	case "", "field":
-		return f, dataset.ShareGPTOptions{}, nil
 	case "inline":
-		return f, dataset.ShareGPTOptions{SystemInline: true}, nil
+		opt.SystemInline = true
+	default:
+		return "", opt, badRequest("system %q: must be field or inline", p.System)
 	}
-	return "", dataset.ShareGPTOptions{}, badRequest("system %q: must be field or inline", system)
+	var err error
+	if opt.Opener, err = dataset.ParseOpenerMode(p.Opener); err != nil {
+		return "", opt, badRequest("%v", err)
+	}
+	if opt.Names, err = dataset.ParseNameMode(p.Names); err != nil {
+		return "", opt, badRequest("%v", err)
+	}
+	opt.OpenerPrefix = strings.TrimSpace(p.OpenerPrefix)
+	return f, opt, nil
 }
 
 // exportFilter reads repeatable statuses and, when q is not nil, the other list
@@ -181,16 +216,16 @@ func exportFilter(statuses []string, q url.Values) (store.ExportFilter, error) {
 	return f, err
 }
 
-// queryExport reads the format, system and filter parameters of an export's query
+// queryExport reads the format, record option and filter parameters of an export's query
 // string (GET /api/export/preview, /api/export/download), leaving other parameters
 // in q to the caller: it removes the ones it read.
 func queryExport(q url.Values) (dataset.ExportFormat, dataset.ShareGPTOptions, store.ExportFilter, error) {
-	format, opt, err := exportFormat(q.Get("format"), q.Get("system"))
+	format, opt, err := exportFormat(queryParams(q))
 	if err != nil {
 		return "", opt, store.ExportFilter{}, err
 	}
 	statuses := q["status"]
-	for _, k := range []string{"format", "system", "status"} {
+	for _, k := range append(exportParamKeys, "status") {
 		q.Del(k)
 	}
 	filter, err := exportFilter(statuses, q)

@@ -20,9 +20,10 @@ type ExportOptions struct {
 	// Out is the file to write. It is replaced only once the export succeeded.
 	Out    string
 	Filter store.ExportFilter
-	// SystemInline writes the system prompt as a first {"from": "system"} turn instead
-	// of the top-level "system" field.
-	SystemInline bool
+	// Record says how conversations become records: where the system prompt goes,
+	// what becomes of a greeting before the first user turn, speaker names. The zero
+	// value is dataset.ShareGPTOptions' defaults.
+	Record dataset.ShareGPTOptions
 	// Progress, when set, is called with how many conversations there are to walk
 	// (done 0), then after each conversation with how many were done.
 	Progress func(done, total int)
@@ -64,8 +65,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	}
 	defer os.Remove(invalid.Name())
 
-	sysOpt := dataset.ShareGPTOptions{SystemInline: opt.SystemInline}
-	report, walkErr := writeDataset(ctx, db, opt.Format, opt.Filter, sysOpt, out, invalid, opt.Progress)
+	report, walkErr := writeDataset(ctx, db, opt.Format, opt.Filter, opt.Record, out, invalid, opt.Progress)
 	res.ExportReport = report
 	if err := errors.Join(walkErr, out.Close(), invalid.Close()); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)

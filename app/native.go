@@ -60,7 +60,7 @@ func (a *App) apiRecord(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, opt, err := exportFormat(r.URL.Query().Get("format"), r.URL.Query().Get("system"))
+	_, opt, err := exportFormat(queryParams(r.URL.Query()))
 	if err != nil {
 		return nil, err
 	}

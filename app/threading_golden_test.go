@@ -99,6 +99,7 @@ type goldenMessage struct {
 	ToolCalls      []dataset.ToolCall `json:"toolCalls,omitempty"`
 	ToolCallID     string             `json:"toolCallId,omitempty"`
 	EditedByClient bool               `json:"editedByClient,omitempty"`
+	Opener         bool               `json:"opener,omitempty"`
 	// Siblings is left out when the message has none.
 	Siblings int `json:"siblings,omitempty"`
 }
@@ -124,7 +125,7 @@ func renderConversations(t *testing.T, db *store.DB) []goldenConversation {
 		c := goldenConversation{Title: d.Title, Status: d.Status, Model: d.Model, Path: []goldenMessage{}}
 		for _, m := range d.Messages {
 			gm := goldenMessage{Role: m.Role, Name: m.Name, Content: m.Content, Reasoning: m.Reasoning,
-				ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID, EditedByClient: m.EditedByClient}
+				ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID, EditedByClient: m.EditedByClient, Opener: m.Opener}
 			if m.Siblings > 1 {
 				gm.Siblings = m.Siblings
 			}

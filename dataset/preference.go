@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // FormatPreference is one preference pair per line (JSON Lines) in LLaMA-Factory's
@@ -40,8 +39,9 @@ type PreferenceRecord struct {
 }
 
 // ToPreference turns p into a record, or returns an error wrapping
-// ErrInvalidRecord. The history maps as ToShareGPT maps a conversation; both
-// answers must be valid assistant turns after it, and differ.
+// ErrInvalidRecord. The history maps as ToShareGPT maps a conversation (its opener
+// goes by opt.Opener and is never one of the answers); both answers must be valid
+// assistant turns after it, and differ.
 func ToPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord, error) {
 	rec, err := convertPreference(p, opt)
 	if err != nil {
@@ -56,15 +56,9 @@ func convertPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord
 	if rec.Tools, err = shareGPTTools(p.Tools); err != nil {
 		return nil, err
 	}
-	msgs := p.History
-	var system []string
-	for len(msgs) > 0 && msgs[0].Role == RoleSystem {
-		if s := strings.TrimSpace(msgs[0].Content); s != "" {
-			system = append(system, s)
-		}
-		msgs = msgs[1:]
-	}
-	turns, _, err := shareGPTTurns(msgs, len(p.History)-len(msgs))
+	o := SplitOpening(p.History)
+	named := named(opt.Names, append(p.History[:len(p.History):len(p.History)], p.Chosen, p.Rejected))
+	turns, _, err := shareGPTTurns(o.Rest, o.Offset, named)
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +66,10 @@ func convertPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord
 		return nil, errors.New("the history does not end with a user turn or tool results")
 	}
 	pos := len(p.History) + 1
-	if rec.Chosen, _, err = assistantTurn(p.Chosen, pos); err != nil {
+	if rec.Chosen, _, err = assistantTurn(p.Chosen, pos, named); err != nil {
 		return nil, fmt.Errorf("chosen answer: %w", err)
 	}
-	if rec.Rejected, _, err = assistantTurn(p.Rejected, pos); err != nil {
+	if rec.Rejected, _, err = assistantTurn(p.Rejected, pos, named); err != nil {
 		return nil, fmt.Errorf("rejected answer: %w", err)
 	}
 	if rec.Chosen == rec.Rejected {
@@ -85,12 +79,7 @@ func convertPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord
 	if err := validateShareGPT(&ShareGPTRecord{Conversations: append(turns[:len(turns):len(turns)], rec.Chosen), Tools: rec.Tools}); err != nil {
 		return nil, err
 	}
-	if s := strings.Join(system, "\n\n"); s != "" && opt.SystemInline {
-		turns = append([]ShareGPTTurn{{From: TagSystem, Value: s}}, turns...)
-	} else {
-		rec.System = s
-	}
-	rec.Conversations = turns
+	rec.System, rec.Conversations = placeSystem(opt, o, named, turns)
 	return rec, nil
 }
 

@@ -76,3 +76,39 @@ func TestPreferenceWriter(t *testing.T) {
 		t.Errorf("invalid lines = %q, want conversation 2", invalid.String())
 	}
 }
+
+// TestToPreferenceOpener checks that a character's greeting before the first user
+// turn goes by the opener option and never stands as an answer (issue 16).
+func TestToPreferenceOpener(t *testing.T) {
+	sys := Message{Role: RoleSystem, Content: "You are Seraphina."}
+	greeting := Message{Role: RoleAssistant, Name: "Seraphina", Content: "*Seraphina smiles* Welcome."}
+	kael := Message{Role: RoleAssistant, Name: "Kael", Content: "Another stray?"}
+	user := Message{Role: RoleUser, Content: "Hello."}
+	a := Message{Role: RoleAssistant, Name: "Kael", Content: "Leave."}
+	b := Message{Role: RoleAssistant, Name: "Kael", Content: "Stay."}
+	tests := []struct {
+		name string
+		hist []Message
+		opt  ShareGPTOptions
+		want string
+	}{
+		{"greeting_into_system", []Message{sys, greeting, user}, ShareGPTOptions{Names: NamesOff},
+			`{"conversations":[{"from":"human","value":"Hello."}],"chosen":{"from":"gpt","value":"Leave."},"rejected":{"from":"gpt","value":"Stay."},"system":"You are Seraphina.\n\nThe conversation opened with:\n*Seraphina smiles* Welcome."}`},
+		{"greeting_dropped", []Message{sys, greeting, user}, ShareGPTOptions{Opener: OpenerDrop, Names: NamesOff},
+			`{"conversations":[{"from":"human","value":"Hello."}],"chosen":{"from":"gpt","value":"Leave."},"rejected":{"from":"gpt","value":"Stay."},"system":"You are Seraphina."}`},
+		{"group_names_auto", []Message{greeting, kael, user}, ShareGPTOptions{OpenerPrefix: "Opening:"},
+			`{"conversations":[{"from":"human","value":"Hello."}],"chosen":{"from":"gpt","value":"Kael: Leave."},"rejected":{"from":"gpt","value":"Kael: Stay."},"system":"Opening:\nSeraphina: *Seraphina smiles* Welcome.\n\nKael: Another stray?"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, err := ToPreference(PreferencePair{History: tt.hist, Chosen: a, Rejected: b}, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := marshalNoEscape(rec)
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("record (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

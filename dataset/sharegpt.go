@@ -40,11 +40,21 @@ type ShareGPTRecord struct {
 }
 
 // ShareGPTOptions tunes ToShareGPT. The zero value writes the system prompt in the
-// top-level "system" field.
+// top-level "system" field, puts an opener into it after DefaultOpenerPrefix, and
+// names the speakers of a group chat.
 type ShareGPTOptions struct {
 	// SystemInline writes the system prompt as a first {"from": "system"} turn
 	// instead of the top-level "system" field. LLaMA-Factory reads both.
 	SystemInline bool
+	// Opener says what becomes of the assistant messages before the first user
+	// turn (see OpenerMode); "" is OpenerSystem.
+	Opener OpenerMode
+	// OpenerPrefix is the line before the opener in the system prompt; "" is
+	// DefaultOpenerPrefix.
+	OpenerPrefix string
+	// Names says whether assistant text starts with the speaker's name; "" is
+	// NamesAuto.
+	Names NameMode
 }
 
 // ToShareGPT turns c into a ShareGPT record that passes ValidateShareGPT, or returns
@@ -61,9 +71,11 @@ type ShareGPTOptions struct {
 //     assistant message right after another.
 //   - Consecutive tool results become one "observation": the content of a single
 //     result, or a JSON array of the contents of several.
+//   - Assistant messages before the first user turn (a character card's greeting)
+//     are the opener: by opt.Opener, a marked part of the system prompt or dropped.
+//   - With speaker names on (opt.Names), assistant text reads "Name: text".
 //   - A trailing human or observation turn has no answer to learn and is dropped.
-//     A record that is left without an assistant turn is invalid, and so is one that
-//     starts with an assistant message (such as a character card's greeting).
+//     A record that is left without an assistant turn is invalid.
 func ToShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
 	rec, err := convertShareGPT(c, opt)
 	if err != nil {
@@ -93,15 +105,9 @@ func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
 	}
 	rec.Tools = tools
 
-	msgs := c.Messages
-	var system []string
-	for len(msgs) > 0 && msgs[0].Role == RoleSystem {
-		if s := strings.TrimSpace(msgs[0].Content); s != "" {
-			system = append(system, s)
-		}
-		msgs = msgs[1:]
-	}
-	turns, warnings, err := shareGPTTurns(msgs, len(c.Messages)-len(msgs))
+	o := SplitOpening(c.Messages)
+	named := named(opt.Names, c.Messages)
+	turns, warnings, err := shareGPTTurns(o.Rest, o.Offset, named)
 	if err != nil {
 		return nil, err
 	}
@@ -113,18 +119,24 @@ func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
 	if len(turns) == 0 {
 		return nil, errors.New("no assistant answer")
 	}
-	if s := strings.Join(system, "\n\n"); s != "" && opt.SystemInline {
-		turns = append([]ShareGPTTurn{{From: TagSystem, Value: s}}, turns...)
-	} else {
-		rec.System = s
-	}
-	rec.Conversations = turns
+	rec.System, rec.Conversations = placeSystem(opt, o, named, turns)
 	return rec, nil
 }
 
+// placeSystem returns the system prompt of o for the top-level field, or "" and
+// turns led by it as a "system" turn when opt.SystemInline.
+func placeSystem(opt ShareGPTOptions, o Opening, named bool, turns []ShareGPTTurn) (string, []ShareGPTTurn) {
+	s := opt.systemPrompt(o, named)
+	if s != "" && opt.SystemInline {
+		return "", append([]ShareGPTTurn{{From: TagSystem, Value: s}}, turns...)
+	}
+	return s, turns
+}
+
 // shareGPTTurns maps the messages after the system prompt; offset is the position of
-// msgs[0] in the conversation, for error messages.
-func shareGPTTurns(msgs []Message, offset int) (turns []ShareGPTTurn, warnings []string, err error) {
+// msgs[0] in the conversation, for error messages; named puts speaker names into
+// assistant text.
+func shareGPTTurns(msgs []Message, offset int, named bool) (turns []ShareGPTTurn, warnings []string, err error) {
 	var results []string // tool results waiting to become one observation
 	last := func() string {
 		if len(turns) == 0 {
@@ -165,13 +177,16 @@ func shareGPTTurns(msgs []Message, offset int) (turns []ShareGPTTurn, warnings [
 				turns = append(turns, ShareGPTTurn{From: TagHuman, Value: text})
 			}
 		case RoleAssistant:
+			// LLaMA-Factory's sharegpt converter wants "human"/"observation" at odd
+			// positions and "gpt"/"function_call" at even ones; SplitOpening took the
+			// leading assistant messages, so msgs starts with a user or tool turn.
 			if last() != TagHuman && last() != TagObservation {
 				if last() == "" {
 					return nil, nil, fmt.Errorf("conversation starts with an assistant message at position %d", pos)
 				}
 				return nil, nil, fmt.Errorf("assistant message at position %d follows another one", pos)
 			}
-			turn, warn, err := assistantTurn(m, pos)
+			turn, warn, err := assistantTurn(m, pos, named)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -197,9 +212,9 @@ type shareGPTCall struct {
 	Arguments json.RawMessage `json:"arguments"`
 }
 
-func assistantTurn(m Message, pos int) (turn ShareGPTTurn, warning string, err error) {
+func assistantTurn(m Message, pos int, named bool) (turn ShareGPTTurn, warning string, err error) {
 	if len(m.ToolCalls) == 0 {
-		text := strings.TrimSpace(m.Content)
+		text := speakerText(m, named)
 		if text == "" {
 			return turn, "", fmt.Errorf("empty assistant message at position %d", pos)
 		}

@@ -10,7 +10,10 @@ import (
 // shareGPTInput is a golden input: a conversation and the options to convert it with.
 type shareGPTInput struct {
 	Options struct {
-		SystemInline bool `json:"systemInline"`
+		SystemInline bool       `json:"systemInline"`
+		Opener       OpenerMode `json:"opener"`
+		OpenerPrefix string     `json:"openerPrefix"`
+		Names        NameMode   `json:"names"`
 	} `json:"options"`
 	Conversation Conversation `json:"conversation"`
 }
@@ -31,7 +34,8 @@ func TestToShareGPTGolden(t *testing.T) {
 			if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
 				t.Fatal(err)
 			}
-			rec, err := ToShareGPT(in.Conversation, ShareGPTOptions{SystemInline: in.Options.SystemInline})
+			rec, err := ToShareGPT(in.Conversation, ShareGPTOptions{SystemInline: in.Options.SystemInline,
+				Opener: in.Options.Opener, OpenerPrefix: in.Options.OpenerPrefix, Names: in.Options.Names})
 			var got shareGPTGolden
 			if err != nil {
 				if !errors.Is(err, ErrInvalidRecord) {
@@ -89,6 +93,61 @@ func TestValidateShareGPT(t *testing.T) {
 			}
 			if err != nil && !errors.Is(err, ErrInvalidRecord) {
 				t.Errorf("ValidateShareGPT(%+v) = %v, want it to wrap ErrInvalidRecord", tt.rec, err)
+			}
+		})
+	}
+}
+
+func TestParseOptionModes(t *testing.T) {
+	tests := []struct {
+		name, in string
+		names    bool // parse as a NameMode, not an OpenerMode
+		want     string
+		wantErr  bool
+	}{
+		{"opener_default", "", false, "system", false},
+		{"opener_drop", "drop", false, "drop", false},
+		{"opener_bad", "keep", false, "", true},
+		{"names_default", "", true, "auto", false},
+		{"names_off", "off", true, "off", false},
+		{"names_bad", "yes", true, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			var err error
+			if tt.names {
+				var m NameMode
+				m, err = ParseNameMode(tt.in)
+				got = string(m)
+			} else {
+				var m OpenerMode
+				m, err = ParseOpenerMode(tt.in)
+				got = string(m)
+			}
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("parse(%q) = %q, %v, want %q (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestOnlySpeakerAdded(t *testing.T) {
+	tests := []struct {
+		name, text, edited string
+		want               bool
+	}{
+		{"name_added", "*She smiles.* Rest here.", "Seraphina: *She smiles.* Rest here.", true},
+		{"two_word_name", "Yes.", "Old Kael: Yes.", true},
+		{"text_changed", "Rest here.", "Seraphina: Rest there.", false},
+		{"same_text", "Rest here.", "Rest here.", false},
+		{"colon_in_text", "Note: rest.", "Note: rest.", false},
+		{"multiline_prefix", "b", "a\nx: b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OnlySpeakerAdded(tt.text, tt.edited); got != tt.want {
+				t.Errorf("OnlySpeakerAdded(%q, %q) = %v, want %v", tt.text, tt.edited, got, tt.want)
 			}
 		})
 	}

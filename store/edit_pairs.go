@@ -13,7 +13,8 @@ import (
 //
 //   - an answer the person marked preferred is chosen over each of its siblings;
 //   - an answer the client resent changed (editedByClient) is chosen over the
-//     oldest sibling it replaced;
+//     oldest sibling it replaced, unless the change only put the speaker's name in
+//     front (dataset.OnlySpeakerAdded);
 //   - an answer the person edited is chosen over its own captured text.
 //
 // An answer marked "don't train" is never chosen. The prompt is the path up to the
@@ -83,7 +84,9 @@ func (db *DB) PreferencePairs(ctx context.Context, convID int64, fn func(dataset
 				p.Rejected.Content = *rejected.Original
 			}
 			k := [2]string{p.Chosen.Content, p.Rejected.Content}
-			if !chosen.Train || seen[k] {
+			// A group chat's resent answer differs from the model's only by the
+			// speaker's name in front (issue 16): the same answer, not a preference.
+			if !chosen.Train || seen[k] || (ids[0] != ids[1] && dataset.OnlySpeakerAdded(p.Rejected.Content, p.Chosen.Content)) {
 				continue
 			}
 			seen[k] = true

@@ -55,7 +55,8 @@ type candidate struct {
 //     of a stored sibling (dataset.Similar) or the turn after it matches.
 //  6. Nothing matches by key, but the second turn is stored after a first turn of
 //     the same role in a fresh conversation and was an answer or the first turns
-//     are similar: the client edited its first message; a new root sibling.
+//     are similar: the client edited its first message; a new root sibling. So is
+//     another greeting under the same card (greetingSwap).
 //
 // Anything else starts a new conversation.
 func match(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset.Message, keys []string, at int64) (placement, error) {
@@ -302,9 +303,13 @@ func rootEdit(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset
 		if err := rows.Scan(&convID, &content, &answer, &session, &updated); err != nil {
 			return placement{}, err
 		}
-		if _, fresh, ok := sessionFit(r.SessionID, session, updated, at); ok && fresh &&
-			(answer || dataset.Similar(content, turns[0].Content)) {
-			return placement{convID: convID}, nil
+		if _, fresh, ok := sessionFit(r.SessionID, session, updated, at); ok && fresh {
+			if answer || dataset.Similar(content, turns[0].Content) {
+				return placement{convID: convID}, nil
+			}
+			if swap, err := greetingSwap(ctx, tx, convID, r, turns); err != nil || swap {
+				return placement{convID: convID}, err
+			}
 		}
 	}
 	return placement{}, rows.Err()

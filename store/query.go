@@ -27,6 +27,10 @@ type Message struct {
 	CreatedAt  time.Time `json:"createdAt"`
 	// Siblings counts the messages that share this one's parent, itself included.
 	Siblings int `json:"siblings"`
+	// Opener is set on an assistant message before the first user turn that no
+	// response carried: a character card's greeting or a scripted opener, seen only
+	// in histories the client sent. It is not a generated answer (issue 16).
+	Opener bool `json:"opener,omitempty"`
 	// Review holds a person's changes and the exchange's measurements (edit_read.go).
 	Review
 }
@@ -103,7 +107,7 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 			SELECT ? UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
 		)
 		SELECT m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
-		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at,
+		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer,
 		       (SELECT COUNT(*) FROM messages s WHERE s.conversation_id = m.conversation_id
 		          AND s.parent_id IS m.parent_id)
 		FROM up JOIN messages m ON m.id = up.id ORDER BY m.depth`, leafID)
@@ -112,15 +116,20 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 	}
 	defer rows.Close()
 	var msgs []Message
+	opening := true // no user or tool turn yet
 	for rows.Next() {
 		var m Message
 		var parent, exchange sql.NullInt64
 		var toolCalls, media string
 		var created int64
+		var answer bool
 		if err := rows.Scan(&m.ID, &parent, &m.Role, &m.Content, &m.Reasoning, &toolCalls, &m.ToolCallID,
-			&m.Name, &media, &m.FinishReason, &m.EditedByClient, &m.ResponseID, &exchange, &created, &m.Siblings); err != nil {
+			&m.Name, &media, &m.FinishReason, &m.EditedByClient, &m.ResponseID, &exchange, &created, &answer,
+			&m.Siblings); err != nil {
 			return nil, err
 		}
+		opening = opening && m.Role == dataset.RoleAssistant
+		m.Opener = opening && !answer
 		if parent.Valid {
 			m.ParentID = &parent.Int64
 		}

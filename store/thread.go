@@ -51,6 +51,11 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 	if err != nil {
 		return err
 	}
+	if pl.convID != 0 {
+		if err := nameAnswers(ctx, tx, pl.convID, turns, p.keys, pl.matched); err != nil {
+			return err
+		}
+	}
 	convID := pl.convID
 	var old convState
 	if convID == 0 {

@@ -22,6 +22,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "`file` to write; default: llmtap-sharegpt.json or .jsonl in the current folder")
 	status := fs.String("status", "", "comma-separated `statuses` to take: unreviewed, confirmed, rejected, or all; default: everything not rejected")
 	system := fs.String("system", "field", "where the system prompt goes: field (top-level \"system\") or inline (a first from:system turn)")
+	opener := fs.String("opener", string(dataset.OpenerSystem), "what becomes of a greeting before the first user turn (a character card's first message): system (into the system prompt after --opener-prefix) or drop")
+	openerPrefix := fs.String("opener-prefix", dataset.DefaultOpenerPrefix, "the `line` that marks the greeting in the system prompt")
+	names := fs.String("names", string(dataset.NamesAuto), "speaker names in assistant text (\"Name: text\", as SillyTavern shows group chats): auto (when a conversation has more than one assistant name), on or off")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -33,11 +36,21 @@ func export(args []string, stdout, stderr io.Writer) int {
 	switch *system {
 	case "field":
 	case "inline":
-		opt.SystemInline = true
+		opt.Record.SystemInline = true
 	default:
 		fmt.Fprintf(stderr, "llmtap export: --system %q: must be field or inline\n", *system)
 		return 2
 	}
+	var err error
+	if opt.Record.Opener, err = dataset.ParseOpenerMode(*opener); err != nil {
+		fmt.Fprintln(stderr, "llmtap export: --"+err.Error())
+		return 2
+	}
+	if opt.Record.Names, err = dataset.ParseNameMode(*names); err != nil {
+		fmt.Fprintln(stderr, "llmtap export: --"+err.Error())
+		return 2
+	}
+	opt.Record.OpenerPrefix = strings.TrimSpace(*openerPrefix)
 	statuses, err := parseStatuses(*status)
 	if err != nil {
 		fmt.Fprintln(stderr, "llmtap export:", err)

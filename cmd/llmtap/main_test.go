@@ -38,6 +38,8 @@ func TestRunErrors(t *testing.T) {
 		{"export_bad_format", []string{"export", "--data", data, "--format", "alpaca", "--out", t.TempDir() + "/x.json"}, 1, `format "alpaca"`},
 		{"export_bad_status", []string{"export", "--data", data, "--status", "good"}, 2, "--status"},
 		{"export_bad_system", []string{"export", "--data", data, "--system", "top"}, 2, "--system"},
+		{"export_bad_opener", []string{"export", "--data", data, "--opener", "keep"}, 2, "--opener \"keep\": must be system or drop"},
+		{"export_bad_names", []string{"export", "--data", data, "--names", "yes"}, 2, "--names"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

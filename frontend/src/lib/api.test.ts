@@ -76,6 +76,15 @@ describe('request', () => {
     expect(call(fetch)[0]).toBe('/api/export/preview?status=confirmed&tag=3&format=sharegpt&system=field');
   });
 
+  it('export_opener_option', async () => {
+    const fetch = stubFetch(200, { records: [], valid: 0, invalid: 0, reasons: [] });
+    await api.exportPreview({ format: 'sharegpt', system: 'field', opener: 'drop', filter: defaultFilter() });
+    expect(call(fetch)[0]).toBe('/api/export/preview?format=sharegpt&system=field&opener=drop');
+    const write = stubFetch(200, { written: 1, invalid: 0, path: '/x.json' });
+    await api.exportWrite({ format: 'sharegpt', system: 'field', opener: 'drop', filter: defaultFilter() });
+    expect(JSON.parse(call(write)[1].body as string)).toMatchObject({ format: 'sharegpt', system: 'field', opener: 'drop' });
+  });
+
   it('returns_body', async () => {
     stubFetch(200, { items: [], total: 0 });
     await expect(api.conversations({ limit: 1 })).resolves.toEqual({ items: [], total: 0 });

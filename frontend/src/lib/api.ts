@@ -14,6 +14,7 @@ import type {
   ExchangeSummary,
   ExportFormat,
   ExportPreview,
+  OpenerMode,
   ExportResult,
   Facets,
   Filter,
@@ -91,6 +92,8 @@ export function listQuery(q: ListQuery): string {
 export interface ExportOptions {
   format: ExportFormat;
   system: SystemPlacement;
+  /** Absent: the server's default (system). */
+  opener?: OpenerMode;
   filter: Filter;
   name?: string;
 }
@@ -102,6 +105,7 @@ export function exportQuery(o: ExportOptions): string {
   p.delete('order');
   p.set('format', o.format);
   p.set('system', o.system);
+  if (o.opener) p.set('opener', o.opener);
   return `?${p.toString()}`;
 }
 
@@ -157,6 +161,7 @@ export const api = {
       post({
         format: o.format,
         system: o.system,
+        ...(o.opener ? { opener: o.opener } : {}),
         filter: filterObject(o.filter),
         ...(o.name ? { name: o.name } : {}),
         ...(saveAs ? { saveAs } : {}),

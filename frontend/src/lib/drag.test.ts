@@ -63,6 +63,11 @@ describe('dragBody', () => {
       filter: { status: 'confirmed', tag: ['3'], sort: 'rounds' },
       name: 'chats.json',
     }));
+  it('opener', () => {
+    const spec: DragSpec = { ...picked, opener: 'drop' };
+    expect(dragBody(spec)).toEqual({ format: 'sharegpt-jsonl', system: 'field', opener: 'drop', ids: [7, 2], name: 'llmtap-2026-11-22.jsonl' });
+    expect(downloadPath(spec)).toBe('/api/export/download?format=sharegpt-jsonl&system=field&opener=drop&ids=7%2C2&name=llmtap-2026-11-22.jsonl');
+  });
   it('ids', () => expect(dragBody(picked)).toEqual({ format: 'sharegpt-jsonl', system: 'field', ids: [7, 2], name: 'llmtap-2026-11-22.jsonl' }));
 });
 

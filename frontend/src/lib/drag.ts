@@ -4,12 +4,14 @@
 // the drop downloads GET /api/export/download there), and a click downloads it.
 import { api, exportQuery } from './api';
 import { defaultFilter, filterObject } from './route';
-import type { AppStatus, ExportFormat, Filter, SystemPlacement } from './types';
+import type { AppStatus, ExportFormat, Filter, OpenerMode, SystemPlacement } from './types';
 
 /** DragSpec is what a drag handle exports: everything a filter takes, or conversations by id. */
 export interface DragSpec {
   format: ExportFormat;
   system: SystemPlacement;
+  /** Absent: the server's default (system). */
+  opener?: OpenerMode;
   /** As the export takes it: without a status, everything not rejected. */
   filter?: Filter;
   /** These conversations, in this order, whatever their status (instead of filter). */
@@ -49,7 +51,7 @@ export function conversationName(title: string, id: number): string {
 /** downloadPath is GET /api/export/download for the spec (the browser's drag and link). */
 export function downloadPath(spec: DragSpec): string {
   const filter = spec.ids ? defaultFilter() : (spec.filter ?? defaultFilter());
-  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, filter }).slice(1));
+  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, opener: spec.opener, filter }).slice(1));
   if (spec.ids) q.set('ids', spec.ids.join(','));
   q.set('name', spec.name);
   return `/api/export/download?${q.toString()}`;
@@ -64,7 +66,7 @@ export function downloadURLData(spec: DragSpec, origin: string): string {
 /** dragBody is the body of POST /api/drag. */
 export function dragBody(spec: DragSpec): Record<string, unknown> {
   const scope = spec.ids ? { ids: spec.ids } : { filter: filterObject(spec.filter ?? defaultFilter()) };
-  return { format: spec.format, system: spec.system, ...scope, name: spec.name };
+  return { format: spec.format, system: spec.system, ...(spec.opener ? { opener: spec.opener } : {}), ...scope, name: spec.name };
 }
 
 /** DragTransfer is the part of a DataTransfer a drag sets. */

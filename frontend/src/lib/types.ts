@@ -129,6 +129,8 @@ export interface Message {
   siblings: number;
   /** The client sent this turn changed: a sibling of what it replaced. */
   editedByClient?: boolean;
+  /** An assistant message before the first user turn that no response carried: a character's greeting, not a generated answer. */
+  opener?: boolean;
   responseId?: string;
   media?: MediaRef[];
   /** The captured text when the person edited content; absent otherwise. */
@@ -245,6 +247,8 @@ export type BulkAction =
 
 export type ExportFormat = 'sharegpt' | 'sharegpt-jsonl';
 export type SystemPlacement = 'field' | 'inline';
+/** OpenerMode is what an export does with a greeting before the first user turn: into the system prompt, or dropped. */
+export type OpenerMode = 'system' | 'drop';
 
 export interface ExportPreview {
   records: unknown[];

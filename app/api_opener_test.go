@@ -1,0 +1,157 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+// openerApp is an app holding the threading golden case name, written as capture
+// writes it.
+func openerApp(t *testing.T, name string) (*testApp, int64) {
+	t.Helper()
+	ta := startApp(t, fakeOpenAI(t).URL)
+	for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
+		if err := ta.db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
+			t.Fatalf("Write exchange %s: %v", ex.name, err)
+		}
+	}
+	items, _, err := ta.db.ListConversations(t.Context(), store.ListOptions{Limit: 10})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("ListConversations = %d items, %v, want 1", len(items), err)
+	}
+	return ta, items[0].ID
+}
+
+// TestOpenerAPI checks what the API says of a SillyTavern chat whose greeting was
+// swiped (issue 16): the greeting is the opener, and the export options decide
+// where it goes.
+func TestOpenerAPI(t *testing.T) {
+	ta, id := openerApp(t, "sillytavern_greeting_swipe")
+	var d store.Detail
+	if code := ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", id), &d); code != 200 {
+		t.Fatalf("GET conversation = %d", code)
+	}
+	var openers []bool
+	var greeting store.Message
+	for _, m := range d.Messages {
+		if m.ID > 0 {
+			openers = append(openers, m.Opener)
+		}
+		if m.Opener {
+			greeting = m
+		}
+	}
+	if want := "[true false false false false]"; fmt.Sprint(openers) != want {
+		t.Errorf("opener of the path's messages = %v, want %s", openers, want)
+	}
+	if greeting.Siblings != 2 {
+		t.Errorf("greeting siblings = %d, want 2 (the swiped greeting)", greeting.Siblings)
+	}
+
+	tests := []struct {
+		name       string
+		query      string
+		wantStatus int
+		wantSystem string // a part the record's system prompt must hold; "" for none
+		notSystem  string // a part it must not hold
+	}{
+		{"default_into_system", "", 200, "The conversation opened with:\n*Moonlight spills", ""},
+		{"custom_prefix", "?openerPrefix=" + "%5BGreeting%5D", 200, "[Greeting]\n*Moonlight", "The conversation opened with"},
+		{"dropped", "?opener=drop", 200, "[Start a new Chat]", "Moonlight"},
+		{"bad_opener", "?opener=keep", 400, "", ""},
+		{"bad_names", "?names=maybe", 400, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec dataset.ShareGPTRecord
+			code := ta.getJSON(t, fmt.Sprintf("/api/conversations/%d/record%s", id, tt.query), &rec)
+			if code != tt.wantStatus {
+				t.Fatalf("GET record%s = %d, want %d", tt.query, code, tt.wantStatus)
+			}
+			if code != 200 {
+				return
+			}
+			if !strings.Contains(rec.System, tt.wantSystem) || (tt.notSystem != "" && strings.Contains(rec.System, tt.notSystem)) {
+				t.Errorf("record system = %q, want it to hold %q and not %q", rec.System, tt.wantSystem, tt.notSystem)
+			}
+			if rec.Conversations[0].From != dataset.TagHuman {
+				t.Errorf("first turn = %q, want %q", rec.Conversations[0].From, dataset.TagHuman)
+			}
+		})
+	}
+}
+
+// TestOpenerNotAnAnswer checks that a greeting marked preferred over its swiped
+// sibling makes no preference pair: it was never a generated answer (issue 16).
+func TestOpenerNotAnAnswer(t *testing.T) {
+	ta, id := openerApp(t, "sillytavern_greeting_swipe")
+	var d store.Detail
+	ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", id), &d)
+	for _, m := range d.Messages {
+		if m.Opener {
+			if code, body := ta.send(t, "PUT", fmt.Sprintf("/api/messages/%d/preferred", m.ID), `{}`); code != 204 {
+				t.Fatalf("PUT preferred = %d %s", code, body)
+			}
+		}
+	}
+	var p ExportPreview
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
+		t.Fatalf("GET preview = %d", code)
+	}
+	if p.Valid != 0 || p.Invalid != 0 {
+		b, _ := json.Marshal(p)
+		t.Errorf("dpo-jsonl preview = %s, want no pairs", b)
+	}
+}
+
+// TestGreetingFirstPairs checks that the preference pairs of a chat that opens with
+// the card's greeting are written, with the greeting in the prompt's system part.
+func TestGreetingFirstPairs(t *testing.T) {
+	ta, id := openerApp(t, "regenerate_swipe")
+	var d store.Detail
+	ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", id), &d)
+	var answer int64
+	for _, m := range d.Messages {
+		if m.Siblings == 3 {
+			answer = m.ID
+		}
+	}
+	if code, body := ta.send(t, "PUT", fmt.Sprintf("/api/messages/%d/preferred", answer), `{}`); code != 204 {
+		t.Fatalf("PUT preferred = %d %s", code, body)
+	}
+	var p ExportPreview
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
+		t.Fatalf("GET preview = %d", code)
+	}
+	if p.Valid != 2 || p.Invalid != 0 {
+		t.Fatalf("dpo-jsonl preview valid %d, invalid %d (%v), want 2 and 0", p.Valid, p.Invalid, p.Reasons)
+	}
+	var rec dataset.PreferenceRecord
+	if err := json.Unmarshal(p.Records[0], &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.System, dataset.DefaultOpenerPrefix+"\n*You wake") || len(rec.Conversations) != 1 {
+		t.Errorf("pair = %s, want the greeting in the system prompt and one human turn", p.Records[0])
+	}
+}
+
+// TestGroupChatNoNamePairs checks that a group chat under SillyTavern's default
+// names behavior, which resends each answer as "Name: text", makes no preference
+// pair of the resent copy over the model's own answer.
+func TestGroupChatNoNamePairs(t *testing.T) {
+	ta, _ := openerApp(t, "sillytavern_group_chat_default_names")
+	var p ExportPreview
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
+		t.Fatalf("GET preview = %d", code)
+	}
+	if p.Valid != 0 || p.Invalid != 0 {
+		b, _ := json.Marshal(p)
+		t.Errorf("dpo-jsonl preview = %s, want no pairs", b)
+	}
+}

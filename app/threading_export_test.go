@@ -1,0 +1,63 @@
+package app
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+// TestThreadingExportGolden writes the SillyTavern threading cases as ShareGPT JSONL
+// with the default options and compares the file and its invalid list with
+// <case>.sharegpt.jsonl beside the case (issue 16: a chat that opens with the
+// character's greeting, or a group chat, reaches the dataset). -update rewrites them.
+func TestThreadingExportGolden(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no SillyTavern cases: %v", err)
+	}
+	for _, c := range cases {
+		name := strings.TrimSuffix(filepath.Base(c), ".golden.json")
+		t.Run(name, func(t *testing.T) {
+			db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
+				if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
+					t.Fatalf("Write exchange %s: %v", ex.name, err)
+				}
+			}
+			var out, invalid bytes.Buffer
+			if _, err := writeDataset(t.Context(), db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
+				dataset.ShareGPTOptions{}, &out, &invalid, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			if invalid.Len() > 0 {
+				got += "# invalid\n" + invalid.String()
+			}
+			path := filepath.Join(threadingDir, name+".sharegpt.jsonl")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("read golden file (run go test ./app -run Golden -update to create it): %v", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+			}
+		})
+	}
+}
