@@ -115,6 +115,9 @@ type Status struct {
 	// DBError says why the database refuses captures right now (they wait, durable,
 	// in the capture log), or "".
 	DBError string `json:"dbError,omitempty"`
+	// ProbesRefused counts the scanner requests the proxy turned away since it started
+	// (see Settings.ProbePaths).
+	ProbesRefused int64 `json:"probesRefused"`
 	// ProxyError says why the proxy is not listening (a port in use), or "".
 	ProxyError string `json:"proxyError,omitempty"`
 	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
@@ -138,6 +141,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
 		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
+		ProbesRefused: a.proxy.ProbesRefused(),
 	}, nil
 }
 

@@ -28,6 +28,8 @@ export interface AppStatus {
   unsavedSince?: string;
   /** Why the database refuses captures right now (they wait in the capture log). */
   dbError?: string;
+  /** Scanner requests (probe list in Settings) the proxy turned away since it started. */
+  probesRefused?: number;
   /** Grows whenever conversations change, so the list is refetched only then. */
   changed?: number;
   /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
@@ -288,6 +290,8 @@ export interface Settings {
   systemProxy: boolean;
   startAtLogin: boolean;
   export: { format: ExportFormat; system: SystemPlacement; statuses: Status[] };
+  /** Scanner path patterns the proxy answers 404 without forwarding or storing ("/.env", "/actuator/*", "*.php"). */
+  probePaths: string[];
 }
 
 /** SettingsState is the answer of GET and PUT /api/settings. */
