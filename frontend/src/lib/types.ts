@@ -186,8 +186,8 @@ export interface ListQuery extends Partial<Filter> {
   offset?: number;
 }
 
-/** ExchangeKind narrows the exchange log: LLM chats, everything else, or failures. */
-export type ExchangeKind = '' | 'chat' | 'other' | 'errors';
+/** ExchangeKind narrows the exchange log: LLM chats, rerank calls, everything else, or failures. */
+export type ExchangeKind = '' | 'chat' | 'rerank' | 'other' | 'errors';
 
 export interface ExchangeSummary {
   id: number;
