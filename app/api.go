@@ -52,6 +52,7 @@ func (a *App) APIHandler() http.Handler {
 		})
 	}
 	handle("GET /api/status", a.apiStatus)
+	handle("GET /api/health", a.apiHealth)
 	handle("POST /api/capture", a.apiSetCapture)
 	handle("DELETE /api/capture/unsaved", a.apiDismissUnsaved)
 	handle("GET /api/conversations/{id}", a.apiConversation)

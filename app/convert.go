@@ -44,6 +44,10 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status}
 		c.Round, problems = decideRound(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
 	}
+	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)
+	if c.Exchange.Model == "" && c.Round != nil {
+		c.Exchange.Model = c.Round.Model
+	}
 	c.Exchange.ParseErr = strings.Join(problems, "; ")
 	return c
 }

@@ -31,3 +31,27 @@ func TestDetectDialectRerank(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestModel(t *testing.T) {
+	tests := []struct {
+		name string
+		path string
+		body string
+		want string
+	}{
+		{"openai", "/v1/chat/completions", `{"messages":[],"model":"gpt-4o"}`, "gpt-4o"},
+		{"rerank", "/v1/rerank", `{"model":"jina-reranker-v2","query":"q"}`, "jina-reranker-v2"},
+		{"gemini_path", "/v1beta/models/gemini-2.5-flash:generateContent", `{"contents":[]}`, "gemini-2.5-flash"},
+		{"no_model", "/v1/chat/completions", `{"messages":[]}`, ""},
+		{"model_not_string", "/v1/x", `{"model":3}`, ""},
+		{"not_json", "/v1/x", `model=gpt`, ""},
+		{"empty", "/v1/models", ``, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RequestModel(tt.path, []byte(tt.body)); got != tt.want {
+				t.Errorf("RequestModel(%q, %q) = %q, want %q", tt.path, tt.body, got, tt.want)
+			}
+		})
+	}
+}
