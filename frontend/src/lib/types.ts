@@ -264,6 +264,42 @@ export interface ExportResult {
   canceled?: boolean;
 }
 
+/** HealthErrors counts failed exchanges by kind (store.HealthErrors). */
+export interface HealthErrors {
+  /** 4xx answers by status code, except 408. */
+  byStatus?: Record<string, number>;
+  server: number;
+  timeouts: number;
+  cut: number;
+  unreachable: number;
+  aborted: number;
+  other: number;
+}
+
+/** HealthRow is the figures of one host or model; latencies in ms over successful exchanges. */
+export interface HealthRow {
+  name: string;
+  requests: number;
+  ok: number;
+  successRate: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** First response byte of successful streams: time to first token. */
+  ttfbP50Ms: number;
+  ttfbP95Ms: number;
+  errors: HealthErrors;
+}
+
+/** Health is GET /api/health. */
+export interface Health {
+  since?: string;
+  hosts: HealthRow[];
+  models: HealthRow[];
+}
+
+/** HealthWindow is the window of GET /api/health. */
+export type HealthWindow = '24h' | 'all';
+
 export interface Stats {
   byStatus: Partial<Record<Status, number>>;
   byModel: Facet[];
