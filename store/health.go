@@ -27,6 +27,8 @@ type HealthRow struct {
 	Name     string `json:"name"`
 	Requests int    `json:"requests"`
 	OK       int    `json:"ok"`
+	// Streams counts the successful streams the TTFB percentiles are over.
+	Streams int `json:"streams"`
 	// SuccessRate is OK/Requests, from 0 to 1.
 	SuccessRate  float64      `json:"successRate"`
 	LatencyP50MS int64        `json:"latencyP50Ms"`
@@ -117,6 +119,7 @@ func (a *healthAcc) finish() HealthRow {
 		r.SuccessRate = float64(r.OK) / float64(r.Requests)
 	}
 	r.LatencyP50MS, r.LatencyP95MS = percentiles(a.total)
+	r.Streams = len(a.ttfb)
 	r.TTFBP50MS, r.TTFBP95MS = percentiles(a.ttfb)
 	return r
 }

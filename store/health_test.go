@@ -48,12 +48,12 @@ func TestHealth(t *testing.T) {
 		wantModels []string // names, busiest first
 	}{
 		{"window", base, []HealthRow{
-			{Name: "a.example", Requests: 15, OK: 10, SuccessRate: 10.0 / 15, LatencyP50MS: 500, LatencyP95MS: 1000, TTFBP50MS: 50, TTFBP95MS: 100,
+			{Name: "a.example", Requests: 15, OK: 10, Streams: 10, SuccessRate: 10.0 / 15, LatencyP50MS: 500, LatencyP95MS: 1000, TTFBP50MS: 50, TTFBP95MS: 100,
 				Errors: HealthErrors{ByStatus: map[string]int{"429": 2}, Server: 1, Timeouts: 1, Cut: 1}},
 			{Name: "b.example", Requests: 2, Errors: HealthErrors{Unreachable: 1, Aborted: 1}},
 		}, []string{"m1", "m2", ""}},
 		{"all_time", time.Time{}, []HealthRow{
-			{Name: "a.example", Requests: 15, OK: 10, SuccessRate: 10.0 / 15, LatencyP50MS: 500, LatencyP95MS: 1000, TTFBP50MS: 50, TTFBP95MS: 100,
+			{Name: "a.example", Requests: 15, OK: 10, Streams: 10, SuccessRate: 10.0 / 15, LatencyP50MS: 500, LatencyP95MS: 1000, TTFBP50MS: 50, TTFBP95MS: 100,
 				Errors: HealthErrors{ByStatus: map[string]int{"429": 2}, Server: 1, Timeouts: 1, Cut: 1}},
 			{Name: "b.example", Requests: 3, OK: 1, SuccessRate: 1.0 / 3, LatencyP50MS: 7, LatencyP95MS: 7, Errors: HealthErrors{Unreachable: 1, Aborted: 1}},
 		}, []string{"m1", "m2", "", "m3"}},

@@ -281,6 +281,8 @@ export interface HealthRow {
   name: string;
   requests: number;
   ok: number;
+  /** Successful streams, which the first-token figures are over. */
+  streams: number;
   successRate: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
