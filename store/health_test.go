@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/llmtap/llmtap/dataset"
 )
 
 // TestHealth writes exchanges of known timing and outcome and checks every figure.
@@ -102,5 +103,36 @@ func TestPercentiles(t *testing.T) {
 				t.Errorf("percentiles(%v) = %d, %d, want %d, %d", tt.in, p50, p95, tt.want50, tt.want95)
 			}
 		})
+	}
+}
+
+// TestReindexFillsModel checks reindex gives exchanges stored without a model (as
+// before migration 14) the one their request named, and keeps a recorded one.
+func TestReindexFillsModel(t *testing.T) {
+	db := openTest(t)
+	at := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	caps := []Capture{}
+	for _, c := range []struct{ model, body string }{
+		{"", `{"model":"from-body"}`},
+		{"recorded", `{"model":"other"}`},
+		{"", `not json`},
+	} {
+		caps = append(caps, Capture{Exchange: Exchange{Method: "POST", Host: "h.example", Path: "/v1/embeddings", Status: 200,
+			Model: c.model, ReqBody: []byte(c.body), Start: at, End: at}})
+	}
+	if err := db.Write(t.Context(), caps); err != nil {
+		t.Fatal(err)
+	}
+	reindex(t, db, ReindexOptions{Decide: func(*Exchange) (dataset.Dialect, *dataset.Round, string) { return "", nil, "" }})
+	h, err := db.Health(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range h.Models {
+		got = append(got, m.Name)
+	}
+	if diff := cmp.Diff([]string{"", "from-body", "recorded"}, got); diff != "" {
+		t.Errorf("models after reindex (-want +got):\n%s", diff)
 	}
 }
