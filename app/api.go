@@ -52,6 +52,7 @@ func (a *App) APIHandler() http.Handler {
 		})
 	}
 	handle("GET /api/status", a.apiStatus)
+	handle("GET /api/health", a.apiHealth)
 	handle("POST /api/capture", a.apiSetCapture)
 	handle("DELETE /api/capture/unsaved", a.apiDismissUnsaved)
 	handle("GET /api/conversations/{id}", a.apiConversation)
@@ -115,6 +116,9 @@ type Status struct {
 	// DBError says why the database refuses captures right now (they wait, durable,
 	// in the capture log), or "".
 	DBError string `json:"dbError,omitempty"`
+	// ProbesRefused counts the scanner requests the proxy turned away since it started
+	// (see Settings.ProbePaths).
+	ProbesRefused int64 `json:"probesRefused"`
 	// ProxyError says why the proxy is not listening (a port in use), or "".
 	ProxyError string `json:"proxyError,omitempty"`
 	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
@@ -138,6 +142,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
 		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
+		ProbesRefused: a.proxy.ProbesRefused(),
 	}, nil
 }
 

@@ -47,9 +47,9 @@ func (a *App) apiExchanges(r *http.Request) (any, error) {
 		return nil, badRequest("offset: %v", err)
 	}
 	switch opt.Kind {
-	case store.ExchangesAll, store.ExchangesChat, store.ExchangesOther, store.ExchangesErrors:
+	case store.ExchangesAll, store.ExchangesChat, store.ExchangesRerank, store.ExchangesOther, store.ExchangesErrors:
 	default:
-		return nil, badRequest("kind %q: must be chat, other or errors", opt.Kind)
+		return nil, badRequest("kind %q: must be chat, rerank, other or errors", opt.Kind)
 	}
 	items, total, err := a.db.ListExchanges(r.Context(), opt)
 	if err != nil {

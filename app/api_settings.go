@@ -95,6 +95,9 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 			return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error()}
 		}
 	}
+	if err := a.proxy.SetProbes(s.ProbePaths); err != nil {
+		return nil, err // Validate checked each pattern
+	}
 	if a.mitm != nil && a.SystemProxy().Enabled != s.SystemProxy {
 		if err := a.SetSystemProxy(r.Context(), s.SystemProxy); err != nil {
 			return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error()}

@@ -35,6 +35,9 @@ type Config struct {
 	Routes map[string]string
 	// AllowHosts extends the built-in list of LLM API hosts for /HOST/... requests.
 	AllowHosts []string
+	// Probes are the scanner path patterns the proxy refuses (proxy.Config.Probes);
+	// nil → proxy.DefaultProbes(), empty → none.
+	Probes []string
 	// MaxBody limits a request body; 0 → the proxy's default (32 MiB).
 	MaxBody int64
 	// MaxHeldBytes bounds the captures held in memory while the disk refuses them
@@ -173,7 +176,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
 		BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
 		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
-		AccessToken: cfg.ProxyToken, AllowOrigins: cfg.AllowOrigins,
+		AccessToken: cfg.ProxyToken, AllowOrigins: cfg.AllowOrigins, Probes: cfg.Probes,
 	})
 	if err != nil {
 		a.rec.Close(ctx)

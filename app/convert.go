@@ -40,9 +40,13 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	if c.Exchange.RespBody, err = decodeBody(ex.RespHeader, ex.RespBody); err != nil {
 		problems = append(problems, respBodyProblem+err.Error())
 	}
-	if c.Exchange.Dialect != dataset.Unknown {
+	if c.Exchange.Dialect.Chat() {
 		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status}
 		c.Round, problems = decideRound(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
+	}
+	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)
+	if c.Exchange.Model == "" && c.Round != nil {
+		c.Exchange.Model = c.Round.Model
 	}
 	c.Exchange.ParseErr = strings.Join(problems, "; ")
 	return c

@@ -74,7 +74,7 @@ const (
 // encoding now.
 func decideStored(e *store.Exchange) (dataset.Dialect, *dataset.Round, string) {
 	d := dataset.DetectDialect(e.Method, e.Path)
-	if d == dataset.Unknown {
+	if !d.Chat() {
 		return d, nil, ""
 	}
 	req, resp := e.ReqBody, e.RespBody

@@ -32,6 +32,9 @@ type Settings struct {
 	SystemProxy  bool              `json:"systemProxy"`
 	StartAtLogin bool              `json:"startAtLogin"`
 	Export       ExportDefaults    `json:"export"`
+	// ProbePaths are the scanner path patterns the proxy answers 404 without
+	// forwarding or capturing (see proxy.DefaultProbes); they apply at once.
+	ProbePaths []string `json:"probePaths"`
 	// UIToken is what llmtap serve asks of browsers and API clients when its UI
 	// listens beyond loopback; "" → none yet (serve makes one when it needs it). The
 	// API never sends it to the window and keeps it on PUT (see apiPutSettings).
@@ -52,6 +55,7 @@ const DefaultUIAddr = "127.0.0.1:8781"
 func DefaultSettings() Settings {
 	return Settings{
 		ProxyAddr: DefaultProxyAddr, UIAddr: DefaultUIAddr, Routes: map[string]string{}, CaptureHosts: []string{},
+		ProbePaths: proxy.DefaultProbes(),
 		Export: ExportDefaults{Format: dataset.FormatShareGPT, System: "field",
 			Statuses: []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed}},
 	}
@@ -137,6 +141,11 @@ func (s Settings) Validate() map[string]string {
 			bad["captureHosts."+strconv.Itoa(i)] = err.Error()
 		}
 	}
+	for i, p := range s.ProbePaths {
+		if err := proxy.CheckProbe(p); err != nil {
+			bad["probePaths."+strconv.Itoa(i)] = err.Error()
+		}
+	}
 	if err := access.CheckToken(s.UIToken); err != nil {
 		bad["uiToken"] = err.Error()
 	}
@@ -192,6 +201,7 @@ func (c *Config) ApplySettings(s Settings, set map[string]bool) {
 	if !set["mitm"] {
 		c.MITM = s.MITM
 	}
+	c.Probes = s.ProbePaths
 	if !set["system-proxy"] {
 		c.SystemProxyOn = s.SystemProxy
 	}

@@ -30,6 +30,7 @@ func TestSettingsValidate(t *testing.T) {
 		{"system_proxy_needs_mitm", func(s *Settings) { s.SystemProxy = true }, "systemProxy"},
 		{"bad_export_format", func(s *Settings) { s.Export.Format = "alpaca" }, "export.format"},
 		{"bad_export_system", func(s *Settings) { s.Export.System = "top" }, "export.system"},
+		{"probe_without_slash", func(s *Settings) { s.ProbePaths = []string{"/.env", "wp-login.php"} }, "probePaths.1"},
 		{"ui_token_too_short", func(s *Settings) { s.UIToken = "short" }, "uiToken"},
 	}
 	for _, tt := range tests {

@@ -27,7 +27,16 @@ const (
 	// GET .../realtime (OpenAI /v1/realtime, Azure /openai/realtime), recorded as
 	// one exchange of NDJSON events (see ParseOpenAIRealtime).
 	OpenAIRealtime Dialect = "openai-realtime"
+	// Rerank is a rerank API (POST .../rerank: Jina, Cohere v1 and v2, Voyage,
+	// SiliconFlow, vLLM, and DashScope's .../services/rerank/...): a query and
+	// documents in, relevance scores out. Its exchanges are listed as such and never
+	// become chats (see Dialect.Chat).
+	Rerank Dialect = "rerank"
 )
+
+// Chat reports whether exchanges of d carry a chat round that Parse reads; Unknown
+// and Rerank do not.
+func (d Dialect) Chat() bool { return d != Unknown && d != Rerank }
 
 // DetectDialect tells which API dialect a request path speaks. It looks only at the
 // path's suffix, so route prefixes ("/deepseek/v1/chat/completions") do not matter.
@@ -54,6 +63,8 @@ func DetectDialect(method, path string) Dialect {
 		return Anthropic
 	case GeminiModelFromPath(path) != "":
 		return Gemini
+	case strings.HasSuffix(path, "/rerank") || strings.Contains(path, "/services/rerank/"):
+		return Rerank
 	}
 	return Unknown
 }

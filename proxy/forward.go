@@ -49,6 +49,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 		return
 	}
 	out.Header = outboundHeader(r.Header)
+	convertAuth(out.Header, up)
 	upgrade := upgradeType(r.Header)
 	if upgrade != "" {
 		// Hop-by-hop, but the handshake itself: the upstream must see it (and net/http

@@ -52,7 +52,9 @@ func TestProxyRedaction(t *testing.T) {
 			})
 			px, _, rec := startProxy(t, proxy.Config{Target: up.URL})
 
-			u := px.URL + "/v1beta/models/gemini:generateContent"
+			// An OpenAI path: on a Gemini one the proxy would move a Bearer key to
+			// x-goog-api-key (see TestAuthConversion).
+			u := px.URL + "/v1/chat/completions"
 			if tt.query != "" {
 				u += "?" + tt.query
 			}

@@ -25,6 +25,22 @@ var knownHosts = []string{
 	"generativelanguage.googleapis.com",
 	"models.github.ai",
 	"models.inference.ai.azure.com",
+	// Rerank, embedding and more chat APIs (issue 15). Moonshot's, DeepSeek's, Zhipu's
+	// and MiniMax's Anthropic-style paths (/anthropic/v1/messages) need no host of their own.
+	"api.jina.ai",
+	"deepsearch.jina.ai",
+	"api.cohere.com",
+	"api.cohere.ai",
+	"api.voyageai.com",
+	"open.bigmodel.cn",
+	"qianfan.baidubce.com",
+	"aip.baidubce.com",
+	"ark.cn-beijing.volces.com",
+	"api.minimax.chat",
+	"api.minimaxi.com",
+	"api.x.ai",
+	"api.perplexity.ai",
+	"api.fireworks.ai",
 }
 
 // KnownHosts returns the built-in host-in-path allow list: a request to

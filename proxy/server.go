@@ -102,6 +102,13 @@ type Config struct {
 	// only loopback pages.
 	AllowOrigins []string
 
+	// Probes are path patterns of internet scanners (see DefaultProbes for the
+	// syntax): a request addressed to llmtap whose path matches one, and is no LLM
+	// API path of any dialect, gets a bare 404 at once and is neither forwarded nor
+	// captured; ProbesRefused counts them. nil means DefaultProbes; an empty,
+	// non-nil list refuses nothing.
+	Probes []string
+
 	// MITM turns on the HTTP(S) proxy mode: CONNECT and absolute-form requests are
 	// accepted, capture hosts decrypted and recorded, other hosts tunnelled. nil
 	// means off: such requests get 501.
@@ -126,6 +133,7 @@ type Server struct {
 	mitm         *mitm       // nil unless Config.MITM is set
 	sessions     sessions    // upgraded (WebSocket) connections in progress
 	access       access
+	probe        probeFilter
 }
 
 // New validates cfg and returns a Server. The error names the offending value. New
@@ -166,6 +174,9 @@ func New(cfg Config) (*Server, error) {
 
 	var err error
 	if s.access, err = newAccess(cfg.AccessToken, cfg.AllowOrigins); err != nil {
+		return nil, err
+	}
+	if err = s.SetProbes(cfg.Probes); err != nil {
 		return nil, err
 	}
 	hosts, err := allowList(cfg.AllowHosts)
@@ -234,6 +245,11 @@ func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, checkToken 
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write([]byte(`{"ok":true}`))
+		return
+	}
+	// Before the token check: a scanner learns nothing, not even that a token is asked.
+	if s.probe.list.Load().match(r.URL.Path) {
+		s.refuseProbe(w, r)
 		return
 	}
 	if checkToken && !s.access.authorized(r) && !isPreflight(r) {

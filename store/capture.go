@@ -30,6 +30,8 @@ type Exchange struct {
 	Aborted    bool                `json:"aborted"`
 	Err        string              `json:"error,omitempty"`
 	Dialect    dataset.Dialect     `json:"dialect,omitempty"`
+	// Model is the model the request asked for (dataset.RequestModel), "" when unknown.
+	Model string `json:"model,omitempty"`
 	// ParseErr says why the bodies did not become a conversation round.
 	ParseErr  string    `json:"parseError,omitempty"`
 	Start     time.Time `json:"start"`
@@ -138,11 +140,11 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
 		 req_headers, resp_headers, req_body, resp_body, stream, truncated, aborted,
-		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref, model)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
 		e.Status, string(reqH), string(respH), bodies.req, bodies.resp,
-		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), len(e.RespBody), ref)
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), len(e.RespBody), ref, e.Model)
 	if err != nil {
 		return 0, err
 	}

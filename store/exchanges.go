@@ -40,7 +40,8 @@ type ExchangeKind string
 // The kinds ListExchanges knows. The zero value lists every exchange.
 const (
 	ExchangesAll    ExchangeKind = ""
-	ExchangesChat   ExchangeKind = "chat"   // recognised LLM dialects
+	ExchangesChat   ExchangeKind = "chat"   // recognised LLM chat dialects
+	ExchangesRerank ExchangeKind = "rerank" // rerank APIs (dataset.Rerank), never chats
 	ExchangesOther  ExchangeKind = "other"  // everything else: models, embeddings, …
 	ExchangesErrors ExchangeKind = "errors" // failed, aborted, non-2xx or unparsed
 )
@@ -62,13 +63,15 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 	switch opt.Kind {
 	case ExchangesAll:
 	case ExchangesChat:
-		where = `WHERE dialect != ''`
+		where = `WHERE dialect NOT IN ('', 'rerank')`
+	case ExchangesRerank:
+		where = `WHERE dialect = 'rerank'`
 	case ExchangesOther:
 		where = `WHERE dialect = ''`
 	case ExchangesErrors:
 		where = `WHERE error != '' OR aborted OR status NOT BETWEEN 200 AND 299 OR parse_error != ''`
 	default:
-		return nil, 0, fmt.Errorf("exchange kind %q: must be chat, other or errors", opt.Kind)
+		return nil, 0, fmt.Errorf("exchange kind %q: must be chat, rerank, other or errors", opt.Kind)
 	}
 	var total int
 	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges `+where).Scan(&total); err != nil {

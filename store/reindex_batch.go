@@ -80,9 +80,14 @@ func (db *DB) rethread(ctx context.Context, b decidedBatch, st *ReindexStats) er
 	}
 	for i := range b.exchanges {
 		e, d, why := &b.exchanges[i], b.dialects[i], b.whys[i]
-		if d != e.Dialect || why != e.ParseErr {
-			if _, err := tx.ExecContext(ctx, `UPDATE exchanges SET dialect = ?, parse_error = ? WHERE id = ?`,
-				string(d), why, e.ID); err != nil {
+		// Exchanges captured before migration 14 get the model their request named.
+		model := e.Model
+		if model == "" {
+			model = dataset.RequestModel(e.Path, e.ReqBody)
+		}
+		if d != e.Dialect || why != e.ParseErr || model != e.Model {
+			if _, err := tx.ExecContext(ctx, `UPDATE exchanges SET dialect = ?, parse_error = ?, model = ? WHERE id = ?`,
+				string(d), why, model, e.ID); err != nil {
 				return err
 			}
 		}

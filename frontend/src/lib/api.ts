@@ -18,6 +18,8 @@ import type {
   ExportResult,
   Facets,
   Filter,
+  Health,
+  HealthWindow,
   ListQuery,
   Message,
   Page,
@@ -178,6 +180,7 @@ export const api = {
   /** reveal shows an exported file in the OS file manager ("Show in folder"). */
   reveal: (path: string) => request<void>('/reveal', post({ path })),
   stats: () => request<Stats>('/stats'),
+  health: (window: HealthWindow) => request<Health>(`/health?window=${window}`),
 
   // Settings page and capture setup (docs/api.md). Types are imported inline to keep this one block.
   settings: () => request<import('./types').SettingsState>('/settings'),

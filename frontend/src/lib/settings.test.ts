@@ -28,6 +28,7 @@ const settings = (): Settings => ({
   systemProxy: false,
   startAtLogin: false,
   export: { format: 'sharegpt-jsonl', system: 'inline', statuses: ['confirmed'] },
+  probePaths: ['/.env', '/actuator/*'],
 });
 
 const form = (change: Partial<SettingsForm> = {}): SettingsForm => ({ ...toForm(settings()), ...change });
@@ -40,9 +41,10 @@ describe('toForm', () => {
     ]);
   });
   it('null_lists_become_empty', () => {
-    const s = { ...settings(), routes: null, captureHosts: null } as unknown as Settings;
+    const s = { ...settings(), routes: null, captureHosts: null, probePaths: null } as unknown as Settings;
     const f = toForm(s);
     expect(f.routes).toEqual([]);
+    expect(f.probePaths).toBe('');
     expect(f.captureHosts).toEqual([]);
   });
   it('copies_lists', () => {
@@ -64,8 +66,9 @@ describe('fromForm', () => {
         proxyAddr: ' 127.0.0.1:9000 ',
         routes: [{ name: ' a ', url: ' http://a.example ' }, { name: ' ', url: '' }],
         captureHosts: ['', ' h.example ', '  '],
+        probePaths: ' /.env \n\n*.php\n  ',
       }),
-      want: { proxyAddr: '127.0.0.1:9000', routes: { a: 'http://a.example' }, captureHosts: ['h.example'] },
+      want: { proxyAddr: '127.0.0.1:9000', routes: { a: 'http://a.example' }, captureHosts: ['h.example'], probePaths: ['/.env', '*.php'] },
     },
     {
       name: 'statuses_in_canonical_order',
@@ -111,6 +114,7 @@ describe('mapFieldErrors', () => {
     { name: 'host_index_skips_blanks', fields: { 'captureHosts.1': 'has a space' }, want: { 'host.3': 'has a space' } },
     { name: 'host_index_out_of_range', fields: { 'captureHosts.9': 'x' }, want: { 'captureHosts.9': 'x' } },
     { name: 'export', fields: { 'export.format': 'must be' }, want: { 'export.format': 'must be' } },
+    { name: 'probe_to_textarea', fields: { 'probePaths.2': 'must start with /' }, want: { probePaths: 'must start with /' } },
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(mapFieldErrors(tt.fields, f)).toEqual(tt.want));

@@ -9,9 +9,10 @@ export interface RouteRow {
   url: string;
 }
 
-/** SettingsForm is Settings as the form edits it: routes as ordered rows, raw strings. */
-export interface SettingsForm extends Omit<Settings, 'routes'> {
+/** SettingsForm is Settings as the form edits it: routes as ordered rows, the probe list as one pattern a line, raw strings. */
+export interface SettingsForm extends Omit<Settings, 'routes' | 'probePaths'> {
   routes: RouteRow[];
+  probePaths: string;
 }
 
 /**
@@ -33,6 +34,7 @@ export function defaultForm(): SettingsForm {
     systemProxy: false,
     startAtLogin: false,
     export: { format: 'sharegpt', system: 'field', statuses: ['unreviewed', 'confirmed'] },
+    probePaths: '',
   };
 }
 
@@ -55,6 +57,7 @@ export function toForm(s: Settings): SettingsForm {
       system: s.export?.system ?? 'field',
       statuses: [...(s.export?.statuses ?? [])],
     },
+    probePaths: (s.probePaths ?? []).join('\n'),
   };
 }
 
@@ -78,6 +81,10 @@ export function fromForm(f: SettingsForm): Settings {
       system: f.export.system,
       statuses: statuses.filter((s) => f.export.statuses.includes(s)),
     },
+    probePaths: f.probePaths
+      .split('\n')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
   };
 }
 
@@ -114,6 +121,8 @@ export function mapFieldErrors(fields: Record<string, string>, f: SettingsForm):
     } else if (/^captureHosts\.\d+$/.test(key)) {
       const i = hostRows[Number(key.slice('captureHosts.'.length))];
       if (i !== undefined) mapped = `host.${i}`;
+    } else if (/^probePaths\.\d+$/.test(key)) {
+      mapped = 'probePaths'; // one textarea: its message names the pattern
     }
     out[mapped] = out[mapped] ? `${out[mapped]}; ${msg}` : msg;
   }
@@ -124,7 +133,7 @@ export function mapFieldErrors(fields: Record<string, string>, f: SettingsForm):
 export function isPlaced(key: string): boolean {
   return (
     /^(route|host)\.\d+$/.test(key) ||
-    ['proxyAddr', 'uiAddr', 'target', 'mitm', 'systemProxy', 'startAtLogin', 'export.format', 'export.system', 'export.statuses'].includes(key)
+    ['proxyAddr', 'uiAddr', 'target', 'mitm', 'systemProxy', 'startAtLogin', 'export.format', 'export.system', 'export.statuses', 'probePaths'].includes(key)
   );
 }
 
@@ -166,7 +175,7 @@ export function fieldId(key: string): string {
 
 /** firstErrorKey is the error key whose input comes first on the page, or undefined. */
 export function firstErrorKey(errors: FieldErrors): string | undefined {
-  const order = ['proxyAddr', 'uiAddr', 'target', 'route', 'host', 'mitm', 'systemProxy', 'startAtLogin', 'export'];
+  const order = ['proxyAddr', 'uiAddr', 'target', 'route', 'host', 'mitm', 'systemProxy', 'startAtLogin', 'export', 'probePaths'];
   const rank = (k: string) => {
     const i = order.findIndex((p) => k === p || k.startsWith(`${p}.`));
     const row = Number(/\.(\d+)$/.exec(k)?.[1] ?? 0);

@@ -28,6 +28,8 @@ export interface AppStatus {
   unsavedSince?: string;
   /** Why the database refuses captures right now (they wait in the capture log). */
   dbError?: string;
+  /** Scanner requests (probe list in Settings) the proxy turned away since it started. */
+  probesRefused?: number;
   /** Grows whenever conversations change, so the list is refetched only then. */
   changed?: number;
   /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
@@ -186,8 +188,8 @@ export interface ListQuery extends Partial<Filter> {
   offset?: number;
 }
 
-/** ExchangeKind narrows the exchange log: LLM chats, everything else, or failures. */
-export type ExchangeKind = '' | 'chat' | 'other' | 'errors';
+/** ExchangeKind narrows the exchange log: LLM chats, rerank calls, everything else, or failures. */
+export type ExchangeKind = '' | 'chat' | 'rerank' | 'other' | 'errors';
 
 export interface ExchangeSummary {
   id: number;
@@ -266,6 +268,44 @@ export interface ExportResult {
   canceled?: boolean;
 }
 
+/** HealthErrors counts failed exchanges by kind (store.HealthErrors). */
+export interface HealthErrors {
+  /** 4xx answers by status code, except 408. */
+  byStatus?: Record<string, number>;
+  server: number;
+  timeouts: number;
+  cut: number;
+  unreachable: number;
+  aborted: number;
+  other: number;
+}
+
+/** HealthRow is the figures of one host or model; latencies in ms over successful exchanges. */
+export interface HealthRow {
+  name: string;
+  requests: number;
+  ok: number;
+  /** Successful streams, which the first-token figures are over. */
+  streams: number;
+  successRate: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** First response byte of successful streams: time to first token. */
+  ttfbP50Ms: number;
+  ttfbP95Ms: number;
+  errors: HealthErrors;
+}
+
+/** Health is GET /api/health. */
+export interface Health {
+  since?: string;
+  hosts: HealthRow[];
+  models: HealthRow[];
+}
+
+/** HealthWindow is the window of GET /api/health. */
+export type HealthWindow = '24h' | 'all';
+
 export interface Stats {
   byStatus: Partial<Record<Status, number>>;
   byModel: Facet[];
@@ -292,6 +332,8 @@ export interface Settings {
   systemProxy: boolean;
   startAtLogin: boolean;
   export: { format: ExportFormat; system: SystemPlacement; statuses: Status[] };
+  /** Scanner path patterns the proxy answers 404 without forwarding or storing ("/.env", "/actuator/*", "*.php"). */
+  probePaths: string[];
 }
 
 /** SettingsState is the answer of GET and PUT /api/settings. */
