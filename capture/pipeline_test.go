@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -165,6 +166,13 @@ func (f *flaky) Append(recs ...[]byte) (spool.Pos, error) {
 	return 0, nil
 }
 
+func (f *flaky) AppendAsync(recs ...[]byte) <-chan spool.Appended {
+	out := make(chan spool.Appended, 1)
+	pos, err := f.Append(recs...)
+	out <- spool.Appended{Pos: pos, Err: err}
+	return out
+}
+
 func (f *flaky) set(down bool) {
 	f.mu.Lock()
 	f.down = down
@@ -295,6 +303,54 @@ func TestLockedDatabaseKeepsCapturesInTheLog(t *testing.T) {
 		t.Fatalf("stored %d exchanges after the lock went, want %d", got, n)
 	}
 	if u := p.Unsaved(); u.Count != 0 {
+		t.Fatalf("Unsaved() = %+v, want none", u)
+	}
+}
+
+// stalled is a log stand-in whose appends finish only when the test says so, as
+// on a hung network mount.
+type stalled struct {
+	release chan struct{}
+	got     chan []byte
+}
+
+func (s *stalled) Append(recs ...[]byte) (spool.Pos, error) {
+	res := <-s.AppendAsync(recs...)
+	return res.Pos, res.Err
+}
+
+func (s *stalled) AppendAsync(recs ...[]byte) <-chan spool.Appended {
+	out := make(chan spool.Appended, 1)
+	go func() {
+		<-s.release
+		for _, r := range recs {
+			s.got <- r
+		}
+		out <- spool.Appended{}
+	}()
+	return out
+}
+
+// TestStalledDiskDoesNotHoldTheClient: Capture returns after stallAfter although
+// the append has not finished, and the record still counts once it does.
+func TestStalledDiskDoesNotHoldTheClient(t *testing.T) {
+	log := &stalled{release: make(chan struct{}), got: make(chan []byte, 1)}
+	r := newRecorder(log, filepath.Join(t.TempDir(), "unsaved.json"), 0, discard())
+	defer r.closeTally()
+	r.stallAfter = time.Millisecond
+	r.Capture(t.Context(), marked(1)) // returns: the disk hangs
+	if r.Appended() != 0 {
+		t.Fatalf("Appended() = %d before the disk answered", r.Appended())
+	}
+	close(log.release)
+	if _, err := decode(<-log.got); err != nil {
+		t.Fatal(err)
+	}
+	r.Close(t.Context())
+	for r.Appended() != 1 { // the detached wait counts it right after the append returns
+		runtime.Gosched()
+	}
+	if u := r.Unsaved(); u.Count != 0 {
 		t.Fatalf("Unsaved() = %+v, want none", u)
 	}
 }

@@ -22,10 +22,11 @@ const retryEvery = time.Second
 // once it is durable; when the disk refuses it, the record is held in memory (up to
 // a bound) and appended later, and the client is never kept waiting for that.
 type Recorder struct {
-	log     appender
-	lg      *slog.Logger
-	unsaved *unsavedFile
-	maxHeld int64
+	log        appender
+	lg         *slog.Logger
+	unsaved    *unsavedFile
+	maxHeld    int64
+	stallAfter time.Duration
 
 	flushMu   sync.Mutex
 	mu        sync.Mutex
@@ -40,10 +41,16 @@ type Recorder struct {
 }
 
 // appender is where a Recorder puts records: the log (*spool.Log), or a stand-in
-// that fails on demand in tests.
+// that fails or stalls on demand in tests.
 type appender interface {
 	Append(recs ...[]byte) (spool.Pos, error)
+	AppendAsync(recs ...[]byte) <-chan spool.Appended
 }
+
+// DefaultStallAfter is how long Capture waits for the disk before it lets the
+// client have its answer anyway: a healthy group commit takes milliseconds, and a
+// disk that hangs (a stalled network mount) must not hang every client with it.
+const DefaultStallAfter = 5 * time.Second
 
 // newRecorder returns a Recorder appending to log and counting losses in the tally
 // at unsavedPath; maxHeld <= 0 means DefaultMaxHeld. Stop it with Close, then
@@ -52,7 +59,7 @@ func newRecorder(log appender, unsavedPath string, maxHeld int64, lg *slog.Logge
 	if maxHeld <= 0 {
 		maxHeld = DefaultMaxHeld
 	}
-	r := &Recorder{log: log, lg: lg, maxHeld: maxHeld, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	r := &Recorder{log: log, lg: lg, maxHeld: maxHeld, stallAfter: DefaultStallAfter, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	u, err := openUnsaved(unsavedPath)
 	if err != nil {
 		// Capture goes on; the tally is kept in memory (or starts over) and the log says why.
@@ -81,16 +88,36 @@ func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
 		return
 	}
 	if !waiting {
-		if _, err := r.log.Append(rec); err == nil {
-			r.appended.Add(1)
-			return
-		} else {
-			r.hold(rec, err)
-			return
-		}
+		r.appendOrDetach(rec)
+		return
 	}
 	// Records wait already: this one queues behind them, so the log keeps their order.
 	r.hold(rec, nil)
+}
+
+// appendOrDetach appends rec and waits until it is durable, or, if the disk takes
+// longer than stallAfter, stops waiting and lets the append finish behind the
+// client's back: its result is then handled the same way when it comes.
+func (r *Recorder) appendOrDetach(rec []byte) {
+	done := r.log.AppendAsync(rec)
+	t := time.NewTimer(r.stallAfter)
+	defer t.Stop()
+	select {
+	case res := <-done:
+		r.appended1(rec, res.Err)
+	case <-t.C:
+		r.lg.Warn("capture log stalled; the client has its answer, the record is still being written", "waited", r.stallAfter)
+		go func() { r.appended1(rec, (<-done).Err) }()
+	}
+}
+
+// appended1 counts rec as appended, or holds it when the log refused it.
+func (r *Recorder) appended1(rec []byte, err error) {
+	if err != nil {
+		r.hold(rec, err)
+		return
+	}
+	r.appended.Add(1)
 }
 
 // hold keeps rec for the retry loop, or counts it as unsaved when the bound is reached.

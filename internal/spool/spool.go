@@ -92,7 +92,7 @@ type Log struct {
 type appendReq struct {
 	recs [][]byte
 	pos  Pos // filled in: where the first record starts
-	err  chan error
+	done chan Appended
 }
 
 // Open opens the spool in dir, creating it if needed, and cuts any torn record off
@@ -167,22 +167,39 @@ func (l *Log) Dir() string { return l.dir }
 // an error nothing of recs is in the log (a partly written frame is cut off again),
 // so the caller may keep recs and try again later.
 func (l *Log) Append(recs ...[]byte) (Pos, error) {
+	res := <-l.AppendAsync(recs...)
+	return res.Pos, res.Err
+}
+
+// Appended is what an append came to: where its first record is, or why it failed.
+type Appended struct {
+	Pos Pos
+	Err error
+}
+
+// AppendAsync is Append that returns at once: the channel (buffered, so nobody
+// has to read it) yields the result once the records are durable or refused. It
+// lets a caller stop waiting on a disk that hangs without losing track of the
+// records.
+func (l *Log) AppendAsync(recs ...[]byte) <-chan Appended {
+	out := make(chan Appended, 1)
 	for _, r := range recs {
 		if len(r) > MaxRecord {
-			return 0, fmt.Errorf("append record of %d bytes: larger than %d", len(r), MaxRecord)
+			out <- Appended{Err: fmt.Errorf("append record of %d bytes: larger than %d", len(r), MaxRecord)}
+			return out
 		}
 	}
-	req := &appendReq{recs: recs, err: make(chan error, 1)}
+	req := &appendReq{recs: recs, done: out}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		return 0, ErrClosed
+		out <- Appended{Err: ErrClosed}
+		return out
 	}
 	// Sent under mu so that Close cannot close the channel between the check and the send.
 	l.reqs <- req
 	l.mu.Unlock()
-	err := <-req.err
-	return req.pos, err
+	return out
 }
 
 // End returns the position after the last durable record.
@@ -264,7 +281,7 @@ func (l *Log) run() {
 		}
 		err := l.writeBatch(batch)
 		for _, r := range batch {
-			r.err <- err
+			r.done <- Appended{Pos: r.pos, Err: err}
 		}
 	}
 }
