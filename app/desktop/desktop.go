@@ -156,7 +156,8 @@ func quitOnSignal(ctx context.Context) {
 	}()
 }
 
-// shutdown stops the proxy and writes everything still queued.
+// shutdown stops the proxy and stores what the capture log holds (the rest, if the
+// deadline comes first, is stored at the next start).
 func shutdown(a *app.App, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

@@ -88,7 +88,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(stdout, "llmtap: stopping, writing what is still queued…")
+		fmt.Fprintln(stdout, "llmtap: stopping, storing what the capture log holds…")
 	case err := <-a.Errors():
 		fmt.Fprintln(stderr, "llmtap serve:", err)
 		shutdown()
