@@ -69,7 +69,7 @@ func TargetTools(tools string) ([]FunctionTool, error) {
 		if _, ok := t["input_schema"]; ok {
 			key = "input_schema"
 		}
-		if _, ok := t[key]; !ok && !isFunction(t) {
+		if _, ok := t[key]; !ok && (!isFunction(t) || t["name"] == nil) {
 			continue // a server tool: nothing the model calls by name with arguments
 		}
 		ft, err := functionTool(t, key, false)
@@ -82,7 +82,8 @@ func TargetTools(tools string) ([]FunctionTool, error) {
 }
 
 // isFunction reports whether a tool without a schema is still a plain function
-// ({"type": "function"} or no type at all, as in a bare Anthropic tool).
+// ({"type": "function"} or no type at all, as in a bare Anthropic tool), not a
+// server tool ({"type": "web_search_20250305"}, Gemini's {"googleSearch": {}}).
 func isFunction(t map[string]json.RawMessage) bool {
 	var typ string
 	json.Unmarshal(t["type"], &typ)
