@@ -249,4 +249,3 @@ func openAICalls(m openAIWireMessage, n int, role string, calls map[string]bool)
 	delete(calls, id)
 	return nil
 }
-
