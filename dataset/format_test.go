@@ -89,3 +89,43 @@ func TestNewRecordWriterUnknown(t *testing.T) {
 		t.Errorf("LookupFormat(csv) = %v, want an error listing the formats", err)
 	}
 }
+
+// TestOpenAIRoundTrip reads written openai-jsonl lines back with the OpenAI chat
+// parser, as a request body, and writes them again: a line of a conversation with
+// no turn marked not to train on (weight is not part of a request) comes out the same.
+func TestOpenAIRoundTrip(t *testing.T) {
+	dir := filepath.Join("testdata", "formats")
+	for _, name := range []string{"openai_tools", "anthropic_tools", "gemini_tools_parallel", "reasoning", "trailing_user_dropped"} {
+		t.Run(name, func(t *testing.T) {
+			var in shareGPTInput
+			if err := json.Unmarshal(readFile(t, filepath.Join(dir, name+".in.json")), &in); err != nil {
+				t.Fatal(err)
+			}
+			first := writeOne(t, FormatOpenAIJSONL, in.Conversation)
+			round, err := ParseOpenAIChat(first, nil)
+			if err != nil {
+				t.Fatalf("ParseOpenAIChat(%s) = %v", first, err)
+			}
+			second := writeOne(t, FormatOpenAIJSONL, Conversation{ID: 1, Messages: round.Messages, Tools: round.Tools})
+			if !bytes.Equal(first, second) {
+				t.Errorf("read back and written again:\n%s\nwant\n%s", second, first)
+			}
+		})
+	}
+}
+
+func writeOne(t *testing.T, f ExportFormat, c Conversation) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := NewRecordWriter(f, &out, nil, ShareGPTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(c); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := w.Close(); err != nil || r.Written != 1 {
+		t.Fatalf("write %s: %+v, %v", f, r, err)
+	}
+	return out.Bytes()
+}

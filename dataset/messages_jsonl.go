@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -106,7 +107,7 @@ func ValidateMessages(line []byte) error {
 func validateMessages(line []byte) error {
 	var rec struct {
 		Messages []openAIWireMessage `json:"messages"`
-		Tools    *string             `json:"tools"`
+		Tools    json.RawMessage     `json:"tools"`
 	}
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("not a JSON record: %w", err)
@@ -125,7 +126,7 @@ func validateMessages(line []byte) error {
 		default:
 			return fmt.Errorf("message %d has the role %q, want system, user, assistant or tool", n, role)
 		}
-		if json.Unmarshal(m["content"], &content) != nil {
+		if raw := m["content"]; raw == nil || string(raw) == "null" || json.Unmarshal(raw, &content) != nil {
 			return fmt.Errorf("message %d (%s) has no string content", n, role)
 		}
 		train := true
@@ -152,7 +153,11 @@ func validateMessages(line []byte) error {
 		return errNoTrainedAnswer
 	}
 	if rec.Tools != nil {
-		return validateToolsString(*rec.Tools)
+		var tools string
+		if json.Unmarshal(rec.Tools, &tools) != nil {
+			return errors.New("tools is not a string holding a JSON array")
+		}
+		return validateToolsString(tools)
 	}
 	return nil
 }
@@ -180,7 +185,7 @@ func validateToolsString(s string) error {
 		} `json:"function"`
 	}
 	if json.Unmarshal([]byte(s), &list) != nil {
-		return fmt.Errorf("tools is not a JSON array of tools")
+		return errors.New("tools is not a JSON array of tools")
 	}
 	for i, t := range list {
 		name, params := t.Name, t.Parameters
