@@ -109,6 +109,28 @@ func chatMessages(c Conversation, opt ShareGPTOptions) ([]chatMessage, error) {
 	return nil, errNoTrainedAnswer
 }
 
+// chatRecord is what both role/content layouts start from: c's messages
+// (chatMessages) and its tools in the target schema.
+func chatRecord(c Conversation, opt ShareGPTOptions) ([]chatMessage, []FunctionTool, error) {
+	msgs, err := chatMessages(c, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	tools, err := TargetTools(c.Tools)
+	return msgs, tools, err
+}
+
+// openAIToolCalls writes calls in OpenAI's form, arguments as a JSON string.
+func openAIToolCalls(calls []ToolCall) []OpenAIToolCall {
+	var out []OpenAIToolCall
+	for _, tc := range calls {
+		call := OpenAIToolCall{ID: tc.ID, Type: "function"}
+		call.Function.Name, call.Function.Arguments = tc.Name, tc.Arguments
+		out = append(out, call)
+	}
+	return out
+}
+
 // chatCalls checks the calls of the assistant message at pos and fills in what
 // the layouts need: an ID on each call, "{}" for empty arguments.
 func chatCalls(calls []ToolCall, pos int) ([]ToolCall, error) {

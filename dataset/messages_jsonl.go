@@ -49,11 +49,7 @@ func ToMessages(c Conversation, opt ShareGPTOptions) (*MessagesRecord, error) {
 }
 
 func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
-	msgs, err := chatMessages(c, opt)
-	if err != nil {
-		return converted{}, err
-	}
-	tools, err := TargetTools(c.Tools)
+	msgs, tools, err := chatRecord(c, opt)
 	if err != nil {
 		return converted{}, err
 	}
@@ -67,12 +63,7 @@ func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
 	}
 	for i, m := range msgs {
 		mm := MessagesMessage{Role: string(m.role), Content: m.content, Name: m.name,
-			ReasoningContent: strings.TrimSpace(m.reasoning), ToolCallID: m.toolCallID}
-		for _, tc := range m.calls {
-			call := OpenAIToolCall{ID: tc.ID, Type: "function"}
-			call.Function.Name, call.Function.Arguments = tc.Name, tc.Arguments
-			mm.ToolCalls = append(mm.ToolCalls, call)
-		}
+			ReasoningContent: strings.TrimSpace(m.reasoning), ToolCallID: m.toolCallID, ToolCalls: openAIToolCalls(m.calls)}
 		if m.role == RoleAssistant {
 			mm.Train = &msgs[i].train
 		}

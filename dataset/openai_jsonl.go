@@ -59,25 +59,17 @@ func ToOpenAI(c Conversation, opt ShareGPTOptions) (*OpenAIRecord, error) {
 }
 
 func convertOpenAI(c Conversation, opt ShareGPTOptions) (converted, error) {
-	msgs, err := chatMessages(c, opt)
-	if err != nil {
-		return converted{}, err
-	}
-	tools, err := TargetTools(c.Tools)
+	msgs, tools, err := chatRecord(c, opt)
 	if err != nil {
 		return converted{}, err
 	}
 	rec := &OpenAIRecord{Messages: make([]OpenAIMessage, len(msgs)), Tools: openAITools(tools)}
 	parallel := false
 	for i, m := range msgs {
-		om := OpenAIMessage{Role: string(m.role), Name: openAIName(m.name), ToolCallID: m.toolCallID}
+		om := OpenAIMessage{Role: string(m.role), Name: openAIName(m.name), ToolCallID: m.toolCallID,
+			ToolCalls: openAIToolCalls(m.calls)}
 		if m.content != "" || len(m.calls) == 0 {
 			om.Content = &m.content
-		}
-		for _, tc := range m.calls {
-			call := OpenAIToolCall{ID: tc.ID, Type: "function"}
-			call.Function.Name, call.Function.Arguments = tc.Name, tc.Arguments
-			om.ToolCalls = append(om.ToolCalls, call)
 		}
 		parallel = parallel || len(m.calls) > 1
 		if m.role == RoleAssistant && !m.train {
