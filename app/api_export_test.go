@@ -64,6 +64,13 @@ func TestExportPreviewAPI(t *testing.T) {
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"}],` +
 				`"chosen":{"from":"gpt","value":"an edited answer"},"rejected":{"from":"gpt","value":"answer 1"}}`)},
 			Valid: 1, Reasons: []ReasonCount{}}},
+		// The "don't train" answer stays, weighted 0: its chat has nothing to train on.
+		{"openai_jsonl", "?format=openai-jsonl", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer"}]}`)},
+			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer to train on", 1}}}},
+		{"messages_jsonl", "?format=messages-jsonl", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer","train":true}]}`)},
+			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer to train on", 1}}}},
 		{"bad_format", "?format=csv", 400, ExportPreview{}},
 		{"bad_system", "?system=top", 400, ExportPreview{}},
 		{"bad_status", "?status=great", 400, ExportPreview{}},
