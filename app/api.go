@@ -128,6 +128,9 @@ type Status struct {
 	// ExportNames are the default file names of an export by format, today: a drag
 	// names its file before the server writes it.
 	ExportNames map[dataset.ExportFormat]string `json:"exportNames"`
+	// ExportFormats are the formats an export writes, in the order to offer them:
+	// the one list the CLI's help, this API and the Export dialog read.
+	ExportFormats []dataset.FormatSpec `json:"exportFormats"`
 }
 
 func (a *App) apiStatus(r *http.Request) (any, error) {
@@ -142,6 +145,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
 		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
+		ExportFormats: dataset.Formats(),
 		ProbesRefused: a.proxy.ProbesRefused(),
 	}, nil
 }

@@ -76,7 +76,7 @@ func scopeIDs(ids []int64, format dataset.ExportFormat, withFilter bool) error {
 			return badRequest("ids: %d is not a conversation id", id)
 		}
 	}
-	if format == dataset.FormatPreference {
+	if spec, _ := dataset.LookupFormat(format); spec.Pairs {
 		return badRequest("format %s: takes a filter, not ids", format)
 	}
 	return nil
@@ -195,10 +195,8 @@ func (a *App) serveDownload(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	typ := "application/json"
-	if s.format != dataset.FormatShareGPT {
-		typ = "application/x-ndjson"
-	}
+	spec, _ := dataset.LookupFormat(s.format) // downloadScope checked it
+	typ := spec.MIME
 	lw := &lazyHeader{w: w, header: func(h http.Header) {
 		h.Set("Content-Type", typ+"; charset=utf-8")
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))

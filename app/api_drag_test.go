@@ -66,6 +66,8 @@ func fakeDrag(t *testing.T) (func(context.Context, string, <-chan error) error, 
 // shareGPTRecord is the part of a ShareGPT record the tests look at.
 type shareGPTRecord struct {
 	Conversations []struct{ From, Value string } `json:"conversations"`
+	// Messages holds the turns of the role/content formats (openai-jsonl, messages-jsonl).
+	Messages []struct{ Role, Content string } `json:"messages"`
 }
 
 // records reads a ShareGPT file (a JSON array, or JSON Lines) into its records' first human turns.
@@ -90,10 +92,14 @@ func records(t *testing.T, b []byte) []string {
 	}
 	out := []string{}
 	for _, r := range recs {
-		if len(r.Conversations) == 0 {
+		switch {
+		case len(r.Conversations) > 0:
+			out = append(out, r.Conversations[0].Value)
+		case len(r.Messages) > 0:
+			out = append(out, r.Messages[0].Content)
+		default:
 			t.Fatalf("record without turns in\n%s", b)
 		}
-		out = append(out, r.Conversations[0].Value)
 	}
 	return out
 }
@@ -247,6 +253,10 @@ func TestDownloadAPI(t *testing.T) {
 			"attachment; filename=chats.jsonl", []string{"chat 3"}},
 		{"ids", fmt.Sprintf("?ids=%d,%d&name=two.json", ids["#chat 2"], ids["#chat 0"]), 200, "application/json; charset=utf-8",
 			"attachment; filename=two.json", []string{"chat 2", "chat 0"}},
+		{"ids_openai", fmt.Sprintf("?ids=%d,%d&format=openai-jsonl", ids["#chat 2"], ids["#chat 0"]), 200, "application/x-ndjson; charset=utf-8",
+			"attachment; filename=llmtap-openai-" + today + ".jsonl", []string{"chat 2", "chat 0"}},
+		{"messages_jsonl", "?status=confirmed&format=messages-jsonl", 200, "application/x-ndjson; charset=utf-8",
+			"attachment; filename=llmtap-messages-" + today + ".jsonl", []string{"chat 3"}},
 		{"name_needs_quoting", "?name=" + "my%20chats.json", 200, "application/json; charset=utf-8",
 			`attachment; filename="my chats.json"`, []string{"chat 0", "chat 1", "chat 2", "chat 3", "chat 4", "chat 5"}},
 		{"unicode_name", "?name=" + "%E9%87%8C%E6%96%AF%E6%9C%AC.json&status=confirmed", 200, "application/json; charset=utf-8",

@@ -171,13 +171,11 @@ func queryParams(q url.Values) exportParams {
 func exportFormat(p exportParams) (dataset.ExportFormat, dataset.ShareGPTOptions, error) {
 	var opt dataset.ShareGPTOptions
 	f := dataset.ExportFormat(p.Format)
-	switch f {
-	case "":
+	if f == "" {
 		f = dataset.FormatShareGPT
-	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference:
-	default:
-		return "", opt, badRequest("format %q: must be %s, %s or %s",
-			p.Format, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference)
+	}
+	if _, err := dataset.LookupFormat(f); err != nil {
+		return "", opt, badRequest("format %q: must be %s", p.Format, dataset.FormatNames())
 	}
 	switch p.System {
 	case "", "field":
@@ -273,24 +271,19 @@ func stringList(v any) ([]string, error) {
 // defaultExportNames are the names exportName gives each format on the day of now.
 func defaultExportNames(now time.Time) map[dataset.ExportFormat]string {
 	names := map[dataset.ExportFormat]string{}
-	for _, f := range []dataset.ExportFormat{dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference} {
-		names[f], _ = exportName("", f, now) // a default name is always valid
+	for _, s := range dataset.Formats() {
+		names[s.Format], _ = exportName("", s.Format, now) // a default name is always valid
 	}
 	return names
 }
 
 // exportName checks a file name asked for, or makes the default llmtap-<date>.json
-// (.jsonl for JSON Lines, llmtap-dpo-<date>.jsonl for preference pairs). Only a plain
-// name is taken: no folders, no hidden files, no control characters.
+// (.jsonl for ShareGPT JSON Lines; llmtap-<kind>-<date>.jsonl for the other formats,
+// such as llmtap-dpo-… for preference pairs). Only a plain name is taken: no folders,
+// no hidden files, no control characters.
 func exportName(name string, format dataset.ExportFormat, now time.Time) (string, error) {
 	if name == "" {
-		switch format {
-		case dataset.FormatShareGPTJSONL:
-			return "llmtap-" + now.Format(time.DateOnly) + ".jsonl", nil
-		case dataset.FormatPreference:
-			return "llmtap-dpo-" + now.Format(time.DateOnly) + ".jsonl", nil
-		}
-		return "llmtap-" + now.Format(time.DateOnly) + ".json", nil
+		return defaultFileName(format, "llmtap-", "-"+now.Format(time.DateOnly)), nil
 	}
 	bad := strings.ContainsAny(name, `/\:`) || strings.HasPrefix(name, ".") || len(name) > 200 ||
 		strings.IndexFunc(name, unicode.IsControl) >= 0 || !filepath.IsLocal(name)
@@ -393,4 +386,18 @@ func (c *reasonCounter) sorted() []ReasonCount {
 		return out[i].Reason < out[j].Reason
 	})
 	return out
+}
+
+// defaultFileName is prefix, the kind of format, suffix and its extension; ShareGPT,
+// the first format, names no kind.
+func defaultFileName(format dataset.ExportFormat, prefix, suffix string) string {
+	spec, err := dataset.LookupFormat(format)
+	if err != nil {
+		spec = dataset.Formats()[0]
+	}
+	kind := strings.TrimSuffix(string(spec.Format), "-jsonl")
+	if kind == string(dataset.FormatShareGPT) {
+		return strings.TrimSuffix(prefix, "-") + suffix + spec.Ext
+	}
+	return prefix + kind + suffix + spec.Ext
 }

@@ -64,6 +64,13 @@ func TestExportPreviewAPI(t *testing.T) {
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"}],` +
 				`"chosen":{"from":"gpt","value":"an edited answer"},"rejected":{"from":"gpt","value":"answer 1"}}`)},
 			Valid: 1, Reasons: []ReasonCount{}}},
+		// The "don't train" answer stays, weighted 0: its chat has nothing to train on.
+		{"openai_jsonl", "?format=openai-jsonl", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer"}]}`)},
+			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer to train on", 1}}}},
+		{"messages_jsonl", "?format=messages-jsonl", 200, ExportPreview{
+			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer","train":true}]}`)},
+			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer to train on", 1}}}},
 		{"bad_format", "?format=csv", 400, ExportPreview{}},
 		{"bad_system", "?system=top", 400, ExportPreview{}},
 		{"bad_status", "?status=great", 400, ExportPreview{}},
@@ -107,6 +114,10 @@ func TestExportAPI(t *testing.T) {
 		{"filtered", `{"format":"sharegpt-jsonl","filter":{"status":["confirmed"]},"name":"confirmed.jsonl"}`, 200, "confirmed.jsonl", 1},
 		{"list_filter", `{"format":"sharegpt-jsonl","filter":{"q":"\"chat 5\""},"name":"five.jsonl"}`, 200, "five.jsonl", 1},
 		{"preference_pairs", `{"format":"dpo-jsonl"}`, 200, "llmtap-dpo-" + today + ".jsonl", 1},
+		// The "don't train" answer stays with weight 0 / train false: its chat has
+		// nothing left to train on and is reported invalid, as in ShareGPT.
+		{"openai_jsonl", `{"format":"openai-jsonl"}`, 200, "llmtap-openai-" + today + ".jsonl", 6},
+		{"messages_jsonl", `{"format":"messages-jsonl"}`, 200, "llmtap-messages-" + today + ".jsonl", 6},
 		{"name_with_folder", `{"format":"sharegpt","name":"../escape.json"}`, 400, "", 0},
 		{"hidden_name", `{"format":"sharegpt","name":".hidden"}`, 400, "", 0},
 		{"bad_filter", `{"format":"sharegpt","filter":{"colour":"red"}}`, 400, "", 0},
@@ -136,6 +147,7 @@ func TestExportAPI(t *testing.T) {
 				if n := strings.Count(string(b), "\n"); n != tt.wantLines || got.Written != n {
 					t.Errorf("file has %d records, answer says %d, want %d", n, got.Written, tt.wantLines)
 				}
+				checkLines(t, tt.name, b)
 			} else if !json.Valid(b) {
 				t.Errorf("%s is not valid JSON", got.Path)
 			}
@@ -160,6 +172,8 @@ func TestDefaultExportNames(t *testing.T) {
 		dataset.FormatShareGPT:      "llmtap-2026-11-22.json",
 		dataset.FormatShareGPTJSONL: "llmtap-2026-11-22.jsonl",
 		dataset.FormatPreference:    "llmtap-dpo-2026-11-22.jsonl",
+		dataset.FormatOpenAIJSONL:   "llmtap-openai-2026-11-22.jsonl",
+		dataset.FormatMessagesJSONL: "llmtap-messages-2026-11-22.jsonl",
 	}
 	if diff := cmp.Diff(want, defaultExportNames(day)); diff != "" {
 		t.Errorf("defaultExportNames (-want +got):\n%s", diff)
@@ -168,5 +182,48 @@ func TestDefaultExportNames(t *testing.T) {
 		if got, err := exportName("", f, day); got != name || err != nil {
 			t.Errorf("exportName(\"\", %s) = %q, %v; want %q", f, got, err, name)
 		}
+	}
+}
+
+// checkLines applies the validator of the format a test case exports to each line.
+func checkLines(t *testing.T, name string, b []byte) {
+	t.Helper()
+	validate := map[string]func([]byte) error{"openai_jsonl": dataset.ValidateOpenAI, "messages_jsonl": dataset.ValidateMessages}[name]
+	if validate == nil {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if err := validate([]byte(line)); err != nil {
+			t.Errorf("%s line %s: %v", name, line, err)
+		}
+	}
+}
+
+// TestStatusFormats: /api/status lists every format the dataset package writes, in
+// its order, with what the dialog and a drag need of each.
+func TestStatusFormats(t *testing.T) {
+	ta := startApp(t, fakeOpenAI(t).URL)
+	var st struct {
+		ExportFormats []struct {
+			Format string `json:"format"`
+			Label  string `json:"label"`
+			Ext    string `json:"ext"`
+			MIME   string `json:"mime"`
+			Pairs  bool   `json:"pairs"`
+		} `json:"exportFormats"`
+		ExportNames map[string]string `json:"exportNames"`
+	}
+	ta.getJSON(t, "/api/status", &st)
+	var got []string
+	for _, f := range st.ExportFormats {
+		got = append(got, f.Format)
+		if f.Label == "" || f.Ext == "" || f.MIME == "" || !strings.HasSuffix(st.ExportNames[f.Format], f.Ext) {
+			t.Errorf("format %+v (default name %q): want a label, an extension, a media type and a name with the extension",
+				f, st.ExportNames[f.Format])
+		}
+	}
+	want := []string{"sharegpt", "sharegpt-jsonl", "openai-jsonl", "messages-jsonl", "dpo-jsonl"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("exportFormats (-want +got):\n%s", diff)
 	}
 }

@@ -36,6 +36,9 @@ type ExportResult struct {
 	// InvalidOut is the file listing records that could not be made valid, with the
 	// reason for each; "" when there were none.
 	InvalidOut string
+	// Sidecars are the files written beside Out that load it in a trainer
+	// (dataset.FormatSpec.Sidecars); nil for a format without any.
+	Sidecars []string
 }
 
 // Export writes the conversations the filter takes as a dataset file. Records that
@@ -43,11 +46,9 @@ type ExportResult struct {
 // silently. It reads a consistent snapshot and can run while the proxy captures.
 func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult, error) {
 	res := ExportResult{Out: opt.Out}
-	switch opt.Format {
-	case dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference:
-	default:
-		return res, fmt.Errorf("format %q: must be %s, %s or %s", opt.Format,
-			dataset.FormatShareGPT, dataset.FormatShareGPTJSONL, dataset.FormatPreference)
+	spec, err := dataset.LookupFormat(opt.Format)
+	if err != nil {
+		return res, err
 	}
 	if opt.Out == "" {
 		return res, errors.New("no output file given")
@@ -72,6 +73,9 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	}
 	if err := publishFile(out.Name(), opt.Out); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
+	}
+	if res.Sidecars, err = writeSidecars(spec, opt.Out); err != nil {
+		return res, err
 	}
 	invalidOut := opt.Out + ".invalid.jsonl"
 	if report.Invalid == 0 {
@@ -120,9 +124,13 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 		done++
 		progress(done, len(ids))
 	}
+	spec, err := dataset.LookupFormat(format)
+	if err != nil {
+		return dataset.ExportReport{}, err
+	}
 	var walkErr error
 	var closeWriter func() (dataset.ExportReport, error)
-	if format == dataset.FormatPreference {
+	if spec.Pairs {
 		pw := dataset.NewPreferenceWriter(w, invalid, opt)
 		closeWriter = pw.Close
 		walkErr = loadInOrder(ctx, ids, func(ctx context.Context, id int64) ([]dataset.PreferencePair, error) {
@@ -137,9 +145,12 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 			return nil
 		})
 	} else {
-		sw := dataset.NewShareGPTWriter(w, invalid, format, opt)
+		sw, err := dataset.NewRecordWriter(format, w, invalid, opt)
+		if err != nil {
+			return dataset.ExportReport{}, err
+		}
 		closeWriter = sw.Close
-		walkErr = loadInOrder(ctx, ids, db.ExportConversation, func(c dataset.Conversation) error {
+		walkErr = loadInOrder(ctx, ids, conversationLoader(db, spec), func(c dataset.Conversation) error {
 			if err := sw.Write(c); err != nil {
 				return err
 			}
@@ -151,6 +162,41 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 		return dataset.ExportReport{}, walkErr
 	}
 	return closeWriter()
+}
+
+// conversationLoader is how an export in the format of spec reads a conversation:
+// a format that can weight a turn keeps the rounds marked "don't train".
+func conversationLoader(db *store.DB, spec dataset.FormatSpec) func(context.Context, int64) (dataset.Conversation, error) {
+	if spec.Masks {
+		return db.ExportConversationMasked
+	}
+	return db.ExportConversation
+}
+
+// writeSidecars writes the files of spec.Sidecars beside the dataset file out and
+// returns their paths. Each replaces what is there in one rename, as the dataset does.
+func writeSidecars(spec dataset.FormatSpec, out string) ([]string, error) {
+	if spec.Sidecars == nil {
+		return nil, nil
+	}
+	var paths []string
+	for _, sc := range spec.Sidecars(filepath.Base(out)) {
+		path := out + sc.Suffix
+		tmp, err := os.CreateTemp(filepath.Dir(out), ".llmtap-sidecar-*")
+		if err != nil {
+			return paths, fmt.Errorf("write %q: %w", path, err)
+		}
+		_, err = tmp.Write(sc.Data)
+		if err = errors.Join(err, tmp.Close()); err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return paths, fmt.Errorf("write %q: %w", path, err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }
 
 // conversationPairs reads the preference pairs of conversation id.

@@ -67,7 +67,8 @@ type emitFunc func(w, invalid io.Writer) (dataset.ExportReport, error)
 
 // previewRead reads conversation id for the preview of key's format.
 func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (emitFunc, error) {
-	if key.format == dataset.FormatPreference {
+	spec, _ := dataset.LookupFormat(key.format) // exportFormat checked it
+	if spec.Pairs {
 		return func(ctx context.Context, id int64) (emitFunc, error) {
 			pairs, err := conversationPairs(ctx, a.db, id)
 			return func(w, invalid io.Writer) (dataset.ExportReport, error) {
@@ -81,10 +82,14 @@ func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (e
 			}, err
 		}
 	}
+	load := conversationLoader(a.db, spec)
 	return func(ctx context.Context, id int64) (emitFunc, error) {
-		c, err := a.db.ExportConversation(ctx, id)
+		c, err := load(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {
-			sw := dataset.NewShareGPTWriter(w, invalid, dataset.FormatShareGPTJSONL, key.opt)
+			sw, err := dataset.NewRecordWriter(key.format, w, invalid, key.opt)
+			if err != nil {
+				return dataset.ExportReport{}, err
+			}
 			if err := sw.Write(c); err != nil {
 				return dataset.ExportReport{}, err
 			}

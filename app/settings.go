@@ -152,8 +152,11 @@ func (s Settings) Validate() map[string]string {
 	if s.SystemProxy && !s.MITM {
 		bad["systemProxy"] = "needs MITM mode: turn on mitm too"
 	}
-	if f := s.Export.Format; f != dataset.FormatShareGPT && f != dataset.FormatShareGPTJSONL {
-		bad["export.format"] = fmt.Sprintf("%q: must be %s or %s", f, dataset.FormatShareGPT, dataset.FormatShareGPTJSONL)
+	if spec, err := dataset.LookupFormat(s.Export.Format); err != nil || spec.Pairs {
+		bad["export.format"] = fmt.Sprintf("%q: must be a format of conversations, not %s", s.Export.Format, dataset.FormatPreference)
+		if err != nil {
+			bad["export.format"] = fmt.Sprintf("%q: must be %s", s.Export.Format, dataset.FormatNames())
+		}
 	}
 	if s.Export.System != "field" && s.Export.System != "inline" {
 		bad["export.system"] = fmt.Sprintf("%q: must be field or inline", s.Export.System)

@@ -23,7 +23,7 @@ func TestShareGPTWriter(t *testing.T) {
 	bad := Conversation{ID: 3, Title: "unanswered", Messages: []Message{{Role: RoleUser, Content: "Hello?"}}}
 
 	goodLine := `{"conversations":[{"from":"human","value":"Say <hi> & bye"},{"from":"gpt","value":"<hi> & bye"}],"system":"Be brief."}`
-	warnedLine := `{"conversations":[{"from":"human","value":"Call f"},{"from":"function_call","value":"{\"name\":\"f\",\"arguments\":{}}"}],"tools":"[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"}`
+	warnedLine := `{"conversations":[{"from":"human","value":"Call f"},{"from":"function_call","value":"{\"name\":\"f\",\"arguments\":{}}"}],"tools":"[{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}]"}`
 	badLine := `{"id":3,"title":"unanswered","reason":"no assistant answer"}` + "\n"
 
 	tests := []struct {

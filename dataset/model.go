@@ -37,6 +37,10 @@ type Message struct {
 	ToolCallID string `json:"toolCallId,omitempty"`
 	// Name is the optional participant or tool name.
 	Name string `json:"name,omitempty"`
+	// NoTrain marks an assistant turn a person marked "don't train". Only the
+	// export of a format that can mask one turn (FormatSpec.Masks) sees it set;
+	// the others never get such a turn, its round left out whole.
+	NoTrain bool `json:"noTrain,omitempty"`
 }
 
 // ToolCall is one function call made by an assistant message.

@@ -26,7 +26,7 @@ func TestToPreference(t *testing.T) {
 			`{"conversations":[{"from":"system","value":"be brief"},{"from":"human","value":"hi"}],"chosen":{"from":"gpt","value":"a"},"rejected":{"from":"gpt","value":"b"}}`, false},
 		{"multi_turn_with_tool_call", PreferencePair{History: []Message{user("hi"), bot("yes"), user("go")}, Chosen: call, Rejected: bot("no"),
 			Tools: `[{"name":"f"}]`}, false,
-			`{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yes"},{"from":"human","value":"go"}],"chosen":{"from":"function_call","value":"{\"name\":\"f\",\"arguments\":{\"x\":1}}"},"rejected":{"from":"gpt","value":"no"},"tools":"[{\"name\":\"f\"}]"}`, false},
+			`{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yes"},{"from":"human","value":"go"}],"chosen":{"from":"function_call","value":"{\"name\":\"f\",\"arguments\":{\"x\":1}}"},"rejected":{"from":"gpt","value":"no"},"tools":"[{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}]"}`, false},
 		{"history_ends_with_answer", PreferencePair{History: []Message{user("hi"), bot("yes")}, Chosen: bot("a"), Rejected: bot("b")}, false,
 			"does not end with a user turn", true},
 		{"empty_history", PreferencePair{Chosen: bot("a"), Rejected: bot("b")}, false, "does not end with a user turn", true},

@@ -248,24 +248,9 @@ func assistantTurn(m Message, pos int, named bool) (turn ShareGPTTurn, warning s
 	return ShareGPTTurn{From: TagFunctionCall, Value: string(b)}, warning, nil
 }
 
-func shareGPTTools(tools string) (string, error) {
-	tools = strings.TrimSpace(tools)
-	if tools == "" {
-		return "", nil
-	}
-	var list []json.RawMessage
-	if err := json.Unmarshal([]byte(tools), &list); err != nil {
-		return "", errors.New("tools is not a JSON array")
-	}
-	if len(list) == 0 {
-		return "", nil
-	}
-	b, err := marshalNoEscape(list)
-	if err != nil {
-		return "", fmt.Errorf("encode tools: %w", err)
-	}
-	return string(b), nil
-}
+// shareGPTTools is the tools column of a ShareGPT record: the definitions in the
+// target schema (TargetTools), as LLaMA-Factory's tool formatter reads them.
+func shareGPTTools(tools string) (string, error) { return targetToolsJSON(tools) }
 
 func isJSONObject(s string) bool {
 	var m map[string]json.RawMessage

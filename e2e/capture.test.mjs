@@ -235,6 +235,32 @@ describe('capture, API and export', () => {
     assert.match(weather.tools, /get_weather/);
   });
 
+  it('exports openai-jsonl and messages-jsonl of the confirmed ones, tools in OpenAI\'s schema', STEP, async () => {
+    const weatherCall = { city: 'Paris', unit: 'celsius' };
+    for (const format of ['openai-jsonl', 'messages-jsonl']) {
+      const out = path.join(outDir, `confirmed-${format}.jsonl`);
+      const res = await runExport({ dataDir, format, out, args: ['--status', 'confirmed'] });
+      assertNoInvalid(res, out);
+      const recs = readJSONL(out);
+      assert.equal(recs.length, 2, `${format} records: ${JSON.stringify(recs)}`);
+      const weather = recs.find((r) => r.messages.some((m) => m.content === 'What is the weather in Paris?'));
+      assert.ok(weather, `${format}: the tool chat is exported`);
+      assert.deepEqual(weather.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'assistant']);
+      const call = weather.messages[1].tool_calls[0];
+      assert.equal(typeof call.function.arguments, 'string', 'arguments as a JSON string');
+      assert.deepEqual(JSON.parse(call.function.arguments), weatherCall);
+      assert.equal(weather.messages[2].tool_call_id, call.id, 'the result answers the call');
+      const tools = format === 'openai-jsonl' ? weather.tools : JSON.parse(weather.tools);
+      assert.equal(tools[0].type, 'function');
+      assert.equal(tools[0].function.name, 'get_weather');
+      assert.equal(typeof tools[0].function.parameters.properties, 'object', 'parameters.properties, as trainers read them');
+      if (format === 'messages-jsonl') {
+        assert.match(fs.readFileSync(`${out}.axolotl.yaml`, 'utf8'), /type: chat_template/);
+        assert.equal(JSON.parse(fs.readFileSync(`${out}.dataset_info.json`, 'utf8'))[`confirmed-${format}`].columns.messages, 'messages');
+      }
+    }
+  });
+
   it('never writes the API key to disk', async () => {
     assert.deepEqual(findInDir(dataDir, SECRET), [], 'files in the data folder that hold the key');
     assert.deepEqual(findInDir(outDir, SECRET), [], 'export files that hold the key');

@@ -41,3 +41,15 @@ func trainingMessages(msgs []Message) []dataset.Message {
 	flush()
 	return out
 }
+
+// maskedMessages is trainingMessages for a format that can mark one assistant
+// turn not to train on (OpenAI's weight, the messages layout's train flag): every
+// round stays, and an assistant turn marked "don't train" carries NoTrain.
+func maskedMessages(msgs []Message) []dataset.Message {
+	out := make([]dataset.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Message
+		out[i].NoTrain = m.Role == dataset.RoleAssistant && m.ID > 0 && !m.Train
+	}
+	return out
+}

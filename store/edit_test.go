@@ -260,19 +260,20 @@ func TestTrainingMessages(t *testing.T) {
 	result := dataset.Message{Role: dataset.RoleTool, Content: "42", ToolCallID: "c1"}
 	const off = false
 	tests := []struct {
-		name string
-		msgs []dataset.Message
-		skip []int // indexes of answers marked "don't train"
-		want string
+		name   string
+		msgs   []dataset.Message
+		skip   []int // indexes of answers marked "don't train"
+		want   string
+		masked string // maskedMessages, "!" after a turn with NoTrain; "" is want
 	}{
-		{"nothing_marked", msgs(user("a"), bot("1"), user("b"), bot("2")), nil, "u:a a:1 u:b a:2"},
-		{"last_round", msgs(user("a"), bot("1"), user("b"), bot("2")), []int{3}, "u:a a:1"},
-		{"middle_round", msgs(user("a"), bot("1"), user("b"), bot("2"), user("c"), bot("3")), []int{3}, "u:a a:1 u:c a:3"},
-		{"tool_round_by_final_answer", msgs(user("a"), call, result, bot("1"), user("b"), bot("2")), []int{3}, "u:b a:2"},
-		{"tool_round_by_call", msgs(user("a"), bot("0"), user("b"), call, result, bot("1")), []int{3}, "u:a a:0"},
-		{"consecutive_user_turns", msgs(user("a"), user("a2"), bot("1"), user("b"), bot("2")), []int{2}, "u:b a:2"},
-		{"greeting_before_first_user", msgs(bot("welcome"), user("a"), bot("1")), []int{0}, "u:a a:1"},
-		{"every_round", msgs(user("a"), bot("1")), []int{1}, ""},
+		{"nothing_marked", msgs(user("a"), bot("1"), user("b"), bot("2")), nil, "u:a a:1 u:b a:2", ""},
+		{"last_round", msgs(user("a"), bot("1"), user("b"), bot("2")), []int{3}, "u:a a:1", "u:a a:1 u:b a:2!"},
+		{"middle_round", msgs(user("a"), bot("1"), user("b"), bot("2"), user("c"), bot("3")), []int{3}, "u:a a:1 u:c a:3", "u:a a:1 u:b a:2! u:c a:3"},
+		{"tool_round_by_final_answer", msgs(user("a"), call, result, bot("1"), user("b"), bot("2")), []int{3}, "u:b a:2", "u:a a: t:42 a:1! u:b a:2"},
+		{"tool_round_by_call", msgs(user("a"), bot("0"), user("b"), call, result, bot("1")), []int{3}, "u:a a:0", "u:a a:0 u:b a:! t:42 a:1"},
+		{"consecutive_user_turns", msgs(user("a"), user("a2"), bot("1"), user("b"), bot("2")), []int{2}, "u:b a:2", "u:a u:a2 a:1! u:b a:2"},
+		{"greeting_before_first_user", msgs(bot("welcome"), user("a"), bot("1")), []int{0}, "u:a a:1", "a:welcome! u:a a:1"},
+		{"every_round", msgs(user("a"), bot("1")), []int{1}, "", "u:a a:1!"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,6 +290,21 @@ func TestTrainingMessages(t *testing.T) {
 			}
 			if g := strings.Join(got, " "); g != tt.want {
 				t.Errorf("trainingMessages = %q, want %q", g, tt.want)
+			}
+			want := tt.masked
+			if want == "" {
+				want = tt.want
+			}
+			got = nil
+			for _, m := range maskedMessages(in)[1:] {
+				mark := ""
+				if m.NoTrain {
+					mark = "!"
+				}
+				got = append(got, string(m.Role[0])+":"+m.Content+mark)
+			}
+			if g := strings.Join(got, " "); g != want {
+				t.Errorf("maskedMessages = %q, want %q", g, want)
 			}
 		})
 	}

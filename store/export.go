@@ -52,6 +52,19 @@ func (db *DB) ExportConversation(ctx context.Context, id int64) (dataset.Convers
 	return d.dataset(), nil
 }
 
+// ExportConversationMasked is ExportConversation for a format that can mark a turn
+// not to train on: the rounds of answers marked "don't train" stay, those answers
+// with NoTrain set.
+func (db *DB) ExportConversationMasked(ctx context.Context, id int64) (dataset.Conversation, error) {
+	d, err := db.Conversation(ctx, id)
+	if err != nil {
+		return dataset.Conversation{}, err
+	}
+	c := d.dataset()
+	c.Messages = maskedMessages(d.Messages)
+	return c, nil
+}
+
 // ExportIDs returns the IDs of the conversations the filter takes, oldest first: the
 // walk of EachConversation and EachPreferencePair, for callers that report progress.
 func (db *DB) ExportIDs(ctx context.Context, f ExportFilter) ([]int64, error) {

@@ -18,8 +18,8 @@ func export(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "data `folder`; default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
-	format := fs.String("format", string(dataset.FormatShareGPT), "`format`: sharegpt (a JSON array), sharegpt-jsonl (one record per line) or dpo-jsonl (preference pairs, one per line)")
-	out := fs.String("out", "", "`file` to write; default: llmtap-sharegpt.json or .jsonl in the current folder")
+	format := fs.String("format", string(dataset.FormatShareGPT), "`format`, one of:"+formatHelp())
+	out := fs.String("out", "", "`file` to write; default: llmtap-<format>.json or .jsonl in the current folder")
 	status := fs.String("status", "", "comma-separated `statuses` to take: unreviewed, confirmed, rejected, or all; default: everything not rejected")
 	system := fs.String("system", "field", "where the system prompt goes: field (top-level \"system\") or inline (a first from:system turn)")
 	opener := fs.String("opener", string(dataset.OpenerSystem), "what becomes of a greeting before the first user turn (a character card's first message): system (into the system prompt after --opener-prefix) or drop")
@@ -58,14 +58,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 	}
 	opt.Filter.Statuses = statuses
 	if opt.Out == "" {
-		switch opt.Format {
-		case dataset.FormatShareGPTJSONL:
-			opt.Out = "llmtap-sharegpt.jsonl"
-		case dataset.FormatPreference:
-			opt.Out = "llmtap-dpo.jsonl"
-		default:
-			opt.Out = "llmtap-sharegpt.json"
-		}
+		opt.Out = defaultOut(opt.Format)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -91,6 +84,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stdout, "0 invalid")
 	}
+	for _, p := range res.Sidecars {
+		fmt.Fprintf(stdout, "wrote %s beside it\n", p)
+	}
 	return 0
 }
 
@@ -110,4 +106,24 @@ func parseStatuses(s string) ([]dataset.Status, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// formatHelp lists the export formats, one line each, for --help.
+func formatHelp() string {
+	var b strings.Builder
+	for _, s := range dataset.Formats() {
+		fmt.Fprintf(&b, "\n  %-15s %s", s.Format, s.Help)
+	}
+	return b.String()
+}
+
+// defaultOut is the file an export in format f writes when --out is not given:
+// llmtap-sharegpt.json, llmtap-sharegpt.jsonl, llmtap-dpo.jsonl, llmtap-openai.jsonl…
+func defaultOut(f dataset.ExportFormat) string {
+	spec, err := dataset.LookupFormat(f)
+	if err != nil {
+		return "llmtap-export" // Export refuses the format before it writes anything
+	}
+	kind := strings.TrimSuffix(string(spec.Format), "-jsonl")
+	return "llmtap-" + kind + spec.Ext
 }

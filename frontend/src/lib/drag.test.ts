@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { conversationName, defaultName, downloadPath, downloadURLData, dragBody, dragWay, startDrag, type DragSpec } from './drag';
+import { conversationName, defaultName, dialogFormats, downloadPath, downloadURLData, dragBody, dragWay, startDrag, type DragSpec } from './drag';
 import { defaultFilter } from './route';
 
 const confirmedTagged: DragSpec = {
@@ -108,4 +108,21 @@ describe('startDrag', () => {
     expect(data).toEqual({ DownloadURL: `application/json:chats.json:${url}`, 'text/uri-list': url, 'text/plain': url });
     expect(dataTransfer.effectAllowed).toBe('copy');
   });
+});
+
+describe('dialogFormats', () => {
+  const spec = (format: string, pairs = false) => ({ format, label: format.toUpperCase(), help: '', ext: '.jsonl', mime: 'application/x-ndjson', pairs, masks: false });
+  const tests = [
+    {
+      name: 'server_list_without_pairs',
+      status: { exportFormats: [spec('sharegpt'), spec('openai-jsonl'), spec('messages-jsonl'), spec('dpo-jsonl', true)] },
+      want: ['sharegpt', 'openai-jsonl', 'messages-jsonl'],
+    },
+    { name: 'older_server', status: {}, want: ['sharegpt', 'sharegpt-jsonl'] },
+    { name: 'status_not_loaded', status: null, want: ['sharegpt', 'sharegpt-jsonl'] },
+  ];
+  for (const tt of tests) it(tt.name, () => expect(dialogFormats(tt.status).map((f) => f.format)).toEqual(tt.want));
+  it('labels_from_server', () => expect(dialogFormats({ exportFormats: [spec('openai-jsonl')] })[0].label).toBe('OPENAI-JSONL'));
+  it('jsonl_mime_for_openai', () =>
+    expect(downloadURLData({ format: 'openai-jsonl', system: 'field', ids: [1], name: 'a.jsonl' }, 'http://h')).toMatch(/^application\/x-ndjson:a\.jsonl:/));
 });

@@ -59,7 +59,7 @@ export function downloadPath(spec: DragSpec): string {
 
 /** downloadURLData is Chromium's DownloadURL drag data: "mime:file name:absolute URL". */
 export function downloadURLData(spec: DragSpec, origin: string): string {
-  const mime = spec.format === 'sharegpt-jsonl' ? 'application/x-ndjson' : 'application/json';
+  const mime = spec.format === 'sharegpt' ? 'application/json' : 'application/x-ndjson';
   return `${mime}:${spec.name}:${new URL(downloadPath(spec), origin).href}`;
 }
 
@@ -103,4 +103,16 @@ export function startDrag(
   dt.setData('text/uri-list', url);
   dt.setData('text/plain', url);
   dt.effectAllowed = 'copy';
+}
+
+/** builtinFormats are offered before the first status arrives (or by an older server). */
+const builtinFormats: { format: ExportFormat; label: string }[] = [
+  { format: 'sharegpt', label: 'ShareGPT (one JSON array)' },
+  { format: 'sharegpt-jsonl', label: 'ShareGPT JSONL (one record per line)' },
+];
+
+/** dialogFormats are the formats the Export dialog and drag-out offer: the server's list (status.exportFormats) without the pair formats. */
+export function dialogFormats(status: Pick<AppStatus, 'exportFormats'> | null | undefined): { format: ExportFormat; label: string }[] {
+  const list = status?.exportFormats?.filter((f) => !f.pairs);
+  return list?.length ? list.map((f) => ({ format: f.format as ExportFormat, label: f.label })) : builtinFormats;
 }

@@ -38,6 +38,8 @@ export interface AppStatus {
   nativeDrag?: boolean;
   /** The name an export gets by format when none is given, today (the server decides it). */
   exportNames?: Partial<Record<ExportFormat, string>>;
+  /** The formats an export writes, in order (absent on older servers). */
+  exportFormats?: ExportFormatSpec[];
 }
 
 /** Status is a conversation's review state. */
@@ -247,7 +249,21 @@ export type BulkAction =
   | { action: 'status'; status: Status; reason?: string }
   | { action: 'tag' | 'untag'; tagId: number };
 
-export type ExportFormat = 'sharegpt' | 'sharegpt-jsonl';
+/** ExportFormat names a dataset format the dialog writes (dataset.Formats, without the pair formats). */
+export type ExportFormat = 'sharegpt' | 'sharegpt-jsonl' | 'openai-jsonl' | 'messages-jsonl';
+
+/** ExportFormatSpec mirrors dataset.FormatSpec: one entry of status.exportFormats. */
+export interface ExportFormatSpec {
+  format: string;
+  label: string;
+  help: string;
+  ext: string;
+  mime: string;
+  /** Written from preference pairs, not conversations. */
+  pairs: boolean;
+  /** Keeps "don't train" turns, marked (weight 0, train false). */
+  masks: boolean;
+}
 export type SystemPlacement = 'field' | 'inline';
 /** OpenerMode is what an export does with a greeting before the first user turn: into the system prompt, or dropped. */
 export type OpenerMode = 'system' | 'drop';
