@@ -34,7 +34,7 @@ type SSEDecoder struct {
 	skipLF   bool   // the last line ended in "\r"; a "\n" right after belongs to it
 	seenLine bool   // a first line was handled (it may start with a BOM)
 
-	event   string
+	event   []byte
 	data    []byte
 	hasData bool
 	id      string
@@ -42,6 +42,10 @@ type SSEDecoder struct {
 
 	queue fifo[SSEEvent]
 	ended bool
+	// emit, when set, takes each finished event in place of the queue; its
+	// arguments are valid only during the call, and false stops the decoding.
+	emit    func(event, data []byte) bool
+	stopped bool
 }
 
 // Write feeds the next bytes of the stream. It never fails and always consumes
@@ -51,7 +55,7 @@ func (d *SSEDecoder) Write(p []byte) (int, error) {
 	if d.ended {
 		return n, nil
 	}
-	for len(p) > 0 {
+	for len(p) > 0 && !d.stopped {
 		if d.skipLF {
 			d.skipLF = false
 			if p[0] == '\n' {
@@ -123,7 +127,7 @@ func (d *SSEDecoder) handleLine(line []byte) {
 	}
 	switch string(field) {
 	case "event":
-		d.event = string(value)
+		d.event = append(d.event[:0], value...)
 	case "data":
 		if d.hasData {
 			d.data = append(d.data, '\n')
@@ -140,10 +144,14 @@ func (d *SSEDecoder) handleLine(line []byte) {
 
 // dispatch ends the current event at a blank line (or at End).
 func (d *SSEDecoder) dispatch() {
-	if d.hasData {
-		d.queue.push(SSEEvent{Event: d.event, Data: string(d.data), ID: d.id})
+	switch {
+	case !d.hasData || d.stopped:
+	case d.emit != nil:
+		d.stopped = !d.emit(d.event, d.data)
+	default:
+		d.queue.push(SSEEvent{Event: string(d.event), Data: string(d.data), ID: d.id})
 	}
-	d.event, d.data, d.hasData, d.pending = "", d.data[:0], false, false
+	d.event, d.data, d.hasData, d.pending = d.event[:0], d.data[:0], false, false
 }
 
 // ParseSSE splits a whole text/event-stream body into its events, as SSEDecoder
@@ -160,4 +168,19 @@ func ParseSSE(body []byte) (events []SSEEvent, complete bool) {
 		}
 		events = append(events, ev)
 	}
+}
+
+// eachSSE calls fn with the type and data of each event of a whole
+// text/event-stream body, as ParseSSE would list them, until fn returns false. The
+// slices are valid only during the call. It reports how many events fn was given.
+// The parsers use it rather than ParseSSE so that a 2 MB stream of small deltas is
+// not first copied into 20,000 strings (issue 11).
+func eachSSE(body []byte, fn func(event, data []byte) bool) (n int) {
+	d := SSEDecoder{emit: func(event, data []byte) bool {
+		n++
+		return fn(event, data)
+	}}
+	d.Write(body)
+	d.End()
+	return n
 }

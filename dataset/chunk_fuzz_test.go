@@ -1,0 +1,50 @@
+package dataset
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// chunkSeeds adds the data of every event of the golden streams of dialect dir,
+// and extra, to the corpus of f.
+func chunkSeeds(f *testing.F, dir string, extra ...string) {
+	f.Helper()
+	dir = filepath.Join("testdata", dir)
+	for _, name := range goldenCases(f, dir, ".resp") {
+		eachSSE(readFile(f, filepath.Join(dir, name+".resp")), func(_, data []byte) bool {
+			f.Add(append([]byte(nil), data...))
+			return true
+		})
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzOpenAIChunk checks the fast chunk decoder against encoding/json: whenever it
+// takes a chunk, json.Unmarshal must take it too and give the same value.
+func FuzzOpenAIChunk(f *testing.F) {
+	chunkSeeds(f, "openai",
+		`{"choices":[{"index":0,"delta":{"content":"a\u00e9\ud83d\ude00\ud800x\"\\/\b\f\n\r\t"},"finish_reason":null}]}`,
+		`{"Model":"m","choices":[]}`, `{"model":"a","model":"b"}`, `{"model":"\xff"}`, `{"choices":[null]}`,
+		`{"choices":[{"index":1.0}]}`, `{"choices":[{"index":-0,"delta":null}],"usage":null,"error":null}`,
+		`{"x":[1,-2.5e+3,true,false,null,{"y":{}},[]],"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":1}}}]}}]}`,
+		`{"choices":[{"delta":{"function_call":{"name":"f","arguments":null}}}],"ſ":1,"K":2}`,
+		` {"model":"m"} `, `{"model":"m"}x`, `null`, `{"error":{"message":"boom"}}`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast openaiResponse
+		if !fastOpenAIChunk(data, &fast) {
+			return
+		}
+		var slow openaiResponse
+		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
+		}
+	})
+}
