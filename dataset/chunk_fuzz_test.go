@@ -48,3 +48,25 @@ func FuzzOpenAIChunk(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAnthropicEvent checks the fast event decoder against encoding/json, as
+// FuzzOpenAIChunk does.
+func FuzzAnthropicEvent(f *testing.F) {
+	chunkSeeds(f, "anthropic",
+		`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"h\u00e9\ud83d"}}`,
+		`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}`,
+		`{"Type":"x"}`, `{"index":1e2}`, `{"delta":null,"usage":null,"error":null}`, `{"type":"error","error":{"type":"overloaded_error"}}`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast anthropicEvent
+		if !fastAnthropicEvent(data, &fast) {
+			return
+		}
+		var slow anthropicEvent
+		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
+		}
+	})
+}
