@@ -70,3 +70,26 @@ func FuzzAnthropicEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGeminiChunk checks the fast chunk decoder against encoding/json, as
+// FuzzOpenAIChunk does.
+func FuzzGeminiChunk(f *testing.F) {
+	chunkSeeds(f, "gemini",
+		`{"candidates":[{"content":{"parts":[{"text":"a_b","thought":true,"thoughtSignature":"s"}],"role":"model"},"index":1,"safetyRatings":[{"category":"x"}]}],"usageMetadata":{"promptTokenCount":9,"promptTokensDetails":[{"modality":"TEXT"}]},"modelVersion":"gemini"}`,
+		`{"candidates":[{"content":{"parts":[{"text":"a","thought_signature":"s"}]}}]}`,
+		`{"candidates":[{"content":{"parts":[{"Text":"a"}],"x_y":1}}]}`, `{"candidates":[{"content":null,"index":null}]}`,
+		`{"candidates":[{"content":{"parts":[{"x":{"a_b":1},"text":"\u005f"}]}}]}`, `{"error":{"code":429}}`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast geminiResponse
+		if !fastGeminiChunk(data, &fast) {
+			return
+		}
+		var slow geminiResponse
+		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode"
@@ -21,6 +22,8 @@ type jsonLexer struct {
 	b       []byte
 	i       int
 	scratch []byte // unescaped text of the last string read with escapes
+	// refuseSnake makes the next object refuse keys holding "_" (see geminiObject).
+	refuseSnake bool
 }
 
 // maxSkipDepth bounds the nesting the lexer skips over; deeper input goes to
@@ -68,6 +71,8 @@ func (l *jsonLexer) object(fields []string, field func(k int) bool) bool {
 
 // objectAt is object for an object nested depth levels inside skipped values.
 func (l *jsonLexer) objectAt(fields []string, field func(k int) bool, depth int) bool {
+	snake := l.refuseSnake
+	l.refuseSnake = false
 	if l.peek() != '{' {
 		return false
 	}
@@ -81,6 +86,9 @@ func (l *jsonLexer) objectAt(fields []string, field func(k int) bool, depth int)
 	for {
 		key, ok := l.str()
 		if !ok {
+			return false
+		}
+		if snake && bytes.IndexByte(key, '_') >= 0 {
 			return false
 		}
 		k := fieldIndex(fields, key)
