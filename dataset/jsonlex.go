@@ -56,7 +56,7 @@ func (l *jsonLexer) peek() byte {
 
 // null consumes a null literal if one comes next.
 func (l *jsonLexer) null() bool {
-	if strings.HasPrefix(string(l.b[l.i:]), "null") {
+	if bytes.HasPrefix(l.b[l.i:], []byte("null")) {
 		l.i += 4
 		return true
 	}
@@ -371,8 +371,8 @@ func (l *jsonLexer) skip(depth int) bool {
 	case c == '-' || '0' <= c && c <= '9':
 		return l.number()
 	}
-	for _, lit := range []string{"null", "true", "false"} {
-		if strings.HasPrefix(string(l.b[l.i:]), lit) {
+	for _, lit := range [...]string{"null", "true", "false"} {
+		if bytes.HasPrefix(l.b[l.i:], []byte(lit)) {
 			l.i += len(lit)
 			return true
 		}

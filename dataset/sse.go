@@ -55,15 +55,35 @@ func (d *SSEDecoder) Write(p []byte) (int, error) {
 	if d.ended {
 		return n, nil
 	}
+	// nl is where the next "\n" is in p (-1: none, -2: not looked for), kept so a
+	// body whose lines end in "\r" alone is not searched to its end on every line.
+	nl := -2
+	advance := func(k int) {
+		p = p[k:]
+		if nl >= k {
+			nl -= k
+		} else if nl >= 0 {
+			nl = -2
+		}
+	}
 	for len(p) > 0 && !d.stopped {
 		if d.skipLF {
 			d.skipLF = false
 			if p[0] == '\n' {
-				p = p[1:]
+				advance(1)
 				continue
 			}
 		}
-		i := bytes.IndexAny(p, "\r\n")
+		if nl == -2 {
+			nl = bytes.IndexByte(p, '\n')
+		}
+		i, head := nl, p
+		if nl >= 0 {
+			head = p[:nl]
+		}
+		if cr := bytes.IndexByte(head, '\r'); cr >= 0 {
+			i = cr
+		}
 		if i < 0 {
 			d.line = append(d.line, p...)
 			break
@@ -76,7 +96,7 @@ func (d *SSEDecoder) Write(p []byte) (int, error) {
 			d.handleLine(d.line)
 			d.line = d.line[:0]
 		}
-		p = p[i+1:]
+		advance(i + 1)
 	}
 	return n, nil
 }
