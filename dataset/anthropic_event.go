@@ -46,9 +46,8 @@ func fastAnthropicEvent(data []byte, e *anthropicEvent) bool {
 			e.Usage = new(anthropicUsage)
 			return l.anthropicUsage(e.Usage)
 		case 4:
-			start := l.i
-			ok := l.skip(0)
-			e.Error = json.RawMessage(append([]byte(nil), l.b[start:l.i]...))
+			raw, ok := l.raw()
+			e.Error = raw
 			return ok
 		}
 		return false // message, content_block: left to encoding/json

@@ -34,19 +34,7 @@ func FuzzOpenAIChunk(f *testing.F) {
 		`{"x":[1,-2.5e+3,true,false,null,{"y":{}},[]],"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":1}}}]}}]}`,
 		`{"choices":[{"delta":{"function_call":{"name":"f","arguments":null}}}],"ſ":1,"K":2}`,
 		` {"model":"m"} `, `{"model":"m"}x`, `null`, `{"error":{"message":"boom"}}`)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast openaiResponse
-		if !fastOpenAIChunk(data, &fast) {
-			return
-		}
-		var slow openaiResponse
-		if err := json.Unmarshal(data, &slow); err != nil {
-			t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
-		}
-		if diff := cmp.Diff(slow, fast); diff != "" {
-			t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data, fastOpenAIChunk) })
 }
 
 // FuzzAnthropicEvent checks the fast event decoder against encoding/json, as
@@ -56,19 +44,7 @@ func FuzzAnthropicEvent(f *testing.F) {
 		`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"h\u00e9\ud83d"}}`,
 		`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}`,
 		`{"Type":"x"}`, `{"index":1e2}`, `{"delta":null,"usage":null,"error":null}`, `{"type":"error","error":{"type":"overloaded_error"}}`)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast anthropicEvent
-		if !fastAnthropicEvent(data, &fast) {
-			return
-		}
-		var slow anthropicEvent
-		if err := json.Unmarshal(data, &slow); err != nil {
-			t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
-		}
-		if diff := cmp.Diff(slow, fast); diff != "" {
-			t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data, fastAnthropicEvent) })
 }
 
 // FuzzGeminiChunk checks the fast chunk decoder against encoding/json, as
@@ -79,17 +55,21 @@ func FuzzGeminiChunk(f *testing.F) {
 		`{"candidates":[{"content":{"parts":[{"text":"a","thought_signature":"s"}]}}]}`,
 		`{"candidates":[{"content":{"parts":[{"Text":"a"}],"x_y":1}}]}`, `{"candidates":[{"content":null,"index":null}]}`,
 		`{"candidates":[{"content":{"parts":[{"x":{"a_b":1},"text":"\u005f"}]}}]}`, `{"error":{"code":429}}`)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast geminiResponse
-		if !fastGeminiChunk(data, &fast) {
-			return
-		}
-		var slow geminiResponse
-		if err := json.Unmarshal(data, &slow); err != nil {
-			t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
-		}
-		if diff := cmp.Diff(slow, fast); diff != "" {
-			t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data, fastGeminiChunk) })
+}
+
+// checkFastDecode fails t when fast takes data but json.Unmarshal refuses it or
+// reads it differently.
+func checkFastDecode[T any](t *testing.T, data []byte, fast func([]byte, *T) bool) {
+	var got T
+	if !fast(data, &got) {
+		return
+	}
+	var want T
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatalf("fast path took %q, json.Unmarshal refused it: %v", data, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
+	}
 }

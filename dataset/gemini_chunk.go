@@ -55,9 +55,8 @@ func fastGeminiChunk(data []byte, c *geminiResponse) bool {
 		case 2:
 			return l.stringField(&c.ModelVersion)
 		case 3:
-			start := l.i
-			ok := l.skip(0)
-			c.Error = json.RawMessage(append([]byte(nil), l.b[start:l.i]...))
+			raw, ok := l.raw()
+			c.Error = raw
 			return ok
 		}
 		return false // promptFeedback: left to encoding/json

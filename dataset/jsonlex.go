@@ -110,16 +110,8 @@ func (l *jsonLexer) objectAt(fields []string, field func(k int) bool, depth int)
 		if !ok {
 			return false
 		}
-		l.ws()
-		switch l.peek() {
-		case ',':
-			l.i++
-			l.ws()
-		case '}':
-			l.i++
-			return true
-		default:
-			return false
+		if more, ok := l.sep('}'); !more {
+			return ok
 		}
 	}
 }
@@ -140,8 +132,14 @@ func fieldIndex(fields []string, key []byte) int {
 	return -1
 }
 
-// array reads an array, calling elem for each element; null elements are refused.
+// array reads an array, calling elem for each element; null elements are refused
+// (encoding/json leaves a zero element for them).
 func (l *jsonLexer) array(elem func() bool) bool {
+	return l.elements(func() bool { return l.peek() != 'n' && elem() })
+}
+
+// elements reads an array, calling elem for each element.
+func (l *jsonLexer) elements(elem func() bool) bool {
 	if l.peek() != '[' {
 		return false
 	}
@@ -152,21 +150,21 @@ func (l *jsonLexer) array(elem func() bool) bool {
 		return true
 	}
 	for {
-		if l.peek() == 'n' || !elem() {
+		if !elem() {
 			return false
 		}
-		l.ws()
-		switch l.peek() {
-		case ',':
-			l.i++
-			l.ws()
-		case ']':
-			l.i++
-			return true
-		default:
-			return false
+		if more, ok := l.sep(']'); !more {
+			return ok
 		}
 	}
+}
+
+// raw checks and passes over any value and returns its text, as a
+// json.RawMessage field would hold it (a copy, so it outlives the input).
+func (l *jsonLexer) raw() ([]byte, bool) {
+	start := l.i
+	ok := l.skip(0)
+	return append([]byte(nil), l.b[start:l.i]...), ok
 }
 
 // stringField reads a string into *dst; null leaves *dst as it is, as encoding/json does.
@@ -288,149 +286,18 @@ func (l *jsonLexer) unescape(start int) ([]byte, bool) {
 	return nil, false
 }
 
-// hex4 reads the four hex digits of a \u escape; -1 when they are not there.
-func (l *jsonLexer) hex4() rune {
-	if l.i+4 > len(l.b) {
-		return -1
-	}
-	var r rune
-	for _, c := range l.b[l.i : l.i+4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	l.i += 4
-	return r
-}
-
-// number reads a number as the JSON grammar spells it.
-func (l *jsonLexer) number() bool {
-	start := l.i
-	if l.peek() == '-' {
-		l.i++
-	}
-	switch c := l.peek(); {
-	case c == '0':
-		l.i++
-	case '1' <= c && c <= '9':
-		l.digits()
-	default:
-		return false
-	}
-	if l.peek() == '.' {
-		l.i++
-		if !l.digits() {
-			return false
-		}
-	}
-	if c := l.peek(); c == 'e' || c == 'E' {
-		l.i++
-		if c := l.peek(); c == '+' || c == '-' {
-			l.i++
-		}
-		if !l.digits() {
-			return false
-		}
-	}
-	return l.i > start
-}
-
-// digits reads one or more decimal digits.
-func (l *jsonLexer) digits() bool {
-	start := l.i
-	for l.i < len(l.b) && '0' <= l.b[l.i] && l.b[l.i] <= '9' {
-		l.i++
-	}
-	return l.i > start
-}
-
-// skip checks and passes over any value, as encoding/json would accept it in a
-// field it does not keep (its strings need not be valid UTF-8).
-func (l *jsonLexer) skip(depth int) bool {
-	switch c := l.peek(); {
-	case c == '"':
-		return l.skipString()
-	case c == '{':
-		if depth >= maxSkipDepth {
-			return false
-		}
-		return l.objectAt(nil, nil, depth+1)
-	case c == '[':
-		if depth >= maxSkipDepth {
-			return false
-		}
-		return l.skipArray(depth + 1)
-	case c == '-' || '0' <= c && c <= '9':
-		return l.number()
-	}
-	for _, lit := range [...]string{"null", "true", "false"} {
-		if bytes.HasPrefix(l.b[l.i:], []byte(lit)) {
-			l.i += len(lit)
-			return true
-		}
-	}
-	return false
-}
-
-func (l *jsonLexer) skipString() bool {
-	l.i++ // the opening quote
-	for l.i < len(l.b) {
-		c := l.b[l.i]
-		l.i++
-		switch {
-		case c == '"':
-			return true
-		case c < ' ':
-			return false
-		case c == '\\':
-			if l.i >= len(l.b) {
-				return false
-			}
-			e := l.b[l.i]
-			l.i++
-			switch e {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if l.hex4() < 0 {
-					return false
-				}
-			default:
-				return false
-			}
-		}
-	}
-	return false
-}
-
-func (l *jsonLexer) skipArray(depth int) bool {
-	l.i++
+// sep reads what follows a member or an element: a comma (more follow) or the
+// closing bracket; ok is false when it is neither.
+func (l *jsonLexer) sep(closing byte) (more, ok bool) {
 	l.ws()
-	if l.peek() == ']' {
+	switch l.peek() {
+	case ',':
 		l.i++
-		return true
-	}
-	for {
-		if !l.skip(depth) {
-			return false
-		}
 		l.ws()
-		switch l.peek() {
-		case ',':
-			l.i++
-			l.ws()
-		case ']':
-			l.i++
-			return true
-		default:
-			return false
-		}
+		return true, true
+	case closing:
+		l.i++
+		return false, true
 	}
+	return false, false
 }

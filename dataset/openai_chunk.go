@@ -59,9 +59,8 @@ func (l *jsonLexer) openaiChunk(c *openaiResponse, choices []openaiChoice) bool 
 			c.Usage = new(openaiUsage)
 			return l.openaiUsage(c.Usage)
 		case 3:
-			start := l.i
-			ok := l.skip(0)
-			c.Error = json.RawMessage(append([]byte(nil), l.b[start:l.i]...))
+			raw, ok := l.raw()
+			c.Error = raw
 			return ok
 		}
 		return false
