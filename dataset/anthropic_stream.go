@@ -148,28 +148,26 @@ type anthropicStreamBlock struct {
 }
 
 func parseAnthropicStream(r *Round, body []byte) error {
-	events, _ := ParseSSE(body)
-	if len(events) == 0 {
-		return fmt.Errorf("decode anthropic response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
-	}
 	var (
 		blocks  = map[int]*anthropicStreamBlock{}
 		stopped bool // message_stop was seen
 		lost    bool // an event could not be read, so something is missing
 		usage   anthropicUsage
+		failed  error
+		e       anthropicEvent
 	)
-	for _, ev := range events {
-		var e anthropicEvent
-		if err := json.Unmarshal([]byte(ev.Data), &e); err != nil {
+	n := eachSSE(body, func(event, data []byte) bool {
+		if !decodeAnthropicEvent(data, &e) {
 			lost = true
-			continue
+			return true
 		}
 		if e.Type == "" {
-			e.Type = ev.Event
+			e.Type = string(event)
 		}
 		switch e.Type {
 		case "error":
-			return anthropicUpstreamError(e.Error)
+			failed = anthropicUpstreamError(e.Error)
+			return false
 		case "message_start":
 			if e.Message != nil {
 				if r.Model == "" {
@@ -195,10 +193,15 @@ func parseAnthropicStream(r *Round, body []byte) error {
 			usage = e.Usage.merge(usage)
 		case "message_stop":
 			stopped = true
+			return false
 		}
-		if stopped {
-			break
-		}
+		return true
+	})
+	if n == 0 {
+		return fmt.Errorf("decode anthropic response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
+	}
+	if failed != nil {
+		return failed
 	}
 	r.Usage = usage.usage()
 	r.Incomplete = lost || !stopped

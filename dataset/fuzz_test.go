@@ -10,8 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// FuzzParseSSE checks that ParseSSE does not panic and that feeding the body in two
-// pieces, split anywhere, gives the same events as feeding it whole.
+// FuzzParseSSE checks that ParseSSE does not panic, that feeding the body in two
+// pieces, split anywhere, gives the same events as feeding it whole, and that
+// eachSSE hands the parsers those events.
 func FuzzParseSSE(f *testing.F) {
 	dir := filepath.Join("testdata", "openai")
 	for _, name := range goldenCases(f, dir, ".resp") {
@@ -25,7 +26,26 @@ func FuzzParseSSE(f *testing.F) {
 		if diff := cmp.Diff(want, got); diff != "" || complete != wantComplete {
 			t.Fatalf("split at %d: complete %v, want %v; events (-want +got):\n%s", i, complete, wantComplete, diff)
 		}
+		if diff := cmp.Diff(sseEventsWithoutID(want), eachSSEEvents(body)); diff != "" {
+			t.Fatalf("eachSSE events (-ParseSSE +eachSSE):\n%s", diff)
+		}
 	})
+}
+
+// eachSSEEvents lists what eachSSE gives, as SSEEvents without IDs.
+func eachSSEEvents(body []byte) (events []SSEEvent) {
+	eachSSE(body, func(event, data []byte) bool {
+		events = append(events, SSEEvent{Event: string(event), Data: string(data)})
+		return true
+	})
+	return events
+}
+
+func sseEventsWithoutID(events []SSEEvent) []SSEEvent {
+	for i := range events {
+		events[i].ID = ""
+	}
+	return events
 }
 
 // FuzzParseOpenAIChat checks that the parser neither panics nor hangs, that it

@@ -98,17 +98,22 @@ func parseGeminiResponse(r *Round, body []byte) error {
 		chunks, lost := geminiArrayChunks(body)
 		return mergeGeminiChunks(r, chunks, lost)
 	}
-	events, _ := ParseSSE(body)
-	if len(events) == 0 {
+	m := newGeminiMerge(r)
+	var failed error
+	n := eachSSE(body, func(_, data []byte) bool {
+		if data = bytes.TrimSpace(data); len(data) > 0 {
+			failed = m.add(data)
+		}
+		return failed == nil
+	})
+	if n == 0 {
 		return fmt.Errorf("decode gemini response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
 	}
-	chunks := make([][]byte, 0, len(events))
-	for _, ev := range events {
-		if data := strings.TrimSpace(ev.Data); data != "" {
-			chunks = append(chunks, []byte(data))
-		}
+	if failed != nil {
+		return failed
 	}
-	return mergeGeminiChunks(r, chunks, false)
+	m.finish()
+	return nil
 }
 
 func parseGeminiObject(r *Round, body []byte) error {
@@ -183,56 +188,85 @@ type geminiStreamCandidate struct {
 	finish string
 }
 
-// mergeGeminiChunks fills r from the chunks of a stream. Parts are appended per
-// candidate index; geminiMessage then concatenates their text. The stream is complete
-// when every candidate got a finishReason and no chunk was lost.
+// mergeGeminiChunks fills r from the chunks of a stream; lost tells that some
+// were lost already.
 func mergeGeminiChunks(r *Round, chunks [][]byte, lost bool) error {
-	var cands []*geminiStreamCandidate
-	byIndex := map[int]*geminiStreamCandidate{}
+	m := newGeminiMerge(r)
+	m.lost = lost
 	for _, data := range chunks {
-		var chunk geminiResponse
-		if err := json.Unmarshal(data, &chunk); err != nil {
-			lost = true
-			continue
-		}
-		if hasError(chunk.Error) {
-			return geminiUpstreamError(chunk.Error)
-		}
-		if err := chunk.blocked(); err != nil && len(chunk.Candidates) == 0 {
+		if err := m.add(data); err != nil {
 			return err
 		}
-		geminiModel(r, chunk.ModelVersion)
-		if chunk.UsageMetadata != nil {
-			r.Usage = chunk.UsageMetadata.usage()
+	}
+	m.finish()
+	return nil
+}
+
+// geminiMerge fills a Round from the chunks of a stream as they come. Parts are
+// appended per candidate index; geminiMessage then concatenates their text. The
+// stream is complete when every candidate got a finishReason and no chunk was lost.
+type geminiMerge struct {
+	r       *Round
+	cands   []*geminiStreamCandidate
+	byIndex map[int]*geminiStreamCandidate
+	lost    bool
+}
+
+func newGeminiMerge(r *Round) *geminiMerge {
+	return &geminiMerge{r: r, byIndex: map[int]*geminiStreamCandidate{}}
+}
+
+// add merges one chunk; it returns an error wrapping ErrUpstream when the chunk
+// is an API error or a blocked prompt, after which the stream is not read further.
+func (m *geminiMerge) add(data []byte) error {
+	var chunk geminiResponse
+	if !decodeGeminiChunk(data, &chunk) {
+		m.lost = true
+		return nil
+	}
+	if hasError(chunk.Error) {
+		return geminiUpstreamError(chunk.Error)
+	}
+	if err := chunk.blocked(); err != nil && len(chunk.Candidates) == 0 {
+		return err
+	}
+	r := m.r
+	geminiModel(r, chunk.ModelVersion)
+	if chunk.UsageMetadata != nil {
+		r.Usage = chunk.UsageMetadata.usage()
+	}
+	for _, c := range chunk.Candidates {
+		index := 0
+		if c.Index != nil {
+			index = *c.Index
 		}
-		for _, c := range chunk.Candidates {
-			index := 0
-			if c.Index != nil {
-				index = *c.Index
-			}
-			sc := byIndex[index]
-			if sc == nil {
-				sc = &geminiStreamCandidate{index: index}
-				byIndex[index] = sc
-				cands = append(cands, sc)
-			}
-			if c.Content != nil {
-				sc.parts = append(sc.parts, c.Content.Parts...)
-			}
-			if c.FinishReason != "" {
-				sc.finish = c.FinishReason
-			}
+		sc := m.byIndex[index]
+		if sc == nil {
+			sc = &geminiStreamCandidate{index: index}
+			m.byIndex[index] = sc
+			m.cands = append(m.cands, sc)
+		}
+		if c.Content != nil {
+			sc.parts = append(sc.parts, c.Content.Parts...)
+		}
+		if c.FinishReason != "" {
+			sc.finish = c.FinishReason
 		}
 	}
-	slices.SortFunc(cands, func(a, b *geminiStreamCandidate) int { return a.index - b.index })
-	finished := len(cands) > 0
-	for i, sc := range cands {
+	return nil
+}
+
+// finish sets the answers of the round, one per candidate.
+func (m *geminiMerge) finish() {
+	r := m.r
+	slices.SortFunc(m.cands, func(a, b *geminiStreamCandidate) int { return a.index - b.index })
+	finished := len(m.cands) > 0
+	for i, sc := range m.cands {
 		r.Answers = append(r.Answers, geminiMessage(RoleAssistant, sc.parts))
 		if i == 0 {
 			r.FinishReason = sc.finish
 		}
 		finished = finished && sc.finish != ""
 	}
-	r.Incomplete = lost || !finished
-	return nil
+	r.Incomplete = m.lost || !finished
 }

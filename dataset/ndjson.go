@@ -18,6 +18,10 @@ type NDJSONDecoder struct {
 	queue    fifo[[]byte]
 	ended    bool
 	cut      bool // End had to finish a line
+	// emit, when set, takes each record in place of the queue; its argument is
+	// valid only during the call, and false stops the decoding.
+	emit    func(record []byte) bool
+	stopped bool
 }
 
 // Write feeds the next bytes of the stream. It never fails and always consumes
@@ -27,7 +31,7 @@ func (d *NDJSONDecoder) Write(p []byte) (int, error) {
 	if d.ended {
 		return n, nil
 	}
-	for len(p) > 0 {
+	for len(p) > 0 && !d.stopped {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			d.line = append(d.line, p...)
@@ -73,10 +77,22 @@ func (d *NDJSONDecoder) handleLine(line []byte) {
 		line = bytes.TrimPrefix(line, utf8BOM)
 	}
 	line = bytes.TrimSpace(line)
-	if len(line) == 0 {
-		return
+	switch {
+	case len(line) == 0 || d.stopped:
+	case d.emit != nil:
+		d.stopped = !d.emit(line)
+	default:
+		d.queue.push(bytes.Clone(line))
 	}
-	d.queue.push(bytes.Clone(line))
+}
+
+// eachNDJSON calls fn with each record of a whole newline-delimited JSON body, as
+// ParseNDJSON would list them, until fn returns false. The record is valid only
+// during the call: the parsers read it in place rather than copy every line.
+func eachNDJSON(body []byte, fn func(record []byte) bool) {
+	d := NDJSONDecoder{emit: fn}
+	d.Write(body)
+	d.End()
 }
 
 // ParseNDJSON splits a whole newline-delimited JSON body into its records, as

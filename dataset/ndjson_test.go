@@ -34,6 +34,14 @@ func TestParseNDJSON(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" || complete != tt.wantComplete {
 				t.Errorf("ParseNDJSON(%q) complete = %v, want %v; records (-want +got):\n%s", tt.body, complete, tt.wantComplete, diff)
 			}
+			var each []string
+			eachNDJSON([]byte(tt.body), func(rec []byte) bool {
+				each = append(each, string(rec))
+				return true
+			})
+			if diff := cmp.Diff(tt.want, each); diff != "" {
+				t.Errorf("eachNDJSON(%q) records (-want +got):\n%s", tt.body, diff)
+			}
 		})
 	}
 }

@@ -30,30 +30,31 @@ func parseOllamaBody(r *Round, body []byte, prefill string, recovered bool) erro
 	if len(body) == 0 {
 		return nil
 	}
-	records := [][]byte{body}
-	if !json.Valid(body) {
-		records, _ = ParseNDJSON(body)
-	}
-	if records[0][0] != '{' {
-		return fmt.Errorf("decode ollama response %.20q: neither JSON nor NDJSON: %w", body, ErrMalformed)
-	}
-	if len(records) > 1 {
-		r.Stream = true
-	}
 	var (
 		content, thinking strings.Builder
 		calls             []ToolCall
 		seen, done, lost  bool
 		reason            string
+		n                 int
+		failed            error
 	)
-	for _, rec := range records {
+	take := func(rec []byte) bool {
+		n++
+		switch {
+		case n == 1 && rec[0] != '{':
+			failed = fmt.Errorf("decode ollama response %.20q: neither JSON nor NDJSON: %w", body, ErrMalformed)
+			return false
+		case n == 2:
+			r.Stream = true
+		}
 		var o ollamaRecord
 		if json.Unmarshal(rec, &o) != nil {
 			lost = true // typically the last line, cut short
-			continue
+			return true
 		}
 		if hasError(o.Error) {
-			return apiError("ollama response", o.Error)
+			failed = apiError("ollama response", o.Error)
+			return false
 		}
 		seen = true
 		r.Model = firstNonEmpty(r.Model, o.Model)
@@ -68,6 +69,15 @@ func parseOllamaBody(r *Round, body []byte, prefill string, recovered bool) erro
 			done, reason = true, o.DoneReason
 			r.Usage = Usage{PromptTokens: o.PromptEvalCount, CompletionTokens: o.EvalCount, TotalTokens: o.PromptEvalCount + o.EvalCount}
 		}
+		return true
+	}
+	if json.Valid(body) {
+		take(body)
+	} else {
+		eachNDJSON(body, take)
+	}
+	if failed != nil {
+		return failed
 	}
 	r.FinishReason = reason
 	r.Incomplete = lost || !done

@@ -127,31 +127,29 @@ type streamChoice struct {
 }
 
 func parseOpenAIStream(r *Round, body []byte) error {
-	events, _ := ParseSSE(body)
-	if len(events) == 0 {
-		return fmt.Errorf("decode openai chat response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
-	}
 	var (
 		choices []*streamChoice
 		done    bool
 		lost    bool // a chunk could not be read, so something is missing
+		failed  error
+		chunk   openaiResponse
 	)
-	for _, ev := range events {
-		data := strings.TrimSpace(ev.Data)
-		if data == "[DONE]" {
+	n := eachSSE(body, func(_, data []byte) bool {
+		data = bytes.TrimSpace(data)
+		if string(data) == "[DONE]" {
 			done = true
-			break
+			return false
 		}
-		if data == "" {
-			continue
+		if len(data) == 0 {
+			return true
 		}
-		var chunk openaiResponse
-		if err := json.Unmarshal([]byte(data), &chunk); err != nil {
+		if !decodeOpenAIChunk(data, &chunk) {
 			lost = true
-			continue
+			return true
 		}
 		if hasError(chunk.Error) {
-			return upstreamError(chunk.Error)
+			failed = upstreamError(chunk.Error)
+			return false
 		}
 		if r.Model == "" {
 			r.Model = chunk.Model
@@ -166,6 +164,13 @@ func parseOpenAIStream(r *Round, body []byte) error {
 				sc.finish = c.FinishReason
 			}
 		}
+		return true
+	})
+	if n == 0 {
+		return fmt.Errorf("decode openai chat response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
+	}
+	if failed != nil {
+		return failed
 	}
 	slices.SortFunc(choices, func(a, b *streamChoice) int { return a.index - b.index })
 	finished := len(choices) > 0

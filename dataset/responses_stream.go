@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -135,29 +136,29 @@ func setResponsesAnswer(r *Round, output []responsesItem) error {
 }
 
 func parseResponsesStream(r *Round, body []byte) error {
-	events, _ := ParseSSE(body)
-	if len(events) == 0 {
-		return fmt.Errorf("decode openai responses response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
-	}
 	var (
 		s        responsesStream
 		terminal *responsesResponse
 		lost     bool // an event could not be read, so something is missing
+		failed   error
 	)
-	for _, ev := range events {
-		data := strings.TrimSpace(ev.Data)
-		if data == "" || data == "[DONE]" {
-			continue // some compatible servers end with [DONE] anyway
+	n := eachSSE(body, func(event, data []byte) bool {
+		data = bytes.TrimSpace(data)
+		if len(data) == 0 || string(data) == "[DONE]" {
+			return true // some compatible servers end with [DONE] anyway
 		}
 		var head struct {
 			Type  string          `json:"type"`
 			Error json.RawMessage `json:"error"`
 		}
-		if json.Unmarshal([]byte(data), &head) != nil {
+		if json.Unmarshal(data, &head) != nil {
 			lost = true
-			continue
+			return true
 		}
-		typ := firstNonEmpty(head.Type, ev.Event)
+		typ := head.Type
+		if typ == "" {
+			typ = string(event)
+		}
 		if typ == "error" {
 			if !hasError(head.Error) {
 				// The usual form puts code and message at the top, beside "type".
@@ -165,18 +166,19 @@ func parseResponsesStream(r *Round, body []byte) error {
 					Code    any    `json:"code"`
 					Message string `json:"message"`
 				}
-				json.Unmarshal([]byte(data), &e)
+				json.Unmarshal(data, &e)
 				head.Error, _ = json.Marshal(e)
 			}
-			return apiError("openai responses stream", head.Error)
+			failed = apiError("openai responses stream", head.Error)
+			return false
 		}
 		if !responsesAnswerEvent(typ) {
-			continue // events that carry nothing kept here (in_progress, web search, ...)
+			return true // events that carry nothing kept here (in_progress, web search, ...)
 		}
 		var e responsesEvent
-		if json.Unmarshal([]byte(data), &e) != nil {
+		if json.Unmarshal(data, &e) != nil {
 			lost = true
-			continue
+			return true
 		}
 		switch typ {
 		case "response.created", "response.queued":
@@ -193,6 +195,13 @@ func parseResponsesStream(r *Round, body []byte) error {
 		default:
 			s.add(typ, &e)
 		}
+		return true
+	})
+	if n == 0 {
+		return fmt.Errorf("decode openai responses response %.20q: neither JSON nor an event stream: %w", body, ErrMalformed)
+	}
+	if failed != nil {
+		return failed
 	}
 	rebuilt := s.rebuild()
 	if terminal == nil {

@@ -34,7 +34,7 @@ type SSEDecoder struct {
 	skipLF   bool   // the last line ended in "\r"; a "\n" right after belongs to it
 	seenLine bool   // a first line was handled (it may start with a BOM)
 
-	event   string
+	event   []byte
 	data    []byte
 	hasData bool
 	id      string
@@ -42,6 +42,10 @@ type SSEDecoder struct {
 
 	queue fifo[SSEEvent]
 	ended bool
+	// emit, when set, takes each finished event in place of the queue; its
+	// arguments are valid only during the call, and false stops the decoding.
+	emit    func(event, data []byte) bool
+	stopped bool
 }
 
 // Write feeds the next bytes of the stream. It never fails and always consumes
@@ -51,15 +55,35 @@ func (d *SSEDecoder) Write(p []byte) (int, error) {
 	if d.ended {
 		return n, nil
 	}
-	for len(p) > 0 {
+	// nl is where the next "\n" is in p (-1: none, -2: not looked for), kept so a
+	// body whose lines end in "\r" alone is not searched to its end on every line.
+	nl := -2
+	advance := func(k int) {
+		p = p[k:]
+		if nl >= k {
+			nl -= k
+		} else if nl >= 0 {
+			nl = -2
+		}
+	}
+	for len(p) > 0 && !d.stopped {
 		if d.skipLF {
 			d.skipLF = false
 			if p[0] == '\n' {
-				p = p[1:]
+				advance(1)
 				continue
 			}
 		}
-		i := bytes.IndexAny(p, "\r\n")
+		if nl == -2 {
+			nl = bytes.IndexByte(p, '\n')
+		}
+		i, head := nl, p
+		if nl >= 0 {
+			head = p[:nl]
+		}
+		if cr := bytes.IndexByte(head, '\r'); cr >= 0 {
+			i = cr
+		}
 		if i < 0 {
 			d.line = append(d.line, p...)
 			break
@@ -72,7 +96,7 @@ func (d *SSEDecoder) Write(p []byte) (int, error) {
 			d.handleLine(d.line)
 			d.line = d.line[:0]
 		}
-		p = p[i+1:]
+		advance(i + 1)
 	}
 	return n, nil
 }
@@ -123,7 +147,7 @@ func (d *SSEDecoder) handleLine(line []byte) {
 	}
 	switch string(field) {
 	case "event":
-		d.event = string(value)
+		d.event = append(d.event[:0], value...)
 	case "data":
 		if d.hasData {
 			d.data = append(d.data, '\n')
@@ -140,10 +164,14 @@ func (d *SSEDecoder) handleLine(line []byte) {
 
 // dispatch ends the current event at a blank line (or at End).
 func (d *SSEDecoder) dispatch() {
-	if d.hasData {
-		d.queue.push(SSEEvent{Event: d.event, Data: string(d.data), ID: d.id})
+	switch {
+	case !d.hasData || d.stopped:
+	case d.emit != nil:
+		d.stopped = !d.emit(d.event, d.data)
+	default:
+		d.queue.push(SSEEvent{Event: string(d.event), Data: string(d.data), ID: d.id})
 	}
-	d.event, d.data, d.hasData, d.pending = "", d.data[:0], false, false
+	d.event, d.data, d.hasData, d.pending = d.event[:0], d.data[:0], false, false
 }
 
 // ParseSSE splits a whole text/event-stream body into its events, as SSEDecoder
@@ -160,4 +188,19 @@ func ParseSSE(body []byte) (events []SSEEvent, complete bool) {
 		}
 		events = append(events, ev)
 	}
+}
+
+// eachSSE calls fn with the type and data of each event of a whole
+// text/event-stream body, as ParseSSE would list them, until fn returns false. The
+// slices are valid only during the call. It reports how many events fn was given.
+// The parsers use it rather than ParseSSE so that a 2 MB stream of small deltas is
+// not first copied into 20,000 strings (issue 11).
+func eachSSE(body []byte, fn func(event, data []byte) bool) (n int) {
+	d := SSEDecoder{emit: func(event, data []byte) bool {
+		n++
+		return fn(event, data)
+	}}
+	d.Write(body)
+	d.End()
+	return n
 }

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,6 +45,9 @@ func TestParseSSE(t *testing.T) {
 			}
 			if complete != tt.wantComplete {
 				t.Errorf("ParseSSE(%q) complete = %v, want %v", tt.body, complete, tt.wantComplete)
+			}
+			if diff := cmp.Diff(sseEventsWithoutID(tt.want), eachSSEEvents([]byte(tt.body))); diff != "" {
+				t.Errorf("eachSSE(%q) events mismatch (-want +got):\n%s", tt.body, diff)
 			}
 		})
 	}
@@ -95,4 +99,17 @@ func decodeChunks(chunks ...[]byte) (events []SSEEvent, complete bool) {
 	complete = d.End()
 	drain()
 	return events, complete
+}
+
+// TestEachSSEStops checks that eachSSE hands out nothing after fn returns false,
+// as the parsers rely on at [DONE] and message_stop.
+func TestEachSSEStops(t *testing.T) {
+	var got []string
+	n := eachSSE([]byte("data: a\n\ndata: b\n\ndata: c\n\n"), func(_, data []byte) bool {
+		got = append(got, string(data))
+		return string(data) != "b"
+	})
+	if want := []string{"a", "b"}; n != 2 || !slices.Equal(got, want) {
+		t.Errorf("eachSSE = %d events %q, want 2 events %q", n, got, want)
+	}
 }

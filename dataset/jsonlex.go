@@ -1,0 +1,303 @@
+package dataset
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// jsonLexer reads the few JSON shapes that stream chunks are made of, without
+// reflection, for the parsers' fast paths (issue 11: encoding/json was two thirds
+// of the time spent on a 2 MB stream). It is strict on purpose: whenever
+// encoding/json could read the input differently from a plain reading (a key that
+// only matches a field case-insensitively, a repeated key, a string that is not
+// valid UTF-8, a number where a string goes, an element that is null, very deep
+// nesting), a method returns false and the caller decodes the chunk with
+// encoding/json instead. Every method that returns false leaves the lexer in an
+// unspecified place; the caller then drops it.
+type jsonLexer struct {
+	b       []byte
+	i       int
+	scratch []byte // unescaped text of the last string read with escapes
+	// refuseSnake makes the next object refuse keys holding "_" (see geminiObject).
+	refuseSnake bool
+}
+
+// maxSkipDepth bounds the nesting the lexer skips over; deeper input goes to
+// encoding/json, which has its own limit.
+const maxSkipDepth = 64
+
+func (l *jsonLexer) ws() {
+	for l.i < len(l.b) {
+		switch l.b[l.i] {
+		case ' ', '\t', '\n', '\r':
+			l.i++
+		default:
+			return
+		}
+	}
+}
+
+// end reports whether only whitespace is left.
+func (l *jsonLexer) end() bool {
+	l.ws()
+	return l.i == len(l.b)
+}
+
+func (l *jsonLexer) peek() byte {
+	if l.i < len(l.b) {
+		return l.b[l.i]
+	}
+	return 0
+}
+
+// null consumes a null literal if one comes next.
+func (l *jsonLexer) null() bool {
+	if bytes.HasPrefix(l.b[l.i:], []byte("null")) {
+		l.i += 4
+		return true
+	}
+	return false
+}
+
+// object reads an object whose keys are matched against fields: field(k) reads the
+// value of fields[k]; values of other keys are checked and skipped.
+func (l *jsonLexer) object(fields []string, field func(k int) bool) bool {
+	return l.objectAt(fields, field, 0)
+}
+
+// objectAt is object for an object nested depth levels inside skipped values.
+func (l *jsonLexer) objectAt(fields []string, field func(k int) bool, depth int) bool {
+	snake := l.refuseSnake
+	l.refuseSnake = false
+	if l.peek() != '{' {
+		return false
+	}
+	l.i++
+	l.ws()
+	if l.peek() == '}' {
+		l.i++
+		return true
+	}
+	var seen uint64
+	for {
+		key, ok := l.str()
+		if !ok {
+			return false
+		}
+		if snake && bytes.IndexByte(key, '_') >= 0 {
+			return false
+		}
+		k := fieldIndex(fields, key)
+		if k == -2 || k >= 0 && seen&(1<<k) != 0 {
+			return false // encoding/json would merge or fold this key
+		}
+		l.ws()
+		if l.peek() != ':' {
+			return false
+		}
+		l.i++
+		l.ws()
+		if k < 0 {
+			ok = l.skip(depth)
+		} else {
+			seen |= 1 << k
+			ok = field(k)
+		}
+		if !ok {
+			return false
+		}
+		if more, ok := l.sep('}'); !more {
+			return ok
+		}
+	}
+}
+
+// fieldIndex is the index of key in fields, -1 when it names none of them, and -2
+// when it matches one only case-insensitively, as encoding/json would also accept.
+func fieldIndex(fields []string, key []byte) int {
+	for k, f := range fields {
+		if string(key) == f {
+			return k
+		}
+	}
+	for _, f := range fields {
+		if strings.EqualFold(string(key), f) {
+			return -2
+		}
+	}
+	return -1
+}
+
+// array reads an array, calling elem for each element; null elements are refused
+// (encoding/json leaves a zero element for them).
+func (l *jsonLexer) array(elem func() bool) bool {
+	return l.elements(func() bool { return l.peek() != 'n' && elem() })
+}
+
+// elements reads an array, calling elem for each element.
+func (l *jsonLexer) elements(elem func() bool) bool {
+	if l.peek() != '[' {
+		return false
+	}
+	l.i++
+	l.ws()
+	if l.peek() == ']' {
+		l.i++
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if more, ok := l.sep(']'); !more {
+			return ok
+		}
+	}
+}
+
+// raw checks and passes over any value and returns its text, as a
+// json.RawMessage field would hold it (a copy, so it outlives the input).
+func (l *jsonLexer) raw() ([]byte, bool) {
+	start := l.i
+	ok := l.skip(0)
+	return append([]byte(nil), l.b[start:l.i]...), ok
+}
+
+// stringField reads a string into *dst; null leaves *dst as it is, as encoding/json does.
+func (l *jsonLexer) stringField(dst *string) bool {
+	if l.null() {
+		return true
+	}
+	s, ok := l.str()
+	if ok {
+		*dst = string(s)
+	}
+	return ok
+}
+
+// intField reads an integer into *dst; null leaves it, and a fraction or an
+// exponent is refused.
+func (l *jsonLexer) intField(dst *int) bool {
+	if l.null() {
+		return true
+	}
+	start := l.i
+	if !l.number() {
+		return false
+	}
+	n, err := strconv.ParseInt(string(l.b[start:l.i]), 10, 0)
+	*dst = int(n)
+	return err == nil
+}
+
+// str reads a string and returns its text, which stays valid until the next
+// call. Text that is not valid UTF-8 is refused (encoding/json would replace it).
+func (l *jsonLexer) str() ([]byte, bool) {
+	if l.peek() != '"' {
+		return nil, false
+	}
+	l.i++
+	start, ascii := l.i, true
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			s := l.b[start:l.i]
+			l.i++
+			return s, ascii || utf8.Valid(s)
+		case c == '\\':
+			return l.unescape(start)
+		case c < ' ':
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+		l.i++
+	}
+	return nil, false
+}
+
+// unescape finishes a string that holds escapes, from its first byte at start, as
+// encoding/json unquotes it (an unpaired surrogate becomes U+FFFD).
+func (l *jsonLexer) unescape(start int) ([]byte, bool) {
+	out := append(l.scratch[:0], l.b[start:l.i]...)
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			l.scratch = out
+			return out, utf8.Valid(out)
+		case c < ' ':
+			return nil, false
+		case c != '\\':
+			out = append(out, c)
+			l.i++
+			continue
+		}
+		if l.i+1 >= len(l.b) {
+			return nil, false
+		}
+		e := l.b[l.i+1]
+		l.i += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := l.hex4()
+			if r < 0 {
+				return nil, false
+			}
+			if utf16.IsSurrogate(r) {
+				// A pair is taken whole; anything else leaves U+FFFD and is read on its own.
+				next := rune(-1)
+				if l.i+1 < len(l.b) && l.b[l.i] == '\\' && l.b[l.i+1] == 'u' {
+					save := l.i
+					l.i += 2
+					next = l.hex4()
+					l.i = save
+				}
+				if d := utf16.DecodeRune(r, next); d != unicode.ReplacementChar {
+					r = d
+					l.i += 6
+				} else {
+					r = unicode.ReplacementChar
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// sep reads what follows a member or an element: a comma (more follow) or the
+// closing bracket; ok is false when it is neither.
+func (l *jsonLexer) sep(closing byte) (more, ok bool) {
+	l.ws()
+	switch l.peek() {
+	case ',':
+		l.i++
+		l.ws()
+		return true, true
+	case closing:
+		l.i++
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,166 @@
+package dataset
+
+import "encoding/json"
+
+// Field names of the chunk structs, in the order the fast decoder switches on.
+var (
+	openaiChunkFields    = []string{"model", "choices", "usage", "error"}
+	openaiChoiceFields   = []string{"index", "delta", "finish_reason", "message"}
+	openaiDeltaFields    = []string{"content", "reasoning_content", "reasoning", "tool_calls", "function_call", "reasoning_details"}
+	openaiCallFields     = []string{"index", "id", "type", "function"}
+	openaiFunctionFields = []string{"name", "arguments"}
+	openaiUsageFields    = []string{"prompt_tokens", "completion_tokens", "total_tokens"}
+)
+
+// decodeOpenAIChunk decodes one chat.completion.chunk into c, as
+// json.Unmarshal(data, c) would into a zero c, and reports whether it could.
+// Chunks of the usual shapes take a reflection-free path; anything else (and
+// anything that path refuses) goes to encoding/json. c's choices array is reused.
+func decodeOpenAIChunk(data []byte, c *openaiResponse) bool {
+	if fastOpenAIChunk(data, c) {
+		return true
+	}
+	*c = openaiResponse{}
+	return json.Unmarshal(data, c) == nil
+}
+
+// fastOpenAIChunk is the reflection-free path of decodeOpenAIChunk; false means
+// it could not be sure to read data as encoding/json does, and c is then garbage.
+func fastOpenAIChunk(data []byte, c *openaiResponse) bool {
+	choices := c.Choices[:0]
+	if choices == nil {
+		choices = make([]openaiChoice, 0, 1)
+	}
+	*c = openaiResponse{}
+	l := jsonLexer{b: data}
+	return l.openaiChunk(c, choices) && l.end()
+}
+
+func (l *jsonLexer) openaiChunk(c *openaiResponse, choices []openaiChoice) bool {
+	l.ws()
+	return l.object(openaiChunkFields, func(k int) bool {
+		switch k {
+		case 0:
+			return l.stringField(&c.Model)
+		case 1:
+			if l.null() {
+				return true
+			}
+			ok := l.array(func() bool {
+				choices = append(choices, openaiChoice{})
+				return l.openaiChoice(&choices[len(choices)-1])
+			})
+			c.Choices = choices
+			return ok
+		case 2:
+			if l.null() {
+				return true
+			}
+			c.Usage = new(openaiUsage)
+			return l.openaiUsage(c.Usage)
+		case 3:
+			raw, ok := l.raw()
+			c.Error = raw
+			return ok
+		}
+		return false
+	})
+}
+
+func (l *jsonLexer) openaiChoice(c *openaiChoice) bool {
+	return l.object(openaiChoiceFields, func(k int) bool {
+		switch k {
+		case 0:
+			return l.intField(&c.Index)
+		case 1:
+			return l.null() || l.openaiDelta(&c.Delta)
+		case 2:
+			return l.stringField(&c.FinishReason)
+		}
+		return false // a whole message: not a stream chunk's shape
+	})
+}
+
+func (l *jsonLexer) openaiDelta(d *openaiDelta) bool {
+	return l.object(openaiDeltaFields, func(k int) bool {
+		switch k {
+		case 0:
+			return l.stringField(&d.Content)
+		case 1:
+			return l.stringField(&d.ReasoningContent)
+		case 2:
+			return l.stringField(&d.Reasoning)
+		case 3:
+			if l.null() {
+				return true
+			}
+			d.ToolCalls = []openaiToolCall{}
+			return l.array(func() bool {
+				d.ToolCalls = append(d.ToolCalls, openaiToolCall{})
+				return l.openaiToolCall(&d.ToolCalls[len(d.ToolCalls)-1])
+			})
+		case 4:
+			if l.null() {
+				return true
+			}
+			d.FunctionCall = new(openaiFunction)
+			return l.openaiFunction(d.FunctionCall)
+		}
+		return false // reasoning_details: left to encoding/json
+	})
+}
+
+func (l *jsonLexer) openaiToolCall(tc *openaiToolCall) bool {
+	return l.object(openaiCallFields, func(k int) bool {
+		switch k {
+		case 0:
+			if l.null() {
+				return true
+			}
+			tc.Index = new(int)
+			return l.intField(tc.Index)
+		case 1:
+			return l.stringField(&tc.ID)
+		case 2:
+			return l.stringField(&tc.Type)
+		case 3:
+			return l.null() || l.openaiFunction(&tc.Function)
+		}
+		return false
+	})
+}
+
+func (l *jsonLexer) openaiFunction(f *openaiFunction) bool {
+	return l.object(openaiFunctionFields, func(k int) bool {
+		if k == 0 {
+			return l.stringField(&f.Name)
+		}
+		// openaiArgs.UnmarshalJSON: null is "", a string its text, anything else kept as written.
+		switch {
+		case l.null():
+			f.Arguments = ""
+		case l.peek() == '"':
+			s, ok := l.str()
+			f.Arguments = openaiArgs(s)
+			return ok
+		default:
+			start := l.i
+			ok := l.skip(0)
+			f.Arguments = openaiArgs(l.b[start:l.i])
+			return ok
+		}
+		return true
+	})
+}
+
+func (l *jsonLexer) openaiUsage(u *openaiUsage) bool {
+	return l.object(openaiUsageFields, func(k int) bool {
+		switch k {
+		case 0:
+			return l.intField(&u.PromptTokens)
+		case 1:
+			return l.intField(&u.CompletionTokens)
+		}
+		return l.intField(&u.TotalTokens)
+	})
+}
