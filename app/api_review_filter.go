@@ -14,7 +14,7 @@ import (
 // filterKeys are the list parameters of GET /api/conversations that select (as
 // opposed to page): a bulk or export "filter" object takes exactly these.
 var filterKeys = []string{"q", "status", "tag", "model", "host", "from", "to",
-	"hasTools", "hasReasoning", "hasErrors", "sort", "order"}
+	"hasTools", "hasReasoning", "hasErrors", "sort", "order", "forward_key"}
 
 // listOptions reads the list parameters of docs/api-review.md from a query string;
 // paging adds limit and offset (default 50 from 0). Other parameters are left to the
@@ -30,6 +30,8 @@ func listOptions(q url.Values, paging bool) (store.ListOptions, error) {
 		}
 	}
 	opt.Query, opt.Model, opt.Host = q.Get("q"), q.Get("model"), q.Get("host")
+	// The gateway's forward key id (issue 13); snake_case as the issue names it.
+	opt.ForwardKey = q.Get("forward_key")
 	opt.Status = dataset.Status(q.Get("status"))
 	if opt.Status != "" && !opt.Status.Valid() {
 		return opt, badRequest("status %q: must be unreviewed, confirmed or rejected", opt.Status)

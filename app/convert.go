@@ -15,6 +15,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/gateway/cache"
+	"github.com/llmtap/llmtap/gateway/keys"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -31,6 +33,10 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 		Stream: ex.Stream, Truncated: ex.Truncated, Aborted: ex.Aborted, Err: ex.Err,
 		Start: ex.Start, FirstByte: ex.FirstByte, End: ex.End,
 		Dialect: dataset.DetectDialect(ex.Method, ex.Path),
+		// Marks the gateway sets (issue 13): on the answer it served from its cache,
+		// and on the captured request copy, the forward key's id.
+		CacheHit:   strings.EqualFold(ex.RespHeader.Get(cache.Header), "hit"),
+		ForwardKey: ex.ReqHeader.Get(keys.CaptureHeader),
 	}}
 	var problems []string
 	var err error
@@ -41,7 +47,7 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 		problems = append(problems, respBodyProblem+err.Error())
 	}
 	if c.Exchange.Dialect.Chat() {
-		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status}
+		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status, cacheHit: c.Exchange.CacheHit}
 		c.Round, problems = decideRound(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
 	}
 	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)

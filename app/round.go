@@ -14,11 +14,16 @@ type outcome struct {
 	aborted, truncated bool
 	err                string
 	status             int
+	// cacheHit: the gateway answered from its response cache, repeating an answer
+	// that is already a turn.
+	cacheHit bool
 }
 
 // blocker says why an exchange must not become a training turn, or "".
 func (o outcome) blocker() string {
 	switch {
+	case o.cacheHit:
+		return "answered from the response cache: not a new training turn"
 	case o.aborted:
 		return "client hung up before the answer was complete"
 	case o.err != "":
@@ -90,7 +95,7 @@ func decideStored(e *store.Exchange) (dataset.Dialect, *dataset.Round, string) {
 			problems = append(problems, respBodyProblem+err.Error())
 		}
 	}
-	o := outcome{aborted: e.Aborted, truncated: e.Truncated, err: e.Err, status: e.Status}
+	o := outcome{aborted: e.Aborted, truncated: e.Truncated, err: e.Err, status: e.Status, cacheHit: e.CacheHit}
 	r, problems := decideRound(d, e.Path, e.ReqHeader, req, resp, o, problems)
 	return d, r, strings.Join(problems, "; ")
 }

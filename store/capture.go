@@ -37,14 +37,21 @@ type Exchange struct {
 	Start     time.Time `json:"start"`
 	FirstByte time.Time `json:"firstByte"`
 	End       time.Time `json:"end"`
+	// CacheHit is set on an exchange the gateway answered from its response cache
+	// (migration 0015): kept, never threaded (see Capture.Round).
+	CacheHit bool `json:"cacheHit,omitempty"`
+	// ForwardKey names the gateway forward key that made the exchange (its ID, never
+	// the key), "" when none.
+	ForwardKey string `json:"forwardKey,omitempty"`
 }
 
 // Capture is one unit of work for Write: an exchange to store and, when it held a
 // complete chat round, the round to thread into the conversations.
 type Capture struct {
 	Exchange Exchange
-	// Round is nil for traffic that is not a chat, failed, or was cut off: such
-	// exchanges are kept but never become training turns.
+	// Round is nil for traffic that is not a chat, failed, was cut off or was
+	// answered from the response cache: such exchanges are kept but never become
+	// training turns.
 	Round *dataset.Round
 }
 
@@ -140,11 +147,12 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
 		 req_headers, resp_headers, req_body, resp_body, stream, truncated, aborted,
-		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref, model)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref, model, cache_hit, forward_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
 		e.Status, string(reqH), string(respH), bodies.req, bodies.resp,
-		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), len(e.RespBody), ref, e.Model)
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), len(e.RespBody), ref, e.Model,
+		e.CacheHit, e.ForwardKey)
 	if err != nil {
 		return 0, err
 	}

@@ -32,6 +32,9 @@ type ExchangeSummary struct {
 	FirstByteMS int64 `json:"firstByteMs"`
 	ReqBytes    int64 `json:"reqBytes"`
 	RespBytes   int64 `json:"respBytes"`
+	// CacheHit and ForwardKey are Exchange's.
+	CacheHit   bool   `json:"cacheHit,omitempty"`
+	ForwardKey string `json:"forwardKey,omitempty"`
 }
 
 // ExchangeKind narrows an exchange listing.
@@ -79,7 +82,7 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, stream, aborted,
 		truncated, error, parse_error, started_at, COALESCE(first_byte_at, 0), ended_at,
-		COALESCE(req_size, length(req_body)), COALESCE(resp_size, length(resp_body))
+		COALESCE(req_size, length(req_body)), COALESCE(resp_size, length(resp_body)), cache_hit, forward_key
 		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, opt.Limit, opt.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list exchanges: %w", err)
@@ -90,7 +93,7 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 		var e ExchangeSummary
 		var start, first, end int64
 		if err := rows.Scan(&e.ID, &e.Method, &e.Host, &e.Path, &e.Status, &e.Dialect, &e.Stream, &e.Aborted,
-			&e.Truncated, &e.Err, &e.ParseErr, &start, &first, &end, &e.ReqBytes, &e.RespBytes); err != nil {
+			&e.Truncated, &e.Err, &e.ParseErr, &start, &first, &end, &e.ReqBytes, &e.RespBytes, &e.CacheHit, &e.ForwardKey); err != nil {
 			return nil, 0, fmt.Errorf("list exchanges: %w", err)
 		}
 		e.Start = fromMillis(start)
@@ -118,9 +121,10 @@ func (db *DB) Exchange(ctx context.Context, id int64) (*Exchange, error) {
 	var ref sql.NullInt64
 	err := db.sql.QueryRowContext(ctx, `SELECT id, method, url, route, host, path, status, req_headers,
 		resp_headers, req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error,
-		started_at, first_byte_at, ended_at, body_codec, req_ref FROM exchanges WHERE id = ?`, id).Scan(
+		started_at, first_byte_at, ended_at, body_codec, req_ref, model, cache_hit, forward_key FROM exchanges WHERE id = ?`, id).Scan(
 		&e.ID, &e.Method, &e.URL, &e.Route, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
-		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end, &codec, &ref)
+		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end, &codec, &ref,
+		&e.Model, &e.CacheHit, &e.ForwardKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("exchange %d: %w", id, ErrNotFound)
 	}

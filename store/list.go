@@ -64,6 +64,9 @@ type ListOptions struct {
 	Tags  []int64 // conversations carrying every one of these tag ids
 	Model string  // exact
 	Host  string  // exact
+	// ForwardKey keeps conversations holding an answer of an exchange made with this
+	// gateway forward key (its ID, exact).
+	ForwardKey string
 	// From and To bound the last activity (updated_at), both inclusive; zero → open.
 	From, To time.Time
 	// HasToolCalls, HasReasoning and HasErrors require (true) or exclude (false) the
@@ -203,6 +206,14 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	eq("status", string(opt.Status))
 	eq("model", opt.Model)
 	eq("host", opt.Host)
+	if opt.ForwardKey != "" {
+		// A probe per conversation along messages_conversation: no index leads from
+		// a key to its conversations, and one on messages(exchange_id) would cost
+		// every capture a write for a filter used now and then.
+		w.add(`EXISTS (SELECT 1 FROM messages m INDEXED BY messages_conversation
+			JOIN exchanges e ON e.id = m.exchange_id WHERE m.conversation_id = c.id AND e.forward_key = ?)`, opt.ForwardKey)
+		s.scan = true
+	}
 	if !opt.From.IsZero() {
 		w.add("c.updated_at >= ?", opt.From.UnixMilli())
 	}

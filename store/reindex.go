@@ -139,7 +139,7 @@ func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error)
 func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int) ([]Exchange, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, url, host, path, status, req_headers, resp_headers,
 		req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error, started_at, ended_at, body_codec, req_ref,
-		model FROM exchanges WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, after, maxID, limit)
+		model, cache_hit, forward_key FROM exchanges WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, after, maxID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,8 @@ func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int)
 		var ref sql.NullInt64
 		var started, ended int64
 		if err := rows.Scan(&e.ID, &e.Method, &e.URL, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
-			&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &e.Dialect, &e.ParseErr, &started, &ended, &codec, &ref, &e.Model); err != nil {
+			&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &e.Dialect, &e.ParseErr, &started, &ended, &codec, &ref, &e.Model,
+			&e.CacheHit, &e.ForwardKey); err != nil {
 			return nil, err
 		}
 		if err := db.unpackBodies(ctx, e.ID, codec, ref, &e.ReqBody, &e.RespBody); err != nil {

@@ -142,3 +142,10 @@ func New() string {
 	}
 	return string(b)
 }
+
+// CaptureHeader is the request header that names, on the captured copy of a
+// gateway request, the forward key that made it (its ID, never the key). Capture
+// stores it with the exchange, and the review list filters by it. Its last word,
+// "Id", keeps the proxy's credential redaction, which masks any header named
+// "…-Key", from hiding it.
+const CaptureHeader = "X-Llmtap-Forward-Key-Id"
