@@ -23,6 +23,12 @@ func TestImportDirection(t *testing.T) {
 			[]string{"github.com/llmtap/llmtap/store", "github.com/llmtap/llmtap/app", "database/sql"}},
 		{"store_never_imports_proxy", "github.com/llmtap/llmtap/store",
 			[]string{"github.com/llmtap/llmtap/proxy", "github.com/llmtap/llmtap/app", "net/http"}},
+		// The gateway's forward keys and response cache are leaves the lead wires in:
+		// no llmtap package, so never store (issue 13).
+		{"gateway_keys_is_a_leaf", "github.com/llmtap/llmtap/gateway/keys",
+			[]string{"github.com/llmtap/llmtap/", "database/sql"}},
+		{"gateway_cache_is_a_leaf", "github.com/llmtap/llmtap/gateway/cache",
+			[]string{"github.com/llmtap/llmtap/", "database/sql"}},
 		{"app_links_no_gui", "github.com/llmtap/llmtap/app",
 			[]string{"github.com/wailsapp/", "fyne.io/systray", "github.com/getlantern/systray"}},
 		{"headless_links_no_gui", "github.com/llmtap/llmtap/cmd/llmtap",

@@ -169,3 +169,21 @@ func (s *memStore) Put(_ context.Context, key string, e *Entry, _ time.Duration)
 	s.m[key] = e
 	return nil
 }
+
+// chatBody is a chat request of about 20 KB: forty turns of 500 bytes.
+func chatBody() []byte {
+	var msgs []string
+	for i := range 40 {
+		msgs = append(msgs, `{"role":"user","content":"`+strings.Repeat(`word\n `, 80)+`","name":"u`+string(rune('a'+i%26))+`"}`)
+	}
+	return []byte(`{"model":"gpt-4o","stream":true,"temperature":0.7,"messages":[` + strings.Join(msgs, ",") + `]}`)
+}
+
+func BenchmarkKey(b *testing.B) {
+	body := chatBody()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Key("gpt-4o", body)
+	}
+}
