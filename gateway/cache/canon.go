@@ -235,20 +235,10 @@ func (c *canon) str(out []byte) ([]byte, error) {
 		e := c.in[c.pos+1]
 		c.pos += 2
 		var r rune
-		switch e {
-		case '"', '\\', '/':
-			r = rune(e)
-		case 'b':
-			r = '\b'
-		case 'f':
-			r = '\f'
-		case 'n':
-			r = '\n'
-		case 'r':
-			r = '\r'
-		case 't':
-			r = '\t'
-		case 'u':
+		switch {
+		case int(e) < len(unescape) && unescape[e] != 0:
+			r = unescape[e]
+		case e == 'u':
 			var ok bool
 			if r, ok = c.hex4(); !ok {
 				return nil, errSyntax
@@ -297,23 +287,17 @@ func (c *canon) hex4() (rune, bool) {
 	return r, true
 }
 
+// shortEscape is, for each character with a two-character escape, its letter
+// (\n → 'n'); unescape is the reverse. Both are read only.
+var (
+	shortEscape = [...]byte{'"': '"', '\\': '\\', '\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f'}
+	unescape    = [...]rune{'"': '"', '\\': '\\', '/': '/', 'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f'}
+)
+
 // appendRune writes r inside a string in canonical form.
 func appendRune(out []byte, r rune) []byte {
-	switch r {
-	case '"':
-		return append(out, '\\', '"')
-	case '\\':
-		return append(out, '\\', '\\')
-	case '\n':
-		return append(out, '\\', 'n')
-	case '\r':
-		return append(out, '\\', 'r')
-	case '\t':
-		return append(out, '\\', 't')
-	case '\b':
-		return append(out, '\\', 'b')
-	case '\f':
-		return append(out, '\\', 'f')
+	if int(r) < len(shortEscape) && shortEscape[r] != 0 {
+		return append(out, '\\', shortEscape[r])
 	}
 	if r < 0x20 {
 		return append(out, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
