@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -171,4 +172,54 @@ func TestCacheHitIsCapturedButNeverThreaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after reindex")
+}
+
+// TestCacheStoreReplaysChunks puts an answer through the SQLite store as the
+// gateway sees it and checks the replay yields the recorded reads byte for byte.
+func TestCacheStoreReplaysChunks(t *testing.T) {
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := newCacheStore(db, 4096)
+	chunks := []string{"data: {\"a\":1}\n\n", "data: {\"b\":", "2}\n\n", "data: [DONE]\n\n"}
+	var lengths []int
+	for _, c := range chunks {
+		lengths = append(lengths, len(c))
+	}
+	now := time.Now()
+	e := &cache.Entry{Status: 200, Header: http.Header{"Content-Type": {"text/event-stream"}},
+		Body: []byte(strings.Join(chunks, "")), Chunks: lengths, Stream: true, Created: now}
+	if err := s.Put(t.Context(), "k", e, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Get(t.Context(), "k", now)
+	if err != nil || !ok {
+		t.Fatalf("Get = %v, %v", ok, err)
+	}
+	resp := cache.Replay(got)
+	buf := make([]byte, 1<<10)
+	for i, want := range chunks {
+		n, err := resp.Body.Read(buf)
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("read %d = %q, %v, want %q", i, buf[:n], err, want)
+		}
+	}
+	if n, err := resp.Body.Read(buf); n != 0 || err != io.EOF {
+		t.Errorf("read past the end = %d, %v, want 0, EOF", n, err)
+	}
+	if resp.Header.Get(cache.Header) != "hit" || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("replay header %v", resp.Header)
+	}
+	if _, ok, _ := s.Get(t.Context(), "k", now.Add(time.Minute)); ok {
+		t.Error("Get after the TTL hit")
+	}
+	big := &cache.Entry{Status: 200, Body: bytes.Repeat([]byte{0}, 8192), Created: now}
+	for i := range big.Body {
+		big.Body[i] = byte(i*i*7919>>3) ^ byte(i>>5)
+	}
+	if err := s.Put(t.Context(), "big", big, time.Minute); !errors.Is(err, cache.ErrTooLarge) {
+		t.Errorf("Put over the cap = %v, want cache.ErrTooLarge", err)
+	}
 }

@@ -100,7 +100,8 @@ func (g *Guard) Enabled() bool {
 	return len(g.secret) > 0
 }
 
-// Check decides whether r may ask for model. The key is read from
+// Check decides whether r may ask for model ("" when the request names none, as
+// GET /v1/models: any valid key may make it). The key is read from
 // "Authorization: Bearer", x-api-key, api-key or x-goog-api-key, whichever is set.
 // An allowed request counts toward its key's requests per minute; a refused one
 // counts toward nothing, so a client retrying too early does not push its own

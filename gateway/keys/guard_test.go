@@ -74,6 +74,7 @@ func TestCheckStatus(t *testing.T) {
 		{"expired_at_instant", list, "x-api-key", "lt-expired", "gpt-4o", 401, "key_expired", ForwardKey{Key: "lt-expired"}.ID()},
 		{"not_yet_expired", list, "x-api-key", "lt-later", "gpt-4o", 200, "", ForwardKey{Key: "lt-later"}.ID()},
 		{"model_not_allowed", list, "Authorization", "Bearer " + secret, "claude-sonnet-4-5", 403, "model_not_allowed", "team"},
+		{"no_model_named", list, "Authorization", "Bearer " + secret, "", 200, "", "team"},
 		{"glob_is_anchored", list, "Authorization", "Bearer " + secret, "my-deepseek-chat", 403, "model_not_allowed", "team"},
 	}
 	for _, tt := range tests {

@@ -48,9 +48,10 @@ func (k ForwardKey) ID() string {
 	return "fk-" + hex.EncodeToString(sum[:6])
 }
 
-// allows reports whether the key may use model.
+// allows reports whether the key may use model; "" (a request that names no
+// model, such as GET /v1/models) is allowed to every key.
 func (k *ForwardKey) allows(model string) bool {
-	if len(k.Models) == 0 {
+	if len(k.Models) == 0 || model == "" {
 		return true
 	}
 	for _, m := range k.Models {
