@@ -22,8 +22,8 @@ const maxDepth = 256
 // everything else as UTF-8, a lone surrogate as \uxxxx); and numbers, true, false
 // and null as they were written.
 //
-// It reads a chat request about 4 times faster than a decode and encode with
-// encoding/json, with 20 times fewer allocations (BenchmarkNormalise).
+// It reads a chat request 4 to 5 times faster than a decode and encode with
+// encoding/json, with 8 allocations instead of 1,090 (BenchmarkNormalise).
 func canonObject(out, b []byte, drop func(key []byte, value []byte) bool) ([]byte, error) {
 	c := canon{in: b, drop: drop}
 	c.space()
@@ -47,6 +47,8 @@ type canon struct {
 	// spans are the members of the objects being read, innermost last: scratch
 	// space reused across objects.
 	spans []member
+	// scratch holds an object's members while they are put in order.
+	scratch []byte
 }
 
 // member is an object member as written to out: out[start:end] is its key, colon
@@ -194,7 +196,7 @@ func (c *canon) object(out []byte, depth int) ([]byte, error) {
 	cmp := func(a, b member) int { return bytes.Compare(out[a.start:a.keyEnd], out[b.start:b.keyEnd]) }
 	if !slices.IsSortedFunc(ms, cmp) {
 		slices.SortStableFunc(ms, cmp)
-		sorted := make([]byte, 0, len(out)-base)
+		sorted := c.scratch[:0]
 		for i, m := range ms {
 			if i > 0 {
 				sorted = append(sorted, ',')
@@ -202,6 +204,7 @@ func (c *canon) object(out []byte, depth int) ([]byte, error) {
 			sorted = append(sorted, out[m.start:m.end]...)
 		}
 		out = append(out[:base], sorted...)
+		c.scratch = sorted
 	}
 	return append(out, '}'), nil
 }
