@@ -210,6 +210,10 @@ export interface ExchangeSummary {
   firstByteMs: number;
   reqBytes: number;
   respBytes: number;
+  /** Answered from the gateway's response cache: never a conversation round. */
+  cacheHit?: boolean;
+  /** Id of the gateway forward key that made the exchange. */
+  forwardKey?: string;
 }
 
 export interface Body {
