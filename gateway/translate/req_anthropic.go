@@ -29,13 +29,6 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 		return nil, err
 	}
 	out.StopSequences = stop
-	if budget, ok := effortBudget[in.ReasoningEffort]; ok {
-		out.Thinking = &anThinking{Type: "enabled", BudgetTokens: budget}
-		// Anthropic wants the budget below max_tokens and refuses sampling
-		// parameters while thinking.
-		out.MaxTokens = max(out.MaxTokens, budget+1024)
-		out.Temperature, out.TopP = nil, nil
-	}
 	var system []anBlock
 	for i, m := range in.Messages {
 		parts, err := openaiContent(m.Content)
@@ -109,6 +102,16 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 			out.ToolChoice = &anToolChoice{Type: "auto"}
 		}
 		out.ToolChoice.DisableParallelToolUse = out.ToolChoice.Type != "none"
+	}
+	// Anthropic refuses thinking with a forced tool choice; the forced tool is
+	// what the client relies on, so thinking gives way.
+	forced := out.ToolChoice != nil && (out.ToolChoice.Type == "any" || out.ToolChoice.Type == "tool")
+	if budget, ok := effortBudget[in.ReasoningEffort]; ok && !forced {
+		out.Thinking = &anThinking{Type: "enabled", BudgetTokens: budget}
+		// Anthropic wants the budget below max_tokens and refuses sampling
+		// parameters while thinking.
+		out.MaxTokens = max(out.MaxTokens, budget+1024)
+		out.Temperature, out.TopP = nil, nil
 	}
 	if in.User != "" {
 		out.Metadata, _ = json.Marshal(map[string]string{"user_id": in.User})

@@ -92,10 +92,17 @@ func (s *source) Close() error {
 	if s.done {
 		return errClosed
 	}
+	var complete bool
 	if s.sse != nil {
-		s.sse.End()
+		complete = s.sse.End()
 	} else {
-		s.ndjson.End()
+		complete = s.ndjson.End()
+	}
+	if !complete {
+		// The stream stopped inside an event. The decoder still hands it over:
+		// it may be whole ("data: [DONE]" without its blank line), but when it
+		// does not parse, the stream was cut.
+		s.h = truncating{s.h}
 	}
 	if err := s.drain(); err != nil {
 		return err
@@ -223,4 +230,14 @@ func (p *passThrough) Abort(reason string) error {
 	}
 	p.done = true
 	return p.out.errorEvent(reason)
+}
+
+// truncating reports an event that does not parse as a cut stream.
+type truncating struct{ handler }
+
+func (t truncating) handle(event, data []byte) error {
+	if err := t.handler.handle(event, data); err != nil {
+		return fmt.Errorf("%w: %v", ErrTruncated, err)
+	}
+	return nil
 }

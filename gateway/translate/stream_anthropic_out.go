@@ -61,6 +61,10 @@ type (
 		Type        string `json:"type"`
 		PartialJSON string `json:"partial_json"`
 	}
+	anMessageStart struct {
+		Type    string     `json:"type"`
+		Message anResponse `json:"message"`
+	}
 	anMessageDelta struct {
 		Type  string `json:"type"`
 		Delta struct {
@@ -132,8 +136,8 @@ func (s *openaiToAnthropicStream) start(id, model string) error {
 	if id == "" {
 		id = s.newID("msg_")
 	}
-	return s.out.jsonEvent("message_start", map[string]any{"type": "message_start",
-		"message": anResponse{ID: id, Type: "message", Role: "assistant", Model: or(model, s.model), Content: []anBlock{}}})
+	return s.out.jsonEvent("message_start", anMessageStart{Type: "message_start",
+		Message: anResponse{ID: id, Type: "message", Role: "assistant", Model: or(model, s.model), Content: []anBlock{}}})
 }
 
 // ensure opens a block of kind unless one is open, closing the block before.

@@ -28,7 +28,10 @@ func (s *geminiToOpenAIStream) handle(_, data []byte) error {
 		return fmt.Errorf("provider error: %s: %s", ev.Error.Status, ev.Error.Message)
 	}
 	if s.oa.id == "" {
-		s.oa.id = or(ev.ResponseID, s.newID("chatcmpl-"))
+		s.oa.id = ev.ResponseID
+		if s.oa.id == "" {
+			s.oa.id = s.newID("chatcmpl-")
+		}
 		s.oa.model = or(ev.ModelVersion, s.oa.model)
 	}
 	if err := s.oa.start(); err != nil {
