@@ -9,11 +9,15 @@ import (
 // anthropicToOpenAIStream turns an Anthropic Messages stream into OpenAI chunks.
 // Text and thinking deltas pass through as content and reasoning_content; each
 // tool_use block becomes a tool call with the next index, its input_json_delta
-// fragments its arguments; a thinking block, once its signature is complete,
-// goes out whole as a thinking_blocks delta the client echoes back.
+// fragments its arguments. Thinking blocks, once their signatures are complete,
+// go out together as one thinking_blocks delta the client echoes back, before
+// the text or tool call that follows them: the JS SDK's accumulator keeps only
+// the last value of a field it does not know, so one delta must carry them all.
 type anthropicToOpenAIStream struct {
 	oa       *oaChunker
 	blocks   map[int]*anStreamBlock
+	thinking []thinkingBlock // finished, not yet sent
+	sent     int             // thinking blocks sent so far
 	tools    int
 	stop     string
 	usage    anUsage
@@ -52,7 +56,8 @@ func (s *anthropicToOpenAIStream) handle(_, data []byte) error {
 			return nil
 		}
 		s.held -= b.thinking.Len()
-		return s.oa.delta(&oaRespMessage{ThinkingBlocks: []thinkingBlock{{Type: "thinking", Thinking: b.thinking.String(), Signature: b.signature.String()}}})
+		s.thinking = append(s.thinking, thinkingBlock{Type: "thinking", Thinking: b.thinking.String(), Signature: b.signature.String()})
+		return nil
 	case "message_delta":
 		if ev.Delta != nil && ev.Delta.StopReason != nil {
 			s.stop = *ev.Delta.StopReason
@@ -66,6 +71,9 @@ func (s *anthropicToOpenAIStream) handle(_, data []byte) error {
 		}
 	case "message_stop":
 		s.finished = true
+		if err := s.flushThinking(); err != nil {
+			return err
+		}
 		return s.oa.finish(anthropicFinish(s.stop), anthropicUsageToOpenAI(s.usage))
 	case "error":
 		if ev.Error != nil {
@@ -86,6 +94,11 @@ func (s *anthropicToOpenAIStream) blockStart(ev anEvent) error {
 	}
 	b := &anStreamBlock{typ: cb.Type}
 	s.blocks[ev.Index] = b
+	if cb.Type == "text" || cb.Type == "tool_use" {
+		if err := s.flushThinking(); err != nil {
+			return err
+		}
+	}
 	switch cb.Type {
 	case "text":
 		if cb.Text != "" {
@@ -95,7 +108,7 @@ func (s *anthropicToOpenAIStream) blockStart(ev anEvent) error {
 		b.thinking.WriteString(cb.Thinking)
 		b.signature.WriteString(deref(cb.Signature))
 	case "redacted_thinking":
-		return s.oa.delta(&oaRespMessage{ThinkingBlocks: []thinkingBlock{{Type: "redacted_thinking", Data: cb.Data}}})
+		s.thinking = append(s.thinking, thinkingBlock{Type: "redacted_thinking", Data: cb.Data})
 	case "tool_use":
 		b.tool = s.tools
 		s.tools++
@@ -146,4 +159,18 @@ func (s *anthropicToOpenAIStream) end() error {
 		return ErrTruncated
 	}
 	return s.oa.done()
+}
+
+// flushThinking sends the thinking blocks finished since the last flush.
+func (s *anthropicToOpenAIStream) flushThinking() error {
+	if len(s.thinking) == 0 {
+		return nil
+	}
+	for i := range s.thinking {
+		s.thinking[i].Index = ptr(s.sent + i)
+	}
+	s.sent += len(s.thinking)
+	blocks := s.thinking
+	s.thinking = nil
+	return s.oa.delta(&oaRespMessage{ThinkingBlocks: blocks})
 }

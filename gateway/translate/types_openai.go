@@ -42,6 +42,10 @@ type oaMessage struct {
 // thinkingBlock is LiteLLM's "thinking_blocks" entry: an Anthropic thinking or
 // redacted_thinking block with its signature, kept verbatim so it can go back.
 type thinkingBlock struct {
+	// Index places the block in a stream delta: openai-python's stream
+	// accumulator merges lists of objects by it (and refuses a second list
+	// without it).
+	Index     *int   `json:"index,omitempty"`
 	Type      string `json:"type"`
 	Thinking  string `json:"thinking,omitempty"`
 	Signature string `json:"signature,omitempty"`
