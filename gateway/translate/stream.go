@@ -8,13 +8,14 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 )
 
-// handler turns a provider's events into the client's. handle gets one event at a
-// time (its slices valid only during the call); an error ends the stream with the
+// handler turns a provider's events into the client's. handle gets the data of
+// one event at a time (valid only during the call; the event name is not needed,
+// every dialect repeats it in the data); an error ends the stream with the
 // client's error event. end is called when the provider's stream is over: it
 // writes the clean end, or returns ErrTruncated when the provider's end marker
 // never came.
 type handler interface {
-	handle(event, data []byte) error
+	handle(data []byte) error
 	end() error
 }
 
@@ -58,13 +59,13 @@ func (s *source) Write(p []byte) (int, error) {
 // drain hands every finished event to the handler.
 func (s *source) drain() error {
 	for {
-		var event, data []byte
+		var data []byte
 		if s.sse != nil {
 			ev, ok := s.sse.Next()
 			if !ok {
 				return nil
 			}
-			event, data = []byte(ev.Event), []byte(ev.Data)
+			data = []byte(ev.Data)
 		} else {
 			rec, ok := s.ndjson.Next()
 			if !ok {
@@ -73,7 +74,7 @@ func (s *source) drain() error {
 			data = rec
 		}
 		s.pending = 0
-		if err := s.h.handle(event, data); err != nil {
+		if err := s.h.handle(data); err != nil {
 			return s.fail(err)
 		}
 	}
@@ -158,11 +159,17 @@ func (p *passThrough) Write(b []byte) (int, error) {
 		return 0, errClosed
 	}
 	buf := b
+	// Only the new bytes (and the three before, for a "\r\n\r\n" split across
+	// writes) can hold a boundary the held bytes did not.
+	from := max(len(p.held)-3, 0)
 	if len(p.held) > 0 {
 		p.held = append(p.held, b...)
 		buf = p.held
 	}
-	cut := p.boundary(buf)
+	cut := 0
+	if c := p.boundary(buf[from:]); c > 0 {
+		cut = from + c
+	}
 	if cut > 0 {
 		if !p.ended && bytes.Contains(buf[:cut], p.marker) {
 			p.ended = true
@@ -235,8 +242,8 @@ func (p *passThrough) Abort(reason string) error {
 // truncating reports an event that does not parse as a cut stream.
 type truncating struct{ handler }
 
-func (t truncating) handle(event, data []byte) error {
-	if err := t.handler.handle(event, data); err != nil {
+func (t truncating) handle(data []byte) error {
+	if err := t.handler.handle(data); err != nil {
 		return fmt.Errorf("%w: %v", ErrTruncated, err)
 	}
 	return nil

@@ -32,7 +32,16 @@ type anStreamBlock struct {
 	signature strings.Builder
 }
 
-func (s *anthropicToOpenAIStream) handle(_, data []byte) error {
+func (s *anthropicToOpenAIStream) handle(data []byte) error {
+	var d anDelta
+	var index int
+	if fastAnthropicDelta(data, &index, &d) {
+		return s.blockDelta(index, &d)
+	}
+	return s.handleEvent(data)
+}
+
+func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 	var ev anEvent
 	if err := json.Unmarshal(data, &ev); err != nil {
 		return fmt.Errorf("read anthropic event: %w", err)
@@ -48,7 +57,10 @@ func (s *anthropicToOpenAIStream) handle(_, data []byte) error {
 	case "content_block_start":
 		return s.blockStart(ev)
 	case "content_block_delta":
-		return s.blockDelta(ev)
+		if ev.Delta == nil {
+			return nil
+		}
+		return s.blockDelta(ev.Index, ev.Delta)
 	case "content_block_stop":
 		b := s.blocks[ev.Index]
 		delete(s.blocks, ev.Index)
@@ -123,15 +135,11 @@ func (s *anthropicToOpenAIStream) blockStart(ev anEvent) error {
 	return nil
 }
 
-func (s *anthropicToOpenAIStream) blockDelta(ev anEvent) error {
-	d := ev.Delta
-	if d == nil {
-		return nil
-	}
-	b := s.blocks[ev.Index]
+func (s *anthropicToOpenAIStream) blockDelta(index int, d *anDelta) error {
+	b := s.blocks[index]
 	switch d.Type {
 	case "text_delta":
-		return s.oa.delta(&oaRespMessage{Content: &d.Text})
+		return s.oa.text(`"content":`, d.Text)
 	case "thinking_delta":
 		if b != nil {
 			b.thinking.WriteString(d.Thinking)
@@ -140,7 +148,10 @@ func (s *anthropicToOpenAIStream) blockDelta(ev anEvent) error {
 				return fmt.Errorf("thinking longer than %d bytes", maxEventBytes)
 			}
 		}
-		return s.oa.delta(&oaRespMessage{ReasoningContent: d.Thinking})
+		if d.Thinking == "" {
+			return nil
+		}
+		return s.oa.text(`"reasoning_content":`, d.Thinking)
 	case "signature_delta":
 		if b != nil {
 			b.signature.WriteString(d.Signature)

@@ -77,7 +77,7 @@ type (
 
 var doneData = []byte("[DONE]")
 
-func (s *openaiToAnthropicStream) handle(_, data []byte) error {
+func (s *openaiToAnthropicStream) handle(data []byte) error {
 	if bytes.Equal(bytes.TrimSpace(data), doneData) {
 		s.sawDone = true
 		return nil

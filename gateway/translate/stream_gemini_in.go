@@ -19,7 +19,7 @@ type geminiToOpenAIStream struct {
 	finished  bool
 }
 
-func (s *geminiToOpenAIStream) handle(_, data []byte) error {
+func (s *geminiToOpenAIStream) handle(data []byte) error {
 	var ev gmResponse
 	if err := json.Unmarshal(data, &ev); err != nil {
 		return fmt.Errorf("read gemini event: %w", err)

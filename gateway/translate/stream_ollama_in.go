@@ -15,7 +15,7 @@ type ollamaToOpenAIStream struct {
 	finished bool
 }
 
-func (s *ollamaToOpenAIStream) handle(_, data []byte) error {
+func (s *ollamaToOpenAIStream) handle(data []byte) error {
 	var r olResponse
 	if err := json.Unmarshal(data, &r); err != nil {
 		return fmt.Errorf("read ollama record: %w", err)
