@@ -15,7 +15,8 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, fmt.Errorf("read openai request: %w", err)
 	}
-	out := anRequest{Model: model, Stream: stream, Temperature: in.Temperature, TopP: in.TopP}
+	var out anOutRequest
+	out.anRequest = anRequest{Model: model, Stream: stream, Temperature: in.Temperature, TopP: in.TopP}
 	switch {
 	case in.MaxCompletionTokens != nil:
 		out.MaxTokens = *in.MaxCompletionTokens
@@ -122,19 +123,27 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 // appendAnthropic adds blocks as a message of role, merging them into the last
 // message when it has that role: Anthropic wants user and assistant to alternate,
 // and all the results of parallel tool calls in one user message.
-func appendAnthropic(msgs []anMessage, role string, blocks []anBlock) []anMessage {
+func appendAnthropic(msgs []anOutMessage, role string, blocks []anBlock) []anOutMessage {
 	if len(blocks) == 0 {
 		return msgs
 	}
 	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
-		var prev []anBlock
-		if json.Unmarshal(msgs[n-1].Content, &prev) == nil {
-			blocks = append(prev, blocks...)
-			msgs = msgs[:n-1]
-		}
+		msgs[n-1].Content = append(msgs[n-1].Content, blocks...)
+		return msgs
 	}
-	content, _ := json.Marshal(blocks)
-	return append(msgs, anMessage{Role: role, Content: content})
+	return append(msgs, anOutMessage{Role: role, Content: blocks})
+}
+
+// anOutRequest is the Anthropic request this package writes: its messages hold
+// blocks, not the raw content a request read from a client holds.
+type anOutRequest struct {
+	anRequest
+	Messages []anOutMessage `json:"messages"`
+}
+
+type anOutMessage struct {
+	Role    string    `json:"role"`
+	Content []anBlock `json:"content"`
 }
 
 // anthropicBlocks turns OpenAI content parts into Anthropic blocks.
