@@ -32,17 +32,22 @@ func BenchmarkStreamAnthropicToOpenAI(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		st := tr.Stream(OpenAI, Anthropic, "claude-sonnet-4-5", io.Discard)
-		for rest := in; len(rest) > 0; {
-			k := min(1024, len(rest))
-			if _, err := st.Write(rest[:k]); err != nil {
-				b.Fatal(err)
-			}
-			rest = rest[k:]
-		}
-		if err := st.Close(); err != nil {
+		feed(b, tr.Stream(OpenAI, Anthropic, "claude-sonnet-4-5", io.Discard), in)
+	}
+}
+
+// feed writes in to st in 1 KB reads, as it would come off the network, and
+// closes it.
+func feed(b *testing.B, st StreamTranslator, in []byte) {
+	for rest := in; len(rest) > 0; {
+		k := min(1024, len(rest))
+		if _, err := st.Write(rest[:k]); err != nil {
 			b.Fatal(err)
 		}
+		rest = rest[k:]
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -59,17 +64,7 @@ func BenchmarkStreamOpenAIToAnthropic(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		st := tr.Stream(Anthropic, OpenAI, "qwen", io.Discard)
-		for rest := in; len(rest) > 0; {
-			k := min(1024, len(rest))
-			if _, err := st.Write(rest[:k]); err != nil {
-				b.Fatal(err)
-			}
-			rest = rest[k:]
-		}
-		if err := st.Close(); err != nil {
-			b.Fatal(err)
-		}
+		feed(b, tr.Stream(Anthropic, OpenAI, "qwen", io.Discard), in)
 	}
 }
 

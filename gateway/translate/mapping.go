@@ -149,6 +149,12 @@ func parseDataURL(u string) (mediaType, data string, ok bool) {
 // openaiContent reads an OpenAI message's content: a string, null, or a list of
 // parts. A string comes back as one text part.
 func openaiContent(raw json.RawMessage) ([]oaPart, error) {
+	return stringOrList(raw, func(s string) oaPart { return oaPart{Type: "text", Text: s} })
+}
+
+// stringOrList reads a content that both OpenAI and Anthropic allow as a string
+// or a list: a string becomes the one item text gives.
+func stringOrList[T any](raw json.RawMessage, text func(string) T) ([]T, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
@@ -157,13 +163,13 @@ func openaiContent(raw json.RawMessage) ([]oaPart, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, err
 		}
-		return []oaPart{{Type: "text", Text: s}}, nil
+		return []T{text(s)}, nil
 	}
-	var parts []oaPart
-	if err := json.Unmarshal(raw, &parts); err != nil {
+	var list []T
+	if err := json.Unmarshal(raw, &list); err != nil {
 		return nil, err
 	}
-	return parts, nil
+	return list, nil
 }
 
 // openaiText joins the text parts of an OpenAI content, for the places that take

@@ -297,19 +297,7 @@ func anthropicSystem(raw json.RawMessage) (string, error) {
 
 // anthropicContent reads a content that is a string or a list of blocks.
 func anthropicContent(raw json.RawMessage) ([]anBlock, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, err
-		}
-		return []anBlock{{Type: "text", Text: s}}, nil
-	}
-	var blocks []anBlock
-	err := json.Unmarshal(raw, &blocks)
-	return blocks, err
+	return stringOrList(raw, func(s string) anBlock { return anBlock{Type: "text", Text: s} })
 }
 
 // openaiParts turns text and image blocks into OpenAI content parts.

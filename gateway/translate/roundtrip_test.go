@@ -141,25 +141,14 @@ func TestRoundTripAnthropicThinking(t *testing.T) {
 		{Type: "tool_use", ID: "toolu_01Bx8LWhyG1fmqRqAyQ9Kdmr", Name: "get_weather", Input: json.RawMessage(`{"location": "Tokyo, Japan"}`)},
 	}
 	stream := translateStream(t, OpenAI, Anthropic, "testdata/openai-anthropic/parallel_tools.stream")
-	whole, err := testTranslator().Response(OpenAI, Anthropic, "m", mustRead(t, "testdata/openai-anthropic/thinking_tools.response.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reply struct {
-		Choices []struct {
-			Message map[string]any `json:"message"`
-		} `json:"choices"`
-	}
-	if err := json.Unmarshal(whole, &reply); err != nil {
-		t.Fatal(err)
-	}
+	whole := replyMessage(t, Anthropic, "testdata/openai-anthropic/thinking_tools.response.json")
 	tests := []struct {
 		name      string
 		assistant map[string]any
 		want      []anBlock
 	}{
 		{"streamed", clientMessage(t, stream), want},
-		{"whole", reply.Choices[0].Message, []anBlock{
+		{"whole", whole, []anBlock{
 			{Type: "thinking", Thinking: "Two cities, two calls.", Signature: ptr("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrk")},
 			{Type: "redacted_thinking", Data: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"},
 			{Type: "text", Text: "Checking both cities."},
@@ -199,19 +188,8 @@ func TestRoundTripAnthropicThinking(t *testing.T) {
 // the same functionCall part, with the results answering by function name.
 func TestRoundTripGeminiSignature(t *testing.T) {
 	stream := translateStream(t, OpenAI, Gemini, "testdata/openai-gemini/parallel_calls.stream")
-	whole, err := testTranslator().Response(OpenAI, Gemini, "m", mustRead(t, "testdata/openai-gemini/function_calls.response.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reply struct {
-		Choices []struct {
-			Message map[string]any `json:"message"`
-		} `json:"choices"`
-	}
-	if err := json.Unmarshal(whole, &reply); err != nil {
-		t.Fatal(err)
-	}
-	for name, assistant := range map[string]map[string]any{"streamed": clientMessage(t, stream), "whole": reply.Choices[0].Message} {
+	whole := replyMessage(t, Gemini, "testdata/openai-gemini/function_calls.response.json")
+	for name, assistant := range map[string]map[string]any{"streamed": clientMessage(t, stream), "whole": whole} {
 		t.Run(name, func(t *testing.T) {
 			out, _, err := testTranslator().Request(OpenAI, Gemini, "m", followUp(t, assistant), false)
 			if err != nil {
@@ -353,4 +331,23 @@ func jsonEqual(a, b json.RawMessage) bool {
 		return bytes.Equal(a, b)
 	}
 	return cmp.Equal(x, y)
+}
+
+// replyMessage translates a provider's whole reply for an OpenAI client and
+// returns its message as the client reads it.
+func replyMessage(t *testing.T, provider, file string) map[string]any {
+	t.Helper()
+	out, err := testTranslator().Response(OpenAI, provider, "m", mustRead(t, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply struct {
+		Choices []struct {
+			Message map[string]any `json:"message"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(out, &reply); err != nil || len(reply.Choices) == 0 {
+		t.Fatalf("reply %s: %v", out, err)
+	}
+	return reply.Choices[0].Message
 }
