@@ -107,7 +107,7 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	// Anthropic refuses thinking with a forced tool choice; the forced tool is
 	// what the client relies on, so thinking gives way.
 	forced := out.ToolChoice != nil && (out.ToolChoice.Type == "any" || out.ToolChoice.Type == "tool")
-	if budget, ok := effortBudget[in.ReasoningEffort]; ok && !forced {
+	if budget, ok := effortBudget[in.ReasoningEffort]; ok && !forced && thinkingEchoed(out.Messages) {
 		out.Thinking = &anThinking{Type: "enabled", BudgetTokens: budget}
 		// Anthropic wants the budget below max_tokens and refuses sampling
 		// parameters while thinking.
@@ -118,6 +118,25 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 		out.Metadata, _ = json.Marshal(map[string]string{"user_id": in.User})
 	}
 	return json.Marshal(out)
+}
+
+// thinkingEchoed reports whether the last assistant turn, when it called tools,
+// starts with the thinking block it was given. With thinking on, Anthropic
+// refuses a tool loop whose assistant turn lost it (a client that did not echo
+// thinking_blocks), so such a request goes without thinking.
+func thinkingEchoed(msgs []anOutMessage) bool {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role != "assistant" {
+			continue
+		}
+		blocks := msgs[i].Content
+		calls := false
+		for _, b := range blocks {
+			calls = calls || b.Type == "tool_use"
+		}
+		return !calls || blocks[0].Type == "thinking" || blocks[0].Type == "redacted_thinking"
+	}
+	return true
 }
 
 // appendAnthropic adds blocks as a message of role, merging them into the last
