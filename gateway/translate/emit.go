@@ -75,14 +75,16 @@ func (e *emitter) jsonEvent(name string, v any) error {
 func (e *emitter) errorEvent(reason string) error {
 	switch e.client {
 	case Anthropic:
-		return e.jsonEvent("error", map[string]any{
-			"type":  "error",
-			"error": anErrorBody{Type: "api_error", Message: reason},
-		})
+		return e.jsonEvent("error", anErrorEvent{Type: "error", Error: anErrorBody{Type: "api_error", Message: reason}})
 	case OpenAI:
 		return e.jsonEvent("", map[string]any{"error": oaError{Message: reason, Type: "server_error", Code: "stream_error"}})
 	}
 	// Gemini and Ollama clients: one JSON record, as their APIs answer errors.
 	b, _ := json.Marshal(map[string]any{"error": oaError{Message: reason, Type: "server_error"}})
 	return e.raw(append(b, '\n'))
+}
+
+type anErrorEvent struct {
+	Type  string      `json:"type"`
+	Error anErrorBody `json:"error"`
 }

@@ -243,7 +243,7 @@ func assertErrorEnd(t *testing.T, client string, stream []byte, reason string) {
 	case OpenAI:
 		wantPrefix = `data: {"error":{"message":"` + reason
 	case Anthropic:
-		wantPrefix = "event: error\ndata: {\"error\":{\"type\":\"api_error\",\"message\":\"" + reason
+		wantPrefix = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"" + reason
 	}
 	if !strings.HasPrefix(last, wantPrefix) {
 		t.Errorf("last event = %q, want prefix %q", last, wantPrefix)

@@ -144,7 +144,7 @@ func (t *Translator) openaiToAnthropicResponse(body []byte, model string) ([]byt
 		return nil, fmt.Errorf("read openai reply: %w", err)
 	}
 	if in.Error != nil {
-		return json.Marshal(map[string]any{"type": "error", "error": anErrorBody{Type: or(in.Error.Type, "api_error"), Message: in.Error.Message}})
+		return json.Marshal(anErrorEvent{Type: "error", Error: anErrorBody{Type: or(in.Error.Type, "api_error"), Message: in.Error.Message}})
 	}
 	if len(in.Choices) == 0 || in.Choices[0].Message == nil {
 		return nil, fmt.Errorf("openai reply %s has no choices", in.ID)
