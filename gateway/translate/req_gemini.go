@@ -12,6 +12,12 @@ import (
 // endpoint maps them.
 var geminiEffortBudget = map[string]int{"none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576}
 
+// skipThoughtSignature stands in for the thought signature of a step's first
+// function call when the history has none (another model made it, or the client
+// dropped extra_content): Gemini 3 refuses such a call otherwise, and its
+// thought-signatures guide names this value for exactly that case.
+const skipThoughtSignature = "skip_thought_signature_validator"
+
 // openaiToGeminiRequest rewrites a Chat Completions request as a generateContent
 // one. The model goes in the path, not the body.
 func openaiToGeminiRequest(body []byte) ([]byte, error) {
@@ -50,6 +56,9 @@ func openaiToGeminiRequest(body []byte) ([]byte, error) {
 				p := gmPart{FunctionCall: &gmFunctionCall{Name: c.Function.Name, Args: args}}
 				if c.ExtraContent != nil && c.ExtraContent.Google != nil {
 					p.ThoughtSignature = c.ExtraContent.Google.ThoughtSignature
+				}
+				if p.ThoughtSignature == "" && len(m.ToolCalls) > 0 && c.ID == m.ToolCalls[0].ID {
+					p.ThoughtSignature = skipThoughtSignature
 				}
 				gp = append(gp, p)
 			}

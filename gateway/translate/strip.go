@@ -9,7 +9,9 @@ import (
 // StripReasoning removes from a request body in kind's dialect the reasoning tied
 // to the model that produced it, for a fallback to another model that would
 // refuse it: Anthropic thinking and redacted_thinking blocks (an assistant turn
-// left empty is dropped), Gemini thought parts and thought signatures, OpenAI
+// left empty is dropped), Gemini thought parts and thought signatures (the first
+// function call of a turn gets the value Gemini documents for a history without
+// them), OpenAI
 // reasoning_content, reasoning, reasoning_details, thinking_blocks and tool call
 // extra_content, Ollama thinking. Everything else in the body is kept as it was.
 func (t *Translator) StripReasoning(kind string, body []byte) ([]byte, error) {
@@ -126,7 +128,7 @@ func stripGeminiContent(m map[string]json.RawMessage) (bool, bool, error) {
 		return true, false, nil
 	}
 	kept := parts[:0]
-	changed := false
+	changed, firstCall := false, true
 	for _, p := range parts {
 		if string(p["thought"]) == "true" {
 			changed = true
@@ -134,6 +136,10 @@ func stripGeminiContent(m map[string]json.RawMessage) (bool, bool, error) {
 		}
 		if deleteKeys(p, "thoughtSignature", "thought_signature") {
 			changed = true
+		}
+		if _, call := p["functionCall"]; call && firstCall && changed {
+			p["thoughtSignature"] = jsonString(skipThoughtSignature)
+			firstCall = false
 		}
 		kept = append(kept, p)
 	}

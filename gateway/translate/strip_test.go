@@ -23,7 +23,7 @@ func TestStripReasoning(t *testing.T) {
 			`{"max_tokens":5,"messages":[{"content":"hi","role":"user"},{"content":[{"type":"text","text":"a"}],"role":"assistant"},{"content":"more","role":"user"}]}`},
 		{"gemini_parts", Gemini,
 			`{"contents":[{"role":"model","parts":[{"text":"plan","thought":true},{"functionCall":{"name":"f","args":{}},"thoughtSignature":"g"},{"text":"x","thought_signature":"h"}]}],"generationConfig":{"temperature":1}}`,
-			`{"contents":[{"parts":[{"functionCall":{"name":"f","args":{}}},{"text":"x"}],"role":"model"}],"generationConfig":{"temperature":1}}`},
+			`{"contents":[{"parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"skip_thought_signature_validator"},{"text":"x"}],"role":"model"}],"generationConfig":{"temperature":1}}`},
 		{"ollama_thinking", Ollama,
 			`{"model":"q","messages":[{"role":"assistant","content":"x","thinking":"t"}]}`,
 			`{"messages":[{"content":"x","role":"assistant"}],"model":"q"}`},
