@@ -23,7 +23,7 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	case in.MaxTokens != nil:
 		out.MaxTokens = *in.MaxTokens
 	default:
-		out.MaxTokens = defaultMaxTokens
+		out.MaxTokens = defaultMaxTokens(model)
 	}
 	stop, err := parseStop(in.Stop)
 	if err != nil {

@@ -209,3 +209,28 @@ type flushWriter struct {
 }
 
 func (f *flushWriter) Flush() { f.flushes++ }
+
+func TestDefaultMaxTokens(t *testing.T) {
+	tests := []struct {
+		model string
+		want  int
+	}{
+		{"claude-3-haiku-20240307", 4096},
+		{"claude-3-opus-latest", 4096},
+		{"claude-3-5-haiku-latest", 8192},
+		{"claude-3-7-sonnet-20250219", 8192},
+		{"claude-sonnet-4-5", 8192},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			out, _, err := New().Request(OpenAI, Anthropic, tt.model, []byte(`{"messages":[{"role":"user","content":"hi"}]}`), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var req anRequest
+			if err := json.Unmarshal(out, &req); err != nil || req.MaxTokens != tt.want {
+				t.Errorf("max_tokens for %s = %d (%v), want %d", tt.model, req.MaxTokens, err, tt.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -28,9 +29,15 @@ var ErrUnsupported = errors.New("unsupported translation")
 var ErrTruncated = errors.New("provider stream ended before its end marker")
 
 // defaultMaxTokens is what an Anthropic request gets when the OpenAI client set no
-// limit: Anthropic requires max_tokens, and 8192 is what every current Claude model
-// can produce (Claude Code asks for more and says so itself).
-const defaultMaxTokens = 8192
+// limit: Anthropic requires max_tokens, and 8192 is what every Claude model since
+// 3.5 can produce (Claude Code asks for more and says so itself). The first Claude
+// 3 models stop at 4096 and refuse more.
+func defaultMaxTokens(model string) int {
+	if strings.Contains(model, "claude-3-") && !strings.Contains(model, "claude-3-5") && !strings.Contains(model, "claude-3-7") {
+		return 4096
+	}
+	return 8192
+}
 
 // maxEventBytes bounds what a stream translator holds for one unfinished provider
 // event (or one reasoning block whose signature is still to come), so a provider
