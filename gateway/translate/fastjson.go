@@ -261,3 +261,168 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// null consumes a JSON null.
+func (s *jsonScan) null() bool {
+	s.ws()
+	if len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "null" {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+// strOrNull reads a string or null ("" for null).
+func (s *jsonScan) strOrNull() (string, bool) {
+	if s.null() {
+		return "", true
+	}
+	return s.str()
+}
+
+// integer skips a JSON integer that fits an int64 (OpenAI's created).
+func (s *jsonScan) integer() bool {
+	s.ws()
+	start := s.i
+	for s.i < len(s.b) && (s.b[s.i] >= '0' && s.b[s.i] <= '9' || s.i == start && s.b[s.i] == '-') {
+		s.i++
+	}
+	var n int64
+	return s.i > start && json.Unmarshal(s.b[start:s.i], &n) == nil
+}
+
+// fastChunk is what fastOpenAIChunk reads from a chunk that carries text only.
+type fastChunk struct {
+	id, model                       []byte // as in the event, free of escapes
+	content, reasoning, reasoningOR string
+}
+
+// fastOpenAIChunk reads a chat.completion.chunk with one choice whose delta
+// holds only a role, content and reasoning text: no tool calls, no
+// finish_reason, no usage. Anything else reports false.
+func fastOpenAIChunk(data []byte, c *fastChunk) bool {
+	s := jsonScan{b: data}
+	if !s.consume('{') {
+		return false
+	}
+	choices := false
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return choices && s.end()
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "id", "model":
+			v, escaped, ok := s.raw()
+			if !ok || escaped || !utf8.Valid(v) {
+				return false
+			}
+			if key[0] == 'i' {
+				c.id = v
+			} else {
+				c.model = v
+			}
+		case "object", "system_fingerprint", "service_tier", "obfuscation":
+			if _, ok := s.strOrNull(); !ok {
+				return false
+			}
+		case "created":
+			if !s.integer() {
+				return false
+			}
+		case "usage":
+			if !s.null() {
+				return false
+			}
+		case "choices":
+			if choices || !s.consume('[') || !fastChoice(&s, c) || !s.consume(']') {
+				return false
+			}
+			choices = true
+		default:
+			return false
+		}
+	}
+}
+
+func fastChoice(s *jsonScan, c *fastChunk) bool {
+	if !s.consume('{') {
+		return false
+	}
+	delta := false
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return delta
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "index":
+			if n, ok := s.small(); !ok || n != 0 {
+				return false
+			}
+		case "logprobs", "finish_reason":
+			if !s.null() {
+				return false
+			}
+		case "delta":
+			if delta || !fastChunkDelta(s, c) {
+				return false
+			}
+			delta = true
+		default:
+			return false
+		}
+	}
+}
+
+func fastChunkDelta(s *jsonScan, c *fastChunk) bool {
+	if !s.consume('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return true
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
+		var v string
+		switch string(key) {
+		case "role", "content", "reasoning_content", "reasoning":
+			if v, ok = s.strOrNull(); !ok {
+				return false
+			}
+		case "refusal":
+			if !s.null() {
+				return false
+			}
+			continue
+		default:
+			return false
+		}
+		switch string(key) {
+		case "content":
+			c.content = v
+		case "reasoning_content":
+			c.reasoning = v
+		case "reasoning":
+			c.reasoningOR = v
+		}
+	}
+}

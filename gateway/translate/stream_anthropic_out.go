@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 // openaiToAnthropicStream turns an OpenAI chunk stream into Anthropic Messages
@@ -23,6 +24,7 @@ type openaiToAnthropicStream struct {
 	finish   string
 	usage    *oaUsage
 	sawDone  bool
+	buf      []byte
 }
 
 // Anthropic's SDKs append deltas to the start block's fields, so a start block
@@ -49,14 +51,6 @@ type (
 		ContentBlock any    `json:"content_block,omitempty"`
 		Delta        any    `json:"delta,omitempty"`
 	}
-	anTextDelta struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	anThinkingDelta struct {
-		Type     string `json:"type"`
-		Thinking string `json:"thinking"`
-	}
 	anJSONDelta struct {
 		Type        string `json:"type"`
 		PartialJSON string `json:"partial_json"`
@@ -82,6 +76,15 @@ func (s *openaiToAnthropicStream) handle(data []byte) error {
 		s.sawDone = true
 		return nil
 	}
+	var fc fastChunk
+	if fastOpenAIChunk(data, &fc) {
+		if !s.started {
+			if err := s.start(string(fc.id), string(fc.model)); err != nil {
+				return err
+			}
+		}
+		return s.text(or(fc.reasoning, fc.reasoningOR), fc.content)
+	}
 	var c oaResponse
 	if err := json.Unmarshal(data, &c); err != nil {
 		return fmt.Errorf("read openai chunk: %w", err)
@@ -100,21 +103,8 @@ func (s *openaiToAnthropicStream) handle(data []byte) error {
 	}
 	ch := c.Choices[0]
 	if d := ch.Delta; d != nil {
-		if r := or(d.ReasoningContent, d.Reasoning); r != "" {
-			if err := s.ensure("thinking", anThinkingStart{Type: "thinking"}); err != nil {
-				return err
-			}
-			if err := s.delta(anThinkingDelta{Type: "thinking_delta", Thinking: r}); err != nil {
-				return err
-			}
-		}
-		if d.Content != nil && *d.Content != "" {
-			if err := s.ensure("text", anTextStart{Type: "text"}); err != nil {
-				return err
-			}
-			if err := s.delta(anTextDelta{Type: "text_delta", Text: *d.Content}); err != nil {
-				return err
-			}
+		if err := s.text(or(d.ReasoningContent, d.Reasoning), deref(d.Content)); err != nil {
+			return err
 		}
 		for _, tc := range d.ToolCalls {
 			if err := s.toolDelta(tc); err != nil {
@@ -126,6 +116,39 @@ func (s *openaiToAnthropicStream) handle(data []byte) error {
 		s.finish = *ch.FinishReason
 	}
 	return nil
+}
+
+// text sends a chunk's reasoning and text, each into a block of its kind.
+func (s *openaiToAnthropicStream) text(reasoning, content string) error {
+	if reasoning != "" {
+		if err := s.ensure("thinking", anThinkingStart{Type: "thinking"}); err != nil {
+			return err
+		}
+		if err := s.textDelta(`"thinking_delta","thinking":`, reasoning); err != nil {
+			return err
+		}
+	}
+	if content != "" {
+		if err := s.ensure("text", anTextStart{Type: "text"}); err != nil {
+			return err
+		}
+		return s.textDelta(`"text_delta","text":`, content)
+	}
+	return nil
+}
+
+// textDelta writes the content_block_delta encoding/json would for a text or
+// thinking delta of the open block; typeAndKey is the delta's type and its
+// text field's key.
+func (s *openaiToAnthropicStream) textDelta(typeAndKey, text string) error {
+	b := append(s.buf[:0], `{"type":"content_block_delta","index":`...)
+	b = strconv.AppendInt(b, int64(s.open), 10)
+	b = append(b, `,"delta":{"type":`...)
+	b = append(b, typeAndKey...)
+	b = appendJSONString(b, text)
+	b = append(b, "}}"...)
+	s.buf = b
+	return s.out.event("content_block_delta", b)
 }
 
 func (s *openaiToAnthropicStream) start(id, model string) error {
@@ -164,10 +187,6 @@ func (s *openaiToAnthropicStream) closeBlock() error {
 	i := s.open
 	s.open = -1
 	return s.out.jsonEvent("content_block_stop", anBlockEvent{Type: "content_block_stop", Index: i})
-}
-
-func (s *openaiToAnthropicStream) delta(d any) error {
-	return s.out.jsonEvent("content_block_delta", anBlockEvent{Type: "content_block_delta", Index: s.open, Delta: d})
 }
 
 // toolDelta handles one tool call fragment: a fragment with an index not seen

@@ -52,4 +52,3 @@ func TestStripReasoningUnchanged(t *testing.T) {
 		t.Errorf("StripReasoning(bedrock) error = %v, want ErrUnsupported", err)
 	}
 }
-
