@@ -189,7 +189,7 @@ type refused struct {
 }
 
 func (r *refused) Write([]byte) (int, error) { return 0, r.err }
-func (r *refused) Close() error              { return r.Abort(r.err.Error()) }
+func (r *refused) Close() error              { return errors.Join(r.err, r.Abort(r.err.Error())) }
 func (r *refused) Abort(reason string) error {
 	if r.done {
 		return errClosed

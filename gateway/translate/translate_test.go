@@ -53,7 +53,9 @@ func TestUnsupportedPair(t *testing.T) {
 			if _, err := st.Write([]byte("data: {}\n\n")); !errors.Is(err, ErrUnsupported) {
 				t.Errorf("Stream Write error = %v, want ErrUnsupported", err)
 			}
-			_ = st.Close()
+			if err := st.Close(); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Stream Close error = %v, want ErrUnsupported", err)
+			}
 			if !strings.Contains(out.String(), "unsupported translation") {
 				t.Errorf("stream = %q, want an error event", out.String())
 			}
