@@ -62,6 +62,10 @@ func (t *Translator) geminiToOpenAIResponse(body []byte, model string) ([]byte, 
 	if out.ID == "" {
 		out.ID = t.newID("chatcmpl-")
 	}
+	if pf := in.PromptFeedback; pf != nil && pf.BlockReason != "" && len(in.Candidates) == 0 {
+		// A blocked prompt: an empty answer filtered, as OpenAI reports one.
+		in.Candidates = []gmCandidate{{FinishReason: "SAFETY"}}
+	}
 	for _, c := range in.Candidates {
 		msg := oaRespMessage{Role: "assistant"}
 		var text, reasoning strings.Builder

@@ -42,6 +42,9 @@ func (s *geminiToOpenAIStream) handle(data []byte) error {
 	}
 	// A translated stream has one choice; the gateway does not ask for more.
 	if len(ev.Candidates) == 0 {
+		if pf := ev.PromptFeedback; pf != nil && pf.BlockReason != "" {
+			s.finishRaw, s.finished = "SAFETY", true
+		}
 		return nil
 	}
 	c := ev.Candidates[0]

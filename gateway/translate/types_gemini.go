@@ -92,6 +92,11 @@ type gmResponse struct {
 	ModelVersion  string        `json:"modelVersion,omitempty"`
 	ResponseID    string        `json:"responseId,omitempty"`
 	Error         *gmError      `json:"error,omitempty"`
+	// PromptFeedback says why a prompt was blocked: the reply then has no
+	// candidates.
+	PromptFeedback *struct {
+		BlockReason string `json:"blockReason"`
+	} `json:"promptFeedback,omitempty"`
 }
 
 type gmCandidate struct {
