@@ -1,0 +1,75 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// FuzzFastJSON holds the hand-written fast paths to encoding/json: a delta event
+// the fast reader accepts must read the same with encoding/json, and a string
+// must be written byte for byte as json.Marshal writes it.
+func FuzzFastJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi <b> & \"you\"\n"}}`,
+		`{"type": "content_block_delta", "index": 12, "delta": {"type": "thinking_delta", "thinking": "\u00e9\ud83d\ude00"}}`,
+		`{"delta":{"partial_json":"{\"a\":","type":"input_json_delta"},"index":1,"type":"content_block_delta"}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}}`,
+		"\u2028\x01\xff<>&\t\b\f",
+		`{"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":""}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var d anDelta
+		var index int
+		if fastAnthropicDelta(data, &index, &d) {
+			var ev anEvent
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
+			}
+			if ev.Type != "content_block_delta" || ev.Index != index || ev.Delta == nil ||
+				ev.Delta.Type != d.Type || ev.Delta.Text != d.Text || ev.Delta.PartialJSON != d.PartialJSON ||
+				ev.Delta.Thinking != d.Thinking || ev.Delta.Signature != d.Signature {
+				t.Fatalf("fast path read %q as %d %+v, encoding/json as %+v %+v", data, index, d, ev, ev.Delta)
+			}
+		}
+		s := string(data)
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// FuzzFastOpenAIChunk holds fastOpenAIChunk to encoding/json: a chunk it accepts
+// must read the same way, with no finish_reason, usage or tool calls left out.
+func FuzzFastOpenAIChunk(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"qwen","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"content":"Hi <b>\u00e9"},"finish_reason":null}]}`,
+		`{"id":"x","object":"chat.completion.chunk","created":1738000000,"model":"deepseek-reasoner","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":null,"reasoning_content":"Compare"},"logprobs":null,"finish_reason":null}],"usage":null}`,
+		`{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}],"obfuscation":"ab12"}`,
+		`{"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`,
+		`{"id":"x","created":1e3,"choices":[{"index":0,"delta":{"reasoning":"r"}}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fc fastChunk
+		if !fastOpenAIChunk(data, &fc) {
+			return
+		}
+		var c oaResponse
+		if err := json.Unmarshal(data, &c); err != nil {
+			t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
+		}
+		if c.ID != string(fc.id) || c.Model != string(fc.model) || c.Usage != nil || c.Error != nil || len(c.Choices) != 1 {
+			t.Fatalf("fast path read %q as %+v, encoding/json as %+v", data, fc, c)
+		}
+		ch := c.Choices[0]
+		if ch.FinishReason != nil || ch.Delta == nil || ch.Delta.ToolCalls != nil || ch.Delta.ThinkingBlocks != nil ||
+			deref(ch.Delta.Content) != fc.content || ch.Delta.ReasoningContent != fc.reasoning || ch.Delta.Reasoning != fc.reasoningOR {
+			t.Fatalf("fast path read %q as %+v, encoding/json as %+v", data, fc, ch.Delta)
+		}
+	})
+}

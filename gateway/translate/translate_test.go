@@ -1,0 +1,191 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestIdentityAndPaths(t *testing.T) {
+	body := []byte(`{"model":"x","messages":[]}`)
+	tests := []struct {
+		name, client, provider, path string
+		stream                       bool
+	}{
+		{"openai", OpenAI, OpenAI, "/chat/completions", true},
+		{"azure_for_openai", OpenAI, Azure, "/chat/completions", false},
+		{"anthropic", Anthropic, Anthropic, "/messages", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, path, err := New().Request(tt.client, tt.provider, "m", body, tt.stream)
+			if err != nil || path != tt.path || !bytes.Equal(out, body) {
+				t.Errorf("Request = %s, %q, %v; want the body unchanged and %q", out, path, err, tt.path)
+			}
+			resp, err := New().Response(tt.client, tt.provider, "m", body)
+			if err != nil || !bytes.Equal(resp, body) {
+				t.Errorf("Response = %s, %v; want the body unchanged", resp, err)
+			}
+		})
+	}
+	_, path, _ := New().Request(OpenAI, Gemini, "gemini-2.5-flash", []byte(`{"messages":[]}`), false)
+	if path != "/models/gemini-2.5-flash:generateContent" {
+		t.Errorf("gemini path = %q", path)
+	}
+}
+
+func TestUnsupportedPair(t *testing.T) {
+	tests := []struct{ client, provider string }{
+		{Gemini, OpenAI}, {Anthropic, Gemini}, {Anthropic, Ollama}, {Ollama, Anthropic},
+	}
+	for _, tt := range tests {
+		t.Run(tt.client+"_to_"+tt.provider, func(t *testing.T) {
+			if _, _, err := New().Request(tt.client, tt.provider, "m", []byte(`{}`), false); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Request error = %v, want ErrUnsupported", err)
+			}
+			if _, err := New().Response(tt.client, tt.provider, "m", []byte(`{}`)); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Response error = %v, want ErrUnsupported", err)
+			}
+			var out bytes.Buffer
+			st := New().Stream(tt.client, tt.provider, "m", &out)
+			if _, err := st.Write([]byte("data: {}\n\n")); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Stream Write error = %v, want ErrUnsupported", err)
+			}
+			if err := st.Close(); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Stream Close error = %v, want ErrUnsupported", err)
+			}
+			if !strings.Contains(out.String(), "unsupported translation") {
+				t.Errorf("stream = %q, want an error event", out.String())
+			}
+		})
+	}
+}
+
+// TestRequestErrors: what cannot be translated is refused with a clear error, not
+// dropped silently.
+func TestRequestErrors(t *testing.T) {
+	tests := []struct {
+		name, provider, body, want string
+	}{
+		{"not_json", Anthropic, `{`, "read openai request"},
+		{"audio_part", Anthropic, `{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]}`, `content part "input_audio"`},
+		{"bad_arguments", Anthropic, `{"messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"{oops"}}]}]}`, "arguments are not JSON"},
+		{"url_image_ollama", Ollama, `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}`, "data: image URLs only"},
+		{"unknown_tool_result_gemini", Gemini, `{"messages":[{"role":"tool","tool_call_id":"nope","content":"x"}]}`, `unknown tool call "nope"`},
+		{"function_role", Gemini, `{"messages":[{"role":"function","content":"x"}]}`, `role "function"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := New().Request(OpenAI, tt.provider, "m", []byte(tt.body), false)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Request error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestPassThroughHoldsPartialEvent: a same-dialect stream is relayed event by
+// event; an abort after half an event leaves no half event before the error.
+func TestPassThroughHoldsPartialEvent(t *testing.T) {
+	var out bytes.Buffer
+	st := New().Stream(OpenAI, Azure, "m", &out)
+	if _, err := st.Write([]byte("data: {\"a\":1}\n\ndata: {\"b\"")); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "data: {\"a\":1}\n\n" {
+		t.Fatalf("relayed %q, want the whole first event only", got)
+	}
+	if err := st.Abort("reset"); err != nil {
+		t.Fatal(err)
+	}
+	want := "data: {\"a\":1}\n\ndata: {\"error\":{\"message\":\"reset\",\"type\":\"server_error\",\"code\":\"stream_error\"}}\n\n"
+	if out.String() != want {
+		t.Errorf("stream = %q, want %q", out.String(), want)
+	}
+	if _, err := st.Write([]byte("x")); err == nil {
+		t.Error("Write after Abort succeeded")
+	}
+
+	// A clean end needs the provider's end marker; a last event without its blank
+	// line is completed.
+	for _, tt := range []struct {
+		name, kind, in string
+		clean          bool
+	}{
+		{"openai_done", OpenAI, "data: {}\n\ndata: [DONE]", true},
+		{"openai_cut", OpenAI, "data: {}\n\n", false},
+		{"anthropic_stop", Anthropic, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n", true},
+		{"anthropic_cut", Anthropic, "event: ping\ndata: {\"type\":\"ping\"}\n\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			st := New().Stream(tt.kind, tt.kind, "m", &out)
+			if _, err := st.Write([]byte(tt.in)); err != nil {
+				t.Fatal(err)
+			}
+			err := st.Close()
+			if tt.clean && (err != nil || !strings.HasSuffix(out.String(), "\n\n") || strings.Contains(out.String(), "error")) {
+				t.Errorf("Close = %v, stream %q; want a clean end", err, out.String())
+			}
+			if !tt.clean && (!errors.Is(err, ErrTruncated) || !strings.Contains(out.String(), "error")) {
+				t.Errorf("Close = %v, stream %q; want ErrTruncated and an error event", err, out.String())
+			}
+		})
+	}
+}
+
+// TestFlushPerEvent: a writer with a Flush method is flushed after each event.
+func TestFlushPerEvent(t *testing.T) {
+	var fw flushWriter
+	st := testTranslator().Stream(OpenAI, Anthropic, "m", &fw)
+	in := mustRead(t, "testdata/openai-anthropic/tool_use.stream")
+	if _, err := st.Write(in); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	events := strings.Count(fw.String(), "\n\n")
+	if fw.flushes != events {
+		t.Errorf("%d flushes for %d events", fw.flushes, events)
+	}
+	var chunk map[string]any
+	first, _, _ := strings.Cut(strings.TrimPrefix(fw.String(), "data: "), "\n")
+	if err := json.Unmarshal([]byte(first), &chunk); err != nil {
+		t.Errorf("first event is not a JSON chunk: %v", err)
+	}
+}
+
+type flushWriter struct {
+	bytes.Buffer
+	flushes int
+}
+
+func (f *flushWriter) Flush() { f.flushes++ }
+
+func TestDefaultMaxTokens(t *testing.T) {
+	tests := []struct {
+		model string
+		want  int
+	}{
+		{"claude-3-haiku-20240307", 4096},
+		{"claude-3-opus-latest", 4096},
+		{"claude-3-5-haiku-latest", 8192},
+		{"claude-3-7-sonnet-20250219", 8192},
+		{"claude-sonnet-4-5", 8192},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			out, _, err := New().Request(OpenAI, Anthropic, tt.model, []byte(`{"messages":[{"role":"user","content":"hi"}]}`), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var req anRequest
+			if err := json.Unmarshal(out, &req); err != nil || req.MaxTokens != tt.want {
+				t.Errorf("max_tokens for %s = %d (%v), want %d", tt.model, req.MaxTokens, err, tt.want)
+			}
+		})
+	}
+}
