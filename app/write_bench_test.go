@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -29,6 +30,9 @@ type writeScenario struct {
 	// agent sessions carry a system prompt, a tool list, tool calls and tool results,
 	// as a coding agent sends them.
 	agent bool
+	// replyBytes, when set, makes every answer of a distinct chat a text of about that
+	// many bytes of varied words (a big reply), and the rate is also given in MB/s.
+	replyBytes int
 }
 
 // BenchmarkWrite measures threading and indexing: wire-format request and response
@@ -43,6 +47,7 @@ func BenchmarkWrite(b *testing.B) {
 		{name: "distinct_chats_3_turns"},
 		{name: "sessions_20_turns", turns: 20, timed: 10},
 		{name: "agent_sessions_100_turns", turns: 100, timed: 20, agent: true},
+		{name: "reply_2mb", replyBytes: 2 << 20},
 	} {
 		b.Run(sc.name, func(b *testing.B) { benchWrite(b, sc) })
 	}
@@ -66,15 +71,19 @@ func benchWrite(b *testing.B, sc writeScenario) {
 		}
 	}
 	store(warm)
-	var reqBytes int
+	var reqBytes, respBytes int
 	for _, ex := range timed {
 		reqBytes += len(ex.ReqBody)
+		respBytes += len(ex.RespBody)
 	}
 	b.ResetTimer()
 	store(timed)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exchanges/s")
 	b.ReportMetric(float64(reqBytes)/float64(b.N), "req-bytes/op")
+	if sc.replyBytes > 0 {
+		b.ReportMetric(float64(respBytes)/1e6/b.Elapsed().Seconds(), "reply-MB/s")
+	}
 	// Speed must not change where rounds land: one conversation per session.
 	counts, err := db.Counts(b.Context())
 	if err != nil {
@@ -97,7 +106,12 @@ func writeTraffic(sc writeScenario, n int) (warm, timed []*proxy.Exchange, sessi
 			for range 2 {
 				s.addTurn(s.answer())
 			}
-			timed = append(timed, s.exchange(next()))
+			ex := s.exchange(next())
+			if sc.replyBytes > 0 {
+				ex.RespBody = bigResponse(i, sc.replyBytes)
+				ex.RespHeader, ex.Stream = http.Header{"Content-Type": {"application/json"}}, false
+			}
+			timed = append(timed, ex)
 		}
 		return nil, timed, n
 	}
@@ -238,6 +252,24 @@ func benchResponse(answer map[string]any, stream bool, history int) []byte {
 	chunk(nil, nil, usage)
 	out.WriteString("data: [DONE]\n\n")
 	return []byte(out.String())
+}
+
+// bigResponse is a chat.completion whose answer is about n bytes of words drawn
+// from a vocabulary of 50,000 with the skew of natural text (Zipf): one text
+// repeated would compress to nothing and index as a handful of terms, and words
+// equally likely would miss every cache as no prose does. seed makes each answer
+// different.
+func bigResponse(seed, n int) []byte {
+	rng := rand.New(rand.NewSource(int64(seed)))
+	zipf := rand.NewZipf(rng, 1.1, 2, 50_000-1)
+	var text strings.Builder
+	for text.Len() < n {
+		fmt.Fprintf(&text, "w%x ", zipf.Uint64())
+	}
+	b, _ := json.Marshal(map[string]any{"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-test",
+		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": text.String()}}}})
+	return b
 }
 
 // captures turns a batch of exchanges into store captures (toCapture) on every
