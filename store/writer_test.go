@@ -142,9 +142,9 @@ func TestSearchFollowsWrites(t *testing.T) {
 	}
 	check := func(stage string, want map[string]int) {
 		t.Helper()
-		// integrity-check with a rank of 0 also compares messages_fts with the messages.
-		for _, q := range []string{`INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 0)`,
-			`INSERT INTO search_fts(search_fts) VALUES ('integrity-check')`} {
+		// integrity-check with a rank of 0 also compares search_fts with its text.
+		for _, q := range []string{`INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)`,
+			`INSERT INTO script_fts(script_fts) VALUES ('integrity-check')`} {
 			if _, err := db.sql.Exec(q); err != nil {
 				t.Errorf("%s: %s: %v", stage, q, err)
 			}
