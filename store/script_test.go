@@ -85,6 +85,18 @@ func TestScriptQuery(t *testing.T) {
 	}
 }
 
+// checkIndexes runs FTS5's integrity checks on both full-text indexes; with a rank
+// of 0 the check also compares search_fts with the text it reads (message_text).
+func checkIndexes(t *testing.T, db *DB, stage string) {
+	t.Helper()
+	for _, q := range []string{`INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)`,
+		`INSERT INTO script_fts(script_fts) VALUES ('integrity-check')`} {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Errorf("%s: %s: %v", stage, q, err)
+		}
+	}
+}
+
 // scriptCorpus is captured traffic in scripts written without spaces, mixed with
 // English, and an English conversation that must not show up in their searches.
 func scriptCorpus() []*dataset.Round {
@@ -119,12 +131,7 @@ func TestScriptIndexFollowsChanges(t *testing.T) {
 	write(t, db, scriptCorpus()...)
 	check := func(stage string, want map[string]int) {
 		t.Helper()
-		for _, q := range []string{`INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)`,
-			`INSERT INTO script_fts(script_fts) VALUES ('integrity-check')`} {
-			if _, err := db.sql.Exec(q); err != nil {
-				t.Errorf("%s: %s: %v", stage, q, err)
-			}
-		}
+		checkIndexes(t, db, stage)
 		for q, n := range want {
 			_, total, err := db.ListConversations(t.Context(), ListOptions{Query: q})
 			if err != nil {
@@ -178,9 +185,7 @@ func TestSearchIndexesTheStartOfHugeMessages(t *testing.T) {
 	if _, err := db.sql.Exec(`DELETE FROM conversations`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.sql.Exec(`INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)`); err != nil {
-		t.Errorf("after deleting the huge message: %v", err)
-	}
+	checkIndexes(t, db, "after deleting the huge message")
 	var terms int
 	if err := db.sql.QueryRow(`SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH 'filler'`).Scan(&terms); err != nil || terms != 0 {
 		t.Errorf("search_fts still finds %d rows (%v), want 0", terms, err)
@@ -272,12 +277,7 @@ func TestMigrationIndexesStoredMessages(t *testing.T) {
 			t.Errorf("search %q after the migration: %+v, %v; want one with snippet %q", q, items, err, want)
 		}
 	}
-	for _, q := range []string{`INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)`,
-		`INSERT INTO script_fts(script_fts) VALUES ('integrity-check')`} {
-		if _, err := db.sql.Exec(q); err != nil {
-			t.Errorf("%s: %v", q, err)
-		}
-	}
+	checkIndexes(t, db, "after the migration")
 }
 
 // FuzzScriptSnippet checks that making a snippet never panics or splits a
