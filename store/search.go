@@ -30,12 +30,13 @@ const manyMatches = 500
 // The page and its count both need the matches. Evaluating the MATCH once here and
 // handing the ids to both halves a search with many hits (a phrase or a prefix costs
 // ~20 ms per evaluation at 100,000 conversations), and ids from the index alone are
-// cheap: search_fts rowids carry the conversation id in their high bits (0004).
+// cheap: the rowids of search_fts and script_fts carry the conversation id in their
+// high bits (0004, 0016).
 func (db *DB) searchHits(ctx context.Context, q string) (match, ids string, n int, err error) {
 	// Scrolling a search asks for page after page of the same query: its matches are
-	// kept until the data changes. The index changes only with messages (triggers of
-	// 0004), which are added (a new largest id) or, in a reindex, deleted with their
-	// conversations (counters.changed moves).
+	// kept until the data changes. The indexes change only with messages (index.go and
+	// the triggers of 0016), which are added (a new largest id) or, in a reindex,
+	// deleted with their conversations (counters.changed moves).
 	var v dataVersion
 	if err := db.sql.QueryRowContext(ctx, `SELECT (SELECT value FROM counters WHERE name = 'changed'),
 		(SELECT COALESCE(MAX(id), 0) FROM messages)`).Scan(&v.changed, &v.lastMessage); err != nil {
