@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,7 +32,8 @@ func benchConversations(b *testing.B) int {
 }
 
 // BenchmarkReviewList measures a list page (50 rows) under each filter and sort,
-// full-text searches, and opening a conversation, at the API (GET /api/conversations through APIHandler,
+// full-text searches (in English, and in Chinese and Japanese over the
+// benchScriptConversations added to the English ones), and opening a conversation, at the API (GET /api/conversations through APIHandler,
 // JSON included) over a data folder of benchConversations conversations built once
 // (with SynthesizeFast) in a temp dir. Being a benchmark, the build only runs with
 // -bench; it is bounded by a 15 minute deadline. Each case reports p50 and p99
@@ -83,6 +86,13 @@ func BenchmarkReviewList(b *testing.B) {
 		// The next page of a search: its matches are kept from the first (store.searchCache).
 		{"search_prefix_next_page", "q=" + url.QueryEscape("regex*") + "&offset=50"},
 		{"search_everywhere_next_page", "q=the&offset=50"},
+		// Searches in Chinese and Japanese, over the benchScriptConversations.
+		{"search_cjk_two_chars", "q=" + url.QueryEscape("成都")},
+		{"search_cjk_two_chars_common", "q=" + url.QueryEscape("我们")},
+		{"search_cjk_three_chars", "q=" + url.QueryEscape("日本語")},
+		{"search_cjk_one_char", "q=" + url.QueryEscape("面")},
+		{"search_cjk_mixed", "q=" + url.QueryEscape("索引 SQLite")},
+		{"search_cjk_status", "q=" + url.QueryEscape("美食") + "&status=unreviewed"},
 	}
 	type get struct{ name, path string }
 	var gets []get
@@ -125,6 +135,58 @@ func BenchmarkReviewList(b *testing.B) {
 	}
 }
 
+// benchScriptConversations is how many conversations in Chinese and Japanese the
+// review benchmark adds to the benchConversations in English: a fifth as many.
+func benchScriptConversations(b *testing.B) int { return benchConversations(b) / 5 }
+
+// scriptTopics are what the Chinese and Japanese conversations are about; the
+// first word of each is what a search looks for.
+var scriptTopics = []string{"成都美食", "北京旅游", "上海天气", "数据库索引 SQLite", "机器学习", "红烧肉做法", "春节习俗",
+	"日本語の勉強", "ラーメンの作り方", "東京の観光", "京都のお寺", "担担面"}
+
+// loadScriptConversations adds n conversations in Chinese and Japanese: a question
+// about a topic, one to five rounds of answers and follow-ups.
+func loadScriptConversations(ctx context.Context, db *store.DB, n int) error {
+	rng := rand.New(rand.NewPCG(7, 11))
+	at := time.Now().Add(-30 * 24 * time.Hour)
+	zh := []string{"关于%s，我们可以从三个方面来看：第一，先了解基本情况；第二，注意常见的问题；第三，多加练习。",
+		"%s是一个很有意思的话题。我们通常建议先从简单的例子开始，然后再慢慢深入。",
+		"说到%s，很多人都会想到不同的答案。我们来详细讨论一下。"}
+	ja := []string{"%sについて説明します。まず基本を理解して、それから実際に試してみましょう。",
+		"%sは人気のあるテーマです。私たちは少しずつ進めることをおすすめします。"}
+	follow := []string{"能再详细一点吗？", "谢谢！还有别的建议吗？", "もう少し詳しく教えてください。", "为什么呢？"}
+	seeds := make([]store.Seed, 0, 1000)
+	for i := range n {
+		topic := scriptTopics[rng.IntN(len(scriptTopics))]
+		forms := zh
+		if strings.ContainsAny(topic, "のラ東京") {
+			forms = ja
+		}
+		s := store.Seed{Host: "api.deepseek.com", Dialect: dataset.OpenAIChat, Model: "deepseek-chat"}
+		parent := -1
+		add := func(m dataset.Message, answer bool) {
+			at = at.Add(time.Second)
+			s.Nodes = append(s.Nodes, store.SeedNode{Parent: parent, Message: m, Answer: answer, Finish: "stop", At: at})
+			parent = len(s.Nodes) - 1
+		}
+		add(dataset.Message{Role: dataset.RoleUser, Content: fmt.Sprintf("请介绍一下%s。（#%d）", topic, i)}, false)
+		for r := range 1 + rng.IntN(5) {
+			if r > 0 {
+				add(dataset.Message{Role: dataset.RoleUser, Content: follow[rng.IntN(len(follow))]}, false)
+			}
+			add(dataset.Message{Role: dataset.RoleAssistant, Content: fmt.Sprintf(forms[rng.IntN(len(forms))], topic)}, true)
+			s.Head = parent
+		}
+		if seeds = append(seeds, s); len(seeds) == cap(seeds) || i == n-1 {
+			if err := db.Load(ctx, seeds); err != nil {
+				return err
+			}
+			seeds = seeds[:0]
+		}
+	}
+	return nil
+}
+
 // buildReviewBench fills an empty db with benchConversations conversations and puts
 // a review in progress on it (a sixth tagged, a fifth confirmed, a few rejected),
 // skipping what a kept data folder (LLMTAP_BENCH_DATA) has already. It returns the tag.
@@ -136,6 +198,15 @@ func buildReviewBench(ctx context.Context, b *testing.B, db *store.DB) store.Tag
 	}
 	if c.Conversations == 0 {
 		if err := SynthesizeFast(ctx, db, SynthOptions{Conversations: benchConversations(b), Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The conversations in scripts without spaces come after the English ones, so
+	// that the English figures are measured over the same conversations as before.
+	if n, err := db.Counts(ctx); err != nil {
+		b.Fatal(err)
+	} else if n.Conversations == int64(benchConversations(b)) {
+		if err := loadScriptConversations(ctx, db, benchScriptConversations(b)); err != nil {
 			b.Fatal(err)
 		}
 	}

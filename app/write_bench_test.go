@@ -1,12 +1,16 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +33,12 @@ type writeScenario struct {
 	// agent sessions carry a system prompt, a tool list, tool calls and tool results,
 	// as a coding agent sends them.
 	agent bool
+	// chinese sessions talk in Chinese, which the store also indexes in pairs of
+	// characters (store/script.go).
+	chinese bool
+	// replyBytes, when set, makes every answer of a distinct chat a text of about that
+	// many bytes of varied words (a big reply), and the rate is also given in MB/s.
+	replyBytes int
 }
 
 // BenchmarkWrite measures threading and indexing: wire-format request and response
@@ -41,8 +51,10 @@ type writeScenario struct {
 func BenchmarkWrite(b *testing.B) {
 	for _, sc := range []writeScenario{
 		{name: "distinct_chats_3_turns"},
+		{name: "distinct_chats_3_turns_chinese", chinese: true},
 		{name: "sessions_20_turns", turns: 20, timed: 10},
 		{name: "agent_sessions_100_turns", turns: 100, timed: 20, agent: true},
+		{name: "reply_2mb", replyBytes: 2 << 20},
 	} {
 		b.Run(sc.name, func(b *testing.B) { benchWrite(b, sc) })
 	}
@@ -66,15 +78,28 @@ func benchWrite(b *testing.B, sc writeScenario) {
 		}
 	}
 	store(warm)
-	var reqBytes int
+	var reqBytes, respBytes int
 	for _, ex := range timed {
 		reqBytes += len(ex.ReqBody)
+		respBytes += len(ex.RespBody)
 	}
+	cpu0, cpuOK := processCPU()
 	b.ResetTimer()
 	store(timed)
 	b.StopTimer()
+	// On a machine shared with other work the wall clock measures the neighbours
+	// too; the CPU this process spent is what storing costs.
+	if cpu1, ok := processCPU(); ok && cpuOK && cpu1 > cpu0 {
+		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "exchanges/cpu-s")
+		if sc.replyBytes > 0 {
+			b.ReportMetric(float64(respBytes)/1e6/(cpu1-cpu0).Seconds(), "reply-MB/cpu-s")
+		}
+	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exchanges/s")
 	b.ReportMetric(float64(reqBytes)/float64(b.N), "req-bytes/op")
+	if sc.replyBytes > 0 {
+		b.ReportMetric(float64(respBytes)/1e6/b.Elapsed().Seconds(), "reply-MB/s")
+	}
 	// Speed must not change where rounds land: one conversation per session.
 	counts, err := db.Counts(b.Context())
 	if err != nil {
@@ -92,12 +117,17 @@ func writeTraffic(sc writeScenario, n int) (warm, timed []*proxy.Exchange, sessi
 	next := func() time.Time { at = at.Add(time.Second); return at }
 	if sc.turns == 0 {
 		for i := range n {
-			s := &benchSession{id: i}
+			s := &benchSession{id: i, chinese: sc.chinese}
 			s.addTurn(nil)
 			for range 2 {
 				s.addTurn(s.answer())
 			}
-			timed = append(timed, s.exchange(next()))
+			ex := s.exchange(next())
+			if sc.replyBytes > 0 {
+				ex.RespBody = bigResponse(i, sc.replyBytes)
+				ex.RespHeader, ex.Stream = http.Header{"Content-Type": {"application/json"}}, false
+			}
+			timed = append(timed, ex)
 		}
 		return nil, timed, n
 	}
@@ -121,10 +151,11 @@ func writeTraffic(sc writeScenario, n int) (warm, timed []*proxy.Exchange, sessi
 
 // benchSession is one client's conversation, grown one exchange at a time.
 type benchSession struct {
-	id    int
-	agent bool
-	msgs  []map[string]any // the history sent so far, wire format
-	turn  int
+	id      int
+	agent   bool
+	chinese bool
+	msgs    []map[string]any // the history sent so far, wire format
+	turn    int
 }
 
 const benchSystemPrompt = "You are a coding agent working in the user's repository. Read files before changing " +
@@ -146,6 +177,9 @@ func (s *benchSession) answer() map[string]any {
 			"id": fmt.Sprintf("call_%d_%d", s.id, s.turn), "type": "function",
 			"function": map[string]any{"name": "read_file", "arguments": fmt.Sprintf(`{"path":"pkg/f%d.go"}`, s.turn)}}}}
 	}
+	if s.chinese {
+		return map[string]any{"role": "assistant", "content": fmt.Sprintf("任务%d的第%d步已经完成，测试都通过了。", s.id, s.turn)}
+	}
 	return map[string]any{"role": "assistant", "content": fmt.Sprintf("Done with step %d of task %d; the tests pass.", s.turn, s.id)}
 }
 
@@ -159,6 +193,9 @@ func (s *benchSession) addTurn(answer map[string]any) {
 		id := calls[0].(map[string]any)["id"]
 		s.msgs = append(s.msgs, map[string]any{"role": "tool", "tool_call_id": id,
 			"content": fmt.Sprintf("package pkg\n\nfunc F%d() int { return %d }\n", s.turn, s.turn)})
+	} else if s.chinese {
+		s.msgs = append(s.msgs, map[string]any{"role": "user",
+			"content": fmt.Sprintf("任务%d，第%d步：现在也处理下一个情况。", s.id, s.turn)})
 	} else {
 		s.msgs = append(s.msgs, map[string]any{"role": "user",
 			"content": fmt.Sprintf("Task %d, step %d: now handle the next case as well.", s.id, s.turn)})
@@ -238,6 +275,44 @@ func benchResponse(answer map[string]any, stream bool, history int) []byte {
 	chunk(nil, nil, usage)
 	out.WriteString("data: [DONE]\n\n")
 	return []byte(out.String())
+}
+
+// processCPU is the CPU time (user and system) the process has used, from
+// /proc/self/stat; false where there is none.
+func processCPU() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The command name, field 2, may hold spaces; the fields after it do not.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * (time.Second / 100), true // USER_HZ is 100 on Linux
+}
+
+// bigResponse is a chat.completion whose answer is about n bytes of words drawn
+// from a vocabulary of 50,000 with the skew of natural text (Zipf): one text
+// repeated would compress to nothing and index as a handful of terms, and words
+// equally likely would miss every cache as no prose does. seed makes each answer
+// different.
+func bigResponse(seed, n int) []byte {
+	rng := rand.New(rand.NewSource(int64(seed)))
+	zipf := rand.NewZipf(rng, 1.1, 2, 50_000-1)
+	var text strings.Builder
+	for text.Len() < n {
+		fmt.Fprintf(&text, "w%x ", zipf.Uint64())
+	}
+	b, _ := json.Marshal(map[string]any{"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-test",
+		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": text.String()}}}})
+	return b
 }
 
 // captures turns a batch of exchanges into store captures (toCapture) on every

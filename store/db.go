@@ -128,6 +128,15 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
+// afterMigration does, in a migration's transaction, what its SQL cannot.
+func afterMigration(ctx context.Context, tx *sql.Tx, version int) error {
+	switch version {
+	case 16: // script_fts's text is made by Go (script.go)
+		return indexScripts(ctx, tx, 0)
+	}
+	return nil
+}
+
 // migrate applies each migration newer than PRAGMA user_version in its own transaction.
 func (db *DB) migrate(ctx context.Context) error {
 	ms, err := loadMigrations()
@@ -147,6 +156,10 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("apply migration %s: %w", m.name, err)
+		}
+		if err := afterMigration(ctx, tx, m.version); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("apply migration %s: %w", m.name, err)
 		}

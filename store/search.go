@@ -30,12 +30,13 @@ const manyMatches = 500
 // The page and its count both need the matches. Evaluating the MATCH once here and
 // handing the ids to both halves a search with many hits (a phrase or a prefix costs
 // ~20 ms per evaluation at 100,000 conversations), and ids from the index alone are
-// cheap: search_fts rowids carry the conversation id in their high bits (0004).
+// cheap: the rowids of search_fts and script_fts carry the conversation id in their
+// high bits (0004, 0016).
 func (db *DB) searchHits(ctx context.Context, q string) (match, ids string, n int, err error) {
 	// Scrolling a search asks for page after page of the same query: its matches are
-	// kept until the data changes. The index changes only with messages (triggers of
-	// 0004), which are added (a new largest id) or, in a reindex, deleted with their
-	// conversations (counters.changed moves).
+	// kept until the data changes. The indexes change only with messages (index.go and
+	// the triggers of 0016), which are added (a new largest id) or, in a reindex,
+	// deleted with their conversations (counters.changed moves).
 	var v dataVersion
 	if err := db.sql.QueryRowContext(ctx, `SELECT (SELECT value FROM counters WHERE name = 'changed'),
 		(SELECT COALESCE(MAX(id), 0) FROM messages)`).Scan(&v.changed, &v.lastMessage); err != nil {
@@ -56,20 +57,36 @@ func (db *DB) searchHits(ctx context.Context, q string) (match, ids string, n in
 // dataVersion changes whenever the search index can have changed.
 type dataVersion struct{ changed, lastMessage int64 }
 
-// runSearch is searchHits without the cache.
+// runSearch is searchHits without the cache. A query in an unspaced script runs
+// against script_fts, rewritten as scriptQuery says; the match returned is the
+// query as run, and says by its script which index it is for (searchIndex).
 func (db *DB) runSearch(ctx context.Context, q string) (match, ids string, n int, err error) {
-	if ids, n, err = db.matchingConversations(ctx, q); err == nil {
-		return q, ids, n, nil
+	rewrite := func(q string) string { return q }
+	if hasUnspaced(q) {
+		rewrite = scriptQuery
+	}
+	if ids, n, err = db.matchingConversations(ctx, rewrite(q)); err == nil {
+		return rewrite(q), ids, n, nil
 	}
 	if ctx.Err() != nil {
 		return "", "", 0, ctx.Err()
 	}
 	if plain := quoteWords(q); plain != "" {
-		if ids, n, err := db.matchingConversations(ctx, plain); err == nil {
-			return plain, ids, n, nil
+		if ids, n, err := db.matchingConversations(ctx, rewrite(plain)); err == nil {
+			return rewrite(plain), ids, n, nil
 		}
 	}
 	return "", "", 0, fmt.Errorf("q: %w full-text query %q: %s", ErrInvalid, q, strings.TrimPrefix(err.Error(), "fts5: "))
+}
+
+// searchIndex is the full-text table a query as run is for: script_fts when it
+// holds unspaced scripts (the messages that do are indexed there), else search_fts.
+// Both have rowid = conversation_id << 32 | message id.
+func searchIndex(match string) string {
+	if hasUnspaced(match) {
+		return "script_fts"
+	}
+	return "search_fts"
 }
 
 // ForgetSearches drops the kept matches of earlier searches, so that the next search
@@ -126,8 +143,9 @@ func (c *searchCache) put(q string, v dataVersion, h searchHit) {
 func (db *DB) matchingConversations(ctx context.Context, q string) (string, int, error) {
 	var ids string
 	var n int
+	index := searchIndex(q)
 	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*), json_group_array(id)
-		FROM (SELECT DISTINCT rowid >> 32 AS id FROM search_fts WHERE search_fts MATCH ?)`, q).Scan(&n, &ids)
+		FROM (SELECT DISTINCT rowid >> 32 AS id FROM `+index+` WHERE `+index+` MATCH ?)`, q).Scan(&n, &ids)
 	return ids, n, err
 }
 
@@ -166,54 +184,67 @@ func (db *DB) snippets(ctx context.Context, match string, items []Summary) error
 	if len(first) == 0 {
 		return nil
 	}
-	msgs := make([]int64, 0, len(first))
+	keys := make([]int64, 0, len(first))
 	for _, m := range first {
-		msgs = append(msgs, m)
+		keys = append(keys, m)
 	}
-	lo, hi := slices.Min(msgs), slices.Max(msgs)
-	// snippet() needs messages_fts (it has the text) with the MATCH in the same
-	// statement. The rowid range goes to FTS5; "+rowid IN" is a filter SQLite applies
-	// before computing the columns (the + keeps the planner from turning it into one
-	// FTS5 evaluation per id), so only the wanted rows get a snippet.
-	rows, err := db.sql.QueryContext(ctx, `SELECT rowid, snippet(messages_fts, -1, ?, ?, '…', 24)
-		FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?
-			AND +rowid IN (SELECT value FROM json_each(?))`,
-		markOpen, markClose, match, lo, hi, int64sJSON(msgs))
+	var byKey map[int64]string
+	if searchIndex(match) == "script_fts" {
+		byKey, err = db.scriptSnippets(ctx, match, keys)
+	} else {
+		byKey, err = db.wordSnippets(ctx, match, keys)
+	}
 	if err != nil {
-		return fmt.Errorf("search snippets: %w", err)
-	}
-	defer rows.Close()
-	byMessage := map[int64]string{}
-	for rows.Next() {
-		var msg int64
-		var snip string
-		if err := rows.Scan(&msg, &snip); err != nil {
-			return fmt.Errorf("search snippets: %w", err)
-		}
-		byMessage[msg] = highlight(snip)
-	}
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("search snippets: %w", err)
 	}
 	for i := range items {
 		if m, ok := first[items[i].ID]; ok {
-			items[i].Snippet = byMessage[m]
+			items[i].Snippet = byKey[m]
 		}
 	}
 	return nil
 }
 
-// firstHits maps each conversation of items that matches to its first matching
-// message, from one scan of the hits between the page's lowest and highest
-// conversation (search_fts rowids are conversation_id << 32 | message id).
+// wordSnippets computes FTS5's snippets of the messages keys (search_fts rowids)
+// for a query of search_fts.
+func (db *DB) wordSnippets(ctx context.Context, match string, keys []int64) (map[int64]string, error) {
+	lo, hi := slices.Min(keys), slices.Max(keys)
+	// snippet() needs the MATCH in the same statement; search_fts reads the text from
+	// message_text. The rowid range goes to FTS5; "+rowid IN" is a filter SQLite
+	// applies before computing the columns (the + keeps the planner from turning it
+	// into one FTS5 evaluation per id), so only the wanted rows get a snippet.
+	rows, err := db.sql.QueryContext(ctx, `SELECT rowid, snippet(search_fts, -1, ?, ?, '…', 24)
+		FROM search_fts WHERE search_fts MATCH ? AND rowid >= ? AND rowid <= ?
+			AND +rowid IN (SELECT value FROM json_each(?))`,
+		markOpen, markClose, match, lo, hi, int64sJSON(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byKey := map[int64]string{}
+	for rows.Next() {
+		var key int64
+		var snip string
+		if err := rows.Scan(&key, &snip); err != nil {
+			return nil, err
+		}
+		byKey[key] = highlight(snip)
+	}
+	return byKey, rows.Err()
+}
+
+// firstHits maps each conversation of items that matches to the key (rowid) of its
+// first matching message, from one scan of the hits between the page's lowest and
+// highest conversation (rowids are conversation_id << 32 | message id).
 func (db *DB) firstHits(ctx context.Context, match string, items []Summary) (map[int64]int64, error) {
 	ids := make([]int64, len(items))
 	for i, s := range items {
 		ids[i] = s.ID
 	}
 	lo, hi := slices.Min(ids), slices.Max(ids)
-	rows, err := db.sql.QueryContext(ctx, `SELECT rowid >> 32, MIN(rowid) & 4294967295 FROM search_fts
-		WHERE search_fts MATCH ? AND rowid >= ? AND rowid < ? AND +(rowid >> 32) IN (SELECT value FROM json_each(?))
+	index := searchIndex(match)
+	rows, err := db.sql.QueryContext(ctx, `SELECT rowid >> 32, MIN(rowid) FROM `+index+`
+		WHERE `+index+` MATCH ? AND rowid >= ? AND rowid < ? AND +(rowid >> 32) IN (SELECT value FROM json_each(?))
 		GROUP BY rowid >> 32`, match, lo<<32, (hi+1)<<32, int64sJSON(ids))
 	if err != nil {
 		return nil, err

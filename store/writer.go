@@ -45,18 +45,3 @@ func (w *writer) finish(ctx context.Context) error {
 	}
 	return nil
 }
-
-// indexMessages adds the messages with an id above after to both full-text indexes
-// (migration 0011 says why this is not a trigger). Message ids only grow, so they
-// are the messages inserted since after was read. Each index gets one statement, in
-// rowid order, which FTS5 writes as one segment.
-func indexMessages(ctx context.Context, tx *sql.Tx, after int64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content, reasoning)
-		SELECT id, content, reasoning FROM messages WHERE id > ? ORDER BY id`, after); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, content, reasoning)
-		SELECT (conversation_id << 32) | id, content, reasoning FROM messages WHERE id > ?
-		ORDER BY (conversation_id << 32) | id`, after)
-	return err
-}

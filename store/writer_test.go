@@ -142,13 +142,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 	}
 	check := func(stage string, want map[string]int) {
 		t.Helper()
-		// integrity-check with a rank of 0 also compares messages_fts with the messages.
-		for _, q := range []string{`INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 0)`,
-			`INSERT INTO search_fts(search_fts) VALUES ('integrity-check')`} {
-			if _, err := db.sql.Exec(q); err != nil {
-				t.Errorf("%s: %s: %v", stage, q, err)
-			}
-		}
+		checkIndexes(t, db, stage)
 		for query, n := range want {
 			items, _, err := db.ListConversations(t.Context(), ListOptions{Query: query, Limit: 10})
 			if err != nil {
