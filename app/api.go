@@ -69,6 +69,7 @@ func (a *App) APIHandler() http.Handler {
 	handle("GET /api/exchanges", a.apiExchanges)
 	handle("GET /api/exchanges/{id}", a.apiExchange)
 	a.handleDrag(handle, mux) // api_drag.go
+	a.handleGateway(mux)      // gateway.go
 	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, &apiError{status: http.StatusNotFound, msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})

@@ -18,6 +18,7 @@ import (
 	"github.com/llmtap/llmtap/app/autostart"
 	"github.com/llmtap/llmtap/app/sysproxy"
 	"github.com/llmtap/llmtap/capture"
+	"github.com/llmtap/llmtap/gateway"
 	"github.com/llmtap/llmtap/internal/inflight"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
@@ -35,6 +36,9 @@ type Config struct {
 	Routes map[string]string
 	// AllowHosts extends the built-in list of LLM API hosts for /HOST/... requests.
 	AllowHosts []string
+	// Providers is the model gateway's providers.yaml (see docs/gateway.md); "" →
+	// providers.yaml in DataDir, picked up whenever it exists.
+	Providers string
 	// Probes are the scanner path patterns the proxy refuses (proxy.Config.Probes);
 	// nil → proxy.DefaultProbes(), empty → none.
 	Probes []string
@@ -107,7 +111,9 @@ type App struct {
 	// memory gives memory back to the OS after a burst of captures.
 	memory memoryReturner
 	proxy  *proxy.Server
-	mitm   *proxy.MITMConfig // nil unless Config.MITM
+	// gateway routes requests by model (app/gateway.go); never nil.
+	gateway *gateway.Gateway
+	mitm    *proxy.MITMConfig // nil unless Config.MITM
 
 	sysproxyMu  sync.Mutex
 	sysproxy    *sysproxy.Manager // nil where unsupported; sysproxyErr says why
@@ -172,17 +178,21 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		return nil, err
 	}
-	a.proxy, err = proxy.New(proxy.Config{
-		Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
-		BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
-		Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
-		AccessToken: cfg.ProxyToken, AllowOrigins: cfg.AllowOrigins, Probes: cfg.Probes,
-	})
+	if a.gateway, err = openGateway(cfg); err == nil {
+		a.proxy, err = proxy.New(proxy.Config{
+			Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
+			BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
+			Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
+			AccessToken: cfg.ProxyToken, AllowOrigins: cfg.AllowOrigins, Probes: cfg.Probes,
+			Gateway: a.gateway,
+		})
+	}
 	if err != nil {
 		a.rec.Close(ctx)
 		db.Close()
 		return nil, err
 	}
+	a.watchGateway()
 	a.openSystemProxy(ctx)
 	return a, nil
 }

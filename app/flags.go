@@ -11,7 +11,7 @@ import (
 )
 
 // RegisterFlags defines the flags both shells share (--listen, --data, --target,
-// --route, --allow-host, --max-body, --body-timeout, --idle-timeout, --mitm) on fs, writing into c. Call Finish after
+// --providers, --route, --allow-host, --max-body, --body-timeout, --idle-timeout, --mitm) on fs, writing into c. Call Finish after
 // fs.Parse to apply the values that need converting.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	if c.Routes == nil {
@@ -21,6 +21,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) *ParsedFlags {
 	fs.StringVar(&c.ProxyAddr, "listen", DefaultProxyAddr, "proxy `address`")
 	fs.StringVar(&c.DataDir, "data", "", "data `folder` (database, exports); default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
 	fs.StringVar(&c.Target, "target", "", "base `URL` that origin-form requests go to (POST /v1/chat/completions → URL/v1/chat/completions)")
+	fs.StringVar(&c.Providers, "providers", "", "model gateway `file` (providers.yaml: providers, keys, models; reloaded on change); default: providers.yaml in the data folder when it exists")
 	fs.Var(routeFlag(c.Routes), "route", "`NAME=URL`: POST /NAME/v1/… goes to URL/v1/… (repeatable)")
 	fs.Var(&p.allow, "allow-host", "extra LLM API `host` for the /HOST/… route form (repeatable)")
 	fs.Int64Var(&p.maxBodyMiB, "max-body", 32, "largest request body in `MiB`; larger ones get 413")

@@ -6,13 +6,14 @@ import (
 	"strings"
 )
 
-// UIHandler serves the review UI to a browser: the API at /api/ and /healthz, the
+// UIHandler serves the review UI to a browser: the API at /api/, /healthz and /metrics, the
 // built frontend everywhere else (unknown paths get index.html, so client-side routes
 // reload). When the frontend was not built it serves a page that says how to build it.
 func UIHandler(api http.Handler, assets fs.FS, built bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
+	mux.Handle("/metrics", api) // Prometheus scrapes the UI address
 	if built {
 		mux.Handle("/", spa(assets))
 	} else {

@@ -16,7 +16,8 @@ type Exchange struct {
 	Method string
 	// URL is the upstream URL the request was sent to, with ?key= redacted.
 	URL string
-	// Route names how the request was routed: "target", "route:NAME" or "host:HOST";
+	// Route names how the request was routed: "target", "route:NAME", "host:HOST" or
+	// "gateway:PROVIDER" (routed by model, see Config.Gateway);
 	// in MITM mode "mitm:HOST" (decrypted from a CONNECT tunnel) or "proxy:HOST"
 	// (an absolute-form request such as GET http://HOST/path).
 	Route string

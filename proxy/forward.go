@@ -21,26 +21,34 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufSize); retur
 // forward proxies r to up and emits one Exchange (if capturing). It is the one path
 // every proxied request takes, whatever form it was routed by.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, route string) {
-	var (
-		ex  *Exchange
-		sec secrets
-	)
-	if s.Capturing() {
-		ex = &Exchange{
-			Method: r.Method,
-			URL:    redactURL(up, &sec),
-			Route:  route,
-			Host:   up.Host,
-			Path:   up.Path,
-			Start:  time.Now(),
-		}
-	}
-
+	ex, sec := s.newExchange(r, up, route)
 	body, err := s.readBodyInTime(w, r)
 	if err != nil {
 		s.bodyError(w, r, ex, sec, err)
 		return
 	}
+	s.send(w, r, up, ex, sec, body, s.transport, false)
+}
+
+// newExchange starts the capture of r (nil when capture is off).
+func (s *Server) newExchange(r *http.Request, up *url.URL, route string) (*Exchange, secrets) {
+	var sec secrets
+	if !s.Capturing() {
+		return nil, sec
+	}
+	return &Exchange{
+		Method: r.Method,
+		URL:    redactURL(up, &sec),
+		Route:  route,
+		Host:   up.Host,
+		Path:   up.Path,
+		Start:  time.Now(),
+	}, sec
+}
+
+// send forwards r, whose body was read already, to up through rt and relays the
+// answer (see forward). routed says rt is the gateway's.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *Exchange, sec secrets, body []byte, rt http.RoundTripper, routed bool) {
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, up.String(), bytes.NewReader(body))
 	if err != nil {
 		// Method and URL were valid on the way in; a failure here is a bug.
@@ -64,12 +72,15 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, ro
 	}
 	setTransportDefaults(out.Header)
 
-	resp, err := s.transport.RoundTrip(out)
+	resp, err := rt.RoundTrip(out)
 	if err != nil {
 		s.unreachable(w, r, up, ex, sec, err)
 		return
 	}
 	defer resp.Body.Close()
+	if routed {
+		gatewayRouted(ex, resp, &sec)
+	}
 
 	if upgrade != "" && resp.StatusCode == http.StatusSwitchingProtocols {
 		sess, ok := s.sessions.begin()

@@ -109,6 +109,11 @@ type Config struct {
 	// non-nil list refuses nothing.
 	Probes []string
 
+	// Gateway routes origin-form requests that name no host or route by the model
+	// their body asks for (package gateway). nil means none: such requests go to
+	// Target, or get 404.
+	Gateway Gateway
+
 	// MITM turns on the HTTP(S) proxy mode: CONNECT and absolute-form requests are
 	// accepted, capture hosts decrypted and recorded, other hosts tunnelled. nil
 	// means off: such requests get 501.
@@ -127,6 +132,7 @@ type Server struct {
 	bodyTimeout  time.Duration // <= 0: none
 	idleTimeout  time.Duration // < 0: never
 	transport    http.RoundTripper
+	gateway      Gateway // nil: none
 	sink         Sink
 	log          *slog.Logger
 	off          atomic.Bool // capture off; the zero value means capturing
@@ -146,6 +152,7 @@ func New(cfg Config) (*Server, error) {
 		bodyTimeout:  cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout),
 		idleTimeout:  cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
 		transport:    cfg.Transport,
+		gateway:      cfg.Gateway,
 		sink:         cfg.Sink,
 		log:          cfg.Log,
 	}
@@ -258,6 +265,10 @@ func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, checkToken 
 	}
 	r.Header.Del(tokenHeader)
 	up, route, ok := s.resolve(r)
+	if s.gateway != nil && (!ok || route == "target") {
+		s.serveGateway(w, r, up)
+		return
+	}
 	if !ok {
 		s.unknownRoute(w, r)
 		return

@@ -21,6 +21,8 @@ func TestImportDirection(t *testing.T) {
 			[]string{"net/http", "database/sql", "github.com/llmtap/llmtap/", "github.com/"}},
 		{"proxy_never_imports_store", "github.com/llmtap/llmtap/proxy",
 			[]string{"github.com/llmtap/llmtap/store", "github.com/llmtap/llmtap/app", "database/sql"}},
+		{"gateway_reaches_only_dataset", "github.com/llmtap/llmtap/gateway",
+			[]string{"github.com/llmtap/llmtap/store", "github.com/llmtap/llmtap/proxy", "github.com/llmtap/llmtap/app", "github.com/llmtap/llmtap/capture", "database/sql"}},
 		{"store_never_imports_proxy", "github.com/llmtap/llmtap/store",
 			[]string{"github.com/llmtap/llmtap/proxy", "github.com/llmtap/llmtap/app", "net/http"}},
 		// The gateway's forward keys and response cache are leaves the lead wires in:

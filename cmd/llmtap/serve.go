@@ -113,6 +113,9 @@ func printBanner(w io.Writer, a *app.App, ui string, cfg app.Config) {
 	} else if cfg.Target != "" {
 		fmt.Fprintf(w, "  target:    %s\n", cfg.Target)
 	}
+	if g := a.Gateway(); len(g.Models()) > 0 {
+		fmt.Fprintf(w, "  gateway:   %d models from %s (GET http://%s/v1/models)\n", len(g.Models()), g.Status().Path, a.ProxyAddr())
+	}
 	for name, url := range cfg.Routes {
 		fmt.Fprintf(w, "  route:     http://%s/%s/… → %s/…\n", a.ProxyAddr(), name, strings.TrimRight(url, "/"))
 	}

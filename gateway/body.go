@@ -1,0 +1,225 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// firstBufSize is the buffer the first read of a reply goes into.
+const firstBufSize = 4 << 10
+
+var firstBufs = sync.Pool{New: func() any { b := make([]byte, firstBufSize); return &b }}
+
+func getBuf() *[]byte  { return firstBufs.Get().(*[]byte) }
+func putBuf(b *[]byte) { firstBufs.Put(b) }
+
+// attemptRec is one attempt's bookkeeping: it releases the key's in-flight slot
+// and records the statistics exactly once.
+type attemptRec struct {
+	k      *key
+	start  time.Time
+	ttft   time.Duration
+	class  errClass // nErrClass (none), or errClient for a relayed 4xx
+	cancel context.CancelFunc
+	done   func(usage) // Config.Usage for an answer, or nil
+	once   sync.Once
+}
+
+// finish records the attempt as failed with class c (nErrClass: it succeeded).
+func (a *attemptRec) finish(c errClass, u usage) {
+	a.once.Do(func() {
+		k := a.k
+		k.inflight.Add(-1)
+		k.prov.inflight.Add(-1)
+		a.cancel()
+		if c < nErrClass {
+			k.stats.errors[c].Add(1)
+		}
+		k.stats.tokensIn.Add(u.in)
+		k.stats.tokensOut.Add(u.out)
+		k.stats.record(time.Now(), time.Since(a.start), a.ttft)
+		if a.done != nil && a.ttft > 0 {
+			a.done(u)
+		}
+	})
+}
+
+// relayBody is a provider's reply body on its way to the client: the first read
+// (done before RoundTrip returned), then the rest. When the provider breaks off a
+// stream it hands the client an error event of the client's dialect (event), then
+// the error, so that the proxy cuts the connection too and records why: the client
+// never takes a cut stream for a complete answer.
+type relayBody struct {
+	a        *attemptRec
+	rc       io.ReadCloser
+	first    *[]byte // pool buffer behind pending, returned once drained
+	pending  []byte
+	firstErr error // what the first read returned with its bytes (nil or io.EOF)
+	// eventKind is the client dialect whose error event ends a cut stream; "" for
+	// a reply that is no stream (the proxy's cut connection says it then).
+	eventKind string
+	ndjson    bool
+	err       error // once set, every Read returns it after pending
+	use       usage
+	tail      [2]byte // the last two bytes given out, to know whether an event ended
+	scanned   bool
+}
+
+func (b *relayBody) Read(p []byte) (int, error) {
+	if !b.scanned {
+		b.scanned = true
+		b.use.scan(b.pending)
+		if b.firstErr != nil {
+			b.end(b.firstErr)
+		}
+	}
+	if len(b.pending) > 0 {
+		n := copy(p, b.pending)
+		b.note(p[:n])
+		b.pending = b.pending[n:]
+		if len(b.pending) == 0 && b.first != nil {
+			putBuf(b.first)
+			b.first = nil
+		}
+		return n, nil
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.use.scan(p[:n])
+		b.note(p[:n])
+	}
+	if err != nil {
+		b.end(err)
+		if b.err != io.EOF && len(b.pending) > 0 {
+			return n, nil // the error event goes out first
+		}
+		return n, b.err
+	}
+	return n, nil
+}
+
+// note keeps the last two bytes given out.
+func (b *relayBody) note(p []byte) {
+	switch len(p) {
+	case 0:
+	case 1:
+		b.tail = [2]byte{b.tail[1], p[0]}
+	default:
+		b.tail = [2]byte{p[len(p)-2], p[len(p)-1]}
+	}
+}
+
+// end records how the body ended; a cut stream queues its error event.
+func (b *relayBody) end(err error) {
+	if b.err != nil {
+		return
+	}
+	b.err = err
+	if err == io.EOF {
+		b.a.finish(b.a.class, b.use)
+		return
+	}
+	b.a.finish(errStreamCut, b.use)
+	if b.eventKind != "" {
+		fresh := b.tail == [2]byte{'\n', '\n'} || b.tail == [2]byte{} || (b.ndjson && b.tail[1] == '\n')
+		b.pending = streamErrorEvent(b.eventKind, b.ndjson, fresh, "the provider's stream broke off: "+err.Error())
+	}
+}
+
+// Close closes the provider's body. A body closed before its end (the client went
+// away) counts as no error of the provider's.
+func (b *relayBody) Close() error {
+	err := b.rc.Close()
+	if b.err == nil {
+		b.err = io.ErrClosedPipe
+		b.a.finish(b.a.class, b.use)
+	}
+	if b.first != nil {
+		putBuf(b.first)
+		b.first, b.pending = nil, nil
+	}
+	return err
+}
+
+// translated turns a provider's reply of another dialect into the client's: a
+// stream through Translator.Stream as it arrives, a whole body through
+// Translator.Response, an error into the client's error shape.
+func (q *request) translated(out *http.Request, resp *http.Response, rb *relayBody, p *provider, model string) *http.Response {
+	tr := q.g.cfg.Translator
+	resp.Header.Del("Content-Length")
+	resp.ContentLength = -1
+	if resp.StatusCode >= 300 {
+		msg, _ := io.ReadAll(io.LimitReader(rb, 1<<20))
+		rb.Close()
+		e := errorResponse(out, q.kind, resp.StatusCode, "upstream_error", "provider_error",
+			p.name+" answered "+resp.Status+": "+string(bytes.TrimSpace(msg)), 0)
+		e.Header.Set("X-Llmtap-Provider", p.name)
+		return e
+	}
+	if q.stream {
+		tb := &translatedBody{src: rb}
+		tb.st = tr.Stream(q.kind, p.kind, model, &tb.out)
+		resp.Body = tb
+		return resp
+	}
+	whole, err := io.ReadAll(rb)
+	rb.Close()
+	if err == nil {
+		whole, err = tr.Response(q.kind, p.kind, model, whole)
+	}
+	if err != nil {
+		e := errorResponse(out, q.kind, http.StatusBadGateway, "upstream_error", "untranslatable",
+			"llmtap cannot translate the answer of "+p.name+": "+err.Error(), 0)
+		e.Header.Set("X-Llmtap-Provider", p.name)
+		return e
+	}
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(whole)))
+	resp.ContentLength = int64(len(whole))
+	resp.Body = io.NopCloser(bytes.NewReader(whole))
+	return resp
+}
+
+// translatedBody feeds a provider's stream through a StreamTranslator and gives
+// out what it writes. A cut ends with the translator's Abort (its error event),
+// then the error.
+type translatedBody struct {
+	src *relayBody
+	st  StreamTranslator
+	out bytes.Buffer
+	buf [8 << 10]byte
+	err error
+}
+
+func (t *translatedBody) Read(p []byte) (int, error) {
+	for t.out.Len() == 0 && t.err == nil {
+		n, err := t.src.Read(t.buf[:])
+		if n > 0 {
+			if _, werr := t.st.Write(t.buf[:n]); werr != nil {
+				err = werr
+			}
+		}
+		switch {
+		case err == io.EOF:
+			_ = t.st.Close()
+			t.err = io.EOF
+		case err != nil:
+			_ = t.st.Abort("the provider's stream broke off: " + err.Error())
+			t.err = err
+		}
+	}
+	if t.out.Len() > 0 {
+		return t.out.Read(p)
+	}
+	return 0, t.err
+}
+
+func (t *translatedBody) Close() error { return t.src.Close() }
