@@ -132,14 +132,20 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 	var closeWriter func() (dataset.ExportReport, error)
 	if spec.Pairs {
 		pw := dataset.NewPreferenceWriter(w, invalid, opt)
-		closeWriter = pw.Close
+		byRule := map[dataset.PairRule]int{}
+		closeWriter = func() (dataset.ExportReport, error) {
+			r, err := pw.Close()
+			r.PairsByRule = byRule
+			return r, err
+		}
 		walkErr = loadInOrder(ctx, ids, func(ctx context.Context, id int64) ([]dataset.PreferencePair, error) {
-			return conversationPairs(ctx, db, id)
+			return conversationPairs(ctx, db, id, opt.Pairs)
 		}, func(pairs []dataset.PreferencePair) error {
 			for _, p := range pairs {
 				if err := pw.Write(p); err != nil {
 					return err
 				}
+				byRule[p.Rule]++
 			}
 			step()
 			return nil
@@ -199,10 +205,10 @@ func writeSidecars(spec dataset.FormatSpec, out string) ([]string, error) {
 	return paths, nil
 }
 
-// conversationPairs reads the preference pairs of conversation id.
-func conversationPairs(ctx context.Context, db *store.DB, id int64) ([]dataset.PreferencePair, error) {
+// conversationPairs reads the preference pairs of conversation id that policy takes.
+func conversationPairs(ctx context.Context, db *store.DB, id int64, policy dataset.PairPolicy) ([]dataset.PreferencePair, error) {
 	var pairs []dataset.PreferencePair
-	err := db.PreferencePairs(ctx, id, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
+	err := db.Pairs(ctx, id, policy, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
 	return pairs, err
 }
 

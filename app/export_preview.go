@@ -32,6 +32,7 @@ type checked struct {
 	revision int64
 	written  int      // records it gives (preference pairs: one per pair)
 	reasons  []string // why each record it cannot give is left out
+	pairs    map[dataset.PairRule]int
 }
 
 // previewChecks keeps checks by key and conversation. Safe for concurrent previews.
@@ -70,15 +71,19 @@ func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (e
 	spec, _ := dataset.LookupFormat(key.format) // exportFormat checked it
 	if spec.Pairs {
 		return func(ctx context.Context, id int64) (emitFunc, error) {
-			pairs, err := conversationPairs(ctx, a.db, id)
+			pairs, err := conversationPairs(ctx, a.db, id, key.opt.Pairs)
 			return func(w, invalid io.Writer) (dataset.ExportReport, error) {
 				pw := dataset.NewPreferenceWriter(w, invalid, key.opt)
+				byRule := map[dataset.PairRule]int{}
 				for _, p := range pairs {
 					if err := pw.Write(p); err != nil {
 						return dataset.ExportReport{}, err
 					}
+					byRule[p.Rule]++
 				}
-				return pw.Close()
+				rep, err := pw.Close()
+				rep.PairsByRule = byRule
+				return rep, err
 			}, err
 		}
 	}
@@ -130,6 +135,12 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		}
 		preview.Valid += c.written
 		preview.Invalid += len(c.reasons)
+		for rule, n := range c.pairs {
+			if preview.PairsByRule == nil {
+				preview.PairsByRule = map[dataset.PairRule]int{}
+			}
+			preview.PairsByRule[rule] += n
+		}
 		for _, reason := range c.reasons {
 			reasons.counts[reason]++
 		}
@@ -147,7 +158,7 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		if err != nil {
 			return nil, checked{}, err
 		}
-		c := checked{revision: byID[id].Revision, written: rep.Written}
+		c := checked{revision: byID[id].Revision, written: rep.Written, pairs: rep.PairsByRule}
 		for reason, n := range own.counts {
 			for range n {
 				c.reasons = append(c.reasons, reason)

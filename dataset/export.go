@@ -34,6 +34,9 @@ type ExportReport struct {
 	// "tools" field, so a dataset_info.json entry can name exactly those columns.
 	System bool `json:"system"`
 	Tools  bool `json:"tools"`
+	// PairsByRule counts the preference pairs an export took by the rule that chose
+	// their answer (PairRule); nil for a format without pairs.
+	PairsByRule map[PairRule]int `json:"pairsByRule,omitempty"`
 }
 
 // InvalidRecord is the line a writer puts on its invalid writer for a conversation
