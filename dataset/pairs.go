@@ -106,14 +106,17 @@ func PairSiblings(s []Sibling) []SiblingPair {
 		seen[[2]int{c, r}] = true
 		out = append(out, SiblingPair{Chosen: c, Rejected: r, Rule: rule})
 	}
-	w := s[win]
+	w, replaced := s[win], -1
+	if s[win].ClientEdit {
+		replaced = original(s, win)
+	}
 	for i, o := range s {
 		switch {
 		case i == win || (o.Preferred && w.Preferred):
 		case w.Preferred:
 			add(win, i, RulePreferred)
 		case o.Continued && w.Continued:
-		case w.ClientEdit && !o.ClientEdit && o.ID < w.ID:
+		case i == replaced:
 			add(win, i, RuleClientEdit)
 		case w.Continued:
 			add(win, i, RuleContinued)
