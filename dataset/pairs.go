@@ -22,7 +22,8 @@ const (
 	// RuleReviewerEdit: a reviewer's edit of an answer over its captured text.
 	RuleReviewerEdit PairRule = "reviewer_edit"
 	// RuleNewest: no signal but time: the newest regeneration (the one the person
-	// saw last) over the older ones, or the later of n > 1 choices.
+	// saw last) over the older ones; of n > 1 choices, the first (the one a client
+	// shows) over the others.
 	RuleNewest PairRule = "newest"
 )
 
@@ -62,6 +63,9 @@ func (p PairPolicy) Takes(rule PairRule) bool {
 // of them.
 type Sibling struct {
 	ID int64 // the order of capture: a higher ID is newer
+	// Exchange is the exchange whose response carried it; n > 1 choices share one,
+	// and of those the first is the one a client shows.
+	Exchange int64
 	// Text is the answer's text as exported (a reviewer's edit applied).
 	Text string
 	// Preferred: a reviewer marked it the better answer.
@@ -93,14 +97,14 @@ func PairSiblings(s []Sibling) []SiblingPair {
 	}
 	win := 0
 	for i := range s {
-		if rank(s[i]) > rank(s[win]) || (rank(s[i]) == rank(s[win]) && s[i].ID > s[win].ID) {
+		if rank(s[i]) > rank(s[win]) || (rank(s[i]) == rank(s[win]) && shownAfter(s[i], s[win])) {
 			win = i
 		}
 	}
 	var out []SiblingPair
 	seen := map[[2]int]bool{}
 	add := func(c, r int, rule PairRule) {
-		if seen[[2]int{c, r}] || (!s[c].ClientEdit && partOf(s[r].Text, s[c].Text)) {
+		if seen[[2]int{c, r}] || (!s[c].ClientEdit && (partOf(s[r].Text, s[c].Text) || partOf(s[c].Text, s[r].Text))) {
 			return
 		}
 		seen[[2]int{c, r}] = true
@@ -151,6 +155,15 @@ func original(s []Sibling, e int) int {
 		}
 	}
 	return orig
+}
+
+// shownAfter reports whether the client showed a after b: a came in a later
+// response, or is an earlier choice of the same one.
+func shownAfter(a, b Sibling) bool {
+	if a.Exchange != b.Exchange {
+		return a.Exchange > b.Exchange
+	}
+	return a.ID < b.ID
 }
 
 // rank orders answers by the strength of what chose them.

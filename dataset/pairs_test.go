@@ -13,8 +13,10 @@ func TestPairSiblings(t *testing.T) {
 		want []SiblingPair
 	}{
 		{"single_answer", []Sibling{{ID: 1, Text: "a"}}, nil},
-		{"swipes_newest_wins", []Sibling{{ID: 1, Text: "a"}, {ID: 2, Text: "b"}, {ID: 3, Text: "c"}},
+		{"swipes_newest_wins", []Sibling{{ID: 1, Exchange: 1, Text: "a"}, {ID: 2, Exchange: 2, Text: "b"}, {ID: 3, Exchange: 3, Text: "c"}},
 			[]SiblingPair{{2, 0, RuleNewest}, {2, 1, RuleNewest}}},
+		{"choices_first_wins", []Sibling{{ID: 1, Exchange: 4, Text: "a"}, {ID: 2, Exchange: 4, Text: "b"}},
+			[]SiblingPair{{0, 1, RuleNewest}}},
 		{"continued_beats_newer", []Sibling{{ID: 1, Text: "a", Continued: true}, {ID: 2, Text: "b"}},
 			[]SiblingPair{{0, 1, RuleContinued}}},
 		{"preferred_beats_continued", []Sibling{{ID: 1, Text: "a", Continued: true}, {ID: 2, Text: "b", Preferred: true}},
@@ -25,7 +27,7 @@ func TestPairSiblings(t *testing.T) {
 		{"client_edit_replaces_similar_swipe", []Sibling{
 			{ID: 1, Text: "hello there"}, {ID: 2, Text: "good evening"}, {ID: 3, Text: "hello there, friend", ClientEdit: true, Continued: true}},
 			[]SiblingPair{{2, 0, RuleClientEdit}, {2, 1, RuleContinued}}},
-		{"continue_partial_is_no_pair", []Sibling{{ID: 1, Text: "Once upon"}, {ID: 2, Text: "Once upon a time"}}, nil},
+		{"continue_partial_is_no_pair", []Sibling{{ID: 1, Exchange: 1, Text: "Once upon"}, {ID: 2, Exchange: 2, Text: "Once upon a time"}}, nil},
 		{"preferred_original_over_client_edit", []Sibling{{ID: 1, Text: "x", Preferred: true}, {ID: 2, Text: "y", ClientEdit: true, Continued: true}},
 			[]SiblingPair{{0, 1, RulePreferred}}},
 	}

@@ -24,7 +24,7 @@ func (db *DB) EachPreferencePair(ctx context.Context, f ExportFilter, fn func(da
 
 // answerFacts is what pairing needs to know about one answer.
 type answerFacts struct {
-	id, parent                int64
+	id, parent, exchange      int64
 	client, edited, preferred bool
 	continued                 bool
 }
@@ -92,7 +92,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 			return err
 		}
 		msgs[i] = m
-		sibs[i] = dataset.Sibling{ID: a.id, Text: m.Content, Preferred: a.preferred, Continued: a.continued, ClientEdit: a.client}
+		sibs[i] = dataset.Sibling{ID: a.id, Exchange: a.exchange, Text: m.Content, Preferred: a.preferred, Continued: a.continued, ClientEdit: a.client}
 		anyEdit = anyEdit || (a.edited && m.Original != nil)
 	}
 	type pick struct {
@@ -161,7 +161,7 @@ func hasUserTurn(msgs []dataset.Message) bool {
 // by it, oldest first. An answer is an assistant message a response carried, or
 // one the client resent changed in its place.
 func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.parent_id, m.edited_by_client,
+	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.parent_id, COALESCE(m.exchange_id, 0), m.edited_by_client,
 			e.content IS NOT NULL, COALESCE(e.preferred, 0),
 			EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = m.id)
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
@@ -176,7 +176,7 @@ func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, 
 	var groups [][]answerFacts
 	for rows.Next() {
 		var a answerFacts
-		if err := rows.Scan(&a.id, &a.parent, &a.client, &a.edited, &a.preferred, &a.continued); err != nil {
+		if err := rows.Scan(&a.id, &a.parent, &a.exchange, &a.client, &a.edited, &a.preferred, &a.continued); err != nil {
 			return nil, err
 		}
 		if n := len(groups); n > 0 && groups[n-1][0].parent == a.parent {
