@@ -156,9 +156,11 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 			return dataset.ExportReport{}, err
 		}
 		closeWriter = sw.Close
-		walkErr = loadInOrder(ctx, ids, conversationLoader(db, spec), func(c dataset.Conversation) error {
-			if err := sw.Write(c); err != nil {
-				return err
+		walkErr = loadInOrder(ctx, ids, conversationLoader(db, spec), func(cs []dataset.Conversation) error {
+			for _, c := range cs {
+				if err := sw.Write(c); err != nil {
+					return err
+				}
 			}
 			step()
 			return nil
@@ -171,12 +173,13 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 }
 
 // conversationLoader is how an export in the format of spec reads a conversation:
-// a format that can weight a turn keeps the rounds marked "don't train".
-func conversationLoader(db *store.DB, spec dataset.FormatSpec) func(context.Context, int64) (dataset.Conversation, error) {
+// the records of its paths (store.DB.ExportRecords); a format that can weight a
+// turn keeps the rounds marked "don't train".
+func conversationLoader(db *store.DB, spec dataset.FormatSpec) func(context.Context, int64) ([]dataset.Conversation, error) {
 	if spec.Masks {
-		return db.ExportConversationMasked
+		return db.ExportRecordsMasked
 	}
-	return db.ExportConversation
+	return db.ExportRecords
 }
 
 // writeSidecars writes the files of spec.Sidecars beside the dataset file out and

@@ -89,14 +89,16 @@ func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (e
 	}
 	load := conversationLoader(a.db, spec)
 	return func(ctx context.Context, id int64) (emitFunc, error) {
-		c, err := load(ctx, id)
+		cs, err := load(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {
 			sw, err := dataset.NewRecordWriter(key.format, w, invalid, key.opt)
 			if err != nil {
 				return dataset.ExportReport{}, err
 			}
-			if err := sw.Write(c); err != nil {
-				return dataset.ExportReport{}, err
+			for _, c := range cs {
+				if err := sw.Write(c); err != nil {
+					return dataset.ExportReport{}, err
+				}
 			}
 			return sw.Close()
 		}, err
