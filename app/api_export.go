@@ -44,6 +44,8 @@ type ExportPreview struct {
 	// PairsByRule counts a preference format's pairs by the rule that chose their
 	// answer; nil for other formats.
 	PairsByRule map[dataset.PairRule]int `json:"pairsByRule,omitempty"`
+	// Fixes counts the records written only after a safe fix or a cut, by fix.
+	Fixes map[string]int `json:"fixes,omitempty"`
 }
 
 // ReasonCount is how many conversations an export leaves out for one reason.
@@ -60,6 +62,8 @@ type ExportAnswer struct {
 	InvalidPath string `json:"invalidPath,omitempty"`
 	// PairsByRule counts the pairs a preference format took by rule.
 	PairsByRule map[dataset.PairRule]int `json:"pairsByRule,omitempty"`
+	// Fixes counts the records written after a fix, by fix (InvalidPath says which).
+	Fixes map[string]int `json:"fixes,omitempty"`
 	// Canceled is set when the person closed the save dialog: nothing was written.
 	Canceled bool `json:"canceled,omitempty"`
 }
@@ -144,7 +148,7 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut,
-		PairsByRule: res.PairsByRule}, nil
+		PairsByRule: res.PairsByRule, Fixes: res.Fixes}, nil
 }
 
 // exportParams are the record options an export request names, in a JSON body or
@@ -380,7 +384,9 @@ func (c *reasonCounter) Write(p []byte) (int, error) {
 		if err := json.Unmarshal(c.buf[:i], &rec); err != nil {
 			return 0, fmt.Errorf("read invalid record: %w", err)
 		}
-		c.counts[position.ReplaceAllString(rec.Reason, "")]++
+		if rec.Fix == "" { // a fixed record was written: not a reason it was left out
+			c.counts[position.ReplaceAllString(rec.Reason, "")]++
+		}
 		c.buf = c.buf[i+1:]
 	}
 }

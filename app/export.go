@@ -78,7 +78,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 		return res, err
 	}
 	invalidOut := opt.Out + ".invalid.jsonl"
-	if report.Invalid == 0 {
+	if report.Invalid == 0 && len(report.Fixes) == 0 {
 		os.Remove(invalidOut) // an old list from an earlier run would mislead
 		return res, nil
 	}
@@ -151,7 +151,7 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 			return nil
 		})
 	} else {
-		sw, err := dataset.NewRecordWriter(format, w, invalid, opt)
+		sw, err := dataset.NewRepairWriter(format, w, invalid, opt)
 		if err != nil {
 			return dataset.ExportReport{}, err
 		}

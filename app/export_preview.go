@@ -33,6 +33,7 @@ type checked struct {
 	written  int      // records it gives (preference pairs: one per pair)
 	reasons  []string // why each record it cannot give is left out
 	pairs    map[dataset.PairRule]int
+	fixes    map[string]int
 }
 
 // previewChecks keeps checks by key and conversation. Safe for concurrent previews.
@@ -91,7 +92,7 @@ func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (e
 	return func(ctx context.Context, id int64) (emitFunc, error) {
 		cs, err := load(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {
-			sw, err := dataset.NewRecordWriter(key.format, w, invalid, key.opt)
+			sw, err := dataset.NewRepairWriter(key.format, w, invalid, key.opt)
 			if err != nil {
 				return dataset.ExportReport{}, err
 			}
@@ -137,6 +138,12 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		}
 		preview.Valid += c.written
 		preview.Invalid += len(c.reasons)
+		for fix, n := range c.fixes {
+			if preview.Fixes == nil {
+				preview.Fixes = map[string]int{}
+			}
+			preview.Fixes[fix] += n
+		}
 		for rule, n := range c.pairs {
 			if preview.PairsByRule == nil {
 				preview.PairsByRule = map[dataset.PairRule]int{}
@@ -160,7 +167,7 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		if err != nil {
 			return nil, checked{}, err
 		}
-		c := checked{revision: byID[id].Revision, written: rep.Written, pairs: rep.PairsByRule}
+		c := checked{revision: byID[id].Revision, written: rep.Written, pairs: rep.PairsByRule, fixes: rep.Fixes}
 		for reason, n := range own.counts {
 			for range n {
 				c.reasons = append(c.reasons, reason)

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -89,6 +91,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stdout, "0 invalid")
 	}
+	if len(res.Fixes) > 0 {
+		fmt.Fprintf(stdout, "written after a fix: %s; see %s for what and why\n", fixesLine(res.Fixes), res.InvalidOut)
+	}
 	if line := pairsLine(res.PairsByRule); line != "" {
 		fmt.Fprintln(stdout, line)
 	}
@@ -96,6 +101,15 @@ func export(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wrote %s beside it\n", p)
 	}
 	return 0
+}
+
+// fixesLine lists the fixes with their counts, sorted by name.
+func fixesLine(fixes map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(fixes)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, fixes[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // pairsLine says how many preference pairs each rule gave, strongest rule first:
