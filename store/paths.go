@@ -10,8 +10,9 @@ import (
 
 // ExportRecords returns the records an export writes of conversation id: its
 // chosen path first (ExportConversation), then each other path of its tree that is
-// a conversation of its own (otherPaths). A conversation without branches is one
-// record and costs nothing more.
+// a conversation of its own (otherPaths); a group chat's path gives one record per
+// speaker, each under the speaker's own prelude (speakerPreludes). A conversation
+// without branches or speakers is one record and costs nothing more.
 func (db *DB) ExportRecords(ctx context.Context, id int64) ([]dataset.Conversation, error) {
 	return db.exportRecords(ctx, id, trainingMessages)
 }
@@ -28,8 +29,10 @@ func (db *DB) exportRecords(ctx context.Context, id int64, shape func([]Message)
 		return nil, err
 	}
 	c := d.dataset()
-	c.Messages = shape(d.Messages)
-	out := []dataset.Conversation{c}
+	out, err := db.pathRecords(ctx, c, d.Messages, shape)
+	if err != nil {
+		return nil, err
+	}
 	branched := false
 	for _, m := range d.Messages {
 		branched = branched || (m.ID > 0 && m.Siblings > 1)
@@ -62,10 +65,29 @@ func (db *DB) exportRecords(ctx context.Context, id int64, shape func([]Message)
 			return nil, fmt.Errorf("paths of conversation %d: %w", id, err)
 		}
 		r := c
-		r.Messages, r.Leaf = shape(msgs), leaf
-		out = append(out, r)
+		r.Leaf = leaf
+		recs, err := db.pathRecords(ctx, r, msgs, shape)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
 	}
 	return out, nil
+}
+
+// pathRecords returns the records of one path, msgs, of the conversation c: one,
+// or one per speaker of a group chat (dataset.SplitSpeakers).
+func (db *DB) pathRecords(ctx context.Context, c dataset.Conversation, msgs []Message,
+	shape func([]Message) []dataset.Message) ([]dataset.Conversation, error) {
+	preludes, err := db.speakerPreludes(ctx, msgs)
+	if err != nil {
+		return nil, fmt.Errorf("speakers of conversation %d: %w", c.ID, err)
+	}
+	c.Messages = shape(msgs)
+	if preludes == nil {
+		return []dataset.Conversation{c}, nil
+	}
+	return dataset.SplitSpeakers(c, preludes), nil
 }
 
 // treeNode is the shape of one message in a conversation's tree.
