@@ -121,6 +121,9 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	if !hasUserTurn(p.History) {
 		return nil // the siblings are openers (a group chat's greetings), not answers
 	}
+	if p.History, err = db.speakerPrompt(ctx, p.History, msgs); err != nil {
+		return fmt.Errorf("pairs of conversation %d: %w", base.ID, err)
+	}
 	seen := map[[2]string]bool{}
 	for _, pk := range picks {
 		chosen, rejected := msgs[pk.chosen], msgs[pk.rejected]
@@ -144,6 +147,31 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 		}
 	}
 	return nil
+}
+
+// speakerPrompt gives the prompt of a group chat's answers the prelude they were
+// asked with (issue 16): the conversation keeps the newest one, which may be
+// another character's card. answers are the sibling answers; a prompt whose
+// answers carry no speaker name is returned as it is.
+func (db *DB) speakerPrompt(ctx context.Context, history []dataset.Message, answers []*Message) ([]dataset.Message, error) {
+	var ex int64
+	for _, a := range answers {
+		if a.Name != "" && a.ExchangeID != 0 {
+			ex = a.ExchangeID
+		}
+	}
+	if ex == 0 {
+		return history, nil
+	}
+	prelude, err := db.exchangePrelude(ctx, ex)
+	if err != nil || len(prelude) == 0 {
+		return history, err
+	}
+	rest := history
+	for len(rest) > 0 && rest[0].Role == dataset.RoleSystem {
+		rest = rest[1:]
+	}
+	return append(prelude[:len(prelude):len(prelude)], rest...), nil
 }
 
 // hasUserTurn reports whether msgs hold a user turn or tool results: a prompt an
