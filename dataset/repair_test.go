@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 )
@@ -63,4 +64,47 @@ func TestRepairLeavesInputAlone(t *testing.T) {
 	if msgs[1].Content != "a" || len(msgs) != 3 {
 		t.Errorf("Repair changed its input: %+v", msgs)
 	}
+}
+
+// FuzzRepairWriter writes any conversation with the RepairWriter: it never fails
+// on a conversation, each record it writes passes the format's own check, and every
+// conversation is either written (perhaps fixed, and then described) or described
+// as left out.
+func FuzzRepairWriter(f *testing.F) {
+	dir := filepath.Join("testdata", "sharegpt")
+	for _, name := range goldenCases(f, dir, ".in.json") {
+		f.Add(readFile(f, filepath.Join(dir, name+".in.json")))
+	}
+	f.Add([]byte(`{"conversation":{"id":1,"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},` +
+		`{"role":"assistant","content":"b"},{"role":"assistant","tool_calls":[{"id":"c","name":"f","arguments":"\"{\\\"x\\\":1}\""}]},` +
+		`{"role":"tool","tool_call_id":"c","content":"1"},{"role":"user","content":""},{"role":"assistant","content":"z"}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var in shareGPTInput
+		if json.Unmarshal(data, &in) != nil {
+			return
+		}
+		var out, invalid bytes.Buffer
+		rw, err := NewRepairWriter(FormatShareGPTJSONL, &out, &invalid, ShareGPTOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rw.Write(in.Conversation); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := rw.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Written+rep.Invalid != 1 {
+			t.Fatalf("report %+v: want the conversation written or left out", rep)
+		}
+		checkShareGPTFile(t, FormatShareGPTJSONL, out.Bytes(), rep.Written)
+		fixed := 0
+		for _, n := range rep.Fixes {
+			fixed += n
+		}
+		if (rep.Invalid > 0 || fixed > 0) && !json.Valid(invalid.Bytes()) {
+			t.Fatalf("invalid line %q is not JSON", invalid.String())
+		}
+	})
 }
