@@ -160,7 +160,7 @@ func TestGroupChatNoNamePairs(t *testing.T) {
 // answer is asked under that character's card, not the card of whoever spoke last
 // (issue 16: another character's prompt parts never leak into a record).
 func TestGroupChatPairPrompt(t *testing.T) {
-	ta, _ := openerApp(t, "sillytavern_group_chat_swipe")
+	ta, id := openerApp(t, "sillytavern_group_chat_swipe")
 	var p ExportPreview
 	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
 		t.Fatalf("GET preview = %d", code)
@@ -178,5 +178,19 @@ func TestGroupChatPairPrompt(t *testing.T) {
 	}
 	if !strings.Contains(rec.Chosen.Value, "I keep the pass") || !strings.Contains(rec.Rejected.Value, "northern pass") {
 		t.Errorf("pair = %s, want the answer went on from chosen over the swiped-away one", p.Records[0])
+	}
+	// A system prompt the reviewer wrote holds for every speaker.
+	if err := ta.db.SetSystem(t.Context(), id, "A fantasy group chat."); err != nil {
+		t.Fatal(err)
+	}
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 || len(p.Records) != 1 {
+		b, _ := json.Marshal(p)
+		t.Fatalf("GET preview = %d, %s", code, b)
+	}
+	if err := json.Unmarshal(p.Records[0], &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rec.System, "A fantasy group chat.\n\n"+dataset.DefaultOpenerPrefix) {
+		t.Errorf("pair system prompt = %q, want the reviewer's", rec.System)
 	}
 }

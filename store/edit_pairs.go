@@ -121,7 +121,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	if !hasUserTurn(p.History) {
 		return nil // the siblings are openers (a group chat's greetings), not answers
 	}
-	if p.History, err = db.speakerPrompt(ctx, p.History, msgs); err != nil {
+	if p.History, err = db.speakerPrompt(ctx, base.ID, p.History, msgs); err != nil {
 		return fmt.Errorf("pairs of conversation %d: %w", base.ID, err)
 	}
 	seen := map[[2]string]bool{}
@@ -152,8 +152,9 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 // speakerPrompt gives the prompt of a group chat's answers the prelude they were
 // asked with (issue 16): the conversation keeps the newest one, which may be
 // another character's card. answers are the sibling answers; a prompt whose
-// answers carry no speaker name is returned as it is.
-func (db *DB) speakerPrompt(ctx context.Context, history []dataset.Message, answers []*Message) ([]dataset.Message, error) {
+// answers carry no speaker name, or whose system prompt a reviewer wrote, is
+// returned as it is.
+func (db *DB) speakerPrompt(ctx context.Context, convID int64, history []dataset.Message, answers []*Message) ([]dataset.Message, error) {
 	var ex int64
 	for _, a := range answers {
 		if a.Name != "" && a.ExchangeID != 0 {
@@ -162,6 +163,12 @@ func (db *DB) speakerPrompt(ctx context.Context, history []dataset.Message, answ
 	}
 	if ex == 0 {
 		return history, nil
+	}
+	var edited bool
+	if err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conversations c JOIN conversation_choices ch
+		ON ch.origin_exchange_id = c.origin_exchange_id WHERE c.id = ? AND ch.system_content IS NOT NULL)`, convID).
+		Scan(&edited); err != nil || edited {
+		return history, err // a system prompt a reviewer wrote holds for every speaker
 	}
 	prelude, err := db.exchangePrelude(ctx, ex)
 	if err != nil || len(prelude) == 0 {

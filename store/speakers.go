@@ -12,7 +12,8 @@ import (
 // messages of the request behind the character's last answer on the path), or nil
 // when msgs is no group chat (fewer than two named speakers). An answer the client
 // never resent with its speaker's name (the newest, typically) is given the name of
-// the character whose prelude its request carried; msgs is changed in place.
+// the character whose prelude its request carried; msgs is changed in place. A
+// system prompt a reviewer wrote holds for every speaker: then the map is empty.
 func (db *DB) speakerPreludes(ctx context.Context, msgs []Message) (map[string][]dataset.Message, error) {
 	latest := map[string]int64{} // speaker → exchange of their last answer
 	var unnamed []int
@@ -46,6 +47,13 @@ func (db *DB) speakerPreludes(ctx context.Context, msgs []Message) (map[string][
 				msgs[i].Name = name
 				break
 			}
+		}
+	}
+	for _, m := range msgs {
+		if m.ID < 0 && m.Role == dataset.RoleSystem && m.Original != nil {
+			// A reviewer wrote the system prompt: theirs holds for every speaker.
+			clear(preludes)
+			break
 		}
 	}
 	return preludes, nil
