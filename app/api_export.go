@@ -41,6 +41,11 @@ type ExportPreview struct {
 	Invalid int               `json:"invalid"`
 	// Reasons groups the invalid conversations by why, most frequent first.
 	Reasons []ReasonCount `json:"reasons"`
+	// PairsByRule counts a preference format's pairs by the rule that chose their
+	// answer; nil for other formats.
+	PairsByRule map[dataset.PairRule]int `json:"pairsByRule,omitempty"`
+	// Fixes counts the records written only after a safe fix or a cut, by fix.
+	Fixes map[string]int `json:"fixes,omitempty"`
 }
 
 // ReasonCount is how many conversations an export leaves out for one reason.
@@ -55,6 +60,10 @@ type ExportAnswer struct {
 	Invalid     int    `json:"invalid"`
 	Path        string `json:"path"`
 	InvalidPath string `json:"invalidPath,omitempty"`
+	// PairsByRule counts the pairs a preference format took by rule.
+	PairsByRule map[dataset.PairRule]int `json:"pairsByRule,omitempty"`
+	// Fixes counts the records written after a fix, by fix (InvalidPath says which).
+	Fixes map[string]int `json:"fixes,omitempty"`
 	// Canceled is set when the person closed the save dialog: nothing was written.
 	Canceled bool `json:"canceled,omitempty"`
 }
@@ -138,7 +147,8 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		}
 		return nil, err
 	}
-	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut}, nil
+	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut,
+		PairsByRule: res.PairsByRule, Fixes: res.Fixes}, nil
 }
 
 // exportParams are the record options an export request names, in a JSON body or
@@ -156,15 +166,17 @@ type exportParams struct {
 	OpenerPrefix string `json:"openerPrefix"`
 	// Names is "" (auto), auto, on or off: speaker names in assistant text.
 	Names string `json:"names"`
+	// Pairs is "" (all), all or signalled: which preference pairs a pair format takes.
+	Pairs string `json:"pairs"`
 }
 
 // exportParamKeys are the query parameters queryParams reads.
-var exportParamKeys = []string{"format", "system", "opener", "openerPrefix", "names"}
+var exportParamKeys = []string{"format", "system", "opener", "openerPrefix", "names", "pairs"}
 
 // queryParams reads the export parameters of q.
 func queryParams(q url.Values) exportParams {
 	return exportParams{Format: q.Get("format"), System: q.Get("system"), Opener: q.Get("opener"),
-		OpenerPrefix: q.Get("openerPrefix"), Names: q.Get("names")}
+		OpenerPrefix: q.Get("openerPrefix"), Names: q.Get("names"), Pairs: q.Get("pairs")}
 }
 
 // exportFormat reads the format ("" → sharegpt) and the record options of p.
@@ -189,6 +201,9 @@ func exportFormat(p exportParams) (dataset.ExportFormat, dataset.ShareGPTOptions
 		return "", opt, badRequest("%v", err)
 	}
 	if opt.Names, err = dataset.ParseNameMode(p.Names); err != nil {
+		return "", opt, badRequest("%v", err)
+	}
+	if opt.Pairs, err = dataset.ParsePairPolicy(p.Pairs); err != nil {
 		return "", opt, badRequest("%v", err)
 	}
 	opt.OpenerPrefix = strings.TrimSpace(p.OpenerPrefix)
@@ -369,7 +384,9 @@ func (c *reasonCounter) Write(p []byte) (int, error) {
 		if err := json.Unmarshal(c.buf[:i], &rec); err != nil {
 			return 0, fmt.Errorf("read invalid record: %w", err)
 		}
-		c.counts[position.ReplaceAllString(rec.Reason, "")]++
+		if rec.Fix == "" { // a fixed record was written: not a reason it was left out
+			c.counts[position.ReplaceAllString(rec.Reason, "")]++
+		}
 		c.buf = c.buf[i+1:]
 	}
 }

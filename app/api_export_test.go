@@ -63,7 +63,7 @@ func TestExportPreviewAPI(t *testing.T) {
 		{"preference_pairs", "?format=dpo-jsonl", 200, ExportPreview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"}],` +
 				`"chosen":{"from":"gpt","value":"an edited answer"},"rejected":{"from":"gpt","value":"answer 1"}}`)},
-			Valid: 1, Reasons: []ReasonCount{}}},
+			Valid: 1, Reasons: []ReasonCount{}, PairsByRule: map[dataset.PairRule]int{dataset.RuleReviewerEdit: 1}}},
 		// The "don't train" answer stays, weighted 0: its chat has nothing to train on.
 		{"openai_jsonl", "?format=openai-jsonl", 200, ExportPreview{
 			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer"}]}`)},

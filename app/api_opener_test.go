@@ -155,3 +155,42 @@ func TestGroupChatNoNamePairs(t *testing.T) {
 		t.Errorf("dpo-jsonl preview = %s, want no pairs", b)
 	}
 }
+
+// TestGroupChatPairPrompt checks that the pair of a group chat character's swiped
+// answer is asked under that character's card, not the card of whoever spoke last
+// (issue 16: another character's prompt parts never leak into a record).
+func TestGroupChatPairPrompt(t *testing.T) {
+	ta, id := openerApp(t, "sillytavern_group_chat_swipe")
+	var p ExportPreview
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
+		t.Fatalf("GET preview = %d", code)
+	}
+	if p.Valid != 1 || len(p.Records) != 1 || p.PairsByRule[dataset.RuleContinued] != 1 {
+		b, _ := json.Marshal(p)
+		t.Fatalf("dpo-jsonl preview = %s, want one pair by the continued rule", b)
+	}
+	var rec dataset.PreferenceRecord
+	if err := json.Unmarshal(p.Records[0], &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.System, "Kael is a scarred ranger") || strings.Contains(rec.System, "Seraphina is a guardian") {
+		t.Errorf("pair system prompt = %q, want Kael's card and not Seraphina's", rec.System)
+	}
+	if !strings.Contains(rec.Chosen.Value, "I keep the pass") || !strings.Contains(rec.Rejected.Value, "northern pass") {
+		t.Errorf("pair = %s, want the answer went on from chosen over the swiped-away one", p.Records[0])
+	}
+	// A system prompt the reviewer wrote holds for every speaker.
+	if err := ta.db.SetSystem(t.Context(), id, "A fantasy group chat."); err != nil {
+		t.Fatal(err)
+	}
+	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 || len(p.Records) != 1 {
+		b, _ := json.Marshal(p)
+		t.Fatalf("GET preview = %d, %s", code, b)
+	}
+	if err := json.Unmarshal(p.Records[0], &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rec.System, "A fantasy group chat.\n\n"+dataset.DefaultOpenerPrefix) {
+		t.Errorf("pair system prompt = %q, want the reviewer's", rec.System)
+	}
+}

@@ -78,7 +78,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 		return res, err
 	}
 	invalidOut := opt.Out + ".invalid.jsonl"
-	if report.Invalid == 0 {
+	if report.Invalid == 0 && len(report.Fixes) == 0 {
 		os.Remove(invalidOut) // an old list from an earlier run would mislead
 		return res, nil
 	}
@@ -132,27 +132,35 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 	var closeWriter func() (dataset.ExportReport, error)
 	if spec.Pairs {
 		pw := dataset.NewPreferenceWriter(w, invalid, opt)
-		closeWriter = pw.Close
+		byRule := map[dataset.PairRule]int{}
+		closeWriter = func() (dataset.ExportReport, error) {
+			r, err := pw.Close()
+			r.PairsByRule = byRule
+			return r, err
+		}
 		walkErr = loadInOrder(ctx, ids, func(ctx context.Context, id int64) ([]dataset.PreferencePair, error) {
-			return conversationPairs(ctx, db, id)
+			return conversationPairs(ctx, db, id, opt.Pairs)
 		}, func(pairs []dataset.PreferencePair) error {
 			for _, p := range pairs {
 				if err := pw.Write(p); err != nil {
 					return err
 				}
+				byRule[p.Rule]++
 			}
 			step()
 			return nil
 		})
 	} else {
-		sw, err := dataset.NewRecordWriter(format, w, invalid, opt)
+		sw, err := dataset.NewRepairWriter(format, w, invalid, opt)
 		if err != nil {
 			return dataset.ExportReport{}, err
 		}
 		closeWriter = sw.Close
-		walkErr = loadInOrder(ctx, ids, conversationLoader(db, spec), func(c dataset.Conversation) error {
-			if err := sw.Write(c); err != nil {
-				return err
+		walkErr = loadInOrder(ctx, ids, conversationLoader(db, spec), func(cs []dataset.Conversation) error {
+			for _, c := range cs {
+				if err := sw.Write(c); err != nil {
+					return err
+				}
 			}
 			step()
 			return nil
@@ -165,12 +173,13 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 }
 
 // conversationLoader is how an export in the format of spec reads a conversation:
-// a format that can weight a turn keeps the rounds marked "don't train".
-func conversationLoader(db *store.DB, spec dataset.FormatSpec) func(context.Context, int64) (dataset.Conversation, error) {
+// the records of its paths (store.DB.ExportRecords); a format that can weight a
+// turn keeps the rounds marked "don't train".
+func conversationLoader(db *store.DB, spec dataset.FormatSpec) func(context.Context, int64) ([]dataset.Conversation, error) {
 	if spec.Masks {
-		return db.ExportConversationMasked
+		return db.ExportRecordsMasked
 	}
-	return db.ExportConversation
+	return db.ExportRecords
 }
 
 // writeSidecars writes the files of spec.Sidecars beside the dataset file out and
@@ -199,10 +208,10 @@ func writeSidecars(spec dataset.FormatSpec, out string) ([]string, error) {
 	return paths, nil
 }
 
-// conversationPairs reads the preference pairs of conversation id.
-func conversationPairs(ctx context.Context, db *store.DB, id int64) ([]dataset.PreferencePair, error) {
+// conversationPairs reads the preference pairs of conversation id that policy takes.
+func conversationPairs(ctx context.Context, db *store.DB, id int64, policy dataset.PairPolicy) ([]dataset.PreferencePair, error) {
 	var pairs []dataset.PreferencePair
-	err := db.PreferencePairs(ctx, id, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
+	err := db.Pairs(ctx, id, policy, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
 	return pairs, err
 }
 

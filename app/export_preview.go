@@ -32,6 +32,8 @@ type checked struct {
 	revision int64
 	written  int      // records it gives (preference pairs: one per pair)
 	reasons  []string // why each record it cannot give is left out
+	pairs    map[dataset.PairRule]int
+	fixes    map[string]int
 }
 
 // previewChecks keeps checks by key and conversation. Safe for concurrent previews.
@@ -70,28 +72,34 @@ func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (e
 	spec, _ := dataset.LookupFormat(key.format) // exportFormat checked it
 	if spec.Pairs {
 		return func(ctx context.Context, id int64) (emitFunc, error) {
-			pairs, err := conversationPairs(ctx, a.db, id)
+			pairs, err := conversationPairs(ctx, a.db, id, key.opt.Pairs)
 			return func(w, invalid io.Writer) (dataset.ExportReport, error) {
 				pw := dataset.NewPreferenceWriter(w, invalid, key.opt)
+				byRule := map[dataset.PairRule]int{}
 				for _, p := range pairs {
 					if err := pw.Write(p); err != nil {
 						return dataset.ExportReport{}, err
 					}
+					byRule[p.Rule]++
 				}
-				return pw.Close()
+				rep, err := pw.Close()
+				rep.PairsByRule = byRule
+				return rep, err
 			}, err
 		}
 	}
 	load := conversationLoader(a.db, spec)
 	return func(ctx context.Context, id int64) (emitFunc, error) {
-		c, err := load(ctx, id)
+		cs, err := load(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {
-			sw, err := dataset.NewRecordWriter(key.format, w, invalid, key.opt)
+			sw, err := dataset.NewRepairWriter(key.format, w, invalid, key.opt)
 			if err != nil {
 				return dataset.ExportReport{}, err
 			}
-			if err := sw.Write(c); err != nil {
-				return dataset.ExportReport{}, err
+			for _, c := range cs {
+				if err := sw.Write(c); err != nil {
+					return dataset.ExportReport{}, err
+				}
 			}
 			return sw.Close()
 		}, err
@@ -130,6 +138,18 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		}
 		preview.Valid += c.written
 		preview.Invalid += len(c.reasons)
+		for fix, n := range c.fixes {
+			if preview.Fixes == nil {
+				preview.Fixes = map[string]int{}
+			}
+			preview.Fixes[fix] += n
+		}
+		for rule, n := range c.pairs {
+			if preview.PairsByRule == nil {
+				preview.PairsByRule = map[dataset.PairRule]int{}
+			}
+			preview.PairsByRule[rule] += n
+		}
 		for _, reason := range c.reasons {
 			reasons.counts[reason]++
 		}
@@ -147,7 +167,7 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		if err != nil {
 			return nil, checked{}, err
 		}
-		c := checked{revision: byID[id].Revision, written: rep.Written}
+		c := checked{revision: byID[id].Revision, written: rep.Written, pairs: rep.PairsByRule, fixes: rep.Fixes}
 		for reason, n := range own.counts {
 			for range n {
 				c.reasons = append(c.reasons, reason)

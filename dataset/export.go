@@ -34,6 +34,13 @@ type ExportReport struct {
 	// "tools" field, so a dataset_info.json entry can name exactly those columns.
 	System bool `json:"system"`
 	Tools  bool `json:"tools"`
+	// PairsByRule counts the preference pairs an export took by the rule that chose
+	// their answer (PairRule); nil for a format without pairs.
+	PairsByRule map[PairRule]int `json:"pairsByRule,omitempty"`
+	// Fixes counts the records written only after a fix (RepairWriter: joined
+	// answers, parsed arguments, a cut), by fix; each is described on the invalid
+	// writer too.
+	Fixes map[string]int `json:"fixes,omitempty"`
 }
 
 // InvalidRecord is the line a writer puts on its invalid writer for a conversation
@@ -42,6 +49,9 @@ type InvalidRecord struct {
 	ID     int64  `json:"id"`
 	Title  string `json:"title"`
 	Reason string `json:"reason"`
+	// Fix, when set, says what was done so the conversation could be written after
+	// all (RepairWriter): the record is in the dataset, changed as it says.
+	Fix string `json:"fix,omitempty"`
 }
 
 // ShareGPTWriter streams conversations into a ShareGPT dataset file, one record at

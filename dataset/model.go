@@ -137,4 +137,11 @@ type Conversation struct {
 	Messages  []Message `json:"messages"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Leaf is the last message of the path this record holds when it is not the
+	// conversation's chosen path: another chat that shares its opening, parted at
+	// a user turn (issue 12). 0 for the chosen path.
+	Leaf int64 `json:"leaf,omitempty"`
+	// Speaker is the character whose answers this record trains, when the
+	// conversation is a group chat split per speaker (SplitSpeakers); "" otherwise.
+	Speaker string `json:"speaker,omitempty"`
 }

@@ -25,6 +25,8 @@ type PreferencePair struct {
 	History  []Message `json:"history"`
 	Chosen   Message   `json:"chosen"`
 	Rejected Message   `json:"rejected"`
+	// Rule is the signal that made Chosen the better answer (pairs.go).
+	Rule PairRule `json:"rule,omitempty"`
 }
 
 // PreferenceRecord is one line of a FormatPreference file.

@@ -55,6 +55,8 @@ type ShareGPTOptions struct {
 	// Names says whether assistant text starts with the speaker's name; "" is
 	// NamesAuto.
 	Names NameMode
+	// Pairs says which preference pairs a pair format takes; "" is PairsAll.
+	Pairs PairPolicy
 }
 
 // ToShareGPT turns c into a ShareGPT record that passes ValidateShareGPT, or returns

@@ -94,6 +94,12 @@ func Continue(prefill, continuation string) string {
 	if strings.HasPrefix(strings.TrimSpace(continuation), p) {
 		return continuation
 	}
+	// A client that ends the prefill with a separator (SillyTavern's
+	// continue_postfix, a space by default) gets a continuation that may start with
+	// one too: the answer has one.
+	if t := strings.TrimRight(prefill, " \t\n"); t != prefill && strings.TrimLeft(continuation, " \t\n") != continuation {
+		return t + continuation
+	}
 	return prefill + continuation
 }
 

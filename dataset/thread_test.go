@@ -83,6 +83,8 @@ func TestContinue(t *testing.T) {
 		{"appended", "Roses are red,", " violets are blue.", "Roses are red, violets are blue."},
 		{"json_prefill", "{", `"a": 1}`, `{"a": 1}`},
 		{"server_echoes_prefill", "1, 2,", "1, 2, 3", "1, 2, 3"},
+		{"postfix_and_leading_space", "Lean on me, ", " and mind the roots.", "Lean on me, and mind the roots."},
+		{"postfix_only", "Lean on me, ", "and mind the roots.", "Lean on me, and mind the roots."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

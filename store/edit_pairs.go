@@ -8,26 +8,14 @@ import (
 )
 
 // EachPreferencePair calls fn with every preference pair in the conversations the
-// filter takes, oldest conversation first. Pairs come from answers to the same
-// prompt, over the whole tree rather than only the chosen path:
-//
-//   - an answer the person marked preferred is chosen over each of its siblings;
-//   - an answer the client resent changed (editedByClient) is chosen over the
-//     oldest sibling it replaced, unless the change only put the speaker's name in
-//     front (dataset.OnlySpeakerAdded);
-//   - an answer the person edited is chosen over its own captured text.
-//
-// An answer marked "don't train" is never chosen. The prompt is the path up to the
-// answers with the person's edits and system prompt applied; "don't train" rounds
-// in it stay, since a preference trainer learns only from the two answers. fn's
-// error stops the walk and is returned as is.
+// filter takes, oldest conversation first (see Pairs; every rule).
 func (db *DB) EachPreferencePair(ctx context.Context, f ExportFilter, fn func(dataset.PreferencePair) error) error {
 	ids, err := db.ExportIDs(ctx, f)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := db.PreferencePairs(ctx, id, fn); err != nil {
+		if err := db.Pairs(ctx, id, dataset.PairsAll, fn); err != nil {
 			return err
 		}
 	}
@@ -36,13 +24,34 @@ func (db *DB) EachPreferencePair(ctx context.Context, f ExportFilter, fn func(da
 
 // answerFacts is what pairing needs to know about one answer.
 type answerFacts struct {
-	id, parent     int64
-	client, edited bool
-	preferred      bool
+	id, parent, exchange      int64
+	client, edited, preferred bool
+	continued                 bool
 }
 
-// PreferencePairs calls fn with the preference pairs of one conversation.
+// PreferencePairs calls fn with the preference pairs of one conversation, every
+// rule (Pairs with dataset.PairsAll).
 func (db *DB) PreferencePairs(ctx context.Context, convID int64, fn func(dataset.PreferencePair) error) error {
+	return db.Pairs(ctx, convID, dataset.PairsAll, fn)
+}
+
+// Pairs calls fn with the preference pairs of one conversation that policy takes.
+// Pairs come from the answers to the same prompt, over the whole tree rather than
+// only the chosen path, chosen by dataset.PairSiblings (a reviewer's preference,
+// the answer the client went on from, the client's edit over the original, the
+// newest regeneration), and from each answer a reviewer edited: the edit over its
+// captured text (dataset.RuleReviewerEdit). n > 1 choices of one response are
+// siblings like regenerations.
+//
+// Only answers count: an opener (a card's greeting, seen only in histories before
+// any user turn) is never one. An answer marked "don't train" is never chosen, a
+// pair whose two texts are the same is made once, and a group chat's resent answer
+// that differs only by the speaker's name in front is no preference
+// (dataset.OnlySpeakerAdded). The prompt is the path up to the answers and nothing
+// after, with the person's edits and system prompt applied; "don't train" rounds
+// in it stay, since a preference trainer learns only from the two answers. fn's
+// error stops the walk and is returned as is.
+func (db *DB) Pairs(ctx context.Context, convID int64, policy dataset.PairPolicy, fn func(dataset.PreferencePair) error) error {
 	base := dataset.PreferencePair{ID: convID}
 	var toolsHash, preludeHash string
 	if err := db.sql.QueryRowContext(ctx, `SELECT title, tools, tools_hash, prelude_hash FROM conversations WHERE id = ?`,
@@ -61,51 +70,139 @@ func (db *DB) PreferencePairs(ctx context.Context, convID int64, fn func(dataset
 		return fmt.Errorf("pairs of conversation %d: %w", convID, err)
 	}
 	for _, g := range groups {
-		pairs := pairsOf(g)
-		if len(pairs) == 0 {
-			continue
-		}
-		p := base
-		if p.History, err = db.history(ctx, convID, preludeHash, g[0].parent); err != nil {
-			return fmt.Errorf("pairs of conversation %d: %w", convID, err)
-		}
-		seen := map[[2]string]bool{}
-		for _, ids := range pairs {
-			chosen, err := db.Message(ctx, ids[0])
-			if err != nil {
-				return err
-			}
-			rejected, err := db.Message(ctx, ids[1])
-			if err != nil {
-				return err
-			}
-			p.Chosen, p.Rejected = chosen.Message, rejected.Message
-			if ids[0] == ids[1] { // an edit against what was captured
-				p.Rejected.Content = *rejected.Original
-			}
-			k := [2]string{p.Chosen.Content, p.Rejected.Content}
-			// A group chat's resent answer differs from the model's only by the
-			// speaker's name in front (issue 16): the same answer, not a preference.
-			if !chosen.Train || seen[k] || (ids[0] != ids[1] && dataset.OnlySpeakerAdded(p.Rejected.Content, p.Chosen.Content)) {
-				continue
-			}
-			seen[k] = true
-			if err := fn(p); err != nil {
-				return err
-			}
+		if err := db.groupPairs(ctx, base, preludeHash, g, policy, fn); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// groupPairs calls fn with the pairs among the sibling answers g.
+func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, preludeHash string, g []answerFacts,
+	policy dataset.PairPolicy, fn func(dataset.PreferencePair) error) error {
+	if len(g) == 1 && !g[0].edited {
+		return nil // the common case, read no further: one answer, as captured
+	}
+	msgs := make([]*Message, len(g))
+	sibs := make([]dataset.Sibling, len(g))
+	anyEdit := false
+	for i, a := range g {
+		m, err := db.Message(ctx, a.id)
+		if err != nil {
+			return err
+		}
+		msgs[i] = m
+		sibs[i] = dataset.Sibling{ID: a.id, Exchange: a.exchange, Text: m.Content, Preferred: a.preferred, Continued: a.continued, ClientEdit: a.client}
+		anyEdit = anyEdit || (a.edited && m.Original != nil)
+	}
+	type pick struct {
+		chosen, rejected int
+		rule             dataset.PairRule
+	}
+	var picks []pick
+	for _, sp := range dataset.PairSiblings(sibs) {
+		picks = append(picks, pick{sp.Chosen, sp.Rejected, sp.Rule})
+	}
+	if anyEdit {
+		for i, m := range msgs {
+			if m.Original != nil {
+				picks = append(picks, pick{i, i, dataset.RuleReviewerEdit}) // the edit over its captured text
+			}
+		}
+	}
+	if len(picks) == 0 {
+		return nil
+	}
+	p := base
+	var err error
+	if p.History, err = db.history(ctx, base.ID, preludeHash, g[0].parent); err != nil {
+		return fmt.Errorf("pairs of conversation %d: %w", base.ID, err)
+	}
+	if !hasUserTurn(p.History) {
+		return nil // the siblings are openers (a group chat's greetings), not answers
+	}
+	if p.History, err = db.speakerPrompt(ctx, base.ID, p.History, msgs); err != nil {
+		return fmt.Errorf("pairs of conversation %d: %w", base.ID, err)
+	}
+	seen := map[[2]string]bool{}
+	for _, pk := range picks {
+		chosen, rejected := msgs[pk.chosen], msgs[pk.rejected]
+		if !policy.Takes(pk.rule) || !chosen.Train {
+			continue
+		}
+		p.Chosen, p.Rejected, p.Rule = chosen.Message, rejected.Message, pk.rule
+		if pk.chosen == pk.rejected {
+			p.Rejected.Content = *rejected.Original
+		}
+		k := [2]string{p.Chosen.Content, p.Rejected.Content}
+		// A group chat's resent answer differs from the model's only by the
+		// speaker's name in front (issue 16): the same answer, not a preference.
+		if seen[k] || p.Chosen.Content == p.Rejected.Content ||
+			(pk.chosen != pk.rejected && dataset.OnlySpeakerAdded(p.Rejected.Content, p.Chosen.Content)) {
+			continue
+		}
+		seen[k] = true
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// speakerPrompt gives the prompt of a group chat's answers the prelude they were
+// asked with (issue 16): the conversation keeps the newest one, which may be
+// another character's card. answers are the sibling answers; a prompt whose
+// answers carry no speaker name, or whose system prompt a reviewer wrote, is
+// returned as it is.
+func (db *DB) speakerPrompt(ctx context.Context, convID int64, history []dataset.Message, answers []*Message) ([]dataset.Message, error) {
+	var ex int64
+	for _, a := range answers {
+		if a.Name != "" && a.ExchangeID != 0 {
+			ex = a.ExchangeID
+		}
+	}
+	if ex == 0 {
+		return history, nil
+	}
+	var edited bool
+	if err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conversations c JOIN conversation_choices ch
+		ON ch.origin_exchange_id = c.origin_exchange_id WHERE c.id = ? AND ch.system_content IS NOT NULL)`, convID).
+		Scan(&edited); err != nil || edited {
+		return history, err // a system prompt a reviewer wrote holds for every speaker
+	}
+	prelude, err := db.exchangePrelude(ctx, ex)
+	if err != nil || len(prelude) == 0 {
+		return history, err
+	}
+	rest := history
+	for len(rest) > 0 && rest[0].Role == dataset.RoleSystem {
+		rest = rest[1:]
+	}
+	return append(prelude[:len(prelude):len(prelude)], rest...), nil
+}
+
+// hasUserTurn reports whether msgs hold a user turn or tool results: a prompt an
+// answer replies to, rather than a conversation's opening.
+func hasUserTurn(msgs []dataset.Message) bool {
+	for _, m := range msgs {
+		if m.Role == dataset.RoleUser || m.Role == dataset.RoleTool {
+			return true
+		}
+	}
+	return false
+}
+
 // answerGroups returns the answers of a conversation that have a parent, grouped
-// by it, oldest first.
+// by it, oldest first. An answer is an assistant message a response carried, or
+// one the client resent changed in its place.
 func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.parent_id, m.edited_by_client,
-			e.content IS NOT NULL, COALESCE(e.preferred, 0)
+	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.parent_id, COALESCE(m.exchange_id, 0), m.edited_by_client,
+			e.content IS NOT NULL, COALESCE(e.preferred, 0),
+			EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = m.id)
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		LEFT JOIN message_edits e ON e.origin_exchange_id = c.origin_exchange_id AND e.key = m.key
 		WHERE m.conversation_id = ? AND m.role = 'assistant' AND m.parent_id IS NOT NULL
+			AND (m.is_answer OR m.edited_by_client)
 		ORDER BY m.parent_id, m.id`, convID)
 	if err != nil {
 		return nil, err
@@ -114,7 +211,7 @@ func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, 
 	var groups [][]answerFacts
 	for rows.Next() {
 		var a answerFacts
-		if err := rows.Scan(&a.id, &a.parent, &a.client, &a.edited, &a.preferred); err != nil {
+		if err := rows.Scan(&a.id, &a.parent, &a.exchange, &a.client, &a.edited, &a.preferred, &a.continued); err != nil {
 			return nil, err
 		}
 		if n := len(groups); n > 0 && groups[n-1][0].parent == a.parent {
@@ -124,40 +221,6 @@ func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, 
 		}
 	}
 	return groups, rows.Err()
-}
-
-// pairsOf returns the (chosen, rejected) message ids among sibling answers by the
-// rules of EachPreferencePair; an id paired with itself is an edit against its
-// captured text.
-func pairsOf(g []answerFacts) [][2]int64 {
-	var pairs [][2]int64
-	for _, a := range g {
-		if !a.preferred {
-			continue
-		}
-		for _, s := range g {
-			if s.id != a.id {
-				pairs = append(pairs, [2]int64{a.id, s.id})
-			}
-		}
-	}
-	for _, a := range g {
-		if !a.client {
-			continue
-		}
-		for _, s := range g {
-			if s.id < a.id && !s.client {
-				pairs = append(pairs, [2]int64{a.id, s.id})
-				break
-			}
-		}
-	}
-	for _, a := range g {
-		if a.edited {
-			pairs = append(pairs, [2]int64{a.id, a.id})
-		}
-	}
-	return pairs
 }
 
 // history returns the prompt of the answers under parentID: the prelude and the

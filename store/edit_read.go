@@ -54,7 +54,8 @@ func (db *DB) Message(ctx context.Context, id int64) (*Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load message %d: %w", id, err)
 	}
-	return &msgs[0], nil
+	// A system prompt edit puts its message in front (editSystem): ours is last.
+	return &msgs[len(msgs)-1], nil
 }
 
 // review applies a conversation's stored changes to msgs (its prelude, with

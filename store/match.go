@@ -52,7 +52,9 @@ type candidate struct {
 //     edited answer or user turn becomes a sibling of the original).
 //  5. Otherwise only unanswered turns are shared (a greeting, an opening line): a
 //     fresh conversation is joined when the first differing turn reads as an edit
-//     of a stored sibling (dataset.Similar) or the turn after it matches.
+//     of a stored sibling (dataset.Similar), or the turn after it matches, or it is
+//     an assistant turn no captured response produced where a captured answer
+//     stands: the client rewrote that answer, however completely (issue 12).
 //  6. Nothing matches by key, but the second turn is stored after a first turn of
 //     the same role in a fresh conversation and was an answer or the first turns
 //     are similar: the client edited its first message; a new root sibling. So is
@@ -256,30 +258,51 @@ func sessionFit(round, conv string, updated, at int64) (same, fresh, ok bool) {
 }
 
 // editedTurn reports whether turns[i], the first one not stored under parent, is the
-// client's edit of a stored sibling: similar text, or followed by the same turn.
+// client's edit of a stored sibling: similar text, or followed by the same turn, or
+// an assistant turn no captured response produced standing where a captured answer
+// stands (a client that rewrote the answer completely before its next message).
 func editedTurn(ctx context.Context, tx *sql.Tx, parent *node, turns []dataset.Message, i int) (bool, error) {
 	nextKey := ""
 	if i+1 < len(turns) {
 		nextKey = dataset.MessageKey("", turns[i+1])
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT o.content,
+	rows, err := tx.QueryContext(ctx, `SELECT o.content, o.is_answer,
 			EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = o.id AND k.content_key = ?)
 		FROM messages o WHERE o.parent_id = ? AND o.role = ? LIMIT 64`, nextKey, parent.id, string(turns[i].Role))
 	if err != nil {
 		return false, err
 	}
 	defer rows.Close()
+	answered := false
 	for rows.Next() {
 		var content string
-		var nextMatches bool
-		if err := rows.Scan(&content, &nextMatches); err != nil {
+		var answer, nextMatches bool
+		if err := rows.Scan(&content, &answer, &nextMatches); err != nil {
 			return false, err
 		}
 		if nextMatches || dataset.Similar(content, turns[i].Content) {
 			return true, nil
 		}
+		answered = answered || answer
 	}
-	return false, rows.Err()
+	if err := rows.Err(); err != nil || !answered || turns[i].Role != dataset.RoleAssistant || i+1 == len(turns) {
+		return false, err
+	}
+	rows.Close()
+	produced, err := producedAnswer(ctx, tx, turns[i])
+	return !produced, err
+}
+
+// producedAnswer reports whether some captured response carried m: then a history
+// holding it is that chat, wherever it is stored, not an edit of another answer.
+func producedAnswer(ctx context.Context, tx *sql.Tx, m dataset.Message) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM messages WHERE content_key = ? AND is_answer LIMIT 1`,
+		dataset.MessageKey("", m)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // rootEdit applies rule 6 of match: the first turn changed, the second is stored.

@@ -34,21 +34,27 @@ type prepared struct {
 	title       string
 	client      string // dataset.ClientName of the request's User-Agent
 	err         error  // why the prelude could not be encoded; threading reports it
+	// maybePrefill: the history ends in an assistant turn the API answers with a
+	// new message; thread decides whether the client meant it continued.
+	maybePrefill bool
 }
 
-func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
-	h := dataset.SplitHistory(r.Messages)
-	p := &prepared{r: r, prelude: h.Prelude, turns: h.Turns, answers: r.Answers}
-	if dataset.ContinuesLast(r, p.turns) {
-		prefill := p.turns[len(p.turns)-1]
-		p.turns = p.turns[:len(p.turns)-1]
-		p.answers = make([]dataset.Message, len(r.Answers))
-		for i, a := range r.Answers {
-			a.Content = dataset.Continue(prefill.Content, a.Content)
-			p.answers[i] = a
-		}
+// continueLast makes the last turn a prefill the answers continue: it leaves the
+// turns, and each answer becomes the prefill and its continuation together.
+func (p *prepared) continueLast() {
+	prefill := p.turns[len(p.turns)-1]
+	p.turns, p.keys = p.turns[:len(p.turns)-1], p.keys[:len(p.keys)-1]
+	p.answers = make([]dataset.Message, len(p.r.Answers))
+	for i, a := range p.r.Answers {
+		a.Content = dataset.Continue(prefill.Content, a.Content)
+		p.answers[i] = a
 	}
-	p.keys = dataset.PathKeys(p.turns)
+	p.setAnswerKeys()
+	p.maybePrefill = false
+}
+
+// setAnswerKeys works out the keys of the answers under the last turn.
+func (p *prepared) setAnswerKeys() {
 	parent := ""
 	if len(p.keys) > 0 {
 		parent = p.keys[len(p.keys)-1]
@@ -56,6 +62,21 @@ func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
 	p.answerKeys = make([]string, len(p.answers))
 	for i, a := range p.answers {
 		p.answerKeys[i] = dataset.MessageKey(parent, a)
+	}
+}
+
+func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
+	h := dataset.SplitHistory(r.Messages)
+	p := &prepared{r: r, prelude: h.Prelude, turns: h.Turns, answers: r.Answers}
+	p.keys = dataset.PathKeys(p.turns)
+	if dataset.ContinuesLast(r, p.turns) {
+		p.continueLast()
+	} else {
+		p.setAnswerKeys()
+		// OpenAI's API answers a trailing assistant message with a new one, but a
+		// client may send it to have it continued (SillyTavern's Continue with
+		// continue_prefill on): thread decides by what is stored (prefill.go).
+		p.maybePrefill = dataset.IsPrefill(p.turns) && len(r.Answers) > 0
 	}
 	if len(p.prelude) > 0 {
 		refs := make([]dataset.Message, len(p.prelude))

@@ -33,6 +33,8 @@ type Message struct {
 	Opener bool `json:"opener,omitempty"`
 	// Review holds a person's changes and the exchange's measurements (edit_read.go).
 	Review
+	// answer: a response carried it (is_answer), set by path.
+	answer bool
 }
 
 // Detail is a conversation with the messages of its chosen path, root first. The
@@ -130,6 +132,7 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 		}
 		opening = opening && m.Role == dataset.RoleAssistant
 		m.Opener = opening && !answer
+		m.answer = answer
 		if parent.Valid {
 			m.ParentID = &parent.Int64
 		}

@@ -46,6 +46,15 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 	if p.err != nil {
 		return p.err
 	}
+	if p.maybePrefill {
+		cont, err := continuesStored(ctx, w.tx, p)
+		if err != nil {
+			return err
+		}
+		if cont {
+			p.continueLast()
+		}
+	}
 	tx, r, turns, answers := w.tx, p.r, p.turns, p.answers
 	pl, err := match(ctx, tx, r, turns, p.keys, millis(at))
 	if err != nil {

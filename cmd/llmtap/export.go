@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -25,6 +27,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 	opener := fs.String("opener", string(dataset.OpenerSystem), "what becomes of a greeting before the first user turn (a character card's first message): system (into the system prompt after --opener-prefix) or drop")
 	openerPrefix := fs.String("opener-prefix", dataset.DefaultOpenerPrefix, "the `line` that marks the greeting in the system prompt")
 	names := fs.String("names", string(dataset.NamesAuto), "speaker names in assistant text (\"Name: text\", as SillyTavern shows group chats): auto (when a conversation has more than one assistant name), on or off")
+	pairs := fs.String("pairs", string(dataset.PairsAll), "which preference pairs a pair format takes: all (wherever an answer has a sibling) or signalled (leave out those only the newest regeneration decides)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -47,6 +50,10 @@ func export(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if opt.Record.Names, err = dataset.ParseNameMode(*names); err != nil {
+		fmt.Fprintln(stderr, "llmtap export: --"+err.Error())
+		return 2
+	}
+	if opt.Record.Pairs, err = dataset.ParsePairPolicy(*pairs); err != nil {
 		fmt.Fprintln(stderr, "llmtap export: --"+err.Error())
 		return 2
 	}
@@ -84,10 +91,40 @@ func export(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stdout, "0 invalid")
 	}
+	if len(res.Fixes) > 0 {
+		fmt.Fprintf(stdout, "written after a fix: %s; see %s for what and why\n", fixesLine(res.Fixes), res.InvalidOut)
+	}
+	if line := pairsLine(res.PairsByRule); line != "" {
+		fmt.Fprintln(stdout, line)
+	}
 	for _, p := range res.Sidecars {
 		fmt.Fprintf(stdout, "wrote %s beside it\n", p)
 	}
 	return 0
+}
+
+// fixesLine lists the fixes with their counts, sorted by name.
+func fixesLine(fixes map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(fixes)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, fixes[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// pairsLine says how many preference pairs each rule gave, strongest rule first:
+// "pairs by rule: preferred 1, continued 3, newest 2"; "" for a format without pairs.
+func pairsLine(byRule map[dataset.PairRule]int) string {
+	var parts []string
+	for _, r := range dataset.PairRules() {
+		if n := byRule[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", r, n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "pairs by rule: " + strings.Join(parts, ", ")
 }
 
 func parseStatuses(s string) ([]dataset.Status, error) {

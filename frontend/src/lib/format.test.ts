@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chipText, compact, exchangeOutcome, countJSONArray, curlExample, duration, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
+import { chipText, compact, countsText, exchangeOutcome, countJSONArray, curlExample, duration, plural, prettyJSON, preview, roleLabel, toolNames, unusualFinish } from './format';
 import type { Message } from './types';
 
 describe('roleLabel', () => {
@@ -136,4 +136,16 @@ describe('exchangeOutcome', () => {
   ])('%s', (_name, e, label, problem) => {
     expect(exchangeOutcome(e)).toEqual({ label, problem });
   });
+});
+
+describe('countsText', () => {
+  const tests: { name: string; in: Record<string, number> | undefined; want: string }[] = [
+    { name: 'none', in: undefined, want: '' },
+    { name: 'rules_in_order', in: { newest: 1, continued: 2, client_edit: 1 }, want: 'client edit 1, continued 2, newest 1' },
+    { name: 'fixes_by_name', in: { cut: 2, 'joined consecutive answers': 1 }, want: 'cut 2, joined consecutive answers 1' },
+    { name: 'zero_left_out', in: { preferred: 0, reviewer_edit: 3 }, want: 'reviewer edit 3' },
+  ];
+  for (const tt of tests) {
+    it(tt.name, () => expect(countsText(tt.in)).toBe(tt.want));
+  }
 });

@@ -21,6 +21,23 @@ export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nouns}`;
 }
 
+/** pairRules is the order the export report's pair rules are shown in (strongest signal first). */
+const pairRules = ['preferred', 'client_edit', 'continued', 'reviewer_edit', 'newest'];
+
+/**
+ * countsText lists counts by name ("continued 2, client edit 1"): pair rules in their
+ * order, other names (fixes) after them alphabetically; "" when there are none.
+ */
+export function countsText(counts: Record<string, number> | undefined): string {
+  if (!counts) return '';
+  const rank = (k: string) => (pairRules.includes(k) ? pairRules.indexOf(k) : pairRules.length);
+  return Object.keys(counts)
+    .filter((k) => counts[k] > 0)
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .map((k) => `${k.replace('_', ' ')} ${counts[k].toLocaleString('en-US')}`)
+    .join(', ');
+}
+
 /** Pretty is text ready for display and whether it was valid JSON. */
 export interface Pretty {
   text: string;

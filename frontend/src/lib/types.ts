@@ -277,6 +277,10 @@ export interface ExportPreview {
   valid: number;
   invalid: number;
   reasons: { reason: string; count: number }[];
+  /** A preference format's pairs by the rule that chose their answer. */
+  pairsByRule?: Record<string, number>;
+  /** Records written only after a safe fix or a cut, by fix. */
+  fixes?: Record<string, number>;
 }
 
 export interface ExportResult {
@@ -284,6 +288,8 @@ export interface ExportResult {
   invalid: number;
   path: string;
   invalidPath?: string;
+  pairsByRule?: Record<string, number>;
+  fixes?: Record<string, number>;
   /** The person closed the save dialog: nothing was written. */
   canceled?: boolean;
 }

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/store"
+)
+
+// TestPairsFromCapturedTraffic replays the wire exchanges of the preference_traffic
+// case (the OpenAI Python SDK: a regenerated answer, an answer the client rewrote
+// completely, two n=2 completions) through the real proxy, capture log and indexer,
+// lets a reviewer edit one answer, and exports preference pairs: one per rule that
+// has a signal, and the newest-regeneration pair only when every pair is asked for
+// (issue 12: the same traffic gave zero pairs before).
+func TestPairsFromCapturedTraffic(t *testing.T) {
+	exs := readExchanges(t, filepath.Join(threadingDir, "preference_traffic"))
+	var next atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(next.Add(1)) - 1
+		if i >= len(exs) {
+			http.Error(w, "no more exchanges", http.StatusGone)
+			return
+		}
+		for k, v := range exs[i].ex.RespHeader {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(exs[i].ex.Status)
+		w.Write(exs[i].ex.RespBody)
+	}))
+	t.Cleanup(up.Close)
+	ta := startApp(t, up.URL)
+	for _, ex := range exs {
+		req, err := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+ex.ex.Path, bytes.NewReader(ex.ex.ReqBody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = ex.ex.ReqHeader.Clone()
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("exchange %s through the proxy: %v", ex.name, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("exchange %s through the proxy: status %d", ex.name, resp.StatusCode)
+		}
+	}
+	ta.wait(t, int64(len(exs)))
+	ids, err := ta.db.ExportIDs(t.Context(), store.ExportFilter{})
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("ExportIDs = %v, %v; want one conversation", ids, err)
+	}
+	d, err := ta.db.Conversation(t.Context(), ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range d.Messages {
+		if strings.HasPrefix(m.Content, "Brioche") {
+			if err := ta.db.EditMessage(t.Context(), m.ID, "Brioche with honey and a pinch of cinnamon."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	tests := []struct {
+		name   string
+		policy dataset.PairPolicy
+		want   map[dataset.PairRule]int
+		lines  []string
+	}{
+		{"all", dataset.PairsAll,
+			map[dataset.PairRule]int{dataset.RuleContinued: 2, dataset.RuleClientEdit: 1, dataset.RuleReviewerEdit: 1, dataset.RuleNewest: 1},
+			[]string{
+				"How long do I boil an egg? | Boil it for 10 minutes, then cool it in ice water. > About 9 to 12 minutes for a hard-boiled egg.",
+				"And for a runny yolk? | Six and a half minutes from the boil, then straight into cold water; the white sets and the yolk stays liquid. > For a runny yolk, boil it for 6 minutes.",
+				"What do I serve it with? | Buttered toast soldiers are the classic. > Try it on a bed of spinach with a little salt.",
+				"Something sweet instead? | Brioche with honey and a pinch of cinnamon. > Brioche with a drizzle of honey works well.",
+				"Thanks. | You're welcome! > Enjoy your breakfast!",
+			}},
+		{"signalled", dataset.PairsSignalled,
+			map[dataset.PairRule]int{dataset.RuleContinued: 2, dataset.RuleClientEdit: 1, dataset.RuleReviewerEdit: 1},
+			nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "pairs.jsonl")
+			res, err := Export(t.Context(), ta.db, ExportOptions{Format: dataset.FormatPreference, Out: out,
+				Record: dataset.ShareGPTOptions{Pairs: tt.policy}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, res.PairsByRule); diff != "" {
+				t.Errorf("PairsByRule (-want +got):\n%s", diff)
+			}
+			total := 0
+			for _, n := range tt.want {
+				total += n
+			}
+			if res.Written != total || res.Invalid != 0 {
+				t.Errorf("Export wrote %d, invalid %d; want %d and 0", res.Written, res.Invalid, total)
+			}
+			if tt.lines != nil {
+				if diff := cmp.Diff(tt.lines, pairLines(t, out)); diff != "" {
+					t.Errorf("pairs (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// pairLines renders each record of a dpo-jsonl file as "last prompt turn | chosen > rejected".
+func pairLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var rec dataset.PreferenceRecord
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		last := rec.Conversations[len(rec.Conversations)-1]
+		out = append(out, fmt.Sprintf("%s | %s > %s", last.Value, rec.Chosen.Value, rec.Rejected.Value))
+	}
+	return out
+}
