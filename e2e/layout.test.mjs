@@ -1,0 +1,99 @@
+// The review window at 1,024 × 700 and 1,440 × 900, light and dark (issue 14, "any window
+// size"): on every page no horizontal scroll, the top bar and the conversation header of
+// bounded height, the help button inside the window. Screenshots go to
+// e2e/screenshots/layout-<width>-<scheme>-<page>.png and are meant to be looked at.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from './lib/browser.mjs';
+import { startUpstream } from './lib/upstream.mjs';
+import { startServe, waitForCaptures, tempDir, removeTempDirs, getJSON } from './lib/llmtap.mjs';
+import { client, plain } from './lib/chat.mjs';
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const WAIT = 15000;
+const SIZES = [
+  { width: 1024, height: 700 },
+  { width: 1440, height: 900 },
+];
+const SCHEMES = ['light', 'dark'];
+// A long title and a long model name: what squeezed the header at 1,024 px.
+const TITLE = 'Plan a week of vegetarian dinners for a family of four with a shopping list grouped by aisle';
+const MODEL = 'meta-llama/llama-3.3-70b-instruct-turbo-with-a-long-name';
+
+describe('layout at any window size', () => {
+  let up;
+  let serve;
+  let browser;
+  const dataDir = tempDir('llmtap-e2e-layout-');
+  let convID;
+
+  before(async () => {
+    up = await startUpstream();
+    serve = await startServe({ target: up.url, dataDir });
+    const openai = client(`${serve.proxyURL}/v1`);
+    await plain(openai, { model: MODEL, messages: [{ role: 'user', content: TITLE }] });
+    await plain(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'A second, shorter chat' }] });
+    await waitForCaptures(serve.uiURL, 2);
+    const list = await getJSON(`${serve.uiURL}/api/conversations?limit=10`);
+    convID = list.items.find((c) => c.title === TITLE)?.id;
+    assert.ok(convID, `the long chat was captured: ${JSON.stringify(list.items.map((c) => c.title))}`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    serve?.kill();
+    await up?.close();
+    removeTempDirs(dataDir);
+  });
+
+  const pages = () => [
+    { name: 'review', hash: `#/c/${convID}`, ready: (p) => p.getByRole('heading', { name: TITLE }) },
+    { name: 'overview', hash: '#/overview', ready: (p) => p.getByRole('button', { name: 'Overview', exact: true }) },
+    { name: 'exchanges', hash: '#/exchanges', ready: (p) => p.getByRole('button', { name: 'Exchanges', exact: true }) },
+    { name: 'settings', hash: '#/settings', ready: (p) => p.getByRole('button', { name: 'Settings', exact: true }) },
+  ];
+
+  for (const size of SIZES) {
+    for (const scheme of SCHEMES) {
+      it(`fits ${size.width}×${size.height} in ${scheme}`, { timeout: 120000 }, async () => {
+        const ctx = await browser.newContext({ viewport: size, colorScheme: scheme });
+        const page = await ctx.newPage();
+        page.setDefaultTimeout(WAIT);
+        try {
+          for (const pg of pages()) {
+            await page.goto(`${serve.uiURL}/${pg.hash}`, { waitUntil: 'domcontentloaded' });
+            await pg.ready(page).first().waitFor({ state: 'visible' });
+            await page.waitForTimeout(300); // fonts and the first poll settle
+            const shot = `${SHOTS}layout-${size.width}-${scheme}-${pg.name}.png`;
+            await page.screenshot({ path: shot });
+            const m = await page.evaluate(() => {
+              const top = document.querySelector('body > #app header, .app > header');
+              const help = document.querySelector('button[aria-label="Keyboard shortcuts"]');
+              const head = document.querySelector('section[aria-label="Conversation"] .head');
+              const hr = help?.getBoundingClientRect();
+              return {
+                scrollWidth: document.documentElement.scrollWidth,
+                innerWidth: window.innerWidth,
+                top: top?.getBoundingClientRect().height ?? -1,
+                head: head?.getBoundingClientRect().height ?? 0,
+                helpRight: hr ? hr.right : -1,
+                helpVisible: !!hr && hr.width > 0,
+              };
+            });
+            const where = `${pg.name} at ${size.width}×${size.height} ${scheme} (${shot})`;
+            assert.ok(m.scrollWidth <= m.innerWidth, `${where}: scrollWidth ${m.scrollWidth} > innerWidth ${m.innerWidth}`);
+            assert.ok(m.top > 0 && m.top <= 120, `${where}: top bar ${m.top} px, want ≤ 120`);
+            assert.ok(m.head <= 120, `${where}: conversation header ${m.head} px, want ≤ 120`);
+            assert.ok(m.helpVisible && m.helpRight <= m.innerWidth, `${where}: help button right edge ${m.helpRight} beyond ${m.innerWidth}`);
+          }
+        } finally {
+          await ctx.close();
+        }
+      });
+    }
+  }
+});
