@@ -141,15 +141,36 @@ describe('review window', () => {
     assert.equal(d.messages.at(-1).original, seen.chat[3].content);
   });
 
-  it('switches a branch (PUT /api/conversations/{id}/branch)', STEP, async () => {
+  // The branch rule (issue 14): looking at a version never changes what is exported;
+  // "Use this answer" does, says so in the header, and its Undo goes back.
+  it('looks at a branch without choosing it; "Use this answer" chooses, Undo reverts (GET …?via=, PUT/DELETE …/branch)', STEP, async () => {
+    const exported = async () => JSON.stringify(await api(`/conversations/${ids[REGEN_TITLE]}/record`));
+    const exportsAnswer = (want, other, what) =>
+      waitFor(async () => { const r = await exported(); return r.includes(want) && !r.includes(other); }, async () => `${what}: record ${await exported()}`);
     await openConversation(REGEN_TITLE);
     const answer = detail().getByRole('article').last();
     await expectVisible(answer.getByText(seen.second), 'the newest answer on the chosen path');
     await expectVisible(answer.getByText('2/2'), 'the ◀ 2/2 ▶ switch (siblingIds)');
+    await exportsAnswer(seen.second, seen.first, 'before looking, the newest answer is exported');
+
     await answer.getByRole('button', { name: 'Previous version' }).click();
     await expectVisible(detail().getByText(seen.first), 'the first answer after ◀', toastText);
     await expectVisible(detail().getByText('1/2'), '1/2 after ◀');
+    await expectVisible(detail().getByText(/Looking at another version/), 'the notice that the shown version is not exported');
     await page.screenshot({ path: `${SHOTS}review-branch.png` });
+    // Looking is not choosing, also after the next poll refreshed the view.
+    await page.waitForTimeout(1200);
+    await expectVisible(detail().getByText('1/2'), 'still 1/2 after a refresh');
+    await exportsAnswer(seen.second, seen.first, 'after ◀ the export is unchanged');
+
+    await detail().getByRole('button', { name: 'Use this answer' }).click();
+    await expectVisible(detail().getByText(/Answer chosen by you/), 'the choice shown in the header', toastText);
+    await exportsAnswer(seen.first, seen.second, 'after "Use this answer" the first answer is exported');
+    await page.screenshot({ path: `${SHOTS}review-branch-chosen.png` });
+
+    await page.getByRole('button', { name: 'Undo' }).first().click();
+    await exportsAnswer(seen.second, seen.first, 'after Undo the newest answer is exported again');
+    await expectVisible(detail().getByText(seen.second), 'the newest answer shown after Undo');
   });
 
   it('tags a conversation (POST /api/tags, PUT …/tags)', STEP, async () => {

@@ -117,7 +117,8 @@ export const api = {
   dismissUnsaved: () => request<void>('/capture/unsaved', { method: 'DELETE' }),
 
   conversations: (q: ListQuery = {}) => request<Page<ConversationSummary>>(`/conversations${listQuery(q)}`),
-  conversation: (id: number) => request<ConversationDetail>(`/conversations/${id}`),
+  /** conversation reads id's chosen path or, with via, the branch through that message without choosing it. */
+  conversation: (id: number, via?: number) => request<ConversationDetail>(`/conversations/${id}${via ? `?via=${via}` : ''}`),
   facets: () => request<Facets>('/facets'),
 
   setStatus: (id: number, status: Status, reason?: string) =>
@@ -139,6 +140,7 @@ export const api = {
   setPreferred: (id: number) => request<void>(`/messages/${id}/preferred`, put({})),
   branch: (id: number, messageId: number) => request<ConversationDetail>(`/conversations/${id}/branch`, put({ messageId })),
   cut: (id: number, messageId: number) => request<ConversationDetail>(`/conversations/${id}/cut`, put({ messageId })),
+  clearBranch: (id: number) => request<ConversationDetail>(`/conversations/${id}/branch`, del),
   uncut: (id: number) => request<ConversationDetail>(`/conversations/${id}/cut`, del),
   setSystem: (id: number, content: string) => request<ConversationDetail>(`/conversations/${id}/system`, put({ content })),
 

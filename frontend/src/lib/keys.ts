@@ -1,6 +1,19 @@
 // Keyboard shortcuts for the review window, as a pure mapping so they can be tested.
 
-export type KeyAction = 'next' | 'prev' | 'open' | 'confirm' | 'reject' | 'tag' | 'edit' | 'search' | 'help' | 'escape';
+export type KeyAction =
+  | 'next'
+  | 'prev'
+  | 'open'
+  | 'confirm'
+  | 'reject'
+  | 'tag'
+  | 'edit'
+  | 'search'
+  | 'help'
+  | 'escape'
+  | 'prevBranch'
+  | 'nextBranch'
+  | 'useBranch';
 
 /** KeyInput is the part of a KeyboardEvent that decides the shortcut. */
 export interface KeyInput {
@@ -24,6 +37,9 @@ const actions: Record<string, KeyAction> = {
   e: 'edit',
   '/': 'search',
   '?': 'help',
+  '[': 'prevBranch',
+  ']': 'nextBranch',
+  u: 'useBranch',
 };
 
 /** shortcuts lists the keys for the help overlay, in the order shown. */
@@ -34,6 +50,8 @@ export const shortcuts: readonly [keys: string, what: string][] = [
   ['x', 'reject'],
   ['t', 'tag'],
   ['e', 'edit the last message'],
+  ['[ / ]', 'look at the previous / next version of an answer'],
+  ['u', 'use the version shown for export'],
   ['/', 'search'],
   ['shift / ctrl click', 'select several'],
   ['Esc', 'close a dialog, leave a field'],

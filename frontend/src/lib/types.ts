@@ -153,8 +153,14 @@ export interface Message {
 export interface ConversationDetail extends ConversationSummary {
   /** JSON array text of tool definitions. */
   tools?: string;
-  /** The chosen path, root first. */
+  /** The path shown, root first: the chosen one unless viewing is set. */
   messages: Message[];
+  /** The last message of the chosen path, the one export writes. */
+  headId?: number;
+  /** Set when messages is a branch being looked at (?via=), not the chosen path. */
+  viewing?: boolean;
+  /** Set when a person chose the branch; DELETE …/branch undoes it. */
+  branchChosen?: boolean;
 }
 
 export interface Page<T> {
