@@ -173,6 +173,22 @@ describe('review window', () => {
     await expectVisible(detail().getByText(seen.second), 'the newest answer shown after Undo');
   });
 
+  it('compares sibling answers side by side and records the better one (v, PUT /api/messages/{id}/preferred)', STEP, async () => {
+    await detail().getByRole('heading', { name: REGEN_TITLE }).click(); // focus out of any button
+    await page.keyboard.press('v');
+    const dialog = page.getByRole('dialog', { name: 'Compare versions' });
+    const left = dialog.getByRole('region', { name: 'Version 1 of 2' });
+    await expectVisible(left.getByText(seen.first.split(' ').at(-1)), 'version 1 in the left column', async () => dialog.innerText());
+    await expectVisible(dialog.getByRole('region', { name: /Shown: version 2 of 2/ }), 'the shown version on the right');
+    await expectVisible(dialog.locator('del'), 'a word-level deletion');
+    await page.screenshot({ path: `${SHOTS}review-compare.png` });
+    await left.getByRole('button', { name: 'This one is better' }).click();
+    const d = await api(`/conversations/${ids[REGEN_TITLE]}`);
+    const [firstId] = d.messages.at(-1).siblingIds;
+    await waitFor(async () => (await api(`/conversations/${ids[REGEN_TITLE]}?via=${firstId}`)).messages.at(-1).preferred === true,
+      async () => `version 1 not marked preferred: ${JSON.stringify((await api(`/conversations/${ids[REGEN_TITLE]}?via=${firstId}`)).messages.at(-1))}`);
+  });
+
   it('tags a conversation (POST /api/tags, PUT …/tags)', STEP, async () => {
     await openConversation(CHAT_TITLE);
     await detail().getByRole('button', { name: '+ tag' }).click();

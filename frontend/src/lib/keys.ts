@@ -13,7 +13,8 @@ export type KeyAction =
   | 'escape'
   | 'prevBranch'
   | 'nextBranch'
-  | 'useBranch';
+  | 'useBranch'
+  | 'compare';
 
 /** KeyInput is the part of a KeyboardEvent that decides the shortcut. */
 export interface KeyInput {
@@ -40,6 +41,7 @@ const actions: Record<string, KeyAction> = {
   '[': 'prevBranch',
   ']': 'nextBranch',
   u: 'useBranch',
+  v: 'compare',
 };
 
 /** shortcuts lists the keys for the help overlay, in the order shown. */
@@ -52,6 +54,7 @@ export const shortcuts: readonly [keys: string, what: string][] = [
   ['e', 'edit the last message'],
   ['[ / ]', 'look at the previous / next version of an answer'],
   ['u', 'use the version shown for export'],
+  ['v', 'compare versions side by side'],
   ['/', 'search'],
   ['shift / ctrl click', 'select several'],
   ['Esc', 'close a dialog, leave a field'],

@@ -10,6 +10,8 @@ export class DetailState {
   error = $state<string | null>(null);
   /** The id of the message whose editor is open (e opens the last one). */
   editing = $state<number | null>(null);
+  /** The id of the message whose versions are compared side by side (v), or null. */
+  comparing = $state<number | null>(null);
   /** The exchange shown in the raw drawer, or null. */
   exchangeId = $state<number | null>(null);
 
@@ -37,6 +39,7 @@ export class DetailState {
     const seq = ++this.#seq;
     if (id !== this.#loadedId) {
       this.editing = null;
+      this.comparing = null;
       this.#via = null;
     }
     try {
@@ -199,6 +202,12 @@ export class DetailState {
       return Promise.resolve(false);
     }
     return this.cut(m.parentId, 'Deleted the turn and what followed');
+  }
+
+  /** compareLast opens the side-by-side view on the last message with versions or an edit (v). */
+  compareLast(): void {
+    const m = [...(this.detail?.messages ?? [])].reverse().find((x) => (x.siblingIds?.length ?? 0) > 1 || x.original !== undefined);
+    if (m) this.comparing = m.id;
   }
 
   /** editLast opens the editor on the last message (the e shortcut). */
