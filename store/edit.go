@@ -120,7 +120,7 @@ func (db *DB) editMessage(ctx context.Context, id int64, what string, change fun
 	}
 	// The whole conversation: unmarking a preferred sibling may empty its row too.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM message_edits WHERE origin_exchange_id = ?
-		AND content IS NULL AND train = 1 AND preferred = 0`, e.origin); err != nil {
+		AND content IS NULL AND train = 1 AND preferred = 0 AND thumb = 0`, e.origin); err != nil {
 		return fmt.Errorf("%s %d: %w", what, id, err)
 	}
 	if err := tx.Commit(); err != nil {

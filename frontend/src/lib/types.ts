@@ -92,6 +92,8 @@ export interface ConversationSummary {
   hasToolCalls?: boolean;
   hasReasoning?: boolean;
   hasErrors?: boolean;
+  /** Quality score 1–5 the reviewer gave; absent when unrated. */
+  score?: number;
   /** With q: the matching text, HTML-escaped, hits wrapped in <mark>…</mark>. */
   snippet?: string;
 }
@@ -143,6 +145,8 @@ export interface Message {
   train?: boolean;
   /** The sibling marked as the better answer. */
   preferred?: boolean;
+  /** The reviewer's thumb on an answer: 1 up, -1 down; absent for none. */
+  thumb?: number;
   /** This message and its siblings, oldest first. */
   siblingIds?: number[];
   usage?: Usage;
@@ -187,6 +191,8 @@ export interface Filter {
   hasTools: Tri;
   hasReasoning: Tri;
   hasErrors: Tri;
+  /** Quality scores to keep (0: unrated); empty keeps all. */
+  score: number[];
   sort: Sort;
   order: Order;
 }

@@ -104,6 +104,20 @@ export class DetailState {
     });
   }
 
+  /** setThumb rates an answer up (1) or down (-1); the thumb it has already clears it. */
+  setThumb(m: Message, thumb: number): Promise<boolean> {
+    const next = m.thumb === thumb ? 0 : thumb;
+    return this.#run('rate the answer', async () => {
+      await api.setThumb(m.id, next);
+      this.#replace({ ...m, thumb: next || undefined });
+    });
+  }
+
+  /** lastAnswer is the last assistant message of the path shown (what the shortcuts act on). */
+  lastAnswer(): Message | undefined {
+    return [...(this.detail?.messages ?? [])].reverse().find((m) => m.role === 'assistant' && m.id > 0);
+  }
+
   setPreferred(m: Message): Promise<boolean> {
     return this.#run('mark the better answer', async () => {
       await api.setPreferred(m.id);
