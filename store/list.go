@@ -28,7 +28,8 @@ type Summary struct {
 	HasToolCalls bool           `json:"hasToolCalls"`
 	HasReasoning bool           `json:"hasReasoning"`
 	HasErrors    bool           `json:"hasErrors"` // see migration 0004 for the rule
-	Score        int            `json:"score,omitempty"` // 1 to MaxScore, 0 unrated (migration 0017)
+	// Score is the quality score, 1 to MaxScore, or 0 unrated (migration 0017).
+	Score int `json:"score,omitempty"`
 	// Snippet is set when the list was searched: the best matching text, HTML-escaped,
 	// hits wrapped in <mark>…</mark>.
 	Snippet   string    `json:"snippet,omitempty"`
@@ -70,10 +71,11 @@ type ListOptions struct {
 	// HasToolCalls, HasReasoning and HasErrors require (true) or exclude (false) the
 	// flag; nil ignores it.
 	HasToolCalls, HasReasoning, HasErrors *bool
-	// Scores keeps conversations whose score is one of these (0: unrated); nil ignores it.
-	Scores []int
 	Sort                                  Sort // "" → SortUpdated
 	Asc                                   bool // oldest / fewest first; default newest / most first
+
+	// Scores keeps conversations whose score is one of these (0: unrated); nil ignores it.
+	Scores []int
 }
 
 // ListConversations returns a page of conversations in the chosen order and how many
