@@ -13,6 +13,12 @@ import { client, plain } from './lib/chat.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = 15000;
+// A roleplay chat as SillyTavern sends it: main prompt, character card, an action in asterisks.
+const RP = [
+  { role: 'system', content: "Write Seraphina's next reply in a fictional chat between Seraphina and the user." },
+  { role: 'system', content: 'Seraphina is a guardian of the glade.\nPersonality: kind, protective\nScenario: the user wakes up in the forest' },
+  { role: 'user', content: '*opens my eyes slowly* Where am I?' },
+];
 const SIZES = [
   { width: 1024, height: 700 },
   { width: 1440, height: 900 },
@@ -35,7 +41,8 @@ describe('layout at any window size', () => {
     const openai = client(`${serve.proxyURL}/v1`);
     await plain(openai, { model: MODEL, messages: [{ role: 'user', content: TITLE }] });
     await plain(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'A second, shorter chat' }] });
-    await waitForCaptures(serve.uiURL, 2);
+    await plain(openai, { model: 'gpt-4o-mini', messages: RP });
+    await waitForCaptures(serve.uiURL, 3);
     const list = await getJSON(`${serve.uiURL}/api/conversations?limit=10`);
     convID = list.items.find((c) => c.title === TITLE)?.id;
     assert.ok(convID, `the long chat was captured: ${JSON.stringify(list.items.map((c) => c.title))}`);
@@ -48,6 +55,26 @@ describe('layout at any window size', () => {
     serve?.kill();
     await up?.close();
     removeTempDirs(dataDir);
+  });
+
+  it('lists a roleplay chat without asterisks and folds its prelude into named parts', { timeout: 60000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    page.setDefaultTimeout(WAIT);
+    try {
+      await page.goto(serve.uiURL);
+      const row = page.getByRole('navigation', { name: 'Conversations' }).getByText('opens my eyes slowly Where am I?', { exact: true });
+      await row.waitFor();
+      await row.click();
+      const detail = page.getByRole('region', { name: 'Conversation' });
+      const prelude = detail.locator('details.prelude > summary');
+      await prelude.waitFor();
+      assert.match(await prelude.innerText(), /Prelude · 2 parts · Main prompt, Character card/);
+      await prelude.click();
+      await detail.locator('details.prelude summary', { hasText: 'Character card' }).first().waitFor();
+      await page.screenshot({ path: `${SHOTS}layout-prelude.png` });
+    } finally {
+      await page.close();
+    }
   });
 
   const pages = () => [
