@@ -77,6 +77,49 @@ describe('layout at any window size', () => {
     }
   });
 
+  it('finds in a conversation, marks the list search, copies a message, switches the theme', { timeout: 60000 }, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1024, height: 700 }, colorScheme: 'dark' });
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.uiURL });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(WAIT);
+    const marks = (name) => page.evaluate((n) => CSS.highlights.get(n)?.size ?? 0, name);
+    try {
+      await page.goto(`${serve.uiURL}/#/?q=vegetarian&c=${convID}`);
+      const detail = page.getByRole('region', { name: 'Conversation' });
+      await detail.getByRole('heading', { name: TITLE }).waitFor();
+      await page.waitForFunction(() => (CSS.highlights.get('llmtap-search')?.size ?? 0) >= 2);
+
+      await detail.getByRole('heading', { name: TITLE }).click();
+      await page.keyboard.press('f');
+      const find = page.getByRole('search', { name: 'Find in this conversation' });
+      await find.getByRole('textbox').fill('shopping');
+      await find.getByText('1 of 2').waitFor();
+      assert.equal(await marks('llmtap-find'), 2);
+      await page.keyboard.press('Enter');
+      await find.getByText('2 of 2').waitFor();
+      await page.screenshot({ path: `${SHOTS}layout-find.png` });
+      await page.keyboard.press('Escape');
+      await find.waitFor({ state: 'detached' });
+      assert.equal(await marks('llmtap-find'), 0);
+
+      await detail.getByRole('article').first().getByRole('button', { name: 'Copy', exact: true }).click();
+      await detail.getByRole('article').first().getByRole('button', { name: 'Copied' }).waitFor();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), TITLE);
+
+      const theme = () => page.evaluate(() => [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]);
+      assert.deepEqual(await theme(), ['dark', 'rgb(29, 31, 35)'], 'system follows the dark scheme');
+      await page.getByRole('button', { name: 'Theme: system' }).click();
+      assert.deepEqual(await theme(), ['light', 'rgb(255, 255, 255)'], 'light over a dark system');
+      await page.getByRole('button', { name: 'Theme: light' }).click();
+      assert.deepEqual(await theme(), ['dark', 'rgb(29, 31, 35)']);
+      await page.reload();
+      await detail.getByRole('heading', { name: TITLE }).waitFor();
+      assert.ok(await page.getByRole('button', { name: 'Theme: dark' }).isVisible(), 'the choice survives a reload');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   const pages = () => [
     { name: 'review', hash: `#/c/${convID}`, ready: (p) => p.getByRole('heading', { name: TITLE }) },
     { name: 'overview', hash: '#/overview', ready: (p) => p.getByRole('button', { name: 'Overview', exact: true }) },

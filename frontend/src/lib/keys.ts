@@ -27,7 +27,8 @@ export type KeyAction =
   | 'better'
   | 'dontTrain'
   | 'note'
-  | 'raw';
+  | 'raw'
+  | 'find';
 
 /** KeyInput is the part of a KeyboardEvent that decides the shortcut. */
 export interface KeyInput {
@@ -69,6 +70,7 @@ const actions: Record<string, KeyAction> = {
   d: 'dontTrain',
   n: 'note',
   r: 'raw',
+  f: 'find',
 };
 
 /** shortcuts lists the keys for the help overlay, in the order shown. */
@@ -91,6 +93,7 @@ export const shortcuts: readonly [keys: string, what: string][] = [
   ['v', 'compare versions side by side'],
   ['r', 'raw exchange of the last answer'],
   ['/', 'search'],
+  ['f', 'find in this conversation (also Ctrl+F)'],
   ['shift / ctrl click', 'select several'],
   ['Esc', 'close a dialog or drawer, leave a field, stop the queue'],
   ['?', 'this help'],
@@ -99,6 +102,7 @@ export const shortcuts: readonly [keys: string, what: string][] = [
 /** keyAction returns the shortcut for a key press, or null when it is not one. */
 export function keyAction(e: KeyInput): KeyAction | null {
   if (e.key === 'Escape') return 'escape';
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === 'f') return 'find';
   if (e.ctrlKey || e.metaKey || e.altKey || e.typing) return null;
   return actions[e.key] ?? null;
 }

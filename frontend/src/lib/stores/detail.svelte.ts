@@ -10,6 +10,8 @@ export class DetailState {
   error = $state<string | null>(null);
   /** The id of the message whose editor is open (e opens the last one). */
   editing = $state<number | null>(null);
+  /** Whether the find bar is open (f, Ctrl+F). */
+  finding = $state(false);
   /** The id of the message whose versions are compared side by side (v), or null. */
   comparing = $state<number | null>(null);
   /** The exchange shown in the raw drawer, or null. */
