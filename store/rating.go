@@ -19,14 +19,7 @@ func (db *DB) SetScore(ctx context.Context, id int64, score int) error {
 	if score < 0 || score > MaxScore {
 		return fmt.Errorf("score %d: %w: must be 1 to %d, or 0 to clear it", score, ErrInvalid, MaxScore)
 	}
-	res, err := db.sql.ExecContext(ctx, `UPDATE conversations SET score = ? WHERE id = ? AND head_id IS NOT NULL`, score, id)
-	if err != nil {
-		return fmt.Errorf("set score of conversation %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("conversation %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return db.setConversation(ctx, id, "score", score)
 }
 
 // SetThumb marks an assistant message thumbs up (1), thumbs down (-1) or neither
@@ -39,12 +32,21 @@ func (db *DB) SetThumb(ctx context.Context, id int64, thumb int) error {
 		if e.role != dataset.RoleAssistant {
 			return fmt.Errorf("thumb: %w: only answers can be rated, this is a %s message", ErrInvalid, e.role)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO message_edits (origin_exchange_id, key, thumb, updated_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (origin_exchange_id, key)
-			DO UPDATE SET thumb = excluded.thumb, updated_at = excluded.updated_at`,
-			e.origin, e.key, thumb, e.now)
-		return err
+		return upsertEdit(ctx, tx, e, "thumb", thumb)
 	})
+}
+
+// setConversation sets one column of a live conversation's row (column is named by
+// the caller's code); an unknown id gives an error wrapping ErrNotFound.
+func (db *DB) setConversation(ctx context.Context, id int64, column string, value any) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE conversations SET `+column+` = ? WHERE id = ? AND head_id IS NOT NULL`, value, id)
+	if err != nil {
+		return fmt.Errorf("set %s of conversation %d: %w", column, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("conversation %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // intsJSON renders v as a JSON array, for json_each.
