@@ -99,6 +99,13 @@ describe('accessibility', () => {
       await page.keyboard.press('Enter');
       assert.equal(await page.evaluate(() => document.activeElement?.closest('section')?.getAttribute('aria-label')), 'Conversation');
 
+      // Targets are at least 24 px (checkboxes are 18 px with room around them: WCAG 2.5.8's spacing).
+      const small = await page.evaluate(() => [...document.querySelectorAll('button, a, select, input:not([type=checkbox]), summary')]
+        .map((e) => [e, e.getBoundingClientRect()])
+        .filter(([, r]) => r.width > 0 && r.height > 0 && Math.min(r.width, r.height) < 23.5)
+        .map(([e, r]) => `${e.tagName} "${(e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`));
+      assert.deepEqual(small, [], 'targets under 24 px');
+
       // From the list's first row, one Tab leaves the list, whatever its length.
       await page.locator('nav[aria-label="Conversations"] [data-id] a[tabindex="0"]').focus();
       const rowFocus = () => page.evaluate(() => document.activeElement?.closest('[data-id]')?.getAttribute('data-id') ?? null);
