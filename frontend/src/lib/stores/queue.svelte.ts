@@ -37,6 +37,8 @@ export class ReviewQueue {
   /** act sets the current conversation's status and moves on. */
   async act(status: Status): Promise<void> {
     if (!this.active || this.current === null || this.busy) return;
+    // The reviewer opened another conversation meanwhile: act on that one, the queue waits.
+    if (this.#live.selectedId !== this.current) return this.#live.curate.review(status);
     await this.#live.detail.load(this.current); // a key pressed before the conversation arrived
     const d = this.#live.detail.detail;
     if (d?.id !== this.current) return;
