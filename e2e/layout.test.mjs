@@ -129,7 +129,7 @@ describe('layout at any window size', () => {
 
   for (const size of SIZES) {
     for (const scheme of SCHEMES) {
-      it(`fits ${size.width}×${size.height} in ${scheme}`, { timeout: 120000 }, async () => {
+      it(`fits ${size.width}×${size.height} in ${scheme}`, { timeout: 120000 }, async (t) => {
         const ctx = await browser.newContext({ viewport: size, colorScheme: scheme });
         const page = await ctx.newPage();
         page.setDefaultTimeout(WAIT);
@@ -155,6 +155,7 @@ describe('layout at any window size', () => {
               };
             });
             const where = `${pg.name} at ${size.width}×${size.height} ${scheme} (${shot})`;
+            t.diagnostic(`${where}: scrollWidth ${m.scrollWidth}/${m.innerWidth}, top bar ${m.top} px, conversation header ${m.head} px`);
             assert.ok(m.scrollWidth <= m.innerWidth, `${where}: scrollWidth ${m.scrollWidth} > innerWidth ${m.innerWidth}`);
             assert.ok(m.top > 0 && m.top <= 120, `${where}: top bar ${m.top} px, want ≤ 120`);
             assert.ok(m.head <= 120, `${where}: conversation header ${m.head} px, want ≤ 120`);
