@@ -170,7 +170,13 @@ func (a *App) apiConversation(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.db.Conversation(r.Context(), id)
+	var via int64
+	if v := r.URL.Query().Get("via"); v != "" {
+		if via, err = strconv.ParseInt(v, 10, 64); err != nil || via <= 0 {
+			return nil, badRequest("via %q: must be a message id", v)
+		}
+	}
+	return a.db.ConversationVia(r.Context(), id, via)
 }
 
 // apiDismissUnsaved clears the tally of captures that could not be kept: someone

@@ -141,15 +141,52 @@ describe('review window', () => {
     assert.equal(d.messages.at(-1).original, seen.chat[3].content);
   });
 
-  it('switches a branch (PUT /api/conversations/{id}/branch)', STEP, async () => {
+  // The branch rule (issue 14): looking at a version never changes what is exported;
+  // "Use this answer" does, says so in the header, and its Undo goes back.
+  it('looks at a branch without choosing it; "Use this answer" chooses, Undo reverts (GET …?via=, PUT/DELETE …/branch)', STEP, async () => {
+    const exported = async () => JSON.stringify(await api(`/conversations/${ids[REGEN_TITLE]}/record`));
+    const exportsAnswer = (want, other, what) =>
+      waitFor(async () => { const r = await exported(); return r.includes(want) && !r.includes(other); }, async () => `${what}: record ${await exported()}`);
     await openConversation(REGEN_TITLE);
     const answer = detail().getByRole('article').last();
     await expectVisible(answer.getByText(seen.second), 'the newest answer on the chosen path');
     await expectVisible(answer.getByText('2/2'), 'the ◀ 2/2 ▶ switch (siblingIds)');
+    await exportsAnswer(seen.second, seen.first, 'before looking, the newest answer is exported');
+
     await answer.getByRole('button', { name: 'Previous version' }).click();
     await expectVisible(detail().getByText(seen.first), 'the first answer after ◀', toastText);
     await expectVisible(detail().getByText('1/2'), '1/2 after ◀');
+    await expectVisible(detail().getByText(/Looking at another version/), 'the notice that the shown version is not exported');
     await page.screenshot({ path: `${SHOTS}review-branch.png` });
+    // Looking is not choosing, also after the next poll refreshed the view.
+    await page.waitForTimeout(1200);
+    await expectVisible(detail().getByText('1/2'), 'still 1/2 after a refresh');
+    await exportsAnswer(seen.second, seen.first, 'after ◀ the export is unchanged');
+
+    await detail().getByRole('button', { name: 'Use this answer' }).click();
+    await expectVisible(detail().getByText(/Answer chosen by you/), 'the choice shown in the header', toastText);
+    await exportsAnswer(seen.first, seen.second, 'after "Use this answer" the first answer is exported');
+    await page.screenshot({ path: `${SHOTS}review-branch-chosen.png` });
+
+    await page.getByRole('button', { name: 'Undo' }).first().click();
+    await exportsAnswer(seen.second, seen.first, 'after Undo the newest answer is exported again');
+    await expectVisible(detail().getByText(seen.second), 'the newest answer shown after Undo');
+  });
+
+  it('compares sibling answers side by side and records the better one (v, PUT /api/messages/{id}/preferred)', STEP, async () => {
+    await detail().getByRole('heading', { name: REGEN_TITLE }).click(); // focus out of any button
+    await page.keyboard.press('v');
+    const dialog = page.getByRole('dialog', { name: 'Compare versions' });
+    const left = dialog.getByRole('region', { name: 'Version 1 of 2' });
+    await expectVisible(left.getByText(seen.first.split(' ').at(-1)), 'version 1 in the left column', async () => dialog.innerText());
+    await expectVisible(dialog.getByRole('region', { name: /Shown: version 2 of 2/ }), 'the shown version on the right');
+    await expectVisible(dialog.locator('del'), 'a word-level deletion');
+    await page.screenshot({ path: `${SHOTS}review-compare.png` });
+    await left.getByRole('button', { name: 'This one is better' }).click();
+    const d = await api(`/conversations/${ids[REGEN_TITLE]}`);
+    const [firstId] = d.messages.at(-1).siblingIds;
+    await waitFor(async () => (await api(`/conversations/${ids[REGEN_TITLE]}?via=${firstId}`)).messages.at(-1).preferred === true,
+      async () => `version 1 not marked preferred: ${JSON.stringify((await api(`/conversations/${ids[REGEN_TITLE]}?via=${firstId}`)).messages.at(-1))}`);
   });
 
   it('tags a conversation (POST /api/tags, PUT …/tags)', STEP, async () => {

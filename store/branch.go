@@ -85,9 +85,9 @@ func chosenHead(ctx context.Context, tx *sql.Tx, convID int64, captured *node) (
 }
 
 // isUnder reports whether ancestorID is n or one of its ancestors.
-func isUnder(ctx context.Context, tx *sql.Tx, n *node, ancestorID int64) (bool, error) {
+func isUnder(ctx context.Context, q querier, n *node, ancestorID int64) (bool, error) {
 	var found bool
-	err := tx.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
+	err := q.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
 			SELECT ?1 UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
 		) SELECT EXISTS (SELECT 1 FROM up WHERE id = ?2)`, n.id, ancestorID).Scan(&found)
 	return found, err
@@ -97,13 +97,13 @@ func isUnder(ctx context.Context, tx *sql.Tx, n *node, ancestorID int64) (bool, 
 // underID (itself included), or in the whole conversation when underID is 0. Of
 // messages captured in the same millisecond the later exchange's is newer, and of
 // the n answers of one response the first, as threading makes it the head.
-func newestLeaf(ctx context.Context, tx *sql.Tx, convID, underID int64) (*node, error) {
+func newestLeaf(ctx context.Context, q querier, convID, underID int64) (*node, error) {
 	if underID == 0 {
-		return scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM messages m
+		return scanNode(q.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM messages m
 			WHERE m.conversation_id = ? AND NOT EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = m.id)
 			ORDER BY m.created_at DESC, m.exchange_id DESC, m.id LIMIT 1`, convID))
 	}
-	return scanNode(tx.QueryRowContext(ctx, `WITH RECURSIVE down(id) AS (
+	return scanNode(q.QueryRowContext(ctx, `WITH RECURSIVE down(id) AS (
 			SELECT ?1 UNION ALL SELECT m.id FROM messages m JOIN down ON m.parent_id = down.id
 		)
 		SELECT `+nodeColumns+` FROM down JOIN messages m ON m.id = down.id

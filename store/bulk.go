@@ -53,14 +53,7 @@ func (db *DB) SetNote(ctx context.Context, id int64, note string) error {
 	if utf8.RuneCountInString(note) > MaxNote {
 		return fmt.Errorf("note: %w: longer than %d characters", ErrInvalid, MaxNote)
 	}
-	res, err := db.sql.ExecContext(ctx, `UPDATE conversations SET note = ? WHERE id = ? AND head_id IS NOT NULL`, note, id)
-	if err != nil {
-		return fmt.Errorf("set note of conversation %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("conversation %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return db.setConversation(ctx, id, "note", note)
 }
 
 // BulkAction is what Bulk does to each selected conversation.

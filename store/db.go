@@ -120,9 +120,12 @@ func loadMigrations() ([]migration, error) {
 		ms = append(ms, migration{version: v, name: e.Name(), sql: string(body)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	// Numbers are handed out to changes made side by side, so one may land before a
+	// lower one (issue 14's 0017 before 0015 and 0016): a gap is allowed, a number
+	// used twice is not.
 	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %q: expected version %d", m.name, i+1)
+		if i > 0 && m.version == ms[i-1].version {
+			return nil, fmt.Errorf("migration %q: version %d is also %q", m.name, m.version, ms[i-1].name)
 		}
 	}
 	return ms, nil
@@ -147,10 +150,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.sql.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("schema version %d is newer than this llmtap knows (%d): upgrade llmtap", current, len(ms))
+	if newest := ms[len(ms)-1].version; current > newest {
+		return fmt.Errorf("schema version %d is newer than this llmtap knows (%d): upgrade llmtap", current, newest)
 	}
-	for _, m := range ms[current:] {
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
 		tx, err := db.sql.BeginTx(ctx, nil)
 		if err != nil {
 			return err

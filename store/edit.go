@@ -30,11 +30,7 @@ func (db *DB) EditMessage(ctx context.Context, id int64, content string) error {
 		if content != e.captured {
 			edited = sql.NullString{String: content, Valid: true}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO message_edits (origin_exchange_id, key, content, updated_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (origin_exchange_id, key)
-			DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`,
-			e.origin, e.key, edited, e.now)
-		return err
+		return upsertEdit(ctx, tx, e, "content", edited)
 	})
 }
 
@@ -55,11 +51,7 @@ func (db *DB) SetTrain(ctx context.Context, id int64, train bool) error {
 		if e.role != dataset.RoleAssistant {
 			return fmt.Errorf("train: %w: only assistant messages can be left out of training, this is a %s message", ErrInvalid, e.role)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO message_edits (origin_exchange_id, key, train, updated_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (origin_exchange_id, key)
-			DO UPDATE SET train = excluded.train, updated_at = excluded.updated_at`,
-			e.origin, e.key, train, e.now)
-		return err
+		return upsertEdit(ctx, tx, e, "train", train)
 	})
 }
 
@@ -78,12 +70,18 @@ func (db *DB) SetPreferred(ctx context.Context, id int64, preferred bool) error 
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO message_edits (origin_exchange_id, key, preferred, updated_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (origin_exchange_id, key)
-			DO UPDATE SET preferred = excluded.preferred, updated_at = excluded.updated_at`,
-			e.origin, e.key, preferred, e.now)
-		return err
+		return upsertEdit(ctx, tx, e, "preferred", preferred)
 	})
+}
+
+// upsertEdit sets one column of a message's row in message_edits, creating the row.
+// column is one of the table's change columns, named by the caller's code.
+func upsertEdit(ctx context.Context, tx *sql.Tx, e msgEdit, column string, value any) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO message_edits (origin_exchange_id, key, `+column+`, updated_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (origin_exchange_id, key)
+		DO UPDATE SET `+column+` = excluded.`+column+`, updated_at = excluded.updated_at`,
+		e.origin, e.key, value, e.now)
+	return err
 }
 
 // msgEdit is what an edit of one message needs to know about it.
@@ -120,7 +118,7 @@ func (db *DB) editMessage(ctx context.Context, id int64, what string, change fun
 	}
 	// The whole conversation: unmarking a preferred sibling may empty its row too.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM message_edits WHERE origin_exchange_id = ?
-		AND content IS NULL AND train = 1 AND preferred = 0`, e.origin); err != nil {
+		AND content IS NULL AND train = 1 AND preferred = 0 AND thumb = 0`, e.origin); err != nil {
 		return fmt.Errorf("%s %d: %w", what, id, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -21,6 +21,8 @@ type Review struct {
 	Train bool `json:"train"`
 	// Preferred marks the sibling the person chose as the better answer.
 	Preferred bool `json:"preferred,omitempty"`
+	// Thumb is the person's rating of an answer: 1 up, -1 down, 0 none (rating.go).
+	Thumb int `json:"thumb,omitempty"`
 	// SiblingIDs are the ids of this message and its siblings, oldest first; just
 	// its own id when it has none.
 	SiblingIDs []int64 `json:"siblingIds"`
@@ -116,6 +118,7 @@ type msgFacts struct {
 	edit           sql.NullString
 	train          bool
 	preferred      bool
+	thumb          int
 	answer         bool
 	usage          dataset.Usage
 	started, ended sql.NullInt64
@@ -127,7 +130,7 @@ func (f *msgFacts) apply(m *Message) {
 		original := m.Content
 		m.Original, m.Content = &original, f.edit.String
 	}
-	m.Train, m.Preferred = f.train, f.preferred
+	m.Train, m.Preferred, m.Thumb = f.train, f.preferred, f.thumb
 	if !f.answer {
 		return
 	}
@@ -148,7 +151,7 @@ func (f *msgFacts) apply(m *Message) {
 // messageFacts reads the edits, usage and timing of the messages in idList (a JSON
 // array of ids), by id.
 func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullInt64) (map[int64]*msgFacts, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, e.content, COALESCE(e.train, 1), COALESCE(e.preferred, 0),
+	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, e.content, COALESCE(e.train, 1), COALESCE(e.preferred, 0), COALESCE(e.thumb, 0),
 			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, x.started_at, x.first_byte_at, x.ended_at
 		FROM messages m
 		LEFT JOIN message_edits e ON e.origin_exchange_id = ? AND e.key = m.key
@@ -162,7 +165,7 @@ func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullIn
 	for rows.Next() {
 		var id int64
 		f := &msgFacts{}
-		if err := rows.Scan(&id, &f.edit, &f.train, &f.preferred, &f.answer, &f.usage.PromptTokens,
+		if err := rows.Scan(&id, &f.edit, &f.train, &f.preferred, &f.thumb, &f.answer, &f.usage.PromptTokens,
 			&f.usage.CompletionTokens, &f.usage.TotalTokens, &f.started, &f.firstByte, &f.ended); err != nil {
 			return nil, fmt.Errorf("read edits: %w", err)
 		}

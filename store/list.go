@@ -28,6 +28,8 @@ type Summary struct {
 	HasToolCalls bool           `json:"hasToolCalls"`
 	HasReasoning bool           `json:"hasReasoning"`
 	HasErrors    bool           `json:"hasErrors"` // see migration 0004 for the rule
+	// Score is the quality score, 1 to MaxScore, or 0 unrated (migration 0017).
+	Score int `json:"score,omitempty"`
 	// Snippet is set when the list was searched: the best matching text, HTML-escaped,
 	// hits wrapped in <mark>…</mark>.
 	Snippet   string    `json:"snippet,omitempty"`
@@ -74,6 +76,9 @@ type ListOptions struct {
 	HasToolCalls, HasReasoning, HasErrors *bool
 	Sort                                  Sort // "" → SortUpdated
 	Asc                                   bool // oldest / fewest first; default newest / most first
+
+	// Scores keeps conversations whose score is one of these (0: unrated); nil ignores it.
+	Scores []int
 }
 
 // ListConversations returns a page of conversations in the chosen order and how many
@@ -229,6 +234,10 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	flag("has_tool_calls", opt.HasToolCalls)
 	flag("has_reasoning", opt.HasReasoning)
 	flag("has_errors", opt.HasErrors)
+	if opt.Scores != nil {
+		w.add("c.score IN (SELECT value FROM json_each(?))", intsJSON(opt.Scores))
+		s.scan = true
+	}
 	const hasTag = "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ?)"
 	for _, tag := range opt.Tags[min(1, len(opt.Tags)):] {
 		w.add(hasTag, tag)
@@ -268,13 +277,13 @@ func (s selection) count() (string, []any) {
 
 // summaryColumns are the columns summaryDest scans, of conversations aliased c.
 const summaryColumns = `c.id, c.title, c.status, c.model, c.host, c.provider, c.rounds, c.message_count, c.tokens,
-	c.note, c.reject_reason, c.client, c.has_tool_calls, c.has_reasoning, c.has_errors, c.created_at, c.updated_at`
+	c.note, c.reject_reason, c.client, c.has_tool_calls, c.has_reasoning, c.has_errors, c.created_at, c.updated_at, c.score`
 
 // summaryDest returns the scan destinations of summaryColumns; pageTags fills the tags.
 func summaryDest(s *Summary) []any {
 	return []any{&s.ID, &s.Title, &s.Status, &s.Model, &s.Host, &s.Provider, &s.Rounds, &s.MessageCount, &s.Tokens,
 		&s.Note, &s.RejectReason, &s.Client, &s.HasToolCalls, &s.HasReasoning, &s.HasErrors,
-		(*millisTime)(&s.CreatedAt), (*millisTime)(&s.UpdatedAt)}
+		(*millisTime)(&s.CreatedAt), (*millisTime)(&s.UpdatedAt), &s.Score}
 }
 
 // millisTime scans a unix-millisecond column into a time.Time (UTC; 0 → zero time).

@@ -44,11 +44,28 @@ type Detail struct {
 	Summary
 	Tools    string    `json:"tools,omitempty"`
 	Messages []Message `json:"messages"`
+	// HeadID is the last message of the chosen path, the one export writes.
+	HeadID int64 `json:"headId"`
+	// Viewing is set when Messages is another path than the chosen one (see
+	// ConversationVia): what is shown is not what is exported.
+	Viewing bool `json:"viewing,omitempty"`
+	// BranchChosen is set when a person chose the branch (SetBranch, SetCut), so the
+	// chosen path is theirs and ClearBranch undoes it.
+	BranchChosen bool `json:"branchChosen,omitempty"`
 }
 
 // Conversation returns the conversation with the given ID and its chosen path, or
 // an error wrapping ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
+	return db.ConversationVia(ctx, id, 0)
+}
+
+// ConversationVia returns the conversation with the given ID and the path through
+// message via, to the newest leaf under it, without choosing it: looking at a
+// branch never changes what is exported (issue 14). A via on the chosen path, or
+// 0, gives the chosen path. It returns an error wrapping ErrNotFound for an
+// unknown conversation and ErrInvalid when via is not one of its messages.
+func (db *DB) ConversationVia(ctx context.Context, id, via int64) (*Detail, error) {
 	var d Detail
 	var head sql.NullInt64
 	var toolsHash, preludeHash string
@@ -76,7 +93,16 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 	if d.Messages, err = db.prelude(ctx, preludeHash); err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	path, err := db.path(ctx, head.Int64)
+	d.HeadID = head.Int64
+	leaf, err := db.viewedLeaf(ctx, id, head.Int64, via)
+	if err != nil {
+		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	}
+	d.Viewing = leaf != head.Int64
+	if d.BranchChosen, err = db.branchChosen(ctx, id); err != nil {
+		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	}
+	path, err := db.path(ctx, leaf)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}

@@ -116,13 +116,13 @@ func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error)
 	// Marks left by an interrupted run are older and win (OR IGNORE): the statuses
 	// of the partial tree were not restored yet.
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO reindex_marks
-		(origin_exchange_id, head_exchange_id, status, tag_ids, note, reject_reason)
+		(origin_exchange_id, head_exchange_id, status, tag_ids, note, reject_reason, score)
 		SELECT COALESCE(c.origin_exchange_id, (SELECT MIN(m.exchange_id) FROM messages m WHERE m.conversation_id = c.id)),
 		       (SELECT h.exchange_id FROM messages h WHERE h.id = c.head_id), c.status,
 		       (SELECT json_group_array(t.tag_id) FROM conversation_tags t WHERE t.conversation_id = c.id),
-		       c.note, c.reject_reason
+		       c.note, c.reject_reason, c.score
 		FROM conversations c
-		WHERE c.status != 'unreviewed' OR c.note != '' OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id)`); err != nil {
+		WHERE c.status != 'unreviewed' OR c.note != '' OR c.score != 0 OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id)`); err != nil {
 		return 0, fmt.Errorf("save statuses and tags: %w", err)
 	}
 	// head_id points into messages; clear it so the cascade can delete them.
@@ -182,16 +182,17 @@ func (db *DB) finishReindex(ctx context.Context, maxID int64, st *ReindexStats) 
 		status       string
 		tags         string
 		note, reason string
+		score        int
 	}
 	var marks []mark
 	rows, err := tx.QueryContext(ctx, `SELECT origin_exchange_id, COALESCE(head_exchange_id, 0), status, tag_ids,
-		note, reject_reason FROM reindex_marks ORDER BY origin_exchange_id`)
+		note, reject_reason, score FROM reindex_marks ORDER BY origin_exchange_id`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var m mark
-		if err := rows.Scan(&m.origin, &m.head, &m.status, &m.tags, &m.note, &m.reason); err != nil {
+		if err := rows.Scan(&m.origin, &m.head, &m.status, &m.tags, &m.note, &m.reason, &m.score); err != nil {
 			rows.Close()
 			return err
 		}
@@ -222,9 +223,10 @@ func (db *DB) finishReindex(ctx context.Context, maxID int64, st *ReindexStats) 
 				return fmt.Errorf("restore status: %w", err)
 			}
 		}
-		if m.note != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET note = ? WHERE id = ?`, m.note, convID); err != nil {
-				return fmt.Errorf("restore note: %w", err)
+		if m.note != "" || m.score != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET note = ?, score = ? WHERE id = ?`,
+				m.note, m.score, convID); err != nil {
+				return fmt.Errorf("restore note and score: %w", err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO conversation_tags (conversation_id, tag_id)

@@ -347,7 +347,7 @@ func title(turns []dataset.Message) string {
 		if m.Role != dataset.RoleUser {
 			continue
 		}
-		t := strings.Join(strings.Fields(withoutReminders(m.Content)), " ")
+		t := strings.Join(strings.Fields(plainTitle(withoutReminders(m.Content))), " ")
 		if t == "" {
 			continue
 		}

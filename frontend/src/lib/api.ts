@@ -117,7 +117,8 @@ export const api = {
   dismissUnsaved: () => request<void>('/capture/unsaved', { method: 'DELETE' }),
 
   conversations: (q: ListQuery = {}) => request<Page<ConversationSummary>>(`/conversations${listQuery(q)}`),
-  conversation: (id: number) => request<ConversationDetail>(`/conversations/${id}`),
+  /** conversation reads id's chosen path or, with via, the branch through that message without choosing it. */
+  conversation: (id: number, via?: number) => request<ConversationDetail>(`/conversations/${id}${via ? `?via=${via}` : ''}`),
   facets: () => request<Facets>('/facets'),
 
   setStatus: (id: number, status: Status, reason?: string) =>
@@ -136,9 +137,12 @@ export const api = {
   editMessage: (id: number, content: string) => request<Message>(`/messages/${id}`, put({ content })),
   undoEdit: (id: number) => request<Message>(`/messages/${id}/edit`, del),
   setTrain: (id: number, train: boolean) => request<void>(`/messages/${id}/train`, put({ train })),
+  setThumb: (id: number, thumb: number) => request<void>(`/messages/${id}/thumb`, put({ thumb })),
+  setScore: (id: number, score: number) => request<void>(`/conversations/${id}/score`, put({ score })),
   setPreferred: (id: number) => request<void>(`/messages/${id}/preferred`, put({})),
   branch: (id: number, messageId: number) => request<ConversationDetail>(`/conversations/${id}/branch`, put({ messageId })),
   cut: (id: number, messageId: number) => request<ConversationDetail>(`/conversations/${id}/cut`, put({ messageId })),
+  clearBranch: (id: number) => request<ConversationDetail>(`/conversations/${id}/branch`, del),
   uncut: (id: number) => request<ConversationDetail>(`/conversations/${id}/cut`, del),
   setSystem: (id: number, content: string) => request<ConversationDetail>(`/conversations/${id}/system`, put({ content })),
 

@@ -72,9 +72,18 @@ function myers(a: readonly string[], b: readonly string[]): [Op, string][] {
   return out.reverse();
 }
 
-/** words splits text into words, whitespace runs and punctuation, keeping every character. */
+// Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+// Myanmar) and Korean, whose spaced units carry particles: each character is a token
+// there, so an edit of one word does not mark the whole run between punctuation.
+const perChar = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}';
+const tokenRE = new RegExp(`\\s+|[${perChar}]|(?:(?![${perChar}])[\\p{L}\\p{M}\\p{N}_])+|[^\\s\\p{L}\\p{M}\\p{N}_]`, 'gu');
+
+/**
+ * words splits text into words, whitespace runs and punctuation, keeping every
+ * character; in CJK and other scripts without spaces each character is a word.
+ */
 export function words(text: string): string[] {
-  return text.match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? [];
+  return text.match(tokenRE) ?? [];
 }
 
 /** lines splits text into lines, each keeping its newline. */
@@ -82,9 +91,67 @@ export function lines(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
-/** diffWords diffs two texts word by word. */
+/**
+ * diffWords diffs two texts word by word, for people: changes separated by nothing
+ * but whitespace or one short word are joined into one deletion and one insertion,
+ * so a rewritten phrase reads as "old phrase → new phrase" rather than interleaved
+ * fragments ("whichso is why").
+ */
 export function diffWords(a: string, b: string): Part[] {
-  return diffTokens(words(a), words(b));
+  return readable(diffTokens(words(a), words(b)));
+}
+
+// shortEq is an unchanged run too small to stand between two changes on its own.
+const shortEq = /^(?:\s+|\s*[\p{L}\p{N}_]{1,3}\s*|\s*[^\s\p{L}\p{N}_]\s*)$/u;
+
+/** readable merges changes split by short unchanged runs and orders each change as deletion, then insertion. */
+export function readable(parts: readonly Part[]): Part[] {
+  type Group = { del: string; ins: string };
+  const out: (Part | Group)[] = [];
+  const isGroup = (x: Part | Group | undefined): x is Group => x !== undefined && !('op' in x);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    const last = out.at(-1);
+    if (p.op === 'eq') {
+      // A short unchanged run between two changes joins both sides of the change.
+      if (isGroup(last) && i + 1 < parts.length && shortEq.test(p.text) && p.text.length < 8) {
+        last.del += p.text;
+        last.ins += p.text;
+      } else out.push({ ...p });
+      continue;
+    }
+    const g = isGroup(last) ? last : { del: '', ins: '' };
+    if (g !== last) out.push(g);
+    g[p.op] += p.text;
+  }
+  const res: Part[] = [];
+  for (const x of out) {
+    if (!isGroup(x)) {
+      res.push(x);
+      continue;
+    }
+    // A group that turned out to change nothing on one side keeps its text as unchanged.
+    if (x.del === x.ins) res.push({ op: 'eq', text: x.del });
+    else {
+      if (x.del) res.push({ op: 'del', text: x.del });
+      if (x.ins) res.push({ op: 'ins', text: x.ins });
+    }
+  }
+  // Adjacent unchanged runs (after a no-op group) are one.
+  return res.reduce<Part[]>((acc, p) => {
+    const last = acc.at(-1);
+    if (last && last.op === p.op) last.text += p.text;
+    else acc.push({ ...p });
+    return acc;
+  }, []);
+}
+
+/**
+ * sides splits a diff into what each version shows: the old one's text with its
+ * deletions marked, and the new one's with its insertions, for a side-by-side view.
+ */
+export function splitSides(parts: readonly Part[]): { before: Part[]; after: Part[] } {
+  return { before: parts.filter((p) => p.op !== 'ins'), after: parts.filter((p) => p.op !== 'del') };
 }
 
 /** diffLines diffs two texts line by line. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyAction, moveCursor, type KeyInput } from './keys';
+import { keyAction, moveCursor, shortcuts, type KeyInput } from './keys';
 
 describe('keyAction', () => {
   const tests: { name: string; in: KeyInput; want: ReturnType<typeof keyAction> }[] = [
@@ -11,7 +11,15 @@ describe('keyAction', () => {
     { name: 'ctrl_c_is_copy', in: { key: 'c', ctrlKey: true }, want: null },
     { name: 'meta_c_is_copy', in: { key: 'c', metaKey: true }, want: null },
     { name: 'typing', in: { key: 'j', typing: true }, want: null },
-    { name: 'other', in: { key: 'q' }, want: null },
+    { name: 'other', in: { key: 'z' }, want: null },
+    { name: 'q_queue', in: { key: 'q' }, want: 'queue' },
+    { name: 's_skip', in: { key: 's' }, want: 'skip' },
+    { name: 'digit_score', in: { key: '4' }, want: 'score4' },
+    { name: 'zero_is_nothing', in: { key: '0' }, want: null },
+    { name: 'plus_thumb_up', in: { key: '+' }, want: 'thumbUp' },
+    { name: 'minus_thumb_down', in: { key: '-' }, want: 'thumbDown' },
+    { name: 'brackets_branch', in: { key: ']' }, want: 'nextBranch' },
+    { name: 'alt_digit_is_not_score', in: { key: '4', altKey: true }, want: null },
     { name: 't_tag', in: { key: 't' }, want: 'tag' },
     { name: 'e_edit', in: { key: 'e' }, want: 'edit' },
     { name: 'slash_search', in: { key: '/' }, want: 'search' },
@@ -22,6 +30,16 @@ describe('keyAction', () => {
   for (const tt of tests) {
     it(tt.name, () => expect(keyAction(tt.in)).toBe(tt.want));
   }
+});
+
+describe('shortcuts', () => {
+  // Every key the help lists is one keyAction knows, so the help cannot promise a dead key.
+  it('listed_keys_act', () => {
+    const mouse = new Set(['shift', 'ctrl click', 'Esc']);
+    for (const [keys] of shortcuts) {
+      for (const k of keys.split(' / ').filter((k) => !mouse.has(k))) expect(keyAction({ key: k }), `key ${k}`).not.toBeNull();
+    }
+  });
 });
 
 describe('moveCursor', () => {

@@ -23,7 +23,7 @@ describe('parseHash', () => {
 describe('parseRoute', () => {
   it('full_filter', () => {
     const r = parseRoute(
-      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&sort=tokens&order=asc&c=9',
+      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&score=5&score=4&score=9&sort=tokens&order=asc&c=9',
     );
     const want: Filter = {
       q: 'ocean tides',
@@ -36,6 +36,7 @@ describe('parseRoute', () => {
       hasTools: '1',
       hasReasoning: '0',
       hasErrors: '1',
+      score: [4, 5],
       sort: 'tokens',
       order: 'asc',
     };
@@ -61,6 +62,7 @@ describe('formatRoute', () => {
       in: { view: 'list' as const, id: 42, filter: f({ q: ' tides ', status: 'rejected', tag: [1, 2] }) },
       want: '#/?q=tides&status=rejected&tag=1&tag=2&c=42',
     },
+    { name: 'scores', in: { view: 'list' as const, id: null, filter: f({ score: [0] }) }, want: '#/?score=0' },
     { name: 'overview', in: { view: 'overview' as const, id: 3, filter: f({ q: 'x' }) }, want: '#/overview' },
     { name: 'exchanges', in: { view: 'exchanges' as const, id: null, filter: f({}) }, want: '#/exchanges' },
   ];

@@ -29,6 +29,7 @@ export function defaultFilter(): Filter {
     hasTools: '',
     hasReasoning: '',
     hasErrors: '',
+    score: [],
     sort: 'updated',
     order: 'desc',
   };
@@ -66,6 +67,7 @@ export function filterFromParams(p: URLSearchParams): Filter {
   f.hasTools = pick(tris, p.get('hasTools'), '');
   f.hasReasoning = pick(tris, p.get('hasReasoning'), '');
   f.hasErrors = pick(tris, p.get('hasErrors'), '');
+  f.score = [...new Set(p.getAll('score').filter((s) => /^[0-5]$/.test(s)).map(Number))].sort();
   f.sort = pick(sorts, p.get('sort'), 'updated');
   f.order = pick<Order>(['desc', 'asc'], p.get('order'), 'desc');
   return f;
@@ -88,6 +90,7 @@ export function filterParams(f: Filter): URLSearchParams {
   if (f.hasTools) p.set('hasTools', f.hasTools);
   if (f.hasReasoning) p.set('hasReasoning', f.hasReasoning);
   if (f.hasErrors) p.set('hasErrors', f.hasErrors);
+  for (const s of f.score) p.append('score', String(s));
   if (f.sort !== 'updated') p.set('sort', f.sort);
   if (f.order !== 'desc') p.set('order', f.order);
   return p;
@@ -97,7 +100,7 @@ export function filterParams(f: Filter): URLSearchParams {
 export function filterObject(f: Filter): Record<string, string | string[]> {
   const o: Record<string, string | string[]> = {};
   const p = filterParams(f);
-  for (const k of new Set(p.keys())) o[k] = k === 'tag' ? p.getAll(k) : (p.get(k) ?? '');
+  for (const k of new Set(p.keys())) o[k] = k === 'tag' || k === 'score' ? p.getAll(k) : (p.get(k) ?? '');
   return o;
 }
 

@@ -92,6 +92,8 @@ export interface ConversationSummary {
   hasToolCalls?: boolean;
   hasReasoning?: boolean;
   hasErrors?: boolean;
+  /** Quality score 1–5 the reviewer gave; absent when unrated. */
+  score?: number;
   /** With q: the matching text, HTML-escaped, hits wrapped in <mark>…</mark>. */
   snippet?: string;
 }
@@ -143,6 +145,8 @@ export interface Message {
   train?: boolean;
   /** The sibling marked as the better answer. */
   preferred?: boolean;
+  /** The reviewer's thumb on an answer: 1 up, -1 down; absent for none. */
+  thumb?: number;
   /** This message and its siblings, oldest first. */
   siblingIds?: number[];
   usage?: Usage;
@@ -153,8 +157,14 @@ export interface Message {
 export interface ConversationDetail extends ConversationSummary {
   /** JSON array text of tool definitions. */
   tools?: string;
-  /** The chosen path, root first. */
+  /** The path shown, root first: the chosen one unless viewing is set. */
   messages: Message[];
+  /** The last message of the chosen path, the one export writes. */
+  headId?: number;
+  /** Set when messages is a branch being looked at (?via=), not the chosen path. */
+  viewing?: boolean;
+  /** Set when a person chose the branch; DELETE …/branch undoes it. */
+  branchChosen?: boolean;
 }
 
 export interface Page<T> {
@@ -181,6 +191,8 @@ export interface Filter {
   hasTools: Tri;
   hasReasoning: Tri;
   hasErrors: Tri;
+  /** Quality scores to keep (0: unrated); empty keeps all. */
+  score: number[];
   sort: Sort;
   order: Order;
 }

@@ -53,6 +53,23 @@ export class Curator {
     this.#live.changed();
   }
 
+  /** score rates the open conversation 1–5; the score it has already (or 0) clears it. */
+  async score(score: number): Promise<void> {
+    const d = this.#live.detail.detail;
+    if (!d) return;
+    const next = d.score === score ? 0 : score;
+    const change = (c: ConversationSummary) => ({ ...c, score: next || undefined });
+    this.#live.list.patch([d.id], change);
+    this.#live.detail.detail = { ...d, ...change(d) };
+    try {
+      await api.setScore(d.id, next);
+    } catch (err) {
+      this.#fail('save the score', err);
+      void this.#live.detail.load(d.id, true);
+    }
+    this.#live.changed();
+  }
+
   async setNote(note: string): Promise<void> {
     const d = this.#live.detail.detail;
     if (!d) return;

@@ -10,11 +10,17 @@ export class DetailState {
   error = $state<string | null>(null);
   /** The id of the message whose editor is open (e opens the last one). */
   editing = $state<number | null>(null);
+  /** Whether the find bar is open (f, Ctrl+F). */
+  finding = $state(false);
+  /** The id of the message whose versions are compared side by side (v), or null. */
+  comparing = $state<number | null>(null);
   /** The exchange shown in the raw drawer, or null. */
   exchangeId = $state<number | null>(null);
 
   #seq = 0;
   #loadedId: number | null = null;
+  /** The message whose branch is being looked at (◀ ▶), kept over refreshes of the same conversation. */
+  #via: number | null = null;
   #toasts: Toasts;
   #onChange: () => void;
 
@@ -33,9 +39,13 @@ export class DetailState {
     }
     if (id === this.#loadedId && !force) return;
     const seq = ++this.#seq;
-    if (id !== this.#loadedId) this.editing = null;
+    if (id !== this.#loadedId) {
+      this.editing = null;
+      this.comparing = null;
+      this.#via = null;
+    }
     try {
-      const d = await api.conversation(id);
+      const d = await api.conversation(id, this.#via ?? undefined);
       if (seq !== this.#seq) return;
       this.#set(d);
       this.error = null;
@@ -96,6 +106,20 @@ export class DetailState {
     });
   }
 
+  /** setThumb rates an answer up (1) or down (-1); the thumb it has already clears it. */
+  setThumb(m: Message, thumb: number): Promise<boolean> {
+    const next = m.thumb === thumb ? 0 : thumb;
+    return this.#run('rate the answer', async () => {
+      await api.setThumb(m.id, next);
+      this.#replace({ ...m, thumb: next || undefined });
+    });
+  }
+
+  /** lastAnswer is the last assistant message of the path shown (what the shortcuts act on). */
+  lastAnswer(): Message | undefined {
+    return [...(this.detail?.messages ?? [])].reverse().find((m) => m.role === 'assistant' && m.id > 0);
+  }
+
   setPreferred(m: Message): Promise<boolean> {
     return this.#run('mark the better answer', async () => {
       await api.setPreferred(m.id);
@@ -103,11 +127,69 @@ export class DetailState {
     });
   }
 
-  /** branch shows the path through messageId (a sibling picked with ◀ ▶). */
-  branch(messageId: number): Promise<boolean> {
+  /**
+   * view shows the path through messageId (a sibling picked with ◀ ▶) without choosing it:
+   * looking at a branch never changes what is exported (issue 14).
+   */
+  async view(messageId: number): Promise<boolean> {
+    const d = this.detail;
+    if (!d) return false;
+    try {
+      const v = await api.conversation(d.id, messageId);
+      if (this.detail?.id !== d.id) return false;
+      this.#via = v.viewing ? messageId : null;
+      this.#set(v);
+      return true;
+    } catch (err) {
+      this.#toasts.error(`Could not show that version: ${errorText(err)}`);
+      return false;
+    }
+  }
+
+  /** viewChosen goes back from a branch being looked at to the chosen path. */
+  viewChosen(): Promise<void> {
+    this.#via = null;
+    return this.load(this.detail?.id ?? null, true);
+  }
+
+  /** viewSibling steps the last message with versions to its previous (-1) or next (+1) one. */
+  viewSibling(delta: number): Promise<boolean> {
+    const m = [...(this.detail?.messages ?? [])].reverse().find((x) => (x.siblingIds?.length ?? 0) > 1);
+    const ids = m?.siblingIds ?? [];
+    const next = ids[ids.indexOf(m?.id ?? -1) + delta];
+    return next === undefined ? Promise.resolve(false) : this.view(next);
+  }
+
+  /**
+   * useShown makes the path being looked at the chosen one (what export writes): an
+   * explicit act, shown in the header, with Undo back to the choice before.
+   */
+  useShown(): Promise<boolean> {
+    const d = this.detail;
+    const leaf = d?.messages.at(-1);
+    if (!d || !leaf || !d.viewing) return Promise.resolve(false);
+    const prev = { head: d.headId, chosen: d.branchChosen };
+    return this.#run('use this answer', async () => {
+      this.#via = null;
+      this.#set(await api.branch(d.id, leaf.id));
+      this.#toasts.push('Export now uses this answer', {
+        undo: async () => {
+          const back = prev.chosen && prev.head ? await api.branch(d.id, prev.head) : await api.clearBranch(d.id);
+          if (this.detail?.id === d.id) this.#set(back);
+          this.#onChange();
+        },
+      });
+    });
+  }
+
+  /** clearChoice drops a person's branch choice: the path ends at the newest answer again. */
+  clearChoice(): Promise<boolean> {
     const d = this.detail;
     if (!d) return Promise.resolve(false);
-    return this.#run('switch the branch', async () => this.#set(await api.branch(d.id, messageId)));
+    return this.#run('undo the choice', async () => {
+      this.#via = null;
+      this.#set(await api.clearBranch(d.id));
+    });
   }
 
   /** cut ends the chosen path at messageId; the toast's Undo restores the previous end. */
@@ -136,6 +218,12 @@ export class DetailState {
       return Promise.resolve(false);
     }
     return this.cut(m.parentId, 'Deleted the turn and what followed');
+  }
+
+  /** compareLast opens the side-by-side view on the last message with versions or an edit (v). */
+  compareLast(): void {
+    const m = [...(this.detail?.messages ?? [])].reverse().find((x) => (x.siblingIds?.length ?? 0) > 1 || x.original !== undefined);
+    if (m) this.comparing = m.id;
   }
 
   /** editLast opens the editor on the last message (the e shortcut). */

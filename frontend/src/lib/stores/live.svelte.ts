@@ -8,6 +8,7 @@ import { ListState } from './list.svelte';
 import { DetailState } from './detail.svelte';
 import { Toasts } from './toasts.svelte';
 import { Curator } from './curate.svelte';
+import { ReviewQueue } from './queue.svelte';
 
 /** pollMs is the refresh interval for status. */
 export const pollMs = 2000;
@@ -33,6 +34,7 @@ export class Live {
   );
   readonly detail = new DetailState(this.toasts, () => this.changed());
   readonly curate = new Curator(this);
+  readonly queue = new ReviewQueue(this);
 
   /** selectedId is the routed conversation, or the first row when none is routed. */
   selectedId = $derived(this.route.id ?? this.list.row(0)?.id ?? null);
