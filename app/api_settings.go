@@ -38,8 +38,9 @@ func (a *App) settingsState(ctx context.Context, s Settings) SettingsState {
 		st.StartAtLoginSupported = true
 		st.Settings.StartAtLogin = e.Enabled(ctx) // the OS is the truth
 	}
+	// The target applies at once (apiPutSettings), so it never needs a restart.
 	st.RestartNeeded = s.ProxyAddr != a.cfg.ProxyAddr && s.ProxyAddr != a.ProxyAddr() ||
-		s.Target != a.cfg.Target || s.MITM != (a.mitm != nil) || !sameRoutes(s.Routes, a.cfg.Routes)
+		s.MITM != (a.mitm != nil) || !sameRoutes(s.Routes, a.cfg.Routes)
 	return st
 }
 
@@ -94,6 +95,9 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 		if err := e.Set(r.Context(), s.StartAtLogin); err != nil {
 			return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error()}
 		}
+	}
+	if err := a.proxy.SetTarget(s.Target); err != nil {
+		return nil, err // Validate checked it
 	}
 	if err := a.proxy.SetProbes(s.ProbePaths); err != nil {
 		return nil, err // Validate checked each pattern
