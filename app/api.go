@@ -69,6 +69,7 @@ func (a *App) APIHandler() http.Handler {
 	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)
 	handle("GET /api/exchanges/{id}", a.apiExchange)
+	handle("GET /api/exchanges/facets", a.apiExchangeFacets)
 	a.handleDrag(handle, mux) // api_drag.go
 	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

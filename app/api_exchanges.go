@@ -2,9 +2,11 @@ package app
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"unicode/utf8"
 
+	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -15,11 +17,26 @@ type ExchangePage struct {
 }
 
 // ExchangeDetail is the answer of GET /api/exchanges/{id}: the exchange with its
-// redacted headers and decoded bodies.
+// redacted headers and decoded bodies, exactly as captured.
 type ExchangeDetail struct {
 	store.Exchange
 	ReqBody  Body `json:"reqBody"`
 	RespBody Body `json:"respBody"`
+	// ConversationID is the conversation a message of this exchange is in, 0 when
+	// none (not a chat, or one that could not be parsed).
+	ConversationID int64 `json:"conversationId,omitempty"`
+	// Reply is a chat answer as the parser reassembled it from the response (a
+	// stream's events joined), nil when there is none.
+	Reply *Reply `json:"reply,omitempty"`
+}
+
+// Reply is the answer an exchange carried, reassembled.
+type Reply struct {
+	Answers      []dataset.Message `json:"answers"`
+	FinishReason string            `json:"finishReason,omitempty"`
+	Usage        dataset.Usage     `json:"usage"`
+	// Incomplete is set when a stream ended without its terminal event.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Body is a captured body as JSON can carry it: text when it is UTF-8, base64 otherwise.
@@ -39,7 +56,16 @@ func newBody(b []byte) Body {
 
 func (a *App) apiExchanges(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	opt := store.ExchangeListOptions{Limit: 50, Kind: store.ExchangeKind(q.Get("kind"))}
+	opt := store.ExchangeListOptions{Limit: 50, Kind: store.ExchangeKind(q.Get("kind")), ExchangeFilter: store.ExchangeFilter{
+		Host: q.Get("host"), Model: q.Get("model"), Dialect: q.Get("dialect"), Status: q.Get("status"), Text: q.Get("q"),
+	}}
+	var err error
+	if opt.Since, err = timeParam("since", q.Get("since"), false); err != nil {
+		return nil, err
+	}
+	if opt.Until, err = timeParam("until", q.Get("until"), true); err != nil {
+		return nil, err
+	}
 	if err := intParam(q.Get("limit"), 1, 500, &opt.Limit); err != nil {
 		return nil, badRequest("limit: %v", err)
 	}
@@ -67,5 +93,22 @@ func (a *App) apiExchange(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ExchangeDetail{Exchange: *e, ReqBody: newBody(e.ReqBody), RespBody: newBody(e.RespBody)}, nil
+	d := ExchangeDetail{Exchange: *e, ReqBody: newBody(e.ReqBody), RespBody: newBody(e.RespBody)}
+	if e.Dialect.Chat() {
+		o := outcome{aborted: e.Aborted, truncated: e.Truncated, err: e.Err, status: e.Status}
+		if round, _ := decideRound(e.Dialect, e.Path, e.ReqHeader, e.ReqBody, e.RespBody, o, nil); round != nil && len(round.Answers) > 0 {
+			d.Reply = &Reply{Answers: round.Answers, FinishReason: round.FinishReason, Usage: round.Usage, Incomplete: round.Incomplete}
+		}
+		switch conv, err := a.db.ExchangeConversation(r.Context(), id); {
+		case err == nil:
+			d.ConversationID = conv
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (a *App) apiExchangeFacets(r *http.Request) (any, error) {
+	return a.db.ExchangeFacets(r.Context())
 }

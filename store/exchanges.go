@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/llmtap/llmtap/dataset"
@@ -20,6 +21,7 @@ type ExchangeSummary struct {
 	Path      string    `json:"path"`
 	Status    int       `json:"status"`
 	Dialect   string    `json:"dialect,omitempty"`
+	Model     string    `json:"model,omitempty"`
 	Stream    bool      `json:"stream"`
 	Aborted   bool      `json:"aborted"`
 	Truncated bool      `json:"truncated"`
@@ -52,6 +54,7 @@ type ExchangeListOptions struct {
 	Limit  int // 0 → 50
 	Offset int
 	Kind   ExchangeKind
+	ExchangeFilter
 }
 
 // ListExchanges returns a page of exchanges, newest first, and how many match.
@@ -73,14 +76,23 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 	default:
 		return nil, 0, fmt.Errorf("exchange kind %q: must be chat, rerank, other or errors", opt.Kind)
 	}
+	cond, args, err := opt.ExchangeFilter.where()
+	if err != nil {
+		return nil, 0, err
+	}
+	if cond != "" && where == "" {
+		where = "WHERE " + cond
+	} else if cond != "" {
+		where = "WHERE (" + strings.TrimPrefix(where, "WHERE ") + ") AND " + cond
+	}
 	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges `+where).Scan(&total); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count exchanges: %w", err)
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, stream, aborted,
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, model, stream, aborted,
 		truncated, error, parse_error, started_at, COALESCE(first_byte_at, 0), ended_at,
 		COALESCE(req_size, length(req_body)), COALESCE(resp_size, length(resp_body))
-		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, opt.Limit, opt.Offset)
+		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, opt.Limit, opt.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list exchanges: %w", err)
 	}
@@ -89,7 +101,7 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 	for rows.Next() {
 		var e ExchangeSummary
 		var start, first, end int64
-		if err := rows.Scan(&e.ID, &e.Method, &e.Host, &e.Path, &e.Status, &e.Dialect, &e.Stream, &e.Aborted,
+		if err := rows.Scan(&e.ID, &e.Method, &e.Host, &e.Path, &e.Status, &e.Dialect, &e.Model, &e.Stream, &e.Aborted,
 			&e.Truncated, &e.Err, &e.ParseErr, &start, &first, &end, &e.ReqBytes, &e.RespBytes); err != nil {
 			return nil, 0, fmt.Errorf("list exchanges: %w", err)
 		}
