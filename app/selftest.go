@@ -185,6 +185,11 @@ func (a *App) selfTestSend(ctx context.Context, st *SelfTest, client *http.Clien
 	if code := resp.Header.Get("X-Llmtap-Error"); code != "" {
 		// llmtap answered itself: the upstream never did (unreachable, refused).
 		st.hop("Upstream answered", false, fmt.Sprintf("llmtap answered HTTP %d (%s): %s", resp.StatusCode, code, errorMessage(body)))
+	} else if resp.StatusCode == http.StatusNotFound {
+		// Every API here has this call: a 404 means the path went wrong on the way,
+		// most often a target that ends in /v1 while clients add /v1 again.
+		st.hop("Upstream answered", false, fmt.Sprintf("%s answered HTTP 404 for %s: check the target's path "+
+			"(a base URL ending in /v1 while clients add /v1 again?)", host, st.Upstream))
 	} else {
 		detail := fmt.Sprintf("%s answered HTTP %d", host, resp.StatusCode)
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {

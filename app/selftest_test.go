@@ -109,6 +109,10 @@ func TestSelfTestBase(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = append(got, r.URL.Path)
 		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/v1/models" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write([]byte(`{"error":{"message":"no key"}}`))
 	}))
@@ -136,6 +140,8 @@ func TestSelfTestBase(t *testing.T) {
 			"Proxy reachable ✓, Route resolved ✓, Upstream answered ✓, Captured ✓", "/v1/models", 401, ""},
 		{"upstream_down", Config{Target: down.URL}, "", true,
 			"Proxy reachable ✓, Route resolved ✓, Upstream answered ✗, Captured ✓", "", 502, "llmtap answered HTTP 502 (upstream_unreachable)"},
+		{"wrong_prefix", Config{Target: up.URL + "/v1"}, "", true,
+			"Proxy reachable ✓, Route resolved ✓, Upstream answered ✗, Captured ✓", "/v1/v1/models", 404, "check the target's path"},
 		{"capture_off", Config{Target: up.URL}, "", false,
 			"Proxy reachable ✓, Route resolved ✓, Upstream answered ✓, Captured ✗", "/v1/models", 401, "capture is switched off"},
 	}
