@@ -38,7 +38,7 @@ func (a *App) settingsState(ctx context.Context, s Settings) SettingsState {
 		st.StartAtLoginSupported = true
 		st.Settings.StartAtLogin = e.Enabled(ctx) // the OS is the truth
 	}
-	// The target applies at once (apiPutSettings), so it never needs a restart.
+	// A changed target applies at once (apiPutSettings), so it never needs a restart.
 	st.RestartNeeded = s.ProxyAddr != a.cfg.ProxyAddr && s.ProxyAddr != a.ProxyAddr() ||
 		s.MITM != (a.mitm != nil) || !sameRoutes(s.Routes, a.cfg.Routes)
 	return st
@@ -96,8 +96,12 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 			return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error()}
 		}
 	}
-	if err := a.proxy.SetTarget(s.Target); err != nil {
-		return nil, err // Validate checked it
+	// A changed target applies at once; an unchanged one leaves this run's alone (a
+	// --target flag, which wins over the saved settings).
+	if s.Target != old.Target {
+		if err := a.proxy.SetTarget(s.Target); err != nil {
+			return nil, err // Validate checked it
+		}
 	}
 	if err := a.proxy.SetProbes(s.ProbePaths); err != nil {
 		return nil, err // Validate checked each pattern
