@@ -63,6 +63,7 @@ func (a *App) APIHandler() http.Handler {
 	handle("PUT /api/settings", a.apiPutSettings)
 	handle("POST /api/selftest", a.apiSelfTest)
 	a.handleFirstRun(handle) // api_firstrun.go
+	a.handleUsage(handle)    // api_usage.go
 	handle("GET /api/proxy-env", a.apiProxyEnv)
 	handle("POST /api/terminal", a.apiOpenTerminal)
 	handle("GET /api/system-proxy", a.apiSystemProxy)

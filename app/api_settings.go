@@ -71,6 +71,9 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 		return nil, err
 	}
 	s.UIToken = old.UIToken
+	if s.Prices == nil {
+		s.Prices = old.Prices // edited on Overview (PUT /api/prices), not in this form
+	}
 	bad := s.Validate()
 	// A new proxy address must be free now, or the next start would fail on it.
 	if bad["proxyAddr"] == "" && s.ProxyAddr != a.ProxyAddr() && s.ProxyAddr != a.cfg.ProxyAddr {
