@@ -4,7 +4,8 @@
 // upstream, the self-test followed hop by hop, the client settings copied, a request sent
 // with them and captured. Then the exchange inspector on what was captured: the JSON tree
 // with a 13.0 kept as sent, a stream reassembled beside its raw events, timings, "copy as
-// curl" with the key as $API_KEY, and the link to the conversation.
+// curl" with the key as $API_KEY, and the link to the conversation. Last, Overview's usage
+// and cost, priced by a table edited in place.
 // Screenshots: screenshots/firstrun-*.png and inspect-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -164,6 +165,25 @@ describe('first run', () => {
     await page.screenshot({ path: `${SHOTS}inspect-stream.png` });
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'detached' });
+  });
+
+  it('shows tokens, cost, requests and latency on Overview, priced by an editable table', STEP, async () => {
+    await page.goto(`${serve.uiURL}/#/overview`);
+    const usage = page.getByRole('region', { name: /Usage and cost/ });
+    const row = usage.getByRole('table', { name: 'Usage by model' }).getByRole('row', { name: /gpt-4o-mini/ });
+    await row.waitFor();
+    // Two answers of 10 + 7 tokens (the fake upstream's usage) at the default gpt-4o-mini price.
+    assert.match(await row.innerText(), /\b2\b[\s\S]*\b20\b[\s\S]*\b14\b[\s\S]*<\$0\.0001/);
+    await usage.getByRole('button', { name: 'Prices…' }).click();
+    await usage.getByLabel('gpt-4o-mini* input price').fill('100000');
+    await usage.getByRole('button', { name: 'Save prices' }).click();
+    // 20 × $100,000 + 14 × $0.60 per million tokens.
+    await expectText(row, '$2.00');
+    const prices = await getJSON(`${serve.uiURL}/api/prices`);
+    assert.equal(prices.overrides['gpt-4o-mini*'].input, 100000);
+    await noHorizontalScroll(page);
+    await usage.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}usage.png` });
   });
 
   it('raises no page errors', () => assert.deepEqual(pageErrors, []));

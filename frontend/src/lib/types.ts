@@ -480,3 +480,53 @@ export interface ExchangeQuery {
   limit?: number;
   offset?: number;
 }
+
+// --- Usage and cost (GET /api/usage, GET/PUT /api/prices, GET /api/conversations/{id}/usage) ---
+
+/** UsageCost is one day, model, or day and model of traffic, with its cost at the price table's rate. */
+export interface UsageCost {
+  day: string;
+  model: string;
+  requests: number;
+  ok: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  answers: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  priced: boolean;
+  priceKey?: string;
+}
+
+/** UsageReport is the answer of GET /api/usage. */
+export interface UsageReport {
+  since: string;
+  days: number;
+  byDay: UsageCost[];
+  byModel: UsageCost[];
+  byDayModel: UsageCost[];
+}
+
+/** Price is what a model costs, in US dollars per million tokens. */
+export interface Price {
+  input: number;
+  cachedInput?: number;
+  output: number;
+}
+
+/** Prices is the answer of GET and PUT /api/prices: rows keyed by model or by a prefix ending in "*". */
+export interface Prices {
+  defaults: Record<string, Price>;
+  overrides: Record<string, Price>;
+}
+
+/** ConversationUsage is the answer of GET /api/conversations/{id}/usage. */
+export interface ConversationUsage {
+  model: string;
+  priced: boolean;
+  answers: { messageId: number; input: number; output: number; costUsd: number }[];
+  input: number;
+  output: number;
+  costUsd: number;
+}
