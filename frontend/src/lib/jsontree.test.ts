@@ -90,3 +90,27 @@ describe('indent', () => {
   });
   it('keeps leaves as captured', () => expect(indent(parseTree('{"v":13.0,"s":"\\u00e9"}')!)).toBe('{\n  "v": 13.0,\n  "s": "\\u00e9"\n}'));
 });
+
+describe('parseTree on random values', () => {
+  // A seeded generator, so a failure repeats: every value JSON.stringify writes must come back
+  // through the tree laid out exactly as JSON.stringify(v, null, 2) lays it out.
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const strings = ['', 'a', '成都', 'tab\there', 'quote"back\\slash', '\u0000\u001f', '🍜', 'line\nbreak'];
+  function value(depth: number): unknown {
+    const r = rand();
+    if (depth > 4 || r < 0.3) return [null, true, false, 0, -1.5e-7, 123456789, 0.1][Math.floor(rand() * 7)];
+    if (r < 0.5) return strings[Math.floor(rand() * strings.length)];
+    if (r < 0.75) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(rand() * 4) }, (_, i) => [strings[i % strings.length] + i, value(depth + 1)]));
+  }
+  it('round-trips 500 values', () => {
+    for (let i = 0; i < 500; i++) {
+      const v = value(0);
+      const text = JSON.stringify(v);
+      const tree = parseTree(text);
+      expect(tree, text).not.toBeNull();
+      expect(indent(tree!)).toBe(JSON.stringify(v, null, 2));
+    }
+  });
+});
