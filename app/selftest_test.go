@@ -19,10 +19,9 @@ func TestSelfTest(t *testing.T) {
 	const host = "127.0.0.1:1"
 	open := func(t *testing.T, mitm bool, trustCA bool) *App {
 		t.Helper()
-		dir := t.TempDir()
-		cfg := Config{ProxyAddr: "127.0.0.1:0", DataDir: dir, MITM: mitm, AllowHosts: []string{host}}
+		cfg := Config{DataDir: t.TempDir(), MITM: mitm, AllowHosts: []string{host}}
 		if trustCA {
-			ca, err := proxy.LoadOrCreateCA(dir)
+			ca, err := proxy.LoadOrCreateCA(cfg.DataDir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -30,19 +29,7 @@ func TestSelfTest(t *testing.T) {
 			pool.AddCert(ca.Certificate())
 			cfg.SelfTestRoots = pool
 		}
-		a, err := Open(t.Context(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.ListenProxy(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			a.Shutdown(ctx)
-		})
-		return a
+		return openSelfTestApp(t, cfg)
 	}
 	tests := []struct {
 		name          string
@@ -83,10 +70,14 @@ func hopsText(st SelfTest) string {
 	return strings.Join(hops, ", ")
 }
 
-// openSelfTestApp opens an App listening on a loopback proxy port with cfg.
+// openSelfTestApp opens an App listening on a loopback proxy port with cfg, in a
+// new data folder unless cfg names one.
 func openSelfTestApp(t *testing.T, cfg Config) *App {
 	t.Helper()
-	cfg.ProxyAddr, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	cfg.ProxyAddr = "127.0.0.1:0"
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
 	a, err := Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
