@@ -14,6 +14,9 @@ import (
 type ExchangePage struct {
 	Items []store.ExchangeSummary `json:"items"`
 	Total int                     `json:"total"`
+	// Partial is set when a text search read the bodies of only the newest
+	// store.MaxBodySearch exchanges the other filters keep; Total counts those.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // ExchangeDetail is the answer of GET /api/exchanges/{id}: the exchange with its
@@ -77,11 +80,19 @@ func (a *App) apiExchanges(r *http.Request) (any, error) {
 	default:
 		return nil, badRequest("kind %q: must be chat, rerank, other or errors", opt.Kind)
 	}
-	items, total, err := a.db.ListExchanges(r.Context(), opt)
+	// q looks in the bodies too unless bodies=0.
+	if q.Get("bodies") == "0" {
+		items, total, err := a.db.ListExchanges(r.Context(), opt)
+		if err != nil {
+			return nil, err
+		}
+		return ExchangePage{Items: items, Total: total}, nil
+	}
+	items, total, partial, err := a.db.SearchExchanges(r.Context(), opt)
 	if err != nil {
 		return nil, err
 	}
-	return ExchangePage{Items: items, Total: total}, nil
+	return ExchangePage{Items: items, Total: total, Partial: partial}, nil
 }
 
 func (a *App) apiExchange(r *http.Request) (any, error) {

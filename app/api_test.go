@@ -136,6 +136,8 @@ func TestExchangesAPI(t *testing.T) {
 		{"status_class", "?status=4xx", 1},
 		{"model", "?model=gpt-test", 1},
 		{"text", "?q=MODELS", 1},
+		{"text_in_body", "?q=LIST+MY+EXCHANGES", 1},
+		{"text_not_in_bodies", "?q=list+my+exchanges&bodies=0", 0},
 		{"dialect_and_host", "?dialect=openai-chat&host=" + strings.TrimPrefix(up.URL, "http://"), 1},
 		{"until_yesterday", "?until=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly), 0},
 		{"since_yesterday", "?since=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly), 2},

@@ -131,6 +131,11 @@ describe('first run', () => {
     await page.getByLabel('Status').selectOption('2xx');
     await page.getByLabel('Text').fill('chat/completions');
     await log.getByText('2 exchanges').waitFor();
+    // Text is looked for in the bodies too: only the plain chat's request says 12.5.
+    await page.getByLabel('Text').fill('12.5 + 0.5');
+    await log.getByText('1 exchange', { exact: true }).waitFor();
+    await page.getByLabel('Text').fill('chat/completions');
+    await log.getByText('2 exchanges').waitFor();
     await log.getByRole('button', { name: /POST .*chat\/completions/ }).last().click(); // the oldest: the plain chat
     const drawer = page.getByRole('complementary', { name: 'Raw exchange' });
     const tree = drawer.getByTestId('json-tree').first();

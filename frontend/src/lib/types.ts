@@ -164,6 +164,8 @@ export interface ConversationDetail extends ConversationSummary {
 export interface Page<T> {
   items: T[];
   total: number;
+  /** Exchanges only: a text search read the bodies of the newest 2,000 matches of the other filters only. */
+  partial?: boolean;
 }
 
 export type Sort = 'updated' | 'created' | 'rounds' | 'tokens';
