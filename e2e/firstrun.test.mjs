@@ -191,6 +191,23 @@ describe('first run', () => {
     await page.screenshot({ path: `${SHOTS}usage.png` });
   });
 
+  it('fits 1,440 × 900 in dark mode too', STEP, async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${serve.uiURL}/#/settings`);
+    await page.getByRole('heading', { name: 'Where should requests go?' }).waitFor();
+    await page.getByText(`Plain requests go to ${up.url}/`).waitFor();
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: `${SHOTS}firstrun-settings-dark.png` });
+    await page.goto(`${serve.uiURL}/#/exchanges`);
+    const log = page.getByRole('main', { name: 'Exchanges' });
+    await log.getByRole('button', { name: /POST .*chat\/completions/ }).first().click();
+    await page.getByRole('region', { name: 'Streamed reply' }).waitFor();
+    await noHorizontalScroll(page);
+    await page.screenshot({ path: `${SHOTS}inspect-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('raises no page errors', () => assert.deepEqual(pageErrors, []));
 });
 
