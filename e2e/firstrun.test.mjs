@@ -124,6 +124,22 @@ describe('first run', () => {
     await page.screenshot({ path: `${SHOTS}firstrun-captured.png` });
   });
 
+  it('shows a banner on Review when a request cannot be routed', STEP, async () => {
+    const put = (target) => fetch(`${serve.uiURL}/api/target`, { method: 'PUT', body: JSON.stringify({ target }) });
+    assert.equal((await put('')).status, 200);
+    const res = await fetch(`${serve.proxyURL}/v1/chat/completions`, { method: 'POST', body: '{}' });
+    assert.equal(res.status, 404);
+    await res.arrayBuffer();
+    // The first 404 was forgotten when a preset set the target: this one is new.
+    const banner = page.getByRole('alert').filter({ hasText: 'could not be routed' });
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /^1 request could not be routed[\s\S]*no target is set/);
+    await page.screenshot({ path: `${SHOTS}firstrun-banner.png` });
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await banner.waitFor({ state: 'detached' });
+    assert.equal((await put(up.url)).status, 200);
+  });
+
   it('inspects an exchange: tree as captured, timings, curl, conversation', STEP, async () => {
     await page.goto(`${serve.uiURL}/#/exchanges`);
     const log = page.getByRole('main', { name: 'Exchanges' });

@@ -71,9 +71,17 @@ func (p *problems) add(r *http.Request, routes map[string]*url.URL) Problem {
 	return pr
 }
 
+// clear forgets every problem and the count.
+func (p *problems) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ring, p.total = nil, 0
+}
+
 // Problems returns the latest requests the proxy could not route (at most 32),
-// newest first, and how many there were since it started. They live in memory
-// only: they are about the setup as it is now. The caller owns the slice.
+// newest first, and how many there were since it started or since SetTarget last
+// changed the setup. They live in memory only: they are about the setup as it is
+// now. The caller owns the slice.
 func (s *Server) Problems() (recent []Problem, total int64) {
 	s.problems.mu.Lock()
 	defer s.problems.mu.Unlock()

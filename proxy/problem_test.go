@@ -84,6 +84,9 @@ func TestSetTargetLive(t *testing.T) {
 	if err := s.SetTarget(up.URL + "/prefix"); err != nil {
 		t.Fatal(err)
 	}
+	if items, total := s.Problems(); len(items) != 0 || total != 0 {
+		t.Errorf("after SetTarget Problems() = %d items, total %d; want them forgotten with the old setup", len(items), total)
+	}
 	if code, body := get(); code != http.StatusOK || body != "upstream /prefix/v1/models" {
 		t.Errorf("after SetTarget: %d %q, want 200 from the upstream with the prefix kept", code, body)
 	}

@@ -164,18 +164,19 @@ func joinURL(base *url.URL, rest, rawQuery string) *url.URL {
 }
 
 // SetTarget changes Config.Target while the Server runs: requests that arrive after it
-// returns use the new base URL, "" removes it. A bad URL is refused and the old
-// target kept. Safe for concurrent use with ServeHTTP.
+// returns use the new base URL, "" removes it. It forgets the recent problems (see
+// Problems): they were about the setup it changes. A bad URL is refused and nothing
+// changes. Safe for concurrent use with ServeHTTP.
 func (s *Server) SetTarget(raw string) error {
-	if raw == "" {
-		s.target.Store(nil)
-		return nil
-	}
-	u, err := parseBaseURL(raw)
-	if err != nil {
-		return fmt.Errorf("target: %w", err)
+	var u *url.URL
+	if raw != "" {
+		var err error
+		if u, err = parseBaseURL(raw); err != nil {
+			return fmt.Errorf("target: %w", err)
+		}
 	}
 	s.target.Store(u)
+	s.problems.clear()
 	return nil
 }
 
