@@ -1,11 +1,13 @@
 package app
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"unicode/utf8"
 
+	"github.com/llmtap/llmtap/app/pricing"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -40,6 +42,10 @@ type Reply struct {
 	Usage        dataset.Usage     `json:"usage"`
 	// Incomplete is set when a stream ended without its terminal event.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// CostUSD is what Usage cost at the price of the exchange's model, with PriceKey
+	// the price table row used; both absent for a model without a price.
+	CostUSD  *float64 `json:"costUsd,omitempty"`
+	PriceKey string   `json:"priceKey,omitempty"`
 }
 
 // Body is a captured body as JSON can carry it: text when it is UTF-8, base64 otherwise.
@@ -109,6 +115,9 @@ func (a *App) apiExchange(r *http.Request) (any, error) {
 		o := outcome{aborted: e.Aborted, truncated: e.Truncated, err: e.Err, status: e.Status}
 		if round, _ := decideRound(e.Dialect, e.Path, e.ReqHeader, e.ReqBody, e.RespBody, o, nil); round != nil && len(round.Answers) > 0 {
 			d.Reply = &Reply{Answers: round.Answers, FinishReason: round.FinishReason, Usage: round.Usage, Incomplete: round.Incomplete}
+			if err := a.priceReply(d.Reply, cmp.Or(e.Model, round.Model)); err != nil {
+				return nil, err
+			}
 		}
 		switch conv, err := a.db.ExchangeConversation(r.Context(), id); {
 		case err == nil:
@@ -118,6 +127,19 @@ func (a *App) apiExchange(r *http.Request) (any, error) {
 		}
 	}
 	return d, nil
+}
+
+// priceReply sets r's cost at model's price, when the table has one.
+func (a *App) priceReply(r *Reply, model string) error {
+	table, err := a.prices()
+	if err != nil {
+		return err
+	}
+	if p, key, ok := table.Lookup(model); ok {
+		c := p.Cost(pricing.Tokens{Input: int64(r.Usage.PromptTokens), Output: int64(r.Usage.CompletionTokens)})
+		r.CostUSD, r.PriceKey = &c, key
+	}
+	return nil
 }
 
 func (a *App) apiExchangeFacets(r *http.Request) (any, error) {

@@ -170,6 +170,9 @@ func TestExchangesAPI(t *testing.T) {
 	if d.ConversationID != 1 || d.Reply == nil || len(d.Reply.Answers) != 1 || !strings.Contains(d.Reply.Answers[0].Content, "answer 1") {
 		t.Errorf("exchange 1 conversation %d, reply %+v; want conversation 1 and the answer", d.ConversationID, d.Reply)
 	}
+	if d.Reply != nil && (d.Reply.CostUSD != nil || d.Reply.Usage.TotalTokens != 7) {
+		t.Errorf("exchange 1 reply usage %+v cost %v, want 7 tokens and no price for gpt-test", d.Reply.Usage, d.Reply.CostUSD)
+	}
 	if auth := strings.Join(d.ReqHeader["Authorization"], ""); strings.Contains(auth, "APPSECRET") || auth == "" {
 		t.Errorf("exchange 1 Authorization = %q, want present and redacted", auth)
 	}

@@ -64,6 +64,10 @@ func TestUsageAPI(t *testing.T) {
 		math.Abs(cu.CostUSD-0.009) > 1e-9 {
 		t.Errorf("GET /api/conversations/1/usage = %d %+v, want one answer, 5 + 2 tokens, $0.009", code, cu)
 	}
+	var d ExchangeDetail
+	if ta.getJSON(t, "/api/exchanges/1", &d); d.Reply == nil || d.Reply.CostUSD == nil || math.Abs(*d.Reply.CostUSD-0.009) > 1e-9 {
+		t.Errorf("GET /api/exchanges/1 reply = %+v, want it priced at $0.009", d.Reply)
+	}
 	if code := ta.getJSON(t, "/api/usage?days=0", nil); code != 400 {
 		t.Errorf("GET /api/usage?days=0 = %d, want 400", code)
 	}

@@ -158,6 +158,8 @@ describe('first run', () => {
     await tree.waitFor();
     const treeText = await tree.innerText();
     assert.match(treeText, /"temperature": 13\.0/, `the request body shows 13.0 as sent: ${treeText}`);
+    await drawer.getByText('10 in · 7 out', { exact: false }).waitFor(); // the fake upstream's usage, priced as gpt-4o-mini
+    await drawer.getByText('<$0.0001', { exact: false }).waitFor();
     await drawer.getByText('First byte').waitFor();
     await drawer.getByText('Last byte').waitFor();
     await drawer.getByRole('button', { name: 'Copy as curl' }).click();

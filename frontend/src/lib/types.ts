@@ -250,7 +250,7 @@ export interface ExchangeDetail {
   /** The conversation a message of this exchange is in; absent when none. */
   conversationId?: number;
   /** The answer as the parser reassembled it (a stream's events joined). */
-  reply?: { answers: ReplyMessage[]; finishReason?: string; usage: Usage; incomplete?: boolean };
+  reply?: { answers: ReplyMessage[]; finishReason?: string; usage: Usage; incomplete?: boolean; costUsd?: number; priceKey?: string };
 }
 
 /** BulkTarget is the selection a bulk action applies to: listed ids or everything a filter matches. */
