@@ -62,12 +62,15 @@ func (a *App) APIHandler() http.Handler {
 	handle("GET /api/settings", a.apiSettings)
 	handle("PUT /api/settings", a.apiPutSettings)
 	handle("POST /api/selftest", a.apiSelfTest)
+	a.handleFirstRun(handle) // api_firstrun.go
+	a.handleUsage(handle)    // api_usage.go
 	handle("GET /api/proxy-env", a.apiProxyEnv)
 	handle("POST /api/terminal", a.apiOpenTerminal)
 	handle("GET /api/system-proxy", a.apiSystemProxy)
 	handle("POST /api/system-proxy", a.apiSetSystemProxy)
 	handle("GET /api/exchanges", a.apiExchanges)
 	handle("GET /api/exchanges/{id}", a.apiExchange)
+	handle("GET /api/exchanges/facets", a.apiExchangeFacets)
 	a.handleDrag(handle, mux) // api_drag.go
 	a.handleGateway(mux)      // gateway.go
 	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)
@@ -122,6 +125,12 @@ type Status struct {
 	ProbesRefused int64 `json:"probesRefused"`
 	// ProxyError says why the proxy is not listening (a port in use), or "".
 	ProxyError string `json:"proxyError,omitempty"`
+	// Target is where plain paths go ("" when nowhere), Routes how many named routes
+	// there are, and Unroutable how many requests got a 404 for lack of either since
+	// the start (GET /api/problems has them).
+	Target     string `json:"target"`
+	Routes     int    `json:"routes"`
+	Unroutable int64  `json:"unroutable"`
 	// NativeDialogs is set in the desktop app, where "Export… → Save as" works.
 	NativeDialogs bool `json:"nativeDialogs"`
 	// NativeDrag is set in the desktop app, where POST /api/drag drags a file out.
@@ -140,6 +149,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		return nil, err
 	}
 	cs := a.rec.Status()
+	_, unroutable := a.proxy.Problems()
 	return Status{
 		Queued: cs.Queued, Held: cs.Held, DBError: cs.DBError,
 		Unsaved: cs.Unsaved.Count, SaveError: cs.Unsaved.Reason, UnsavedSince: cs.Unsaved.Since,
@@ -148,6 +158,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
 		ExportFormats: dataset.Formats(),
 		ProbesRefused: a.proxy.ProbesRefused(),
+		Target:        a.proxy.Target(), Routes: len(a.cfg.Routes), Unroutable: unroutable,
 	}, nil
 }
 

@@ -38,8 +38,9 @@ func (a *App) settingsState(ctx context.Context, s Settings) SettingsState {
 		st.StartAtLoginSupported = true
 		st.Settings.StartAtLogin = e.Enabled(ctx) // the OS is the truth
 	}
+	// A changed target applies at once (apiPutSettings), so it never needs a restart.
 	st.RestartNeeded = s.ProxyAddr != a.cfg.ProxyAddr && s.ProxyAddr != a.ProxyAddr() ||
-		s.Target != a.cfg.Target || s.MITM != (a.mitm != nil) || !sameRoutes(s.Routes, a.cfg.Routes)
+		s.MITM != (a.mitm != nil) || !sameRoutes(s.Routes, a.cfg.Routes)
 	return st
 }
 
@@ -70,6 +71,9 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 		return nil, err
 	}
 	s.UIToken = old.UIToken
+	if s.Prices == nil {
+		s.Prices = old.Prices // edited on Overview (PUT /api/prices), not in this form
+	}
 	bad := s.Validate()
 	// A new proxy address must be free now, or the next start would fail on it.
 	if bad["proxyAddr"] == "" && s.ProxyAddr != a.ProxyAddr() && s.ProxyAddr != a.cfg.ProxyAddr {
@@ -93,6 +97,13 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 	if e, err := a.autostartEntry(); err == nil && e.Enabled(r.Context()) != s.StartAtLogin {
 		if err := e.Set(r.Context(), s.StartAtLogin); err != nil {
 			return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error()}
+		}
+	}
+	// A changed target applies at once; an unchanged one leaves this run's alone (a
+	// --target flag, which wins over the saved settings).
+	if s.Target != old.Target {
+		if err := a.proxy.SetTarget(s.Target); err != nil {
+			return nil, err // Validate checked it
 		}
 	}
 	if err := a.proxy.SetProbes(s.ProbePaths); err != nil {

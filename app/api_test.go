@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/llmtap/llmtap/store"
 )
@@ -132,6 +133,14 @@ func TestExchangesAPI(t *testing.T) {
 		{"chat", "?kind=chat", 1},
 		{"other", "?kind=other", 1},
 		{"errors", "?kind=errors", 1}, // the fake upstream answers GET /v1/models with 400
+		{"status_class", "?status=4xx", 1},
+		{"model", "?model=gpt-test", 1},
+		{"text", "?q=MODELS", 1},
+		{"text_in_body", "?q=LIST+MY+EXCHANGES", 1},
+		{"text_not_in_bodies", "?q=list+my+exchanges&bodies=0", 0},
+		{"dialect_and_host", "?dialect=openai-chat&host=" + strings.TrimPrefix(up.URL, "http://"), 1},
+		{"until_yesterday", "?until=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly), 0},
+		{"since_yesterday", "?since=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly), 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,8 +150,14 @@ func TestExchangesAPI(t *testing.T) {
 			}
 		})
 	}
-	if code := ta.getJSON(t, "/api/exchanges?kind=weird", nil); code != 400 {
-		t.Errorf("GET /api/exchanges?kind=weird = %d, want 400", code)
+	for _, q := range []string{"?kind=weird", "?status=6xx", "?since=yesterday"} {
+		if code := ta.getJSON(t, "/api/exchanges"+q, nil); code != 400 {
+			t.Errorf("GET /api/exchanges%s = %d, want 400", q, code)
+		}
+	}
+	var facets store.ExchangeFacets
+	if ta.getJSON(t, "/api/exchanges/facets", &facets); len(facets.Hosts) != 1 || len(facets.Models) != 1 {
+		t.Errorf("GET /api/exchanges/facets = %+v, want one host and one model", facets)
 	}
 
 	var d ExchangeDetail
@@ -151,6 +166,12 @@ func TestExchangesAPI(t *testing.T) {
 	}
 	if !strings.Contains(d.ReqBody.Text, "list my exchanges") || !strings.Contains(d.RespBody.Text, "answer 1") {
 		t.Errorf("exchange 1 bodies = %q / %q, want the chat request and its answer", d.ReqBody.Text, d.RespBody.Text)
+	}
+	if d.ConversationID != 1 || d.Reply == nil || len(d.Reply.Answers) != 1 || !strings.Contains(d.Reply.Answers[0].Content, "answer 1") {
+		t.Errorf("exchange 1 conversation %d, reply %+v; want conversation 1 and the answer", d.ConversationID, d.Reply)
+	}
+	if d.Reply != nil && (d.Reply.CostUSD != nil || d.Reply.Usage.TotalTokens != 7) {
+		t.Errorf("exchange 1 reply usage %+v cost %v, want 7 tokens and no price for gpt-test", d.Reply.Usage, d.Reply.CostUSD)
 	}
 	if auth := strings.Join(d.ReqHeader["Authorization"], ""); strings.Contains(auth, "APPSECRET") || auth == "" {
 		t.Errorf("exchange 1 Authorization = %q, want present and redacted", auth)

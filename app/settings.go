@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/llmtap/llmtap/app/access"
+	"github.com/llmtap/llmtap/app/pricing"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/proxy"
 )
@@ -39,6 +40,10 @@ type Settings struct {
 	// listens beyond loopback; "" → none yet (serve makes one when it needs it). The
 	// API never sends it to the window and keeps it on PUT (see apiPutSettings).
 	UIToken string `json:"uiToken,omitempty"`
+	// Prices override the built-in prices per model (pricing.Defaults) for the cost
+	// figures; nil keeps the defaults. PUT /api/prices edits them, and a settings save
+	// without them keeps the saved ones.
+	Prices pricing.Table `json:"prices,omitempty"`
 }
 
 // ExportDefaults preselect the export dialog.
@@ -148,6 +153,9 @@ func (s Settings) Validate() map[string]string {
 	}
 	if err := access.CheckToken(s.UIToken); err != nil {
 		bad["uiToken"] = err.Error()
+	}
+	for model, msg := range s.Prices.Validate() {
+		bad["prices."+model] = msg
 	}
 	if s.SystemProxy && !s.MITM {
 		bad["systemProxy"] = "needs MITM mode: turn on mitm too"

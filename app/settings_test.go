@@ -140,8 +140,10 @@ func TestSettingsAPI(t *testing.T) {
 	}
 	var st SettingsState
 	ta.getJSON(t, "/api/settings", &st)
-	if st.Settings.Target != "http://127.0.0.1:5000" || !st.RestartNeeded || !st.Settings.StartAtLogin || !entry.Enabled(t.Context()) {
-		t.Errorf("GET /api/settings = %+v; want the saved target, restart needed, and start at login in place", st)
+	if st.Settings.Target != "http://127.0.0.1:5000" || st.RestartNeeded || !st.Settings.StartAtLogin || !entry.Enabled(t.Context()) ||
+		ta.proxy.Target() != "http://127.0.0.1:5000/" {
+		t.Errorf("GET /api/settings = %+v, proxy target %q; want the saved target applied at once (no restart), "+
+			"and start at login in place", st, ta.proxy.Target())
 	}
 }
 

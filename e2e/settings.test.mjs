@@ -1,6 +1,6 @@
 // End to end through the Settings page (#/settings) of `llmtap serve --mitm`: the base
-// URL shows, the self-test reports the untrusted CA, a bad route is refused next to its
-// field without being saved, and a new target is saved with the "next start" note.
+// URL shows, the MITM self-test reports the untrusted CA, a bad route is refused next to its
+// field without being saved, and a new target is saved and applies at once.
 // Screenshots: screenshots/settings.png (capture setup), settings-error.png, settings-form.png
 // and settings-dark.png.
 import { describe, it, before, after } from 'node:test';
@@ -59,7 +59,7 @@ describe('Settings page', () => {
   });
 
   it('self-test says the CA is not trusted', STEP, async () => {
-    await page.getByRole('button', { name: 'Run self-test' }).click();
+    await page.getByRole('button', { name: 'Test MITM' }).click();
     const result = page.getByRole('status', { name: 'Self-test result' });
     await expectText(result, 'does not trust', 'the self-test problem', 30000);
     await expectText(result, '✗ CA trusted', 'the CA check');
@@ -84,14 +84,15 @@ describe('Settings page', () => {
     await page.screenshot({ path: `${SHOTS}settings-error.png` });
   });
 
-  it('saves a new target that applies at the next start', STEP, async () => {
+  it('saves a new target that applies at once', STEP, async () => {
     await page.getByRole('button', { name: 'Remove route 1' }).click();
     await page.getByLabel('Default target URL').fill(NEW_TARGET);
     await saveButton().click();
-    await expectText(saveResult(), 'applies at the next start', 'the saved note');
+    await expectText(saveResult(), 'Saved.', 'the saved note');
     const got = await getJSON(`${serve.uiURL}/api/settings`);
     assert.equal(got.settings.target, NEW_TARGET);
-    assert.equal(got.restartNeeded, true);
+    // In use at once (restartNeeded stays set here: this run has --mitm, the saved settings not).
+    assert.equal((await getJSON(`${serve.uiURL}/api/status`)).target, NEW_TARGET);
     assert.deepEqual(got.settings.routes ?? {}, {});
     await saveButton().scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}settings-form.png` });

@@ -141,8 +141,8 @@ func (s *Server) resolve(r *http.Request) (up *url.URL, route string, ok bool) {
 			return joinURL(base, rest, r.URL.RawQuery), "route:" + seg, true
 		}
 	}
-	if s.target != nil {
-		return joinURL(s.target, p, r.URL.RawQuery), "target", true
+	if t := s.target.Load(); t != nil {
+		return joinURL(t, p, r.URL.RawQuery), "target", true
 	}
 	return nil, "", false
 }
@@ -163,16 +163,70 @@ func joinURL(base *url.URL, rest, rawQuery string) *url.URL {
 	return &u
 }
 
-// unknownRoute answers a request that matches no route form with a 404 explaining them.
+// SetTarget changes Config.Target while the Server runs: requests that arrive after it
+// returns use the new base URL, "" removes it. It forgets the recent problems (see
+// Problems): they were about the setup it changes. A bad URL is refused and nothing
+// changes. Safe for concurrent use with ServeHTTP.
+func (s *Server) SetTarget(raw string) error {
+	var u *url.URL
+	if raw != "" {
+		var err error
+		if u, err = parseBaseURL(raw); err != nil {
+			return fmt.Errorf("target: %w", err)
+		}
+	}
+	s.target.Store(u)
+	s.problems.clear()
+	return nil
+}
+
+// Target returns the base URL origin-form requests go to, or "" when none is set.
+func (s *Server) Target() string {
+	if t := s.target.Load(); t != nil {
+		return t.String()
+	}
+	return ""
+}
+
+// Resolve returns the upstream URL a request for path (origin-form, with an optional
+// query) would go to and its Exchange.Route, or ok false when no route form matches
+// and the request would get a 404. It does no I/O.
+func (s *Server) Resolve(path string) (upstream, route string, ok bool) {
+	r, err := http.NewRequest(http.MethodGet, path, nil)
+	if err != nil {
+		return "", "", false
+	}
+	up, route, ok := s.resolve(r)
+	if !ok {
+		return "", "", false
+	}
+	return up.String(), route, true
+}
+
+// unknownRoute answers a request that matches no route form with a 404 that says
+// what to change, and keeps it in the recent problems (see Problems): nothing was
+// forwarded, so there is no exchange to capture.
 func (s *Server) unknownRoute(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("unknown route", "method", r.Method, "path", r.URL.Path)
-	base := "http://" + r.Host
-	msg := fmt.Sprintf("llmtap has no upstream for %s. Address the upstream in one of three ways: "+
+	p := s.problems.add(r, s.routes)
+	writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_route", unroutableText(p, "http://"+r.Host))
+}
+
+// unroutableText is the 404's message for p: what happened, then the fix, most
+// likely first. base is the proxy's own address as the client reached it.
+func unroutableText(p Problem, base string) string {
+	why := fmt.Sprintf("llmtap has no upstream for %s: no target is set. Fix: open llmtap's window and pick "+
+		"your provider on its first page (or set Target in Settings), or start llmtap with --target URL, "+
+		"e.g. --target https://api.openai.com. ", p.Path)
+	if p.Kind == ProblemUnknownRoute {
+		why = fmt.Sprintf("llmtap has no upstream for %s: %q is not one of the routes (%s) or a known host, "+
+			"and no target is set. Fix: check the client's base URL, add the route in Settings (or --route %s=URL), "+
+			"or set a target. ", p.Path, p.First, strings.Join(p.Routes, ", "), p.First)
+	}
+	return why + fmt.Sprintf("The ways to address an upstream: "+
 		"(1) host in path, for known LLM hosts: %s/api.openai.com/v1/chat/completions; "+
-		"(2) a named route: start llmtap with --route NAME=URL, e.g. --route local=http://127.0.0.1:5000/v1, "+
-		"then call %s/local/chat/completions; "+
-		"(3) a default target for plain paths: start llmtap with --target https://api.openai.com, "+
-		"then call %s/v1/chat/completions",
-		r.URL.Path, base, base, base)
-	writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_route", msg)
+		"(2) a named route (--route NAME=URL, e.g. --route local=http://127.0.0.1:5000/v1), "+
+		"then %s/local/chat/completions; "+
+		"(3) a default target for plain paths (--target https://api.openai.com), then %s/v1/chat/completions",
+		base, base, base)
 }

@@ -124,7 +124,7 @@ type Config struct {
 // response byte for byte as it arrives, and hands a redacted copy of the exchange to
 // the Sink. A Server is safe for concurrent use; the caller owns the listener.
 type Server struct {
-	target       *url.URL
+	target       atomic.Pointer[url.URL] // nil: no default upstream; SetTarget changes it live
 	routes       map[string]*url.URL
 	hosts        map[string]*url.URL // lowercased host[:port] → base URL
 	maxBody      int64
@@ -138,6 +138,7 @@ type Server struct {
 	off          atomic.Bool // capture off; the zero value means capturing
 	mitm         *mitm       // nil unless Config.MITM is set
 	sessions     sessions    // upgraded (WebSocket) connections in progress
+	problems     problems    // recent requests no route matched
 	access       access
 	probe        probeFilter
 }
@@ -191,10 +192,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.hosts = hosts
-	if cfg.Target != "" {
-		if s.target, err = parseBaseURL(cfg.Target); err != nil {
-			return nil, fmt.Errorf("target: %w", err)
-		}
+	if err := s.SetTarget(cfg.Target); err != nil {
+		return nil, err
 	}
 	for name, raw := range cfg.Routes {
 		if err := s.addRoute(name, raw); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/llmtap/llmtap/dataset"
@@ -20,6 +21,7 @@ type ExchangeSummary struct {
 	Path      string    `json:"path"`
 	Status    int       `json:"status"`
 	Dialect   string    `json:"dialect,omitempty"`
+	Model     string    `json:"model,omitempty"`
 	Stream    bool      `json:"stream"`
 	Aborted   bool      `json:"aborted"`
 	Truncated bool      `json:"truncated"`
@@ -55,46 +57,110 @@ type ExchangeListOptions struct {
 	Limit  int // 0 → 50
 	Offset int
 	Kind   ExchangeKind
+	ExchangeFilter
 }
 
 // ListExchanges returns a page of exchanges, newest first, and how many match.
+// Its text filter matches the URL, model and errors (see SearchExchanges for bodies).
 func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]ExchangeSummary, int, error) {
-	if opt.Limit <= 0 {
-		opt.Limit = 50
+	where, args, err := opt.where()
+	if err != nil {
+		return nil, 0, err
 	}
+	var total int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count exchanges: %w", err)
+	}
+	items, err := db.summaries(ctx, where, args, opt.limit(), opt.Offset)
+	return items, total, err
+}
+
+// SearchExchanges is ListExchanges with the text also looked for in the decoded
+// bodies, among the newest MaxBodySearch exchanges the other filters keep; partial
+// is set when older ones were not searched (total then counts what was).
+func (db *DB) SearchExchanges(ctx context.Context, opt ExchangeListOptions) (items []ExchangeSummary, total int, partial bool, err error) {
+	text := strings.TrimSpace(opt.Text)
+	if text == "" {
+		items, total, err = db.ListExchanges(ctx, opt)
+		return items, total, false, err
+	}
+	opt.Text = ""
+	where, args, err := opt.where()
+	if err != nil {
+		return nil, 0, false, err
+	}
+	ids, partial, err := db.searchBodies(ctx, where, args, text)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	page := ids[min(opt.Offset, len(ids)):min(opt.Offset+opt.limit(), len(ids))]
+	if len(page) == 0 {
+		return []ExchangeSummary{}, len(ids), partial, nil
+	}
+	in := make([]any, len(page))
+	for i, id := range page {
+		in[i] = id
+	}
+	items, err = db.summaries(ctx, `WHERE id IN (?`+strings.Repeat(",?", len(page)-1)+`)`, in, len(page), 0)
+	return items, len(ids), partial, err
+}
+
+func (opt ExchangeListOptions) limit() int {
+	if opt.Limit <= 0 {
+		return 50
+	}
+	return opt.Limit
+}
+
+// where is the SQL WHERE clause (or "") of opt's kind and filter, with its arguments.
+func (opt ExchangeListOptions) where() (string, []any, error) {
 	var where string
 	switch opt.Kind {
 	case ExchangesAll:
 	case ExchangesChat:
-		where = `WHERE dialect NOT IN ('', 'rerank')`
+		where = `dialect NOT IN ('', 'rerank')`
 	case ExchangesRerank:
-		where = `WHERE dialect = 'rerank'`
+		where = `dialect = 'rerank'`
 	case ExchangesOther:
-		where = `WHERE dialect = ''`
+		where = `dialect = ''`
 	case ExchangesErrors:
-		where = `WHERE error != '' OR aborted OR status NOT BETWEEN 200 AND 299 OR parse_error != ''`
+		where = `(error != '' OR aborted OR status NOT BETWEEN 200 AND 299 OR parse_error != '')`
 	default:
-		return nil, 0, fmt.Errorf("exchange kind %q: must be chat, rerank, other or errors", opt.Kind)
+		return "", nil, fmt.Errorf("exchange kind %q: must be chat, rerank, other or errors: %w", opt.Kind, ErrInvalid)
 	}
-	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchanges `+where).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count exchanges: %w", err)
+	cond, args, err := opt.ExchangeFilter.where()
+	if err != nil {
+		return "", nil, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, stream, aborted,
+	switch {
+	case where != "" && cond != "":
+		where += " AND " + cond
+	case cond != "":
+		where = cond
+	}
+	if where == "" {
+		return "", args, nil
+	}
+	return "WHERE " + where, args, nil
+}
+
+// summaries reads a page of exchange rows matching where, newest first.
+func (db *DB) summaries(ctx context.Context, where string, args []any, limit, offset int) ([]ExchangeSummary, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, host, path, status, dialect, model, stream, aborted,
 		truncated, error, parse_error, started_at, COALESCE(first_byte_at, 0), ended_at,
 		COALESCE(req_size, length(req_body)), COALESCE(resp_size, length(resp_body)), cache_hit, forward_key
-		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, opt.Limit, opt.Offset)
+		FROM exchanges `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(append([]any(nil), args...), limit, offset)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list exchanges: %w", err)
+		return nil, fmt.Errorf("list exchanges: %w", err)
 	}
 	defer rows.Close()
 	items := []ExchangeSummary{}
 	for rows.Next() {
 		var e ExchangeSummary
 		var start, first, end int64
-		if err := rows.Scan(&e.ID, &e.Method, &e.Host, &e.Path, &e.Status, &e.Dialect, &e.Stream, &e.Aborted,
+		if err := rows.Scan(&e.ID, &e.Method, &e.Host, &e.Path, &e.Status, &e.Dialect, &e.Model, &e.Stream, &e.Aborted,
 			&e.Truncated, &e.Err, &e.ParseErr, &start, &first, &end, &e.ReqBytes, &e.RespBytes, &e.CacheHit, &e.ForwardKey); err != nil {
-			return nil, 0, fmt.Errorf("list exchanges: %w", err)
+			return nil, fmt.Errorf("list exchanges: %w", err)
 		}
 		e.Start = fromMillis(start)
 		if end >= start {
@@ -106,9 +172,9 @@ func (db *DB) ListExchanges(ctx context.Context, opt ExchangeListOptions) ([]Exc
 		items = append(items, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list exchanges: %w", err)
+		return nil, fmt.Errorf("list exchanges: %w", err)
 	}
-	return items, total, nil
+	return items, nil
 }
 
 // Exchange returns one stored exchange with its headers and bodies, or an error

@@ -80,6 +80,10 @@ export async function startUpstream({ gzip = true } = {}) {
 
 function route(req, res, body, { nextAnswer, gzip, takeGate }) {
   const path = req.url.split('?')[0];
+  if (req.method === 'GET' && path === '/v1/models') {
+    // The model list llmtap's self-test asks for.
+    return sendJSON(req, res, 200, { object: 'list', data: [{ id: MODEL, object: 'model', owned_by: 'e2e' }] }, false);
+  }
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
     return sendJSON(req, res, 404, {
       error: { message: `Unknown request URL: ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' },

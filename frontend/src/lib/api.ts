@@ -10,7 +10,6 @@ import type {
   ConversationDetail,
   ConversationSummary,
   ExchangeDetail,
-  ExchangeKind,
   ExchangeSummary,
   ExportFormat,
   ExportPreview,
@@ -147,11 +146,9 @@ export const api = {
   setSystem: (id: number, content: string) => request<ConversationDetail>(`/conversations/${id}/system`, put({ content })),
 
   exchange: (id: number) => request<ExchangeDetail>(`/exchanges/${id}`),
-  exchanges: (q: { kind?: ExchangeKind; limit?: number; offset?: number } = {}) => {
+  exchanges: (q: import('./types').ExchangeQuery = {}) => {
     const p = new URLSearchParams();
-    if (q.kind) p.set('kind', q.kind);
-    if (q.limit) p.set('limit', String(q.limit));
-    if (q.offset) p.set('offset', String(q.offset));
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '' && v !== 0) p.set(k, String(v));
     const s = p.toString();
     return request<Page<ExchangeSummary>>(`/exchanges${s ? `?${s}` : ''}`);
   },
@@ -197,7 +194,15 @@ export const api = {
     if (!res.ok) throw new ApiError(res.status, body?.error ?? (res.statusText || `HTTP ${res.status}`));
     return { ok: true, state: body };
   },
-  selfTest: (host?: string) => request<import('./types').SelfTest>('/selftest', post(host ? { host } : {})),
+  selfTest: (body: { mode?: 'base' | 'mitm'; host?: string } = {}) => request<import('./types').SelfTest>('/selftest', post(body)),
+  presets: () => request<import('./types').Presets>('/presets'),
+  setTarget: (target: string) => request<import('./types').Presets>('/target', put({ target })),
+  problems: () => request<{ items: import('./types').Problem[]; total: number }>('/problems'),
+  exchangeFacets: () => request<import('./types').ExchangeFacets>('/exchanges/facets'),
+  usage: (days = 30) => request<import('./types').UsageReport>(`/usage?days=${days}`),
+  prices: () => request<import('./types').Prices>('/prices'),
+  setPrices: (overrides: Record<string, import('./types').Price>) => request<import('./types').Prices>('/prices', put({ overrides })),
+  conversationUsage: (id: number) => request<import('./types').ConversationUsage>(`/conversations/${id}/usage`),
   systemProxy: () => request<import('./types').SystemProxy>('/system-proxy'),
   setSystemProxy: (on: boolean) => request<import('./types').SystemProxy>('/system-proxy', post({ on })),
   proxyEnv: () => request<import('./types').EnvVar[]>('/proxy-env'),

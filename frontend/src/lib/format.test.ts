@@ -30,6 +30,7 @@ describe('prettyJSON', () => {
     { name: 'array_with_spaces', in: '  [1] ', want: { text: '[\n  1\n]', json: true } },
     { name: 'truncated', in: '{"city": "Par', want: { text: '{"city": "Par', json: false } },
     { name: 'plain_text', in: 'It is 21°C in Paris.', want: { text: 'It is 21°C in Paris.', json: false } },
+    { name: 'float_kept_as_captured', in: '{"t":13.0}', want: { text: '{\n  "t": 13.0\n}', json: true } },
     { name: 'bare_number', in: '42', want: { text: '42', json: false } },
     { name: 'empty', in: '', want: { text: '', json: false } },
   ];

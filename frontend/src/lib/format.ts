@@ -1,5 +1,6 @@
 // Display helpers for conversations and messages: labels, counts, JSON pretty-printing.
 import type { Message, Role, Status } from './types';
+import { indent, parseTree } from './jsontree';
 
 const roleLabels: Record<Role, string> = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool' };
 
@@ -47,16 +48,15 @@ export interface Pretty {
 /**
  * prettyJSON re-indents JSON text with two spaces. Text that is not JSON (a truncated
  * tool-call argument, a plain-text tool result) comes back unchanged with json=false.
- * Only objects and arrays count as JSON: a bare "42" or "true" stays prose.
+ * Only objects and arrays count as JSON: a bare "42" or "true" stays prose. Leaves keep
+ * the exact text they were captured as.
  */
 export function prettyJSON(text: string): Pretty {
   const t = text.trim();
   if (!(t.startsWith('{') || t.startsWith('['))) return { text, json: false };
-  try {
-    return { text: JSON.stringify(JSON.parse(t), null, 2), json: true };
-  } catch {
-    return { text, json: false };
-  }
+  // From the raw tokens, never JSON.parse: a captured 13.0 must not show as 13.
+  const tree = parseTree(t);
+  return tree ? { text: indent(tree), json: true } : { text, json: false };
 }
 
 /** countJSONArray returns the length of a JSON array text (tool definitions), or 0. */

@@ -48,6 +48,7 @@ describe('parseRoute', () => {
   });
   it('overview', () => expect(parseRoute('#/overview').view).toBe('overview'));
   it('exchanges', () => expect(parseRoute('#/exchanges').view).toBe('exchanges'));
+  it('exchanges_problems', () => expect(parseRoute('#/exchanges/problems').view).toBe('exchanges'));
   it('unknown_is_list', () => expect(parseRoute('#/nonsense')).toEqual({ view: 'list', id: null, filter: defaultFilter() }));
 });
 

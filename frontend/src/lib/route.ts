@@ -4,6 +4,7 @@
 //   #/?q=tides&status=confirmed&c=42 a search and filter, conversation 42 open
 //   #/overview                      the dashboard
 //   #/exchanges                     every proxied request (models, embeddings, failures …)
+//   #/exchanges/problems            the same, showing failures and unroutable requests
 import { statuses, type Filter, type Order, type Sort, type Status, type Tri } from './types';
 
 export type View = 'list' | 'overview' | 'exchanges';
@@ -116,7 +117,7 @@ export function isFiltered(f: Filter): boolean {
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#/, '');
   if (h === '/overview') return { view: 'overview', id: null, filter: defaultFilter() };
-  if (h === '/exchanges') return { view: 'exchanges', id: null, filter: defaultFilter() };
+  if (h === '/exchanges' || h === '/exchanges/problems') return { view: 'exchanges', id: null, filter: defaultFilter() };
   const short = /^\/c\/(\d+)$/.exec(h);
   if (short) return { view: 'list', id: positiveInt(short[1]), filter: defaultFilter() };
   const qs = /^\/\?(.*)$/.exec(h);

@@ -30,6 +30,10 @@ export interface AppStatus {
   dbError?: string;
   /** Scanner requests (probe list in Settings) the proxy turned away since it started. */
   probesRefused?: number;
+  /** Where plain paths go ("" when nowhere), how many named routes there are, and how many requests got a 404 for lack of both. */
+  target?: string;
+  routes?: number;
+  unroutable?: number;
   /** Grows whenever conversations change, so the list is refetched only then. */
   changed?: number;
   /** Set in the desktop app, where Export can ask where to save with the OS dialog. */
@@ -170,6 +174,8 @@ export interface ConversationDetail extends ConversationSummary {
 export interface Page<T> {
   items: T[];
   total: number;
+  /** Exchanges only: a text search read the bodies of the newest 2,000 matches of the other filters only. */
+  partial?: boolean;
 }
 
 export type Sort = 'updated' | 'created' | 'rounds' | 'tokens';
@@ -212,6 +218,7 @@ export interface ExchangeSummary {
   path: string;
   status: number;
   dialect?: string;
+  model?: string;
   stream: boolean;
   aborted: boolean;
   truncated: boolean;
@@ -256,6 +263,10 @@ export interface ExchangeDetail {
   start: string;
   firstByte: string;
   end: string;
+  /** The conversation a message of this exchange is in; absent when none. */
+  conversationId?: number;
+  /** The answer as the parser reassembled it (a stream's events joined). */
+  reply?: { answers: ReplyMessage[]; finishReason?: string; usage: Usage; incomplete?: boolean; costUsd?: number; priceKey?: string };
 }
 
 /** BulkTarget is the selection a bulk action applies to: listed ids or everything a filter matches. */
@@ -388,8 +399,13 @@ export type SettingsSaveResult =
   | { ok: true; state: SettingsState }
   | { ok: false; error: string; fields: Record<string, string> };
 
-/** SelfTest is the answer of POST /api/selftest. */
+/** SelfTest is the answer of POST /api/selftest: one request followed hop by hop. */
 export interface SelfTest {
+  mode: 'base' | 'mitm';
+  /** What was asked of the proxy, and where the proxy sent it. */
+  url: string;
+  upstream?: string;
+  hops: { name: string; ok: boolean; detail: string }[];
   host: string;
   mitm: boolean;
   caTrusted: boolean;
@@ -413,4 +429,128 @@ export interface SystemProxy {
 export interface EnvVar {
   key: string;
   value: string;
+}
+
+// --- First run and the exchange inspector (GET /api/presets, /api/problems, /api/exchanges/facets) ---
+
+/** ReplyMessage is an answer the parser reassembled from a response (dataset.Message). */
+export interface ReplyMessage {
+  role: string;
+  content: string;
+  reasoning?: string;
+  toolCalls?: { id?: string; name: string; arguments: string }[];
+}
+
+/** Snippet is one client's settings for a preset, ready to copy. */
+export interface Snippet {
+  client: string;
+  text: string;
+  code?: boolean;
+}
+
+/** Preset is a provider or local server the first run offers, with this proxy's base URL and client settings. */
+export interface Preset {
+  id: string;
+  name: string;
+  local: boolean;
+  /** The upstream base URL the target is set to. */
+  target: string;
+  clientPath: string;
+  modelsPath: string;
+  dialect: string;
+  keyEnv?: string;
+  model: string;
+  docs: string;
+  baseURL: string;
+  clients: Snippet[];
+}
+
+/** Presets is the answer of GET /api/presets and PUT /api/target. */
+export interface Presets {
+  presets: Preset[];
+  target: string;
+  current?: string;
+  routes: number;
+}
+
+/** Problem is a request the proxy could not route: answered 404, neither forwarded nor captured. */
+export interface Problem {
+  time: string;
+  method: string;
+  path: string;
+  kind: 'no_target' | 'unknown_route';
+  first: string;
+  routes?: string[];
+  client: string;
+}
+
+/** ExchangeFacets are the values the exchange filters offer. */
+export interface ExchangeFacets {
+  hosts: string[];
+  models: string[];
+  dialects: string[];
+}
+
+/** ExchangeQuery is the exchange log's filter, as GET /api/exchanges takes it. */
+export interface ExchangeQuery {
+  kind?: ExchangeKind;
+  host?: string;
+  model?: string;
+  dialect?: string;
+  status?: string;
+  since?: string;
+  until?: string;
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+// --- Usage and cost (GET /api/usage, GET/PUT /api/prices, GET /api/conversations/{id}/usage) ---
+
+/** UsageCost is one day, model, or day and model of traffic, with its cost at the price table's rate. */
+export interface UsageCost {
+  day: string;
+  model: string;
+  requests: number;
+  ok: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  answers: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  priced: boolean;
+  priceKey?: string;
+}
+
+/** UsageReport is the answer of GET /api/usage. */
+export interface UsageReport {
+  since: string;
+  days: number;
+  byDay: UsageCost[];
+  byModel: UsageCost[];
+  byDayModel: UsageCost[];
+}
+
+/** Price is what a model costs, in US dollars per million tokens. */
+export interface Price {
+  input: number;
+  cachedInput?: number;
+  output: number;
+}
+
+/** Prices is the answer of GET and PUT /api/prices: rows keyed by model or by a prefix ending in "*". */
+export interface Prices {
+  defaults: Record<string, Price>;
+  overrides: Record<string, Price>;
+}
+
+/** ConversationUsage is the answer of GET /api/conversations/{id}/usage. */
+export interface ConversationUsage {
+  model: string;
+  priced: boolean;
+  answers: { messageId: number; input: number; output: number; costUsd: number }[];
+  input: number;
+  output: number;
+  costUsd: number;
 }

@@ -123,11 +123,11 @@ export class CaptureModel {
     }
   }
 
-  async runSelfTest(): Promise<void> {
+  async runSelfTest(mode?: 'base' | 'mitm'): Promise<void> {
     this.testing = true;
     this.selftestError = '';
     try {
-      this.selftest = await api.selfTest();
+      this.selftest = await api.selfTest(mode ? { mode } : {});
     } catch (err) {
       this.selftest = null;
       this.selftestError = `The self-test did not run: ${errorText(err)}`;
