@@ -1,0 +1,65 @@
+package providerfile
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{"sk-0123456789ab": "••••89ab", "short": "••••", "": "••••", "ключ-0123456789": "••••6789"} {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// keysOf returns the key scalars of a file, in order.
+func keysOf(data []byte) []string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	nodes, _ := secretNodes(&doc)
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.Value
+	}
+	return out
+}
+
+func FuzzMaskText(f *testing.F) {
+	seed, _ := os.ReadFile("testdata/providers.yaml")
+	f.Add(seed)
+	f.Add([]byte("providers:\n  - keys: secret-single-value-xyz\nforward_keys:\n  - key: 'it''s-a-secret-key'\n"))
+	f.Add([]byte("providers:\n  - keys: [\"a\\\"b-0123456789\", ключ-0123456789, \"••••\"]\n"))
+	f.Add([]byte("providers:\n  - keys:\n    - \"multi\n      line key\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		masked := MaskText(data)
+		before := keysOf(data)
+		after := keysOf(masked)
+		if before == nil {
+			return
+		}
+		if len(after) != len(before) {
+			t.Fatalf("masking changed the number of keys: %q → %q", before, after)
+		}
+		for i, k := range before {
+			if isLiteral(k) && !strings.HasPrefix(k, maskPrefix) && after[i] != Mask(k) {
+				t.Fatalf("key %d %q shown as %q, want %q", i, k, after[i], Mask(k))
+			}
+		}
+		back, err := Unmask(masked, data)
+		if err != nil {
+			t.Fatalf("Unmask of the file's own mask: %v", err)
+		}
+		restored := keysOf(back)
+		for i, k := range before {
+			if !strings.HasPrefix(k, maskPrefix) && restored[i] != k {
+				t.Fatalf("key %d = %q after a round trip, want %q", i, restored[i], k)
+			}
+		}
+	})
+}
