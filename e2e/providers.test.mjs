@@ -5,7 +5,7 @@
 // the file on disk (and the gateway) keep the last good one; the fix is saved with the
 // hidden key put back, mode 0600; the form adds a second provider; forward keys are issued
 // and revoked (against the agreed contract served by page.route when this build lacks the
-// endpoints, said in the output).
+// endpoints, said in the output); a save over a change made on disk meanwhile is refused.
 // Screenshots: screenshots/providers.png, providers-error.png, providers-added.png,
 // providers-forward.png.
 import { describe, it, before, after } from 'node:test';
@@ -54,8 +54,8 @@ describe('Providers page', () => {
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
-      // The refused save is a 400 and a missing forward-keys endpoint a 404, on purpose.
-      if (msg.type() === 'error' && !/status of (400|404)/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`);
+      // The refused saves (400, 409) and a missing forward-keys endpoint (404) are on purpose.
+      if (msg.type() === 'error' && !/status of (400|404|409)/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`);
     });
   });
 
@@ -134,6 +134,19 @@ describe('Providers page', () => {
     assert.match(disk, /name: local/);
     await card('local').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'providers-added.png') });
+  });
+
+  it('refuses to save over a change made on disk meanwhile', STEP, async () => {
+    const other = fs.readFileSync(file, 'utf8').replace('# the fake provider', '# edited elsewhere; the fake provider');
+    fs.writeFileSync(file, other);
+    const editor = page.getByRole('textbox', { name: 'providers.yaml' });
+    await editor.fill((await editor.inputValue()) + '# mine\n');
+    await page.getByRole('button', { name: 'Save file' }).click();
+    await page.locator('[data-config-error]').filter({ hasText: 'changed on disk' }).waitFor();
+    assert.equal(fs.readFileSync(file, 'utf8'), other, 'the other change was kept');
+    await page.getByRole('button', { name: /Reload from disk/ }).click();
+    await page.waitForFunction(() => document.querySelector('textarea[aria-label="providers.yaml"]')?.value.includes('edited elsewhere'));
+    assert.equal(await page.locator('[data-config-error]').count(), 0);
   });
 
   it('issues, lists and revokes a forward key', STEP, async () => {

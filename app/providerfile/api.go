@@ -37,7 +37,7 @@ type handler struct {
 // Register adds the providers-file endpoints to mux (docs/api.md):
 //
 //	GET  /api/providers/config            → {path, exists, text, keychain}
-//	PUT  /api/providers/config            {text} → the same, or 400 {error, line, field}
+//	PUT  /api/providers/config            {text, base?} → the same, or 400 {error, line, field}, or 409 when base is stale
 //	POST /api/providers/config/providers  {name, kind, base_url, keys, models} → the same
 func Register(mux *http.ServeMux, cfg Config) {
 	if cfg.Getenv == nil {
@@ -79,6 +79,9 @@ func (h *handler) get(w http.ResponseWriter, _ *http.Request) {
 func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Text *string `json:"text"`
+		// Base is the text the editor started from (GET's); when given and the file
+		// changed on disk since, the save is refused rather than undo that change.
+		Base *string `json:"base"`
 	}
 	if err := decode(r, &req); err != nil || req.Text == nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"text\": the file}"})
@@ -89,6 +92,10 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	old, _, err := read(h.cfg.Path)
 	if err != nil {
 		h.answer(w, nil, err)
+		return
+	}
+	if req.Base != nil && string(MaskText(old)) != *req.Base {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "the file changed on disk since it was loaded: reload it, then edit again"})
 		return
 	}
 	data, err := Unmask([]byte(*req.Text), old)

@@ -172,6 +172,28 @@ func TestPutRefusesBadFile(t *testing.T) {
 	}
 }
 
+func TestPutRefusesStaleBase(t *testing.T) {
+	s := newServer(t, nil, golden(t))
+	_, v := s.do(t, "GET", "/api/providers/config", nil)
+	base := v["text"].(string)
+	// Someone edits the file in another editor meanwhile.
+	changed := strings.Replace(string(golden(t)), "rpm: 60", "rpm: 5", 1)
+	if err := os.WriteFile(s.path, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, v := s.do(t, "PUT", "/api/providers/config", map[string]string{"text": base + "# mine\n", "base": base})
+	if code != 409 {
+		t.Fatalf("PUT over a changed file = %d %v, want 409", code, v)
+	}
+	if disk, _ := os.ReadFile(s.path); string(disk) != changed {
+		t.Errorf("the other editor's change was overwritten:\n%s", disk)
+	}
+	_, v = s.do(t, "GET", "/api/providers/config", nil)
+	if code, v := s.do(t, "PUT", "/api/providers/config", map[string]string{"text": v["text"].(string) + "# mine\n", "base": v["text"].(string)}); code != 200 {
+		t.Fatalf("PUT on a fresh base = %d %v", code, v)
+	}
+}
+
 func TestPutCreatesFile(t *testing.T) {
 	s := newServer(t, nil, nil)
 	code, v := s.do(t, "GET", "/api/providers/config", nil)

@@ -204,7 +204,7 @@ export const api = {
   gateway: () => request<import('./providers').GatewayStatus>('/providers'),
   providersConfig: () => request<import('./providers').ProvidersConfig>('/providers/config'),
   /** saveProvidersConfig and addProvider answer a refused file as a result with its line and field. */
-  saveProvidersConfig: (text: string) => configResult('/api/providers/config', put({ text })),
+  saveProvidersConfig: (text: string, base: string) => configResult('/api/providers/config', put({ text, base })),
   addProvider: (body: ReturnType<typeof import('./providers').providerRequest>) => configResult('/api/providers/config/providers', post(body)),
   forwardKeys: () => request<unknown>('/forward-keys').then(forwardKeyList),
   issueForwardKey: (body: import('./providers').ForwardKeyRequest) => request<{ key: string; id: string }>('/forward-keys', post(body)),

@@ -1,7 +1,7 @@
 // State of the Providers page (#/providers): the gateway's live status, polled while the
 // page is visible; the providers file for the editor and the form; the forward keys.
 // The rules live in ../providers.ts; the components only render these fields.
-import { api, errorText, notImplemented } from '../api';
+import { api, ApiError, errorText, notImplemented } from '../api';
 import { checkProvider, forwardKeyRequest, providerRequest, type ConfigError, type ForwardKey, type GatewayStatus, type ProviderForm, type ProvidersConfig } from '../providers';
 
 /** pollMs is how often the status is asked for while the page is visible. */
@@ -16,6 +16,8 @@ export class ProvidersModel {
   configError = $state.raw<ConfigError | null>(null);
   saved = $state('');
   saving = $state(false);
+  /** stale: the file changed on disk since it was loaded (409 on save); reload to go on. */
+  stale = $state(false);
   formErrors = $state.raw<Record<string, string>>({});
   forwardKeys = $state.raw<ForwardKey[]>([]);
   /** forwardNote is why the list is empty: the server lacks the endpoint, or it failed. */
@@ -56,6 +58,8 @@ export class ProvidersModel {
     try {
       this.config = await api.providersConfig();
       this.text = this.config.text;
+      this.configError = null;
+      this.stale = false;
     } catch (err) {
       this.configError = { error: `Could not read the providers file: ${errorText(err)}`, line: 0, field: '' };
     }
@@ -74,10 +78,11 @@ export class ProvidersModel {
     this.saving = true;
     this.saved = '';
     try {
-      const res = await api.saveProvidersConfig(this.text);
+      const res = await api.saveProvidersConfig(this.text, this.config?.text ?? '');
       if (res.ok) this.#took(res.config, 'Saved: the gateway uses it now.');
       else this.configError = res.error;
     } catch (err) {
+      this.stale = err instanceof ApiError && err.status === 409;
       this.configError = { error: errorText(err), line: 0, field: '' };
     } finally {
       this.saving = false;
