@@ -28,10 +28,11 @@ func Mask(key string) string {
 func isLiteral(v string) bool { return v != "" && !strings.Contains(v, "$") }
 
 // secretNodes returns the scalars of a parsed file that hold keys:
-// providers[].keys[] and forward_keys[].key, with the field each is.
-func secretNodes(doc *yaml.Node) (nodes []*yaml.Node, fields []string) {
+// providers[].keys[] and forward_keys[].key, with the field each is and its owner
+// (the provider's name; "" for a forward key).
+func secretNodes(doc *yaml.Node) (nodes []*yaml.Node, fields, owners []string) {
 	if doc == nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, nil
+		return nil, nil, nil
 	}
 	root := doc.Content[0]
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -43,6 +44,12 @@ func secretNodes(doc *yaml.Node) (nodes []*yaml.Node, fields []string) {
 			if item.Kind != yaml.MappingNode {
 				continue
 			}
+			owner := ""
+			for m := 0; m+1 < len(item.Content); m += 2 {
+				if k == "providers" && item.Content[m].Value == "name" {
+					owner = item.Content[m+1].Value
+				}
+			}
 			for m := 0; m+1 < len(item.Content); m += 2 {
 				name, val := item.Content[m].Value, item.Content[m+1]
 				switch {
@@ -51,17 +58,19 @@ func secretNodes(doc *yaml.Node) (nodes []*yaml.Node, fields []string) {
 						if c.Kind == yaml.ScalarNode {
 							nodes = append(nodes, c)
 							fields = append(fields, fmt.Sprintf("providers[%d].keys[%d]", j, n))
+							owners = append(owners, owner)
 						}
 					}
 				case k == "providers" && name == "keys" && val.Kind == yaml.ScalarNode,
 					k == "forward_keys" && name == "key" && val.Kind == yaml.ScalarNode:
 					nodes = append(nodes, val)
 					fields = append(fields, fmt.Sprintf("%s[%d].%s", k, j, name))
+					owners = append(owners, owner)
 				}
 			}
 		}
 	}
-	return nodes, fields
+	return nodes, fields, owners
 }
 
 // replacement is one scalar's new text in the file.
@@ -85,7 +94,7 @@ func MaskText(data []byte) []byte {
 	if yaml.Unmarshal(data, &doc) != nil {
 		return data
 	}
-	nodes, _ := secretNodes(&doc)
+	nodes, _, _ := secretNodes(&doc)
 	var reps []replacement
 	for _, n := range nodes {
 		if isLiteral(n.Value) && !strings.HasPrefix(n.Value, maskPrefix) {
@@ -109,16 +118,18 @@ func MaskText(data []byte) []byte {
 }
 
 // Unmask puts the keys MaskText hid back into edited text, from the file on disk
-// (old): each masked key takes, in order, the next literal key of old with the same
-// mask. A masked key old does not hold is refused with its line and field.
+// (old): each masked key takes the first key of old not yet taken with the same
+// mask, of the same provider when there is one (so that reordering providers does
+// not swap their keys), else of any. A masked key old does not hold is refused
+// with its line and field.
 func Unmask(edited, old []byte) ([]byte, error) {
 	var doc yaml.Node
 	if yaml.Unmarshal(edited, &doc) != nil {
 		return edited, nil // the parser refuses it with the line
 	}
-	nodes, fields := secretNodes(&doc)
+	nodes, fields, owners := secretNodes(&doc)
 	var reps []replacement
-	var pool map[string][]string
+	var pool []oldKey
 	for i, n := range nodes {
 		if !strings.HasPrefix(n.Value, maskPrefix) {
 			continue
@@ -126,13 +137,13 @@ func Unmask(edited, old []byte) ([]byte, error) {
 		if pool == nil {
 			pool = literalKeys(old)
 		}
-		vals := pool[n.Value]
-		if len(vals) == 0 {
+		j := take(pool, n.Value, owners[i])
+		if j < 0 {
 			return nil, &FieldError{Line: n.Line, Field: fields[i],
 				Msg: fmt.Sprintf("the hidden key %s is not in the file any more: type the key again", n.Value)}
 		}
-		pool[n.Value] = vals[1:]
-		reps = append(reps, replacement{n, quote(vals[0])})
+		pool[j].taken = true
+		reps = append(reps, replacement{n, quote(pool[j].value)})
 	}
 	out, ok := splice(edited, reps)
 	if !ok {
@@ -146,21 +157,45 @@ func Unmask(edited, old []byte) ([]byte, error) {
 	return out, nil
 }
 
-// literalKeys maps each mask to the literal keys of data that have it, in file order.
-func literalKeys(data []byte) map[string][]string {
-	out := map[string][]string{}
+// oldKey is a key of the file on disk that a masked one may stand for.
+type oldKey struct {
+	mask, owner, value string
+	taken              bool
+}
+
+// take returns the index of the first key of pool not taken with mask, of owner
+// if there is one, else of any owner; -1 when there is none.
+func take(pool []oldKey, mask, owner string) int {
+	first := -1
+	for i, k := range pool {
+		if k.taken || k.mask != mask {
+			continue
+		}
+		if k.owner == owner {
+			return i
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	return first
+}
+
+// literalKeys lists the keys of data a masked key may stand for, in file order.
+func literalKeys(data []byte) []oldKey {
+	var out []oldKey
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil {
 		return out
 	}
-	nodes, _ := secretNodes(&doc)
-	for _, n := range nodes {
+	nodes, _, owners := secretNodes(&doc)
+	for i, n := range nodes {
 		switch {
 		case strings.HasPrefix(n.Value, maskPrefix):
 			// Written so in the file (MaskText leaves it): it stands for itself.
-			out[n.Value] = append(out[n.Value], n.Value)
+			out = append(out, oldKey{mask: n.Value, owner: owners[i], value: n.Value})
 		case isLiteral(n.Value):
-			out[Mask(n.Value)] = append(out[Mask(n.Value)], n.Value)
+			out = append(out, oldKey{mask: Mask(n.Value), owner: owners[i], value: n.Value})
 		}
 	}
 	return out

@@ -22,12 +22,30 @@ func keysOf(data []byte) []string {
 	if yaml.Unmarshal(data, &doc) != nil {
 		return nil
 	}
-	nodes, _ := secretNodes(&doc)
+	nodes, _, _ := secretNodes(&doc)
 	out := make([]string, len(nodes))
 	for i, n := range nodes {
 		out[i] = n.Value
 	}
 	return out
+}
+
+func TestUnmaskFollowsProviders(t *testing.T) {
+	old := []byte("providers:\n  - {name: a, keys: [short-a]}\n  - {name: b, keys: [short-b]}\n")
+	// The editor swapped the providers: both keys show as ••••.
+	edited := []byte("providers:\n  - {name: b, keys: [\"••••\"]}\n  - {name: a, keys: [\"••••\"]}\n")
+	got, err := Unmask(edited, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := keysOf(got); len(keys) != 2 || keys[0] != "short-b" || keys[1] != "short-a" {
+		t.Fatalf("keys after swapping the providers = %q, want each provider's own", keys)
+	}
+	// A provider renamed in the editor still gets a key of that mask, in order.
+	got, err = Unmask([]byte("providers:\n  - {name: c, keys: [\"••••\"]}\n"), old)
+	if err != nil || keysOf(got)[0] != "short-a" {
+		t.Fatalf("renamed provider: %q, %v", keysOf(got), err)
+	}
 }
 
 func FuzzMaskText(f *testing.F) {
