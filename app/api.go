@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/llmtap/llmtap/app/providerfile"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -73,6 +74,7 @@ func (a *App) APIHandler() http.Handler {
 	handle("GET /api/exchanges/facets", a.apiExchangeFacets)
 	a.handleDrag(handle, mux) // api_drag.go
 	a.handleGateway(mux)      // gateway.go
+	providerfile.Register(mux, providerfile.Config{Path: a.gateway.Status().Path, Keychain: providerfile.NewSystem(), Log: a.log})
 	mux.HandleFunc("GET /api/media/{hash}", a.serveMedia)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, &apiError{status: http.StatusNotFound, msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})

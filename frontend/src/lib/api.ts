@@ -3,6 +3,7 @@
 // docs/api.md and docs/api-review.md describe the endpoints.
 import { defaultFilter, filterObject, filterParams } from './route';
 import type { Progress } from './progress';
+import { forwardKeyList } from './providers';
 import type {
   AppStatus,
   BulkAction,
@@ -207,7 +208,28 @@ export const api = {
   setSystemProxy: (on: boolean) => request<import('./types').SystemProxy>('/system-proxy', post({ on })),
   proxyEnv: () => request<import('./types').EnvVar[]>('/proxy-env'),
   openTerminal: () => request<void>('/terminal', post({})),
+
+  // The Providers page (lib/providers.ts; Go: gateway/status.go, app/providerfile).
+  gateway: () => request<import('./providers').GatewayStatus>('/providers'),
+  providersConfig: () => request<import('./providers').ProvidersConfig>('/providers/config'),
+  /** saveProvidersConfig and addProvider answer a refused file as a result with its line and field. */
+  saveProvidersConfig: (text: string, base: string) => configResult('/api/providers/config', put({ text, base })),
+  addProvider: (body: ReturnType<typeof import('./providers').providerRequest>) => configResult('/api/providers/config/providers', post(body)),
+  forwardKeys: () => request<unknown>('/forward-keys').then(forwardKeyList),
+  issueForwardKey: (body: import('./providers').ForwardKeyRequest) => request<{ key: string; id: string }>('/forward-keys', post(body)),
+  revokeForwardKey: (id: string) => request<void>(`/forward-keys/${encodeURIComponent(id)}`, del),
 };
+
+type ConfigResult = { ok: true; config: import('./providers').ProvidersConfig } | { ok: false; error: import('./providers').ConfigError };
+
+async function configResult(path: string, init: RequestInit): Promise<ConfigResult> {
+  const res = await fetch(path, { ...init, headers: { 'Content-Type': 'application/json' }, cache: 'no-store' });
+  toLoginOn401(res);
+  const body = await res.json().catch(() => undefined);
+  if (res.status === 400 && body?.error) return { ok: false, error: { error: body.error, line: body.line ?? 0, field: body.field ?? '' } };
+  if (!res.ok) throw new ApiError(res.status, body?.error ?? (res.statusText || `HTTP ${res.status}`));
+  return { ok: true, config: body };
+}
 
 /** mediaURL is where the bytes of a stored image or file are served. */
 export function mediaURL(hash: string): string {

@@ -1,0 +1,162 @@
+package providerfile
+
+import (
+	"bufio"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// fakeSecrets serves the part of the Secret Service API that SecretService uses
+// (OpenSession plain, SearchItems, ReadAlias, CreateItem, GetSecret) on a real bus,
+// so that the test checks llmtap's D-Bus calls and their signatures end to end.
+// Its items are kept in memory by their attributes.
+type fakeSecrets struct {
+	conn  *dbus.Conn
+	mu    sync.Mutex
+	items map[string]ssSecret // "name" attribute → secret
+	calls []string
+}
+
+func (f *fakeSecrets) OpenSession(alg string, _ dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	f.log("OpenSession " + alg)
+	if alg != "plain" {
+		return dbus.MakeVariant(""), "/", dbus.MakeFailedError(fmt.Errorf("algorithm %s not supported", alg))
+	}
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *fakeSecrets) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.log("SearchItems " + attrs["application"] + " " + attrs["name"])
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.items[attrs["name"]]; ok && attrs["application"] == "llmtap" {
+		return []dbus.ObjectPath{itemPath(attrs["name"])}, []dbus.ObjectPath{}, nil
+	}
+	return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
+}
+
+func (f *fakeSecrets) ReadAlias(name string) (dbus.ObjectPath, *dbus.Error) {
+	f.log("ReadAlias " + name)
+	return "/org/freedesktop/secrets/collection/login", nil
+}
+
+func (f *fakeSecrets) log(s string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, s)
+	f.mu.Unlock()
+}
+
+func itemPath(name string) dbus.ObjectPath {
+	return dbus.ObjectPath("/org/freedesktop/secrets/collection/login/" + strings.ReplaceAll(name, "-", "_"))
+}
+
+type fakeCollection struct{ f *fakeSecrets }
+
+func (c fakeCollection) CreateItem(props map[string]dbus.Variant, sec ssSecret, replace bool) (dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	attrs, ok := props[ssItem+".Attributes"].Value().(map[string]string)
+	if !ok || !replace || sec.ContentType != "text/plain" {
+		return "/", "/", dbus.MakeFailedError(fmt.Errorf("bad CreateItem: %v %v %q", props, replace, sec.ContentType))
+	}
+	c.f.log("CreateItem " + attrs["name"])
+	c.f.mu.Lock()
+	c.f.items[attrs["name"]] = sec
+	c.f.mu.Unlock()
+	p := itemPath(attrs["name"])
+	if err := c.f.conn.Export(fakeItem{c.f, attrs["name"]}, p, ssItem); err != nil {
+		return "/", "/", dbus.MakeFailedError(err)
+	}
+	return p, "/", nil
+}
+
+type fakeItem struct {
+	f    *fakeSecrets
+	name string
+}
+
+func (i fakeItem) GetSecret(session dbus.ObjectPath) (ssSecret, *dbus.Error) {
+	i.f.mu.Lock()
+	defer i.f.mu.Unlock()
+	s := i.f.items[i.name]
+	s.Session = session
+	return s, nil
+}
+
+// privateBus starts a dbus-daemon of its own and points DBUS_SESSION_BUS_ADDRESS at it.
+func privateBus(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Skip("no dbus-daemon here: the Secret Service client is untested against a bus")
+	}
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = strings.TrimSpace(addr)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	return addr
+}
+
+func TestSystemKeychainOnABus(t *testing.T) {
+	addr := privateBus(t)
+
+	// Before anybody provides the service: not available, keys stay in the file.
+	if NewSystem().Available() {
+		t.Fatal("a keychain without a Secret Service on the bus")
+	}
+
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	f := &fakeSecrets{conn: conn, items: map[string]ssSecret{}}
+	for _, e := range []error{
+		conn.Export(f, ssPath, ssService),
+		conn.Export(fakeCollection{f}, "/org/freedesktop/secrets/collection/login", ssCollection),
+	} {
+		if e != nil {
+			t.Fatal(e)
+		}
+	}
+	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("RequestName = %v, %v", reply, err)
+	}
+
+	kc := NewSystem()
+	if !kc.Available() {
+		_, err := kc.open()
+		t.Fatalf("no keychain: %v", err)
+	}
+	if _, err := kc.Get("groq-1"); err != ErrNoSecret {
+		t.Fatalf("Get of a missing secret = %v, want ErrNoSecret", err)
+	}
+	if err := kc.Set("groq-1", "gsk-real-bus-secret"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := kc.Get("groq-1"); err != nil || v != "gsk-real-bus-secret" {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+	if got := Getenv(kc, nil)("keychain:groq-1"); got != "gsk-real-bus-secret" {
+		t.Fatalf("Getenv = %q", got)
+	}
+	want := "OpenSession plain|SearchItems llmtap groq-1|ReadAlias default|CreateItem groq-1|SearchItems llmtap groq-1|SearchItems llmtap groq-1"
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if got := strings.Join(f.calls, "|"); got != want {
+		t.Errorf("calls:\n%s\nwant\n%s", got, want)
+	}
+}
