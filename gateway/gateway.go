@@ -336,3 +336,14 @@ func jitter(d time.Duration) time.Duration {
 	}
 	return rand.N(d)
 }
+
+// Path is the providers file.
+func (g *Gateway) Path() string { return g.cfg.Path }
+
+// CacheMaxBytes is the file's cache.max_mb in bytes; 0 when unset.
+func (g *Gateway) CacheMaxBytes() int64 {
+	if c := g.tbl.Load().file.Cache; c != nil {
+		return int64(c.MaxMB) << 20
+	}
+	return 0
+}
