@@ -170,7 +170,9 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func scalarNode(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+func scalarNode(v string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+}
 
 // forwardKeyNode is fk as one flow mapping line, as the documentation writes them.
 func forwardKeyNode(fk keys.ForwardKey, expires string) *yaml.Node {
