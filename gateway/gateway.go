@@ -50,8 +50,9 @@ type StreamTranslator = translate.StreamTranslator
 // AuthFunc decides whether a gateway request may go on (forward keys and limits,
 // issue 13). status 0 lets it through; otherwise the client gets status with
 // reason in its dialect, and Retry-After when retryAfter > 0. keyID names the
-// forward key that made the request ("" when none); it is set on the reply as
-// X-Llmtap-Forward-Key so the capture records it.
+// forward key that made the request ("" when none), refused or not; it is set on
+// the reply as X-Llmtap-Forward-Key-Id (keys.CaptureHeader), which the proxy moves
+// to the captured request header so the capture records it.
 type AuthFunc func(r *http.Request, model string) (status int, retryAfter time.Duration, reason, keyID string)
 
 // Config configures a Gateway. The zero value is a gateway with no providers.
