@@ -31,7 +31,8 @@ func openGateway(cfg Config, db *store.DB) (*gateway.Gateway, error) {
 	// The cache's size cap is the file's cache.max_mb, read at each write so that a
 	// reload changes it.
 	cs := newCacheStore(db, func() int64 { return g.CacheMaxBytes() })
-	g = gateway.New(gateway.Config{Path: path, Log: cfg.Log, Translator: translate.New(), Cache: cs})
+	g = gateway.New(gateway.Config{Path: path, Log: cfg.Log, Translator: translate.New(), Cache: cs,
+		RequireKeys: !access.Loopback(cfg.ProxyAddr)})
 	err := g.Reload()
 	switch {
 	case err == nil:

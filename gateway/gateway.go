@@ -70,6 +70,10 @@ type Config struct {
 	// Auth is consulted before each routed request; nil means the file's
 	// forward_keys (see gateway/keys): none lets every request through.
 	Auth AuthFunc
+	// RequireKeys refuses every routed request (401) while the file has no forward
+	// keys: set when the proxy listens beyond loopback, so that a reload that drops
+	// the last key does not open the providers to the network.
+	RequireKeys bool
 	// Cache holds the answers of requests that ask for the response cache
 	// ("x-llmtap-cache: on", or cache: true on the model); nil turns the cache off.
 	Cache cache.Store
@@ -306,6 +310,10 @@ func (g *Gateway) HasProviders() bool { return len(g.tbl.Load().providers) > 0 }
 func (g *Gateway) auth(r *http.Request, model string) (status int, retryAfter time.Duration, reason, keyID string) {
 	if g.cfg.Auth != nil {
 		return g.cfg.Auth(r, model)
+	}
+	if g.cfg.RequireKeys && !g.guard.Enabled() {
+		return http.StatusUnauthorized, 0, "llmtap listens beyond this machine and its providers file has no forward_keys: " +
+			"add one (the Providers page, or POST /api/forward-keys) and send it as the API key", ""
 	}
 	v := g.guard.Check(r, model)
 	if v.OK() {

@@ -94,3 +94,27 @@ func TestForwardKeyTokens(t *testing.T) {
 		t.Errorf("provider got key %q, want its own", got)
 	}
 }
+
+// TestRequireKeysWithoutAny: a gateway told to require forward keys (the proxy
+// listens beyond loopback) refuses every routed request while the file has none,
+// and serves once one exists.
+func TestRequireKeysWithoutAny(t *testing.T) {
+	a := newFake(t, "a", KindOpenAI)
+	base := yamlFor("", providerYAML{f: a, keys: []string{"real"}, models: []string{"m"}})
+	g, srv := newTestGateway(t, base, Config{RequireKeys: true})
+	for _, tt := range []struct {
+		name, extra string
+		want        int
+	}{{"none", "", 401}, {"one", "forward_keys:\n  - { key: client-key }\n", 200}} {
+		if err := g.Load([]byte(base + tt.extra)); err != nil {
+			t.Fatal(err)
+		}
+		status, _, body, _ := post(t, srv.URL, "/v1/chat/completions", `{"model":"m","messages":[]}`)
+		if status != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.name, status, body, tt.want)
+		}
+	}
+	if a.total() != 1 {
+		t.Errorf("provider got %d requests, want 1", a.total())
+	}
+}
