@@ -72,7 +72,11 @@ func (g *Gateway) RemoveForwardKey(id string) error {
 	return g.editFile(func(root *yaml.Node) error {
 		seq := mappingValue(root, "forward_keys")
 		if seq != nil && seq.Kind == yaml.SequenceNode {
-			f, err := Parse(mustMarshal(root), g.cfg.Getenv)
+			data, err := marshal(root)
+			if err != nil {
+				return err
+			}
+			f, err := Parse(data, g.cfg.Getenv)
 			if err != nil {
 				return err
 			}
@@ -114,7 +118,10 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	if err := edit(root); err != nil {
 		return err
 	}
-	out := mustMarshal(&doc)
+	out, err := marshal(&doc)
+	if err != nil {
+		return err
+	}
 	if _, err := Parse(out, g.cfg.Getenv); err != nil {
 		return err
 	}
@@ -124,16 +131,19 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	return g.Reload()
 }
 
-// mustMarshal writes n as YAML with the two-space indent the example file uses.
-func mustMarshal(n *yaml.Node) []byte {
+// marshal writes n as YAML with the two-space indent the example file uses. It
+// fails only on text YAML cannot hold (invalid UTF-8), an error wrapping ErrConfig.
+func marshal(n *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(n); err != nil {
-		panic(err) // a tree read from YAML and scalars: cannot fail
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	_ = enc.Close()
-	return b.Bytes()
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return b.Bytes(), nil
 }
 
 func writeFileAtomic(path string, data []byte) error {
