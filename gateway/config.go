@@ -347,7 +347,11 @@ func checkBaseURL(n *yaml.Node, field, raw string) error {
 func checkGlobs(n *yaml.Node, field string, pats []string) error {
 	for i, m := range pats {
 		if _, err := path.Match(m, ""); err != nil {
-			return errAt(n.Content[min(i, len(n.Content)-1)], fmt.Sprintf("%s[%d]", field, i), "bad glob %q: %v", m, err)
+			at := n // a single name written as a scalar has no elements
+			if len(n.Content) > 0 {
+				at = n.Content[min(i, len(n.Content)-1)]
+			}
+			return errAt(at, fmt.Sprintf("%s[%d]", field, i), "bad glob %q: %v", m, err)
 		}
 	}
 	return nil
