@@ -439,3 +439,117 @@ cache: { ttl: 1s, max_mb: 8 }
 		}
 	}
 }
+
+// fakeNative serves Gemini's generateContent and streamGenerateContent (SSE) and
+// Ollama's /api/chat (NDJSON), answering "KIND N" where N counts the user turns.
+func fakeNative(t *testing.T, kind string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req struct {
+			Contents []struct {
+				Role string `json:"role"`
+			} `json:"contents"`
+			Messages []struct {
+				Role string `json:"role"`
+			} `json:"messages"`
+			Stream *bool `json:"stream"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		users := 0
+		for _, c := range req.Contents {
+			if c.Role == "user" {
+				users++
+			}
+		}
+		for _, m := range req.Messages {
+			if m.Role == "user" {
+				users++
+			}
+		}
+		answer := fmt.Sprintf("%s %d", kind, users)
+		switch {
+		case kind == "gemini" && r.Header.Get("X-Goog-Api-Key") != testKey,
+			kind == "gemini" && !strings.HasPrefix(r.URL.Path, "/v1beta/models/gem-test:"),
+			kind == "ollama" && r.URL.Path != "/api/chat":
+			http.Error(w, `{"error":"bad request"}`, http.StatusUnauthorized)
+		case kind == "gemini" && strings.HasSuffix(r.URL.Path, ":generateContent"):
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"candidates":[{"content":{"role":"model","parts":[{"text":%q}]},"finishReason":"STOP","index":0}],`+
+				`"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":3,"totalTokenCount":12},"modelVersion":"gem-test"}`, answer)
+		case kind == "gemini":
+			w.Header().Set("Content-Type", "text/event-stream")
+			word, num, _ := strings.Cut(answer, " ")
+			fmt.Fprintf(w, "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":%q}]},\"index\":0}],\"modelVersion\":\"gem-test\"}\r\n\r\n", word)
+			w.(http.Flusher).Flush()
+			fmt.Fprintf(w, "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":%q}]},\"finishReason\":\"STOP\",\"index\":0}],"+
+				"\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":3,\"totalTokenCount\":12},\"modelVersion\":\"gem-test\"}\r\n\r\n", " "+num)
+		case req.Stream != nil && !*req.Stream:
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"model":"llama-test","created_at":"2026-12-04T10:00:00Z","message":{"role":"assistant","content":%q},`+
+				`"done":true,"done_reason":"stop","prompt_eval_count":9,"eval_count":3}`, answer)
+		default:
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			word, num, _ := strings.Cut(answer, " ")
+			fmt.Fprintf(w, "{\"model\":\"llama-test\",\"created_at\":\"2026-12-04T10:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":%q},\"done\":false}\n", word)
+			w.(http.Flusher).Flush()
+			fmt.Fprintf(w, "{\"model\":\"llama-test\",\"created_at\":\"2026-12-04T10:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":%q},\"done\":false}\n", " "+num)
+			fmt.Fprint(w, "{\"model\":\"llama-test\",\"created_at\":\"2026-12-04T10:00:01Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":9,\"eval_count\":3}\n")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestOpenAIClientReachesGeminiAndOllama: an OpenAI client holds a two-turn chat
+// (one JSON answer, one streamed) with a Gemini and an Ollama model through the
+// real proxy; each is captured on the provider's path and threaded once.
+func TestOpenAIClientReachesGeminiAndOllama(t *testing.T) {
+	for _, tt := range []struct{ kind, model, path string }{
+		{"gemini", "gem-test", "/v1beta/models/gem-test:"},
+		{"ollama", "llama-test", "/api/chat"},
+	} {
+		t.Run(tt.kind, func(t *testing.T) {
+			up := fakeNative(t, tt.kind)
+			ta := startGatewayApp(t, fmt.Sprintf("providers:\n  - name: p\n    kind: %s\n    base_url: %s\n    keys: [%s]\n    models: [%s]\n",
+				tt.kind, up.URL, testKey, tt.model))
+			status, _, body := ta.post(t, "/v1/chat/completions",
+				`{"model":"`+tt.model+`","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"one"}]}`)
+			want1 := tt.kind + " 1"
+			if status != 200 || !strings.Contains(body, `"content":"`+want1+`"`) || !strings.Contains(body, `"finish_reason":"stop"`) {
+				t.Fatalf("JSON turn = %d %s", status, body)
+			}
+			status, _, body = ta.post(t, "/v1/chat/completions", `{"model":"`+tt.model+`","stream":true,"messages":[`+
+				`{"role":"system","content":"be brief"},{"role":"user","content":"one"},{"role":"assistant","content":"`+want1+`"},{"role":"user","content":"two"}]}`)
+			if status != 200 || !strings.Contains(body, "chat.completion.chunk") || !strings.Contains(body, `"content":" 2"`) ||
+				!strings.Contains(body, "data: [DONE]") {
+				t.Fatalf("streamed turn = %d %s", status, body)
+			}
+			ta.wait(t, 2)
+			var ex ExchangePage
+			ta.getJSON(t, "/api/exchanges", &ex)
+			for _, e := range ex.Items {
+				if !strings.HasPrefix(e.Path, tt.path) {
+					t.Errorf("captured path %q, want the provider's %s…", e.Path, tt.path)
+				}
+			}
+			var page ConversationPage
+			ta.getJSON(t, "/api/conversations", &page)
+			if page.Total != 1 {
+				t.Fatalf("%d conversations, want 1", page.Total)
+			}
+			var d store.Detail
+			ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", page.Items[0].ID), &d)
+			var msgs []string
+			for _, m := range d.Messages {
+				msgs = append(msgs, string(m.Role)+":"+m.Content)
+			}
+			if got, want := strings.Join(msgs, "|"), "user:one|assistant:"+want1+"|user:two|assistant:"+tt.kind+" 2"; !strings.HasSuffix(got, want) {
+				t.Errorf("conversation %q, want it to end %q", got, want)
+			}
+		})
+	}
+}
