@@ -553,3 +553,50 @@ func TestOpenAIClientReachesGeminiAndOllama(t *testing.T) {
 		})
 	}
 }
+
+// TestFallbackDropsThinking: an OpenAI client whose history carries Claude's
+// thinking blocks (with their signature) asks for a model that fails; the
+// fallback model gets the history without them, since another model refuses
+// them, while the first model got them.
+func TestFallbackDropsThinking(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]string{}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req struct{ Model string }
+		_ = json.Unmarshal(body, &req)
+		mu.Lock()
+		got[req.Model] = string(body)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if req.Model == "claude-a" {
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"type":"error","error":{"type":"api_error","message":"overloaded"}}`)
+			return
+		}
+		fmt.Fprintf(w, `{"id":"msg_2","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":"from b"}],`+
+			`"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":2}}`, req.Model)
+	}))
+	t.Cleanup(up.Close)
+	ta := startGatewayApp(t, fmt.Sprintf(`providers:
+  - { name: c, kind: anthropic, base_url: %s, keys: [%s], models: [claude-a, claude-b] }
+models:
+  claude-a: { fallbacks: [claude-b] }
+retries: 1
+`, up.URL, testKey))
+	status, h, body := ta.post(t, "/v1/chat/completions", `{"model":"claude-a","messages":[`+
+		`{"role":"user","content":"think"},`+
+		`{"role":"assistant","content":"done","thinking_blocks":[{"type":"thinking","thinking":"hmm","signature":"SIG-A-123"}]},`+
+		`{"role":"user","content":"again"}]}`)
+	if status != 200 || !strings.Contains(body, "from b") {
+		t.Fatalf("fallback = %d %s (%v)", status, body, h)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(got["claude-a"], "SIG-A-123") {
+		t.Errorf("claude-a got %s, want the thinking block", got["claude-a"])
+	}
+	if b := got["claude-b"]; b == "" || strings.Contains(b, "SIG-A-123") || strings.Contains(b, `"thinking"`) {
+		t.Errorf("claude-b got %s, want the history without thinking", b)
+	}
+}
