@@ -178,7 +178,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		return nil, err
 	}
-	if a.gateway, err = openGateway(cfg); err == nil {
+	if a.gateway, err = openGateway(cfg, db); err == nil {
 		a.proxy, err = proxy.New(proxy.Config{
 			Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
 			BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
@@ -240,7 +240,7 @@ func (a *App) ListenProxy() error {
 		// from its settings, shows it in the window instead.
 		err = fmt.Errorf("proxy address %s: %w: set a proxy token (--proxy-token or LLMTAP_PROXY_TOKEN), or listen on 127.0.0.1",
 			a.cfg.ProxyAddr, access.ErrExposed)
-	} else {
+	} else if err = a.checkGatewayExposure(); err == nil {
 		ln, err = proxy.Listen(a.cfg.ProxyAddr)
 	}
 	a.mu.Lock()

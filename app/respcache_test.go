@@ -80,7 +80,7 @@ func TestCacheHitIsCapturedButNeverThreaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cacheDB.Close() })
-	gw := cachingGateway(t, up.URL, newCacheStore(cacheDB, 1<<20))
+	gw := cachingGateway(t, up.URL, newCacheStore(cacheDB, func() int64 { return 1 << 20 }))
 	ta := startApp(t, gw.URL)
 
 	send := func(stream bool, text, forwardKey string) (string, http.Header) {
@@ -182,7 +182,7 @@ func TestCacheStoreReplaysChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := newCacheStore(db, 4096)
+	s := newCacheStore(db, func() int64 { return 4096 })
 	chunks := []string{"data: {\"a\":1}\n\n", "data: {\"b\":", "2}\n\n", "data: [DONE]\n\n"}
 	var lengths []int
 	for _, c := range chunks {

@@ -156,22 +156,25 @@ func (q *request) translated(out *http.Request, resp *http.Response, rb *relayBo
 	tr := q.g.cfg.Translator
 	resp.Header.Del("Content-Length")
 	resp.ContentLength = -1
+	side := q.side
 	if resp.StatusCode >= 300 {
 		msg, _ := io.ReadAll(io.LimitReader(rb, 1<<20))
 		rb.Close()
+		side.reply.write(msg)
 		e := errorResponse(out, q.kind, resp.StatusCode, "upstream_error", "provider_error",
 			p.name+" answered "+resp.Status+": "+string(bytes.TrimSpace(msg)), 0)
 		e.Header.Set("X-Llmtap-Provider", p.name)
 		return e
 	}
 	if q.stream {
-		tb := &translatedBody{src: rb}
+		tb := &translatedBody{src: rb, raw: &side.reply}
 		tb.st = tr.Stream(q.kind, p.kind, model, &tb.out)
 		resp.Body = tb
 		return resp
 	}
 	whole, err := io.ReadAll(rb)
 	rb.Close()
+	side.reply.write(whole)
 	if err == nil {
 		whole, err = tr.Response(q.kind, p.kind, model, whole)
 	}
@@ -193,6 +196,7 @@ func (q *request) translated(out *http.Request, resp *http.Response, rb *relayBo
 // then the error.
 type translatedBody struct {
 	src *relayBody
+	raw *capBuf // the provider's bytes, for the capture
 	st  StreamTranslator
 	out bytes.Buffer
 	buf [8 << 10]byte
@@ -203,6 +207,7 @@ func (t *translatedBody) Read(p []byte) (int, error) {
 	for t.out.Len() == 0 && t.err == nil {
 		n, err := t.src.Read(t.buf[:])
 		if n > 0 {
+			t.raw.write(t.buf[:n])
 			if _, werr := t.st.Write(t.buf[:n]); werr != nil {
 				err = werr
 			}
@@ -223,3 +228,49 @@ func (t *translatedBody) Read(p []byte) (int, error) {
 }
 
 func (t *translatedBody) Close() error { return t.src.Close() }
+
+// providerSide is what went to a provider and came back when it differs from what
+// the client sent and got: the body after an alias's model name was put in, or
+// reasoning stripped for a fallback, or translation; and, translated, the
+// provider's reply header and bytes. The proxy's capture records it (see
+// proxy.ProviderSide), so a conversation is threaded in the provider's dialect.
+type providerSide struct {
+	req    []byte
+	header http.Header // nil: the reply was not translated
+	reply  capBuf
+}
+
+// captureMax bounds the provider reply kept for the capture; the proxy caps it
+// further to its own capture limit.
+const captureMax = 32 << 20
+
+// capBuf keeps the first captureMax bytes written to it.
+type capBuf struct {
+	b         []byte
+	truncated bool
+}
+
+func (c *capBuf) write(p []byte) {
+	if room := captureMax - len(c.b); len(p) > room {
+		p, c.truncated = p[:max(room, 0)], true
+	}
+	c.b = append(c.b, p...)
+}
+
+// sideBody is a routed reply's body that tells the proxy what the provider side
+// of the exchange was (proxy.ProviderSide).
+type sideBody struct {
+	io.ReadCloser
+	side *providerSide
+}
+
+// ProviderSide returns the request body sent to the provider and, when the reply
+// was translated, the provider's reply header and body (nil otherwise). The reply
+// is complete once the body has been read to its end.
+func (b *sideBody) ProviderSide() (reqBody []byte, respHeader http.Header, respBody []byte, truncated bool) {
+	s := b.side
+	if s.header == nil {
+		return s.req, nil, nil, false
+	}
+	return s.req, s.header, s.reply.b, s.reply.truncated
+}

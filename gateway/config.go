@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/llmtap/llmtap/gateway/keys"
 )
 
 // ErrConfig is wrapped by every error Parse returns for a file it refuses.
@@ -30,8 +32,8 @@ type File struct {
 	// FirstByteTimeout bounds the wait for a provider's first body byte before the
 	// attempt counts as failed and is retried; 0 means DefaultFirstByteTimeout.
 	FirstByteTimeout time.Duration
-	// ForwardKeys and Cache are parsed here for the forward-key and cache code
-	// (issue 13), which the gateway reaches through Config.Auth.
+	// ForwardKeys are the keys clients must send once one exists (see
+	// gateway/keys); Cache the response cache's TTL and size, nil when absent.
 	ForwardKeys []ForwardKey
 	Cache       *CacheSpec
 }
@@ -68,14 +70,8 @@ type ModelSpec struct {
 	Cache bool
 }
 
-// ForwardKey is one entry of forward_keys:.
-type ForwardKey struct {
-	Key      string
-	Models   []string
-	RPM, TPM int
-	TPD      int
-	Expires  time.Time // zero: never
-}
+// ForwardKey is one entry of forward_keys: (see package gateway/keys).
+type ForwardKey = keys.ForwardKey
 
 // CacheSpec is cache:.
 type CacheSpec struct {
@@ -351,7 +347,11 @@ func checkBaseURL(n *yaml.Node, field, raw string) error {
 func checkGlobs(n *yaml.Node, field string, pats []string) error {
 	for i, m := range pats {
 		if _, err := path.Match(m, ""); err != nil {
-			return errAt(n.Content[min(i, len(n.Content)-1)], fmt.Sprintf("%s[%d]", field, i), "bad glob %q: %v", m, err)
+			at := n // a single name written as a scalar has no elements
+			if len(n.Content) > 0 {
+				at = n.Content[min(i, len(n.Content)-1)]
+			}
+			return errAt(at, fmt.Sprintf("%s[%d]", field, i), "bad glob %q: %v", m, err)
 		}
 	}
 	return nil
@@ -411,6 +411,10 @@ func (p *parser) forwardKeys(n *yaml.Node, f *File) error {
 				if ref, err = scalar(v, k); err == nil {
 					fk.Key = os.Expand(ref, p.getenv)
 				}
+			case "name":
+				fk.Name, err = scalar(v, k)
+			case "disabled":
+				fk.Disabled, err = boolField(v, k)
 			case "models":
 				if fk.Models, err = listField(v, k); err == nil {
 					err = checkGlobs(v, k, fk.Models)
@@ -431,7 +435,7 @@ func (p *parser) forwardKeys(n *yaml.Node, f *File) error {
 					}
 				}
 			default:
-				err = errAt(v, k, "unknown field (want key, models, rpm, tpm, tpd or expires)")
+				err = errAt(v, k, "unknown field (want key, name, models, rpm, tpm, tpd, expires or disabled)")
 			}
 			return err
 		})
@@ -442,6 +446,9 @@ func (p *parser) forwardKeys(n *yaml.Node, f *File) error {
 			return errAt(kn, fmt.Sprintf("forward_keys[%d].key", i), "missing")
 		}
 		f.ForwardKeys = append(f.ForwardKeys, fk)
+	}
+	if err := keys.Validate(f.ForwardKeys); err != nil {
+		return errAt(n, "forward_keys", "%v", err)
 	}
 	return nil
 }

@@ -158,6 +158,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("providers:\n  - {name: a, kind: openai, base_url: 'http://x', keys: [k], models: ['c-*']}\nmodels:\n  f: {use: [c-1], fallbacks: [c-2]}\n")
 	f.Add("strategy: weighted\nretries: 0\n")
+	f.Add("forward_keys:\n  - {key: lt-a, name: a, models: ['m-*'], rpm: 1, tpm: 2, tpd: 3, expires: 2027-06-30, disabled: true}\n  - {key: lt-b, name: a}\ncache: {ttl: 1h, max_mb: 1}\n")
 	f.Add("providers: [\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		file, err := Parse([]byte(s), env(nil))

@@ -13,6 +13,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/llmtap/llmtap/gateway/cache"
+	"github.com/llmtap/llmtap/gateway/keys"
+	"github.com/llmtap/llmtap/gateway/translate"
 )
 
 // DefaultFirstByteTimeout is File.FirstByteTimeout's zero-value default: how long
@@ -38,19 +42,17 @@ type Translator interface {
 	StripReasoning(kind string, body []byte) ([]byte, error)
 }
 
-// StreamTranslator is one translated stream. Close ends it cleanly; Abort writes
-// the client dialect's error event (a cut stream must never look like a clean end).
-type StreamTranslator interface {
-	io.Writer
-	Close() error
-	Abort(reason string) error
-}
+// StreamTranslator is one translated stream (gateway/translate's type, so that a
+// *translate.Translator is a Translator). Close ends it cleanly; Abort writes the
+// client dialect's error event (a cut stream must never look like a clean end).
+type StreamTranslator = translate.StreamTranslator
 
 // AuthFunc decides whether a gateway request may go on (forward keys and limits,
 // issue 13). status 0 lets it through; otherwise the client gets status with
 // reason in its dialect, and Retry-After when retryAfter > 0. keyID names the
-// forward key that made the request ("" when none); it is set on the reply as
-// X-Llmtap-Forward-Key so the capture records it.
+// forward key that made the request ("" when none), refused or not; it is set on
+// the reply as X-Llmtap-Forward-Key-Id (keys.CaptureHeader), which the proxy moves
+// to the captured request header so the capture records it.
 type AuthFunc func(r *http.Request, model string) (status int, retryAfter time.Duration, reason, keyID string)
 
 // Config configures a Gateway. The zero value is a gateway with no providers.
@@ -65,8 +67,16 @@ type Config struct {
 	// only same-dialect providers are reachable: a model only such providers serve
 	// answers 501.
 	Translator Translator
-	// Auth is consulted before each routed request; nil lets every request through.
+	// Auth is consulted before each routed request; nil means the file's
+	// forward_keys (see gateway/keys): none lets every request through.
 	Auth AuthFunc
+	// RequireKeys refuses every routed request (401) while the file has no forward
+	// keys: set when the proxy listens beyond loopback, so that a reload that drops
+	// the last key does not open the providers to the network.
+	RequireKeys bool
+	// Cache holds the answers of requests that ask for the response cache
+	// ("x-llmtap-cache: on", or cache: true on the model); nil turns the cache off.
+	Cache cache.Store
 	// Usage, when set, is told the tokens each routed answer reported once it ended
 	// (the token limits of forward keys): keyID is AuthFunc's, model the one the
 	// client asked for. It runs on the request's goroutine and must not block.
@@ -94,6 +104,7 @@ type Gateway struct {
 	tbl       atomic.Pointer[table]
 	loadErr   atomic.Pointer[string] // the last refusal of the file, or nil
 	cacheHits atomic.Int64
+	guard     *keys.Guard // the file's forward keys (unused when Config.Auth is set)
 	// seen is the file's modification time and size when Reload last read it.
 	seen atomic.Pointer[fileStamp]
 }
@@ -127,6 +138,7 @@ func New(cfg Config) *Gateway {
 		g.log = slog.New(slog.DiscardHandler)
 	}
 	g.log = g.log.With("component", "gateway")
+	g.guard, _ = keys.NewGuard(nil, g.cfg.Now)
 	empty, _ := newTable(&File{Strategy: RoundRobin, Models: map[string]ModelSpec{}}, nil)
 	g.tbl.Store(empty)
 	return g
@@ -149,11 +161,16 @@ func (g *Gateway) Load(data []byte) error {
 	if err == nil {
 		var t *table
 		if t, err = newTable(f, g.tbl.Load()); err == nil {
+			if err = g.guard.Replace(f.ForwardKeys); err != nil {
+				err = fmt.Errorf("%w: %w", ErrConfig, err) // Parse validated them: not expected
+				goto refused
+			}
 			g.tbl.Store(t)
 			g.loadErr.Store(nil)
 			return nil
 		}
 	}
+refused:
 	msg := err.Error()
 	g.loadErr.Store(&msg)
 	return err
@@ -215,6 +232,15 @@ func (g *Gateway) Route(w http.ResponseWriter, r *http.Request, body []byte, has
 		return nil, false
 	}
 	if r.Method == http.MethodGet && (r.URL.Path == "/v1/models" || r.URL.Path == "/models") {
+		if status, ra, reason, id := g.auth(r, ""); status != 0 {
+			resp := authError(r, KindOpenAI, status, ra, reason, id)
+			for k, v := range resp.Header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(resp.StatusCode)
+			_, _ = io.Copy(w, resp.Body)
+			return nil, true
+		}
 		g.serveModels(w, t)
 		return nil, true
 	}
@@ -271,6 +297,31 @@ func (g *Gateway) LoadError() string {
 	return ""
 }
 
+// ForwardKeys lists the forward keys in force and their usage (never a key).
+func (g *Gateway) ForwardKeys() []keys.KeyUsage { return g.guard.List() }
+
+// ForwardKeysRequired reports whether gateway requests must carry a forward key.
+func (g *Gateway) ForwardKeysRequired() bool { return g.cfg.Auth != nil || g.guard.Enabled() }
+
+// HasProviders reports whether any provider is configured.
+func (g *Gateway) HasProviders() bool { return len(g.tbl.Load().providers) > 0 }
+
+// auth is Config.Auth, or the forward keys' verdict.
+func (g *Gateway) auth(r *http.Request, model string) (status int, retryAfter time.Duration, reason, keyID string) {
+	if g.cfg.Auth != nil {
+		return g.cfg.Auth(r, model)
+	}
+	if g.cfg.RequireKeys && !g.guard.Enabled() {
+		return http.StatusUnauthorized, 0, "llmtap listens beyond this machine and its providers file has no forward_keys: " +
+			"add one (the Providers page, or POST /api/forward-keys) and send it as the API key", ""
+	}
+	v := g.guard.Check(r, model)
+	if v.OK() {
+		return 0, 0, "", v.KeyID
+	}
+	return v.Status, v.RetryAfter, v.Reason, v.KeyID
+}
+
 // CacheHit counts a reply served from the response cache (see Metrics).
 func (g *Gateway) CacheHit() { g.cacheHits.Add(1) }
 
@@ -293,4 +344,15 @@ func jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d)
+}
+
+// Path is the providers file.
+func (g *Gateway) Path() string { return g.cfg.Path }
+
+// CacheMaxBytes is the file's cache.max_mb in bytes; 0 when unset.
+func (g *Gateway) CacheMaxBytes() int64 {
+	if c := g.tbl.Load().file.Cache; c != nil {
+		return int64(c.MaxMB) << 20
+	}
+	return 0
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,5 +154,52 @@ func TestThroughProxyBodyLimits(t *testing.T) {
 	}
 	if ex := rec.last(t); !strings.Contains(ex.Err, "larger than") {
 		t.Errorf("captured Err %q, want the size refusal", ex.Err)
+	}
+}
+
+// TestProxyCapturesProviderSide: through the real proxy, the capture of a routed
+// request holds what went to the provider (an alias's model put in; a translated
+// body and the provider's own reply), and the forward key id only the gateway
+// set, never one the client sent; the client does not see the id.
+func TestProxyCapturesProviderSide(t *testing.T) {
+	a := newFake(t, "a", KindOpenAI)
+	g := New(Config{Translator: &tagTranslator{}})
+	yaml := yamlFor("models:\n  fast: {use: [m]}\nforward_keys:\n  - {key: client-key, name: team}\n",
+		providerYAML{f: a, keys: []string{"k"}, models: []string{"m"}})
+	if err := g.Load([]byte(yaml)); err != nil {
+		t.Fatal(err)
+	}
+	srv, rec := newProxy(t, g, proxy.Config{})
+	tests := []struct {
+		name, path, body     string
+		wantReq, wantRespHas string
+	}{
+		{"alias", "/v1/chat/completions", `{"model":"fast","messages":[]}`, `{"model":"m","messages":[]}`, "hi from a"},
+		{"translated", "/v1/messages", `{"model":"m","max_tokens":5}`, `{"model":"m","stream":false,"from":"anthropic"}`, `"object":"chat.completion"`},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer client-key")
+		req.Header.Set("X-Llmtap-Forward-Key-Id", "spoofed")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Llmtap-Forward-Key-Id") != "" {
+			t.Errorf("%s: %d %s, forward key id %q shown to the client", tt.name, resp.StatusCode, b.String(), resp.Header.Get("X-Llmtap-Forward-Key-Id"))
+		}
+		ex := rec.last(t)
+		if string(ex.ReqBody) != tt.wantReq || !strings.Contains(string(ex.RespBody), tt.wantRespHas) {
+			t.Errorf("%s: captured %s → %s, want %s → …%s…", tt.name, ex.ReqBody, ex.RespBody, tt.wantReq, tt.wantRespHas)
+		}
+		if got := ex.ReqHeader.Values("X-Llmtap-Forward-Key-Id"); len(got) != 1 || got[0] != "team" {
+			t.Errorf("%s: captured forward key id %q, want team", tt.name, got)
+		}
+		if strings.Contains(ex.ReqHeader.Get("Authorization"), "client-key") {
+			t.Errorf("%s: forward key captured", tt.name)
+		}
 	}
 }

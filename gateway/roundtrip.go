@@ -12,6 +12,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/llmtap/llmtap/gateway/cache"
+	"github.com/llmtap/llmtap/gateway/keys"
 )
 
 // request is one routed request: what Route learnt of it, and the tiers that may
@@ -25,6 +28,13 @@ type request struct {
 	stream bool
 	body   []byte
 	tiers  []tier
+	// report takes the usage of the answer (forward key limits, Config.Usage);
+	// release gives back a stream's reserved estimate. Either may be nil.
+	report  func(usage)
+	release func(actual int)
+	// side is what went to the provider and came back, when it differs from what
+	// the client sent and gets (see sideBody); nil otherwise.
+	side *providerSide
 }
 
 // failure is why one attempt did not give the client an answer.
@@ -44,14 +54,101 @@ func (f *failure) retryable() bool { return f.class != errAuth && f.class != err
 // that byte itself before returning.
 func (q *request) RoundTrip(out *http.Request) (*http.Response, error) {
 	g := q.g
-	fwdKey := ""
-	if g.cfg.Auth != nil {
-		status, ra, reason, id := g.cfg.Auth(out, q.model)
-		if status != 0 {
-			return errorResponse(out, q.kind, status, errType(status), errCode(status), reason, ra), nil
-		}
-		fwdKey = id
+	status, ra, reason, fwdKey := g.auth(out, q.model)
+	if status != 0 {
+		return authError(out, q.kind, status, ra, reason, fwdKey), nil
 	}
+	var cacheKey string
+	if g.cfg.Cache != nil && cache.Wants(out, q.t.file.Models[q.model].Cache || q.t.file.Models[q.tiers[0].name].Cache) {
+		// The provider model (an alias and its name share entries), the client's
+		// dialect and path (the answer is in that dialect) and the normalised body.
+		cacheKey = cache.Key(q.kind+" "+q.rel+" "+q.tiers[0].name, q.body)
+		e, ok, err := g.cfg.Cache.Get(out.Context(), cacheKey, g.cfg.Now())
+		if err != nil {
+			g.log.Warn("response cache read", "err", err)
+		}
+		if ok {
+			g.CacheHit()
+			resp := cache.Replay(e)
+			resp.Request = out
+			if fwdKey != "" {
+				resp.Header.Set(keys.CaptureHeader, fwdKey)
+			}
+			return resp, nil
+		}
+	}
+	q.report = g.usageReport(out, q, fwdKey)
+	resp := q.route(out)
+	if resp == nil {
+		if q.release != nil {
+			q.release(0)
+		}
+		return nil, out.Context().Err()
+	}
+	if q.release != nil && resp.StatusCode >= 300 {
+		q.release(0) // no answer: the stream's estimate goes back
+	}
+	if fwdKey != "" {
+		resp.Header.Set(keys.CaptureHeader, fwdKey)
+	}
+	if cacheKey != "" && resp.StatusCode == http.StatusOK {
+		resp = (&cache.Recorder{Store: g.cfg.Cache, TTL: q.t.cacheTTL(), Now: g.cfg.Now,
+			OnError: func(_ string, err error) { g.log.Warn("response cache write", "err", err) }}).Wrap(out.Context(), cacheKey, resp)
+	}
+	if q.side != nil {
+		resp.Body = &sideBody{ReadCloser: resp.Body, side: q.side}
+	}
+	return resp, nil
+}
+
+// usageReport returns what an answer's usage goes to: the forward key's token
+// windows (a stream's estimate reserved now, replaced by the usage reported) and
+// Config.Usage. nil when neither wants it.
+func (g *Gateway) usageReport(out *http.Request, q *request, fwdKey string) func(usage) {
+	use := g.cfg.Usage
+	guarded := fwdKey != "" && g.cfg.Auth == nil
+	if !guarded && use == nil {
+		return nil
+	}
+	if guarded && q.stream {
+		// Tokens count while the stream runs, so that concurrent requests see them: a
+		// rough 4 bytes a token of the request stands in until the usage comes.
+		q.release = g.guard.Reserve(fwdKey, len(q.body)/4)
+	}
+	return func(u usage) {
+		switch {
+		case q.release != nil:
+			q.release(int(u.in + u.out))
+		case guarded:
+			g.guard.Record(fwdKey, int(u.in+u.out))
+		}
+		if use != nil {
+			use(fwdKey, q.model, u.in, u.out)
+		}
+	}
+}
+
+// authError is the refusal of a request by its forward key, in the client's dialect.
+func authError(out *http.Request, kind string, status int, ra time.Duration, reason, keyID string) *http.Response {
+	resp := errorResponse(out, kind, status, errType(status), errCode(status), reason, ra)
+	if keyID != "" {
+		resp.Header.Set(keys.CaptureHeader, keyID)
+	}
+	return resp
+}
+
+// cacheTTL is cache.ttl of the file; 0 lets the recorder use its default (an hour).
+func (t *table) cacheTTL() time.Duration {
+	if t.file.Cache != nil {
+		return t.file.Cache.TTL
+	}
+	return 0
+}
+
+// route sends out to a provider, failing over, and returns the answer or the
+// reasons none came (see RoundTrip); nil when the client went away.
+func (q *request) route(out *http.Request) *http.Response {
+	g := q.g
 	var (
 		fails   []*failure
 		used    = map[*key]bool{} // every key tried, for the reasons of allDown
@@ -77,26 +174,23 @@ func (q *request) RoundTrip(out *http.Request) (*http.Response, error) {
 				break
 			}
 			tried[k], used[k] = true, true
-			resp, f := q.attempt(out, rt, k, body, fwdKey)
+			resp, f := q.attempt(out, rt, k, body)
 			if f == nil {
-				if fwdKey != "" {
-					resp.Header.Set("X-Llmtap-Forward-Key", fwdKey)
-				}
-				return resp, nil
+				return resp
 			}
 			fails = append(fails, f)
-			if err := out.Context().Err(); err != nil {
-				return nil, err
+			if out.Context().Err() != nil {
+				return nil
 			}
 			if f.retryable() {
 				if retries == 0 {
-					return q.allDown(out, fails, used), nil
+					return q.allDown(out, fails, used)
 				}
 				retries--
 			}
 		}
 	}
-	return q.allDown(out, fails, used), nil
+	return q.allDown(out, fails, used)
 }
 
 // choose picks a route of tr and a key of its provider by the strategy, among the
@@ -214,7 +308,7 @@ func (q *request) allDown(out *http.Request, fails []*failure, tried map[*key]bo
 // attempt sends the request to one provider with one key. It returns the response
 // (its first body byte already read) or why it failed; a failure has released
 // everything it held.
-func (q *request) attempt(out *http.Request, rt route, k *key, body []byte, fwdKey string) (*http.Response, *failure) {
+func (q *request) attempt(out *http.Request, rt route, k *key, body []byte) (*http.Response, *failure) {
 	g, p := q.g, rt.prov
 	rel := q.rel
 	if rt.model != q.model {
@@ -260,9 +354,7 @@ func (q *request) attempt(out *http.Request, rt route, k *key, body []byte, fwdK
 	p.inflight.Add(1)
 	k.stats.requests.Add(1)
 	a := &attemptRec{k: k, start: start, cancel: cancel, class: nErrClass}
-	if use := g.cfg.Usage; use != nil {
-		a.done = func(u usage) { use(fwdKey, q.model, u.in, u.out) }
-	}
+	a.done = q.report
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(q.t.firstByteTimeout(), func() { timedOut.Store(true); cancel() })
 	fail := func(c errClass, until time.Time, format string, args ...any) (*http.Response, *failure) {
@@ -322,8 +414,12 @@ func (q *request) attempt(out *http.Request, rt route, k *key, body []byte, fwdK
 		a.class = errClient
 	}
 	rb := &relayBody{a: a, rc: resp.Body, first: first, pending: (*first)[:n], firstErr: rerr}
+	if translate || !sameBytes(body, q.body) {
+		q.side = &providerSide{req: body}
+	}
 	resp.Header.Set("X-Llmtap-Provider", p.name)
 	if translate {
+		q.side.header = resp.Header.Clone()
 		return q.translated(out, resp, rb, p, rt.model), nil
 	}
 	ct := resp.Header.Get("Content-Type")
@@ -335,6 +431,11 @@ func (q *request) attempt(out *http.Request, rt route, k *key, body []byte, fwdK
 	}
 	resp.Body = rb
 	return resp, nil
+}
+
+// sameBytes reports whether a and b are the same slice (not merely equal bytes).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // readSome reads until it gets at least one byte, an error or EOF.

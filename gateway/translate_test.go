@@ -227,7 +227,7 @@ func TestAuthAndUsageHooks(t *testing.T) {
 		wantFwd        string
 	}{
 		{"allowed", "lt-good", 200, "", "team"},
-		{"rate_limited", "lt-slow", 429, "7", ""},
+		{"rate_limited", "lt-slow", 429, "7", "slow"}, // a refusal names the key too, for the capture
 		{"unknown", "sk-other", 401, "", ""},
 	}
 	for _, tt := range tests {
@@ -241,9 +241,9 @@ func TestAuthAndUsageHooks(t *testing.T) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != tt.wantStatus || resp.Header.Get("Retry-After") != tt.wantRetryAfter ||
-				resp.Header.Get("X-Llmtap-Forward-Key") != tt.wantFwd {
+				resp.Header.Get("X-Llmtap-Forward-Key-Id") != tt.wantFwd {
 				t.Errorf("%s = %d, Retry-After %q, forward key %q; want %d, %q, %q", tt.key, resp.StatusCode,
-					resp.Header.Get("Retry-After"), resp.Header.Get("X-Llmtap-Forward-Key"), tt.wantStatus, tt.wantRetryAfter, tt.wantFwd)
+					resp.Header.Get("Retry-After"), resp.Header.Get("X-Llmtap-Forward-Key-Id"), tt.wantStatus, tt.wantRetryAfter, tt.wantFwd)
 			}
 		})
 	}

@@ -98,6 +98,9 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *E
 		return
 	}
 	abort, held := s.relay(w, r, resp, ex)
+	if routed {
+		s.providerSide(ex, resp.Body, &sec)
+	}
 	// The Sink may block until the exchange is durable; only then does the client get
 	// the last byte it is waiting for (see Sink). A chunked or HTTP/2 reply ends when
 	// this handler returns, which is after finish too.

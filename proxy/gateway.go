@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 )
@@ -18,6 +19,22 @@ type Gateway interface {
 	// name in X-Llmtap-Provider; the capture records both.
 	Route(w http.ResponseWriter, r *http.Request, body []byte, hasTarget bool) (rt http.RoundTripper, answered bool)
 }
+
+// ProviderSide is implemented by the body of a gateway reply when what went to the
+// provider differs from what the client sent or gets: a request translated into
+// another dialect, or a model name an alias stood for put in. The capture records
+// the provider's side, so a conversation is threaded in the provider's own dialect:
+// reqBody replaces the client's request body; respHeader and respBody, when
+// respHeader is not nil, replace the reply the client got (translated). The proxy
+// calls it once the body has been read to its end.
+type ProviderSide interface {
+	ProviderSide() (reqBody []byte, respHeader http.Header, respBody []byte, truncated bool)
+}
+
+// forwardKeyHeader names, on a gateway reply, the forward key that made the
+// request (its ID, never the key: gateway/keys.CaptureHeader). The proxy moves it
+// to the captured request header, where the capture looks for it.
+const forwardKeyHeader = "X-Llmtap-Forward-Key-Id"
 
 // gatewayURL stands for the upstream of a gateway request until the gateway has
 // picked its provider.
@@ -55,8 +72,16 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, target *ur
 // URL (redacted) and name. The keys it used never reach ex: its headers were
 // copied before the gateway swapped them.
 func gatewayRouted(ex *Exchange, resp *http.Response, sec *secrets) {
+	id := resp.Header.Get(forwardKeyHeader)
+	resp.Header.Del(forwardKeyHeader)
 	if ex == nil {
 		return
+	}
+	// Only the gateway names the key: a client cannot pass its requests off as
+	// another key's.
+	ex.ReqHeader.Del(forwardKeyHeader)
+	if id != "" {
+		ex.ReqHeader.Set(forwardKeyHeader, id)
 	}
 	if name := resp.Header.Get("X-Llmtap-Provider"); name != "" {
 		ex.Route = "gateway:" + name
@@ -64,5 +89,23 @@ func gatewayRouted(ex *Exchange, resp *http.Response, sec *secrets) {
 	if resp.Request != nil && resp.Request.URL != nil {
 		u := resp.Request.URL
 		ex.URL, ex.Host, ex.Path = redactURL(u, sec), u.Host, u.Path
+	}
+}
+
+// providerSide records in ex the provider's side of a gateway exchange (see
+// ProviderSide), once its reply was relayed.
+func (s *Server) providerSide(ex *Exchange, body io.Reader, sec *secrets) {
+	ps, ok := body.(ProviderSide)
+	if ex == nil || !ok {
+		return
+	}
+	req, h, resp, truncated := ps.ProviderSide()
+	ex.ReqBody = capped(req, s.captureLimit, ex)
+	if h != nil {
+		ex.RespHeader = h.Clone()
+		removeHopByHop(ex.RespHeader)
+		redactHeader(ex.RespHeader, sec)
+		ex.RespBody = capped(resp, s.captureLimit, ex)
+		ex.Truncated = ex.Truncated || truncated
 	}
 }

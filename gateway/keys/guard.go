@@ -3,6 +3,7 @@ package keys
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -225,4 +226,44 @@ func (g *Guard) entry(id string) *entry {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	return g.byID[id]
+}
+
+// KeyUsage is one forward key as the UI lists it: what it may do and what it used
+// over its windows, never the key itself.
+type KeyUsage struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name,omitempty"`
+	Models   []string  `json:"models"`
+	RPM      int       `json:"rpm"`
+	TPM      int       `json:"tpm"`
+	TPD      int       `json:"tpd"`
+	Expires  time.Time `json:"expires,omitzero"`
+	Disabled bool      `json:"disabled,omitempty"`
+	// RequestsMinute, TokensMinute and TokensDay are the counts of the sliding
+	// windows the limits apply to, now.
+	RequestsMinute int64 `json:"requestsMinute"`
+	TokensMinute   int64 `json:"tokensMinute"`
+	TokensDay      int64 `json:"tokensDay"`
+}
+
+// List returns every forward key and its usage now, sorted by ID.
+func (g *Guard) List() []KeyUsage {
+	now := g.now()
+	g.mu.RLock()
+	out := make([]KeyUsage, 0, len(g.byID))
+	for _, e := range g.byID {
+		k := e.key
+		u := KeyUsage{ID: e.id, Name: k.Name, Models: append([]string{}, k.Models...), RPM: k.RPM, TPM: k.TPM, TPD: k.TPD,
+			Expires: k.Expires, Disabled: k.Disabled}
+		e.mu.Lock()
+		e.reqs.advance(now)
+		e.tokens.advance(now)
+		e.perDay.advance(now)
+		u.RequestsMinute, u.TokensMinute, u.TokensDay = e.reqs.sum, e.tokens.sum, e.perDay.sum
+		e.mu.Unlock()
+		out = append(out, u)
+	}
+	g.mu.RUnlock()
+	slices.SortFunc(out, func(a, b KeyUsage) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }

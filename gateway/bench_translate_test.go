@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/llmtap/llmtap/gateway/translate"
+	"github.com/llmtap/llmtap/proxy"
+)
+
+// anthropicBenchStream is a short streamed Claude answer: 20 text deltas between
+// the usual start and end events, with usage.
+var anthropicBenchStream = func() string {
+	var b strings.Builder
+	b.WriteString("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-bench\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n")
+	b.WriteString("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"word %d \"}}\n\n", i)
+	}
+	b.WriteString("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n")
+	b.WriteString("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":21}}\n\n")
+	b.WriteString("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	return b.String()
+}()
+
+const (
+	benchAnthropicReq = `{"model":"claude-bench","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"Say hello in twenty words."}]}`
+	benchOpenAIReq    = `{"model":"claude-bench","stream":true,"messages":[{"role":"user","content":"Say hello in twenty words."}]}`
+)
+
+// translateHops starts a fake Anthropic provider that streams anthropicBenchStream
+// (its first event flushed on its own) and three hops to it: a bare ReverseProxy
+// and llmtap's proxy with the gateway passing an Anthropic client through, both
+// sent benchAnthropicReq on /v1/messages, and the same proxy translating for an
+// OpenAI client (benchOpenAIReq on /v1/chat/completions).
+func translateHops(b *testing.B) (hops []benchHop, paths, bodies []string) {
+	b.Helper()
+	first, rest, _ := strings.Cut(anthropicBenchStream, "\n\n")
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, first+"\n\n")
+		_ = http.NewResponseController(w).Flush()
+		_, _ = io.WriteString(w, rest)
+	}))
+	b.Cleanup(upstream.Close)
+	target, _ := url.Parse(upstream.URL)
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }, Transport: newTransport(),
+		FlushInterval: -1}
+	g := New(Config{Translator: translate.New()})
+	if err := g.Load([]byte("providers:\n  - {name: claude, kind: anthropic, base_url: '" + upstream.URL + "', keys: [k1], models: [claude-bench]}\n")); err != nil {
+		b.Fatal(err)
+	}
+	routed, err := proxy.New(proxy.Config{Gateway: g, Sink: proxy.SinkFunc(func(context.Context, *proxy.Exchange) {})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, h := range []struct {
+		name string
+		h    http.Handler
+	}{{"reverse_proxy", rp}, {"llmtap_passthrough", routed}, {"llmtap_translated", routed}} {
+		srv := httptest.NewServer(h.h)
+		b.Cleanup(srv.Close)
+		hops = append(hops, benchHop{h.name, srv.URL})
+	}
+	return hops, []string{"/v1/messages", "/v1/messages", "/v1/chat/completions"},
+		[]string{benchAnthropicReq, benchAnthropicReq, benchOpenAIReq}
+}
+
+// streamRequest sends body to url+path and reads the stream to its end; it
+// returns the time to the first event and checks the stream ended cleanly.
+func streamRequest(c *http.Client, url, path, body string) (time.Duration, error) {
+	start := time.Now()
+	r, _ := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Anthropic-Version", "2023-06-01")
+	res, err := c.Do(r)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	br := bufio.NewReader(res.Body)
+	line, err := br.ReadString('\n')
+	if err != nil || res.StatusCode != 200 {
+		return 0, fmt.Errorf("status %d, first line %q: %v", res.StatusCode, line, err)
+	}
+	d := time.Since(start)
+	all, err := io.ReadAll(br)
+	if err == nil && !strings.Contains(string(all), "message_stop") && !strings.Contains(string(all), "[DONE]") {
+		err = fmt.Errorf("stream ended without its end: %q", all)
+	}
+	return d, err
+}
+
+// BenchmarkTranslatedInterleaved compares, in alternating rounds of 200 streamed
+// requests at concurrency 16 against the same fake Anthropic provider: a bare
+// httputil.ReverseProxy hop, llmtap's gateway passing an Anthropic client through
+// (routing, key swap, capture to a discarding Sink) and the gateway translating
+// for an OpenAI client (request, and the 25-event stream as it arrives). It
+// reports each hop's fastest round and the ratios. Run it with
+//
+//	go test -run '^$' -bench TranslatedInterleaved -benchtime 10x ./gateway
+func BenchmarkTranslatedInterleaved(b *testing.B) {
+	const perRound, conc = 200, 16
+	hops, paths, bodies := translateHops(b)
+	best := make([]time.Duration, len(hops))
+	interleave(b, hops, func(i int, c *http.Client, url string) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range conc {
+			wg.Go(func() {
+				for next.Add(1) <= perRound {
+					if _, err := streamRequest(c, url, paths[i], bodies[i]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if d := time.Since(start) / perRound; best[i] == 0 || d < best[i] {
+			best[i] = d
+		}
+	})
+	for i, hop := range hops {
+		b.ReportMetric(float64(best[i].Nanoseconds())/1e3, hop.name+"_µs/req")
+	}
+	b.ReportMetric(float64(best[0])/float64(best[2]), "translated_speed_vs_bare")
+	b.ReportMetric(float64(best[1])/float64(best[2]), "translated_speed_vs_passthrough")
+}
+
+// BenchmarkTranslatedFirstChunk measures, one request at a time through each hop
+// in turn, the time from sending a streamed request to its first event; it
+// reports each hop's median, so the difference is what translation adds to the
+// first token. Run it with
+//
+//	go test -run '^$' -bench TranslatedFirstChunk -benchtime 1000x ./gateway
+func BenchmarkTranslatedFirstChunk(b *testing.B) {
+	hops, paths, bodies := translateHops(b)
+	times := make([][]time.Duration, len(hops))
+	interleave(b, hops, func(i int, c *http.Client, url string) {
+		d, err := streamRequest(c, url, paths[i], bodies[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		times[i] = append(times[i], d)
+	})
+	med := make([]float64, len(hops))
+	for i, hop := range hops {
+		slices.Sort(times[i])
+		med[i] = float64(times[i][len(times[i])/2].Nanoseconds()) / 1e3
+		b.ReportMetric(med[i], hop.name+"_first_chunk_µs")
+	}
+	b.ReportMetric(med[2]-med[0], "translated_added_first_chunk_µs")
+}
