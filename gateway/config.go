@@ -331,17 +331,39 @@ func (p *parser) providers(n *yaml.Node, f *File) error {
 
 func checkBaseURL(n *yaml.Node, field, raw string) error {
 	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error quotes the whole URL, which may hold a password or a key: the
+		// refusal shows in GET /api/providers and the log, so it names no part of it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return errAt(n, field, "not a URL: %v", err)
+	}
+	shown := redactedURL(u)
 	switch {
-	case err != nil:
-		return errAt(n, field, "%v", err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return errAt(n, field, "%q: scheme must be http or https", raw)
+		return errAt(n, field, "%q: scheme must be http or https", shown)
 	case u.Host == "":
-		return errAt(n, field, "%q: missing host", raw)
+		return errAt(n, field, "%q: missing host", shown)
 	case u.User != nil || u.Fragment != "":
-		return errAt(n, field, "%q: must not carry user info or a fragment", raw)
+		return errAt(n, field, "%q: must not carry user info or a fragment", shown)
 	}
 	return nil
+}
+
+// redactedURL is u as it may be shown (status, errors, logs): no password and no
+// query values, since a base URL's query may carry a key (?key=…).
+func redactedURL(u *url.URL) string {
+	c := *u
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			q[k] = []string{"REDACTED"}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.Redacted()
 }
 
 func checkGlobs(n *yaml.Node, field string, pats []string) error {

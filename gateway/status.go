@@ -58,7 +58,7 @@ func (g *Gateway) Status() Status {
 	st := Status{Path: g.cfg.Path, LoadError: g.LoadError(), Strategy: t.file.Strategy, Retries: t.file.Retries,
 		Models: t.modelNames(), Providers: []ProviderStatus{}, CacheHits: g.cacheHits.Load()}
 	for _, p := range t.providers {
-		ps := ProviderStatus{Name: p.name, Kind: p.kind, BaseURL: p.base.Redacted(), Models: p.models, Weight: p.wt,
+		ps := ProviderStatus{Name: p.name, Kind: p.kind, BaseURL: redactedURL(p.base), Models: p.models, Weight: p.wt,
 			Disabled: p.disabled, InFlight: p.inflight.Load(), Counts: Counts{Errors: map[string]int64{}}}
 		var all []sample
 		healthy := 0
