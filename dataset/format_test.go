@@ -31,8 +31,7 @@ func TestFormatsGolden(t *testing.T) {
 				if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
 					t.Fatal(err)
 				}
-				opt := ShareGPTOptions{SystemInline: in.Options.SystemInline, Opener: in.Options.Opener,
-					OpenerPrefix: in.Options.OpenerPrefix, Names: in.Options.Names}
+				opt := in.options()
 				var out, invalid bytes.Buffer
 				w, err := NewRecordWriter(spec.Format, &out, &invalid, opt)
 				if err != nil {
@@ -71,6 +70,16 @@ func validateLine(f ExportFormat, line []byte) error {
 		return ValidateOpenAI(line)
 	case FormatMessagesJSONL:
 		return ValidateMessages(line)
+	case FormatAlpaca:
+		return ValidateAlpaca(line)
+	case FormatKTO:
+		return ValidateKTO(line)
+	case FormatOpenAIDPO:
+		return ValidateOpenAIDPO(line)
+	case FormatPreferenceJSONL:
+		return ValidatePreferenceMessages(line)
+	case FormatPreference:
+		return ValidatePreference(line)
 	}
 	var rec ShareGPTRecord
 	if err := json.Unmarshal(line, &rec); err != nil {
@@ -79,8 +88,72 @@ func validateLine(f ExportFormat, line []byte) error {
 	return ValidateShareGPT(&rec)
 }
 
+// TestPairFormatsGolden writes the preference pairs of every golden input of
+// testdata/formats/pairs in every format written from pairs, and in kto (the
+// worse answer as an undesirable example), to <case>.<format>.golden.json: one
+// record or reason per pair.
+func TestPairFormatsGolden(t *testing.T) {
+	dir := filepath.Join("testdata", "formats", "pairs")
+	for _, spec := range Formats() {
+		if !spec.Pairs && spec.Format != FormatKTO {
+			continue
+		}
+		for _, name := range goldenCases(t, dir, ".in.json") {
+			t.Run(strings.ReplaceAll(string(spec.Format), "-", "_")+"/"+name, func(t *testing.T) {
+				base := filepath.Join(dir, name)
+				var in shareGPTInput
+				if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
+					t.Fatal(err)
+				}
+				var out, invalid bytes.Buffer
+				var write func(PreferencePair) error
+				var closeW func() (ExportReport, error)
+				if spec.Pairs {
+					w, err := NewPairWriter(spec.Format, &out, &invalid, in.options())
+					if err != nil {
+						t.Fatal(err)
+					}
+					write, closeW = w.Write, w.Close
+				} else {
+					w, err := NewRecordWriter(spec.Format, &out, &invalid, in.options())
+					if err != nil {
+						t.Fatal(err)
+					}
+					write, closeW = w.(PairTaker).WritePair, w.Close
+				}
+				for _, p := range in.Pairs {
+					if err := write(p); err != nil {
+						t.Fatal(err)
+					}
+				}
+				report, err := closeW()
+				if err != nil || report.Written+report.Invalid != len(in.Pairs) {
+					t.Fatalf("report %+v, %v for %d pairs", report, err, len(in.Pairs))
+				}
+				var got []formatGolden
+				for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+					if len(line) == 0 {
+						continue
+					}
+					if err := validateLine(spec.Format, line); err != nil {
+						t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
+					}
+					got = append(got, formatGolden{Record: line})
+				}
+				for _, line := range bytes.Split(bytes.TrimSpace(invalid.Bytes()), []byte("\n")) {
+					var rec InvalidRecord
+					if len(line) > 0 && json.Unmarshal(line, &rec) == nil {
+						got = append(got, formatGolden{Error: rec.Reason})
+					}
+				}
+				checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+			})
+		}
+	}
+}
+
 func TestNewRecordWriterUnknown(t *testing.T) {
-	for _, f := range []ExportFormat{"csv", FormatPreference} {
+	for _, f := range []ExportFormat{"csv", FormatPreference, FormatDPOJSONL, FormatOpenAIDPO} {
 		if _, err := NewRecordWriter(f, nil, nil, ShareGPTOptions{}); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("NewRecordWriter(%q) = %v, want ErrUnknownFormat", f, err)
 		}

@@ -1,0 +1,107 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// FormatPreferenceJSONL is one preference pair per line in the conversational
+// preference layout of TRL's DPOTrainer (and ORPO, CPO, reward modelling) and
+// axolotl's chat_template DPO: "prompt" messages, "chosen" and "rejected" lists
+// of one assistant message, "tools" as a JSON string.
+const FormatPreferenceJSONL ExportFormat = "preference-jsonl"
+
+// PreferenceMessagesRecord is one line of a FormatPreferenceJSONL file.
+type PreferenceMessagesRecord struct {
+	Prompt   []MessagesMessage `json:"prompt" parquet:"prompt"`
+	Chosen   []MessagesMessage `json:"chosen" parquet:"chosen"`
+	Rejected []MessagesMessage `json:"rejected" parquet:"rejected"`
+	Tools    string            `json:"tools,omitempty" parquet:"tools,optional"`
+}
+
+func convertPreferenceMessages(p PreferencePair, opt ShareGPTOptions) (converted, error) {
+	prompt, chosen, rejected, tools, err := pairChat(p, opt, true)
+	if err != nil {
+		return converted{}, err
+	}
+	rec := &PreferenceMessagesRecord{}
+	if len(tools) > 0 {
+		b, err := marshalNoEscape(openAITools(tools))
+		if err != nil {
+			return converted{}, fmt.Errorf("encode tools: %w", err)
+		}
+		rec.Tools = string(b)
+	}
+	for _, m := range prompt {
+		rec.Prompt = append(rec.Prompt, messagesMessage(m, false))
+	}
+	rec.Chosen = []MessagesMessage{messagesMessage(chosen, false)}
+	rec.Rejected = []MessagesMessage{messagesMessage(rejected, false)}
+	b, err := marshalNoEscape(rec)
+	if err != nil {
+		return converted{}, fmt.Errorf("encode record: %w", err)
+	}
+	if err := validatePreferenceMessages(b); err != nil {
+		return converted{}, err
+	}
+	return converted{rec: rec, system: prompt[0].role == RoleSystem, tools: rec.Tools != ""}, nil
+}
+
+// ValidatePreferenceMessages checks one line of a FormatPreferenceJSONL file
+// against what TRL's DPOTrainer and axolotl read: "prompt" is a list of messages
+// that ValidateMessages would take with an answer after them, ending with a user
+// or tool message; "chosen" and "rejected" are one assistant message each and
+// differ; "tools", when set, a string holding a JSON array of functions.
+func ValidatePreferenceMessages(line []byte) error {
+	if err := validatePreferenceMessages(line); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	return nil
+}
+
+func validatePreferenceMessages(line []byte) error {
+	var rec struct {
+		Prompt   []json.RawMessage `json:"prompt"`
+		Chosen   []json.RawMessage `json:"chosen"`
+		Rejected []json.RawMessage `json:"rejected"`
+		Tools    json.RawMessage   `json:"tools"`
+	}
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return fmt.Errorf("not a JSON record: %w", err)
+	}
+	if len(rec.Prompt) == 0 {
+		return errors.New("prompt is missing or empty")
+	}
+	var last struct {
+		Role string `json:"role"`
+	}
+	json.Unmarshal(rec.Prompt[len(rec.Prompt)-1], &last)
+	if last.Role != "user" && last.Role != "tool" {
+		return fmt.Errorf("prompt ends with a %q message, want user or tool", last.Role)
+	}
+	for name, out := range map[string][]json.RawMessage{"chosen": rec.Chosen, "rejected": rec.Rejected} {
+		if len(out) != 1 {
+			return fmt.Errorf("%s is not one message", name)
+		}
+		var m struct {
+			Role string `json:"role"`
+		}
+		if json.Unmarshal(out[0], &m) != nil || m.Role != "assistant" {
+			return fmt.Errorf("%s is not an assistant message", name)
+		}
+		whole := map[string]any{"messages": append(rec.Prompt[:len(rec.Prompt):len(rec.Prompt)], out[0])}
+		if rec.Tools != nil {
+			whole["tools"] = rec.Tools
+		}
+		b, _ := json.Marshal(whole)
+		if err := validateMessages(b); err != nil {
+			return fmt.Errorf("prompt with %s: %w", name, err)
+		}
+	}
+	if reflect.DeepEqual(rec.Chosen, rec.Rejected) {
+		return errors.New("chosen and rejected are the same")
+	}
+	return nil
+}
