@@ -101,7 +101,6 @@ func convertDPO(p PreferencePair, opt ShareGPTOptions) (converted, error) {
 	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != ""}, nil
 }
 
-
 // ValidatePreference checks one line of a FormatPreference file against the rules
 // of LLaMA-Factory's sharegpt converter for a ranking dataset, independently of
 // how it was made: after an optional leading "system" turn, an odd number of
