@@ -47,6 +47,12 @@ type Detail struct {
 // Conversation returns the conversation with the given ID and its chosen path, or
 // an error wrapping ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
+	return db.conversation(ctx, id, true)
+}
+
+// conversation is Conversation; without full it leaves out what only the review
+// window shows (tags, sibling IDs), as an export reads it.
+func (db *DB) conversation(ctx context.Context, id int64, full bool) (*Detail, error) {
 	var d Detail
 	var head sql.NullInt64
 	var toolsHash, preludeHash string
@@ -59,11 +65,13 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	page := []Summary{d.Summary}
-	if err := db.pageTags(ctx, page); err != nil {
-		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	if full {
+		page := []Summary{d.Summary}
+		if err := db.pageTags(ctx, page); err != nil {
+			return nil, fmt.Errorf("load conversation %d: %w", id, err)
+		}
+		d.Tags = page[0].Tags
 	}
-	d.Tags = page[0].Tags
 	if toolsHash != "" {
 		tools, err := blob(ctx, db.sql, toolsHash)
 		if err != nil {
@@ -74,11 +82,11 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 	if d.Messages, err = db.prelude(ctx, preludeHash); err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	path, err := db.path(ctx, head.Int64)
+	path, err := db.pathOf(ctx, head.Int64, full)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	if d.Messages, err = db.review(ctx, id, append(d.Messages, path...)); err != nil {
+	if d.Messages, err = db.reviewed(ctx, id, append(d.Messages, path...), full); err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
 	return &d, nil
@@ -103,13 +111,23 @@ func (db *DB) prelude(ctx context.Context, hash string) ([]Message, error) {
 
 // path returns the messages from the root down to the message leafID.
 func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
+	return db.pathOf(ctx, leafID, true)
+}
+
+// pathOf is path; without siblings it leaves Siblings 0 (an export does not read
+// it) and saves counting them.
+func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Message, error) {
+	count := `(SELECT COUNT(*) FROM messages s WHERE s.conversation_id = m.conversation_id
+		          AND s.parent_id IS m.parent_id)`
+	if !siblings {
+		count = "0"
+	}
 	rows, err := db.sql.QueryContext(ctx, `WITH RECURSIVE up(id) AS (
 			SELECT ? UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
 		)
 		SELECT m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
 		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer,
-		       (SELECT COUNT(*) FROM messages s WHERE s.conversation_id = m.conversation_id
-		          AND s.parent_id IS m.parent_id)
+		       `+count+`
 		FROM up JOIN messages m ON m.id = up.id ORDER BY m.depth`, leafID)
 	if err != nil {
 		return nil, err
