@@ -19,30 +19,8 @@ type AlpacaRecord struct {
 	Output      string `json:"output" parquet:"output"`
 	System      string `json:"system,omitempty" parquet:"system,optional"`
 	// History holds the earlier rounds as [instruction, output] pairs, oldest first.
-	History []AlpacaRound `json:"history" parquet:"history"`
-	Images  []string      `json:"images,omitempty" parquet:"images,optional"`
-}
-
-// AlpacaRound is one [instruction, output] pair of an AlpacaRecord's history; it
-// is written as a JSON array of two strings.
-type AlpacaRound struct {
-	Instruction string `parquet:"instruction"`
-	Output      string `parquet:"output"`
-}
-
-// MarshalJSON writes r as [instruction, output].
-func (r AlpacaRound) MarshalJSON() ([]byte, error) {
-	return marshalNoEscape([2]string{r.Instruction, r.Output})
-}
-
-// UnmarshalJSON reads [instruction, output].
-func (r *AlpacaRound) UnmarshalJSON(b []byte) error {
-	var pair []string
-	if err := json.Unmarshal(b, &pair); err != nil || len(pair) != 2 {
-		return errors.New("a history round is not a list of two strings")
-	}
-	r.Instruction, r.Output = pair[0], pair[1]
-	return nil
+	History [][]string `json:"history" parquet:"history,list"`
+	Images  []string   `json:"images,omitempty" parquet:"images,optional,list"`
 }
 
 // ToAlpaca turns c into a record that passes ValidateAlpaca, or returns an error
@@ -70,16 +48,16 @@ func convertAlpaca(c Conversation, opt ShareGPTOptions) (converted, error) {
 	if len(turns) == 0 {
 		return converted{}, errors.New("no assistant answer")
 	}
-	rec := &AlpacaRecord{System: opt.systemPrompt(o, named), Images: imgs, History: []AlpacaRound{}}
+	rec := &AlpacaRecord{System: opt.systemPrompt(o, named), Images: imgs, History: [][]string{}}
 	for i := 0; i+1 < len(turns); i += 2 {
 		q, a := turns[i], turns[i+1]
 		if q.From != TagHuman || a.From != TagGPT {
 			return converted{}, errors.New("alpaca holds no tool calls or tool results: use sharegpt")
 		}
-		rec.History = append(rec.History, AlpacaRound{q.Value, a.Value})
+		rec.History = append(rec.History, []string{q.Value, a.Value})
 	}
 	last := rec.History[len(rec.History)-1]
-	rec.Instruction, rec.Output, rec.History = last.Instruction, last.Output, rec.History[:len(rec.History)-1]
+	rec.Instruction, rec.Output, rec.History = last[0], last[1], rec.History[:len(rec.History)-1]
 	b, err := marshalNoEscape(rec)
 	if err != nil {
 		return converted{}, fmt.Errorf("encode record: %w", err)
@@ -87,7 +65,7 @@ func convertAlpaca(c Conversation, opt ShareGPTOptions) (converted, error) {
 	if err := validateAlpaca(b); err != nil {
 		return converted{}, err
 	}
-	return converted{rec: rec, system: rec.System != "", warned: len(warnings) > 0}, nil
+	return converted{rec: rec, system: rec.System != "", images: len(rec.Images) > 0, warned: len(warnings) > 0}, nil
 }
 
 // ValidateAlpaca checks one line of a FormatAlpaca file against LLaMA-Factory's

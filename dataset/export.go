@@ -34,6 +34,8 @@ type ExportReport struct {
 	// "tools" field, so a dataset_info.json entry can name exactly those columns.
 	System bool `json:"system"`
 	Tools  bool `json:"tools"`
+	// Images tells whether any written record has an "images" column.
+	Images bool `json:"images"`
 }
 
 // InvalidRecord is the line a writer puts on its invalid writer for a conversation
@@ -113,6 +115,7 @@ func (sw *ShareGPTWriter) Write(c Conversation) error {
 	}
 	sw.report.System = sw.report.System || rec.System != ""
 	sw.report.Tools = sw.report.Tools || rec.Tools != ""
+	sw.report.Images = sw.report.Images || len(rec.Images) > 0
 	return nil
 }
 

@@ -222,9 +222,9 @@ func (p pairWriter) Close() (ExportReport, error)  { return p.lw.Close() }
 
 // converted is a record ready to encode and what the report says of it.
 type converted struct {
-	rec           any
-	system, tools bool
-	warned        bool
+	rec                   any
+	system, tools, images bool
+	warned                bool
 }
 
 // lineWriter is the RecordWriter (or, with convertPair, the PairWriter) of a
@@ -293,6 +293,7 @@ func (lw *lineWriter) emit(id int64, title string, rec converted, cerr error) er
 	}
 	lw.report.System = lw.report.System || rec.system
 	lw.report.Tools = lw.report.Tools || rec.tools
+	lw.report.Images = lw.report.Images || rec.images
 	return nil
 }
 

@@ -16,10 +16,10 @@ const FormatKTO ExportFormat = "kto"
 
 // KTORecord is one line of a FormatKTO file.
 type KTORecord struct {
-	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations"`
+	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations,list"`
 	System        string         `json:"system,omitempty" parquet:"system,optional"`
 	Tools         string         `json:"tools,omitempty" parquet:"tools,optional"`
-	Images        []string       `json:"images,omitempty" parquet:"images,optional"`
+	Images        []string       `json:"images,omitempty" parquet:"images,optional,list"`
 	KTOTag        bool           `json:"kto_tag" parquet:"kto_tag"`
 }
 
@@ -54,7 +54,7 @@ func ktoChecked(rec *KTORecord, warned bool) (converted, error) {
 	if err := validateKTO(b); err != nil {
 		return converted{}, err
 	}
-	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", warned: warned}, nil
+	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", images: len(rec.Images) > 0, warned: warned}, nil
 }
 
 // ValidateKTO checks one line of a FormatKTO file: a record ValidateShareGPT

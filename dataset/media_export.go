@@ -88,3 +88,7 @@ func countPlaceholders(texts ...string) int {
 	}
 	return n
 }
+
+// SniffImageType names the type of common image formats from their magic bytes; ""
+// when unknown.
+func SniffImageType(b []byte) string { return sniffMIME(b) }

@@ -17,7 +17,7 @@ const FormatMessagesJSONL ExportFormat = "messages-jsonl"
 
 // MessagesRecord is one line of a FormatMessagesJSONL file.
 type MessagesRecord struct {
-	Messages []MessagesMessage `json:"messages" parquet:"messages"`
+	Messages []MessagesMessage `json:"messages" parquet:"messages,list"`
 	// Tools is the JSON array of tool definitions in OpenAI's function schema,
 	// "" when none were offered.
 	Tools string `json:"tools,omitempty" parquet:"tools,optional"`
@@ -30,7 +30,7 @@ type MessagesMessage struct {
 	Content          string           `json:"content" parquet:"content"`
 	Name             string           `json:"name,omitempty" parquet:"name,optional"`
 	ReasoningContent string           `json:"reasoning_content,omitempty" parquet:"reasoning_content,optional"`
-	ToolCalls        []OpenAIToolCall `json:"tool_calls,omitempty" parquet:"tool_calls,optional"`
+	ToolCalls        []OpenAIToolCall `json:"tool_calls,omitempty" parquet:"tool_calls,optional,list"`
 	ToolCallID       string           `json:"tool_call_id,omitempty" parquet:"tool_call_id,optional"`
 	// Train is set on assistant turns: false for an opener and a turn marked
 	// "don't train" (axolotl's message_field_training reads it).

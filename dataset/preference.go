@@ -35,12 +35,12 @@ type PreferencePair struct {
 type PreferenceRecord struct {
 	// Conversations is the prompt: an odd number of turns ending with "human" or
 	// "observation".
-	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations"`
+	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations,list"`
 	Chosen        ShareGPTTurn   `json:"chosen" parquet:"chosen"`
 	Rejected      ShareGPTTurn   `json:"rejected" parquet:"rejected"`
 	System        string         `json:"system,omitempty" parquet:"system,optional"`
 	Tools         string         `json:"tools,omitempty" parquet:"tools,optional"`
-	Images        []string       `json:"images,omitempty" parquet:"images,optional"`
+	Images        []string       `json:"images,omitempty" parquet:"images,optional,list"`
 }
 
 // ToPreference turns p into a record, or returns an error wrapping
@@ -98,7 +98,7 @@ func convertDPO(p PreferencePair, opt ShareGPTOptions) (converted, error) {
 	if err != nil {
 		return converted{}, err
 	}
-	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != ""}, nil
+	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", images: len(rec.Images) > 0}, nil
 }
 
 // ValidatePreference checks one line of a FormatPreference file against the rules

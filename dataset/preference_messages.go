@@ -15,9 +15,9 @@ const FormatPreferenceJSONL ExportFormat = "preference-jsonl"
 
 // PreferenceMessagesRecord is one line of a FormatPreferenceJSONL file.
 type PreferenceMessagesRecord struct {
-	Prompt   []MessagesMessage `json:"prompt" parquet:"prompt"`
-	Chosen   []MessagesMessage `json:"chosen" parquet:"chosen"`
-	Rejected []MessagesMessage `json:"rejected" parquet:"rejected"`
+	Prompt   []MessagesMessage `json:"prompt" parquet:"prompt,list"`
+	Chosen   []MessagesMessage `json:"chosen" parquet:"chosen,list"`
+	Rejected []MessagesMessage `json:"rejected" parquet:"rejected,list"`
 	Tools    string            `json:"tools,omitempty" parquet:"tools,optional"`
 }
 

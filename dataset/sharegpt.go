@@ -30,14 +30,14 @@ type ShareGPTTurn struct {
 // sharegpt loader reads it with its default columns and tags: "conversations",
 // "system" and "tools" (the tool definitions as a JSON array in a string).
 type ShareGPTRecord struct {
-	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations"`
+	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations,list"`
 	// System is the system prompt, "" when there is none or it is written inline.
 	System string `json:"system,omitempty" parquet:"system,optional"`
 	// Tools is the JSON array of tool definitions, "" when none were offered.
 	Tools string `json:"tools,omitempty" parquet:"tools,optional"`
 	// Images are the images of the human turns, in order, each named in its turn
 	// by one ImagePlaceholder (LLaMA-Factory's "images" column).
-	Images []string `json:"images,omitempty" parquet:"images,optional"`
+	Images []string `json:"images,omitempty" parquet:"images,optional,list"`
 	// Warnings says what the conversion had to leave out. It is not written.
 	Warnings []string `json:"-" parquet:"-"`
 }
@@ -116,7 +116,7 @@ func convertShareGPTRecord(c Conversation, opt ShareGPTOptions) (converted, erro
 	if err != nil {
 		return converted{}, err
 	}
-	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", warned: len(rec.Warnings) > 0}, nil
+	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", images: len(rec.Images) > 0, warned: len(rec.Warnings) > 0}, nil
 }
 
 func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
