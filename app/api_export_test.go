@@ -169,11 +169,15 @@ func TestExportAPI(t *testing.T) {
 func TestDefaultExportNames(t *testing.T) {
 	day := time.Date(2026, 11, 22, 23, 59, 0, 0, time.Local)
 	want := map[dataset.ExportFormat]string{
-		dataset.FormatShareGPT:      "llmtap-2026-11-22.json",
-		dataset.FormatShareGPTJSONL: "llmtap-2026-11-22.jsonl",
-		dataset.FormatPreference:    "llmtap-dpo-2026-11-22.jsonl",
-		dataset.FormatOpenAIJSONL:   "llmtap-openai-2026-11-22.jsonl",
-		dataset.FormatMessagesJSONL: "llmtap-messages-2026-11-22.jsonl",
+		dataset.FormatShareGPT:        "llmtap-2026-11-22.json",
+		dataset.FormatShareGPTJSONL:   "llmtap-2026-11-22.jsonl",
+		dataset.FormatPreference:      "llmtap-dpo-2026-11-22.jsonl",
+		dataset.FormatOpenAIJSONL:     "llmtap-openai-2026-11-22.jsonl",
+		dataset.FormatMessagesJSONL:   "llmtap-messages-2026-11-22.jsonl",
+		dataset.FormatAlpaca:          "llmtap-alpaca-2026-11-22.jsonl",
+		dataset.FormatKTO:             "llmtap-kto-2026-11-22.jsonl",
+		dataset.FormatOpenAIDPO:       "llmtap-openai-dpo-2026-11-22.jsonl",
+		dataset.FormatPreferenceJSONL: "llmtap-preference-2026-11-22.jsonl",
 	}
 	if diff := cmp.Diff(want, defaultExportNames(day)); diff != "" {
 		t.Errorf("defaultExportNames (-want +got):\n%s", diff)
@@ -222,7 +226,7 @@ func TestStatusFormats(t *testing.T) {
 				f, st.ExportNames[f.Format])
 		}
 	}
-	want := []string{"sharegpt", "sharegpt-jsonl", "openai-jsonl", "messages-jsonl", "dpo-jsonl"}
+	want := []string{"sharegpt", "sharegpt-jsonl", "openai-jsonl", "messages-jsonl", "alpaca", "kto", "dpo", "openai-dpo", "preference-jsonl"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("exportFormats (-want +got):\n%s", diff)
 	}

@@ -145,7 +145,7 @@ func NewRecordSinkWriter(f ExportFormat, sink RecordSink, invalid io.Writer, opt
 	return newLineWriter(spec, nil, sink, invalid, opt)
 }
 
-func newLineWriter(spec FormatSpec, w io.Writer, sink RecordSink, invalid io.Writer, opt ShareGPTOptions) (*lineWriter, error) {
+func newLineWriter(spec FormatSpec, w io.Writer, sink RecordSink, invalid io.Writer, opt ShareGPTOptions) (RecordWriter, error) {
 	lw := &lineWriter{w: w, sink: sink, invalid: invalid, format: spec.Format, opt: opt}
 	switch spec.Format {
 	case FormatShareGPT, FormatShareGPTJSONL:
@@ -158,11 +158,17 @@ func newLineWriter(spec FormatSpec, w io.Writer, sink RecordSink, invalid io.Wri
 		lw.convert = convertAlpaca
 	case FormatKTO:
 		lw.convert, lw.convertPair = convertKTO, convertKTOPair
+		return ktoWriter{lw}, nil
 	default:
 		return nil, fmt.Errorf("format %q is written from preference pairs: %w", spec.Format, ErrUnknownFormat)
 	}
 	return lw, nil
 }
+
+// ktoWriter is the lineWriter of FormatKTO, which also takes preference pairs.
+type ktoWriter struct{ *lineWriter }
+
+func (k ktoWriter) WritePair(p PreferencePair) error { return k.writePair(p) }
 
 // PairWriter streams preference pairs into a dataset file in one format, as a
 // RecordWriter streams conversations.
@@ -217,7 +223,7 @@ func newPairWriter(f ExportFormat, w io.Writer, sink RecordSink, invalid io.Writ
 // pairWriter is a lineWriter seen as a PairWriter.
 type pairWriter struct{ lw *lineWriter }
 
-func (p pairWriter) Write(pp PreferencePair) error { return p.lw.WritePair(pp) }
+func (p pairWriter) Write(pp PreferencePair) error { return p.lw.writePair(pp) }
 func (p pairWriter) Close() (ExportReport, error)  { return p.lw.Close() }
 
 // converted is a record ready to encode and what the report says of it.
@@ -249,9 +255,9 @@ func (lw *lineWriter) Write(c Conversation) error {
 	return lw.emit(c.ID, c.Title, rec, err)
 }
 
-// WritePair converts a preference pair and writes its record, or its
+// writePair converts a preference pair and writes its record, or its
 // InvalidRecord line.
-func (lw *lineWriter) WritePair(p PreferencePair) error {
+func (lw *lineWriter) writePair(p PreferencePair) error {
 	if lw.err != nil {
 		return lw.err
 	}
