@@ -19,6 +19,10 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 )
 
+// ErrNoParquet is the error of New for a format with no Parquet layout
+// (openai-jsonl, openai-dpo: their content is a string or a list of parts).
+var ErrNoParquet = errors.New("no Parquet layout")
+
 // ShardRows is how many records a Parquet shard holds at most; rowGroupRows, how
 // many a row group holds, which bounds the writer's memory.
 const (
@@ -50,7 +54,7 @@ type split struct {
 // stay together and the split is the same on every run.
 func New(dir string, format dataset.FormatSpec, validation float64) (*Folder, error) {
 	if format.Row == nil {
-		return nil, fmt.Errorf("format %s has no Parquet layout: export it to a file", format.Format)
+		return nil, fmt.Errorf("format %s: %w: export it to a file", format.Format, ErrNoParquet)
 	}
 	if validation < 0 || validation >= 1 {
 		return nil, fmt.Errorf("validation %v: must be at least 0 and below 1", validation)
