@@ -42,6 +42,9 @@ type FormatSpec struct {
 	// Row is a zero record of the format, the row type of its Parquet files; nil
 	// for a format with no Parquet layout.
 	Row any `json:"-"`
+	// Parquet is set for a format with a Parquet layout (Row), which a dataset
+	// folder export takes.
+	Parquet bool `json:"parquet"`
 }
 
 // Sidecar is a file written beside a dataset file: its name is the dataset file's
@@ -54,6 +57,14 @@ type Sidecar struct {
 // Formats returns every export format, in the order the UI and help list them.
 // The slice is new on each call; the caller may keep or change it.
 func Formats() []FormatSpec {
+	specs := formats()
+	for i := range specs {
+		specs[i].Parquet = specs[i].Row != nil
+	}
+	return specs
+}
+
+func formats() []FormatSpec {
 	return []FormatSpec{
 		{Format: FormatShareGPT, Label: "ShareGPT JSON (LLaMA-Factory)", Ext: ".json", MIME: "application/json", Row: ShareGPTRecord{},
 			Help: "LLaMA-Factory sharegpt records in one JSON array"},
