@@ -123,7 +123,11 @@ func validateOpenAIDPO(line []byte) error {
 	if last != "user" && last != "tool" {
 		return fmt.Errorf("input.messages ends with a %q message, want user or tool", last)
 	}
-	for name, out := range map[string][]openAIWireMessage{"preferred_output": rec.Preferred, "non_preferred_output": rec.NonPreferred} {
+	for _, o := range []struct {
+		name string
+		out  []openAIWireMessage
+	}{{"preferred_output", rec.Preferred}, {"non_preferred_output", rec.NonPreferred}} {
+		name, out := o.name, o.out
 		if len(out) != 1 {
 			return fmt.Errorf("%s is not one message", name)
 		}

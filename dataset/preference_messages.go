@@ -81,7 +81,11 @@ func validatePreferenceMessages(line []byte) error {
 	if last.Role != "user" && last.Role != "tool" {
 		return fmt.Errorf("prompt ends with a %q message, want user or tool", last.Role)
 	}
-	for name, out := range map[string][]json.RawMessage{"chosen": rec.Chosen, "rejected": rec.Rejected} {
+	for _, o := range []struct {
+		name string
+		out  []json.RawMessage
+	}{{"chosen", rec.Chosen}, {"rejected", rec.Rejected}} {
+		name, out := o.name, o.out
 		if len(out) != 1 {
 			return fmt.Errorf("%s is not one message", name)
 		}
