@@ -270,12 +270,47 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 		done++
 		progress(done, len(ids))
 	}
+	// Conversations are read exportBatch at a time (store.ExportBatch), batches on
+	// several goroutines, and written in order.
 	read := recordReader(db, spec, ws.conv)
-	err := loadInOrder(ctx, ids, read, func(cp conversationAndPairs) error {
-		if err := ws.write(cp); err != nil {
-			return err
+	_, withPairs := ws.conv.(dataset.PairTaker)
+	blobs := store.NewBlobCache()
+	starts := make([]int64, 0, len(ids)/exportBatch+1)
+	for i := 0; i < len(ids); i += exportBatch {
+		starts = append(starts, int64(i))
+	}
+	err := loadInOrder(ctx, starts, func(ctx context.Context, start int64) ([]conversationAndPairs, error) {
+		batch := ids[start:min(int(start)+exportBatch, len(ids))]
+		out := make([]conversationAndPairs, len(batch))
+		if spec.Pairs {
+			for i, id := range batch {
+				var err error
+				if out[i], err = read(ctx, id); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
 		}
-		step()
+		convs, err := db.ExportBatch(ctx, batch, spec.Masks, blobs)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range convs {
+			out[i].c = c
+			if withPairs {
+				if out[i].pairs, err = conversationPairs(ctx, db, c.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return out, nil
+	}, func(batch []conversationAndPairs) error {
+		for _, cp := range batch {
+			if err := ws.write(cp); err != nil {
+				return err
+			}
+			step()
+		}
 		return nil
 	})
 	if err != nil {
@@ -283,6 +318,9 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 	}
 	return ws.close()
 }
+
+// exportBatch is how many conversations an export reads at once.
+const exportBatch = 128
 
 // recordReader is how an export in the format of spec, to writer conv (nil for a
 // format of pairs), reads a conversation: the conversation, its pairs, or both

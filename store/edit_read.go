@@ -96,6 +96,12 @@ func (db *DB) reviewed(ctx context.Context, convID int64, msgs []Message, siblin
 			return nil, err
 		}
 	}
+	return applyReview(msgs, facts, sibs, system), nil
+}
+
+// applyReview applies what a review stored (facts by message, the system prompt
+// edit) and the sibling IDs to msgs, as review does.
+func applyReview(msgs []Message, facts map[int64]*msgFacts, sibs map[int64][]int64, system sql.NullString) []Message {
 	for i := range msgs {
 		m := &msgs[i]
 		m.Train = true
@@ -115,7 +121,7 @@ func (db *DB) reviewed(ctx context.Context, convID int64, msgs []Message, siblin
 	if system.Valid {
 		msgs = editSystem(msgs, system.String)
 	}
-	return msgs, nil
+	return msgs
 }
 
 // msgFacts is what messageFacts knows about one message.

@@ -98,6 +98,11 @@ func (db *DB) prelude(ctx context.Context, hash string) ([]Message, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
+	return decodePrelude(b, hash)
+}
+
+// decodePrelude decodes the prelude blob b stored under hash.
+func decodePrelude(b []byte, hash string) ([]Message, error) {
 	var msgs []dataset.Message
 	if err := json.Unmarshal(b, &msgs); err != nil {
 		return nil, fmt.Errorf("decode prelude %s: %w", hash, err)
@@ -125,9 +130,7 @@ func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Messag
 	rows, err := db.sql.QueryContext(ctx, `WITH RECURSIVE up(id) AS (
 			SELECT ? UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
 		)
-		SELECT m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
-		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer,
-		       `+count+`
+		SELECT `+pathColumns+`, `+count+`
 		FROM up JOIN messages m ON m.id = up.id ORDER BY m.depth`, leafID)
 	if err != nil {
 		return nil, err
@@ -136,35 +139,59 @@ func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Messag
 	var msgs []Message
 	opening := true // no user or tool turn yet
 	for rows.Next() {
-		var m Message
-		var parent, exchange sql.NullInt64
-		var toolCalls, media string
-		var created int64
-		var answer bool
-		if err := rows.Scan(&m.ID, &parent, &m.Role, &m.Content, &m.Reasoning, &toolCalls, &m.ToolCallID,
-			&m.Name, &media, &m.FinishReason, &m.EditedByClient, &m.ResponseID, &exchange, &created, &answer,
-			&m.Siblings); err != nil {
+		var r pathRow
+		if err := rows.Scan(r.dest(&r.m.Siblings)...); err != nil {
 			return nil, err
 		}
-		opening = opening && m.Role == dataset.RoleAssistant
-		m.Opener = opening && !answer
-		if parent.Valid {
-			m.ParentID = &parent.Int64
+		if err := r.decode(&opening); err != nil {
+			return nil, err
 		}
-		m.ExchangeID, m.CreatedAt = exchange.Int64, fromMillis(created)
-		if toolCalls != "" {
-			if err := json.Unmarshal([]byte(toolCalls), &m.ToolCalls); err != nil {
-				return nil, fmt.Errorf("message %d tool calls: %w", m.ID, err)
-			}
-		}
-		if media != "" {
-			if err := json.Unmarshal([]byte(media), &m.Media); err != nil {
-				return nil, fmt.Errorf("message %d media: %w", m.ID, err)
-			}
-		}
-		msgs = append(msgs, m)
+		msgs = append(msgs, r.m)
 	}
 	return msgs, rows.Err()
+}
+
+// pathColumns are the columns of a message on a path, as pathRow scans them.
+const pathColumns = `m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
+		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer`
+
+// pathRow is a message of a path as scanned, before decode.
+type pathRow struct {
+	m                Message
+	parent, exchange sql.NullInt64
+	toolCalls, media string
+	created          int64
+	answer           bool
+}
+
+// dest are the scan destinations of pathColumns, then more.
+func (r *pathRow) dest(more ...any) []any {
+	return append([]any{&r.m.ID, &r.parent, &r.m.Role, &r.m.Content, &r.m.Reasoning, &r.toolCalls, &r.m.ToolCallID,
+		&r.m.Name, &r.media, &r.m.FinishReason, &r.m.EditedByClient, &r.m.ResponseID, &r.exchange, &r.created, &r.answer}, more...)
+}
+
+// decode fills in r.m from the scanned columns; opening is whether no user or tool
+// turn came before it on the path, and is updated.
+func (r *pathRow) decode(opening *bool) error {
+	m := &r.m
+	*opening = *opening && m.Role == dataset.RoleAssistant
+	m.Opener = *opening && !r.answer
+	if r.parent.Valid {
+		p := r.parent.Int64
+		m.ParentID = &p
+	}
+	m.ExchangeID, m.CreatedAt = r.exchange.Int64, fromMillis(r.created)
+	if r.toolCalls != "" {
+		if err := json.Unmarshal([]byte(r.toolCalls), &m.ToolCalls); err != nil {
+			return fmt.Errorf("message %d tool calls: %w", m.ID, err)
+		}
+	}
+	if r.media != "" {
+		if err := json.Unmarshal([]byte(r.media), &m.Media); err != nil {
+			return fmt.Errorf("message %d media: %w", m.ID, err)
+		}
+	}
+	return nil
 }
 
 // Counts is how much the database holds.
