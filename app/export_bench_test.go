@@ -27,16 +27,7 @@ import (
 func BenchmarkExport(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	dir := os.Getenv("LLMTAP_BENCH_DATA")
-	if dir == "" {
-		dir = b.TempDir()
-	}
-	a, err := Open(ctx, Config{DataDir: dir, ProxyAddr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Shutdown(ctx)
-	buildReviewBench(ctx, b, a.DB())
+	a, _ := openReviewBench(ctx, b)
 	out := b.TempDir()
 	for _, spec := range dataset.Formats() {
 		if only := os.Getenv("LLMTAP_BENCH_FORMATS"); only != "" && !strings.Contains(","+only+",", ","+string(spec.Format)+",") {
@@ -45,6 +36,7 @@ func BenchmarkExport(b *testing.B) {
 		b.Run(string(spec.Format), func(b *testing.B) {
 			resetPeakRSS(b)
 			var res ExportResult
+			var err error
 			cpu0 := cpuSeconds(b)
 			start := time.Now()
 			for b.Loop() {

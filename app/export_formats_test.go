@@ -19,8 +19,8 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 )
 
-// sendRaw sends one chat completion body through the proxy.
-func (ta *testApp) sendRaw(t *testing.T, body string) {
+// sendRaw sends one chat completion body through the proxy and returns the answer's body.
+func (ta *testApp) sendRaw(t *testing.T, body string) []byte {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+"/v1/chat/completions", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+testKey)
@@ -30,9 +30,11 @@ func (ta *testApp) sendRaw(t *testing.T, body string) {
 		t.Fatalf("chat through proxy: %v", err)
 	}
 	defer resp.Body.Close()
-	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 {
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
 		t.Fatalf("chat through proxy: %d %s", resp.StatusCode, b)
 	}
+	return b
 }
 
 func readLines(t *testing.T, path string) []map[string]any {

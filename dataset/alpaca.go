@@ -58,11 +58,7 @@ func convertAlpaca(c Conversation, opt ShareGPTOptions) (converted, error) {
 	}
 	last := rec.History[len(rec.History)-1]
 	rec.Instruction, rec.Output, rec.History = last[0], last[1], rec.History[:len(rec.History)-1]
-	b, err := marshalNoEscape(rec)
-	if err != nil {
-		return converted{}, fmt.Errorf("encode record: %w", err)
-	}
-	if err := validateAlpaca(b); err != nil {
+	if err := checkedRecord(rec, validateAlpaca); err != nil {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: rec.System != "", images: len(rec.Images) > 0, warned: len(warnings) > 0}, nil
@@ -74,12 +70,7 @@ func convertAlpaca(c Conversation, opt ShareGPTOptions) (converted, error) {
 // are non-empty strings, input and system strings; history is a list of
 // [instruction, output] pairs of non-empty strings; the texts hold one
 // ImagePlaceholder per entry of images.
-func ValidateAlpaca(line []byte) error {
-	if err := validateAlpaca(line); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
-	}
-	return nil
-}
+func ValidateAlpaca(line []byte) error { return invalidRecord(validateAlpaca(line)) }
 
 func validateAlpaca(line []byte) error {
 	var rec struct {

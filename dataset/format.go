@@ -45,6 +45,11 @@ type FormatSpec struct {
 	// Parquet is set for a format with a Parquet layout (Row), which a dataset
 	// folder export takes.
 	Parquet bool `json:"parquet"`
+
+	// convert makes the record of a conversation, convertPair that of a preference
+	// pair; a format has one or (kto) both.
+	convert     func(Conversation, ShareGPTOptions) (converted, error)
+	convertPair func(PreferencePair, ShareGPTOptions) (converted, error)
 }
 
 // Sidecar is a file written beside a dataset file: its name is the dataset file's
@@ -66,25 +71,25 @@ func Formats() []FormatSpec {
 
 func formats() []FormatSpec {
 	return []FormatSpec{
-		{Format: FormatShareGPT, Label: "ShareGPT JSON (LLaMA-Factory)", Ext: ".json", MIME: "application/json", Row: ShareGPTRecord{},
+		{Format: FormatShareGPT, convert: convertShareGPTRecord, Label: "ShareGPT JSON (LLaMA-Factory)", Ext: ".json", MIME: "application/json", Row: ShareGPTRecord{},
 			Help: "LLaMA-Factory sharegpt records in one JSON array"},
-		{Format: FormatShareGPTJSONL, Label: "ShareGPT JSONL (one record per line)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: ShareGPTRecord{},
+		{Format: FormatShareGPTJSONL, convert: convertShareGPTRecord, Label: "ShareGPT JSONL (one record per line)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: ShareGPTRecord{},
 			Help: "LLaMA-Factory sharegpt records, one per line"},
-		{Format: FormatOpenAIJSONL, Label: "OpenAI fine-tuning JSONL", Ext: ".jsonl", MIME: "application/x-ndjson", Masks: true,
+		{Format: FormatOpenAIJSONL, convert: convertOpenAI, Label: "OpenAI fine-tuning JSONL", Ext: ".jsonl", MIME: "application/x-ndjson", Masks: true,
 			Help: "OpenAI chat fine-tuning lines (also Azure, Together, Fireworks): messages, tool_calls, tools, weight, image_url parts"},
-		{Format: FormatMessagesJSONL, Label: "Messages JSONL (axolotl, TRL, Unsloth)", Ext: ".jsonl", MIME: "application/x-ndjson", Masks: true,
+		{Format: FormatMessagesJSONL, convert: convertMessages, Label: "Messages JSONL (axolotl, TRL, Unsloth)", Ext: ".jsonl", MIME: "application/x-ndjson", Masks: true,
 			Sidecars: messagesSidecars, Row: MessagesRecord{}, Reasoning: true,
 			Help: "role/content messages for axolotl chat_template, TRL, Unsloth; writes FILE.axolotl.yaml and FILE.dataset_info.json beside it"},
-		{Format: FormatAlpaca, Label: "Alpaca JSONL (instruction, input, output, history)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: AlpacaRecord{},
+		{Format: FormatAlpaca, convert: convertAlpaca, Label: "Alpaca JSONL (instruction, input, output, history)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: AlpacaRecord{},
 			Help: "alpaca records: instruction, input, output, system, history [[instruction, output], …]"},
-		{Format: FormatKTO, Label: "KTO JSONL (LLaMA-Factory, kto_tag)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: KTORecord{}, AllStatuses: true,
+		{Format: FormatKTO, convert: convertKTO, convertPair: convertKTOPair, Label: "KTO JSONL (LLaMA-Factory, kto_tag)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: KTORecord{}, AllStatuses: true,
 			Help: "LLaMA-Factory sharegpt records with a boolean kto_tag: true for kept conversations, false for rejected ones and worse answers"},
-		{Format: FormatPreference, Aliases: []ExportFormat{FormatDPOJSONL}, Label: "DPO pairs JSONL (LLaMA-Factory ranking)", Ext: ".jsonl",
+		{Format: FormatPreference, convertPair: convertDPO, Aliases: []ExportFormat{FormatDPOJSONL}, Label: "DPO pairs JSONL (LLaMA-Factory ranking)", Ext: ".jsonl",
 			MIME: "application/x-ndjson", Pairs: true, Row: PreferenceRecord{},
 			Help: "preference pairs in LLaMA-Factory's ranking sharegpt layout, one per line (also: dpo-jsonl)"},
-		{Format: FormatOpenAIDPO, Label: "OpenAI DPO JSONL (preference fine-tuning)", Ext: ".jsonl", MIME: "application/x-ndjson", Pairs: true,
+		{Format: FormatOpenAIDPO, convertPair: convertOpenAIDPO, Label: "OpenAI DPO JSONL (preference fine-tuning)", Ext: ".jsonl", MIME: "application/x-ndjson", Pairs: true,
 			Help: "preference pairs for OpenAI preference fine-tuning: input, preferred_output, non_preferred_output"},
-		{Format: FormatPreferenceJSONL, Label: "Preference JSONL (TRL, axolotl)", Ext: ".jsonl", MIME: "application/x-ndjson", Pairs: true,
+		{Format: FormatPreferenceJSONL, convertPair: convertPreferenceMessages, Label: "Preference JSONL (TRL, axolotl)", Ext: ".jsonl", MIME: "application/x-ndjson", Pairs: true,
 			Row: PreferenceMessagesRecord{}, Reasoning: true,
 			Help: "preference pairs for TRL DPOTrainer and axolotl: prompt messages, chosen and rejected assistant messages"},
 	}
@@ -157,26 +162,18 @@ func NewRecordSinkWriter(f ExportFormat, sink RecordSink, invalid io.Writer, opt
 }
 
 func newLineWriter(spec FormatSpec, w io.Writer, sink RecordSink, invalid io.Writer, opt ShareGPTOptions) (RecordWriter, error) {
-	lw := &lineWriter{w: w, sink: sink, invalid: invalid, format: spec.Format, opt: opt}
-	switch spec.Format {
-	case FormatShareGPT, FormatShareGPTJSONL:
-		lw.convert = convertShareGPTRecord
-	case FormatOpenAIJSONL:
-		lw.convert = convertOpenAI
-	case FormatMessagesJSONL:
-		lw.convert = convertMessages
-	case FormatAlpaca:
-		lw.convert = convertAlpaca
-	case FormatKTO:
-		lw.convert, lw.convertPair = convertKTO, convertKTOPair
-		return ktoWriter{lw}, nil
-	default:
+	if spec.convert == nil {
 		return nil, fmt.Errorf("format %q is written from preference pairs: %w", spec.Format, ErrUnknownFormat)
+	}
+	lw := &lineWriter{w: w, sink: sink, invalid: invalid, format: spec.Format, opt: opt, convert: spec.convert, convertPair: spec.convertPair}
+	if spec.convertPair != nil {
+		return ktoWriter{lw}, nil
 	}
 	return lw, nil
 }
 
-// ktoWriter is the lineWriter of FormatKTO, which also takes preference pairs.
+// ktoWriter is the lineWriter of a format of conversations that also takes
+// preference pairs (FormatKTO).
 type ktoWriter struct{ *lineWriter }
 
 func (k ktoWriter) WritePair(p PreferencePair) error { return k.writePair(p) }
@@ -217,18 +214,10 @@ func newPairWriter(f ExportFormat, w io.Writer, sink RecordSink, invalid io.Writ
 	if err != nil {
 		return nil, err
 	}
-	lw := &lineWriter{w: w, sink: sink, invalid: invalid, format: spec.Format, opt: opt}
-	switch spec.Format {
-	case FormatPreference:
-		lw.convertPair = convertDPO
-	case FormatOpenAIDPO:
-		lw.convertPair = convertOpenAIDPO
-	case FormatPreferenceJSONL:
-		lw.convertPair = convertPreferenceMessages
-	default:
+	if spec.convertPair == nil || spec.convert != nil {
 		return nil, fmt.Errorf("format %q is written from conversations: %w", spec.Format, ErrUnknownFormat)
 	}
-	return pairWriter{lw}, nil
+	return pairWriter{&lineWriter{w: w, sink: sink, invalid: invalid, format: spec.Format, opt: opt, convertPair: spec.convertPair}}, nil
 }
 
 // pairWriter is a lineWriter seen as a PairWriter.
@@ -322,6 +311,24 @@ func (lw *lineWriter) write(w io.Writer, b []byte) error {
 		return lw.err
 	}
 	return nil
+}
+
+// invalidRecord wraps a validator's reason in ErrInvalidRecord; nil stays nil.
+func invalidRecord(err error) error {
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	return nil
+}
+
+// checkedRecord encodes rec and checks the line with validate: the converters'
+// last step, which catches a converter bug before a trainer does.
+func checkedRecord(rec any, validate func([]byte) error) error {
+	b, err := marshalNoEscape(rec)
+	if err != nil {
+		return fmt.Errorf("encode record: %w", err)
+	}
+	return validate(b)
 }
 
 // errNoTrainedAnswer is the reason of a record with no assistant turn to learn.

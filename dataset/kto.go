@@ -47,11 +47,7 @@ func convertKTOPair(p PreferencePair, opt ShareGPTOptions) (converted, error) {
 }
 
 func ktoChecked(rec *KTORecord, warned bool) (converted, error) {
-	b, err := marshalNoEscape(rec)
-	if err != nil {
-		return converted{}, fmt.Errorf("encode record: %w", err)
-	}
-	if err := validateKTO(b); err != nil {
+	if err := checkedRecord(rec, validateKTO); err != nil {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", images: len(rec.Images) > 0, warned: warned}, nil
@@ -60,12 +56,7 @@ func ktoChecked(rec *KTORecord, warned bool) (converted, error) {
 // ValidateKTO checks one line of a FormatKTO file: a record ValidateShareGPT
 // takes, with "kto_tag" a JSON boolean (LLaMA-Factory's converter reads it with
 // bool() and would take the string "false" as true).
-func ValidateKTO(line []byte) error {
-	if err := validateKTO(line); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
-	}
-	return nil
-}
+func ValidateKTO(line []byte) error { return invalidRecord(validateKTO(line)) }
 
 func validateKTO(line []byte) error {
 	var rec struct {

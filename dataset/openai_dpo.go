@@ -80,11 +80,7 @@ func convertOpenAIDPO(p PreferencePair, opt ShareGPTOptions) (converted, error) 
 	c, _ := openAIMessage(chosen, nil, false)
 	r, _ := openAIMessage(rejected, nil, false)
 	rec.PreferredOutput, rec.NonPreferredOutput = []OpenAIMessage{c}, []OpenAIMessage{r}
-	b, err := marshalNoEscape(rec)
-	if err != nil {
-		return converted{}, fmt.Errorf("encode record: %w", err)
-	}
-	if err := validateOpenAIDPO(b); err != nil {
+	if err := checkedRecord(rec, validateOpenAIDPO); err != nil {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: prompt[0].role == RoleSystem, tools: len(rec.Input.Tools) > 0}, nil
@@ -96,12 +92,7 @@ func convertOpenAIDPO(p PreferencePair, opt ShareGPTOptions) (converted, error) 
 // trained answer: the outputs are the answers) and end with a user or tool
 // message; "preferred_output" and "non_preferred_output" are one assistant
 // message each, with no weight, and differ; tools are functions with a name.
-func ValidateOpenAIDPO(line []byte) error {
-	if err := validateOpenAIDPO(line); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
-	}
-	return nil
-}
+func ValidateOpenAIDPO(line []byte) error { return invalidRecord(validateOpenAIDPO(line)) }
 
 func validateOpenAIDPO(line []byte) error {
 	var rec struct {

@@ -83,11 +83,7 @@ func convertPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord
 	}
 	rec.System, rec.Conversations = placeSystem(opt, o, named, turns)
 	rec.Images = imgs
-	b, err := marshalNoEscape(rec)
-	if err != nil {
-		return nil, fmt.Errorf("encode record: %w", err)
-	}
-	if err := validatePreference(b); err != nil {
+	if err := checkedRecord(rec, validatePreference); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -107,12 +103,7 @@ func convertDPO(p PreferencePair, opt ShareGPTOptions) (converted, error) {
 // turns alternating as ValidateShareGPT says, ending with "human" or
 // "observation"; "chosen" and "rejected" are "gpt" or "function_call" turns that
 // differ; tools and images as in ValidateShareGPT.
-func ValidatePreference(line []byte) error {
-	if err := validatePreference(line); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
-	}
-	return nil
-}
+func ValidatePreference(line []byte) error { return invalidRecord(validatePreference(line)) }
 
 func validatePreference(line []byte) error {
 	var rec PreferenceRecord

@@ -39,11 +39,7 @@ func convertPreferenceMessages(p PreferencePair, opt ShareGPTOptions) (converted
 	}
 	rec.Chosen = []MessagesMessage{messagesMessage(chosen, false)}
 	rec.Rejected = []MessagesMessage{messagesMessage(rejected, false)}
-	b, err := marshalNoEscape(rec)
-	if err != nil {
-		return converted{}, fmt.Errorf("encode record: %w", err)
-	}
-	if err := validatePreferenceMessages(b); err != nil {
+	if err := checkedRecord(rec, validatePreferenceMessages); err != nil {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: prompt[0].role == RoleSystem, tools: rec.Tools != ""}, nil
@@ -55,10 +51,7 @@ func convertPreferenceMessages(p PreferencePair, opt ShareGPTOptions) (converted
 // or tool message; "chosen" and "rejected" are one assistant message each and
 // differ; "tools", when set, a string holding a JSON array of functions.
 func ValidatePreferenceMessages(line []byte) error {
-	if err := validatePreferenceMessages(line); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
-	}
-	return nil
+	return invalidRecord(validatePreferenceMessages(line))
 }
 
 func validatePreferenceMessages(line []byte) error {
