@@ -19,9 +19,45 @@ type formatGolden struct {
 // TestFormatsGolden writes every golden input of testdata/formats in every format
 // written from conversations, to testdata/formats/<case>.<format>.golden.json.
 func TestFormatsGolden(t *testing.T) {
-	dir := filepath.Join("testdata", "formats")
+	eachGoldenInput(t, filepath.Join("testdata", "formats"), func(spec FormatSpec) bool {
+		return !spec.Pairs && spec.Format != FormatShareGPT // sharegpt-jsonl holds the same records
+	}, func(t *testing.T, spec FormatSpec, base string, in shareGPTInput) {
+		opt := in.options()
+		var out, invalid bytes.Buffer
+		w, err := NewRecordWriter(spec.Format, &out, &invalid, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(in.Conversation); err != nil {
+			t.Fatal(err)
+		}
+		report, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got formatGolden
+		if report.Invalid == 1 {
+			var rec InvalidRecord
+			if err := json.Unmarshal(invalid.Bytes(), &rec); err != nil {
+				t.Fatalf("invalid line %q: %v", invalid.String(), err)
+			}
+			got.Error = rec.Reason
+		} else {
+			got.Record = bytes.TrimSpace(out.Bytes())
+			if err := validateLine(spec.Format, got.Record); err != nil {
+				t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
+			}
+		}
+		checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+	})
+}
+
+// eachGoldenInput runs test, as a subtest per format and case, for every format
+// formats takes and every golden input <case>.in.json in dir; base is the path of
+// the case without its suffix.
+func eachGoldenInput(t *testing.T, dir string, formats func(FormatSpec) bool, test func(t *testing.T, spec FormatSpec, base string, in shareGPTInput)) {
 	for _, spec := range Formats() {
-		if spec.Pairs || spec.Format == FormatShareGPT { // sharegpt-jsonl holds the same records
+		if !formats(spec) {
 			continue
 		}
 		for _, name := range goldenCases(t, dir, ".in.json") {
@@ -31,33 +67,7 @@ func TestFormatsGolden(t *testing.T) {
 				if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
 					t.Fatal(err)
 				}
-				opt := in.options()
-				var out, invalid bytes.Buffer
-				w, err := NewRecordWriter(spec.Format, &out, &invalid, opt)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Write(in.Conversation); err != nil {
-					t.Fatal(err)
-				}
-				report, err := w.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got formatGolden
-				if report.Invalid == 1 {
-					var rec InvalidRecord
-					if err := json.Unmarshal(invalid.Bytes(), &rec); err != nil {
-						t.Fatalf("invalid line %q: %v", invalid.String(), err)
-					}
-					got.Error = rec.Reason
-				} else {
-					got.Record = bytes.TrimSpace(out.Bytes())
-					if err := validateLine(spec.Format, got.Record); err != nil {
-						t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
-					}
-				}
-				checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+				test(t, spec, base, in)
 			})
 		}
 	}
@@ -93,63 +103,52 @@ func validateLine(f ExportFormat, line []byte) error {
 // worse answer as an undesirable example), to <case>.<format>.golden.json: one
 // record or reason per pair.
 func TestPairFormatsGolden(t *testing.T) {
-	dir := filepath.Join("testdata", "formats", "pairs")
-	for _, spec := range Formats() {
-		if !spec.Pairs && spec.Format != FormatKTO {
-			continue
+	eachGoldenInput(t, filepath.Join("testdata", "formats", "pairs"), func(spec FormatSpec) bool {
+		return spec.Pairs || spec.Format == FormatKTO
+	}, func(t *testing.T, spec FormatSpec, base string, in shareGPTInput) {
+		var out, invalid bytes.Buffer
+		var write func(PreferencePair) error
+		var closeW func() (ExportReport, error)
+		if spec.Pairs {
+			w, err := NewPairWriter(spec.Format, &out, &invalid, in.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			write, closeW = w.Write, w.Close
+		} else {
+			w, err := NewRecordWriter(spec.Format, &out, &invalid, in.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			write, closeW = w.(PairTaker).WritePair, w.Close
 		}
-		for _, name := range goldenCases(t, dir, ".in.json") {
-			t.Run(strings.ReplaceAll(string(spec.Format), "-", "_")+"/"+name, func(t *testing.T) {
-				base := filepath.Join(dir, name)
-				var in shareGPTInput
-				if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
-					t.Fatal(err)
-				}
-				var out, invalid bytes.Buffer
-				var write func(PreferencePair) error
-				var closeW func() (ExportReport, error)
-				if spec.Pairs {
-					w, err := NewPairWriter(spec.Format, &out, &invalid, in.options())
-					if err != nil {
-						t.Fatal(err)
-					}
-					write, closeW = w.Write, w.Close
-				} else {
-					w, err := NewRecordWriter(spec.Format, &out, &invalid, in.options())
-					if err != nil {
-						t.Fatal(err)
-					}
-					write, closeW = w.(PairTaker).WritePair, w.Close
-				}
-				for _, p := range in.Pairs {
-					if err := write(p); err != nil {
-						t.Fatal(err)
-					}
-				}
-				report, err := closeW()
-				if err != nil || report.Written+report.Invalid != len(in.Pairs) {
-					t.Fatalf("report %+v, %v for %d pairs", report, err, len(in.Pairs))
-				}
-				var got []formatGolden
-				for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
-					if len(line) == 0 {
-						continue
-					}
-					if err := validateLine(spec.Format, line); err != nil {
-						t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
-					}
-					got = append(got, formatGolden{Record: line})
-				}
-				for _, line := range bytes.Split(bytes.TrimSpace(invalid.Bytes()), []byte("\n")) {
-					var rec InvalidRecord
-					if len(line) > 0 && json.Unmarshal(line, &rec) == nil {
-						got = append(got, formatGolden{Error: rec.Reason})
-					}
-				}
-				checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
-			})
+		for _, p := range in.Pairs {
+			if err := write(p); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
+		report, err := closeW()
+		if err != nil || report.Written+report.Invalid != len(in.Pairs) {
+			t.Fatalf("report %+v, %v for %d pairs", report, err, len(in.Pairs))
+		}
+		var got []formatGolden
+		for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			if err := validateLine(spec.Format, line); err != nil {
+				t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
+			}
+			got = append(got, formatGolden{Record: line})
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(invalid.Bytes()), []byte("\n")) {
+			var rec InvalidRecord
+			if len(line) > 0 && json.Unmarshal(line, &rec) == nil {
+				got = append(got, formatGolden{Error: rec.Reason})
+			}
+		}
+		checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+	})
 }
 
 func TestNewRecordWriterUnknown(t *testing.T) {
