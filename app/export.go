@@ -253,8 +253,10 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 
 // conversationAndPairs is what an export reads of one conversation.
 type conversationAndPairs struct {
-	c     dataset.Conversation // unset for a format of pairs
-	pairs []dataset.PreferencePair
+	c dataset.Conversation // unset for a format of pairs, or when prepared
+	// prepared is c converted ahead by a dataset.Preparer.
+	prepared *dataset.Prepared
+	pairs    []dataset.PreferencePair
 }
 
 // walkRecords reads the conversations ids (and what else the writer takes) on
@@ -274,6 +276,7 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 	// several goroutines, and written in order.
 	read := recordReader(db, spec, ws.conv)
 	_, withPairs := ws.conv.(dataset.PairTaker)
+	prep, _ := ws.conv.(dataset.Preparer)
 	blobs := store.NewBlobCache()
 	starts := make([]int64, 0, len(ids)/exportBatch+1)
 	for i := 0; i < len(ids); i += exportBatch {
@@ -296,7 +299,12 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 			return nil, err
 		}
 		for i, c := range convs {
-			out[i].c = c
+			if prep != nil { // converted here, on the loader's goroutine
+				p := prep.Prepare(c)
+				out[i].prepared = &p
+			} else {
+				out[i].c = c
+			}
 			if withPairs {
 				if out[i].pairs, err = conversationPairs(ctx, db, c.ID); err != nil {
 					return nil, err
@@ -354,7 +362,11 @@ func (ws writers) write(cp conversationAndPairs) error {
 		}
 		return nil
 	}
-	if err := ws.conv.Write(cp.c); err != nil {
+	if cp.prepared != nil {
+		if err := ws.conv.(dataset.Preparer).WritePrepared(*cp.prepared); err != nil {
+			return err
+		}
+	} else if err := ws.conv.Write(cp.c); err != nil {
 		return err
 	}
 	if taker, ok := ws.conv.(dataset.PairTaker); ok {

@@ -145,7 +145,7 @@ func NewRecordWriter(f ExportFormat, w, invalid io.Writer, opt ShareGPTOptions) 
 	if err != nil {
 		return nil, err
 	}
-	if spec.Format == FormatShareGPT || spec.Format == FormatShareGPTJSONL {
+	if spec.Format == FormatShareGPT { // a JSON array, not lines
 		return NewShareGPTWriter(w, invalid, spec.Format, opt), nil
 	}
 	return newLineWriter(spec, w, nil, invalid, opt)
@@ -248,11 +248,54 @@ type lineWriter struct {
 }
 
 func (lw *lineWriter) Write(c Conversation) error {
+	return lw.WritePrepared(lw.Prepare(c))
+}
+
+// Preparer is a RecordWriter whose conversion can run ahead of the writing, on
+// other goroutines: Prepare converts, validates and encodes a conversation and is
+// safe for concurrent use; WritePrepared writes what it made, in order, as Write
+// would have.
+type Preparer interface {
+	Prepare(c Conversation) Prepared
+	WritePrepared(p Prepared) error
+}
+
+// Prepared is a conversation converted by a Preparer, ready to write.
+type Prepared struct {
+	id    int64
+	title string
+	rec   converted
+	line  []byte // the encoded record, when it goes to a file
+	err   error  // why the conversation cannot become a record
+}
+
+// Prepare converts c; it does not touch the writer's state.
+func (lw *lineWriter) Prepare(c Conversation) Prepared {
+	p := Prepared{id: c.ID, title: c.Title}
+	p.rec, p.err = lw.convert(c, lw.opt)
+	if p.err == nil && lw.sink == nil {
+		b, err := marshalNoEscape(p.rec.rec)
+		if err != nil {
+			p.err = fmt.Errorf("encode record: %w", err)
+		}
+		p.line = append(b, '\n')
+	}
+	return p
+}
+
+// WritePrepared writes p's record, or its InvalidRecord line.
+func (lw *lineWriter) WritePrepared(p Prepared) error {
 	if lw.err != nil {
 		return lw.err
 	}
-	rec, err := lw.convert(c, lw.opt)
-	return lw.emit(c.ID, c.Title, rec, err)
+	if p.err == nil && p.line != nil {
+		if err := lw.write(lw.w, p.line); err != nil {
+			return err
+		}
+		lw.count(p.rec)
+		return nil
+	}
+	return lw.emit(p.id, p.title, p.rec, p.err)
 }
 
 // writePair converts a preference pair and writes its record, or its
@@ -293,6 +336,12 @@ func (lw *lineWriter) emit(id int64, title string, rec converted, cerr error) er
 			return err
 		}
 	}
+	lw.count(rec)
+	return nil
+}
+
+// count adds a written record to the report.
+func (lw *lineWriter) count(rec converted) {
 	lw.report.Written++
 	if rec.warned {
 		lw.report.Warnings++
@@ -300,7 +349,6 @@ func (lw *lineWriter) emit(id int64, title string, rec converted, cerr error) er
 	lw.report.System = lw.report.System || rec.system
 	lw.report.Tools = lw.report.Tools || rec.tools
 	lw.report.Images = lw.report.Images || rec.images
-	return nil
 }
 
 func (lw *lineWriter) Close() (ExportReport, error) { return lw.report, lw.err }
