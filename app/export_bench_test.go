@@ -20,8 +20,9 @@ import (
 // conversations, about a million messages; LLMTAP_BENCH_DATA keeps it between
 // runs) in each format and reports the seconds an export takes and the peak
 // resident memory (VmHWM, reset before each format) in MB. The bound is
-// 20 s and 300 MB for any format. LLMTAP_BENCH_FORMATS narrows the formats
-// (comma-separated). Run it with:
+// 20 s and 300 MB for any format; folder-messages-jsonl is messages-jsonl as a
+// Hugging Face dataset folder (Parquet, a 5% validation split).
+// LLMTAP_BENCH_FORMATS narrows the runs (comma-separated names). Run it with:
 //
 //	LLMTAP_BENCH_DATA=/tmp/big go test -tags sqlite_fts5 ./app -run '^$' -bench Export -benchtime 1x
 func BenchmarkExport(b *testing.B) {
@@ -29,18 +30,35 @@ func BenchmarkExport(b *testing.B) {
 	defer cancel()
 	a, _ := openReviewBench(ctx, b)
 	out := b.TempDir()
+	type run struct {
+		name string
+		spec dataset.FormatSpec
+		out  string
+	}
+	var runs []run
 	for _, spec := range dataset.Formats() {
-		if only := os.Getenv("LLMTAP_BENCH_FORMATS"); only != "" && !strings.Contains(","+only+",", ","+string(spec.Format)+",") {
+		runs = append(runs, run{string(spec.Format), spec, filepath.Join(out, "x"+spec.Ext)})
+	}
+	// A Hugging Face dataset folder: Parquet shards with a validation split.
+	messages, _ := dataset.LookupFormat(dataset.FormatMessagesJSONL)
+	runs = append(runs, run{"folder-messages-jsonl", messages, filepath.Join(out, "ds") + string(filepath.Separator)})
+	for _, r := range runs {
+		spec := r.spec
+		if only := os.Getenv("LLMTAP_BENCH_FORMATS"); only != "" && !strings.Contains(","+only+",", ","+r.name+",") {
 			continue
 		}
-		b.Run(string(spec.Format), func(b *testing.B) {
+		b.Run(r.name, func(b *testing.B) {
 			resetPeakRSS(b)
 			var res ExportResult
 			var err error
 			cpu0 := cpuSeconds(b)
 			start := time.Now()
 			for b.Loop() {
-				res, err = Export(ctx, a.DB(), ExportOptions{Format: spec.Format, Out: filepath.Join(out, "x"+spec.Ext)})
+				opt := ExportOptions{Format: spec.Format, Out: r.out}
+				if strings.HasSuffix(r.out, string(filepath.Separator)) {
+					opt.Validation = 0.05
+				}
+				res, err = Export(ctx, a.DB(), opt)
 				if err != nil {
 					b.Fatal(err)
 				}
