@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // formatGolden is what a format makes of a golden input: its record as written,
@@ -200,4 +202,77 @@ func writeOne(t *testing.T, f ExportFormat, c Conversation) []byte {
 		t.Fatalf("write %s: %+v, %v", f, r, err)
 	}
 	return out.Bytes()
+}
+
+// TestMessagesRoundTrip reads written messages-jsonl lines back with the OpenAI
+// chat parser (the layout is OpenAI's, with tools as a JSON string and a train
+// flag), as a request body, and writes them again: the same line.
+func TestMessagesRoundTrip(t *testing.T) {
+	dir := filepath.Join("testdata", "formats")
+	for _, name := range []string{"openai_tools", "anthropic_tools", "gemini_tools_parallel", "reasoning", "reasoning_multi"} {
+		t.Run(name, func(t *testing.T) {
+			var in shareGPTInput
+			if err := json.Unmarshal(readFile(t, filepath.Join(dir, name+".in.json")), &in); err != nil {
+				t.Fatal(err)
+			}
+			first := writeOne(t, FormatMessagesJSONL, in.Conversation)
+			var rec struct {
+				Messages []map[string]any `json:"messages"`
+				Tools    string           `json:"tools"`
+			}
+			if err := json.Unmarshal(first, &rec); err != nil {
+				t.Fatal(err)
+			}
+			req := map[string]any{"model": "m", "messages": rec.Messages}
+			for _, m := range rec.Messages {
+				delete(m, "train")
+			}
+			if rec.Tools != "" {
+				req["tools"] = json.RawMessage(rec.Tools)
+			}
+			body, _ := json.Marshal(req)
+			round, err := ParseOpenAIChat(body, nil)
+			if err != nil {
+				t.Fatalf("ParseOpenAIChat(%s) = %v", body, err)
+			}
+			// The reasoning of earlier answers was left out of the line; that of the
+			// last one came back from reasoning_content.
+			second := writeOne(t, FormatMessagesJSONL, Conversation{ID: 1, Messages: round.Messages, Tools: round.Tools})
+			if !bytes.Equal(first, second) {
+				t.Errorf("read back and written again:\n%s\nwant\n%s", second, first)
+			}
+		})
+	}
+}
+
+// TestAlpacaRoundTrip reads written alpaca lines back as a conversation (system,
+// history rounds, instruction and output) and writes them again: the same line.
+func TestAlpacaRoundTrip(t *testing.T) {
+	dir := filepath.Join("testdata", "formats")
+	for _, name := range []string{"alpaca_multiturn", "trailing_user_dropped", "reasoning_multi", "images"} {
+		t.Run(name, func(t *testing.T) {
+			var in shareGPTInput
+			if err := json.Unmarshal(readFile(t, filepath.Join(dir, name+".in.json")), &in); err != nil {
+				t.Fatal(err)
+			}
+			first, err := ToAlpaca(in.Conversation, ShareGPTOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := Conversation{ID: 1}
+			if first.System != "" {
+				c.Messages = append(c.Messages, Message{Role: RoleSystem, Content: first.System})
+			}
+			for _, h := range append(first.History, []string{first.Instruction, first.Output}) {
+				c.Messages = append(c.Messages, Message{Role: RoleUser, Content: h[0]}, Message{Role: RoleAssistant, Content: h[1]})
+			}
+			second, err := ToAlpaca(c, ShareGPTOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(first, second); diff != "" {
+				t.Errorf("read back and written again (-first +second):\n%s", diff)
+			}
+		})
+	}
 }
