@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,51 +98,68 @@ func ValidateOpenAIDPO(line []byte) error { return invalidRecord(validateOpenAID
 func validateOpenAIDPO(line []byte) error {
 	var rec struct {
 		Input *struct {
-			Messages []openAIWireMessage `json:"messages"`
-			Tools    json.RawMessage     `json:"tools"`
+			Messages []json.RawMessage `json:"messages"`
+			Tools    json.RawMessage   `json:"tools"`
 		} `json:"input"`
-		Preferred    []openAIWireMessage `json:"preferred_output"`
-		NonPreferred []openAIWireMessage `json:"non_preferred_output"`
+		Preferred    []json.RawMessage `json:"preferred_output"`
+		NonPreferred []json.RawMessage `json:"non_preferred_output"`
 	}
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("not a JSON record: %w", err)
 	}
-	if rec.Input == nil || len(rec.Input.Messages) == 0 {
-		return errors.New("input.messages is missing or empty")
+	if rec.Input == nil {
+		return errors.New("input is missing")
 	}
-	var last string
-	json.Unmarshal(rec.Input.Messages[len(rec.Input.Messages)-1]["role"], &last)
-	if last != "user" && last != "tool" {
-		return fmt.Errorf("input.messages ends with a %q message, want user or tool", last)
+	return validatePair("input.messages", rec.Input.Messages, rec.Input.Tools, validateOpenAI,
+		namedMessages{"preferred_output", rec.Preferred}, namedMessages{"non_preferred_output", rec.NonPreferred})
+}
+
+// namedMessages are the messages of one answer of a pair, under its field's name.
+type namedMessages struct {
+	name string
+	msgs []json.RawMessage
+}
+
+// validatePair checks the layout both message-list pair formats share: a prompt
+// (field promptName) ending with a user or tool message; two answers of exactly
+// one assistant message each, without a weight, that differ; and the prompt
+// followed by each answer, with tools, passing validate as one chat.
+func validatePair(promptName string, prompt []json.RawMessage, tools json.RawMessage, validate func([]byte) error, answers ...namedMessages) error {
+	if len(prompt) == 0 {
+		return fmt.Errorf("%s is missing or empty", promptName)
 	}
-	for _, o := range []struct {
-		name string
-		out  []openAIWireMessage
-	}{{"preferred_output", rec.Preferred}, {"non_preferred_output", rec.NonPreferred}} {
-		name, out := o.name, o.out
-		if len(out) != 1 {
-			return fmt.Errorf("%s is not one message", name)
+	var last struct {
+		Role string `json:"role"`
+	}
+	json.Unmarshal(prompt[len(prompt)-1], &last)
+	if last.Role != "user" && last.Role != "tool" {
+		return fmt.Errorf("%s ends with a %q message, want user or tool", promptName, last.Role)
+	}
+	for _, a := range answers {
+		if len(a.msgs) != 1 {
+			return fmt.Errorf("%s is not one message", a.name)
 		}
-		var role string
-		json.Unmarshal(out[0]["role"], &role)
-		if role != "assistant" {
-			return fmt.Errorf("%s is a %q message, want assistant", name, role)
+		var m struct {
+			Role   string          `json:"role"`
+			Weight json.RawMessage `json:"weight"`
 		}
-		if _, ok := out[0]["weight"]; ok {
-			return fmt.Errorf("%s has a weight", name)
+		if json.Unmarshal(a.msgs[0], &m) != nil || m.Role != "assistant" {
+			return fmt.Errorf("%s is not an assistant message", a.name)
 		}
-		// The whole chat, with this answer, passes the chat checks.
-		whole := map[string]any{"messages": append(rec.Input.Messages[:len(rec.Input.Messages):len(rec.Input.Messages)], out[0])}
-		if rec.Input.Tools != nil {
-			whole["tools"] = rec.Input.Tools
+		if m.Weight != nil {
+			return fmt.Errorf("%s has a weight", a.name)
+		}
+		whole := map[string]any{"messages": append(prompt[:len(prompt):len(prompt)], a.msgs[0])}
+		if tools != nil {
+			whole["tools"] = tools
 		}
 		b, _ := json.Marshal(whole)
-		if err := validateOpenAI(b); err != nil {
-			return fmt.Errorf("input with %s: %w", name, err)
+		if err := validate(b); err != nil {
+			return fmt.Errorf("%s with %s: %w", promptName, a.name, err)
 		}
 	}
-	if reflect.DeepEqual(rec.Preferred, rec.NonPreferred) {
-		return errors.New("preferred_output and non_preferred_output are the same")
+	if bytes.Equal(answers[0].msgs[0], answers[1].msgs[0]) {
+		return fmt.Errorf("%s and %s are the same", answers[0].name, answers[1].name)
 	}
 	return nil
 }

@@ -2,9 +2,7 @@ package dataset
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 )
 
 // FormatPreferenceJSONL is one preference pair per line in the conversational
@@ -64,41 +62,6 @@ func validatePreferenceMessages(line []byte) error {
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("not a JSON record: %w", err)
 	}
-	if len(rec.Prompt) == 0 {
-		return errors.New("prompt is missing or empty")
-	}
-	var last struct {
-		Role string `json:"role"`
-	}
-	json.Unmarshal(rec.Prompt[len(rec.Prompt)-1], &last)
-	if last.Role != "user" && last.Role != "tool" {
-		return fmt.Errorf("prompt ends with a %q message, want user or tool", last.Role)
-	}
-	for _, o := range []struct {
-		name string
-		out  []json.RawMessage
-	}{{"chosen", rec.Chosen}, {"rejected", rec.Rejected}} {
-		name, out := o.name, o.out
-		if len(out) != 1 {
-			return fmt.Errorf("%s is not one message", name)
-		}
-		var m struct {
-			Role string `json:"role"`
-		}
-		if json.Unmarshal(out[0], &m) != nil || m.Role != "assistant" {
-			return fmt.Errorf("%s is not an assistant message", name)
-		}
-		whole := map[string]any{"messages": append(rec.Prompt[:len(rec.Prompt):len(rec.Prompt)], out[0])}
-		if rec.Tools != nil {
-			whole["tools"] = rec.Tools
-		}
-		b, _ := json.Marshal(whole)
-		if err := validateMessages(b); err != nil {
-			return fmt.Errorf("prompt with %s: %w", name, err)
-		}
-	}
-	if reflect.DeepEqual(rec.Chosen, rec.Rejected) {
-		return errors.New("chosen and rejected are the same")
-	}
-	return nil
+	return validatePair("prompt", rec.Prompt, rec.Tools, validateMessages,
+		namedMessages{"chosen", rec.Chosen}, namedMessages{"rejected", rec.Rejected})
 }
