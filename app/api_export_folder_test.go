@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,16 +27,9 @@ func TestExportFolderAPI(t *testing.T) {
 	seen := map[string]bool{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, body := ta.send(t, "POST", "/api/export", tt.body)
-			if code != tt.wantStatus {
-				t.Fatalf("POST /api/export %s = %d %s, want %d", tt.body, code, body, tt.wantStatus)
-			}
-			if code != 200 {
+			got, ok := postExport(t, ta, tt.body, tt.wantStatus)
+			if !ok {
 				return
-			}
-			var got ExportAnswer
-			if err := json.Unmarshal([]byte(body), &got); err != nil {
-				t.Fatal(err)
 			}
 			if seen[got.Path] || filepath.Dir(got.Path) != filepath.Join(ta.DataDir(), "exports") || !strings.HasPrefix(filepath.Base(got.Path), "chats") {
 				t.Errorf("path %q: want a new folder chats… under exports/", got.Path)
