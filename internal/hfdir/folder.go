@@ -153,9 +153,12 @@ func (f *Folder) Close(report dataset.ExportReport) (Result, error) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	old, _ := filepath.Glob(filepath.Join(f.dir, "data", "*.parquet"))
-	for _, p := range old {
-		os.Remove(p)
+	// The shards of an earlier export go; other files under data/ stay.
+	for _, name := range []string{"train", "validation"} {
+		old, _ := filepath.Glob(filepath.Join(f.dir, "data", name+"-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9].parquet"))
+		for _, p := range old {
+			os.Remove(p)
+		}
 	}
 	for _, name := range names {
 		s := f.splits[name]

@@ -149,3 +149,66 @@ func readRows(t *testing.T, path string, row any) []any {
 
 // newRow returns a pointer to a new zero value of row's type.
 func newRow(row any) any { return reflect.New(reflect.TypeOf(row)).Interface() }
+
+// TestFolderPairs writes the pair formats with a Parquet layout into a folder and
+// reads the rows back: the records the JSON Lines writer makes. A second export
+// into the folder replaces the shards of the first and leaves other files.
+func TestFolderPairs(t *testing.T) {
+	tools := `[{"name":"f","parameters":{"type":"object","properties":{}}}]`
+	var pairs []dataset.PreferencePair
+	for i := int64(1); i <= 20; i++ {
+		pairs = append(pairs, dataset.PreferencePair{ID: i, Tools: tools,
+			History:  []dataset.Message{{Role: dataset.RoleSystem, Content: "Be brief."}, {Role: dataset.RoleUser, Content: "Capital of Australia?"}},
+			Chosen:   dataset.Message{Role: dataset.RoleAssistant, Content: "Canberra.", Reasoning: "not Sydney"},
+			Rejected: dataset.Message{Role: dataset.RoleAssistant, ToolCalls: []dataset.ToolCall{{ID: "c1", Name: "f", Arguments: "{}"}}}})
+	}
+	for _, spec := range dataset.Formats() {
+		if !spec.Pairs || spec.Row == nil {
+			continue
+		}
+		t.Run(string(spec.Format), func(t *testing.T) {
+			dir := t.TempDir()
+			other := filepath.Join(dir, "data", "notes.parquet")
+			os.MkdirAll(filepath.Dir(other), 0o700)
+			os.WriteFile(other, []byte("x"), 0o600)
+			for run := range 2 {
+				f, err := New(dir, spec, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, err := dataset.NewPairSinkWriter(spec.Format, f, nil, dataset.ShareGPTOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var lines strings.Builder
+				jw, _ := dataset.NewPairWriter(spec.Format, &lines, nil, dataset.ShareGPTOptions{})
+				for _, p := range pairs[:10+run*5] {
+					if err := w.Write(p); err != nil {
+						t.Fatal(err)
+					}
+					jw.Write(p)
+				}
+				report, _ := w.Close()
+				if _, err := f.Close(report); err != nil {
+					t.Fatal(err)
+				}
+				var want []any
+				for _, l := range strings.Split(strings.TrimSpace(lines.String()), "\n") {
+					var v any
+					json.Unmarshal([]byte(l), &v)
+					want = append(want, v)
+				}
+				got := readRows(t, filepath.Join(dir, "data", "train-00000-of-00001.parquet"), spec.Row)
+				if len(want) != 10+run*5 {
+					t.Fatalf("%d JSON lines, want %d", len(want), 10+run*5)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("run %d read back (-JSON +Parquet):\n%s", run, diff)
+				}
+			}
+			if _, err := os.Stat(other); err != nil {
+				t.Errorf("a file of the folder's own went: %v", err)
+			}
+		})
+	}
+}
