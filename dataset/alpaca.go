@@ -28,11 +28,7 @@ type AlpacaRecord struct {
 // names, reasoning, images); alpaca has no place for tool calls or results, so a
 // conversation with them is invalid (use sharegpt).
 func ToAlpaca(c Conversation, opt ShareGPTOptions) (*AlpacaRecord, error) {
-	r, err := convertAlpaca(c, opt)
-	if err != nil {
-		return nil, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
-	}
-	return r.rec.(*AlpacaRecord), nil
+	return convertedAs[*AlpacaRecord](c, opt, convertAlpaca)
 }
 
 func convertAlpaca(c Conversation, opt ShareGPTOptions) (converted, error) {

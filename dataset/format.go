@@ -361,6 +361,18 @@ func (lw *lineWriter) write(w io.Writer, b []byte) error {
 	return nil
 }
 
+// convertedAs runs convert on c and returns its record as R, or an error
+// wrapping ErrInvalidRecord that names the conversation: the exported ToX
+// functions.
+func convertedAs[R any](c Conversation, opt ShareGPTOptions, convert func(Conversation, ShareGPTOptions) (converted, error)) (R, error) {
+	r, err := convert(c, opt)
+	if err != nil {
+		var zero R
+		return zero, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
+	}
+	return r.rec.(R), nil
+}
+
 // invalidRecord wraps a validator's reason in ErrInvalidRecord; nil stays nil.
 func invalidRecord(err error) error {
 	if err != nil {

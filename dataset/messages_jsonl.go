@@ -41,11 +41,7 @@ type MessagesMessage struct {
 // error wrapping ErrInvalidRecord with the reason. The messages map as
 // chatMessages says, reasoning kept as reasoning_content.
 func ToMessages(c Conversation, opt ShareGPTOptions) (*MessagesRecord, error) {
-	r, err := convertMessages(c, opt)
-	if err != nil {
-		return nil, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
-	}
-	return r.rec.(*MessagesRecord), nil
+	return convertedAs[*MessagesRecord](c, opt, convertMessages)
 }
 
 func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
@@ -54,12 +50,8 @@ func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
 		return converted{}, err
 	}
 	rec := &MessagesRecord{Messages: make([]MessagesMessage, len(msgs))}
-	if len(tools) > 0 {
-		b, err := marshalNoEscape(openAITools(tools))
-		if err != nil {
-			return converted{}, fmt.Errorf("encode tools: %w", err)
-		}
-		rec.Tools = string(b)
+	if rec.Tools, err = toolsString(tools); err != nil {
+		return converted{}, err
 	}
 	for i, m := range msgs {
 		rec.Messages[i] = messagesMessage(m, true)
@@ -72,6 +64,19 @@ func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: len(msgs) > 0 && msgs[0].role == RoleSystem, tools: rec.Tools != ""}, nil
+}
+
+// toolsString is tools in OpenAI's function form as a JSON string, the tools
+// column of the messages layouts; "" for none.
+func toolsString(tools []FunctionTool) (string, error) {
+	if len(tools) == 0 {
+		return "", nil
+	}
+	b, err := marshalNoEscape(openAITools(tools))
+	if err != nil {
+		return "", fmt.Errorf("encode tools: %w", err)
+	}
+	return string(b), nil
 }
 
 // messagesMessage writes m in the role/content layout, with a train flag on an

@@ -52,11 +52,7 @@ type OpenAIToolCall struct {
 // wrapping ErrInvalidRecord with the reason. The messages map as chatMessages
 // says; reasoning has no field in this format and is left out.
 func ToOpenAI(c Conversation, opt ShareGPTOptions) (*OpenAIRecord, error) {
-	r, err := convertOpenAI(c, opt)
-	if err != nil {
-		return nil, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
-	}
-	return r.rec.(*OpenAIRecord), nil
+	return convertedAs[*OpenAIRecord](c, opt, convertOpenAI)
 }
 
 func convertOpenAI(c Conversation, opt ShareGPTOptions) (converted, error) {

@@ -25,12 +25,8 @@ func convertPreferenceMessages(p PreferencePair, opt ShareGPTOptions) (converted
 		return converted{}, err
 	}
 	rec := &PreferenceMessagesRecord{}
-	if len(tools) > 0 {
-		b, err := marshalNoEscape(openAITools(tools))
-		if err != nil {
-			return converted{}, fmt.Errorf("encode tools: %w", err)
-		}
-		rec.Tools = string(b)
+	if rec.Tools, err = toolsString(tools); err != nil {
+		return converted{}, err
 	}
 	for _, m := range prompt {
 		rec.Prompt = append(rec.Prompt, messagesMessage(m, false))
