@@ -229,7 +229,7 @@ func newWriters(spec dataset.FormatSpec, w, invalid io.Writer, opt dataset.Share
 	} else {
 		ws.conv, err = dataset.NewRepairWriter(spec.Format, w, invalid, opt)
 	}
-	return ws, err
+	return ws.reviewedPairs(), err
 }
 
 func newSinkWriters(spec dataset.FormatSpec, sink dataset.RecordSink, invalid io.Writer, opt dataset.ShareGPTOptions) (ws writers, err error) {
@@ -239,7 +239,17 @@ func newSinkWriters(spec dataset.FormatSpec, sink dataset.RecordSink, invalid io
 	} else {
 		ws.conv, err = dataset.NewRepairSinkWriter(spec.Format, sink, invalid, opt)
 	}
-	return ws, err
+	return ws.reviewedPairs(), err
+}
+
+// reviewedPairs is ws reading only the pairs a reviewer marked when its writer of
+// conversations takes pairs: KTO, the only PairTaker, makes examples of no others
+// (dataset.KTOTakes), and the others cost most of a KTO export to read.
+func (ws writers) reviewedPairs() writers {
+	if ws.pairTaker() != nil {
+		ws.policy = dataset.PairsReviewed
+	}
+	return ws
 }
 
 // pairTaker is the writer of conversations as a PairTaker (KTO), or nil.
@@ -302,8 +312,18 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 	err := loadInOrder(ctx, starts, func(ctx context.Context, start int64) ([]conversationAndPairs, error) {
 		batch := ids[start:min(int(start)+exportBatch, len(ids))]
 		out := make([]conversationAndPairs, len(batch))
+		var paired map[int64]bool // the conversations that can have pairs
+		if spec.Pairs || withPairs {
+			var err error
+			if paired, err = db.PairConversations(ctx, batch, ws.policy); err != nil {
+				return nil, err
+			}
+		}
 		if spec.Pairs {
 			for i, id := range batch {
+				if !paired[id] {
+					continue
+				}
 				var err error
 				if out[i], err = read(ctx, id); err != nil {
 					return nil, err
@@ -320,7 +340,7 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 			for j, c := range cs { // converted here, on the loader's goroutine
 				out[i].prepared[j] = ws.conv.Prepare(c)
 			}
-			if withPairs {
+			if paired[batch[i]] {
 				if out[i].pairs, err = conversationPairs(ctx, db, batch[i], ws.policy); err != nil {
 					return nil, err
 				}
@@ -392,7 +412,7 @@ func (ws writers) write(cp conversationAndPairs) error {
 			if err := taker.WritePair(p); err != nil {
 				return err
 			}
-			if dataset.KTOTakes(p.Rule) { // the only PairTaker
+			if dataset.KTOTakes(p.Rule) { // KTO, the only PairTaker
 				ws.byRule[p.Rule]++
 			}
 		}

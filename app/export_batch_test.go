@@ -3,10 +3,12 @@ package app
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
@@ -61,13 +63,15 @@ func TestExportBatchSame(t *testing.T) {
 // each threading case (branches that are conversations of their own, group chats
 // split per speaker, prefills, client edits) the records ExportRecords (and
 // ExportRecordsMasked) gives it one at a time, in batches that mix branched and
-// plain conversations.
+// plain conversations; and PairConversations names every conversation that has
+// a preference pair (after a reviewer's edits and preferences), so that an
+// export may skip the others.
 func TestExportRecordsBatchSame(t *testing.T) {
 	cases, err := filepath.Glob(filepath.Join(threadingDir, "*.golden.json"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no threading cases: %v", err)
 	}
-	split := 0
+	split, withPairs := 0, map[dataset.PairPolicy]int{}
 	for _, c := range cases {
 		name := strings.TrimSuffix(filepath.Base(c), ".golden.json")
 		t.Run(name, func(t *testing.T) {
@@ -84,6 +88,58 @@ func TestExportRecordsBatchSame(t *testing.T) {
 			ids, err := db.ExportIDs(t.Context(), store.ExportFilter{Statuses: []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed, dataset.StatusRejected}})
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A reviewer edits the last answer of every other conversation and
+			// prefers a sibling answer where there is one.
+			for i, id := range ids {
+				d, err := db.Conversation(t.Context(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range d.Messages {
+					if m.ID > 0 && m.Role == dataset.RoleAssistant && m.Siblings > 1 {
+						if err := db.SetPreferred(t.Context(), m.ID, true); err != nil {
+							t.Fatal(err)
+						}
+						break
+					}
+				}
+				if last := d.Messages[len(d.Messages)-1]; i%2 == 0 && last.Role == dataset.RoleAssistant {
+					if err := db.EditMessage(t.Context(), last.ID, last.Content+" (edited)"); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			// Every conversation with a pair is one PairConversations names; the
+			// reviewed pairs are those of every pair that KTO takes.
+			for _, policy := range []dataset.PairPolicy{dataset.PairsAll, dataset.PairsReviewed} {
+				paired, err := db.PairConversations(t.Context(), ids, policy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range ids {
+					pairs, err := conversationPairs(t.Context(), db, id, policy)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(pairs) > 0 {
+						withPairs[policy]++
+						if !paired[id] {
+							t.Errorf("conversation %d has %d %s pairs, but PairConversations leaves it out", id, len(pairs), policy)
+						}
+					}
+					if policy != dataset.PairsReviewed {
+						continue
+					}
+					all, err := conversationPairs(t.Context(), db, id, dataset.PairsAll)
+					if err != nil {
+						t.Fatal(err)
+					}
+					all = slices.DeleteFunc(all, func(p dataset.PreferencePair) bool { return !dataset.KTOTakes(p.Rule) })
+					if diff := cmp.Diff(all, pairs, cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("conversation %d: reviewed pairs are not the reviewer's of all pairs (-all +reviewed):\n%s", id, diff)
+					}
+				}
 			}
 			for _, masked := range []bool{false, true} {
 				cache := store.NewBlobCache()
@@ -113,7 +169,7 @@ func TestExportRecordsBatchSame(t *testing.T) {
 			}
 		})
 	}
-	if split == 0 {
-		t.Error("no threading case gives a conversation more than one record: the test compares nothing split")
+	if split == 0 || withPairs[dataset.PairsAll] == 0 || withPairs[dataset.PairsReviewed] == 0 {
+		t.Errorf("%d conversations split, with pairs %v: the test compares nothing of one of them", split, withPairs)
 	}
 }

@@ -70,12 +70,8 @@ type emitFunc func(w, invalid io.Writer) (dataset.ExportReport, error)
 // previewRead reads conversation id for the preview of key's format.
 func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (emitFunc, error) {
 	spec, _ := dataset.LookupFormat(key.format) // exportFormat checked it
-	withPairs := false
-	if !spec.Pairs {
-		probe, _ := dataset.NewRepairWriter(spec.Format, io.Discard, nil, key.opt)
-		withPairs = probe != nil && probe.Pairs() != nil
-	}
-	read := recordReader(a.db, spec, withPairs, key.opt.Pairs)
+	probe, _ := newWriters(spec, io.Discard, nil, key.opt)
+	read := recordReader(a.db, spec, probe.pairTaker() != nil, probe.policy)
 	return func(ctx context.Context, id int64) (emitFunc, error) {
 		cp, err := read(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {

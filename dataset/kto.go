@@ -41,7 +41,7 @@ func convertKTO(c Conversation, opt ShareGPTOptions) (converted, error) {
 // a client's rewrite or the answer the client went on from says nothing bad of the
 // others.
 func KTOTakes(rule PairRule) bool {
-	return rule == RulePreferred || rule == RuleReviewerEdit
+	return PairsReviewed.Takes(rule)
 }
 
 // convertKTOPair makes the undesirable example of p: its history and its worse

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/llmtap/llmtap/dataset"
 )
@@ -83,6 +85,9 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	if len(g) == 1 && !g[0].edited {
 		return nil // the common case, read no further: one answer, as captured
 	}
+	if policy == dataset.PairsReviewed && !slices.ContainsFunc(g, func(a answerFacts) bool { return a.preferred || a.edited }) {
+		return nil // nothing a reviewer marked
+	}
 	msgs := make([]*Message, len(g))
 	sibs := make([]dataset.Sibling, len(g))
 	anyEdit := false
@@ -101,9 +106,11 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	}
 	var picks []pick
 	for _, sp := range dataset.PairSiblings(sibs) {
-		picks = append(picks, pick{sp.Chosen, sp.Rejected, sp.Rule})
+		if policy.Takes(sp.Rule) { // before the history is read
+			picks = append(picks, pick{sp.Chosen, sp.Rejected, sp.Rule})
+		}
 	}
-	if anyEdit {
+	if anyEdit && policy.Takes(dataset.RuleReviewerEdit) {
 		for i, m := range msgs {
 			if m.Original != nil {
 				picks = append(picks, pick{i, i, dataset.RuleReviewerEdit}) // the edit over its captured text
@@ -240,6 +247,40 @@ func (db *DB) history(ctx context.Context, convID int64, preludeHash string, par
 	out := make([]dataset.Message, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.Message
+	}
+	return out, nil
+}
+
+// PairConversations returns which of the conversations ids can have preference
+// pairs that policy takes: those with sibling messages (branchedConversations) or
+// a reviewer's edit or mark; of PairsReviewed, only the latter. Pairs gives nothing
+// for any other, so an export skips reading them: a query or two for a batch
+// instead of a walk of each tree.
+func (db *DB) PairConversations(ctx context.Context, ids []int64, policy dataset.PairPolicy) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if policy != dataset.PairsReviewed {
+		var err error
+		if out, err = db.branchedConversations(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	idList, _ := json.Marshal(ids) // []int64 always encodes
+	rows, err := db.sql.QueryContext(ctx, `SELECT c.id FROM conversations c
+		WHERE c.id IN (SELECT value FROM json_each(?))
+		  AND EXISTS (SELECT 1 FROM message_edits e WHERE e.origin_exchange_id = c.origin_exchange_id)`, string(idList))
+	if err != nil {
+		return nil, fmt.Errorf("find edited conversations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find edited conversations: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find edited conversations: %w", err)
 	}
 	return out, nil
 }
