@@ -92,7 +92,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	sibs := make([]dataset.Sibling, len(g))
 	anyEdit := false
 	for i, a := range g {
-		m, err := db.Message(ctx, a.id)
+		m, err := db.pairMessage(ctx, base.ID, a.id)
 		if err != nil {
 			return err
 		}
@@ -237,11 +237,11 @@ func (db *DB) history(ctx context.Context, convID int64, preludeHash string, par
 	if err != nil {
 		return nil, err
 	}
-	path, err := db.path(ctx, parentID)
+	path, err := db.pathOf(ctx, parentID, false)
 	if err != nil {
 		return nil, err
 	}
-	if msgs, err = db.review(ctx, convID, append(msgs, path...)); err != nil {
+	if msgs, err = db.reviewed(ctx, convID, append(msgs, path...), false); err != nil {
 		return nil, err
 	}
 	out := make([]dataset.Message, len(msgs))
@@ -249,6 +249,23 @@ func (db *DB) history(ctx context.Context, convID int64, preludeHash string, par
 		out[i] = m.Message
 	}
 	return out, nil
+}
+
+// pairMessage is Message as pairing reads it: without its siblings and timing,
+// which a pair does not hold, and their queries.
+func (db *DB) pairMessage(ctx context.Context, convID, id int64) (*Message, error) {
+	path, err := db.pathOf(ctx, id, false)
+	if err == nil && len(path) == 0 {
+		err = fmt.Errorf("message %d: %w", id, ErrNotFound) // deleted meanwhile by a reindex
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message %d: %w", id, err)
+	}
+	msgs, err := db.reviewed(ctx, convID, path[len(path)-1:], false)
+	if err != nil {
+		return nil, fmt.Errorf("load message %d: %w", id, err)
+	}
+	return &msgs[len(msgs)-1], nil // a system prompt edit puts its message in front
 }
 
 // PairConversations returns which of the conversations ids can have preference
