@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/hfdir"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -64,6 +65,10 @@ type ExportAnswer struct {
 	PairsByRule map[dataset.PairRule]int `json:"pairsByRule,omitempty"`
 	// Fixes counts the records written after a fix, by fix (InvalidPath says which).
 	Fixes map[string]int `json:"fixes,omitempty"`
+	// Images counts the image files written beside the dataset, under images/.
+	Images int `json:"images,omitempty"`
+	// Splits counts the records of each split of a dataset folder.
+	Splits map[string]int `json:"splits,omitempty"`
 	// Canceled is set when the person closed the save dialog: nothing was written.
 	Canceled bool `json:"canceled,omitempty"`
 }
@@ -97,6 +102,10 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		SaveAs bool `json:"saveAs"`
 		// Progress names this run for GET /api/export/progress/{id}.
 		Progress string `json:"progress"`
+		// Folder writes a Hugging Face dataset folder (Parquet) under exports/
+		// instead of a file; Validation is the fraction in its validation split.
+		Folder     bool    `json:"folder"`
+		Validation float64 `json:"validation"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		return nil, err
@@ -118,8 +127,18 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		return nil, err
 	}
 	defer end()
+	if body.Validation != 0 && !body.Folder {
+		return nil, badRequest("validation: a validation split needs folder: true")
+	}
 	var path string
-	if body.SaveAs {
+	if body.Folder {
+		if body.SaveAs {
+			return nil, badRequest("folder and saveAs: a dataset folder is written under exports/")
+		}
+		if path, err = reserveFolder(filepath.Join(a.cfg.DataDir, "exports"), strings.TrimSuffix(name, filepath.Ext(name))); err != nil {
+			return nil, err
+		}
+	} else if body.SaveAs {
 		if a.cfg.SaveDialog == nil {
 			return nil, &apiError{status: http.StatusConflict, msg: errNoNativeDialogs.Error()}
 		}
@@ -140,21 +159,24 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		}
 	}
 	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, Record: opt,
-		Progress: run.report})
+		Validation: body.Validation, Progress: run.report})
 	if err != nil {
 		if !body.SaveAs {
 			os.Remove(path) // the empty reservation; Export replaces it only on success
 		}
+		if body.Folder && errors.Is(err, hfdir.ErrNoParquet) {
+			return nil, badRequest("%v", err)
+		}
 		return nil, err
 	}
 	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut,
-		PairsByRule: res.PairsByRule, Fixes: res.Fixes}, nil
+		PairsByRule: res.PairsByRule, Fixes: res.Fixes, Images: res.Images, Splits: res.Splits}, nil
 }
 
 // exportParams are the record options an export request names, in a JSON body or
 // a query string (docs/api-review.md).
 type exportParams struct {
-	// Format is "" (sharegpt), sharegpt, sharegpt-jsonl or dpo-jsonl.
+	// Format is "" (sharegpt) or a format of dataset.Formats (or another name of one).
 	Format string `json:"format"`
 	// System is "" (field), field or inline.
 	System string `json:"system"`
@@ -168,15 +190,20 @@ type exportParams struct {
 	Names string `json:"names"`
 	// Pairs is "" (all), all or signalled: which preference pairs a pair format takes.
 	Pairs string `json:"pairs"`
+	// Reasoning is "" (auto), auto, drop, inline or field (dataset.ReasoningMode);
+	// ReasoningHistory keeps the reasoning of earlier answers.
+	Reasoning        string `json:"reasoning"`
+	ReasoningHistory bool   `json:"reasoningHistory"`
 }
 
 // exportParamKeys are the query parameters queryParams reads.
-var exportParamKeys = []string{"format", "system", "opener", "openerPrefix", "names", "pairs"}
+var exportParamKeys = []string{"format", "system", "opener", "openerPrefix", "names", "pairs", "reasoning", "reasoningHistory"}
 
 // queryParams reads the export parameters of q.
 func queryParams(q url.Values) exportParams {
 	return exportParams{Format: q.Get("format"), System: q.Get("system"), Opener: q.Get("opener"),
-		OpenerPrefix: q.Get("openerPrefix"), Names: q.Get("names"), Pairs: q.Get("pairs")}
+		OpenerPrefix: q.Get("openerPrefix"), Names: q.Get("names"), Pairs: q.Get("pairs"), Reasoning: q.Get("reasoning"),
+		ReasoningHistory: q.Get("reasoningHistory") == "1" || q.Get("reasoningHistory") == "true"}
 }
 
 // exportFormat reads the format ("" → sharegpt) and the record options of p.
@@ -206,6 +233,10 @@ func exportFormat(p exportParams) (dataset.ExportFormat, dataset.ShareGPTOptions
 	if opt.Pairs, err = dataset.ParsePairPolicy(p.Pairs); err != nil {
 		return "", opt, badRequest("%v", err)
 	}
+	if opt.Reasoning, err = dataset.ParseReasoningMode(p.Reasoning); err != nil {
+		return "", opt, badRequest("%v", err)
+	}
+	opt.ReasoningHistory = p.ReasoningHistory
 	opt.OpenerPrefix = strings.TrimSpace(p.OpenerPrefix)
 	return f, opt, nil
 }
@@ -331,6 +362,31 @@ func reserveFile(dir, name string) (string, error) {
 			return "", fmt.Errorf("create export %q: %w", path, err)
 		}
 		return path, f.Close()
+	}
+	return "", &apiError{status: http.StatusConflict, msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
+}
+
+// reserveFolder creates an empty folder named name in dir (created when missing),
+// or name-2, name-3, … when that exists, and returns its path with a trailing
+// separator: the path of a dataset folder export.
+func reserveFolder(dir, name string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create exports folder: %w", err)
+	}
+	for i := 1; i <= 1000; i++ {
+		n := name
+		if i > 1 {
+			n = fmt.Sprintf("%s-%d", name, i)
+		}
+		path := filepath.Join(dir, n)
+		err := os.Mkdir(path, 0o700)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("create export folder %q: %w", path, err)
+		}
+		return path + string(filepath.Separator), nil
 	}
 	return "", &apiError{status: http.StatusConflict, msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
 }

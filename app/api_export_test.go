@@ -96,6 +96,24 @@ func TestExportPreviewAPI(t *testing.T) {
 	}
 }
 
+// postExport sends POST /api/export with body and wants the status want; ok says
+// whether the answer is a 200 one, read into the ExportAnswer.
+func postExport(t *testing.T, ta *testApp, body string, want int) (ExportAnswer, bool) {
+	t.Helper()
+	code, b := ta.send(t, "POST", "/api/export", body)
+	if code != want {
+		t.Fatalf("POST /api/export %s = %d %s, want %d", body, code, b, want)
+	}
+	var got ExportAnswer
+	if code != 200 {
+		return got, false
+	}
+	if err := json.Unmarshal([]byte(b), &got); err != nil {
+		t.Fatal(err)
+	}
+	return got, true
+}
+
 func TestExportAPI(t *testing.T) {
 	ta := exportFixture(t)
 	dir := filepath.Join(ta.DataDir(), "exports")
@@ -125,16 +143,9 @@ func TestExportAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, body := ta.send(t, "POST", "/api/export", tt.body)
-			if code != tt.wantStatus {
-				t.Fatalf("POST /api/export %s = %d %s, want %d", tt.body, code, body, tt.wantStatus)
-			}
-			if code != 200 {
+			got, ok := postExport(t, ta, tt.body, tt.wantStatus)
+			if !ok {
 				return
-			}
-			var got ExportAnswer
-			if err := json.Unmarshal([]byte(body), &got); err != nil {
-				t.Fatal(err)
 			}
 			if want := filepath.Join(dir, tt.wantFile); got.Path != want {
 				t.Errorf("path = %q, want %q", got.Path, want)
@@ -169,11 +180,15 @@ func TestExportAPI(t *testing.T) {
 func TestDefaultExportNames(t *testing.T) {
 	day := time.Date(2026, 11, 22, 23, 59, 0, 0, time.Local)
 	want := map[dataset.ExportFormat]string{
-		dataset.FormatShareGPT:      "llmtap-2026-11-22.json",
-		dataset.FormatShareGPTJSONL: "llmtap-2026-11-22.jsonl",
-		dataset.FormatPreference:    "llmtap-dpo-2026-11-22.jsonl",
-		dataset.FormatOpenAIJSONL:   "llmtap-openai-2026-11-22.jsonl",
-		dataset.FormatMessagesJSONL: "llmtap-messages-2026-11-22.jsonl",
+		dataset.FormatShareGPT:        "llmtap-2026-11-22.json",
+		dataset.FormatShareGPTJSONL:   "llmtap-2026-11-22.jsonl",
+		dataset.FormatPreference:      "llmtap-dpo-2026-11-22.jsonl",
+		dataset.FormatOpenAIJSONL:     "llmtap-openai-2026-11-22.jsonl",
+		dataset.FormatMessagesJSONL:   "llmtap-messages-2026-11-22.jsonl",
+		dataset.FormatAlpaca:          "llmtap-alpaca-2026-11-22.jsonl",
+		dataset.FormatKTO:             "llmtap-kto-2026-11-22.jsonl",
+		dataset.FormatOpenAIDPO:       "llmtap-openai-dpo-2026-11-22.jsonl",
+		dataset.FormatPreferenceJSONL: "llmtap-preference-2026-11-22.jsonl",
 	}
 	if diff := cmp.Diff(want, defaultExportNames(day)); diff != "" {
 		t.Errorf("defaultExportNames (-want +got):\n%s", diff)
@@ -222,7 +237,7 @@ func TestStatusFormats(t *testing.T) {
 				f, st.ExportNames[f.Format])
 		}
 	}
-	want := []string{"sharegpt", "sharegpt-jsonl", "openai-jsonl", "messages-jsonl", "dpo-jsonl"}
+	want := []string{"sharegpt", "sharegpt-jsonl", "openai-jsonl", "messages-jsonl", "alpaca", "kto", "dpo", "openai-dpo", "preference-jsonl"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("exportFormats (-want +got):\n%s", diff)
 	}

@@ -94,7 +94,7 @@ func TestReviewAPI(t *testing.T) {
 		{"bulk_bad_search", "POST", "/api/bulk", `{"filter":{"q":"a AND"},"action":"status","status":"confirmed"}`, 400, "full-text query"},
 		{"stats", "GET", "/api/stats", "", 200, `"byStatus":{`},
 		{"status_has_changed", "GET", "/api/status", "", 200, `"changed":`},
-		{"status_names_exports", "GET", "/api/status", "", 200, `"dpo-jsonl":"llmtap-dpo-`},
+		{"status_names_exports", "GET", "/api/status", "", 200, `"dpo":"llmtap-dpo-`},
 		{"delete_tag", "DELETE", "/api/tags/1", "", 204, ""},
 		{"delete_unknown_tag", "DELETE", "/api/tags/1", "", 404, "not found"},
 		{"tags_after_delete", "GET", "/api/conversations/1", "", 200, `"tags":[]`},

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,18 +111,7 @@ func (ta *testApp) chat(t *testing.T, stream bool, msgs ...string) string {
 		m = append(m, map[string]string{"role": role, "content": s})
 	}
 	body, _ := json.Marshal(map[string]any{"model": "gpt-test", "messages": m, "stream": stream})
-	req, _ := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+"/v1/chat/completions", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testKey)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("chat through proxy: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("chat through proxy: %d %s", resp.StatusCode, b)
-	}
+	b := ta.sendRaw(t, string(body))
 	if strings.Contains(string(b), "answer") {
 		i := strings.Index(string(b), "answer ")
 		return string(b[i : i+len("answer 1")])

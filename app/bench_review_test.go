@@ -43,17 +43,7 @@ func benchConversations(b *testing.B) int {
 func BenchmarkReviewList(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	// LLMTAP_BENCH_DATA keeps the data folder between runs: built when empty, reused after.
-	dir := os.Getenv("LLMTAP_BENCH_DATA")
-	if dir == "" {
-		dir = b.TempDir()
-	}
-	a, err := Open(ctx, Config{DataDir: dir, ProxyAddr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Shutdown(ctx)
-	tag := buildReviewBench(ctx, b, a.DB())
+	a, tag := openReviewBench(ctx, b)
 	api := a.APIHandler()
 	recent := time.Now().Add(-30 * 24 * time.Hour).UTC()
 	week := url.Values{"from": {recent.Format(time.RFC3339)}, "to": {recent.Add(7 * 24 * time.Hour).Format(time.RFC3339)}}
@@ -185,6 +175,22 @@ func loadScriptConversations(ctx context.Context, db *store.DB, n int) error {
 		}
 	}
 	return nil
+}
+
+// openReviewBench opens the app over the review benchmark's data folder, built
+// when empty (LLMTAP_BENCH_DATA keeps it between runs; else a temp dir), shut down
+// when b ends. It returns the tag buildReviewBench made.
+func openReviewBench(ctx context.Context, b *testing.B) (*App, store.Tag) {
+	dir := os.Getenv("LLMTAP_BENCH_DATA")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	a, err := Open(ctx, Config{DataDir: dir, ProxyAddr: "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { a.Shutdown(context.WithoutCancel(ctx)) })
+	return a, buildReviewBench(ctx, b, a.DB())
 }
 
 // buildReviewBench fills an empty db with benchConversations conversations and puts

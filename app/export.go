@@ -8,22 +8,30 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/hfdir"
 	"github.com/llmtap/llmtap/store"
 )
 
 // ExportOptions says what to export and where.
 type ExportOptions struct {
 	Format dataset.ExportFormat
-	// Out is the file to write. It is replaced only once the export succeeded.
+	// Out is the file to write. It is replaced only once the export succeeded. A
+	// path that ends with a separator, or an existing folder, is a Hugging Face
+	// dataset folder (internal/hfdir): Parquet shards, README.md, dataset_info.json.
 	Out    string
 	Filter store.ExportFilter
 	// Record says how conversations become records: where the system prompt goes,
-	// what becomes of a greeting before the first user turn, speaker names. The zero
-	// value is dataset.ShareGPTOptions' defaults.
+	// what becomes of a greeting before the first user turn, speaker names,
+	// reasoning. The zero value is dataset.ShareGPTOptions' defaults. Export sets
+	// its Media: images are written beside the dataset, under images/.
 	Record dataset.ShareGPTOptions
+	// Validation is the fraction of conversations a dataset folder puts in its
+	// validation split (0: none).
+	Validation float64
 	// Progress, when set, is called with how many conversations there are to walk
 	// (done 0), then after each conversation with how many were done.
 	Progress func(done, total int)
@@ -37,13 +45,29 @@ type ExportResult struct {
 	// reason for each; "" when there were none.
 	InvalidOut string
 	// Sidecars are the files written beside Out that load it in a trainer
-	// (dataset.FormatSpec.Sidecars); nil for a format without any.
+	// (dataset.FormatSpec.Sidecars, or a folder's README.md and dataset_info.json);
+	// nil for a format without any.
 	Sidecars []string
+	// Images counts the image files written under images/ beside Out.
+	Images int
+	// Splits counts the records of each split of a dataset folder.
+	Splits map[string]int
 }
 
-// Export writes the conversations the filter takes as a dataset file. Records that
-// cannot be made valid go to Out + ".invalid.jsonl" with their reason, never dropped
-// silently. It reads a consistent snapshot and can run while the proxy captures.
+// IsFolderOut reports whether out names a dataset folder: it ends with a path
+// separator or is an existing folder.
+func IsFolderOut(out string) bool {
+	if strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {
+		return true
+	}
+	st, err := os.Stat(out)
+	return err == nil && st.IsDir()
+}
+
+// Export writes the conversations the filter takes as a dataset file (or folder,
+// IsFolderOut). Records that cannot be made valid go to Out + ".invalid.jsonl"
+// (a folder's invalid.jsonl) with their reason, never dropped silently. It reads a
+// consistent snapshot and can run while the proxy captures.
 func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult, error) {
 	res := ExportResult{Out: opt.Out}
 	spec, err := dataset.LookupFormat(opt.Format)
@@ -53,7 +77,16 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	if opt.Out == "" {
 		return res, errors.New("no output file given")
 	}
+	opt.Format = spec.Format
+	if IsFolderOut(opt.Out) {
+		return exportFolder(ctx, db, spec, opt)
+	}
+	if opt.Validation != 0 {
+		return res, errors.New("a validation split needs a dataset folder: end --out with /")
+	}
 	dir := filepath.Dir(opt.Out)
+	media := hfdir.NewMediaDir(dir, mediaReader(ctx, db))
+	opt.Record.Media = media
 	out, err := os.CreateTemp(dir, ".llmtap-export-*")
 	if err != nil {
 		return res, fmt.Errorf("create export in %q: %w", dir, err)
@@ -67,7 +100,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	defer os.Remove(invalid.Name())
 
 	report, walkErr := writeDataset(ctx, db, opt.Format, opt.Filter, opt.Record, out, invalid, opt.Progress)
-	res.ExportReport = report
+	res.ExportReport, res.Images = report, media.Files()
 	if err := errors.Join(walkErr, out.Close(), invalid.Close()); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
 	}
@@ -89,6 +122,60 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	return res, nil
 }
 
+// exportFolder is Export to a Hugging Face dataset folder.
+func exportFolder(ctx context.Context, db *store.DB, spec dataset.FormatSpec, opt ExportOptions) (ExportResult, error) {
+	dir := filepath.Clean(opt.Out)
+	res := ExportResult{Out: dir}
+	folder, err := hfdir.New(dir, spec, opt.Validation)
+	if err != nil {
+		return res, err
+	}
+	media := hfdir.NewMediaDir(dir, mediaReader(ctx, db))
+	opt.Record.Media = media
+	invalid, err := os.CreateTemp(dir, ".llmtap-invalid-*")
+	if err != nil {
+		return res, fmt.Errorf("create export in %q: %w", dir, err)
+	}
+	defer os.Remove(invalid.Name())
+	ids, err := db.ExportIDs(ctx, formatFilter(spec, opt.Filter))
+	if err == nil {
+		var w writers
+		if w, err = newSinkWriters(spec, folder, invalid, opt.Record); err == nil {
+			res.ExportReport, err = walkRecords(ctx, db, spec, ids, w, opt.Progress)
+		}
+	}
+	res.Images = media.Files()
+	if err = errors.Join(err, invalid.Close()); err != nil {
+		folder.Abort()
+		return res, fmt.Errorf("export to %q: %w", dir, err)
+	}
+	written, err := folder.Close(res.ExportReport)
+	if err != nil {
+		return res, fmt.Errorf("export to %q: %w", dir, err)
+	}
+	res.Splits = written.Rows
+	for _, f := range written.Files {
+		if !strings.HasPrefix(f, "data/") {
+			res.Sidecars = append(res.Sidecars, filepath.Join(dir, filepath.FromSlash(f)))
+		}
+	}
+	invalidOut := filepath.Join(dir, "invalid.jsonl")
+	if res.Invalid == 0 && len(res.Fixes) == 0 {
+		os.Remove(invalidOut)
+		return res, nil
+	}
+	if err := os.Rename(invalid.Name(), invalidOut); err != nil {
+		return res, fmt.Errorf("write invalid records to %q: %w", invalidOut, err)
+	}
+	res.InvalidOut = invalidOut
+	return res, nil
+}
+
+// mediaReader reads stored media by hash for an export's images.
+func mediaReader(ctx context.Context, db *store.DB) func(string) (string, []byte, error) {
+	return func(hash string) (string, []byte, error) { return db.Media(ctx, hash) }
+}
+
 // publishFile puts the complete, closed temporary file tmp at path (replacing what is
 // there) in one rename, so nobody sees half a dataset. It stays as CreateTemp made it,
 // readable by its owner only: a dataset holds the same conversations as the database
@@ -97,17 +184,80 @@ func publishFile(tmp, path string) error {
 	return os.Rename(tmp, path)
 }
 
+// formatFilter is f as an export in the format of spec takes it: a format that
+// labels rejected conversations (KTO) takes every status when f names none.
+func formatFilter(spec dataset.FormatSpec, f store.ExportFilter) store.ExportFilter {
+	if spec.AllStatuses && len(f.Statuses) == 0 && f.List.Status == "" {
+		f.Statuses = []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed, dataset.StatusRejected}
+	}
+	return f
+}
+
 // writeDataset writes the records of everything the filter takes in format to w,
 // and the InvalidRecord lines of what cannot be exported to invalid, and returns
 // the writer's report. progress, when set, is called with the number of
 // conversations to walk (done 0), then after each conversation.
 func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat, filter store.ExportFilter,
 	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
-	ids, err := db.ExportIDs(ctx, filter)
+	spec, err := dataset.LookupFormat(format)
+	if err != nil {
+		return dataset.ExportReport{}, err
+	}
+	ids, err := db.ExportIDs(ctx, formatFilter(spec, filter))
 	if err != nil {
 		return dataset.ExportReport{}, err
 	}
 	return writeRecords(ctx, db, format, ids, opt, w, invalid, progress)
+}
+
+// writers are the writer of an export: of conversations (a RepairWriter, which
+// for KTO takes their pairs too) or of preference pairs, and the pairs written by
+// rule.
+type writers struct {
+	conv   *dataset.RepairWriter
+	pairs  dataset.PairWriter
+	policy dataset.PairPolicy
+	byRule map[dataset.PairRule]int
+}
+
+// newWriters returns the writers of spec to w; a conversation the format refuses
+// is repaired or cut (dataset.RepairWriter) before it is left out.
+func newWriters(spec dataset.FormatSpec, w, invalid io.Writer, opt dataset.ShareGPTOptions) (ws writers, err error) {
+	ws = writers{policy: opt.Pairs, byRule: map[dataset.PairRule]int{}}
+	if spec.Pairs {
+		ws.pairs, err = dataset.NewPairWriter(spec.Format, w, invalid, opt)
+	} else {
+		ws.conv, err = dataset.NewRepairWriter(spec.Format, w, invalid, opt)
+	}
+	return ws.reviewedPairs(), err
+}
+
+func newSinkWriters(spec dataset.FormatSpec, sink dataset.RecordSink, invalid io.Writer, opt dataset.ShareGPTOptions) (ws writers, err error) {
+	ws = writers{policy: opt.Pairs, byRule: map[dataset.PairRule]int{}}
+	if spec.Pairs {
+		ws.pairs, err = dataset.NewPairSinkWriter(spec.Format, sink, invalid, opt)
+	} else {
+		ws.conv, err = dataset.NewRepairSinkWriter(spec.Format, sink, invalid, opt)
+	}
+	return ws.reviewedPairs(), err
+}
+
+// reviewedPairs is ws reading only the pairs a reviewer marked when its writer of
+// conversations takes pairs: KTO, the only PairTaker, makes examples of no others
+// (dataset.KTOTakes), and the others cost most of a KTO export to read.
+func (ws writers) reviewedPairs() writers {
+	if ws.pairTaker() != nil {
+		ws.policy = dataset.PairsReviewed
+	}
+	return ws
+}
+
+// pairTaker is the writer of conversations as a PairTaker (KTO), or nil.
+func (ws writers) pairTaker() dataset.PairTaker {
+	if ws.conv == nil {
+		return nil
+	}
+	return ws.conv.Pairs()
 }
 
 // writeRecords writes the records of the conversations ids, in that order, as
@@ -115,6 +265,31 @@ func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat
 // whole file (a download then breaks its connection).
 func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat, ids []int64,
 	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
+	spec, err := dataset.LookupFormat(format)
+	if err != nil {
+		return dataset.ExportReport{}, err
+	}
+	ws, err := newWriters(spec, w, invalid, opt)
+	if err != nil {
+		return dataset.ExportReport{}, err
+	}
+	return walkRecords(ctx, db, spec, ids, ws, progress)
+}
+
+// conversationAndPairs is what an export reads of one conversation: the records
+// of its paths (store.DB.ExportRecords: several for a conversation whose paths
+// part, or a group chat), and the pairs the writer takes.
+type conversationAndPairs struct {
+	records []dataset.Conversation // unset for a format of pairs, or when prepared
+	// prepared are the records converted ahead by the RepairWriter's Prepare.
+	prepared []dataset.Prepared
+	pairs    []dataset.PreferencePair
+}
+
+// walkRecords reads the conversations ids (and what else the writer takes) on
+// several goroutines and gives them to ws in order, then closes it.
+func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids []int64, ws writers,
+	progress func(done, total int)) (dataset.ExportReport, error) {
 	if progress == nil {
 		progress = func(int, int) {}
 	}
@@ -124,52 +299,140 @@ func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat
 		done++
 		progress(done, len(ids))
 	}
-	spec, err := dataset.LookupFormat(format)
+	// Conversations are read exportBatch at a time (store.ExportRecordsBatch),
+	// batches on several goroutines, converted there (RepairWriter.Prepare), and
+	// written in order.
+	withPairs := ws.pairTaker() != nil
+	read := recordReader(db, spec, withPairs, ws.policy)
+	blobs := store.NewBlobCache()
+	starts := make([]int64, 0, len(ids)/exportBatch+1)
+	for i := 0; i < len(ids); i += exportBatch {
+		starts = append(starts, int64(i))
+	}
+	err := loadInOrder(ctx, starts, func(ctx context.Context, start int64) ([]conversationAndPairs, error) {
+		batch := ids[start:min(int(start)+exportBatch, len(ids))]
+		out := make([]conversationAndPairs, len(batch))
+		var paired map[int64]bool // the conversations that can have pairs
+		if spec.Pairs || withPairs {
+			var err error
+			if paired, err = db.PairConversations(ctx, batch, ws.policy); err != nil {
+				return nil, err
+			}
+		}
+		if spec.Pairs {
+			for i, id := range batch {
+				if !paired[id] {
+					continue
+				}
+				var err error
+				if out[i], err = read(ctx, id); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
+		}
+		recs, err := db.ExportRecordsBatch(ctx, batch, spec.Masks, blobs)
+		if err != nil {
+			return nil, err
+		}
+		for i, cs := range recs {
+			out[i].prepared = make([]dataset.Prepared, len(cs))
+			for j, c := range cs { // converted here, on the loader's goroutine
+				out[i].prepared[j] = ws.conv.Prepare(c)
+			}
+			if paired[batch[i]] {
+				if out[i].pairs, err = conversationPairs(ctx, db, batch[i], ws.policy); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return out, nil
+	}, func(batch []conversationAndPairs) error {
+		for _, cp := range batch {
+			if err := ws.write(cp); err != nil {
+				return err
+			}
+			step()
+		}
+		return nil
+	})
 	if err != nil {
 		return dataset.ExportReport{}, err
 	}
-	var walkErr error
-	var closeWriter func() (dataset.ExportReport, error)
+	return ws.close()
+}
+
+// exportBatch is how many conversations an export reads at once.
+const exportBatch = 128
+
+// recordReader is how an export in the format of spec reads one conversation: its
+// pairs (a format of pairs), or its records and, withPairs (KTO), its pairs too.
+// policy says which pairs it takes.
+func recordReader(db *store.DB, spec dataset.FormatSpec, withPairs bool, policy dataset.PairPolicy) func(context.Context, int64) (conversationAndPairs, error) {
 	if spec.Pairs {
-		pw := dataset.NewPreferenceWriter(w, invalid, opt)
-		byRule := map[dataset.PairRule]int{}
-		closeWriter = func() (dataset.ExportReport, error) {
-			r, err := pw.Close()
-			r.PairsByRule = byRule
-			return r, err
+		return func(ctx context.Context, id int64) (conversationAndPairs, error) {
+			pairs, err := conversationPairs(ctx, db, id, policy)
+			return conversationAndPairs{pairs: pairs}, err
 		}
-		walkErr = loadInOrder(ctx, ids, func(ctx context.Context, id int64) ([]dataset.PreferencePair, error) {
-			return conversationPairs(ctx, db, id, opt.Pairs)
-		}, func(pairs []dataset.PreferencePair) error {
-			for _, p := range pairs {
-				if err := pw.Write(p); err != nil {
-					return err
-				}
-				byRule[p.Rule]++
-			}
-			step()
-			return nil
-		})
-	} else {
-		sw, err := dataset.NewRepairWriter(format, w, invalid, opt)
-		if err != nil {
-			return dataset.ExportReport{}, err
+	}
+	load := conversationLoader(db, spec)
+	return func(ctx context.Context, id int64) (conversationAndPairs, error) {
+		cs, err := load(ctx, id)
+		if err != nil || !withPairs {
+			return conversationAndPairs{records: cs}, err
 		}
-		closeWriter = sw.Close
-		walkErr = loadInOrder(ctx, ids, conversationLoader(db, spec), func(cs []dataset.Conversation) error {
-			for _, c := range cs {
-				if err := sw.Write(c); err != nil {
-					return err
-				}
+		pairs, err := conversationPairs(ctx, db, id, policy)
+		return conversationAndPairs{records: cs, pairs: pairs}, err
+	}
+}
+
+// write gives cp to the writer.
+func (ws writers) write(cp conversationAndPairs) error {
+	if ws.pairs != nil {
+		for _, p := range cp.pairs {
+			if err := ws.pairs.Write(p); err != nil {
+				return err
 			}
-			step()
-			return nil
-		})
+			ws.byRule[p.Rule]++
+		}
+		return nil
 	}
-	if walkErr != nil {
-		return dataset.ExportReport{}, walkErr
+	for _, p := range cp.prepared {
+		if err := ws.conv.WritePrepared(p); err != nil {
+			return err
+		}
 	}
-	return closeWriter()
+	for _, c := range cp.records {
+		if err := ws.conv.Write(c); err != nil {
+			return err
+		}
+	}
+	if taker := ws.pairTaker(); taker != nil {
+		for _, p := range cp.pairs {
+			if err := taker.WritePair(p); err != nil {
+				return err
+			}
+			if dataset.KTOTakes(p.Rule) { // KTO, the only PairTaker
+				ws.byRule[p.Rule]++
+			}
+		}
+	}
+	return nil
+}
+
+// close closes the writer and returns its report, with the pairs by rule of a
+// writer that takes pairs.
+func (ws writers) close() (dataset.ExportReport, error) {
+	if ws.pairs != nil {
+		r, err := ws.pairs.Close()
+		r.PairsByRule = ws.byRule
+		return r, err
+	}
+	r, err := ws.conv.Close()
+	if ws.pairTaker() != nil {
+		r.PairsByRule = ws.byRule
+	}
+	return r, err
 }
 
 // conversationLoader is how an export in the format of spec reads a conversation:

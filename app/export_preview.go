@@ -70,38 +70,19 @@ type emitFunc func(w, invalid io.Writer) (dataset.ExportReport, error)
 // previewRead reads conversation id for the preview of key's format.
 func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (emitFunc, error) {
 	spec, _ := dataset.LookupFormat(key.format) // exportFormat checked it
-	if spec.Pairs {
-		return func(ctx context.Context, id int64) (emitFunc, error) {
-			pairs, err := conversationPairs(ctx, a.db, id, key.opt.Pairs)
-			return func(w, invalid io.Writer) (dataset.ExportReport, error) {
-				pw := dataset.NewPreferenceWriter(w, invalid, key.opt)
-				byRule := map[dataset.PairRule]int{}
-				for _, p := range pairs {
-					if err := pw.Write(p); err != nil {
-						return dataset.ExportReport{}, err
-					}
-					byRule[p.Rule]++
-				}
-				rep, err := pw.Close()
-				rep.PairsByRule = byRule
-				return rep, err
-			}, err
-		}
-	}
-	load := conversationLoader(a.db, spec)
+	probe, _ := newWriters(spec, io.Discard, nil, key.opt)
+	read := recordReader(a.db, spec, probe.pairTaker() != nil, probe.policy)
 	return func(ctx context.Context, id int64) (emitFunc, error) {
-		cs, err := load(ctx, id)
+		cp, err := read(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {
-			sw, err := dataset.NewRepairWriter(key.format, w, invalid, key.opt)
+			ws, err := newWriters(spec, w, invalid, key.opt)
 			if err != nil {
 				return dataset.ExportReport{}, err
 			}
-			for _, c := range cs {
-				if err := sw.Write(c); err != nil {
-					return dataset.ExportReport{}, err
-				}
+			if err := ws.write(cp); err != nil {
+				return dataset.ExportReport{}, err
 			}
-			return sw.Close()
+			return ws.close()
 		}, err
 	}
 }
@@ -114,7 +95,12 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		format = dataset.FormatShareGPTJSONL // the same records; lines are easier to cut
 	}
 	key := previewKey{format: format, opt: opt}
-	items, err := a.db.ExportItems(ctx, filter)
+	spec, err := dataset.LookupFormat(format)
+	if err != nil {
+		return ExportPreview{}, err
+	}
+	format = spec.Format
+	items, err := a.db.ExportItems(ctx, formatFilter(spec, filter))
 	if err != nil {
 		return ExportPreview{}, err
 	}

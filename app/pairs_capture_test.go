@@ -121,6 +121,32 @@ func TestPairsFromCapturedTraffic(t *testing.T) {
 			}
 		})
 	}
+	// KTO makes an undesirable example only of the pair a reviewer marked (the
+	// edited answer over its captured text), not of a regeneration or a client's
+	// rewrite, which say nothing bad of the other answer.
+	t.Run("kto", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "kto.jsonl")
+		res, err := Export(t.Context(), ta.db, ExportOptions{Format: dataset.FormatKTO, Out: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[dataset.PairRule]int{dataset.RuleReviewerEdit: 1}, res.PairsByRule); diff != "" {
+			t.Errorf("PairsByRule (-want +got):\n%s", diff)
+		}
+		var undesirable []string
+		for _, rec := range readLines(t, out) {
+			if rec["kto_tag"] == false {
+				turns := rec["conversations"].([]any)
+				undesirable = append(undesirable, turns[len(turns)-1].(map[string]any)["value"].(string))
+			}
+		}
+		if diff := cmp.Diff([]string{"Brioche with a drizzle of honey works well."}, undesirable); diff != "" {
+			t.Errorf("undesirable answers (-want +got):\n%s", diff)
+		}
+		if res.Written != len(readLines(t, out)) || res.Written < 2 || res.Invalid != 0 {
+			t.Errorf("Export wrote %d, invalid %d", res.Written, res.Invalid)
+		}
+	})
 }
 
 // pairLines renders each record of a dpo-jsonl file as "last prompt turn | chosen > rejected".

@@ -28,7 +28,7 @@ func TestSettingsValidate(t *testing.T) {
 		{"route_bad_url", func(s *Settings) { s.Routes = map[string]string{"local": "not a url"} }, "routes.local"},
 		{"capture_host_with_path", func(s *Settings) { s.CaptureHosts = []string{"http://127.0.0.1:5000/v1"} }, "captureHosts.0"},
 		{"system_proxy_needs_mitm", func(s *Settings) { s.SystemProxy = true }, "systemProxy"},
-		{"bad_export_format", func(s *Settings) { s.Export.Format = "alpaca" }, "export.format"},
+		{"bad_export_format", func(s *Settings) { s.Export.Format = "csv" }, "export.format"},
 		{"bad_export_system", func(s *Settings) { s.Export.System = "top" }, "export.system"},
 		{"probe_without_slash", func(s *Settings) { s.ProbePaths = []string{"/.env", "wp-login.php"} }, "probePaths.1"},
 		{"ui_token_too_short", func(s *Settings) { s.UIToken = "short" }, "uiToken"},

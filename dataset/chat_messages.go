@@ -9,6 +9,7 @@ import (
 // chatMessage is a message of the role/content layouts (openai-jsonl,
 // messages-jsonl) before each format's own encoding.
 type chatMessage struct {
+	Message    // the message it comes from, for its media
 	role       Role
 	content    string
 	name       string
@@ -52,7 +53,7 @@ func chatMessages(c Conversation, opt ShareGPTOptions) ([]chatMessage, error) {
 	var pending []string // call IDs of the last tool-calling turn not yet answered
 	for i, m := range o.Rest {
 		pos := o.Offset + i + 1
-		cm := chatMessage{role: m.Role, content: m.Content}
+		cm := chatMessage{Message: m, role: m.Role, content: m.Content}
 		switch m.Role {
 		case RoleSystem:
 			cm.content = strings.TrimSpace(m.Content)
@@ -110,8 +111,10 @@ func chatMessages(c Conversation, opt ShareGPTOptions) ([]chatMessage, error) {
 }
 
 // chatRecord is what both role/content layouts start from: c's messages
-// (chatMessages) and its tools in the target schema.
-func chatRecord(c Conversation, opt ShareGPTOptions) ([]chatMessage, []FunctionTool, error) {
+// (chatMessages) under the reasoning policy (hasField: the format has a field for
+// reasoning) and its tools in the target schema.
+func chatRecord(c Conversation, opt ShareGPTOptions, hasField bool) ([]chatMessage, []FunctionTool, error) {
+	c.Messages = opt.withReasoning(c.Messages, hasField)
 	msgs, err := chatMessages(c, opt)
 	if err != nil {
 		return nil, nil, err

@@ -41,6 +41,8 @@ type ExportReport struct {
 	// answers, parsed arguments, a cut), by fix; each is described on the invalid
 	// writer too.
 	Fixes map[string]int `json:"fixes,omitempty"`
+	// Images tells whether any written record has an "images" column.
+	Images bool `json:"images"`
 }
 
 // InvalidRecord is the line a writer puts on its invalid writer for a conversation
@@ -123,6 +125,7 @@ func (sw *ShareGPTWriter) Write(c Conversation) error {
 	}
 	sw.report.System = sw.report.System || rec.System != ""
 	sw.report.Tools = sw.report.Tools || rec.Tools != ""
+	sw.report.Images = sw.report.Images || len(rec.Images) > 0
 	return nil
 }
 

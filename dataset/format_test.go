@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // formatGolden is what a format makes of a golden input: its record as written,
@@ -19,9 +21,45 @@ type formatGolden struct {
 // TestFormatsGolden writes every golden input of testdata/formats in every format
 // written from conversations, to testdata/formats/<case>.<format>.golden.json.
 func TestFormatsGolden(t *testing.T) {
-	dir := filepath.Join("testdata", "formats")
+	eachGoldenInput(t, filepath.Join("testdata", "formats"), func(spec FormatSpec) bool {
+		return !spec.Pairs && spec.Format != FormatShareGPT // sharegpt-jsonl holds the same records
+	}, func(t *testing.T, spec FormatSpec, base string, in shareGPTInput) {
+		opt := in.options()
+		var out, invalid bytes.Buffer
+		w, err := NewRecordWriter(spec.Format, &out, &invalid, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(in.Conversation); err != nil {
+			t.Fatal(err)
+		}
+		report, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got formatGolden
+		if report.Invalid == 1 {
+			var rec InvalidRecord
+			if err := json.Unmarshal(invalid.Bytes(), &rec); err != nil {
+				t.Fatalf("invalid line %q: %v", invalid.String(), err)
+			}
+			got.Error = rec.Reason
+		} else {
+			got.Record = bytes.TrimSpace(out.Bytes())
+			if err := validateLine(spec.Format, got.Record); err != nil {
+				t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
+			}
+		}
+		checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+	})
+}
+
+// eachGoldenInput runs test, as a subtest per format and case, for every format
+// formats takes and every golden input <case>.in.json in dir; base is the path of
+// the case without its suffix.
+func eachGoldenInput(t *testing.T, dir string, formats func(FormatSpec) bool, test func(t *testing.T, spec FormatSpec, base string, in shareGPTInput)) {
 	for _, spec := range Formats() {
-		if spec.Pairs || spec.Format == FormatShareGPT { // sharegpt-jsonl holds the same records
+		if !formats(spec) {
 			continue
 		}
 		for _, name := range goldenCases(t, dir, ".in.json") {
@@ -31,34 +69,7 @@ func TestFormatsGolden(t *testing.T) {
 				if err := json.Unmarshal(readFile(t, base+".in.json"), &in); err != nil {
 					t.Fatal(err)
 				}
-				opt := ShareGPTOptions{SystemInline: in.Options.SystemInline, Opener: in.Options.Opener,
-					OpenerPrefix: in.Options.OpenerPrefix, Names: in.Options.Names}
-				var out, invalid bytes.Buffer
-				w, err := NewRecordWriter(spec.Format, &out, &invalid, opt)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Write(in.Conversation); err != nil {
-					t.Fatal(err)
-				}
-				report, err := w.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got formatGolden
-				if report.Invalid == 1 {
-					var rec InvalidRecord
-					if err := json.Unmarshal(invalid.Bytes(), &rec); err != nil {
-						t.Fatalf("invalid line %q: %v", invalid.String(), err)
-					}
-					got.Error = rec.Reason
-				} else {
-					got.Record = bytes.TrimSpace(out.Bytes())
-					if err := validateLine(spec.Format, got.Record); err != nil {
-						t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
-					}
-				}
-				checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+				test(t, spec, base, in)
 			})
 		}
 	}
@@ -71,6 +82,16 @@ func validateLine(f ExportFormat, line []byte) error {
 		return ValidateOpenAI(line)
 	case FormatMessagesJSONL:
 		return ValidateMessages(line)
+	case FormatAlpaca:
+		return ValidateAlpaca(line)
+	case FormatKTO:
+		return ValidateKTO(line)
+	case FormatOpenAIDPO:
+		return ValidateOpenAIDPO(line)
+	case FormatPreferenceJSONL:
+		return ValidatePreferenceMessages(line)
+	case FormatPreference:
+		return ValidatePreference(line)
 	}
 	var rec ShareGPTRecord
 	if err := json.Unmarshal(line, &rec); err != nil {
@@ -79,8 +100,65 @@ func validateLine(f ExportFormat, line []byte) error {
 	return ValidateShareGPT(&rec)
 }
 
+// TestPairFormatsGolden writes the preference pairs of every golden input of
+// testdata/formats/pairs in every format written from pairs, and in kto (the
+// worse answer as an undesirable example), to <case>.<format>.golden.json: one
+// record or reason per pair.
+func TestPairFormatsGolden(t *testing.T) {
+	eachGoldenInput(t, filepath.Join("testdata", "formats", "pairs"), func(spec FormatSpec) bool {
+		return spec.Pairs || spec.Format == FormatKTO
+	}, func(t *testing.T, spec FormatSpec, base string, in shareGPTInput) {
+		var out, invalid bytes.Buffer
+		var write func(PreferencePair) error
+		var closeW func() (ExportReport, error)
+		if spec.Pairs {
+			w, err := NewPairWriter(spec.Format, &out, &invalid, in.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			write, closeW = w.Write, w.Close
+		} else {
+			w, err := NewRecordWriter(spec.Format, &out, &invalid, in.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			write, closeW = w.(PairTaker).WritePair, w.Close
+		}
+		taken := 0
+		for _, p := range in.Pairs {
+			if err := write(p); err != nil {
+				t.Fatal(err)
+			}
+			if spec.Pairs || KTOTakes(p.Rule) {
+				taken++
+			}
+		}
+		report, err := closeW()
+		if err != nil || report.Written+report.Invalid != taken {
+			t.Fatalf("report %+v, %v for %d pairs taken", report, err, taken)
+		}
+		var got []formatGolden
+		for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			if err := validateLine(spec.Format, line); err != nil {
+				t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
+			}
+			got = append(got, formatGolden{Record: line})
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(invalid.Bytes()), []byte("\n")) {
+			var rec InvalidRecord
+			if len(line) > 0 && json.Unmarshal(line, &rec) == nil {
+				got = append(got, formatGolden{Error: rec.Reason})
+			}
+		}
+		checkGolden(t, base+"."+string(spec.Format)+".golden.json", got)
+	})
+}
+
 func TestNewRecordWriterUnknown(t *testing.T) {
-	for _, f := range []ExportFormat{"csv", FormatPreference} {
+	for _, f := range []ExportFormat{"csv", FormatPreference, FormatDPOJSONL, FormatOpenAIDPO} {
 		if _, err := NewRecordWriter(f, nil, nil, ShareGPTOptions{}); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("NewRecordWriter(%q) = %v, want ErrUnknownFormat", f, err)
 		}
@@ -128,4 +206,77 @@ func writeOne(t *testing.T, f ExportFormat, c Conversation) []byte {
 		t.Fatalf("write %s: %+v, %v", f, r, err)
 	}
 	return out.Bytes()
+}
+
+// TestMessagesRoundTrip reads written messages-jsonl lines back with the OpenAI
+// chat parser (the layout is OpenAI's, with tools as a JSON string and a train
+// flag), as a request body, and writes them again: the same line.
+func TestMessagesRoundTrip(t *testing.T) {
+	dir := filepath.Join("testdata", "formats")
+	for _, name := range []string{"openai_tools", "anthropic_tools", "gemini_tools_parallel", "reasoning", "reasoning_multi"} {
+		t.Run(name, func(t *testing.T) {
+			var in shareGPTInput
+			if err := json.Unmarshal(readFile(t, filepath.Join(dir, name+".in.json")), &in); err != nil {
+				t.Fatal(err)
+			}
+			first := writeOne(t, FormatMessagesJSONL, in.Conversation)
+			var rec struct {
+				Messages []map[string]any `json:"messages"`
+				Tools    string           `json:"tools"`
+			}
+			if err := json.Unmarshal(first, &rec); err != nil {
+				t.Fatal(err)
+			}
+			req := map[string]any{"model": "m", "messages": rec.Messages}
+			for _, m := range rec.Messages {
+				delete(m, "train")
+			}
+			if rec.Tools != "" {
+				req["tools"] = json.RawMessage(rec.Tools)
+			}
+			body, _ := json.Marshal(req)
+			round, err := ParseOpenAIChat(body, nil)
+			if err != nil {
+				t.Fatalf("ParseOpenAIChat(%s) = %v", body, err)
+			}
+			// The reasoning of earlier answers was left out of the line; that of the
+			// last one came back from reasoning_content.
+			second := writeOne(t, FormatMessagesJSONL, Conversation{ID: 1, Messages: round.Messages, Tools: round.Tools})
+			if !bytes.Equal(first, second) {
+				t.Errorf("read back and written again:\n%s\nwant\n%s", second, first)
+			}
+		})
+	}
+}
+
+// TestAlpacaRoundTrip reads written alpaca lines back as a conversation (system,
+// history rounds, instruction and output) and writes them again: the same line.
+func TestAlpacaRoundTrip(t *testing.T) {
+	dir := filepath.Join("testdata", "formats")
+	for _, name := range []string{"alpaca_multiturn", "trailing_user_dropped", "reasoning_multi", "images"} {
+		t.Run(name, func(t *testing.T) {
+			var in shareGPTInput
+			if err := json.Unmarshal(readFile(t, filepath.Join(dir, name+".in.json")), &in); err != nil {
+				t.Fatal(err)
+			}
+			first, err := ToAlpaca(in.Conversation, ShareGPTOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := Conversation{ID: 1}
+			if first.System != "" {
+				c.Messages = append(c.Messages, Message{Role: RoleSystem, Content: first.System})
+			}
+			for _, h := range append(first.History, []string{first.Instruction, first.Output}) {
+				c.Messages = append(c.Messages, Message{Role: RoleUser, Content: h[0]}, Message{Role: RoleAssistant, Content: h[1]})
+			}
+			second, err := ToAlpaca(c, ShareGPTOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(first, second); diff != "" {
+				t.Errorf("read back and written again (-first +second):\n%s", diff)
+			}
+		})
+	}
 }

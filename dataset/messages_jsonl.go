@@ -17,57 +17,44 @@ const FormatMessagesJSONL ExportFormat = "messages-jsonl"
 
 // MessagesRecord is one line of a FormatMessagesJSONL file.
 type MessagesRecord struct {
-	Messages []MessagesMessage `json:"messages"`
+	Messages []MessagesMessage `json:"messages" parquet:"messages,list"`
 	// Tools is the JSON array of tool definitions in OpenAI's function schema,
 	// "" when none were offered.
-	Tools string `json:"tools,omitempty"`
+	Tools string `json:"tools,omitempty" parquet:"tools,optional"`
 }
 
 // MessagesMessage is a message of a MessagesRecord. Content is always a string
 // ("" beside tool calls): chat templates render it without a None check.
 type MessagesMessage struct {
-	Role             string           `json:"role"`
-	Content          string           `json:"content"`
-	Name             string           `json:"name,omitempty"`
-	ReasoningContent string           `json:"reasoning_content,omitempty"`
-	ToolCalls        []OpenAIToolCall `json:"tool_calls,omitempty"`
-	ToolCallID       string           `json:"tool_call_id,omitempty"`
+	Role             string           `json:"role" parquet:"role"`
+	Content          string           `json:"content" parquet:"content"`
+	Name             string           `json:"name,omitempty" parquet:"name,optional"`
+	ReasoningContent string           `json:"reasoning_content,omitempty" parquet:"reasoning_content,optional"`
+	ToolCalls        []OpenAIToolCall `json:"tool_calls,omitempty" parquet:"tool_calls,optional,list"`
+	ToolCallID       string           `json:"tool_call_id,omitempty" parquet:"tool_call_id,optional"`
 	// Train is set on assistant turns: false for an opener and a turn marked
 	// "don't train" (axolotl's message_field_training reads it).
-	Train *bool `json:"train,omitempty"`
+	Train *bool `json:"train,omitempty" parquet:"train,optional"`
 }
 
 // ToMessages turns c into a record that passes ValidateMessages, or returns an
 // error wrapping ErrInvalidRecord with the reason. The messages map as
 // chatMessages says, reasoning kept as reasoning_content.
 func ToMessages(c Conversation, opt ShareGPTOptions) (*MessagesRecord, error) {
-	r, err := convertMessages(c, opt)
-	if err != nil {
-		return nil, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
-	}
-	return r.rec.(*MessagesRecord), nil
+	return convertedAs[*MessagesRecord](c, opt, convertMessages)
 }
 
 func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
-	msgs, tools, err := chatRecord(c, opt)
+	msgs, tools, err := chatRecord(c, opt, true)
 	if err != nil {
 		return converted{}, err
 	}
 	rec := &MessagesRecord{Messages: make([]MessagesMessage, len(msgs))}
-	if len(tools) > 0 {
-		b, err := marshalNoEscape(openAITools(tools))
-		if err != nil {
-			return converted{}, fmt.Errorf("encode tools: %w", err)
-		}
-		rec.Tools = string(b)
+	if rec.Tools, err = toolsString(tools); err != nil {
+		return converted{}, err
 	}
 	for i, m := range msgs {
-		mm := MessagesMessage{Role: string(m.role), Content: m.content, Name: m.name,
-			ReasoningContent: strings.TrimSpace(m.reasoning), ToolCallID: m.toolCallID, ToolCalls: openAIToolCalls(m.calls)}
-		if m.role == RoleAssistant {
-			mm.Train = &msgs[i].train
-		}
-		rec.Messages[i] = mm
+		rec.Messages[i] = messagesMessage(m, true)
 	}
 	b, err := marshalNoEscape(rec)
 	if err != nil {
@@ -77,6 +64,31 @@ func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: len(msgs) > 0 && msgs[0].role == RoleSystem, tools: rec.Tools != ""}, nil
+}
+
+// toolsString is tools in OpenAI's function form as a JSON string, the tools
+// column of the messages layouts; "" for none.
+func toolsString(tools []FunctionTool) (string, error) {
+	if len(tools) == 0 {
+		return "", nil
+	}
+	b, err := marshalNoEscape(openAITools(tools))
+	if err != nil {
+		return "", fmt.Errorf("encode tools: %w", err)
+	}
+	return string(b), nil
+}
+
+// messagesMessage writes m in the role/content layout, with a train flag on an
+// assistant turn when train is set.
+func messagesMessage(m chatMessage, train bool) MessagesMessage {
+	mm := MessagesMessage{Role: string(m.role), Content: m.content, Name: m.name,
+		ReasoningContent: strings.TrimSpace(m.reasoning), ToolCallID: m.toolCallID, ToolCalls: openAIToolCalls(m.calls)}
+	if train && m.role == RoleAssistant {
+		t := m.train
+		mm.Train = &t
+	}
+	return mm
 }
 
 // ValidateMessages checks one line of a FormatMessagesJSONL file against what

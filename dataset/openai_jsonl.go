@@ -26,9 +26,10 @@ type OpenAIRecord struct {
 // OpenAIMessage is a message of an OpenAIRecord.
 type OpenAIMessage struct {
 	Role string `json:"role"`
-	// Content is null only on an assistant turn that makes tool calls and says
-	// nothing beside them.
-	Content    *string          `json:"content"`
+	// Content is a string, a list of OpenAIPart (a user message with images), or
+	// null: only on an assistant turn that makes tool calls and says nothing
+	// beside them.
+	Content    any              `json:"content"`
 	Name       string           `json:"name,omitempty"`
 	ToolCalls  []OpenAIToolCall `json:"tool_calls,omitempty"`
 	ToolCallID string           `json:"tool_call_id,omitempty"`
@@ -39,43 +40,33 @@ type OpenAIMessage struct {
 // OpenAIToolCall is a call of an OpenAIMessage; Arguments is the JSON object of
 // the arguments as a string, as OpenAI's API sends it.
 type OpenAIToolCall struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
+	ID       string `json:"id" parquet:"id"`
+	Type     string `json:"type" parquet:"type"`
 	Function struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	} `json:"function"`
+		Name      string `json:"name" parquet:"name"`
+		Arguments string `json:"arguments" parquet:"arguments"`
+	} `json:"function" parquet:"function"`
 }
 
 // ToOpenAI turns c into a record that passes ValidateOpenAI, or returns an error
 // wrapping ErrInvalidRecord with the reason. The messages map as chatMessages
 // says; reasoning has no field in this format and is left out.
 func ToOpenAI(c Conversation, opt ShareGPTOptions) (*OpenAIRecord, error) {
-	r, err := convertOpenAI(c, opt)
-	if err != nil {
-		return nil, fmt.Errorf("conversation %d: %w: %w", c.ID, ErrInvalidRecord, err)
-	}
-	return r.rec.(*OpenAIRecord), nil
+	return convertedAs[*OpenAIRecord](c, opt, convertOpenAI)
 }
 
 func convertOpenAI(c Conversation, opt ShareGPTOptions) (converted, error) {
-	msgs, tools, err := chatRecord(c, opt)
+	msgs, tools, err := chatRecord(c, opt, false)
 	if err != nil {
 		return converted{}, err
 	}
 	rec := &OpenAIRecord{Messages: make([]OpenAIMessage, len(msgs)), Tools: openAITools(tools)}
 	parallel := false
 	for i, m := range msgs {
-		om := OpenAIMessage{Role: string(m.role), Name: openAIName(m.name), ToolCallID: m.toolCallID,
-			ToolCalls: openAIToolCalls(m.calls)}
-		if m.content != "" || len(m.calls) == 0 {
-			om.Content = &m.content
+		if rec.Messages[i], err = openAIMessage(m, opt.Media, true); err != nil {
+			return converted{}, err
 		}
 		parallel = parallel || len(m.calls) > 1
-		if m.role == RoleAssistant && !m.train {
-			om.Weight = new(int)
-		}
-		rec.Messages[i] = om
 	}
 	if len(rec.Tools) > 0 {
 		rec.ParallelToolCalls = &parallel
@@ -88,6 +79,48 @@ func convertOpenAI(c Conversation, opt ShareGPTOptions) (converted, error) {
 		return converted{}, err
 	}
 	return converted{rec: rec, system: len(msgs) > 0 && msgs[0].role == RoleSystem, tools: len(rec.Tools) > 0}, nil
+}
+
+// OpenAIPart is a part of a user message's content that carries images: text, or
+// an image by URL (a data: URL for the bytes the client sent inline).
+type OpenAIPart struct {
+	Type     string `json:"type"`
+	Text     string `json:"text,omitempty"`
+	ImageURL *struct {
+		URL string `json:"url"`
+	} `json:"image_url,omitempty"`
+}
+
+// openAIMessage writes m in OpenAI's form: the images of a user message as
+// image_url parts after its text (through media; none when it is nil), and, with
+// weights, weight 0 on an assistant turn not to train on.
+func openAIMessage(m chatMessage, media MediaStore, weights bool) (OpenAIMessage, error) {
+	om := OpenAIMessage{Role: string(m.role), Name: openAIName(m.name), ToolCallID: m.toolCallID,
+		ToolCalls: openAIToolCalls(m.calls)}
+	if m.content != "" || len(m.calls) == 0 {
+		om.Content = m.content
+	}
+	if imgs := images(m.Message); media != nil && m.role == RoleUser && len(imgs) > 0 {
+		var parts []OpenAIPart
+		if m.content != "" {
+			parts = append(parts, OpenAIPart{Type: "text", Text: m.content})
+		}
+		for _, im := range imgs {
+			u, err := media.DataURL(im)
+			if err != nil {
+				return om, fmt.Errorf("image of a user message: %w", err)
+			}
+			p := OpenAIPart{Type: "image_url", ImageURL: &struct {
+				URL string `json:"url"`
+			}{u}}
+			parts = append(parts, p)
+		}
+		om.Content = parts
+	}
+	if weights && m.role == RoleAssistant && !m.train {
+		om.Weight = new(int)
+	}
+	return om, nil
 }
 
 // openAINamePattern is what OpenAI's API takes as a message's name.
@@ -112,7 +145,8 @@ func openAIName(name string) string {
 // fine-tuning format checks, independently of how it was made, and returns an
 // error wrapping ErrInvalidRecord with the first rule broken: messages is a
 // non-empty list; each message has only known keys and a role of system, user,
-// assistant or tool; content is a string (null only beside tool calls); a name
+// assistant or tool; content is a string (null only beside tool calls; a list of
+// text and image_url parts, with data: or http(s) URLs, on a user message); a name
 // matches ^[a-zA-Z0-9_-]{1,64}$; weight is 0 or 1 and only on assistant turns;
 // tool calls are functions with a name and arguments as a string; a tool message
 // answers a call made before it; at least one assistant turn has weight 1; each
@@ -160,9 +194,8 @@ func validateOpenAI(line []byte) error {
 		default:
 			return fmt.Errorf("message %d has the role %q, want system, user, assistant or tool", n, role)
 		}
-		var content *string
-		if json.Unmarshal(m["content"], &content) != nil || (content == nil && (role != "assistant" || m["tool_calls"] == nil)) {
-			return fmt.Errorf("message %d (%s) has no text content", n, role)
+		if err := openAIContent(m, n, role); err != nil {
+			return err
 		}
 		if raw, ok := m["name"]; ok {
 			var name string
@@ -193,6 +226,39 @@ func validateOpenAI(line []byte) error {
 		if t.Type != "function" || t.Function.Name == "" {
 			return fmt.Errorf("tool %d is not a function with a name", i+1)
 		}
+	}
+	return nil
+}
+
+// openAIContent checks the content of message n: a string; null only beside
+// tool calls; on a user message, a list of text and image_url parts.
+func openAIContent(m openAIWireMessage, n int, role string) error {
+	raw := m["content"]
+	if len(raw) > 0 && raw[0] == '[' && role == "user" {
+		var parts []struct {
+			Type     string  `json:"type"`
+			Text     *string `json:"text"`
+			ImageURL *struct {
+				URL string `json:"url"`
+			} `json:"image_url"`
+		}
+		if json.Unmarshal(raw, &parts) != nil || len(parts) == 0 {
+			return fmt.Errorf("message %d (%s): content is not a list of parts", n, role)
+		}
+		for j, p := range parts {
+			switch {
+			case p.Type == "text" && p.Text != nil:
+			case p.Type == "image_url" && p.ImageURL != nil && (strings.HasPrefix(p.ImageURL.URL, "data:image/") ||
+				strings.HasPrefix(p.ImageURL.URL, "https://") || strings.HasPrefix(p.ImageURL.URL, "http://")):
+			default:
+				return fmt.Errorf("message %d (%s): part %d is not text or an image_url with a data: or http(s) URL", n, role, j+1)
+			}
+		}
+		return nil
+	}
+	var content *string
+	if json.Unmarshal(raw, &content) != nil || (content == nil && (role != "assistant" || m["tool_calls"] == nil)) {
+		return fmt.Errorf("message %d (%s) has no text content", n, role)
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ const (
 	PairsAll PairPolicy = "all"
 	// PairsSignalled leaves out the pairs only time decides (RuleNewest).
 	PairsSignalled PairPolicy = "signalled"
+	// PairsReviewed takes only the pairs a reviewer marked (RulePreferred,
+	// RuleReviewerEdit): what KTO takes (KTOTakes). Not a choice of the user's.
+	PairsReviewed PairPolicy = "reviewed"
 )
 
 // ParsePairPolicy reads a pair policy; "" is PairsAll.
@@ -56,7 +59,13 @@ func ParsePairPolicy(s string) (PairPolicy, error) {
 
 // Takes reports whether the policy takes a pair made by rule.
 func (p PairPolicy) Takes(rule PairRule) bool {
-	return p != PairsSignalled || rule != RuleNewest
+	switch p {
+	case PairsSignalled:
+		return rule != RuleNewest
+	case PairsReviewed:
+		return rule == RulePreferred || rule == RuleReviewerEdit
+	}
+	return true
 }
 
 // Sibling is what choosing between the answers to one prompt needs to know of one

@@ -1,16 +1,20 @@
 package dataset
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 )
 
-// FormatPreference is one preference pair per line (JSON Lines) in LLaMA-Factory's
-// ranking ShareGPT format: a dataset_info.json entry with "ranking": true,
-// "formatting": "sharegpt" and the columns messages → "conversations", chosen →
-// "chosen", rejected → "rejected" reads it for DPO, ORPO or reward-model training.
-const FormatPreference ExportFormat = "dpo-jsonl"
+// FormatPreference ("dpo") is one preference pair per line (JSON Lines) in
+// LLaMA-Factory's ranking ShareGPT format: a dataset_info.json entry with
+// "ranking": true, "formatting": "sharegpt" and the columns messages →
+// "conversations", chosen → "chosen", rejected → "rejected" reads it for DPO, ORPO
+// or reward-model training. FormatDPOJSONL is its older name.
+const FormatPreference ExportFormat = "dpo"
+
+// FormatDPOJSONL is another name for FormatPreference; LookupFormat resolves it.
+const FormatDPOJSONL ExportFormat = "dpo-jsonl"
 
 // PreferencePair is a prompt with a better and a worse answer to it: answers that
 // are siblings in a conversation (one marked preferred, or the client's edited copy
@@ -33,11 +37,12 @@ type PreferencePair struct {
 type PreferenceRecord struct {
 	// Conversations is the prompt: an odd number of turns ending with "human" or
 	// "observation".
-	Conversations []ShareGPTTurn `json:"conversations"`
-	Chosen        ShareGPTTurn   `json:"chosen"`
-	Rejected      ShareGPTTurn   `json:"rejected"`
-	System        string         `json:"system,omitempty"`
-	Tools         string         `json:"tools,omitempty"`
+	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations,list"`
+	Chosen        ShareGPTTurn   `json:"chosen" parquet:"chosen"`
+	Rejected      ShareGPTTurn   `json:"rejected" parquet:"rejected"`
+	System        string         `json:"system,omitempty" parquet:"system,optional"`
+	Tools         string         `json:"tools,omitempty" parquet:"tools,optional"`
+	Images        []string       `json:"images,omitempty" parquet:"images,optional,list"`
 }
 
 // ToPreference turns p into a record, or returns an error wrapping
@@ -58,9 +63,10 @@ func convertPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord
 	if rec.Tools, err = shareGPTTools(p.Tools); err != nil {
 		return nil, err
 	}
+	p = opt.pairReasoning(p, false)
 	o := SplitOpening(p.History)
 	named := named(opt.Names, append(p.History[:len(p.History):len(p.History)], p.Chosen, p.Rejected))
-	turns, _, err := shareGPTTurns(o.Rest, o.Offset, named)
+	turns, _, imgs, err := shareGPTTurns(o.Rest, o.Offset, named, opt.Media)
 	if err != nil {
 		return nil, err
 	}
@@ -77,68 +83,52 @@ func convertPreference(p PreferencePair, opt ShareGPTOptions) (*PreferenceRecord
 	if rec.Chosen == rec.Rejected {
 		return nil, errors.New("the chosen and rejected answers are the same")
 	}
-	// The independent check of a whole ShareGPT record covers the prompt's shape.
-	if err := validateShareGPT(&ShareGPTRecord{Conversations: append(turns[:len(turns):len(turns)], rec.Chosen), Tools: rec.Tools}); err != nil {
+	rec.System, rec.Conversations = placeSystem(opt, o, named, turns)
+	rec.Images = imgs
+	if err := checkedRecord(rec, validatePreference); err != nil {
 		return nil, err
 	}
-	rec.System, rec.Conversations = placeSystem(opt, o, named, turns)
 	return rec, nil
 }
 
-// PreferenceWriter streams preference pairs into a FormatPreference file, one
-// record per line. Like ShareGPTWriter, a pair that cannot become a valid record is
-// counted and described as an InvalidRecord line on the invalid writer, never
-// dropped silently. It is not safe for concurrent use.
-type PreferenceWriter struct {
-	w, invalid io.Writer
-	opt        ShareGPTOptions
-	report     ExportReport
-	err        error // the first write error; it sticks
-}
-
-// NewPreferenceWriter returns a writer of records to w; invalid pairs are described
-// on invalid (nil only counts them). The caller owns both writers.
-func NewPreferenceWriter(w, invalid io.Writer, opt ShareGPTOptions) *PreferenceWriter {
-	return &PreferenceWriter{w: w, invalid: invalid, opt: opt}
-}
-
-// Write converts p and writes its record, or its InvalidRecord line; an invalid
-// pair is not an error. Write returns the first error of an underlying writer.
-func (pw *PreferenceWriter) Write(p PreferencePair) error {
-	if pw.err != nil {
-		return pw.err
-	}
-	rec, err := convertPreference(p, pw.opt)
+func convertDPO(p PreferencePair, opt ShareGPTOptions) (converted, error) {
+	rec, err := convertPreference(p, opt)
 	if err != nil {
-		pw.report.Invalid++
-		if pw.invalid == nil {
-			return nil
+		return converted{}, err
+	}
+	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", images: len(rec.Images) > 0}, nil
+}
+
+// ValidatePreference checks one line of a FormatPreference file against the rules
+// of LLaMA-Factory's sharegpt converter for a ranking dataset, independently of
+// how it was made: after an optional leading "system" turn, an odd number of
+// turns alternating as ValidateShareGPT says, ending with "human" or
+// "observation"; "chosen" and "rejected" are "gpt" or "function_call" turns that
+// differ; tools and images as in ValidateShareGPT.
+func ValidatePreference(line []byte) error { return invalidRecord(validatePreference(line)) }
+
+func validatePreference(line []byte) error {
+	var rec PreferenceRecord
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return fmt.Errorf("not a ranking record: %w", err)
+	}
+	turns := rec.Conversations
+	if len(turns) > 0 && turns[0].From == TagSystem {
+		turns = turns[1:]
+	}
+	if len(turns)%2 == 0 {
+		return fmt.Errorf("even number of prompt turns (%d), want odd", len(turns))
+	}
+	if rec.Chosen == rec.Rejected {
+		return errors.New("chosen and rejected are the same")
+	}
+	// Each answer after the prompt makes a whole record the SFT rules take.
+	for _, a := range []ShareGPTTurn{rec.Chosen, rec.Rejected} {
+		whole := &ShareGPTRecord{Conversations: append(rec.Conversations[:len(rec.Conversations):len(rec.Conversations)], a),
+			Tools: rec.Tools, Images: rec.Images}
+		if err := validateShareGPT(whole); err != nil {
+			return err
 		}
-		b, _ := marshalNoEscape(InvalidRecord{ID: p.ID, Title: p.Title, Reason: err.Error()})
-		return pw.write(pw.invalid, append(b, '\n'))
-	}
-	b, err := marshalNoEscape(rec)
-	if err != nil {
-		pw.err = fmt.Errorf("encode preference record of conversation %d: %w", p.ID, err)
-		return pw.err
-	}
-	if err := pw.write(pw.w, append(b, '\n')); err != nil {
-		return err
-	}
-	pw.report.Written++
-	pw.report.System = pw.report.System || rec.System != ""
-	pw.report.Tools = pw.report.Tools || rec.Tools != ""
-	return nil
-}
-
-// Close returns the report; JSON Lines need no closing. It does not close the
-// underlying writers.
-func (pw *PreferenceWriter) Close() (ExportReport, error) { return pw.report, pw.err }
-
-func (pw *PreferenceWriter) write(w io.Writer, b []byte) error {
-	if _, err := w.Write(b); err != nil {
-		pw.err = fmt.Errorf("write %s dataset: %w", FormatPreference, err)
-		return pw.err
 	}
 	return nil
 }

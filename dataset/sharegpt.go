@@ -22,21 +22,24 @@ const (
 
 // ShareGPTTurn is one message of a ShareGPT record.
 type ShareGPTTurn struct {
-	From  string `json:"from"`
-	Value string `json:"value"`
+	From  string `json:"from" parquet:"from"`
+	Value string `json:"value" parquet:"value"`
 }
 
 // ShareGPTRecord is one conversation in the ShareGPT format as LLaMA-Factory's
 // sharegpt loader reads it with its default columns and tags: "conversations",
 // "system" and "tools" (the tool definitions as a JSON array in a string).
 type ShareGPTRecord struct {
-	Conversations []ShareGPTTurn `json:"conversations"`
+	Conversations []ShareGPTTurn `json:"conversations" parquet:"conversations,list"`
 	// System is the system prompt, "" when there is none or it is written inline.
-	System string `json:"system,omitempty"`
+	System string `json:"system,omitempty" parquet:"system,optional"`
 	// Tools is the JSON array of tool definitions, "" when none were offered.
-	Tools string `json:"tools,omitempty"`
+	Tools string `json:"tools,omitempty" parquet:"tools,optional"`
+	// Images are the images of the human turns, in order, each named in its turn
+	// by one ImagePlaceholder (LLaMA-Factory's "images" column).
+	Images []string `json:"images,omitempty" parquet:"images,optional,list"`
 	// Warnings says what the conversion had to leave out. It is not written.
-	Warnings []string `json:"-"`
+	Warnings []string `json:"-" parquet:"-"`
 }
 
 // ShareGPTOptions tunes ToShareGPT. The zero value writes the system prompt in the
@@ -57,6 +60,16 @@ type ShareGPTOptions struct {
 	Names NameMode
 	// Pairs says which preference pairs a pair format takes; "" is PairsAll.
 	Pairs PairPolicy
+	// Reasoning says what becomes of an answer's reasoning (see ReasoningMode); ""
+	// keeps it in the format's reasoning field where it has one, else drops it.
+	Reasoning ReasoningMode
+	// ReasoningHistory keeps the reasoning of answers before the last one of a
+	// record (or before a pair's answers); by default only the answer learned
+	// last carries its reasoning, as chat templates render history.
+	ReasoningHistory bool
+	// Media writes the images the messages carry and says how a record refers to
+	// them; nil leaves images out of the records.
+	Media MediaStore
 }
 
 // ToShareGPT turns c into a ShareGPT record that passes ValidateShareGPT, or returns
@@ -99,6 +112,15 @@ func convertShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, erro
 	return rec, nil
 }
 
+// convertShareGPTRecord is convertShareGPT for a lineWriter (a record sink).
+func convertShareGPTRecord(c Conversation, opt ShareGPTOptions) (converted, error) {
+	rec, err := convertShareGPT(c, opt)
+	if err != nil {
+		return converted{}, err
+	}
+	return converted{rec: rec, system: rec.System != "", tools: rec.Tools != "", images: len(rec.Images) > 0, warned: len(rec.Warnings) > 0}, nil
+}
+
 func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
 	rec := &ShareGPTRecord{}
 	tools, err := shareGPTTools(c.Tools)
@@ -107,13 +129,13 @@ func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
 	}
 	rec.Tools = tools
 
-	o := SplitOpening(c.Messages)
+	o := SplitOpening(opt.withReasoning(c.Messages, false))
 	named := named(opt.Names, c.Messages)
-	turns, warnings, err := shareGPTTurns(o.Rest, o.Offset, named)
+	turns, warnings, imgs, err := shareGPTTurns(o.Rest, o.Offset, named, opt.Media)
 	if err != nil {
 		return nil, err
 	}
-	rec.Warnings = warnings
+	rec.Warnings, rec.Images = warnings, imgs
 	// Drop the unanswered tail: LLaMA-Factory needs an even count, answer last.
 	if n := len(turns); n > 0 && (turns[n-1].From == TagHuman || turns[n-1].From == TagObservation) {
 		turns = turns[:n-1]
@@ -138,7 +160,7 @@ func placeSystem(opt ShareGPTOptions, o Opening, named bool, turns []ShareGPTTur
 // shareGPTTurns maps the messages after the system prompt; offset is the position of
 // msgs[0] in the conversation, for error messages; named puts speaker names into
 // assistant text.
-func shareGPTTurns(msgs []Message, offset int, named bool) (turns []ShareGPTTurn, warnings []string, err error) {
+func shareGPTTurns(msgs []Message, offset int, named bool, media MediaStore) (turns []ShareGPTTurn, warnings, imgs []string, err error) {
 	var results []string // tool results waiting to become one observation
 	last := func() string {
 		if len(turns) == 0 {
@@ -165,16 +187,21 @@ func shareGPTTurns(msgs []Message, offset int, named bool) (turns []ShareGPTTurn
 		}
 		switch m.Role {
 		case RoleSystem:
-			return nil, nil, fmt.Errorf("system message at position %d is not at the start", pos)
+			return nil, nil, nil, fmt.Errorf("system message at position %d is not at the start", pos)
 		case RoleUser:
-			text := strings.TrimSpace(m.Content)
+			prefix, paths, err := imagePaths(media, m)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("image of the user message at position %d: %w", pos, err)
+			}
+			imgs = append(imgs, paths...)
+			text := prefix + strings.TrimSpace(m.Content)
 			switch {
 			case text == "":
-				return nil, nil, fmt.Errorf("empty user message at position %d", pos)
+				return nil, nil, nil, fmt.Errorf("empty user message at position %d", pos)
 			case last() == TagHuman:
 				turns[len(turns)-1].Value += "\n\n" + text
 			case last() == TagObservation:
-				return nil, nil, fmt.Errorf("user message at position %d follows a tool result without an answer", pos)
+				return nil, nil, nil, fmt.Errorf("user message at position %d follows a tool result without an answer", pos)
 			default:
 				turns = append(turns, ShareGPTTurn{From: TagHuman, Value: text})
 			}
@@ -184,13 +211,13 @@ func shareGPTTurns(msgs []Message, offset int, named bool) (turns []ShareGPTTurn
 			// leading assistant messages, so msgs starts with a user or tool turn.
 			if last() != TagHuman && last() != TagObservation {
 				if last() == "" {
-					return nil, nil, fmt.Errorf("conversation starts with an assistant message at position %d", pos)
+					return nil, nil, nil, fmt.Errorf("conversation starts with an assistant message at position %d", pos)
 				}
-				return nil, nil, fmt.Errorf("assistant message at position %d follows another one", pos)
+				return nil, nil, nil, fmt.Errorf("assistant message at position %d follows another one", pos)
 			}
 			turn, warn, err := assistantTurn(m, pos, named)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			if warn != "" {
 				warnings = append(warnings, warn)
@@ -198,15 +225,15 @@ func shareGPTTurns(msgs []Message, offset int, named bool) (turns []ShareGPTTurn
 			turns = append(turns, turn)
 		case RoleTool:
 			if last() != TagFunctionCall {
-				return nil, nil, fmt.Errorf("tool result at position %d answers no tool call", pos)
+				return nil, nil, nil, fmt.Errorf("tool result at position %d answers no tool call", pos)
 			}
 			results = append(results, m.Content)
 		default:
-			return nil, nil, fmt.Errorf("unknown role %q at position %d", m.Role, pos)
+			return nil, nil, nil, fmt.Errorf("unknown role %q at position %d", m.Role, pos)
 		}
 	}
 	flush()
-	return turns, warnings, nil
+	return turns, warnings, imgs, nil
 }
 
 type shareGPTCall struct {

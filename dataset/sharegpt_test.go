@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -14,9 +16,42 @@ type shareGPTInput struct {
 		Opener       OpenerMode `json:"opener"`
 		OpenerPrefix string     `json:"openerPrefix"`
 		Names        NameMode   `json:"names"`
+		// Reasoning and ReasoningHistory are the reasoning policy.
+		Reasoning        ReasoningMode `json:"reasoning"`
+		ReasoningHistory bool          `json:"reasoningHistory"`
+		// Images writes the images the messages carry (memoryMedia).
+		Images bool `json:"images"`
 	} `json:"options"`
 	Conversation Conversation `json:"conversation"`
+	// Pairs are preference pairs, for the formats written from them.
+	Pairs []PreferencePair `json:"pairs"`
 }
+
+// options are the writer options the input names.
+func (in shareGPTInput) options() ShareGPTOptions {
+	opt := ShareGPTOptions{SystemInline: in.Options.SystemInline, Opener: in.Options.Opener,
+		OpenerPrefix: in.Options.OpenerPrefix, Names: in.Options.Names,
+		Reasoning: in.Options.Reasoning, ReasoningHistory: in.Options.ReasoningHistory}
+	if in.Options.Images {
+		opt.Media = memoryMedia{}
+	}
+	return opt
+}
+
+// memoryMedia is the MediaStore of a test: an image is named images/<hash>.<ext>
+// (hashed here, as the store does), or by its URL, and its data: URL is made from
+// its bytes.
+type memoryMedia struct{}
+
+func (memoryMedia) Path(m Media) (string, error) {
+	if len(m.Data) == 0 {
+		return m.URL, nil
+	}
+	sum := sha256.Sum256(m.Data)
+	return "images/" + hex.EncodeToString(sum[:8]) + MediaExt(m.MIME), nil
+}
+
+func (memoryMedia) DataURL(m Media) (string, error) { return DataURL(m), nil }
 
 // shareGPTGolden is a golden output: the record and its warnings, or the error text.
 type shareGPTGolden struct {
@@ -67,7 +102,10 @@ func TestValidateShareGPT(t *testing.T) {
 	}{
 		{"plain", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), g("hello")}}, false},
 		{"leading_system", &ShareGPTRecord{Conversations: []ShareGPTTurn{sys, h("hi"), g("hello")}}, false},
-		{"tool_round", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(call), obs, g("done")}, Tools: `[{"name":"f"}]`}, false},
+		{"tool_round", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(call), obs, g("done")}, Tools: `[{"name":"f","parameters":{"type":"object","properties":{}}}]`}, false},
+		{"tool_without_parameters", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(call), obs, g("done")}, Tools: `[{"name":"f"}]`}, true},
+		{"images_placeholders", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("<image><image>two"), g("yes")}, Images: []string{"a.png", "b.png"}}, false},
+		{"images_missing_placeholder", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("<image>two"), g("yes")}, Images: []string{"a.png", "b.png"}}, true},
 		{"parallel_calls", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc("[" + call + "," + call + "]")}}, false},
 		{"empty_observation", &ShareGPTRecord{Conversations: []ShareGPTTurn{h("hi"), fc(call), {From: TagObservation}, g("ok")}}, false},
 		{"nil", nil, true},

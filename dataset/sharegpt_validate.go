@@ -13,8 +13,10 @@ import (
 // "observation" and turns 2, 4, 6, … are "gpt" or "function_call"; there is at
 // least one pair and the count is even. On top of those, llmtap requires that "gpt"
 // and "human" turns are not empty, that every "function_call" value is a JSON
-// {"name", "arguments"} object or a list of them with object arguments, and that
-// Tools, when set, is a JSON array.
+// {"name", "arguments"} object or a list of them with object arguments, that
+// Tools, when set, is a JSON array of tools with a name and a parameters object
+// (LLaMA-Factory's tool formatter reads parameters.properties), and that the turns
+// hold one ImagePlaceholder per entry of Images.
 func ValidateShareGPT(r *ShareGPTRecord) error {
 	if err := validateShareGPT(r); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
@@ -53,12 +55,36 @@ func validateShareGPT(r *ShareGPTRecord) error {
 		}
 	}
 	if r.Tools != "" {
-		var list []json.RawMessage
-		if json.Unmarshal([]byte(r.Tools), &list) != nil {
-			return errors.New("tools is not a JSON array")
+		if err := validateToolsString(r.Tools); err != nil {
+			return err
+		}
+	}
+	return validateImages(r.Images, turnValues(r.Conversations)...)
+}
+
+// validateImages is the rule of LLaMA-Factory's multimodal plugins: the texts hold
+// one ImagePlaceholder per image of the record.
+func validateImages(images []string, texts ...string) error {
+	if len(images) == 0 {
+		return nil
+	}
+	if n := countPlaceholders(texts...); n != len(images) {
+		return fmt.Errorf("%d %s placeholders for %d images", n, ImagePlaceholder, len(images))
+	}
+	for i, im := range images {
+		if im == "" {
+			return fmt.Errorf("image %d has no path", i+1)
 		}
 	}
 	return nil
+}
+
+func turnValues(turns []ShareGPTTurn) []string {
+	out := make([]string, len(turns))
+	for i, t := range turns {
+		out[i] = t.Value
+	}
+	return out
 }
 
 func validateFunctionCall(value string) error {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/llmtap/llmtap/dataset"
 )
@@ -83,11 +85,14 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	if len(g) == 1 && !g[0].edited {
 		return nil // the common case, read no further: one answer, as captured
 	}
+	if policy == dataset.PairsReviewed && !slices.ContainsFunc(g, func(a answerFacts) bool { return a.preferred || a.edited }) {
+		return nil // nothing a reviewer marked
+	}
 	msgs := make([]*Message, len(g))
 	sibs := make([]dataset.Sibling, len(g))
 	anyEdit := false
 	for i, a := range g {
-		m, err := db.Message(ctx, a.id)
+		m, err := db.pairMessage(ctx, base.ID, a.id)
 		if err != nil {
 			return err
 		}
@@ -101,9 +106,11 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	}
 	var picks []pick
 	for _, sp := range dataset.PairSiblings(sibs) {
-		picks = append(picks, pick{sp.Chosen, sp.Rejected, sp.Rule})
+		if policy.Takes(sp.Rule) { // before the history is read
+			picks = append(picks, pick{sp.Chosen, sp.Rejected, sp.Rule})
+		}
 	}
-	if anyEdit {
+	if anyEdit && policy.Takes(dataset.RuleReviewerEdit) {
 		for i, m := range msgs {
 			if m.Original != nil {
 				picks = append(picks, pick{i, i, dataset.RuleReviewerEdit}) // the edit over its captured text
@@ -230,16 +237,67 @@ func (db *DB) history(ctx context.Context, convID int64, preludeHash string, par
 	if err != nil {
 		return nil, err
 	}
-	path, err := db.path(ctx, parentID)
+	path, err := db.pathOf(ctx, parentID, false)
 	if err != nil {
 		return nil, err
 	}
-	if msgs, err = db.review(ctx, convID, append(msgs, path...)); err != nil {
+	if msgs, err = db.reviewed(ctx, convID, append(msgs, path...), false); err != nil {
 		return nil, err
 	}
 	out := make([]dataset.Message, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.Message
+	}
+	return out, nil
+}
+
+// pairMessage is Message as pairing reads it: without its siblings and timing,
+// which a pair does not hold, and their queries.
+func (db *DB) pairMessage(ctx context.Context, convID, id int64) (*Message, error) {
+	path, err := db.pathOf(ctx, id, false)
+	if err == nil && len(path) == 0 {
+		err = fmt.Errorf("message %d: %w", id, ErrNotFound) // deleted meanwhile by a reindex
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message %d: %w", id, err)
+	}
+	msgs, err := db.reviewed(ctx, convID, path[len(path)-1:], false)
+	if err != nil {
+		return nil, fmt.Errorf("load message %d: %w", id, err)
+	}
+	return &msgs[len(msgs)-1], nil // a system prompt edit puts its message in front
+}
+
+// PairConversations returns which of the conversations ids can have preference
+// pairs that policy takes: those with sibling messages (branchedConversations) or
+// a reviewer's edit or mark; of PairsReviewed, only the latter. Pairs gives nothing
+// for any other, so an export skips reading them: a query or two for a batch
+// instead of a walk of each tree.
+func (db *DB) PairConversations(ctx context.Context, ids []int64, policy dataset.PairPolicy) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if policy != dataset.PairsReviewed {
+		var err error
+		if out, err = db.branchedConversations(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	idList, _ := json.Marshal(ids) // []int64 always encodes
+	rows, err := db.sql.QueryContext(ctx, `SELECT c.id FROM conversations c
+		WHERE c.id IN (SELECT value FROM json_each(?))
+		  AND EXISTS (SELECT 1 FROM message_edits e WHERE e.origin_exchange_id = c.origin_exchange_id)`, string(idList))
+	if err != nil {
+		return nil, fmt.Errorf("find edited conversations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find edited conversations: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find edited conversations: %w", err)
 	}
 	return out, nil
 }

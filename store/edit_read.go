@@ -65,6 +65,12 @@ func (db *DB) Message(ctx context.Context, id int64) (*Message, error) {
 // the messages, which differ in number from msgs only when the system prompt edit
 // adds or merges system messages.
 func (db *DB) review(ctx context.Context, convID int64, msgs []Message) ([]Message, error) {
+	return db.reviewed(ctx, convID, msgs, true)
+}
+
+// reviewed is review; without siblings it leaves SiblingIDs unset, which an export
+// does not read, and saves their query.
+func (db *DB) reviewed(ctx context.Context, convID int64, msgs []Message, siblings bool) ([]Message, error) {
 	var origin sql.NullInt64
 	var system sql.NullString
 	err := db.sql.QueryRowContext(ctx, `SELECT c.origin_exchange_id, ch.system_content FROM conversations c
@@ -83,14 +89,22 @@ func (db *DB) review(ctx context.Context, convID int64, msgs []Message) ([]Messa
 		}
 	}
 	idList, _ := json.Marshal(ids) // []int64 always encodes
-	facts, err := db.messageFacts(ctx, string(idList), origin)
+	facts, err := db.messageFacts(ctx, string(idList), origin, siblings)
 	if err != nil {
 		return nil, err
 	}
-	siblings, err := db.siblingIDs(ctx, convID, string(idList))
-	if err != nil {
-		return nil, err
+	var sibs map[int64][]int64
+	if siblings {
+		if sibs, err = db.siblingIDs(ctx, convID, string(idList)); err != nil {
+			return nil, err
+		}
 	}
+	return applyReview(msgs, facts, sibs, system), nil
+}
+
+// applyReview applies what a review stored (facts by message, the system prompt
+// edit) and the sibling IDs to msgs, as review does.
+func applyReview(msgs []Message, facts map[int64]*msgFacts, sibs map[int64][]int64, system sql.NullString) []Message {
 	for i := range msgs {
 		m := &msgs[i]
 		m.Train = true
@@ -102,7 +116,7 @@ func (db *DB) review(ctx context.Context, convID int64, msgs []Message) ([]Messa
 		if m.ParentID != nil {
 			parent = *m.ParentID
 		}
-		m.SiblingIDs = siblings[parent]
+		m.SiblingIDs = sibs[parent]
 		if f, ok := facts[m.ID]; ok {
 			f.apply(m)
 		}
@@ -110,7 +124,7 @@ func (db *DB) review(ctx context.Context, convID int64, msgs []Message) ([]Messa
 	if system.Valid {
 		msgs = editSystem(msgs, system.String)
 	}
-	return msgs, nil
+	return msgs
 }
 
 // msgFacts is what messageFacts knows about one message.
@@ -150,12 +164,18 @@ func (f *msgFacts) apply(m *Message) {
 
 // messageFacts reads the edits, usage and timing of the messages in idList (a JSON
 // array of ids), by id.
-func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullInt64) (map[int64]*msgFacts, error) {
+// With timing false it leaves out the exchanges' times, which an export does not
+// read.
+func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullInt64, timing bool) (map[int64]*msgFacts, error) {
+	times, join := "x.started_at, x.first_byte_at, x.ended_at", "LEFT JOIN exchanges x ON x.id = m.exchange_id AND m.is_answer"
+	if !timing {
+		times, join = "NULL, NULL, NULL", ""
+	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, e.content, COALESCE(e.train, 1), COALESCE(e.preferred, 0), COALESCE(e.thumb, 0),
-			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, x.started_at, x.first_byte_at, x.ended_at
+			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, `+times+`
 		FROM messages m
 		LEFT JOIN message_edits e ON e.origin_exchange_id = ? AND e.key = m.key
-		LEFT JOIN exchanges x ON x.id = m.exchange_id AND m.is_answer
+		`+join+`
 		WHERE m.id IN (SELECT value FROM json_each(?))`, origin, idList)
 	if err != nil {
 		return nil, fmt.Errorf("read edits: %w", err)

@@ -45,7 +45,7 @@ func (db *DB) EachConversation(ctx context.Context, f ExportFilter, fn func(data
 // person's edits and chosen path, without "don't train" rounds), or an error
 // wrapping ErrNotFound.
 func (db *DB) ExportConversation(ctx context.Context, id int64) (dataset.Conversation, error) {
-	d, err := db.Conversation(ctx, id)
+	d, err := db.conversation(ctx, id, false)
 	if err != nil {
 		return dataset.Conversation{}, err
 	}
@@ -56,7 +56,7 @@ func (db *DB) ExportConversation(ctx context.Context, id int64) (dataset.Convers
 // not to train on: the rounds of answers marked "don't train" stay, those answers
 // with NoTrain set.
 func (db *DB) ExportConversationMasked(ctx context.Context, id int64) (dataset.Conversation, error) {
-	d, err := db.Conversation(ctx, id)
+	d, err := db.conversation(ctx, id, false)
 	if err != nil {
 		return dataset.Conversation{}, err
 	}

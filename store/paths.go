@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/llmtap/llmtap/dataset"
@@ -28,16 +29,76 @@ func (db *DB) exportRecords(ctx context.Context, id int64, shape func([]Message)
 	if err != nil {
 		return nil, err
 	}
+	branched := false
+	for _, m := range d.Messages {
+		branched = branched || (m.ID > 0 && m.Siblings > 1)
+	}
+	return db.detailRecords(ctx, d, shape, branched)
+}
+
+// ExportRecordsBatch is ExportRecords (ExportRecordsMasked when masked) of the
+// conversations ids, in that order, read as ExportBatch reads them: the chosen
+// paths of the whole batch in a handful of queries, and the other paths only of
+// the conversations whose tree branches (one query for the batch finds them).
+// blobs is as for ExportBatch.
+func (db *DB) ExportRecordsBatch(ctx context.Context, ids []int64, masked bool, blobs *BlobCache) ([][]dataset.Conversation, error) {
+	details, err := db.exportDetails(ctx, ids, blobs)
+	if err != nil {
+		return nil, err
+	}
+	branched, err := db.branchedConversations(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	shape := trainingMessages
+	if masked {
+		shape = maskedMessages
+	}
+	out := make([][]dataset.Conversation, len(details))
+	for i, d := range details {
+		if out[i], err = db.detailRecords(ctx, d, shape, branched[d.ID]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// branchedConversations returns which of the conversations ids have a message
+// with a sibling anywhere in their tree: a superset of those whose chosen path
+// has one (ExportRecords' test), the only ones with other paths.
+func (db *DB) branchedConversations(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	idList, _ := json.Marshal(ids) // []int64 always encodes
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM messages INDEXED BY messages_siblings
+		WHERE conversation_id IN (SELECT value FROM json_each(?))
+		GROUP BY conversation_id, parent_id HAVING COUNT(*) > 1`, string(idList))
+	if err != nil {
+		return nil, fmt.Errorf("find branched conversations: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find branched conversations: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find branched conversations: %w", err)
+	}
+	return out, nil
+}
+
+// detailRecords returns the records of conversation d (its chosen path read): the
+// chosen path's, then, when its tree branches, those of its other paths.
+func (db *DB) detailRecords(ctx context.Context, d *Detail, shape func([]Message) []dataset.Message, branched bool) ([]dataset.Conversation, error) {
+	id := d.ID
 	c := d.dataset()
 	out, err := db.pathRecords(ctx, c, d.Messages, shape)
 	if err != nil {
 		return nil, err
 	}
-	branched := false
-	for _, m := range d.Messages {
-		branched = branched || (m.ID > 0 && m.Siblings > 1)
-	}
-	if !branched {
+	if !branched || len(d.Messages) == 0 {
 		return out, nil
 	}
 	head := d.Messages[len(d.Messages)-1].ID

@@ -57,7 +57,7 @@ type Detail struct {
 // Conversation returns the conversation with the given ID and its chosen path, or
 // an error wrapping ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
-	return db.ConversationVia(ctx, id, 0)
+	return db.conversationVia(ctx, id, 0, true)
 }
 
 // ConversationVia returns the conversation with the given ID and the path through
@@ -66,6 +66,17 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Detail, error) {
 // 0, gives the chosen path. It returns an error wrapping ErrNotFound for an
 // unknown conversation and ErrInvalid when via is not one of its messages.
 func (db *DB) ConversationVia(ctx context.Context, id, via int64) (*Detail, error) {
+	return db.conversationVia(ctx, id, via, true)
+}
+
+// conversation is Conversation; without full it leaves out what only the review
+// window shows (tags, sibling IDs, whether a person chose the branch), as an
+// export reads it.
+func (db *DB) conversation(ctx context.Context, id int64, full bool) (*Detail, error) {
+	return db.conversationVia(ctx, id, 0, full)
+}
+
+func (db *DB) conversationVia(ctx context.Context, id, via int64, full bool) (*Detail, error) {
 	var d Detail
 	var head sql.NullInt64
 	var toolsHash, preludeHash string
@@ -78,11 +89,13 @@ func (db *DB) ConversationVia(ctx context.Context, id, via int64) (*Detail, erro
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	page := []Summary{d.Summary}
-	if err := db.pageTags(ctx, page); err != nil {
-		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	if full {
+		page := []Summary{d.Summary}
+		if err := db.pageTags(ctx, page); err != nil {
+			return nil, fmt.Errorf("load conversation %d: %w", id, err)
+		}
+		d.Tags = page[0].Tags
 	}
-	d.Tags = page[0].Tags
 	if toolsHash != "" {
 		tools, err := blob(ctx, db.sql, toolsHash)
 		if err != nil {
@@ -99,14 +112,16 @@ func (db *DB) ConversationVia(ctx context.Context, id, via int64) (*Detail, erro
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
 	d.Viewing = leaf != head.Int64
-	if d.BranchChosen, err = db.branchChosen(ctx, id); err != nil {
-		return nil, fmt.Errorf("load conversation %d: %w", id, err)
+	if full {
+		if d.BranchChosen, err = db.branchChosen(ctx, id); err != nil {
+			return nil, fmt.Errorf("load conversation %d: %w", id, err)
+		}
 	}
-	path, err := db.path(ctx, leaf)
+	path, err := db.pathOf(ctx, leaf, full)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
-	if d.Messages, err = db.review(ctx, id, append(d.Messages, path...)); err != nil {
+	if d.Messages, err = db.reviewed(ctx, id, append(d.Messages, path...), full); err != nil {
 		return nil, fmt.Errorf("load conversation %d: %w", id, err)
 	}
 	return &d, nil
@@ -118,6 +133,11 @@ func (db *DB) prelude(ctx context.Context, hash string) ([]Message, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
+	return decodePrelude(b, hash)
+}
+
+// decodePrelude decodes the prelude blob b stored under hash.
+func decodePrelude(b []byte, hash string) ([]Message, error) {
 	var msgs []dataset.Message
 	if err := json.Unmarshal(b, &msgs); err != nil {
 		return nil, fmt.Errorf("decode prelude %s: %w", hash, err)
@@ -131,13 +151,21 @@ func (db *DB) prelude(ctx context.Context, hash string) ([]Message, error) {
 
 // path returns the messages from the root down to the message leafID.
 func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
+	return db.pathOf(ctx, leafID, true)
+}
+
+// pathOf is path; without siblings it leaves Siblings 0 (an export does not read
+// it) and saves counting them.
+func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Message, error) {
+	count := `(SELECT COUNT(*) FROM messages s WHERE s.conversation_id = m.conversation_id
+		          AND s.parent_id IS m.parent_id)`
+	if !siblings {
+		count = "0"
+	}
 	rows, err := db.sql.QueryContext(ctx, `WITH RECURSIVE up(id) AS (
 			SELECT ? UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
 		)
-		SELECT m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
-		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer,
-		       (SELECT COUNT(*) FROM messages s WHERE s.conversation_id = m.conversation_id
-		          AND s.parent_id IS m.parent_id)
+		SELECT `+pathColumns+`, `+count+`
 		FROM up JOIN messages m ON m.id = up.id ORDER BY m.depth`, leafID)
 	if err != nil {
 		return nil, err
@@ -146,36 +174,60 @@ func (db *DB) path(ctx context.Context, leafID int64) ([]Message, error) {
 	var msgs []Message
 	opening := true // no user or tool turn yet
 	for rows.Next() {
-		var m Message
-		var parent, exchange sql.NullInt64
-		var toolCalls, media string
-		var created int64
-		var answer bool
-		if err := rows.Scan(&m.ID, &parent, &m.Role, &m.Content, &m.Reasoning, &toolCalls, &m.ToolCallID,
-			&m.Name, &media, &m.FinishReason, &m.EditedByClient, &m.ResponseID, &exchange, &created, &answer,
-			&m.Siblings); err != nil {
+		var r pathRow
+		if err := rows.Scan(r.dest(&r.m.Siblings)...); err != nil {
 			return nil, err
 		}
-		opening = opening && m.Role == dataset.RoleAssistant
-		m.Opener = opening && !answer
-		m.answer = answer
-		if parent.Valid {
-			m.ParentID = &parent.Int64
+		if err := r.decode(&opening); err != nil {
+			return nil, err
 		}
-		m.ExchangeID, m.CreatedAt = exchange.Int64, fromMillis(created)
-		if toolCalls != "" {
-			if err := json.Unmarshal([]byte(toolCalls), &m.ToolCalls); err != nil {
-				return nil, fmt.Errorf("message %d tool calls: %w", m.ID, err)
-			}
-		}
-		if media != "" {
-			if err := json.Unmarshal([]byte(media), &m.Media); err != nil {
-				return nil, fmt.Errorf("message %d media: %w", m.ID, err)
-			}
-		}
-		msgs = append(msgs, m)
+		msgs = append(msgs, r.m)
 	}
 	return msgs, rows.Err()
+}
+
+// pathColumns are the columns of a message on a path, as pathRow scans them.
+const pathColumns = `m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
+		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer`
+
+// pathRow is a message of a path as scanned, before decode.
+type pathRow struct {
+	m                Message
+	parent, exchange sql.NullInt64
+	toolCalls, media string
+	created          int64
+	answer           bool
+}
+
+// dest are the scan destinations of pathColumns, then more.
+func (r *pathRow) dest(more ...any) []any {
+	return append([]any{&r.m.ID, &r.parent, &r.m.Role, &r.m.Content, &r.m.Reasoning, &r.toolCalls, &r.m.ToolCallID,
+		&r.m.Name, &r.media, &r.m.FinishReason, &r.m.EditedByClient, &r.m.ResponseID, &r.exchange, &r.created, &r.answer}, more...)
+}
+
+// decode fills in r.m from the scanned columns; opening is whether no user or tool
+// turn came before it on the path, and is updated.
+func (r *pathRow) decode(opening *bool) error {
+	m := &r.m
+	*opening = *opening && m.Role == dataset.RoleAssistant
+	m.Opener = *opening && !r.answer
+	m.answer = r.answer
+	if r.parent.Valid {
+		p := r.parent.Int64
+		m.ParentID = &p
+	}
+	m.ExchangeID, m.CreatedAt = r.exchange.Int64, fromMillis(r.created)
+	if r.toolCalls != "" {
+		if err := json.Unmarshal([]byte(r.toolCalls), &m.ToolCalls); err != nil {
+			return fmt.Errorf("message %d tool calls: %w", m.ID, err)
+		}
+	}
+	if r.media != "" {
+		if err := json.Unmarshal([]byte(r.media), &m.Media); err != nil {
+			return fmt.Errorf("message %d media: %w", m.ID, err)
+		}
+	}
+	return nil
 }
 
 // Counts is how much the database holds.

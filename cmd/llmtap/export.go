@@ -21,13 +21,16 @@ func export(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "data `folder`; default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
 	format := fs.String("format", string(dataset.FormatShareGPT), "`format`, one of:"+formatHelp())
-	out := fs.String("out", "", "`file` to write; default: llmtap-<format>.json or .jsonl in the current folder")
+	out := fs.String("out", "", "`file` to write, or a folder (ending with / or existing) to write as a Hugging Face dataset: data/train-*.parquet, README.md, dataset_info.json; default: llmtap-<format>.json or .jsonl in the current folder")
 	status := fs.String("status", "", "comma-separated `statuses` to take: unreviewed, confirmed, rejected, or all; default: everything not rejected")
 	system := fs.String("system", "field", "where the system prompt goes: field (top-level \"system\") or inline (a first from:system turn)")
 	opener := fs.String("opener", string(dataset.OpenerSystem), "what becomes of a greeting before the first user turn (a character card's first message): system (into the system prompt after --opener-prefix) or drop")
 	openerPrefix := fs.String("opener-prefix", dataset.DefaultOpenerPrefix, "the `line` that marks the greeting in the system prompt")
 	names := fs.String("names", string(dataset.NamesAuto), "speaker names in assistant text (\"Name: text\", as SillyTavern shows group chats): auto (when a conversation has more than one assistant name), on or off")
 	pairs := fs.String("pairs", string(dataset.PairsAll), "which preference pairs a pair format takes: all (wherever an answer has a sibling) or signalled (leave out those only the newest regeneration decides)")
+	reasoning := fs.String("reasoning", "auto", "what becomes of an answer's reasoning: drop, inline (<think>…</think> before the answer), field (the format's own field: reasoning_content), or auto (field where the format has one, else drop)")
+	reasoningHistory := fs.Bool("reasoning-history", false, "keep the reasoning of earlier answers in a record's history too (default: only the last answer's)")
+	validation := fs.Float64("validation", 0, "`fraction` of conversations in a validation split (dataset folders only: --out DIR/)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -57,6 +60,12 @@ func export(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "llmtap export: --"+err.Error())
 		return 2
 	}
+	if opt.Record.Reasoning, err = dataset.ParseReasoningMode(*reasoning); err != nil {
+		fmt.Fprintln(stderr, "llmtap export: --"+err.Error())
+		return 2
+	}
+	opt.Record.ReasoningHistory = *reasoningHistory
+	opt.Validation = *validation
 	opt.Record.OpenerPrefix = strings.TrimSpace(*openerPrefix)
 	statuses, err := parseStatuses(*status)
 	if err != nil {
@@ -86,6 +95,14 @@ func export(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "wrote %d conversations to %s (%s)\n", res.Written, res.Out, opt.Format)
+	for _, split := range []string{"train", "validation"} {
+		if n, ok := res.Splits[split]; ok {
+			fmt.Fprintf(stdout, "%s split: %d records\n", split, n)
+		}
+	}
+	if res.Images > 0 {
+		fmt.Fprintf(stdout, "wrote %d images under images/ beside it\n", res.Images)
+	}
 	if res.Invalid > 0 {
 		fmt.Fprintf(stdout, "%d invalid: not exported; see %s for the reasons\n", res.Invalid, res.InvalidOut)
 	} else {
@@ -149,7 +166,7 @@ func parseStatuses(s string) ([]dataset.Status, error) {
 func formatHelp() string {
 	var b strings.Builder
 	for _, s := range dataset.Formats() {
-		fmt.Fprintf(&b, "\n  %-15s %s", s.Format, s.Help)
+		fmt.Fprintf(&b, "\n  %-17s %s", s.Format, s.Help)
 	}
 	return b.String()
 }

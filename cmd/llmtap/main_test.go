@@ -35,7 +35,7 @@ func TestRunErrors(t *testing.T) {
 		{"proxy_any_host_without_token", []string{"serve", "--data", t.TempDir(), "--listen", ":0"}, 1, "--proxy-token"},
 		{"ui_token_too_short", []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--ui-token", "short"}, 1, "--ui-token"},
 		{"export_without_database", []string{"export", "--data", t.TempDir(), "--out", t.TempDir() + "/x.json"}, 1, "no llmtap database"},
-		{"export_bad_format", []string{"export", "--data", data, "--format", "alpaca", "--out", t.TempDir() + "/x.json"}, 1, `format "alpaca"`},
+		{"export_bad_format", []string{"export", "--data", data, "--format", "csv", "--out", t.TempDir() + "/x.json"}, 1, `format "csv"`},
 		{"export_bad_status", []string{"export", "--data", data, "--status", "good"}, 2, "--status"},
 		{"export_bad_system", []string{"export", "--data", data, "--system", "top"}, 2, "--system"},
 		{"export_bad_opener", []string{"export", "--data", data, "--opener", "keep"}, 2, "--opener \"keep\": must be system or drop"},

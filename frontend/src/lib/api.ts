@@ -15,6 +15,7 @@ import type {
   ExportFormat,
   ExportPreview,
   OpenerMode,
+  ReasoningMode,
   ExportResult,
   Facets,
   Filter,
@@ -96,6 +97,11 @@ export interface ExportOptions {
   system: SystemPlacement;
   /** Absent: the server's default (system). */
   opener?: OpenerMode;
+  /** Absent or '': the format's reasoning field where it has one, else dropped. */
+  reasoning?: ReasoningMode;
+  /** Write a Hugging Face dataset folder (Parquet) instead of a file, with this fraction in a validation split. */
+  folder?: boolean;
+  validation?: number;
   filter: Filter;
   name?: string;
 }
@@ -108,6 +114,7 @@ export function exportQuery(o: ExportOptions): string {
   p.set('format', o.format);
   p.set('system', o.system);
   if (o.opener) p.set('opener', o.opener);
+  if (o.reasoning) p.set('reasoning', o.reasoning);
   return `?${p.toString()}`;
 }
 
@@ -166,6 +173,8 @@ export const api = {
         format: o.format,
         system: o.system,
         ...(o.opener ? { opener: o.opener } : {}),
+        ...(o.reasoning ? { reasoning: o.reasoning } : {}),
+        ...(o.folder ? { folder: true, validation: o.validation ?? 0 } : {}),
         filter: filterObject(o.filter),
         ...(o.name ? { name: o.name } : {}),
         ...(saveAs ? { saveAs } : {}),

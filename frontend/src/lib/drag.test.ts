@@ -69,6 +69,12 @@ describe('dragBody', () => {
     expect(downloadPath(spec)).toBe('/api/export/download?format=sharegpt-jsonl&system=field&opener=drop&ids=7%2C2&name=llmtap-2026-11-22.jsonl');
   });
   it('ids', () => expect(dragBody(picked)).toEqual({ format: 'sharegpt-jsonl', system: 'field', ids: [7, 2], name: 'llmtap-2026-11-22.jsonl' }));
+  it('reasoning', () => {
+    const spec: DragSpec = { ...picked, reasoning: 'inline' };
+    expect(dragBody(spec)).toEqual({ format: 'sharegpt-jsonl', system: 'field', reasoning: 'inline', ids: [7, 2], name: 'llmtap-2026-11-22.jsonl' });
+    expect(downloadPath(spec)).toBe('/api/export/download?format=sharegpt-jsonl&system=field&reasoning=inline&ids=7%2C2&name=llmtap-2026-11-22.jsonl');
+    expect(downloadPath({ ...picked, reasoning: '' })).not.toContain('reasoning');
+  });
 });
 
 describe('startDrag', () => {
@@ -114,9 +120,9 @@ describe('dialogFormats', () => {
   const spec = (format: string, pairs = false) => ({ format, label: format.toUpperCase(), help: '', ext: '.jsonl', mime: 'application/x-ndjson', pairs, masks: false });
   const tests = [
     {
-      name: 'server_list_without_pairs',
-      status: { exportFormats: [spec('sharegpt'), spec('openai-jsonl'), spec('messages-jsonl'), spec('dpo-jsonl', true)] },
-      want: ['sharegpt', 'openai-jsonl', 'messages-jsonl'],
+      name: 'server_list_with_pairs',
+      status: { exportFormats: [spec('sharegpt'), spec('openai-jsonl'), spec('messages-jsonl'), spec('kto'), spec('dpo', true), spec('openai-dpo', true)] },
+      want: ['sharegpt', 'openai-jsonl', 'messages-jsonl', 'kto', 'dpo', 'openai-dpo'],
     },
     { name: 'older_server', status: {}, want: ['sharegpt', 'sharegpt-jsonl'] },
     { name: 'status_not_loaded', status: null, want: ['sharegpt', 'sharegpt-jsonl'] },

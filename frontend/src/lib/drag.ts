@@ -4,7 +4,7 @@
 // the drop downloads GET /api/export/download there), and a click downloads it.
 import { api, exportQuery } from './api';
 import { defaultFilter, filterObject } from './route';
-import type { AppStatus, ExportFormat, Filter, OpenerMode, SystemPlacement } from './types';
+import type { AppStatus, ExportFormat, Filter, OpenerMode, ReasoningMode, SystemPlacement } from './types';
 
 /** DragSpec is what a drag handle exports: everything a filter takes, or conversations by id. */
 export interface DragSpec {
@@ -12,6 +12,8 @@ export interface DragSpec {
   system: SystemPlacement;
   /** Absent: the server's default (system). */
   opener?: OpenerMode;
+  /** Absent or '': the server's default (the format's reasoning field, else dropped). */
+  reasoning?: ReasoningMode;
   /** As the export takes it: without a status, everything not rejected. */
   filter?: Filter;
   /** These conversations, in this order, whatever their status (instead of filter). */
@@ -51,7 +53,7 @@ export function conversationName(title: string, id: number): string {
 /** downloadPath is GET /api/export/download for the spec (the browser's drag and link). */
 export function downloadPath(spec: DragSpec): string {
   const filter = spec.ids ? defaultFilter() : (spec.filter ?? defaultFilter());
-  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, opener: spec.opener, filter }).slice(1));
+  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, opener: spec.opener, reasoning: spec.reasoning, filter }).slice(1));
   if (spec.ids) q.set('ids', spec.ids.join(','));
   q.set('name', spec.name);
   return `/api/export/download?${q.toString()}`;
@@ -66,7 +68,14 @@ export function downloadURLData(spec: DragSpec, origin: string): string {
 /** dragBody is the body of POST /api/drag. */
 export function dragBody(spec: DragSpec): Record<string, unknown> {
   const scope = spec.ids ? { ids: spec.ids } : { filter: filterObject(spec.filter ?? defaultFilter()) };
-  return { format: spec.format, system: spec.system, ...(spec.opener ? { opener: spec.opener } : {}), ...scope, name: spec.name };
+  return {
+    format: spec.format,
+    system: spec.system,
+    ...(spec.opener ? { opener: spec.opener } : {}),
+    ...(spec.reasoning ? { reasoning: spec.reasoning } : {}),
+    ...scope,
+    name: spec.name,
+  };
 }
 
 /** DragTransfer is the part of a DataTransfer a drag sets. */
@@ -111,8 +120,14 @@ const builtinFormats: { format: ExportFormat; label: string }[] = [
   { format: 'sharegpt-jsonl', label: 'ShareGPT JSONL (one record per line)' },
 ];
 
-/** dialogFormats are the formats the Export dialog and drag-out offer: the server's list (status.exportFormats) without the pair formats. */
-export function dialogFormats(status: Pick<AppStatus, 'exportFormats'> | null | undefined): { format: ExportFormat; label: string }[] {
-  const list = status?.exportFormats?.filter((f) => !f.pairs);
-  return list?.length ? list.map((f) => ({ format: f.format as ExportFormat, label: f.label })) : builtinFormats;
+/**
+ * dialogFormats are the formats the Export dialog and its drag-out offer: the server's
+ * list (status.exportFormats), the pair formats among them (the dialog exports by
+ * filter, which they take; a drag of picked conversations offers no format list).
+ */
+export function dialogFormats(status: Pick<AppStatus, 'exportFormats'> | null | undefined): { format: ExportFormat; label: string; parquet: boolean }[] {
+  const list = status?.exportFormats;
+  return list?.length
+    ? list.map((f) => ({ format: f.format as ExportFormat, label: f.label, parquet: !!f.parquet }))
+    : builtinFormats.map((f) => ({ ...f, parquet: true }));
 }

@@ -277,7 +277,16 @@ export type BulkAction =
   | { action: 'tag' | 'untag'; tagId: number };
 
 /** ExportFormat names a dataset format the dialog writes (dataset.Formats, without the pair formats). */
-export type ExportFormat = 'sharegpt' | 'sharegpt-jsonl' | 'openai-jsonl' | 'messages-jsonl';
+export type ExportFormat =
+  | 'sharegpt'
+  | 'sharegpt-jsonl'
+  | 'openai-jsonl'
+  | 'messages-jsonl'
+  | 'alpaca'
+  | 'kto'
+  | 'dpo'
+  | 'openai-dpo'
+  | 'preference-jsonl';
 
 /** ExportFormatSpec mirrors dataset.FormatSpec: one entry of status.exportFormats. */
 export interface ExportFormatSpec {
@@ -290,7 +299,13 @@ export interface ExportFormatSpec {
   pairs: boolean;
   /** Keeps "don't train" turns, marked (weight 0, train false). */
   masks: boolean;
+  /** Has a field of its own for reasoning (reasoning_content). */
+  reasoning?: boolean;
+  /** Has a Parquet layout: can be written as a Hugging Face dataset folder. */
+  parquet?: boolean;
 }
+/** ReasoningMode is what an export does with an answer's reasoning ('' : the format's field where it has one, else dropped). */
+export type ReasoningMode = '' | 'drop' | 'inline' | 'field';
 export type SystemPlacement = 'field' | 'inline';
 /** OpenerMode is what an export does with a greeting before the first user turn: into the system prompt, or dropped. */
 export type OpenerMode = 'system' | 'drop';
@@ -315,6 +330,10 @@ export interface ExportResult {
   fixes?: Record<string, number>;
   /** The person closed the save dialog: nothing was written. */
   canceled?: boolean;
+  /** Image files written beside the dataset, under images/. */
+  images?: number;
+  /** Records per split of a dataset folder. */
+  splits?: Record<string, number>;
 }
 
 /** HealthErrors counts failed exchanges by kind (store.HealthErrors). */

@@ -6,7 +6,15 @@ import { defaultFilter } from '../route';
 import type { ExportPreview, ExportResult, Filter } from '../types';
 
 export class Exporter {
-  options = $state<ExportOptions>({ format: 'sharegpt', system: 'field', opener: 'system', filter: { ...defaultFilter(), status: 'confirmed' } });
+  options = $state<ExportOptions>({
+    format: 'sharegpt',
+    system: 'field',
+    opener: 'system',
+    reasoning: '',
+    folder: false,
+    validation: 0.05,
+    filter: { ...defaultFilter(), status: 'confirmed' },
+  });
   preview = $state.raw<ExportPreview | null>(null);
   previewError = $state<string | null>(null);
   loading = $state(false);
