@@ -529,3 +529,50 @@ func fastChunkDelta(s *jsonScan, c *fastChunk) bool {
 		}
 	}
 }
+
+// fastBareEvent reads an Anthropic event that has only a type and maybe an
+// index — content_block_stop, message_stop, ping — into ev. It reports false for
+// anything else, which the caller then reads with encoding/json.
+func fastBareEvent(data []byte, ev *anEvent) bool {
+	s := jsonScan{b: data}
+	if !s.consume('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return ev.Type != "" && s.end()
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "type":
+			v, escaped, ok := s.raw()
+			if !ok || escaped {
+				return false
+			}
+			switch string(v) {
+			case "content_block_stop":
+				ev.Type = "content_block_stop"
+			case "message_stop":
+				ev.Type = "message_stop"
+			case "ping":
+				ev.Type = "ping"
+			default:
+				return false
+			}
+		case "index":
+			n, ok := s.small()
+			if !ok {
+				return false
+			}
+			ev.Index = n
+		default:
+			return false
+		}
+	}
+}

@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -18,6 +19,7 @@ func FuzzFastJSON(f *testing.F) {
 		"\u2028\x01\xff<>&\t\b\f",
 		`a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud83d\u0041\udc00x\u12`,
 		`{"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":""}}`,
+		`{"type":"content_block_stop","index":3}`, `{"type": "message_stop"}`, `{"index":1,"type":"ping","index":2}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -33,6 +35,16 @@ func FuzzFastJSON(f *testing.F) {
 				ev.Delta.Type != d.Type || ev.Delta.Text != string(d.Text) || ev.Delta.PartialJSON != string(d.PartialJSON) ||
 				ev.Delta.Thinking != string(d.Thinking) || ev.Delta.Signature != string(d.Signature) {
 				t.Fatalf("fast path read %q as %d %+v, encoding/json as %+v %+v", data, index, d, ev, ev.Delta)
+			}
+		}
+		var bare anEvent
+		if fastBareEvent(data, &bare) {
+			var ev anEvent
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatalf("fastBareEvent read %q, encoding/json refuses it: %v", data, err)
+			}
+			if !reflect.DeepEqual(ev, bare) {
+				t.Fatalf("fastBareEvent read %q as %+v, encoding/json as %+v", data, bare, ev)
 			}
 		}
 		s := string(data)

@@ -45,8 +45,11 @@ func (s *anthropicToOpenAIStream) handle(data []byte) error {
 
 func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 	var ev anEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return fmt.Errorf("read anthropic event: %w", err)
+	if !fastBareEvent(data, &ev) {
+		ev = anEvent{}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return fmt.Errorf("read anthropic event: %w", err)
+		}
 	}
 	switch ev.Type {
 	case "message_start":
