@@ -576,3 +576,144 @@ func fastBareEvent(data []byte, ev *anEvent) bool {
 		}
 	}
 }
+
+// object reads an object, calling field with each key to read its value. A
+// malformed object, or false from field, reports false.
+func (s *jsonScan) object(field func(key []byte) bool) bool {
+	if !s.consume('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return true
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok || !field(key) {
+			return false
+		}
+	}
+}
+
+// strInto reads a string into *dst.
+func (s *jsonScan) strInto(dst *string) bool {
+	v, ok := s.str()
+	*dst = string(v)
+	return ok
+}
+
+// strPtrInto reads a string or null into *dst, as encoding/json does a *string.
+func (s *jsonScan) strPtrInto(dst **string) bool {
+	if s.null() {
+		*dst = nil
+		return true
+	}
+	if *dst == nil {
+		*dst = new(string)
+	}
+	return s.strInto(*dst)
+}
+
+// fastUsage reads an Anthropic usage object of token counts only.
+func fastUsage(s *jsonScan, u *anUsage) bool {
+	return s.object(func(key []byte) bool {
+		var dst *int
+		switch string(key) {
+		case "input_tokens":
+			dst = &u.InputTokens
+		case "output_tokens":
+			dst = &u.OutputTokens
+		case "cache_creation_input_tokens":
+			dst = &u.CacheCreationInputTokens
+		case "cache_read_input_tokens":
+			dst = &u.CacheReadInputTokens
+		default:
+			return false
+		}
+		n, ok := s.small()
+		*dst = n
+		return ok
+	})
+}
+
+// fastMessageEvent reads the message_start and message_delta events of an
+// Anthropic stream in their usual shapes (a message with no content yet; a
+// stop reason and token counts) into ev. It reports false for anything else,
+// which the caller then reads with encoding/json.
+func fastMessageEvent(data []byte, ev *anEvent) bool {
+	s := jsonScan{b: data}
+	ok := s.object(func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			v, escaped, ok := s.raw()
+			switch {
+			case !ok || escaped:
+				return false
+			case string(v) == "message_start":
+				ev.Type = "message_start"
+			case string(v) == "message_delta":
+				ev.Type = "message_delta"
+			default:
+				return false
+			}
+			return true
+		case "message":
+			if ev.Message == nil {
+				ev.Message = new(anResponse)
+			}
+			return fastStartMessage(&s, ev.Message)
+		case "delta":
+			if ev.Delta == nil {
+				ev.Delta = new(anDelta)
+			}
+			d := ev.Delta
+			return s.object(func(key []byte) bool {
+				switch string(key) {
+				case "stop_reason":
+					return s.strPtrInto(&d.StopReason)
+				case "stop_sequence":
+					return s.strPtrInto(&d.StopSequence)
+				}
+				return false
+			})
+		case "usage":
+			if ev.Usage == nil {
+				ev.Usage = new(anUsage)
+			}
+			return fastUsage(&s, ev.Usage)
+		}
+		return false
+	})
+	return ok && s.end() && (ev.Type == "message_start" && ev.Delta == nil && ev.Usage == nil ||
+		ev.Type == "message_delta" && ev.Message == nil)
+}
+
+func fastStartMessage(s *jsonScan, m *anResponse) bool {
+	return s.object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return s.strInto(&m.ID)
+		case "type":
+			return s.strInto(&m.Type)
+		case "role":
+			return s.strInto(&m.Role)
+		case "model":
+			return s.strInto(&m.Model)
+		case "content":
+			if !s.consume('[') || !s.consume(']') {
+				return false
+			}
+			m.Content = []anBlock{}
+			return true
+		case "stop_reason":
+			return s.strPtrInto(&m.StopReason)
+		case "stop_sequence":
+			return s.strPtrInto(&m.StopSequence)
+		case "usage":
+			return fastUsage(s, &m.Usage)
+		}
+		return false
+	})
+}

@@ -19,6 +19,9 @@ func FuzzFastJSON(f *testing.F) {
 		"\u2028\x01\xff<>&\t\b\f",
 		`a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud83d\u0041\udc00x\u12`,
 		`{"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":""}}`,
+		`{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_read_input_tokens":3,"output_tokens":1}}}`,
+		`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":21}}`,
+		`{"type":"message_delta","delta":{"stop_reason":"a","stop_reason":null},"usage":{"output_tokens":1},"usage":{"input_tokens":2}}`,
 		`{"type":"content_block_stop","index":3}`, `{"type": "message_stop"}`, `{"index":1,"type":"ping","index":2}`,
 	} {
 		f.Add([]byte(s))
@@ -37,15 +40,8 @@ func FuzzFastJSON(f *testing.F) {
 				t.Fatalf("fast path read %q as %d %+v, encoding/json as %+v %+v", data, index, d, ev, ev.Delta)
 			}
 		}
-		var bare anEvent
-		if fastBareEvent(data, &bare) {
-			var ev anEvent
-			if err := json.Unmarshal(data, &ev); err != nil {
-				t.Fatalf("fastBareEvent read %q, encoding/json refuses it: %v", data, err)
-			}
-			if !reflect.DeepEqual(ev, bare) {
-				t.Fatalf("fastBareEvent read %q as %+v, encoding/json as %+v", data, bare, ev)
-			}
+		for _, fast := range []func([]byte, *anEvent) bool{fastBareEvent, fastMessageEvent} {
+			checkFastEvent(t, data, fast)
 		}
 		s := string(data)
 		want, _ := json.Marshal(s)
@@ -71,6 +67,21 @@ func FuzzFastJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkFastEvent holds a fast reader of whole Anthropic events to encoding/json.
+func checkFastEvent(t *testing.T, data []byte, fast func([]byte, *anEvent) bool) {
+	var got anEvent
+	if !fast(data, &got) {
+		return
+	}
+	var ev anEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
+	}
+	if !reflect.DeepEqual(ev, got) {
+		t.Fatalf("fast path read %q as %+v, encoding/json as %+v", data, got, ev)
+	}
 }
 
 // FuzzFastOpenAIChunk holds fastOpenAIChunk to encoding/json: a chunk it accepts

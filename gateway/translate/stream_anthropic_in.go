@@ -45,7 +45,7 @@ func (s *anthropicToOpenAIStream) handle(data []byte) error {
 
 func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 	var ev anEvent
-	if !fastBareEvent(data, &ev) {
+	if !fastBareEvent(data, &ev) && !fastMessageEvent(data, &ev) {
 		ev = anEvent{}
 		if err := json.Unmarshal(data, &ev); err != nil {
 			return fmt.Errorf("read anthropic event: %w", err)
