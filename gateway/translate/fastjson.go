@@ -638,9 +638,10 @@ func fastUsage(s *jsonScan, u *anUsage) bool {
 	})
 }
 
-// fastMessageEvent reads the message_start and message_delta events of an
-// Anthropic stream in their usual shapes (a message with no content yet; a
-// stop reason and token counts) into ev. It reports false for anything else,
+// fastMessageEvent reads the message_start, message_delta and
+// content_block_start events of an Anthropic stream in their usual shapes (a
+// message with no content yet; a stop reason and token counts; a text block)
+// into ev. It reports false for anything else,
 // which the caller then reads with encoding/json.
 func fastMessageEvent(data []byte, ev *anEvent) bool {
 	s := jsonScan{b: data}
@@ -655,6 +656,8 @@ func fastMessageEvent(data []byte, ev *anEvent) bool {
 				ev.Type = "message_start"
 			case string(v) == "message_delta":
 				ev.Type = "message_delta"
+			case string(v) == "content_block_start":
+				ev.Type = "content_block_start"
 			default:
 				return false
 			}
@@ -683,11 +686,39 @@ func fastMessageEvent(data []byte, ev *anEvent) bool {
 				ev.Usage = new(anUsage)
 			}
 			return fastUsage(&s, ev.Usage)
+		case "index":
+			n, ok := s.small()
+			ev.Index = n
+			return ok
+		case "content_block":
+			if ev.ContentBlock == nil {
+				ev.ContentBlock = new(anBlock)
+			}
+			b := ev.ContentBlock
+			return s.object(func(key []byte) bool {
+				switch string(key) {
+				case "type":
+					return s.strInto(&b.Type)
+				case "text":
+					return s.strInto(&b.Text)
+				}
+				return false
+			})
 		}
 		return false
 	})
-	return ok && s.end() && (ev.Type == "message_start" && ev.Delta == nil && ev.Usage == nil ||
-		ev.Type == "message_delta" && ev.Message == nil)
+	if !ok || !s.end() {
+		return false
+	}
+	switch ev.Type {
+	case "message_start":
+		return ev.Delta == nil && ev.Usage == nil && ev.ContentBlock == nil
+	case "message_delta":
+		return ev.Message == nil && ev.ContentBlock == nil
+	case "content_block_start":
+		return ev.Message == nil && ev.Delta == nil && ev.Usage == nil && ev.ContentBlock != nil
+	}
+	return false
 }
 
 func fastStartMessage(s *jsonScan, m *anResponse) bool {

@@ -22,6 +22,8 @@ func FuzzFastJSON(f *testing.F) {
 		`{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_read_input_tokens":3,"output_tokens":1}}}`,
 		`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":21}}`,
 		`{"type":"message_delta","delta":{"stop_reason":"a","stop_reason":null},"usage":{"output_tokens":1},"usage":{"input_tokens":2}}`,
+		`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
+		`{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}`,
 		`{"type":"content_block_stop","index":3}`, `{"type": "message_stop"}`, `{"index":1,"type":"ping","index":2}`,
 	} {
 		f.Add([]byte(s))

@@ -101,13 +101,13 @@ func singleField(d *oaRespMessage) (text, field string, ok bool) {
 // writeFast writes the chunk encoding/json would for a delta of one text field.
 func (c *oaChunker) writeFast(field string, text []byte) error {
 	if c.prefix == nil || c.prefixID != c.id || c.prefixModel != c.model {
-		id, _ := json.Marshal(c.id)
-		model, _ := json.Marshal(c.model)
-		p := append([]byte(`{"id":`), id...)
+		p := make([]byte, 0, 96+len(c.id)+len(c.model))
+		p = append(p, `{"id":`...)
+		p = appendJSONString(p, c.id)
 		p = append(p, `,"object":"chat.completion.chunk","created":`...)
 		p = strconv.AppendInt(p, c.created, 10)
 		p = append(p, `,"model":`...)
-		p = append(p, model...)
+		p = appendJSONString(p, c.model)
 		p = append(p, `,"choices":[{"index":0,"delta":{`...)
 		c.prefix, c.prefixID, c.prefixModel = p, c.id, c.model
 	}
