@@ -29,7 +29,30 @@ func FuzzParseSSE(f *testing.F) {
 		if diff := cmp.Diff(sseEventsWithoutID(want), eachSSEEvents(body)); diff != "" {
 			t.Fatalf("eachSSE events (-ParseSSE +eachSSE):\n%s", diff)
 		}
+		j := i + int(split/7%uint(len(body)-i+1))
+		got, complete = funcSSEEvents(body[:i], body[i:j], body[j:])
+		if diff := cmp.Diff(want, got); diff != "" || complete != wantComplete { // want has no IDs since eachSSE's check
+			t.Fatalf("NewSSEDecoderFunc, split at %d and %d: complete %v, want %v; events (-ParseSSE +func):\n%s",
+				i, j, complete, wantComplete, diff)
+		}
 	})
+}
+
+// funcSSEEvents feeds chunks to a NewSSEDecoderFunc decoder and lists the events
+// its callback was given, as SSEEvents without IDs (the callback does not get
+// them), checking Next hands out nothing in that mode.
+func funcSSEEvents(chunks ...[]byte) (events []SSEEvent, complete bool) {
+	d := NewSSEDecoderFunc(func(event, data []byte) bool {
+		events = append(events, SSEEvent{Event: string(event), Data: string(data)})
+		return true
+	})
+	for _, c := range chunks {
+		d.Write(c)
+		if _, ok := d.Next(); ok {
+			panic("Next returned an event in callback mode")
+		}
+	}
+	return events, d.End()
 }
 
 // eachSSEEvents lists what eachSSE gives, as SSEEvents without IDs.

@@ -86,6 +86,14 @@ func (d *NDJSONDecoder) handleLine(line []byte) {
 	}
 }
 
+// NewNDJSONDecoderFunc returns a decoder that hands each record to fn as it
+// finishes, in place of the queue Next reads, as NewSSEDecoderFunc does for
+// server-sent events. The record belongs to the decoder and is valid only during
+// the call; fn returning false stops the decoding.
+func NewNDJSONDecoderFunc(fn func(record []byte) bool) *NDJSONDecoder {
+	return &NDJSONDecoder{emit: fn}
+}
+
 // eachNDJSON calls fn with each record of a whole newline-delimited JSON body, as
 // ParseNDJSON would list them, until fn returns false. The record is valid only
 // during the call: the parsers read it in place rather than copy every line.

@@ -98,6 +98,16 @@ func FuzzNDJSON(f *testing.F) {
 		if diff := cmp.Diff(want, got); diff != "" || complete != wantComplete {
 			t.Fatalf("split at %d: complete %v, want %v; records (-want +got):\n%s", i, complete, wantComplete, diff)
 		}
+		var fromFunc [][]byte
+		d := NewNDJSONDecoderFunc(func(record []byte) bool {
+			fromFunc = append(fromFunc, bytes.Clone(record))
+			return true
+		})
+		d.Write(body[:i])
+		d.Write(body[i:])
+		if complete := d.End(); complete != wantComplete || len(want) != len(fromFunc) || (len(want) > 0 && !cmp.Equal(want, fromFunc)) {
+			t.Fatalf("NewNDJSONDecoderFunc, split at %d: complete %v, want %v; records %q, want %q", i, complete, wantComplete, fromFunc, want)
+		}
 		for _, r := range got {
 			if len(r) == 0 || !bytes.Equal(r, bytes.TrimSpace(r)) || bytes.IndexByte(r, '\n') >= 0 {
 				t.Fatalf("record %q is blank, untrimmed or holds a newline", r)

@@ -174,6 +174,17 @@ func (d *SSEDecoder) dispatch() {
 	d.event, d.data, d.hasData, d.pending = d.event[:0], d.data[:0], false, false
 }
 
+// NewSSEDecoderFunc returns a decoder that hands each finished event to fn, as it
+// finishes, in place of the queue Next reads: Write and End call fn, and Next
+// then returns nothing. event is the "event:" field ("" when the event had none)
+// and data the joined "data:" lines, as SSEEvent has them. Both slices belong to
+// the decoder and are valid only during the call, which is what lets a relay
+// read every event of a long stream without copying it. fn returning false stops
+// the decoding: later events are dropped and Write ignores its input.
+func NewSSEDecoderFunc(fn func(event, data []byte) bool) *SSEDecoder {
+	return &SSEDecoder{emit: fn}
+}
+
 // ParseSSE splits a whole text/event-stream body into its events, as SSEDecoder
 // does. complete is false when the body did not end at an event boundary; the
 // unfinished last event is then still included.

@@ -167,8 +167,8 @@ func (q *request) translated(out *http.Request, resp *http.Response, rb *relayBo
 		return e
 	}
 	if q.stream {
-		tb := &translatedBody{src: rb, raw: &side.reply}
-		tb.st = tr.Stream(q.kind, p.kind, model, &tb.out)
+		tb := &translatedBody{src: rb, raw: &side.reply, bufs: translatedPool.Get().(*translatedBufs)}
+		tb.st = tr.Stream(q.kind, p.kind, model, tb)
 		resp.Body = tb
 		return resp
 	}
@@ -193,22 +193,42 @@ func (q *request) translated(out *http.Request, resp *http.Response, rb *relayBo
 
 // translatedBody feeds a provider's stream through a StreamTranslator and gives
 // out what it writes. A cut ends with the translator's Abort (its error event),
-// then the error.
+// then the error. Its buffers come from a pool and go back at Close.
 type translatedBody struct {
-	src *relayBody
-	raw *capBuf // the provider's bytes, for the capture
-	st  StreamTranslator
+	src  *relayBody
+	raw  *capBuf // the provider's bytes, for the capture
+	st   StreamTranslator
+	bufs *translatedBufs // nil once closed
+	err  error
+}
+
+// translatedBufs are a translatedBody's read buffer and the client bytes the
+// translator wrote and Read has not given out yet.
+type translatedBufs struct {
+	in  [8 << 10]byte
 	out bytes.Buffer
-	buf [8 << 10]byte
-	err error
+}
+
+var translatedPool = sync.Pool{New: func() any { return new(translatedBufs) }}
+
+// Write takes the translator's output.
+func (t *translatedBody) Write(p []byte) (int, error) {
+	if t.bufs == nil {
+		return 0, io.ErrClosedPipe
+	}
+	return t.bufs.out.Write(p)
 }
 
 func (t *translatedBody) Read(p []byte) (int, error) {
-	for t.out.Len() == 0 && t.err == nil {
-		n, err := t.src.Read(t.buf[:])
+	if t.bufs == nil {
+		return 0, io.ErrClosedPipe
+	}
+	out := &t.bufs.out
+	for out.Len() == 0 && t.err == nil {
+		n, err := t.src.Read(t.bufs.in[:])
 		if n > 0 {
-			t.raw.write(t.buf[:n])
-			if _, werr := t.st.Write(t.buf[:n]); werr != nil {
+			t.raw.write(t.bufs.in[:n])
+			if _, werr := t.st.Write(t.bufs.in[:n]); werr != nil {
 				err = werr
 			}
 		}
@@ -221,13 +241,23 @@ func (t *translatedBody) Read(p []byte) (int, error) {
 			t.err = err
 		}
 	}
-	if t.out.Len() > 0 {
-		return t.out.Read(p)
+	if out.Len() > 0 {
+		return out.Read(p)
 	}
 	return 0, t.err
 }
 
-func (t *translatedBody) Close() error { return t.src.Close() }
+func (t *translatedBody) Close() error {
+	if b := t.bufs; b != nil {
+		t.bufs = nil
+		// A buffer grown by one long event is left to the collector.
+		if b.out.Cap() <= 64<<10 {
+			b.out.Reset()
+			translatedPool.Put(b)
+		}
+	}
+	return t.src.Close()
+}
 
 // providerSide is what went to a provider and came back when it differs from what
 // the client sent and got: the body after an alias's model name was put in, or

@@ -15,38 +15,41 @@ var (
 	usageOut = [][]byte{[]byte(`"completion_tokens":`), []byte(`"output_tokens":`), []byte(`"candidatesTokenCount":`), []byte(`"eval_count":`)}
 )
 
+// usageEnds are how every name above ends; scan looks for these (two passes over
+// the bytes, not one per name) and then checks which name it found.
+var usageEnds = [][]byte{[]byte(`tokens":`), []byte(`ount":`)}
+
 func (u *usage) scan(p []byte) {
-	// Every name above ends in "tokens": or "Count": or "count":, so one cheap
-	// look rules out most chunks (text deltas).
-	if !bytes.Contains(p, []byte(`tokens"`)) && !bytes.Contains(p, []byte(`ount"`)) {
-		return
-	}
-	for _, n := range usageIn {
-		u.in = max(u.in, findNumber(p, n))
-	}
-	for _, n := range usageOut {
-		u.out = max(u.out, findNumber(p, n))
+	for _, end := range usageEnds {
+		for rest := p; ; {
+			i := bytes.Index(rest, end)
+			if i < 0 {
+				break
+			}
+			head := rest[:i+len(end)]
+			rest = rest[i+len(end):]
+			for _, n := range usageIn {
+				if bytes.HasSuffix(head, n) {
+					u.in = max(u.in, number(rest))
+				}
+			}
+			for _, n := range usageOut {
+				if bytes.HasSuffix(head, n) {
+					u.out = max(u.out, number(rest))
+				}
+			}
+		}
 	}
 }
 
-// findNumber returns the largest integer that follows name in p, or 0.
-func findNumber(p, name []byte) int64 {
-	var best int64
-	for {
-		i := bytes.Index(p, name)
-		if i < 0 {
-			return best
-		}
-		p = p[i+len(name):]
-		for len(p) > 0 && p[0] == ' ' {
-			p = p[1:]
-		}
-		var v int64
-		j := 0
-		for ; j < len(p) && p[j] >= '0' && p[j] <= '9' && j < 12; j++ {
-			v = v*10 + int64(p[j]-'0')
-		}
-		best = max(best, v)
-		p = p[j:]
+// number reads the integer at the start of p, after spaces; 0 when there is none.
+func number(p []byte) int64 {
+	for len(p) > 0 && p[0] == ' ' {
+		p = p[1:]
 	}
+	var v int64
+	for j := 0; j < len(p) && p[j] >= '0' && p[j] <= '9' && j < 12; j++ {
+		v = v*10 + int64(p[j]-'0')
+	}
+	return v
 }

@@ -1,8 +1,7 @@
 package translate
 
 import (
-	"encoding/json"
-	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -13,8 +12,9 @@ import (
 
 // jsonScan reads a JSON text left to right.
 type jsonScan struct {
-	b []byte
-	i int
+	b       []byte
+	i       int
+	scratch []byte // where str decodes strings with escapes
 }
 
 func (s *jsonScan) ws() {
@@ -69,21 +69,101 @@ func (s *jsonScan) key() ([]byte, bool) {
 	return k, ok && !escaped && s.consume(':')
 }
 
-// str reads a string and returns it decoded.
-func (s *jsonScan) str() (string, bool) {
-	start := s.i
+// str reads a string and returns it decoded, as encoding/json would: the bytes
+// between the quotes themselves when they hold no escape and are valid UTF-8,
+// else the string decoded onto the end of s.scratch. Either way the result
+// aliases memory the caller lent, so it is valid only while data and the
+// scratch buffer are; nothing is allocated once scratch has grown.
+func (s *jsonScan) str() ([]byte, bool) {
 	raw, escaped, ok := s.raw()
 	switch {
 	case !ok:
-		return "", false
+		return nil, false
 	case !escaped && utf8.Valid(raw):
-		return string(raw), true
+		return raw, true
 	}
-	var out string
-	if json.Unmarshal(s.b[start:s.i], &out) != nil {
-		return "", false
+	start := len(s.scratch)
+	s.scratch, ok = unquoteAppend(s.scratch, raw)
+	return s.scratch[start:], ok
+}
+
+// unquoteAppend appends the JSON string whose bytes between the quotes are raw,
+// decoded as encoding/json decodes it: invalid UTF-8 and unpaired surrogates
+// become U+FFFD. It reports false for an escape JSON does not have.
+func unquoteAppend(dst, raw []byte) ([]byte, bool) {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(raw) {
+				return dst, false
+			}
+			i += 2
+			switch e := raw[i-1]; e {
+			case '"', '\\', '/':
+				dst = append(dst, e)
+			case 'b':
+				dst = append(dst, '\b')
+			case 'f':
+				dst = append(dst, '\f')
+			case 'n':
+				dst = append(dst, '\n')
+			case 'r':
+				dst = append(dst, '\r')
+			case 't':
+				dst = append(dst, '\t')
+			case 'u':
+				r := hex4(raw[i-2:])
+				if r < 0 {
+					return dst, false
+				}
+				i += 4
+				if utf16.IsSurrogate(r) {
+					if dec := utf16.DecodeRune(r, hex4(raw[i:])); dec != utf8.RuneError {
+						r = dec
+						i += 6
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				dst = utf8.AppendRune(dst, r)
+			default:
+				return dst, false
+			}
+		case c < 0x20:
+			return dst, false
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			dst = utf8.AppendRune(dst, r)
+			i += size
+		}
 	}
-	return out, true
+	return dst, true
+}
+
+// hex4 reads the rune of a "\uXXXX" escape at the start of b, -1 when there is none.
+func hex4(b []byte) rune {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range b[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }
 
 // small reads a non-negative integer of a few digits.
@@ -97,8 +177,11 @@ func (s *jsonScan) small() (int, bool) {
 		(s.b[start] == '0' && s.i-start > 1) { // JSON has no leading zeros
 		return 0, false
 	}
-	n, err := strconv.Atoi(string(s.b[start:s.i]))
-	return n, err == nil
+	n := 0
+	for _, c := range s.b[start:s.i] {
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // end reports whether only whitespace is left.
@@ -107,11 +190,20 @@ func (s *jsonScan) end() bool {
 	return s.i == len(s.b)
 }
 
+// fastDelta is what fastAnthropicDelta reads: anDelta's string fields, as bytes
+// that alias the event or scratch.
+type fastDelta struct {
+	Type                                   string
+	Text, PartialJSON, Thinking, Signature []byte
+	scratch                                []byte // lent to the reader for strings with escapes
+}
+
 // fastAnthropicDelta reads a content_block_delta event whose delta has a type and
 // one string field, in any key order, into index and d. It reports false for anything
 // else, which the caller then reads with encoding/json.
-func fastAnthropicDelta(data []byte, index *int, d *anDelta) bool {
-	s := jsonScan{b: data}
+func fastAnthropicDelta(data []byte, index *int, d *fastDelta) bool {
+	s := jsonScan{b: data, scratch: d.scratch[:0]}
+	defer func() { d.scratch = s.scratch }()
 	if !s.consume('{') {
 		return false
 	}
@@ -153,7 +245,7 @@ func fastAnthropicDelta(data []byte, index *int, d *anDelta) bool {
 	return seen == 7 && s.end()
 }
 
-func fastDeltaBody(s *jsonScan, d *anDelta) bool {
+func fastDeltaBody(s *jsonScan, d *fastDelta) bool {
 	if !s.consume('{') {
 		return false
 	}
@@ -210,7 +302,7 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string exactly as encoding/json.Marshal
 // writes it: HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString[S ~string | ~[]byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -241,7 +333,7 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
@@ -272,36 +364,47 @@ func (s *jsonScan) null() bool {
 	return false
 }
 
-// strOrNull reads a string or null ("" for null).
-func (s *jsonScan) strOrNull() (string, bool) {
+// strOrNull reads a string or null (empty for null).
+func (s *jsonScan) strOrNull() ([]byte, bool) {
 	if s.null() {
-		return "", true
+		return nil, true
 	}
 	return s.str()
 }
 
-// integer skips a JSON integer that fits an int64 (OpenAI's created).
+// integer skips a JSON integer that fits an int64 (OpenAI's created): an
+// optional minus, then 0 or digits without a leading zero, at most 18 of them
+// (anything longer falls back to encoding/json).
 func (s *jsonScan) integer() bool {
 	s.ws()
-	start := s.i
-	for s.i < len(s.b) && (s.b[s.i] >= '0' && s.b[s.i] <= '9' || s.i == start && s.b[s.i] == '-') {
+	if s.i < len(s.b) && s.b[s.i] == '-' {
 		s.i++
 	}
-	var n int64
-	return s.i > start && json.Unmarshal(s.b[start:s.i], &n) == nil
+	start := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	n := s.i - start
+	if n == 0 || n > 18 || (s.b[start] == '0' && n > 1) {
+		return false
+	}
+	// A fraction or exponent makes it a float, which an int64 refuses.
+	return s.i == len(s.b) || (s.b[s.i] != '.' && s.b[s.i] != 'e' && s.b[s.i] != 'E')
 }
 
 // fastChunk is what fastOpenAIChunk reads from a chunk that carries text only.
 type fastChunk struct {
 	id, model                       []byte // as in the event, free of escapes
-	content, reasoning, reasoningOR string
+	content, reasoning, reasoningOR []byte // alias the event or scratch
+	scratch                         []byte // lent to the reader for strings with escapes
 }
 
 // fastOpenAIChunk reads a chat.completion.chunk with one choice whose delta
 // holds only a role, content and reasoning text: no tool calls, no
 // finish_reason, no usage. Anything else reports false.
 func fastOpenAIChunk(data []byte, c *fastChunk) bool {
-	s := jsonScan{b: data}
+	s := jsonScan{b: data, scratch: c.scratch[:0]}
+	defer func() { c.scratch = s.scratch }()
 	if !s.consume('{') {
 		return false
 	}
@@ -402,7 +505,7 @@ func fastChunkDelta(s *jsonScan, c *fastChunk) bool {
 		if !ok {
 			return false
 		}
-		var v string
+		var v []byte
 		switch string(key) {
 		case "role", "content", "reasoning_content", "reasoning":
 			if v, ok = s.strOrNull(); !ok {
@@ -425,4 +528,223 @@ func fastChunkDelta(s *jsonScan, c *fastChunk) bool {
 			c.reasoningOR = v
 		}
 	}
+}
+
+// fastBareEvent reads an Anthropic event that has only a type and maybe an
+// index — content_block_stop, message_stop, ping — into ev. It reports false for
+// anything else, which the caller then reads with encoding/json.
+func fastBareEvent(data []byte, ev *anEvent) bool {
+	s := jsonScan{b: data}
+	if !s.consume('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return ev.Type != "" && s.end()
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "type":
+			v, escaped, ok := s.raw()
+			if !ok || escaped {
+				return false
+			}
+			switch string(v) {
+			case "content_block_stop":
+				ev.Type = "content_block_stop"
+			case "message_stop":
+				ev.Type = "message_stop"
+			case "ping":
+				ev.Type = "ping"
+			default:
+				return false
+			}
+		case "index":
+			n, ok := s.small()
+			if !ok {
+				return false
+			}
+			ev.Index = n
+		default:
+			return false
+		}
+	}
+}
+
+// object reads an object, calling field with each key to read its value. A
+// malformed object, or false from field, reports false.
+func (s *jsonScan) object(field func(key []byte) bool) bool {
+	if !s.consume('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if s.consume('}') {
+			return true
+		}
+		if !first && !s.consume(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok || !field(key) {
+			return false
+		}
+	}
+}
+
+// strInto reads a string into *dst.
+func (s *jsonScan) strInto(dst *string) bool {
+	v, ok := s.str()
+	*dst = string(v)
+	return ok
+}
+
+// strPtrInto reads a string or null into *dst, as encoding/json does a *string.
+func (s *jsonScan) strPtrInto(dst **string) bool {
+	if s.null() {
+		*dst = nil
+		return true
+	}
+	if *dst == nil {
+		*dst = new(string)
+	}
+	return s.strInto(*dst)
+}
+
+// fastUsage reads an Anthropic usage object of token counts only.
+func fastUsage(s *jsonScan, u *anUsage) bool {
+	return s.object(func(key []byte) bool {
+		var dst *int
+		switch string(key) {
+		case "input_tokens":
+			dst = &u.InputTokens
+		case "output_tokens":
+			dst = &u.OutputTokens
+		case "cache_creation_input_tokens":
+			dst = &u.CacheCreationInputTokens
+		case "cache_read_input_tokens":
+			dst = &u.CacheReadInputTokens
+		default:
+			return false
+		}
+		n, ok := s.small()
+		*dst = n
+		return ok
+	})
+}
+
+// fastMessageEvent reads the message_start, message_delta and
+// content_block_start events of an Anthropic stream in their usual shapes (a
+// message with no content yet; a stop reason and token counts; a text block)
+// into ev. It reports false for anything else,
+// which the caller then reads with encoding/json.
+func fastMessageEvent(data []byte, ev *anEvent) bool {
+	s := jsonScan{b: data}
+	ok := s.object(func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			v, escaped, ok := s.raw()
+			switch {
+			case !ok || escaped:
+				return false
+			case string(v) == "message_start":
+				ev.Type = "message_start"
+			case string(v) == "message_delta":
+				ev.Type = "message_delta"
+			case string(v) == "content_block_start":
+				ev.Type = "content_block_start"
+			default:
+				return false
+			}
+			return true
+		case "message":
+			if ev.Message == nil {
+				ev.Message = new(anResponse)
+			}
+			return fastStartMessage(&s, ev.Message)
+		case "delta":
+			if ev.Delta == nil {
+				ev.Delta = new(anDelta)
+			}
+			d := ev.Delta
+			return s.object(func(key []byte) bool {
+				switch string(key) {
+				case "stop_reason":
+					return s.strPtrInto(&d.StopReason)
+				case "stop_sequence":
+					return s.strPtrInto(&d.StopSequence)
+				}
+				return false
+			})
+		case "usage":
+			if ev.Usage == nil {
+				ev.Usage = new(anUsage)
+			}
+			return fastUsage(&s, ev.Usage)
+		case "index":
+			n, ok := s.small()
+			ev.Index = n
+			return ok
+		case "content_block":
+			if ev.ContentBlock == nil {
+				ev.ContentBlock = new(anBlock)
+			}
+			b := ev.ContentBlock
+			return s.object(func(key []byte) bool {
+				switch string(key) {
+				case "type":
+					return s.strInto(&b.Type)
+				case "text":
+					return s.strInto(&b.Text)
+				}
+				return false
+			})
+		}
+		return false
+	})
+	if !ok || !s.end() {
+		return false
+	}
+	switch ev.Type {
+	case "message_start":
+		return ev.Delta == nil && ev.Usage == nil && ev.ContentBlock == nil
+	case "message_delta":
+		return ev.Message == nil && ev.ContentBlock == nil
+	case "content_block_start":
+		return ev.Message == nil && ev.Delta == nil && ev.Usage == nil && ev.ContentBlock != nil
+	}
+	return false
+}
+
+func fastStartMessage(s *jsonScan, m *anResponse) bool {
+	return s.object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return s.strInto(&m.ID)
+		case "type":
+			return s.strInto(&m.Type)
+		case "role":
+			return s.strInto(&m.Role)
+		case "model":
+			return s.strInto(&m.Model)
+		case "content":
+			if !s.consume('[') || !s.consume(']') {
+				return false
+			}
+			m.Content = []anBlock{}
+			return true
+		case "stop_reason":
+			return s.strPtrInto(&m.StopReason)
+		case "stop_sequence":
+			return s.strPtrInto(&m.StopSequence)
+		case "usage":
+			return fastUsage(s, &m.Usage)
+		}
+		return false
+	})
 }

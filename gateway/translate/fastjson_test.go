@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -16,12 +17,19 @@ func FuzzFastJSON(f *testing.F) {
 		`{"delta":{"partial_json":"{\"a\":","type":"input_json_delta"},"index":1,"type":"content_block_delta"}`,
 		`{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}}`,
 		"\u2028\x01\xff<>&\t\b\f",
+		`a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud83d\u0041\udc00x\u12`,
 		`{"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":""}}`,
+		`{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_read_input_tokens":3,"output_tokens":1}}}`,
+		`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":21}}`,
+		`{"type":"message_delta","delta":{"stop_reason":"a","stop_reason":null},"usage":{"output_tokens":1},"usage":{"input_tokens":2}}`,
+		`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
+		`{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}`,
+		`{"type":"content_block_stop","index":3}`, `{"type": "message_stop"}`, `{"index":1,"type":"ping","index":2}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var d anDelta
+		var d fastDelta
 		var index int
 		if fastAnthropicDelta(data, &index, &d) {
 			var ev anEvent
@@ -29,17 +37,53 @@ func FuzzFastJSON(f *testing.F) {
 				t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
 			}
 			if ev.Type != "content_block_delta" || ev.Index != index || ev.Delta == nil ||
-				ev.Delta.Type != d.Type || ev.Delta.Text != d.Text || ev.Delta.PartialJSON != d.PartialJSON ||
-				ev.Delta.Thinking != d.Thinking || ev.Delta.Signature != d.Signature {
+				ev.Delta.Type != d.Type || ev.Delta.Text != string(d.Text) || ev.Delta.PartialJSON != string(d.PartialJSON) ||
+				ev.Delta.Thinking != string(d.Thinking) || ev.Delta.Signature != string(d.Signature) {
 				t.Fatalf("fast path read %q as %d %+v, encoding/json as %+v %+v", data, index, d, ev, ev.Delta)
 			}
+		}
+		for _, fast := range []func([]byte, *anEvent) bool{fastBareEvent, fastMessageEvent} {
+			checkFastEvent(t, data, fast)
 		}
 		s := string(data)
 		want, _ := json.Marshal(s)
 		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
 		}
+		if got := appendJSONString(nil, data); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q as bytes) = %s, want %s", s, got, want)
+		}
+		// The string's bytes read back as encoding/json reads the string.
+		var dec string
+		if json.Unmarshal(want, &dec) == nil {
+			sc := jsonScan{b: want}
+			if got, ok := sc.str(); !ok || string(got) != dec {
+				t.Fatalf("str(%s) = %q, %v; encoding/json reads %q", want, got, ok, dec)
+			}
+		}
+		var raw string
+		if json.Unmarshal(append(append([]byte{'"'}, data...), '"'), &raw) == nil {
+			sc := jsonScan{b: append(append([]byte{'"'}, data...), '"')}
+			if got, ok := sc.str(); !ok || string(got) != raw {
+				t.Fatalf("str(%q) = %q, %v; encoding/json reads %q", data, got, ok, raw)
+			}
+		}
 	})
+}
+
+// checkFastEvent holds a fast reader of whole Anthropic events to encoding/json.
+func checkFastEvent(t *testing.T, data []byte, fast func([]byte, *anEvent) bool) {
+	var got anEvent
+	if !fast(data, &got) {
+		return
+	}
+	var ev anEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
+	}
+	if !reflect.DeepEqual(ev, got) {
+		t.Fatalf("fast path read %q as %+v, encoding/json as %+v", data, got, ev)
+	}
 }
 
 // FuzzFastOpenAIChunk holds fastOpenAIChunk to encoding/json: a chunk it accepts
@@ -68,7 +112,8 @@ func FuzzFastOpenAIChunk(f *testing.F) {
 		}
 		ch := c.Choices[0]
 		if ch.FinishReason != nil || ch.Delta == nil || ch.Delta.ToolCalls != nil || ch.Delta.ThinkingBlocks != nil ||
-			deref(ch.Delta.Content) != fc.content || ch.Delta.ReasoningContent != fc.reasoning || ch.Delta.Reasoning != fc.reasoningOR {
+			deref(ch.Delta.Content) != string(fc.content) || ch.Delta.ReasoningContent != string(fc.reasoning) ||
+			ch.Delta.Reasoning != string(fc.reasoningOR) {
 			t.Fatalf("fast path read %q as %+v, encoding/json as %+v", data, fc, ch.Delta)
 		}
 	})

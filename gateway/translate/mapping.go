@@ -159,6 +159,12 @@ func stringOrList[T any](raw json.RawMessage, text func(string) T) ([]T, error) 
 		return nil, nil
 	}
 	if raw[0] == '"' {
+		// The common case of a long history: read the string by hand rather
+		// than have encoding/json validate and scan it once more.
+		sc := jsonScan{b: raw}
+		if v, ok := sc.str(); ok && sc.end() {
+			return []T{text(string(v))}, nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, err
@@ -215,8 +221,7 @@ func parseToolChoice(raw json.RawMessage) (*toolChoice, error) {
 
 // jsonString encodes s as a JSON string.
 func jsonString(s string) json.RawMessage {
-	b, _ := json.Marshal(s)
-	return b
+	return appendJSONString(make([]byte, 0, len(s)+2), s)
 }
 
 // objectOrEmpty gives "{}" for an absent JSON value: tool inputs and arguments

@@ -19,22 +19,39 @@ type handler interface {
 	end() error
 }
 
-// source feeds a provider stream through a decoder into a handler.
+// source feeds a provider stream through a decoder into a handler. The decoder
+// hands each finished event to the handler in place, from inside Write and End,
+// so an event is never copied out of the decoder's buffer.
 type source struct {
 	out     *emitter
 	h       handler
 	sse     *dataset.SSEDecoder // one of sse and ndjson is set
 	ndjson  *dataset.NDJSONDecoder
-	pending int // bytes fed since the last finished event
+	pending int   // bytes fed since the last finished event
+	err     error // the handler's error, which stopped the decoder
 	done    bool
 }
 
 func newSSESource(out *emitter, h handler) *source {
-	return &source{out: out, h: h, sse: new(dataset.SSEDecoder)}
+	s := &source{out: out, h: h}
+	s.sse = dataset.NewSSEDecoderFunc(func(_, data []byte) bool { return s.handle(data) })
+	return s
 }
 
 func newNDJSONSource(out *emitter, h handler) *source {
-	return &source{out: out, h: h, ndjson: new(dataset.NDJSONDecoder)}
+	s := &source{out: out, h: h}
+	s.ndjson = dataset.NewNDJSONDecoderFunc(s.handle)
+	return s
+}
+
+// handle takes one finished event from the decoder; false stops the decoder.
+func (s *source) handle(data []byte) bool {
+	s.pending = 0
+	if err := s.h.handle(data); err != nil {
+		s.err = err
+		return false
+	}
+	return true
 }
 
 func (s *source) Write(p []byte) (int, error) {
@@ -47,37 +64,13 @@ func (s *source) Write(p []byte) (int, error) {
 	} else {
 		s.ndjson.Write(p)
 	}
-	if err := s.drain(); err != nil {
-		return 0, err
+	if s.err != nil {
+		return 0, s.fail(s.err)
 	}
 	if s.pending > maxEventBytes {
 		return 0, s.fail(fmt.Errorf("provider event longer than %d bytes", maxEventBytes))
 	}
 	return len(p), nil
-}
-
-// drain hands every finished event to the handler.
-func (s *source) drain() error {
-	for {
-		var data []byte
-		if s.sse != nil {
-			ev, ok := s.sse.Next()
-			if !ok {
-				return nil
-			}
-			data = []byte(ev.Data)
-		} else {
-			rec, ok := s.ndjson.Next()
-			if !ok {
-				return nil
-			}
-			data = rec
-		}
-		s.pending = 0
-		if err := s.h.handle(data); err != nil {
-			return s.fail(err)
-		}
-	}
 }
 
 // fail ends the client's stream with an error event for err and returns err.
@@ -93,20 +86,17 @@ func (s *source) Close() error {
 	if s.done {
 		return errClosed
 	}
-	var complete bool
+	// An event the decoder hands over only at End is one the stream stopped
+	// inside. It may be whole ("data: [DONE]" without its blank line), but when
+	// it does not parse, the stream was cut; truncating says so.
+	s.h = truncating{s.h}
 	if s.sse != nil {
-		complete = s.sse.End()
+		s.sse.End()
 	} else {
-		complete = s.ndjson.End()
+		s.ndjson.End()
 	}
-	if !complete {
-		// The stream stopped inside an event. The decoder still hands it over:
-		// it may be whole ("data: [DONE]" without its blank line), but when it
-		// does not parse, the stream was cut.
-		s.h = truncating{s.h}
-	}
-	if err := s.drain(); err != nil {
-		return err
+	if s.err != nil {
+		return s.fail(s.err)
 	}
 	if err := s.h.end(); err != nil {
 		if errors.Is(err, ErrTruncated) {

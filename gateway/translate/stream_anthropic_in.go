@@ -23,6 +23,7 @@ type anthropicToOpenAIStream struct {
 	usage    anUsage
 	held     int // bytes of thinking text held for signatures
 	finished bool
+	fast     fastDelta // reused for every delta event
 }
 
 type anStreamBlock struct {
@@ -33,18 +34,22 @@ type anStreamBlock struct {
 }
 
 func (s *anthropicToOpenAIStream) handle(data []byte) error {
-	var d anDelta
 	var index int
-	if fastAnthropicDelta(data, &index, &d) {
-		return s.blockDelta(index, &d)
+	d := &s.fast
+	*d = fastDelta{scratch: d.scratch}
+	if fastAnthropicDelta(data, &index, d) {
+		return s.blockDelta(index, d)
 	}
 	return s.handleEvent(data)
 }
 
 func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 	var ev anEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return fmt.Errorf("read anthropic event: %w", err)
+	if !fastBareEvent(data, &ev) && !fastMessageEvent(data, &ev) {
+		ev = anEvent{}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return fmt.Errorf("read anthropic event: %w", err)
+		}
 	}
 	switch ev.Type {
 	case "message_start":
@@ -60,7 +65,9 @@ func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 		if ev.Delta == nil {
 			return nil
 		}
-		return s.blockDelta(ev.Index, ev.Delta)
+		d := ev.Delta
+		return s.blockDelta(ev.Index, &fastDelta{Type: d.Type, Text: []byte(d.Text), PartialJSON: []byte(d.PartialJSON),
+			Thinking: []byte(d.Thinking), Signature: []byte(d.Signature)})
 	case "content_block_stop":
 		b := s.blocks[ev.Index]
 		delete(s.blocks, ev.Index)
@@ -135,32 +142,32 @@ func (s *anthropicToOpenAIStream) blockStart(ev anEvent) error {
 	return nil
 }
 
-func (s *anthropicToOpenAIStream) blockDelta(index int, d *anDelta) error {
+func (s *anthropicToOpenAIStream) blockDelta(index int, d *fastDelta) error {
 	b := s.blocks[index]
 	switch d.Type {
 	case "text_delta":
 		return s.oa.text(`"content":`, d.Text)
 	case "thinking_delta":
 		if b != nil {
-			b.thinking.WriteString(d.Thinking)
+			b.thinking.Write(d.Thinking)
 			s.held += len(d.Thinking)
 			if s.held > maxEventBytes {
 				return fmt.Errorf("thinking longer than %d bytes", maxEventBytes)
 			}
 		}
-		if d.Thinking == "" {
+		if len(d.Thinking) == 0 {
 			return nil
 		}
 		return s.oa.text(`"reasoning_content":`, d.Thinking)
 	case "signature_delta":
 		if b != nil {
-			b.signature.WriteString(d.Signature)
+			b.signature.Write(d.Signature)
 		}
 	case "input_json_delta":
-		if b == nil || b.typ != "tool_use" || d.PartialJSON == "" {
+		if b == nil || b.typ != "tool_use" || len(d.PartialJSON) == 0 {
 			return nil
 		}
-		return s.oa.delta(&oaRespMessage{ToolCalls: []oaToolCall{{Index: ptr(b.tool), Function: oaFunctionCall{Arguments: d.PartialJSON}}}})
+		return s.oa.delta(&oaRespMessage{ToolCalls: []oaToolCall{{Index: ptr(b.tool), Function: oaFunctionCall{Arguments: string(d.PartialJSON)}}}})
 	}
 	return nil
 }

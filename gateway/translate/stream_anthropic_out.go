@@ -25,6 +25,7 @@ type openaiToAnthropicStream struct {
 	usage    *oaUsage
 	sawDone  bool
 	buf      []byte
+	fast     fastChunk // reused for every chunk
 }
 
 // Anthropic's SDKs append deltas to the start block's fields, so a start block
@@ -76,14 +77,19 @@ func (s *openaiToAnthropicStream) handle(data []byte) error {
 		s.sawDone = true
 		return nil
 	}
-	var fc fastChunk
-	if fastOpenAIChunk(data, &fc) {
+	fc := &s.fast
+	*fc = fastChunk{scratch: fc.scratch}
+	if fastOpenAIChunk(data, fc) {
 		if !s.started {
 			if err := s.start(string(fc.id), string(fc.model)); err != nil {
 				return err
 			}
 		}
-		return s.text(or(fc.reasoning, fc.reasoningOR), fc.content)
+		reasoning := fc.reasoning
+		if len(reasoning) == 0 {
+			reasoning = fc.reasoningOR
+		}
+		return s.text(reasoning, fc.content)
 	}
 	var c oaResponse
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -103,7 +109,7 @@ func (s *openaiToAnthropicStream) handle(data []byte) error {
 	}
 	ch := c.Choices[0]
 	if d := ch.Delta; d != nil {
-		if err := s.text(or(d.ReasoningContent, d.Reasoning), deref(d.Content)); err != nil {
+		if err := s.text([]byte(or(d.ReasoningContent, d.Reasoning)), []byte(deref(d.Content))); err != nil {
 			return err
 		}
 		for _, tc := range d.ToolCalls {
@@ -119,8 +125,8 @@ func (s *openaiToAnthropicStream) handle(data []byte) error {
 }
 
 // text sends a chunk's reasoning and text, each into a block of its kind.
-func (s *openaiToAnthropicStream) text(reasoning, content string) error {
-	if reasoning != "" {
+func (s *openaiToAnthropicStream) text(reasoning, content []byte) error {
+	if len(reasoning) > 0 {
 		if err := s.ensure("thinking", anThinkingStart{Type: "thinking"}); err != nil {
 			return err
 		}
@@ -128,7 +134,7 @@ func (s *openaiToAnthropicStream) text(reasoning, content string) error {
 			return err
 		}
 	}
-	if content != "" {
+	if len(content) > 0 {
 		if err := s.ensure("text", anTextStart{Type: "text"}); err != nil {
 			return err
 		}
@@ -140,7 +146,7 @@ func (s *openaiToAnthropicStream) text(reasoning, content string) error {
 // textDelta writes the content_block_delta encoding/json would for a text or
 // thinking delta of the open block; typeAndKey is the delta's type and its
 // text field's key.
-func (s *openaiToAnthropicStream) textDelta(typeAndKey, text string) error {
+func (s *openaiToAnthropicStream) textDelta(typeAndKey string, text []byte) error {
 	b := append(s.buf[:0], `{"type":"content_block_delta","index":`...)
 	b = strconv.AppendInt(b, int64(s.open), 10)
 	b = append(b, `,"delta":{"type":`...)

@@ -45,7 +45,7 @@ func (c *oaChunker) delta(d *oaRespMessage) error {
 
 // text writes one chunk whose delta is the single string field given (with its
 // key, `"content":`), byte for byte what delta would write.
-func (c *oaChunker) text(field, text string) error {
+func (c *oaChunker) text(field string, text []byte) error {
 	if err := c.start(); err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (c *oaChunker) finish(reason string, usage *oaUsage) error {
 func (c *oaChunker) write(d *oaRespMessage, finish *string, usage *oaUsage) error {
 	if finish == nil && usage == nil {
 		if text, field, ok := singleField(d); ok {
-			return c.writeFast(field, text)
+			return c.writeFast(field, []byte(text))
 		}
 	}
 	c.choice[0] = oaChoice{Delta: d, FinishReason: finish}
@@ -99,15 +99,15 @@ func singleField(d *oaRespMessage) (text, field string, ok bool) {
 }
 
 // writeFast writes the chunk encoding/json would for a delta of one text field.
-func (c *oaChunker) writeFast(field, text string) error {
+func (c *oaChunker) writeFast(field string, text []byte) error {
 	if c.prefix == nil || c.prefixID != c.id || c.prefixModel != c.model {
-		id, _ := json.Marshal(c.id)
-		model, _ := json.Marshal(c.model)
-		p := append([]byte(`{"id":`), id...)
+		p := make([]byte, 0, 96+len(c.id)+len(c.model))
+		p = append(p, `{"id":`...)
+		p = appendJSONString(p, c.id)
 		p = append(p, `,"object":"chat.completion.chunk","created":`...)
 		p = strconv.AppendInt(p, c.created, 10)
 		p = append(p, `,"model":`...)
-		p = append(p, model...)
+		p = appendJSONString(p, c.model)
 		p = append(p, `,"choices":[{"index":0,"delta":{`...)
 		c.prefix, c.prefixID, c.prefixModel = p, c.id, c.model
 	}
