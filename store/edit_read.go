@@ -152,7 +152,7 @@ func (f *msgFacts) apply(m *Message) {
 // array of ids), by id.
 func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullInt64) (map[int64]*msgFacts, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, e.content, COALESCE(e.train, 1), COALESCE(e.preferred, 0), COALESCE(e.thumb, 0),
-			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, x.started_at, x.first_byte_at, x.ended_at
+			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.cached_tokens, m.cache_write_tokens, x.started_at, x.first_byte_at, x.ended_at
 		FROM messages m
 		LEFT JOIN message_edits e ON e.origin_exchange_id = ? AND e.key = m.key
 		LEFT JOIN exchanges x ON x.id = m.exchange_id AND m.is_answer
@@ -166,7 +166,7 @@ func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullIn
 		var id int64
 		f := &msgFacts{}
 		if err := rows.Scan(&id, &f.edit, &f.train, &f.preferred, &f.thumb, &f.answer, &f.usage.PromptTokens,
-			&f.usage.CompletionTokens, &f.usage.TotalTokens, &f.started, &f.firstByte, &f.ended); err != nil {
+			&f.usage.CompletionTokens, &f.usage.TotalTokens, &f.usage.CachedTokens, &f.usage.CacheWriteTokens, &f.started, &f.firstByte, &f.ended); err != nil {
 			return nil, fmt.Errorf("read edits: %w", err)
 		}
 		out[id] = f
