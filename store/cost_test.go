@@ -99,6 +99,38 @@ func TestConversationUsageAndCostSort(t *testing.T) {
 			}
 		})
 	}
+	// A price edited, and a model priced that had none: the next list reprices them.
+	order := func(rates Rates) []string {
+		t.Helper()
+		items, _, err := rc.db.ListConversations(t.Context(), ListOptions{Sort: SortCost, Rates: rates})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range items {
+			out = append(out, s.Title)
+		}
+		return out
+	}
+	edited := func(model string) (Rate, bool) {
+		switch model {
+		case "claude-x":
+			return Rate{Input: 300, Cached: 300, CacheWrite: 300, Output: 300}, true
+		case "local":
+			return Rate{Input: 0.01, Cached: 0.01, CacheWrite: 0.01, Output: 0.01}, true
+		}
+		return testRates(model)
+	}
+	if got, want := fmt.Sprint(order(edited)), "[cached dear local cheap]"; got != want {
+		t.Errorf("after a price edit: order %s, want %s", got, want)
+	}
+	// A new round moves a conversation's stored cost (the trigger of migration 0018).
+	r := round(msgs(user("cheap"), bot("cheap answer 0"), user("cheap more 0"), bot("cheap answer 1"), user("cheap more 1")), bot("cheap answer 2"))
+	r.Model, r.Usage = "gpt-big", dataset.Usage{PromptTokens: 10_000_000, CompletionTokens: 1, TotalTokens: 10_000_001}
+	rc.capture(t, r)
+	if got, want := fmt.Sprint(order(testRates)), "[cheap dear cached local]"; got != want {
+		t.Errorf("after a costly round: order %s, want %s", got, want)
+	}
 	if _, _, err := rc.db.ListConversations(t.Context(), ListOptions{Sort: SortCost}); err == nil {
 		t.Error("sort cost without rates: no error")
 	}

@@ -56,8 +56,7 @@ const (
 	SortRounds  Sort = "rounds"
 	SortTokens  Sort = "tokens"
 	// SortCost orders by the cost at ListOptions.Rates, unpriced conversations last
-	// (first ascending). Cost depends on a price table a person edits, so it has no
-	// index: the selection is read and sorted (tens of ms at 100,000 conversations).
+	// (first ascending), along conversations_cost (migration 0018).
 	SortCost Sort = "cost"
 )
 
@@ -120,17 +119,15 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 		dir = "ASC"
 	}
 	col := "c." + sortColumns[opt.Sort]
-	cost, costArgs := "NULL", []any(nil)
+	cost := "NULL"
 	if opt.Rates != nil {
-		if cost, costArgs, err = db.costExpr(ctx, opt.Rates); err != nil {
+		if err := db.syncRates(ctx, opt.Rates); err != nil {
 			return nil, 0, err
 		}
+		cost = "c.cost"
 	}
-	if opt.Sort == SortCost {
-		if opt.Rates == nil {
-			return nil, 0, fmt.Errorf("sort cost: %w: no price table", ErrInvalid)
-		}
-		col = "cost"
+	if opt.Sort == SortCost && opt.Rates == nil {
+		return nil, 0, fmt.Errorf("sort cost: %w: no price table", ErrInvalid)
 	}
 	// The page stops after Limit rows of an index in sort order, and the count is a
 	// covering index range (or, searching, a probe per hit): two statements are
@@ -139,10 +136,9 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 	if sel.scan && col == "c.updated_at" {
 		from += sel.index()
 	}
-	q := `SELECT ` + summaryColumns + `, ` + cost + ` AS cost FROM ` + from + ` WHERE ` + sel.where +
+	q := `SELECT ` + summaryColumns + `, ` + cost + ` FROM ` + from + ` WHERE ` + sel.where +
 		` ORDER BY ` + col + ` ` + dir + `, c.id ` + dir + ` LIMIT ? OFFSET ?`
-	args := append(append(slices.Clip(costArgs), sel.args...), opt.Limit, opt.Offset)
-	rows, err := db.sql.QueryContext(ctx, q, args...)
+	rows, err := db.sql.QueryContext(ctx, q, append(slices.Clip(sel.args), opt.Limit, opt.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
 	}
@@ -333,38 +329,4 @@ func (t *millisTime) Scan(v any) error {
 	}
 	*t = millisTime(fromMillis(ms))
 	return nil
-}
-
-// costExpr is the SQL of a conversation's cost at rates, in US dollars (NULL for a
-// model without a rate), and its arguments: a CASE over the models there are, read
-// from conversations_model.
-func (db *DB) costExpr(ctx context.Context, rates Rates) (string, []any, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT model FROM conversations INDEXED BY conversations_model
-		WHERE head_id IS NOT NULL`)
-	if err != nil {
-		return "", nil, fmt.Errorf("list models: %w", err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	var args []any
-	for rows.Next() {
-		var model string
-		if err := rows.Scan(&model); err != nil {
-			return "", nil, fmt.Errorf("list models: %w", err)
-		}
-		r, ok := rates(model)
-		if !ok {
-			continue
-		}
-		b.WriteString(` WHEN ? THEN ((c.prompt_tokens - c.cached_tokens - c.cache_write_tokens) * ? + c.cached_tokens * ?
-			+ c.cache_write_tokens * ? + c.completion_tokens * ?) / 1e6`)
-		args = append(args, model, r.Input, r.Cached, r.CacheWrite, r.Output)
-	}
-	if err := rows.Err(); err != nil {
-		return "", nil, fmt.Errorf("list models: %w", err)
-	}
-	if len(args) == 0 {
-		return "NULL", nil, nil
-	}
-	return "CASE c.model" + b.String() + " END", args, nil
 }
