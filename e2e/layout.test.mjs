@@ -132,7 +132,7 @@ describe('layout at any window size', () => {
     try {
       const short = (await getJSON(`${serve.uiURL}/api/conversations?limit=10`)).items.find((c) => c.title === 'A second, shorter chat');
       await page.goto(`${serve.uiURL}/#/?sort=cost&c=${short.id}`);
-      const meta = page.getByRole('region', { name: 'Conversation' }).locator('.head .meta');
+      const meta = page.getByRole('region', { name: 'Conversation' }).locator('.head .usage');
       // The fake upstream's usage (10 in, 7 out) at the default gpt-4o-mini price; the llama model has none.
       await meta.getByText('10 in · 7 out', { exact: true }).waitFor();
       const cost = meta.locator('.cost');
@@ -150,10 +150,23 @@ describe('layout at any window size', () => {
       assert.ok(flag && flag.x + flag.width <= 370, `the row's cost is visible in the list: ${JSON.stringify(flag)}`);
       assert.equal(await page.getByLabel('Sort by').inputValue(), 'cost');
       await page.screenshot({ path: `${SHOTS}layout-cost.png` });
+
+      // The roleplay chat sent 3 messages: 30 prompt tokens, 20 of them from the prompt cache.
+      await list.getByText('opens my eyes slowly Where am I?', { exact: true }).click();
+      await meta.getByText('30 in (20 cached) · 7 out', { exact: true }).waitFor();
+      await page.goto(`${serve.uiURL}/#/overview`);
+      const row = page.getByRole('table', { name: 'Usage by model' }).getByRole('row', { name: /gpt-4o-mini/ });
+      await row.getByText('(20 cached)').waitFor();
+      await noScroll(page, 'overview with cached tokens');
     } finally {
       await page.close();
     }
   });
+
+  async function noScroll(page, where) {
+    const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(sw <= iw, `${where}: scrollWidth ${sw} > innerWidth ${iw}`);
+  }
 
   const pages = () => [
     { name: 'review', hash: `#/c/${convID}`, ready: (p) => p.getByRole('heading', { name: TITLE }) },

@@ -34,7 +34,8 @@ CREATE TABLE model_rates (
 	cache_write REAL NOT NULL,
 	output      REAL NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX conversations_cost ON conversations(cost DESC, id DESC) WHERE head_id IS NOT NULL;
+CREATE INDEX conversations_cost        ON conversations(cost DESC, id DESC)         WHERE head_id IS NOT NULL;
+CREATE INDEX conversations_status_cost ON conversations(status, cost DESC, id DESC) WHERE head_id IS NOT NULL;
 
 CREATE TRIGGER conversations_cost_update
 AFTER UPDATE OF model, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens ON conversations
