@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"unicode/utf8"
 
-	"github.com/llmtap/llmtap/app/pricing"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -136,7 +135,7 @@ func (a *App) priceReply(r *Reply, model string) error {
 		return err
 	}
 	if p, key, ok := table.Lookup(model); ok {
-		c := p.Cost(pricing.Tokens{Input: int64(r.Usage.PromptTokens), Output: int64(r.Usage.CompletionTokens)})
+		c := p.Cost(tokensOf(r.Usage))
 		r.CostUSD, r.PriceKey = &c, key
 	}
 	return nil

@@ -35,6 +35,11 @@ func (a *App) apiConversations(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	table, err := a.prices()
+	if err != nil {
+		return nil, err
+	}
+	opt.Rates = rates(table)
 	items, total, err := a.db.ListConversations(r.Context(), opt)
 	if err != nil {
 		return nil, err

@@ -71,10 +71,10 @@ func listOptions(q url.Values, paging bool) (store.ListOptions, error) {
 		opt.Scores = append(opt.Scores, n)
 	}
 	switch s := store.Sort(q.Get("sort")); s {
-	case "", store.SortUpdated, store.SortCreated, store.SortRounds, store.SortTokens:
+	case "", store.SortUpdated, store.SortCreated, store.SortRounds, store.SortTokens, store.SortCost:
 		opt.Sort = s
 	default:
-		return opt, badRequest("sort %q: must be updated, created, rounds or tokens", s)
+		return opt, badRequest("sort %q: must be updated, created, rounds, tokens or cost", s)
 	}
 	switch o := q.Get("order"); o {
 	case "", "desc":

@@ -38,21 +38,27 @@ type Prices struct {
 
 // AnswerCost is one answer's tokens and cost in GET /api/conversations/{id}/usage.
 type AnswerCost struct {
-	MessageID int64   `json:"messageId"`
-	Input     int64   `json:"input"`
-	Output    int64   `json:"output"`
-	CostUSD   float64 `json:"costUsd"`
+	MessageID int64 `json:"messageId"`
+	Input     int64 `json:"input"`
+	// Cached and CacheWrite are the parts of Input read from and written to the
+	// provider's prompt cache.
+	Cached     int64   `json:"cached"`
+	CacheWrite int64   `json:"cacheWrite"`
+	Output     int64   `json:"output"`
+	CostUSD    float64 `json:"costUsd"`
 }
 
 // ConversationUsage is the answer of GET /api/conversations/{id}/usage: the tokens
 // and cost of each answer on the chosen path, and their sum.
 type ConversationUsage struct {
-	Model   string       `json:"model"`
-	Priced  bool         `json:"priced"`
-	Answers []AnswerCost `json:"answers"`
-	Input   int64        `json:"input"`
-	Output  int64        `json:"output"`
-	CostUSD float64      `json:"costUsd"`
+	Model      string       `json:"model"`
+	Priced     bool         `json:"priced"`
+	Answers    []AnswerCost `json:"answers"`
+	Input      int64        `json:"input"`
+	Cached     int64        `json:"cached"`
+	CacheWrite int64        `json:"cacheWrite"`
+	Output     int64        `json:"output"`
+	CostUSD    float64      `json:"costUsd"`
 }
 
 func (a *App) handleUsage(handle func(string, func(*http.Request) (any, error))) {
@@ -107,7 +113,8 @@ func costs(rows []store.UsageRow, table pricing.Table) []UsageCost {
 		c := UsageCost{UsageRow: row}
 		if p, key, ok := table.Lookup(row.Model); ok {
 			c.Priced, c.PriceKey = true, key
-			c.CostUSD = p.Cost(pricing.Tokens{Input: row.InputTokens, Output: row.OutputTokens})
+			c.CostUSD = p.Cost(pricing.Tokens{Input: row.InputTokens, CachedInput: row.CachedTokens,
+				CacheWrite: row.CacheWriteTokens, Output: row.OutputTokens})
 		}
 		out = append(out, c)
 	}
@@ -170,10 +177,27 @@ func (a *App) apiConversationUsage(r *http.Request) (any, error) {
 		if m.Role != dataset.RoleAssistant || m.Usage == nil || m.Usage.TotalTokens == 0 {
 			continue
 		}
-		ac := AnswerCost{MessageID: m.ID, Input: int64(m.Usage.PromptTokens), Output: int64(m.Usage.CompletionTokens)}
-		ac.CostUSD = p.Cost(pricing.Tokens{Input: ac.Input, Output: ac.Output})
+		ac := AnswerCost{MessageID: m.ID, Input: int64(m.Usage.PromptTokens), Cached: int64(m.Usage.CachedTokens),
+			CacheWrite: int64(m.Usage.CacheWriteTokens), Output: int64(m.Usage.CompletionTokens)}
+		ac.CostUSD = p.Cost(tokensOf(*m.Usage))
 		cu.Answers = append(cu.Answers, ac)
-		cu.Input, cu.Output, cu.CostUSD = cu.Input+ac.Input, cu.Output+ac.Output, cu.CostUSD+ac.CostUSD
+		cu.Input, cu.Cached, cu.CacheWrite = cu.Input+ac.Input, cu.Cached+ac.Cached, cu.CacheWrite+ac.CacheWrite
+		cu.Output, cu.CostUSD = cu.Output+ac.Output, cu.CostUSD+ac.CostUSD
 	}
 	return cu, nil
+}
+
+// tokensOf is the priced view of a usage.
+func tokensOf(u dataset.Usage) pricing.Tokens {
+	return pricing.Tokens{Input: int64(u.PromptTokens), CachedInput: int64(u.CachedTokens),
+		CacheWrite: int64(u.CacheWriteTokens), Output: int64(u.CompletionTokens)}
+}
+
+// rates is the price table as the store's list prices a conversation by.
+func rates(table pricing.Table) store.Rates {
+	return func(model string) (store.Rate, bool) {
+		p, _, ok := table.Lookup(model)
+		in, cached, write, out := p.Rates()
+		return store.Rate{Input: in, Cached: cached, CacheWrite: write, Output: out}, ok
+	}
 }

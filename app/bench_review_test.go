@@ -64,6 +64,8 @@ func BenchmarkReviewList(b *testing.B) {
 		{"sort_rounds", "sort=rounds"},
 		{"sort_tokens_asc", "sort=tokens&order=asc"},
 		{"status_sort_tokens", "status=confirmed&sort=tokens"},
+		{"sort_cost", "sort=cost"},
+		{"status_sort_cost_asc", "status=confirmed&sort=cost&order=asc"},
 		{"model_tools_errors", "model=gpt-4o-mini&hasTools=1&hasErrors=0"},
 		{"deep_page", "offset=20000"},
 		{"search_rare", "q=12345"},

@@ -11,7 +11,7 @@ var (
 	geminiCandidateFields = []string{"index", "content", "finishReason"}
 	geminiContentFields   = []string{"role", "parts"}
 	geminiPartFields      = []string{"text", "thought", "thoughtSignature", "inlineData", "fileData", "functionCall", "functionResponse"}
-	geminiUsageFields     = []string{"promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount"}
+	geminiUsageFields     = []string{"promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount", "cachedContentTokenCount"}
 )
 
 // decodeGeminiChunk decodes one GenerateContentResponse into a zero c, as
@@ -49,7 +49,7 @@ func fastGeminiChunk(data []byte, c *geminiResponse) bool {
 			c.UsageMetadata = new(geminiUsage)
 			return l.object(geminiUsageFields, func(k int) bool {
 				u := c.UsageMetadata
-				dst := [...]*int{&u.PromptTokenCount, &u.CandidatesTokenCount, &u.ThoughtsTokenCount, &u.TotalTokenCount}
+				dst := [...]*int{&u.PromptTokenCount, &u.CandidatesTokenCount, &u.ThoughtsTokenCount, &u.TotalTokenCount, &u.CachedContentTokenCount}
 				return l.intField(dst[k])
 			})
 		case 2:

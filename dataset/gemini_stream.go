@@ -27,10 +27,11 @@ type geminiCandidate struct {
 }
 
 type geminiUsage struct {
-	PromptTokenCount     int `json:"promptTokenCount"` // cached tokens included
-	CandidatesTokenCount int `json:"candidatesTokenCount"`
-	ThoughtsTokenCount   int `json:"thoughtsTokenCount"`
-	TotalTokenCount      int `json:"totalTokenCount"`
+	PromptTokenCount        int `json:"promptTokenCount"` // cached tokens included
+	CandidatesTokenCount    int `json:"candidatesTokenCount"`
+	ThoughtsTokenCount      int `json:"thoughtsTokenCount"`
+	TotalTokenCount         int `json:"totalTokenCount"`
+	CachedContentTokenCount int `json:"cachedContentTokenCount"`
 }
 
 func (u *geminiUsage) usage() Usage {
@@ -41,7 +42,8 @@ func (u *geminiUsage) usage() Usage {
 	if total == 0 {
 		total = u.PromptTokenCount + completion
 	}
-	return Usage{PromptTokens: u.PromptTokenCount, CompletionTokens: completion, TotalTokens: total}
+	return Usage{PromptTokens: u.PromptTokenCount, CompletionTokens: completion, TotalTokens: total,
+		CachedTokens: u.CachedContentTokenCount}
 }
 
 // geminiStatus is a google.rpc.Status, the error body of Google APIs.

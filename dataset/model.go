@@ -72,6 +72,14 @@ type Usage struct {
 	PromptTokens     int `json:"promptTokens"`
 	CompletionTokens int `json:"completionTokens"`
 	TotalTokens      int `json:"totalTokens"`
+	// CachedTokens is the part of PromptTokens read from the provider's prompt cache
+	// (OpenAI prompt_tokens_details.cached_tokens, Anthropic cache_read_input_tokens,
+	// Gemini cachedContentTokenCount, DeepSeek prompt_cache_hit_tokens); they cost
+	// less than fresh input.
+	CachedTokens int `json:"cachedTokens,omitempty"`
+	// CacheWriteTokens is the part of PromptTokens written to the cache on this
+	// request (Anthropic cache_creation_input_tokens); they cost more than fresh input.
+	CacheWriteTokens int `json:"cacheWriteTokens,omitempty"`
 }
 
 // Round is what one request/response exchange says about a conversation: the

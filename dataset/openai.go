@@ -122,13 +122,26 @@ type openaiUsage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// PromptTokensDetails carries OpenAI's cached tokens; DeepSeek reports them as
+	// PromptCacheHitTokens instead.
+	PromptTokensDetails  *openaiTokenDetails `json:"prompt_tokens_details"`
+	PromptCacheHitTokens int                 `json:"prompt_cache_hit_tokens"`
+}
+
+type openaiTokenDetails struct {
+	CachedTokens int `json:"cached_tokens"`
 }
 
 func (u *openaiUsage) usage() Usage {
 	if u == nil {
 		return Usage{}
 	}
-	return Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	cached := u.PromptCacheHitTokens
+	if d := u.PromptTokensDetails; d != nil && d.CachedTokens > 0 {
+		cached = d.CachedTokens
+	}
+	return Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens,
+		CachedTokens: cached}
 }
 
 // ParseOpenAIChat reads an OpenAI Chat Completions exchange. The response may be a

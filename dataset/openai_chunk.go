@@ -9,7 +9,8 @@ var (
 	openaiDeltaFields    = []string{"content", "reasoning_content", "reasoning", "tool_calls", "function_call", "reasoning_details"}
 	openaiCallFields     = []string{"index", "id", "type", "function"}
 	openaiFunctionFields = []string{"name", "arguments"}
-	openaiUsageFields    = []string{"prompt_tokens", "completion_tokens", "total_tokens"}
+	openaiUsageFields    = []string{"prompt_tokens", "completion_tokens", "total_tokens", "prompt_cache_hit_tokens", "prompt_tokens_details"}
+	openaiDetailsFields  = []string{"cached_tokens"}
 )
 
 // decodeOpenAIChunk decodes one chat.completion.chunk into c, as
@@ -160,7 +161,15 @@ func (l *jsonLexer) openaiUsage(u *openaiUsage) bool {
 			return l.intField(&u.PromptTokens)
 		case 1:
 			return l.intField(&u.CompletionTokens)
+		case 2:
+			return l.intField(&u.TotalTokens)
+		case 3:
+			return l.intField(&u.PromptCacheHitTokens)
 		}
-		return l.intField(&u.TotalTokens)
+		if l.null() {
+			return true
+		}
+		u.PromptTokensDetails = new(openaiTokenDetails)
+		return l.object(openaiDetailsFields, func(int) bool { return l.intField(&u.PromptTokensDetails.CachedTokens) })
 	})
 }

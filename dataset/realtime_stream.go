@@ -181,6 +181,7 @@ func (s *realtimeState) responseDone(r *realtimeResponse) {
 		s.usage.PromptTokens += u.InputTokens
 		s.usage.CompletionTokens += u.OutputTokens
 		s.usage.TotalTokens += u.TotalTokens
+		s.usage.CachedTokens += u.cached()
 	}
 	if r.Status == "failed" {
 		raw := json.RawMessage(`"response failed"`)

@@ -22,9 +22,22 @@ type responsesResponse struct {
 }
 
 type responsesUsage struct {
-	InputTokens  int `json:"input_tokens"`
-	OutputTokens int `json:"output_tokens"`
-	TotalTokens  int `json:"total_tokens"`
+	InputTokens        int                 `json:"input_tokens"`
+	OutputTokens       int                 `json:"output_tokens"`
+	TotalTokens        int                 `json:"total_tokens"`
+	InputTokensDetails *openaiTokenDetails `json:"input_tokens_details"`
+	// InputTokenDetails is the Realtime API's spelling of InputTokensDetails.
+	InputTokenDetails *openaiTokenDetails `json:"input_token_details"`
+}
+
+// cached is the part of InputTokens served from the prompt cache.
+func (u *responsesUsage) cached() int {
+	for _, d := range []*openaiTokenDetails{u.InputTokensDetails, u.InputTokenDetails} {
+		if d != nil {
+			return d.CachedTokens
+		}
+	}
+	return 0
 }
 
 // responsesEvent holds the fields of the stream events the parser reads; which
@@ -101,7 +114,8 @@ func applyResponse(r *Round, resp *responsesResponse, rebuilt []responsesItem) e
 		r.FinishReason = resp.Status // "cancelled"
 	}
 	if u := resp.Usage; u != nil {
-		r.Usage = Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
+		r.Usage = Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens,
+			CachedTokens: u.cached()}
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 // Accessibility (issue 14): axe-core in Chromium finds no serious or critical violation
 // on any page, in light and dark, nor with the shortcut help, the export dialog or the
-// side-by-side comparison open; a skip link leads to the conversation, the list is one
-// tab stop (arrow keys move inside it), and Esc closes dialogs and the raw drawer.
+// side-by-side comparison open, nor on the Overview's usage charts and price table, the
+// exchange inspector, the Providers page and the first-run presets of an empty data
+// folder; a skip link leads to the conversation, the list is one tab stop (arrow keys
+// move inside it), and Esc closes dialogs and the raw drawer.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,6 +24,8 @@ describe('accessibility', () => {
   let serve;
   let browser;
   const dataDir = tempDir('llmtap-e2e-a11y-');
+  const emptyDir = tempDir('llmtap-e2e-a11y-empty-');
+  let fresh; // a serve with an empty data folder and no target: the first-run presets
   let convID;
 
   before(async () => {
@@ -35,6 +39,7 @@ describe('accessibility', () => {
     await waitForCaptures(serve.uiURL, 3);
     const list = await getJSON(`${serve.uiURL}/api/conversations?limit=10`);
     convID = list.items.find((c) => c.title === TITLE).id;
+    fresh = await startServe({ target: '', dataDir: emptyDir });
     fs.mkdirSync(SHOTS, { recursive: true });
     browser = await launchChromium();
   });
@@ -42,8 +47,9 @@ describe('accessibility', () => {
   after(async () => {
     await browser?.close().catch(() => {});
     serve?.kill();
+    fresh?.kill();
     await up?.close();
-    removeTempDirs(dataDir);
+    removeTempDirs(dataDir, emptyDir);
   });
 
   // scan runs axe on the page as it is and returns its serious and critical violations, one line each.
@@ -64,6 +70,41 @@ describe('accessibility', () => {
     { name: 'overview', go: async () => { await p.goto(`${serve.uiURL}/#/overview`); await p.getByRole('button', { name: 'Overview', exact: true }).waitFor(); await p.waitForTimeout(500); } },
     { name: 'exchanges', go: async () => { await p.goto(`${serve.uiURL}/#/exchanges`); await p.getByRole('table').first().waitFor(); } },
     { name: 'settings', go: async () => { await p.goto(`${serve.uiURL}/#/settings`); await p.waitForTimeout(500); } },
+    {
+      name: 'usage',
+      go: async () => {
+        await p.goto(`${serve.uiURL}/#/overview`);
+        const usage = p.getByRole('region', { name: /Usage and cost/ });
+        await usage.getByRole('table', { name: 'Usage by model' }).getByRole('row', { name: /gpt-4o-mini/ }).waitFor();
+        await usage.getByRole('button', { name: 'Prices…' }).click();
+        await usage.getByRole('table', { name: 'Prices' }).waitFor();
+        await usage.scrollIntoViewIfNeeded();
+      },
+    },
+    {
+      name: 'inspector',
+      go: async () => {
+        await p.goto(`${serve.uiURL}/#/exchanges`);
+        await p.getByRole('main', { name: 'Exchanges' }).getByRole('button', { name: /POST .*chat\/completions/ }).first().click();
+        await p.getByRole('complementary', { name: 'Raw exchange' }).getByTestId('json-tree').first().waitFor();
+      },
+    },
+    { name: 'providers', go: async () => { await p.goto(`${serve.uiURL}/#/providers`); await p.getByRole('heading', { name: 'Providers', level: 1 }).waitFor(); await p.waitForTimeout(300); } },
+    {
+      name: 'first-run',
+      go: async () => {
+        await p.goto(fresh.uiURL);
+        await p.getByText('No target, route or provider is configured yet').waitFor();
+        await p.getByRole('button', { name: 'Ollama', exact: true }).waitFor();
+      },
+    },
+    {
+      name: 'first-run-preset',
+      go: async () => {
+        await p.getByRole('button', { name: 'OpenAI', exact: true }).click(); // shown, not used: the folder stays empty
+        await p.getByRole('button', { name: 'Use OpenAI' }).waitFor();
+      },
+    },
   ];
 
   for (const scheme of ['light', 'dark']) {

@@ -1,6 +1,8 @@
 // The review window at 1,024 × 700 and 1,440 × 900, light and dark (issue 14, "any window
-// size"): on every page no horizontal scroll, the top bar and the conversation header of
-// bounded height, the help button inside the window. Screenshots go to
+// size"): on every page (the exchange inspector open, Providers, the Overview's usage
+// charts and price table, the first-run presets of an empty data folder among them) no
+// horizontal scroll, the top bar and the conversation header of bounded height, the help
+// button inside the window. Screenshots go to
 // e2e/screenshots/layout-<width>-<scheme>-<page>.png and are meant to be looked at.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +35,8 @@ describe('layout at any window size', () => {
   let serve;
   let browser;
   const dataDir = tempDir('llmtap-e2e-layout-');
+  const emptyDir = tempDir('llmtap-e2e-layout-empty-');
+  let fresh; // an empty data folder and no target: the first-run presets
   let convID;
 
   before(async () => {
@@ -46,6 +50,7 @@ describe('layout at any window size', () => {
     const list = await getJSON(`${serve.uiURL}/api/conversations?limit=10`);
     convID = list.items.find((c) => c.title === TITLE)?.id;
     assert.ok(convID, `the long chat was captured: ${JSON.stringify(list.items.map((c) => c.title))}`);
+    fresh = await startServe({ target: '', dataDir: emptyDir });
     fs.mkdirSync(SHOTS, { recursive: true });
     browser = await launchChromium();
   });
@@ -53,8 +58,9 @@ describe('layout at any window size', () => {
   after(async () => {
     await browser?.close().catch(() => {});
     serve?.kill();
+    fresh?.kill();
     await up?.close();
-    removeTempDirs(dataDir);
+    removeTempDirs(dataDir, emptyDir);
   });
 
   it('lists a roleplay chat without asterisks and folds its prelude into named parts', { timeout: 60000 }, async () => {
@@ -120,11 +126,83 @@ describe('layout at any window size', () => {
     }
   });
 
+  it('shows tokens and cost in the conversation header and the list at 1,024 px, and sorts by cost', { timeout: 60000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    page.setDefaultTimeout(WAIT);
+    try {
+      const short = (await getJSON(`${serve.uiURL}/api/conversations?limit=10`)).items.find((c) => c.title === 'A second, shorter chat');
+      await page.goto(`${serve.uiURL}/#/?sort=cost&c=${short.id}`);
+      const meta = page.getByRole('region', { name: 'Conversation' }).locator('.head .usage');
+      // The fake upstream's usage (10 in, 7 out) at the default gpt-4o-mini price; the llama model has none.
+      await meta.getByText('10 in · 7 out', { exact: true }).waitFor();
+      const cost = meta.locator('.cost');
+      await cost.waitFor();
+      assert.equal(await cost.innerText(), '<$0.0001');
+      const box = await cost.boundingBox();
+      assert.ok(box && box.x + box.width <= 1024, `the header's cost is inside the window: ${JSON.stringify(box)}`);
+      const list = page.getByRole('navigation', { name: 'Conversations' });
+      const rows = await list.locator('[data-id]').evaluateAll((els) => els.map((e) => [e.querySelector('.title')?.textContent, e.querySelector('.flag.cost')?.textContent ?? null]));
+      // Priced conversations first (most expensive first), the unpriced llama chat last, without a cost.
+      assert.equal(rows.length, 3);
+      assert.deepEqual(rows.at(-1), [TITLE, null], JSON.stringify(rows));
+      assert.ok(rows.slice(0, 2).every(([, c]) => c === '<$0.0001'), JSON.stringify(rows));
+      const flag = await list.locator('[data-id] .flag.cost').first().boundingBox();
+      assert.ok(flag && flag.x + flag.width <= 370, `the row's cost is visible in the list: ${JSON.stringify(flag)}`);
+      assert.equal(await page.getByLabel('Sort by').inputValue(), 'cost');
+      await page.screenshot({ path: `${SHOTS}layout-cost.png` });
+
+      // The roleplay chat sent 3 messages: 30 prompt tokens, 20 of them from the prompt cache.
+      await list.getByText('opens my eyes slowly Where am I?', { exact: true }).click();
+      await meta.getByText('30 in (20 cached) · 7 out', { exact: true }).waitFor();
+      await page.goto(`${serve.uiURL}/#/overview`);
+      const row = page.getByRole('table', { name: 'Usage by model' }).getByRole('row', { name: /gpt-4o-mini/ });
+      await row.getByText('(20 cached)').waitFor();
+      await noScroll(page, 'overview with cached tokens');
+    } finally {
+      await page.close();
+    }
+  });
+
+  async function noScroll(page, where) {
+    const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(sw <= iw, `${where}: scrollWidth ${sw} > innerWidth ${iw}`);
+  }
+
   const pages = () => [
     { name: 'review', hash: `#/c/${convID}`, ready: (p) => p.getByRole('heading', { name: TITLE }) },
     { name: 'overview', hash: '#/overview', ready: (p) => p.getByRole('button', { name: 'Overview', exact: true }) },
     { name: 'exchanges', hash: '#/exchanges', ready: (p) => p.getByRole('button', { name: 'Exchanges', exact: true }) },
     { name: 'settings', hash: '#/settings', ready: (p) => p.getByRole('button', { name: 'Settings', exact: true }) },
+    { name: 'providers', hash: '#/providers', ready: (p) => p.getByRole('heading', { name: 'Providers', level: 1 }) },
+    {
+      name: 'inspector',
+      hash: '#/exchanges',
+      ready: (p) => p.getByRole('main', { name: 'Exchanges' }).getByRole('button', { name: /POST .*chat\/completions/ }),
+      open: async (p) => {
+        await p.getByRole('main', { name: 'Exchanges' }).getByRole('button', { name: /POST .*chat\/completions/ }).first().click();
+        await p.getByRole('complementary', { name: 'Raw exchange' }).getByTestId('json-tree').first().waitFor();
+      },
+    },
+    {
+      name: 'usage',
+      hash: '#/overview',
+      ready: (p) => p.getByRole('table', { name: 'Usage by model' }).getByRole('row', { name: /gpt-4o-mini/ }),
+      open: async (p) => {
+        const usage = p.getByRole('region', { name: /Usage and cost/ });
+        await usage.getByRole('button', { name: 'Prices…' }).click();
+        await usage.getByRole('table', { name: 'Prices' }).waitFor();
+        await usage.scrollIntoViewIfNeeded();
+      },
+    },
+    {
+      name: 'first-run',
+      url: () => fresh.uiURL,
+      ready: (p) => p.getByRole('button', { name: 'Ollama', exact: true }),
+      open: async (p) => {
+        await p.getByRole('button', { name: 'Anthropic', exact: true }).click(); // shown, not used
+        await p.getByRole('button', { name: 'Use Anthropic' }).waitFor();
+      },
+    },
   ];
 
   for (const size of SIZES) {
@@ -135,8 +213,9 @@ describe('layout at any window size', () => {
         page.setDefaultTimeout(WAIT);
         try {
           for (const pg of pages()) {
-            await page.goto(`${serve.uiURL}/${pg.hash}`, { waitUntil: 'domcontentloaded' });
+            await page.goto(pg.url ? pg.url() : `${serve.uiURL}/${pg.hash}`, { waitUntil: 'domcontentloaded' });
             await pg.ready(page).first().waitFor({ state: 'visible' });
+            await pg.open?.(page);
             await page.waitForTimeout(300); // fonts and the first poll settle
             const shot = `${SHOTS}layout-${size.width}-${scheme}-${pg.name}.png`;
             await page.screenshot({ path: shot });

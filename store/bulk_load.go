@@ -94,8 +94,9 @@ func newLoader(ctx context.Context, tx *sql.Tx) (*loader, error) {
 	var err error
 	if l.conversation, err = tx.PrepareContext(ctx, `INSERT INTO conversations (id, title, model, host, tools_hash,
 		prelude_hash, prelude_count, message_count, rounds, origin_exchange_id, provider, client, tokens,
-		has_tool_calls, has_reasoning, has_errors, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		has_tool_calls, has_reasoning, has_errors, created_at, updated_at, prompt_tokens, completion_tokens,
+		cached_tokens, cache_write_tokens)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return nil, err
 	}
 	// head_id is set last: its message must exist first (a deferred foreign key would
@@ -113,8 +114,8 @@ func newLoader(ctx context.Context, tx *sql.Tx) (*loader, error) {
 	}
 	if l.message, err = tx.PrepareContext(ctx, `INSERT INTO messages (id, conversation_id, parent_id, key, content_key,
 		depth, rounds, answers, role, content, reasoning, tool_calls, tool_call_id, name, finish_reason, is_answer,
-		exchange_id, prompt_tokens, completion_tokens, total_tokens, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		exchange_id, prompt_tokens, completion_tokens, total_tokens, created_at, cached_tokens, cache_write_tokens)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		l.close()
 		return nil, err
 	}
@@ -149,6 +150,7 @@ func (l *loader) insertExchange(ctx context.Context, s *Seed, at time.Time, stat
 type seedPath struct {
 	turns                     []dataset.Message
 	tokens                    int64
+	usage                     pathUsage
 	tools, reasoning, stopped bool
 	created, updated          time.Time
 }
@@ -159,6 +161,7 @@ func pathOf(s *Seed) seedPath {
 		n := &s.Nodes[i]
 		p.turns = append(p.turns, n.Message)
 		p.tokens += int64(max(n.Usage.TotalTokens, n.Usage.PromptTokens+n.Usage.CompletionTokens))
+		p.usage = p.usage.plus(usageOf(n.Usage))
 		p.tools = p.tools || len(n.Message.ToolCalls) > 0
 		p.reasoning = p.reasoning || n.Message.Reasoning != ""
 		p.stopped = p.stopped || n.Finish == "length" || n.Finish == "content_filter"
@@ -235,7 +238,8 @@ func (l *loader) load(ctx context.Context, tx *sql.Tx, s *Seed) error {
 	if _, err := l.conversation.ExecContext(ctx, convID, title(p.turns), s.Model, s.Host, toolsHash, preludeHash,
 		len(s.Prelude), head.depth+len(s.Prelude), head.rounds, origin, dataset.Provider(s.Host, s.Dialect),
 		dataset.ClientName(s.UserAgent), p.tokens, p.tools, p.reasoning, p.stopped || len(s.Failures) > 0,
-		millis(p.created), millis(p.updated)); err != nil {
+		millis(p.created), millis(p.updated), p.usage.prompt, p.usage.completion, p.usage.cached,
+		p.usage.cacheWrite); err != nil {
 		return err
 	}
 	for i, sn := range s.Nodes {
@@ -252,7 +256,8 @@ func (l *loader) load(ctx context.Context, tx *sql.Tx, s *Seed) error {
 		if _, err := l.message.ExecContext(ctx, n.id, convID, parentID, n.key, dataset.MessageKey("", sn.Message),
 			n.depth, n.rounds, n.answers, string(sn.Message.Role), sn.Message.Content, sn.Message.Reasoning, toolCalls,
 			sn.Message.ToolCallID, sn.Message.Name, sn.Finish, sn.Answer, exchanges[i], u.PromptTokens,
-			u.CompletionTokens, max(u.TotalTokens, u.PromptTokens+u.CompletionTokens), millis(sn.At)); err != nil {
+			u.CompletionTokens, max(u.TotalTokens, u.PromptTokens+u.CompletionTokens), millis(sn.At), u.CachedTokens,
+			u.CacheWriteTokens); err != nil {
 			return err
 		}
 	}

@@ -172,7 +172,7 @@ func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullIn
 		times, join = "NULL, NULL, NULL", ""
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, e.content, COALESCE(e.train, 1), COALESCE(e.preferred, 0), COALESCE(e.thumb, 0),
-			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, `+times+`
+			m.is_answer, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.cached_tokens, m.cache_write_tokens, `+times+`
 		FROM messages m
 		LEFT JOIN message_edits e ON e.origin_exchange_id = ? AND e.key = m.key
 		`+join+`
@@ -186,7 +186,7 @@ func (db *DB) messageFacts(ctx context.Context, idList string, origin sql.NullIn
 		var id int64
 		f := &msgFacts{}
 		if err := rows.Scan(&id, &f.edit, &f.train, &f.preferred, &f.thumb, &f.answer, &f.usage.PromptTokens,
-			&f.usage.CompletionTokens, &f.usage.TotalTokens, &f.started, &f.firstByte, &f.ended); err != nil {
+			&f.usage.CompletionTokens, &f.usage.TotalTokens, &f.usage.CachedTokens, &f.usage.CacheWriteTokens, &f.started, &f.firstByte, &f.ended); err != nil {
 			return nil, fmt.Errorf("read edits: %w", err)
 		}
 		out[id] = f

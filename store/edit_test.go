@@ -232,7 +232,7 @@ func TestPreferredAndSiblings(t *testing.T) {
 func TestAnswerUsageAndTiming(t *testing.T) {
 	rc := newRecorder(t)
 	r := round(msgs(user("hi")), bot("hello"))
-	r.Usage = dataset.Usage{PromptTokens: 5, CompletionTokens: 2, TotalTokens: 7}
+	r.Usage = dataset.Usage{PromptTokens: 5, CompletionTokens: 2, TotalTokens: 7, CachedTokens: 3, CacheWriteTokens: 1}
 	rc.capture(t, r)
 	d, err := rc.db.Conversation(t.Context(), convID(t, rc.db, "hi"))
 	if err != nil {
@@ -243,7 +243,7 @@ func TestAnswerUsageAndTiming(t *testing.T) {
 		t.Errorf("user turn usage/timing = %v %v %v, want none", u.Usage, u.DurationMs, u.FirstByteMs)
 	}
 	got := fmt.Sprint(a.Usage, " ", deref(a.DurationMs), " ", deref(a.FirstByteMs))
-	if want := "&{5 2 7} 900 120"; got != want {
+	if want := "&{5 2 7 3 1} 900 120"; got != want {
 		t.Errorf("answer usage, durationMs, firstByteMs = %s, want %s", got, want)
 	}
 }

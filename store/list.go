@@ -21,13 +21,22 @@ type Summary struct {
 	Rounds       int            `json:"rounds"`
 	MessageCount int            `json:"messageCount"`
 	Tokens       int64          `json:"tokens"` // usage summed over the answers on the chosen path
-	Tags         []Tag          `json:"tags"`   // never nil
-	Note         string         `json:"note"`
-	RejectReason string         `json:"rejectReason"`
-	Client       string         `json:"client"` // dataset.ClientName of the first exchange's User-Agent
-	HasToolCalls bool           `json:"hasToolCalls"`
-	HasReasoning bool           `json:"hasReasoning"`
-	HasErrors    bool           `json:"hasErrors"` // see migration 0004 for the rule
+	// The kinds of Tokens (migration 0018): prompt (cached and cacheWrite are parts of
+	// it) and completion.
+	PromptTokens     int64 `json:"promptTokens"`
+	CompletionTokens int64 `json:"completionTokens"`
+	CachedTokens     int64 `json:"cachedTokens"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens"`
+	// CostUSD is what the chosen path's answers cost at ListOptions.Rates; nil when
+	// the list had no rates or the model has none (a local model).
+	CostUSD      *float64 `json:"costUsd,omitempty"`
+	Tags         []Tag    `json:"tags"` // never nil
+	Note         string   `json:"note"`
+	RejectReason string   `json:"rejectReason"`
+	Client       string   `json:"client"` // dataset.ClientName of the first exchange's User-Agent
+	HasToolCalls bool     `json:"hasToolCalls"`
+	HasReasoning bool     `json:"hasReasoning"`
+	HasErrors    bool     `json:"hasErrors"` // see migration 0004 for the rule
 	// Score is the quality score, 1 to MaxScore, or 0 unrated (migration 0017).
 	Score int `json:"score,omitempty"`
 	// Snippet is set when the list was searched: the best matching text, HTML-escaped,
@@ -46,11 +55,21 @@ const (
 	SortCreated Sort = "created"
 	SortRounds  Sort = "rounds"
 	SortTokens  Sort = "tokens"
+	// SortCost orders by the cost at ListOptions.Rates, unpriced conversations last
+	// (first ascending), along conversations_cost (migration 0018).
+	SortCost Sort = "cost"
 )
 
 // sortColumns maps a Sort to its column.
 var sortColumns = map[Sort]string{"": "updated_at", SortUpdated: "updated_at", SortCreated: "created_at",
-	SortRounds: "rounds", SortTokens: "tokens"}
+	SortRounds: "rounds", SortTokens: "tokens", SortCost: "cost"}
+
+// Rate is a model's price in US dollars per million tokens of each kind, resolved
+// (a cached or cache-write rate equal to Input when the provider has none apart).
+type Rate struct{ Input, Cached, CacheWrite, Output float64 }
+
+// Rates returns the rate of a model, false for one without a price.
+type Rates func(model string) (Rate, bool)
 
 // ListOptions selects conversations. The zero value is the first 50 of all, newest
 // activity first. Every filter narrows the selection (they combine with AND).
@@ -79,6 +98,9 @@ type ListOptions struct {
 
 	// Scores keeps conversations whose score is one of these (0: unrated); nil ignores it.
 	Scores []int
+
+	// Rates prices the summaries (CostUSD); SortCost needs it.
+	Rates Rates
 }
 
 // ListConversations returns a page of conversations in the chosen order and how many
@@ -96,16 +118,26 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 	if opt.Asc {
 		dir = "ASC"
 	}
-	col := sortColumns[opt.Sort]
+	col := "c." + sortColumns[opt.Sort]
+	cost := "NULL"
+	if opt.Rates != nil {
+		if err := db.syncRates(ctx, opt.Rates); err != nil {
+			return nil, 0, err
+		}
+		cost = "c.cost"
+	}
+	if opt.Sort == SortCost && opt.Rates == nil {
+		return nil, 0, fmt.Errorf("sort cost: %w: no price table", ErrInvalid)
+	}
 	// The page stops after Limit rows of an index in sort order, and the count is a
 	// covering index range (or, searching, a probe per hit): two statements are
 	// faster than one with a window count, which would read every matching row.
 	from := "conversations c"
-	if sel.scan && col == "updated_at" {
+	if sel.scan && col == "c.updated_at" {
 		from += sel.index()
 	}
-	q := `SELECT ` + summaryColumns + ` FROM ` + from + ` WHERE ` + sel.where +
-		` ORDER BY c.` + col + ` ` + dir + `, c.id ` + dir + ` LIMIT ? OFFSET ?`
+	q := `SELECT ` + summaryColumns + `, ` + cost + ` FROM ` + from + ` WHERE ` + sel.where +
+		` ORDER BY ` + col + ` ` + dir + `, c.id ` + dir + ` LIMIT ? OFFSET ?`
 	rows, err := db.sql.QueryContext(ctx, q, append(slices.Clip(sel.args), opt.Limit, opt.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
@@ -114,7 +146,7 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 	items := []Summary{}
 	for rows.Next() {
 		var s Summary
-		if err := rows.Scan(summaryDest(&s)...); err != nil {
+		if err := rows.Scan(append(summaryDest(&s), &s.CostUSD)...); err != nil {
 			return nil, 0, fmt.Errorf("list conversations: %w", err)
 		}
 		items = append(items, s)
@@ -185,7 +217,7 @@ func (c conds) where() string { return strings.Join(c.sql, " AND ") }
 // selection builds the SQL that picks the conversations opt describes.
 func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error) {
 	if _, ok := sortColumns[opt.Sort]; !ok {
-		return selection{}, fmt.Errorf("sort %q: %w: must be updated, created, rounds or tokens", opt.Sort, ErrInvalid)
+		return selection{}, fmt.Errorf("sort %q: %w: must be updated, created, rounds, tokens or cost", opt.Sort, ErrInvalid)
 	}
 	if opt.Status != "" && !opt.Status.Valid() {
 		return selection{}, fmt.Errorf("status %q: %w: must be unreviewed, confirmed or rejected", opt.Status, ErrInvalid)
@@ -277,12 +309,12 @@ func (s selection) count() (string, []any) {
 
 // summaryColumns are the columns summaryDest scans, of conversations aliased c.
 const summaryColumns = `c.id, c.title, c.status, c.model, c.host, c.provider, c.rounds, c.message_count, c.tokens,
-	c.note, c.reject_reason, c.client, c.has_tool_calls, c.has_reasoning, c.has_errors, c.created_at, c.updated_at, c.score`
+	c.prompt_tokens, c.completion_tokens, c.cached_tokens, c.cache_write_tokens, c.note, c.reject_reason, c.client, c.has_tool_calls, c.has_reasoning, c.has_errors, c.created_at, c.updated_at, c.score`
 
 // summaryDest returns the scan destinations of summaryColumns; pageTags fills the tags.
 func summaryDest(s *Summary) []any {
 	return []any{&s.ID, &s.Title, &s.Status, &s.Model, &s.Host, &s.Provider, &s.Rounds, &s.MessageCount, &s.Tokens,
-		&s.Note, &s.RejectReason, &s.Client, &s.HasToolCalls, &s.HasReasoning, &s.HasErrors,
+		&s.PromptTokens, &s.CompletionTokens, &s.CachedTokens, &s.CacheWriteTokens, &s.Note, &s.RejectReason, &s.Client, &s.HasToolCalls, &s.HasReasoning, &s.HasErrors,
 		(*millisTime)(&s.CreatedAt), (*millisTime)(&s.UpdatedAt), &s.Score}
 }
 

@@ -19,32 +19,49 @@ type convState struct {
 func loadConvState(ctx context.Context, tx *sql.Tx, convID int64) (convState, error) {
 	var c convState
 	var head sql.NullInt64
+	u := &c.facts.usage
 	err := tx.QueryRowContext(ctx, `SELECT head_id, prelude_hash, tools_hash, tokens, has_tool_calls, has_reasoning,
-		has_errors FROM conversations WHERE id = ?`, convID).Scan(&head, &c.preludeHash, &c.toolsHash,
-		&c.facts.tokens, &c.facts.tools, &c.facts.reasoning, &c.facts.stopped)
+		has_errors, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens FROM conversations WHERE id = ?`,
+		convID).Scan(&head, &c.preludeHash, &c.toolsHash, &c.facts.tokens, &c.facts.tools, &c.facts.reasoning,
+		&c.facts.stopped, &u.prompt, &u.completion, &u.cached, &u.cacheWrite)
 	c.head = head.Int64
 	return c, err
 }
 
 // pathFacts are the list columns of migration 0004 that a conversation's chosen
-// path decides: tokens, has_tool_calls, has_reasoning, and the part of has_errors
-// that is an answer stopped early (for a conversation row: has_errors as stored,
-// which only grows while its path does).
+// path decides: tokens (and their kinds, migration 0018), has_tool_calls,
+// has_reasoning, and the part of has_errors that is an answer stopped early (for a
+// conversation row: has_errors as stored, which only grows while its path does).
 type pathFacts struct {
 	tokens                    int64
+	usage                     pathUsage
 	tools, reasoning, stopped bool
 }
 
-// add counts message m, with its finish reason and total tokens, into f.
-func (f *pathFacts) add(m dataset.Message, finish string, tokens int) {
-	f.tokens += int64(tokens)
+// pathUsage sums the usage of a path's answers by kind (cached and cacheWrite are
+// parts of prompt).
+type pathUsage struct{ prompt, completion, cached, cacheWrite int64 }
+
+func usageOf(u dataset.Usage) pathUsage {
+	return pathUsage{int64(u.PromptTokens), int64(u.CompletionTokens), int64(u.CachedTokens), int64(u.CacheWriteTokens)}
+}
+
+func (u pathUsage) plus(v pathUsage) pathUsage {
+	return pathUsage{u.prompt + v.prompt, u.completion + v.completion, u.cached + v.cached, u.cacheWrite + v.cacheWrite}
+}
+
+// add counts message m, with its finish reason and usage, into f.
+func (f *pathFacts) add(m dataset.Message, finish string, u dataset.Usage) {
+	f.tokens += int64(usageTotal(u))
+	f.usage = f.usage.plus(usageOf(u))
 	f.tools = f.tools || len(m.ToolCalls) > 0
 	f.reasoning = f.reasoning || m.Reasoning != ""
 	f.stopped = f.stopped || stoppedEarlyReasons[strings.ToLower(finish)]
 }
 
 func (f pathFacts) plus(g pathFacts) pathFacts {
-	return pathFacts{f.tokens + g.tokens, f.tools || g.tools, f.reasoning || g.reasoning, f.stopped || g.stopped}
+	return pathFacts{f.tokens + g.tokens, f.usage.plus(g.usage), f.tools || g.tools, f.reasoning || g.reasoning,
+		f.stopped || g.stopped}
 }
 
 // factsOf reads the facts of the path that ends at message headID.
@@ -53,10 +70,16 @@ func factsOf(ctx context.Context, tx *sql.Tx, headID int64) (pathFacts, error) {
 	err := tx.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
 			SELECT ?1 UNION ALL SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL)
 		SELECT COALESCE(SUM(m.total_tokens), 0), COALESCE(MAX(m.tool_calls != ''), 0),
-			COALESCE(MAX(m.reasoning != ''), 0), COALESCE(MAX(lower(m.finish_reason) IN `+stoppedEarly+`), 0)
-		FROM up JOIN messages m ON m.id = up.id`, headID).Scan(&f.tokens, &f.tools, &f.reasoning, &f.stopped)
+			COALESCE(MAX(m.reasoning != ''), 0), COALESCE(MAX(lower(m.finish_reason) IN `+stoppedEarly+`), 0),
+			`+pathUsageSums+`
+		FROM up JOIN messages m ON m.id = up.id`, headID).Scan(&f.tokens, &f.tools, &f.reasoning, &f.stopped,
+		&f.usage.prompt, &f.usage.completion, &f.usage.cached, &f.usage.cacheWrite)
 	return f, err
 }
+
+// pathUsageSums are the sums of the usage columns of messages m, in pathUsage order.
+const pathUsageSums = `COALESCE(SUM(m.prompt_tokens), 0), COALESCE(SUM(m.completion_tokens), 0),
+	COALESCE(SUM(m.cached_tokens), 0), COALESCE(SUM(m.cache_write_tokens), 0)`
 
 // usageTotal is the total a response reported, or the sum of its parts when it
 // gave none.
@@ -88,12 +111,14 @@ func updateConversation(ctx context.Context, tx *sql.Tx, convID, exchangeID int6
 		provider = ?11,
 		client = CASE WHEN client = '' AND origin_exchange_id = ?12 THEN ?13 ELSE client END,
 		tokens = ?14, has_tool_calls = ?15, has_reasoning = ?16,
+		prompt_tokens = ?19, completion_tokens = ?20, cached_tokens = ?21, cache_write_tokens = ?22,
 		has_errors = ?17 OR EXISTS (SELECT 1 FROM exchanges e
 			WHERE e.host = conversations.host AND e.started_at BETWEEN conversations.created_at AND MAX(conversations.updated_at, ?3)
 			AND `+failedChat+`)
 		WHERE id = ?18`,
 		end.id, end.rounds, millis(at), end.depth, p.preludeHash, len(p.prelude), p.r.Model, p.toolsHash,
-		p.r.SessionID, p.title, provider, exchangeID, p.client, f.tokens, f.tools, f.reasoning, f.stopped, convID)
+		p.r.SessionID, p.title, provider, exchangeID, p.client, f.tokens, f.tools, f.reasoning, f.stopped, convID,
+		f.usage.prompt, f.usage.completion, f.usage.cached, f.usage.cacheWrite)
 	return err
 }
 
@@ -107,9 +132,13 @@ func syncPath(ctx context.Context, tx *sql.Tx, convID int64) error {
 		path AS (SELECT COALESCE(SUM(m.total_tokens), 0) AS tokens,
 			COALESCE(MAX(m.tool_calls != ''), 0) AS tools,
 			COALESCE(MAX(m.reasoning != ''), 0) AS reasoning,
-			COALESCE(MAX(lower(m.finish_reason) IN `+stoppedEarly+`), 0) AS stopped
+			COALESCE(MAX(lower(m.finish_reason) IN `+stoppedEarly+`), 0) AS stopped,
+			COALESCE(SUM(m.prompt_tokens), 0) AS prompt, COALESCE(SUM(m.completion_tokens), 0) AS completion,
+			COALESCE(SUM(m.cached_tokens), 0) AS cached, COALESCE(SUM(m.cache_write_tokens), 0) AS cache_write
 			FROM up JOIN messages m ON m.id = up.id)
 		UPDATE conversations SET tokens = path.tokens, has_tool_calls = path.tools, has_reasoning = path.reasoning,
+			prompt_tokens = path.prompt, completion_tokens = path.completion, cached_tokens = path.cached,
+			cache_write_tokens = path.cache_write,
 			has_errors = path.stopped OR EXISTS (SELECT 1 FROM exchanges e
 				WHERE e.host = conversations.host AND e.started_at BETWEEN conversations.created_at AND conversations.updated_at
 				AND `+failedChat+`)

@@ -230,7 +230,8 @@ func TestThreadingFillsListColumns(t *testing.T) {
 	got := items[0]
 	got.CreatedAt, got.UpdatedAt = time.Time{}, time.Time{}
 	want := Summary{ID: 1, Title: "hi", Status: dataset.StatusUnreviewed, Model: "gpt-test", Host: "api.openai.com",
-		Provider: "openai", Rounds: 2, MessageCount: 4, Tokens: 18, Tags: []Tag{}, Client: "OpenAI/Python 1.55.0",
+		Provider: "openai", Rounds: 2, MessageCount: 4, Tokens: 18, PromptTokens: 12, CompletionTokens: 6, Tags: []Tag{},
+		Client:       "OpenAI/Python 1.55.0",
 		HasReasoning: true, HasErrors: true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)

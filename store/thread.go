@@ -108,7 +108,7 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 			if err != nil {
 				return err
 			}
-			grown.add(turns[i], "", 0)
+			grown.add(turns[i], "", dataset.Usage{})
 			fresh = true
 		} else {
 			extends = false
@@ -142,7 +142,7 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 			}
 			inserted[key] = n
 			if i == 0 {
-				grown.add(answer, meta.finish, usageTotal(meta.usage))
+				grown.add(answer, meta.finish, meta.usage)
 			}
 		} else if i == 0 {
 			extends = false
@@ -316,11 +316,12 @@ func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, 
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages
 		(conversation_id, parent_id, key, content_key, depth, rounds, answers, role, content, reasoning,
 		 tool_calls, tool_call_id, name, media, finish_reason, is_answer, edited_by_client, response_id,
-		 exchange_id, created_at, prompt_tokens, completion_tokens, total_tokens)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 exchange_id, created_at, prompt_tokens, completion_tokens, total_tokens, cached_tokens, cache_write_tokens)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		convID, parentID, key, n.contentKey, n.depth, n.rounds, n.answers, string(m.Role), m.Content, m.Reasoning,
 		toolCalls, m.ToolCallID, m.Name, media, meta.finish, meta.answer, meta.edited, responseID,
-		meta.exchangeID, millis(meta.at), meta.usage.PromptTokens, meta.usage.CompletionTokens, usageTotal(meta.usage))
+		meta.exchangeID, millis(meta.at), meta.usage.PromptTokens, meta.usage.CompletionTokens, usageTotal(meta.usage),
+		meta.usage.CachedTokens, meta.usage.CacheWriteTokens)
 	if err != nil {
 		return nil, err
 	}

@@ -19,10 +19,13 @@ type UsageRow struct {
 	LatencyP50MS int64  `json:"latencyP50Ms"`
 	LatencyP95MS int64  `json:"latencyP95Ms"`
 	// Answers counts the answers that reported usage; InputTokens and OutputTokens
-	// sum it (a prompt's cached tokens are within InputTokens: they are not stored apart).
-	Answers      int   `json:"answers"`
-	InputTokens  int64 `json:"inputTokens"`
-	OutputTokens int64 `json:"outputTokens"`
+	// sum it. CachedTokens (read from a prompt cache) and CacheWriteTokens (written to
+	// one) are parts of InputTokens, kept apart since migration 0018.
+	Answers          int   `json:"answers"`
+	InputTokens      int64 `json:"inputTokens"`
+	OutputTokens     int64 `json:"outputTokens"`
+	CachedTokens     int64 `json:"cachedTokens"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens"`
 }
 
 // Usage is traffic over a window three ways: per day and model, per day (Model
@@ -91,7 +94,8 @@ func (db *DB) Usage(ctx context.Context, since time.Time, loc *time.Location) (*
 	}
 	// messages has no index on exchange_id, so the answers are read in one pass and
 	// each looks up its exchange by primary key.
-	rows, err = db.sql.QueryContext(ctx, `SELECT e.started_at, e.model, m.prompt_tokens, m.completion_tokens
+	rows, err = db.sql.QueryContext(ctx, `SELECT e.started_at, e.model, m.prompt_tokens, m.completion_tokens,
+			m.cached_tokens, m.cache_write_tokens
 		FROM messages m JOIN exchanges e ON e.id = m.exchange_id
 		WHERE m.total_tokens > 0 AND e.started_at >= ?`, millis(since))
 	if err != nil {
@@ -99,15 +103,17 @@ func (db *DB) Usage(ctx context.Context, since time.Time, loc *time.Location) (*
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var start, in, out int64
+		var start, in, out, cached, written int64
 		var model string
-		if err := rows.Scan(&start, &model, &in, &out); err != nil {
+		if err := rows.Scan(&start, &model, &in, &out, &cached, &written); err != nil {
 			return nil, fmt.Errorf("usage tokens since %v: %w", since, err)
 		}
 		a.each(start, model, func(_ usageKey, r *UsageRow) {
 			r.Answers++
 			r.InputTokens += in
 			r.OutputTokens += out
+			r.CachedTokens += cached
+			r.CacheWriteTokens += written
 		})
 	}
 	if err := rows.Err(); err != nil {

@@ -24,9 +24,9 @@ func TestUsage(t *testing.T) {
 	}
 	caps := []Capture{
 		ex("gpt-4o", day1, 100, 200, dataset.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}, "a"),
-		ex("gpt-4o", day1.Add(time.Minute), 300, 200, dataset.Usage{PromptTokens: 20, CompletionTokens: 7, TotalTokens: 27}, "b"),
+		ex("gpt-4o", day1.Add(time.Minute), 300, 200, dataset.Usage{PromptTokens: 20, CompletionTokens: 7, TotalTokens: 27, CachedTokens: 16}, "b"),
 		ex("gpt-4o", day1.Add(2*time.Minute), 5, 429, dataset.Usage{}, ""),
-		ex("claude-x", day1.Add(time.Hour), 1000, 200, dataset.Usage{PromptTokens: 100, CompletionTokens: 50, TotalTokens: 150}, "c"),
+		ex("claude-x", day1.Add(time.Hour), 1000, 200, dataset.Usage{PromptTokens: 100, CompletionTokens: 50, TotalTokens: 150, CachedTokens: 40, CacheWriteTokens: 55}, "c"),
 		ex("llama", day1.Add(-48*time.Hour), 50, 200, dataset.Usage{PromptTokens: 1, CompletionTokens: 1, TotalTokens: 2}, "old"),
 	}
 	if err := db.Write(t.Context(), caps); err != nil {
@@ -37,15 +37,15 @@ func TestUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []UsageRow{
-		{Day: "2026-12-01", Model: "gpt-4o", Requests: 3, OK: 2, LatencyP50MS: 100, LatencyP95MS: 300, Answers: 2, InputTokens: 30, OutputTokens: 12},
-		{Day: "2026-12-02", Model: "claude-x", Requests: 1, OK: 1, LatencyP50MS: 1000, LatencyP95MS: 1000, Answers: 1, InputTokens: 100, OutputTokens: 50},
+		{Day: "2026-12-01", Model: "gpt-4o", Requests: 3, OK: 2, LatencyP50MS: 100, LatencyP95MS: 300, Answers: 2, InputTokens: 30, OutputTokens: 12, CachedTokens: 16},
+		{Day: "2026-12-02", Model: "claude-x", Requests: 1, OK: 1, LatencyP50MS: 1000, LatencyP95MS: 1000, Answers: 1, InputTokens: 100, OutputTokens: 50, CachedTokens: 40, CacheWriteTokens: 55},
 	}
 	if diff := cmp.Diff(want, got.ByDayModel); diff != "" {
 		t.Errorf("Usage by day and model (-want +got):\n%s", diff)
 	}
 	wantModels := []UsageRow{
-		{Model: "claude-x", Requests: 1, OK: 1, LatencyP50MS: 1000, LatencyP95MS: 1000, Answers: 1, InputTokens: 100, OutputTokens: 50},
-		{Model: "gpt-4o", Requests: 3, OK: 2, LatencyP50MS: 100, LatencyP95MS: 300, Answers: 2, InputTokens: 30, OutputTokens: 12},
+		{Model: "claude-x", Requests: 1, OK: 1, LatencyP50MS: 1000, LatencyP95MS: 1000, Answers: 1, InputTokens: 100, OutputTokens: 50, CachedTokens: 40, CacheWriteTokens: 55},
+		{Model: "gpt-4o", Requests: 3, OK: 2, LatencyP50MS: 100, LatencyP95MS: 300, Answers: 2, InputTokens: 30, OutputTokens: 12, CachedTokens: 16},
 	}
 	if diff := cmp.Diff(wantModels, got.ByModel); diff != "" {
 		t.Errorf("Usage by model (-want +got):\n%s", diff)
@@ -57,7 +57,7 @@ func TestUsage(t *testing.T) {
 	}
 	// Per day, latencies are over all models: 100, 300 and 1000 ms.
 	wantDays := []UsageRow{{Day: "2026-12-02", Requests: 4, OK: 3, LatencyP50MS: 300, LatencyP95MS: 1000, Answers: 3,
-		InputTokens: 130, OutputTokens: 62}}
+		InputTokens: 130, OutputTokens: 62, CachedTokens: 56, CacheWriteTokens: 55}}
 	if diff := cmp.Diff(wantDays, got.ByDay); diff != "" {
 		t.Errorf("Usage by day in UTC+2 (-want +got):\n%s", diff)
 	}

@@ -4,6 +4,7 @@
 package pricing
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -11,36 +12,44 @@ import (
 )
 
 // Price is what a model costs, in US dollars per million tokens. CachedInput is
-// the price of prompt tokens served from the provider's cache; 0 means Input.
+// the price of prompt tokens served from the provider's cache, CacheWrite that of
+// prompt tokens written to it (Anthropic); 0 means Input for either.
 type Price struct {
 	Input       float64 `json:"input"`
 	CachedInput float64 `json:"cachedInput,omitempty"`
+	CacheWrite  float64 `json:"cacheWrite,omitempty"`
 	Output      float64 `json:"output"`
 }
 
 // Tokens are what one answer (or a sum of them) used. CachedInput is the part of
-// Input the provider served from its cache, counted apart because it costs less.
+// Input the provider served from its cache, counted apart because it costs less;
+// CacheWrite the part it wrote to its cache, which costs more.
 type Tokens struct {
 	Input       int64 `json:"input"`
 	CachedInput int64 `json:"cachedInput,omitempty"`
+	CacheWrite  int64 `json:"cacheWrite,omitempty"`
 	Output      int64 `json:"output"`
+}
+
+// Rates returns p's four rates with the defaults resolved: a cached or cache-write
+// rate of 0 is the input rate.
+func (p Price) Rates() (input, cached, cacheWrite, output float64) {
+	return p.Input, cmp.Or(p.CachedInput, p.Input), cmp.Or(p.CacheWrite, p.Input), p.Output
 }
 
 // Cost is what t costs at p, in US dollars.
 func (p Price) Cost(t Tokens) float64 {
-	cached := p.CachedInput
-	if cached == 0 {
-		cached = p.Input
-	}
-	fresh := t.Input - t.CachedInput
-	return (float64(fresh)*p.Input + float64(t.CachedInput)*cached + float64(t.Output)*p.Output) / 1e6
+	in, cached, write, out := p.Rates()
+	fresh := t.Input - t.CachedInput - t.CacheWrite
+	return (float64(fresh)*in + float64(t.CachedInput)*cached + float64(t.CacheWrite)*write + float64(t.Output)*out) / 1e6
 }
 
 // Table maps a model name, or a prefix ending in "*", to its price. A Table is not
 // safe for concurrent writes; readers share one freely.
 type Table map[string]Price
 
-// defaults are list prices of December 2026 (the providers' pricing pages); a person
+// defaults are list prices of December 2026 (the providers' pricing pages; Anthropic's
+// cache writes are its 5-minute rate, 1.25 times input); a person
 // can override any row in the settings. Local models have no row: they cost nothing.
 var defaults = Table{
 	"gpt-5*":             {Input: 1.25, CachedInput: 0.125, Output: 10},
@@ -53,11 +62,11 @@ var defaults = Table{
 	"gpt-4o-mini*":       {Input: 0.15, CachedInput: 0.075, Output: 0.60},
 	"o3*":                {Input: 2, CachedInput: 0.50, Output: 8},
 	"o4-mini*":           {Input: 1.10, CachedInput: 0.275, Output: 4.40},
-	"claude-opus-4*":     {Input: 15, CachedInput: 1.50, Output: 75},
-	"claude-sonnet-4*":   {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3-7-sonnet*": {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-haiku-4*":    {Input: 1, CachedInput: 0.10, Output: 5},
-	"claude-3-5-haiku*":  {Input: 0.80, CachedInput: 0.08, Output: 4},
+	"claude-opus-4*":     {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
+	"claude-sonnet-4*":   {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3-7-sonnet*": {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-haiku-4*":    {Input: 1, CachedInput: 0.10, CacheWrite: 1.25, Output: 5},
+	"claude-3-5-haiku*":  {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, Output: 4},
 	"gemini-2.5-pro*":    {Input: 1.25, CachedInput: 0.31, Output: 10},
 	"gemini-2.5-flash*":  {Input: 0.30, CachedInput: 0.075, Output: 2.50},
 	"gemini-2.0-flash*":  {Input: 0.10, CachedInput: 0.025, Output: 0.40},
@@ -114,7 +123,7 @@ func (t Table) Validate() map[string]string {
 			bad[k] = fmt.Sprintf("model %q: want a lowercase model name, or a prefix ending in *", k)
 			continue
 		}
-		for _, v := range []float64{p.Input, p.CachedInput, p.Output} {
+		for _, v := range []float64{p.Input, p.CachedInput, p.CacheWrite, p.Output} {
 			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 				bad[k] = fmt.Sprintf("model %q: prices must be zero or more dollars per million tokens", k)
 			}

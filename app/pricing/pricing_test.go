@@ -49,6 +49,9 @@ func TestCost(t *testing.T) {
 		{"plain", Price{Input: 2.50, Output: 10}, Tokens{Input: 1_000_000, Output: 100_000}, 3.50},
 		{"cached_apart", Price{Input: 3, CachedInput: 0.30, Output: 15}, Tokens{Input: 10_000, CachedInput: 8_000, Output: 1_000}, 0.006 + 0.0024 + 0.015},
 		{"cached_without_price_is_input", Price{Input: 1, Output: 1}, Tokens{Input: 1_000_000, CachedInput: 1_000_000}, 1},
+		{"cache_write_apart", Price{Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+			Tokens{Input: 188_107, CacheWrite: 188_086, Output: 393}, (21*3 + 188_086*3.75 + 393*15) / 1e6},
+		{"cache_write_without_price_is_input", Price{Input: 2, Output: 8}, Tokens{Input: 1000, CacheWrite: 600, CachedInput: 300}, 0.002},
 		{"free", Price{}, Tokens{Input: 5, Output: 5}, 0},
 	}
 	for _, tt := range tests {
@@ -71,6 +74,7 @@ func TestValidate(t *testing.T) {
 		{"uppercase", Table{"GPT": {}}, "GPT"},
 		{"negative", Table{"m": {Output: -1}}, "m"},
 		{"nan", Table{"m": {Input: math.NaN()}}, "m"},
+		{"negative_cache_write", Table{"m": {CacheWrite: -1}}, "m"},
 		{"empty_key", Table{"": {}}, ""},
 	}
 	for _, tt := range tests {

@@ -46,6 +46,7 @@ describe('parseRoute', () => {
     const r = parseRoute('#/?status=maybe&tag=x&tag=0&from=yesterday&hasTools=2&sort=random&order=up');
     expect(r.filter).toEqual(defaultFilter());
   });
+  it('sort_cost', () => expect(parseRoute('#/?sort=cost').filter.sort).toBe('cost'));
   it('overview', () => expect(parseRoute('#/overview').view).toBe('overview'));
   it('exchanges', () => expect(parseRoute('#/exchanges').view).toBe('exchanges'));
   it('exchanges_problems', () => expect(parseRoute('#/exchanges/problems').view).toBe('exchanges'));
@@ -58,6 +59,7 @@ describe('formatRoute', () => {
     { name: 'nothing', in: { view: 'list' as const, id: null, filter: f({}) }, want: '#/' },
     { name: 'short_form', in: { view: 'list' as const, id: 42, filter: f({}) }, want: '#/c/42' },
     { name: 'sort_only', in: { view: 'list' as const, id: null, filter: f({ sort: 'rounds' }) }, want: '#/?sort=rounds' },
+    { name: 'sort_cost', in: { view: 'list' as const, id: null, filter: f({ sort: 'cost', order: 'asc' }) }, want: '#/?sort=cost&order=asc' },
     {
       name: 'filter_and_id',
       in: { view: 'list' as const, id: 42, filter: f({ q: ' tides ', status: 'rejected', tag: [1, 2] }) },

@@ -36,7 +36,7 @@ export function defaultFilter(): Filter {
   };
 }
 
-const sorts: readonly Sort[] = ['updated', 'created', 'rounds', 'tokens'];
+const sorts: readonly Sort[] = ['updated', 'created', 'rounds', 'tokens', 'cost'];
 const tris: readonly Tri[] = ['', '1', '0'];
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 

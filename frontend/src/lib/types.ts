@@ -88,6 +88,13 @@ export interface ConversationSummary {
   provider?: string;
   /** Prompt + completion tokens of the exchanges on the chosen path. */
   tokens?: number;
+  /** The kinds of tokens: prompt (cachedTokens read from and cacheWriteTokens written to the provider's prompt cache are parts of it) and completion. */
+  promptTokens?: number;
+  completionTokens?: number;
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
+  /** In the list: the chosen path's cost at the price table; absent for a model without a price. */
+  costUsd?: number;
   tags?: Tag[];
   note?: string;
   rejectReason?: string;
@@ -120,6 +127,9 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Parts of promptTokens read from / written to the provider's prompt cache. */
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
 }
 
 export interface Message {
@@ -178,7 +188,7 @@ export interface Page<T> {
   partial?: boolean;
 }
 
-export type Sort = 'updated' | 'created' | 'rounds' | 'tokens';
+export type Sort = 'updated' | 'created' | 'rounds' | 'tokens' | 'cost';
 export type Order = 'desc' | 'asc';
 /** Tri is a has-… filter: '1' requires, '0' excludes, '' ignores. */
 export type Tri = '' | '1' | '0';
@@ -537,6 +547,9 @@ export interface UsageCost {
   answers: number;
   inputTokens: number;
   outputTokens: number;
+  /** Parts of inputTokens read from / written to the provider's prompt cache. */
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
   costUsd: number;
   priced: boolean;
   priceKey?: string;
@@ -555,6 +568,8 @@ export interface UsageReport {
 export interface Price {
   input: number;
   cachedInput?: number;
+  /** Prompt tokens written to the cache (Anthropic); 0 or absent means input. */
+  cacheWrite?: number;
   output: number;
 }
 
@@ -568,8 +583,10 @@ export interface Prices {
 export interface ConversationUsage {
   model: string;
   priced: boolean;
-  answers: { messageId: number; input: number; output: number; costUsd: number }[];
+  answers: { messageId: number; input: number; cached: number; cacheWrite: number; output: number; costUsd: number }[];
   input: number;
+  cached: number;
+  cacheWrite: number;
   output: number;
   costUsd: number;
 }

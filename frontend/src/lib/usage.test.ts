@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daySeries, usd } from './usage';
+import { daySeries, tokenParts, usd } from './usage';
 import type { UsageCost } from './types';
 
 describe('usd', () => {
@@ -25,4 +25,14 @@ describe('daySeries', () => {
   it('crosses a month end', () => {
     expect(daySeries([], '2026-11-30', 2, () => 1).map((d) => d.label)).toEqual(['2026-11-30', '2026-12-01']);
   });
+});
+
+describe('tokenParts', () => {
+  const cases: [string, [number, number, number?, number?], string][] = [
+    ['plain', [950, 120], '950 in · 120 out'],
+    ['cached apart', [12_400, 300, 8_000], '12.4k in (8k cached) · 300 out'],
+    ['anthropic cache write', [188_107, 393, 0, 188_086], '188k in (188k cache write) · 393 out'],
+    ['both', [60_000, 2_000, 40_000, 10_000], '60k in (40k cached, 10k cache write) · 2k out'],
+  ];
+  for (const [name, args, want] of cases) it(name, () => expect(tokenParts(...args)).toBe(want));
 });

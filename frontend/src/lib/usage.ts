@@ -1,5 +1,6 @@
 // Display helpers for usage and cost: money, and one value per day for the charts.
 import type { UsageCost } from './types';
+import { compact } from './format';
 
 /** usd formats US dollars: cents for sums of a dollar or more, four decimals below, "<$0.0001" for crumbs. */
 export function usd(n: number): string {
@@ -19,4 +20,10 @@ export function daySeries(rows: readonly UsageCost[], since: string, days: numbe
     out.push({ label: day, value: r ? value(r) : 0 });
   }
   return out;
+}
+
+/** tokenParts describes tokens in and out with the cached parts apart: "12k in (8k cached, 1k cache write) · 300 out". */
+export function tokenParts(input: number, output: number, cached = 0, cacheWrite = 0): string {
+  const parts = [cached && `${compact(cached)} cached`, cacheWrite && `${compact(cacheWrite)} cache write`].filter(Boolean);
+  return `${compact(input)} in${parts.length ? ` (${parts.join(', ')})` : ''} · ${compact(output)} out`;
 }
