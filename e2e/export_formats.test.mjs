@@ -18,6 +18,7 @@ import { binPath, startServe, runExport, getJSON, waitForCaptures, tempDir, remo
 import { client, plain, streamed, WEATHER_TOOL, API_KEY } from './lib/chat.mjs';
 import { readJSONL, readJSONArray } from './lib/sharegpt.mjs';
 import { checkerOf } from './lib/trainers.mjs';
+import { launchChromium } from './lib/browser.mjs';
 
 const MODEL = 'gpt-4o-mini';
 const STEP = { timeout: 30000 };
@@ -136,6 +137,25 @@ describe('every export format from SDK traffic', () => {
     const none = await getJSON(`${serve.uiURL}/api/conversations/${ids['Plan a day in Lisbon']}/validity?format=dpo`);
     assert.equal(none.valid, false, JSON.stringify(none));
     assert.ok(none.reasons.length > 0, 'an invalid conversation says why');
+  });
+
+  it('shows in the conversation view whether it is valid for the chosen format', { timeout: 90000 }, async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${serve.uiURL}/#/c/${ids['Write a haiku about autumn']}`, { waitUntil: 'domcontentloaded', timeout: 30000 });
+      const line = page.locator('[data-validity]');
+      await line.getByText(/^Valid for /).waitFor({ timeout: 15000 });
+      await line.getByRole('combobox', { name: 'Format checked' }).selectOption('dpo');
+      await line.getByText(/^Valid for .*: 1 pair$/).waitFor({ timeout: 15000 });
+      fs.mkdirSync(new URL('./screenshots/', import.meta.url), { recursive: true });
+      await page.screenshot({ path: new URL('./screenshots/validity.png', import.meta.url).pathname });
+      // The choice is kept: another conversation is checked for dpo too, and has no pair.
+      await page.goto(`${serve.uiURL}/#/c/${ids['Plan a day in Lisbon']}`, { waitUntil: 'domcontentloaded', timeout: 30000 });
+      await line.getByText(/^Not valid for .*: no preference pair/).waitFor({ timeout: 15000 });
+    } finally {
+      await browser.close();
+    }
   });
 
   const formats = helpFormats();
