@@ -32,6 +32,7 @@ func (a *App) handleExport(handle func(string, func(*http.Request) (any, error))
 	handle("GET /api/export/progress/{id}", a.apiExportProgress)
 	handle("POST /api/reveal", a.apiReveal)
 	handle("GET /api/conversations/{id}/record", a.apiRecord)
+	handle("GET /api/conversations/{id}/validity", a.apiValidity)
 }
 
 // ExportPreview is the answer of GET /api/export/preview.

@@ -303,7 +303,6 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 	// batches on several goroutines, converted there (RepairWriter.Prepare), and
 	// written in order.
 	withPairs := ws.pairTaker() != nil
-	read := recordReader(db, spec, withPairs, ws.policy)
 	blobs := store.NewBlobCache()
 	starts := make([]int64, 0, len(ids)/exportBatch+1)
 	for i := 0; i < len(ids); i += exportBatch {
@@ -320,16 +319,11 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 			}
 		}
 		if spec.Pairs {
-			for i, id := range batch {
-				if !paired[id] {
-					continue
-				}
-				var err error
-				if out[i], err = read(ctx, id); err != nil {
-					return nil, err
-				}
+			pairs, err := batchPairs(ctx, db, batch, paired, ws.policy, blobs)
+			for i := range out {
+				out[i].pairs = pairs[i]
 			}
-			return out, nil
+			return out, err
 		}
 		recs, err := db.ExportRecordsBatch(ctx, batch, spec.Masks, blobs)
 		if err != nil {
@@ -340,11 +334,13 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 			for j, c := range cs { // converted here, on the loader's goroutine
 				out[i].prepared[j] = ws.conv.Prepare(c)
 			}
-			if paired[batch[i]] {
-				if out[i].pairs, err = conversationPairs(ctx, db, batch[i], ws.policy); err != nil {
-					return nil, err
-				}
+		}
+		if withPairs {
+			pairs, err := batchPairs(ctx, db, batch, paired, ws.policy, blobs)
+			for i := range out {
+				out[i].pairs = pairs[i]
 			}
+			return out, err
 		}
 		return out, nil
 	}, func(batch []conversationAndPairs) error {
@@ -476,6 +472,28 @@ func conversationPairs(ctx context.Context, db *store.DB, id int64, policy datas
 	var pairs []dataset.PreferencePair
 	err := db.Pairs(ctx, id, policy, func(p dataset.PreferencePair) error { pairs = append(pairs, p); return nil })
 	return pairs, err
+}
+
+// batchPairs reads the pairs of the conversations of batch that paired holds
+// (store.DB.PairsBatch), by position in batch; the others have none.
+func batchPairs(ctx context.Context, db *store.DB, batch []int64, paired map[int64]bool, policy dataset.PairPolicy,
+	blobs *store.BlobCache) ([][]dataset.PreferencePair, error) {
+	out := make([][]dataset.PreferencePair, len(batch))
+	var ids []int64
+	var at []int
+	for i, id := range batch {
+		if paired[id] {
+			ids, at = append(ids, id), append(at, i)
+		}
+	}
+	pairs, err := db.PairsBatch(ctx, ids, policy, blobs)
+	if err != nil {
+		return out, err
+	}
+	for j, i := range at {
+		out[i] = pairs[j]
+	}
+	return out, nil
 }
 
 // loadWorkers is how many conversations an export reads at once. Reading one is a

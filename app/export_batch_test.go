@@ -17,7 +17,8 @@ import (
 // TestExportBatchSame: store.ExportBatch reads every conversation exactly as
 // ExportConversation (and ExportConversationMasked) read it one at a time: with a
 // reviewer's edit, a "don't train" mark, a system prompt edit, and synthetic chats
-// with tools, reasoning and greetings; a conversation that is not there is an error.
+// with tools, reasoning and greetings, and their pairs (PairsBatch as Pairs); a
+// conversation that is not there is an error.
 func TestExportBatchSame(t *testing.T) {
 	ta := exportFixture(t)
 	ids := ta.ids(t)
@@ -54,6 +55,11 @@ func TestExportBatchSame(t *testing.T) {
 			}
 		}
 	}
+	// The pairs of the generated chats (regenerations, a reviewer's edits and
+	// preferences of the fixture) read in batches are those read one at a time.
+	if n := samePairsBatch(t, ta.DB(), all, 16); n == 0 {
+		t.Error("no pair compared")
+	}
 	if _, err := ta.DB().ExportBatch(t.Context(), []int64{all[0], 1 << 40}, false, nil); err == nil {
 		t.Error("ExportBatch of a missing conversation: no error")
 	}
@@ -65,13 +71,13 @@ func TestExportBatchSame(t *testing.T) {
 // ExportRecordsMasked) gives it one at a time, in batches that mix branched and
 // plain conversations; and PairConversations names every conversation that has
 // a preference pair (after a reviewer's edits and preferences), so that an
-// export may skip the others.
+// export may skip the others; and PairsBatch gives each the pairs Pairs gives.
 func TestExportRecordsBatchSame(t *testing.T) {
 	cases, err := filepath.Glob(filepath.Join(threadingDir, "*.golden.json"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no threading cases: %v", err)
 	}
-	split, withPairs := 0, map[dataset.PairPolicy]int{}
+	split, withPairs, pairsCompared := 0, map[dataset.PairPolicy]int{}, 0
 	for _, c := range cases {
 		name := strings.TrimSuffix(filepath.Base(c), ".golden.json")
 		t.Run(name, func(t *testing.T) {
@@ -141,6 +147,7 @@ func TestExportRecordsBatchSame(t *testing.T) {
 					}
 				}
 			}
+			pairsCompared += samePairsBatch(t, db, ids, 3)
 			for _, masked := range []bool{false, true} {
 				cache := store.NewBlobCache()
 				for start := 0; start < len(ids); start += 3 {
@@ -169,7 +176,8 @@ func TestExportRecordsBatchSame(t *testing.T) {
 			}
 		})
 	}
-	if split == 0 || withPairs[dataset.PairsAll] == 0 || withPairs[dataset.PairsReviewed] == 0 {
-		t.Errorf("%d conversations split, with pairs %v: the test compares nothing of one of them", split, withPairs)
+	if split == 0 || withPairs[dataset.PairsAll] == 0 || withPairs[dataset.PairsReviewed] == 0 || pairsCompared == 0 {
+		t.Errorf("%d conversations split, with pairs %v, %d pairs compared: the test compares nothing of one of them",
+			split, withPairs, pairsCompared)
 	}
 }

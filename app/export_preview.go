@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -87,6 +88,28 @@ func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (e
 	}
 }
 
+// checkConversation reads conversation id with read and writes it nowhere: what it
+// gives in read's format, and why what it cannot give is left out.
+func checkConversation(ctx context.Context, read func(context.Context, int64) (emitFunc, error), id int64) (emitFunc, checked, error) {
+	emit, err := read(ctx, id)
+	if err != nil {
+		return nil, checked{}, err
+	}
+	own := &reasonCounter{counts: map[string]int{}}
+	rep, err := emit(io.Discard, own)
+	if err != nil {
+		return nil, checked{}, err
+	}
+	c := checked{written: rep.Written, pairs: rep.PairsByRule, fixes: rep.Fixes}
+	for reason, n := range own.counts {
+		for range n {
+			c.reasons = append(c.reasons, reason)
+		}
+	}
+	slices.Sort(c.reasons)
+	return emit, c, nil
+}
+
 // exportPreview previews an export of what filter takes in format. progress, when
 // set, is called as writeDataset calls it.
 func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, opt dataset.ShareGPTOptions,
@@ -144,22 +167,9 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 	}
 	read := a.previewRead(key)
 	check := func(ctx context.Context, id int64) (emitFunc, checked, error) {
-		emit, err := read(ctx, id)
-		if err != nil {
-			return nil, checked{}, err
-		}
-		own := &reasonCounter{counts: map[string]int{}}
-		rep, err := emit(io.Discard, own)
-		if err != nil {
-			return nil, checked{}, err
-		}
-		c := checked{revision: byID[id].Revision, written: rep.Written, pairs: rep.PairsByRule, fixes: rep.Fixes}
-		for reason, n := range own.counts {
-			for range n {
-				c.reasons = append(c.reasons, reason)
-			}
-		}
-		return emit, c, nil
+		emit, c, err := checkConversation(ctx, read, id)
+		c.revision = byID[id].Revision
+		return emit, c, err
 	}
 
 	// One walk, in export order, on several cores. A conversation is read when it has

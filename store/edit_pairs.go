@@ -71,16 +71,29 @@ func (db *DB) Pairs(ctx context.Context, convID int64, policy dataset.PairPolicy
 	if err != nil {
 		return fmt.Errorf("pairs of conversation %d: %w", convID, err)
 	}
+	reads := pairReads{
+		message: func(ctx context.Context, id int64) (*Message, error) { return db.pairMessage(ctx, convID, id) },
+		history: func(ctx context.Context, parent int64) ([]dataset.Message, error) {
+			return db.history(ctx, convID, preludeHash, parent)
+		},
+	}
 	for _, g := range groups {
-		if err := db.groupPairs(ctx, base, preludeHash, g, policy, fn); err != nil {
+		if err := db.groupPairs(ctx, base, reads, g, policy, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// pairReads is how groupPairs reads an answer and the prompt of the answers under
+// a parent: with queries of their own (Pairs) or from a batch read ahead (PairsBatch).
+type pairReads struct {
+	message func(ctx context.Context, id int64) (*Message, error)
+	history func(ctx context.Context, parent int64) ([]dataset.Message, error)
+}
+
 // groupPairs calls fn with the pairs among the sibling answers g.
-func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, preludeHash string, g []answerFacts,
+func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, reads pairReads, g []answerFacts,
 	policy dataset.PairPolicy, fn func(dataset.PreferencePair) error) error {
 	if len(g) == 1 && !g[0].edited {
 		return nil // the common case, read no further: one answer, as captured
@@ -92,7 +105,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	sibs := make([]dataset.Sibling, len(g))
 	anyEdit := false
 	for i, a := range g {
-		m, err := db.pairMessage(ctx, base.ID, a.id)
+		m, err := reads.message(ctx, a.id)
 		if err != nil {
 			return err
 		}
@@ -122,7 +135,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, prelu
 	}
 	p := base
 	var err error
-	if p.History, err = db.history(ctx, base.ID, preludeHash, g[0].parent); err != nil {
+	if p.History, err = reads.history(ctx, g[0].parent); err != nil {
 		return fmt.Errorf("pairs of conversation %d: %w", base.ID, err)
 	}
 	if !hasUserTurn(p.History) {
@@ -200,34 +213,45 @@ func hasUserTurn(msgs []dataset.Message) bool {
 }
 
 // answerGroups returns the answers of a conversation that have a parent, grouped
-// by it, oldest first. An answer is an assistant message a response carried, or
-// one the client resent changed in its place.
+// by it, oldest first (answerGroupsOf).
 func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT m.id, m.parent_id, COALESCE(m.exchange_id, 0), m.edited_by_client,
+	groups, err := db.answerGroupsOf(ctx, []int64{convID})
+	return groups[convID], err
+}
+
+// answerGroupsOf returns the answers of the conversations ids that have a parent,
+// grouped by it, oldest first, by conversation. An answer is an assistant message
+// a response carried, or one the client resent changed in its place.
+func (db *DB) answerGroupsOf(ctx context.Context, ids []int64) (map[int64][][]answerFacts, error) {
+	idList, _ := json.Marshal(ids) // []int64 always encodes
+	rows, err := db.sql.QueryContext(ctx, `SELECT m.conversation_id, m.id, m.parent_id, COALESCE(m.exchange_id, 0), m.edited_by_client,
 			e.content IS NOT NULL, COALESCE(e.preferred, 0),
 			EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = m.id)
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		LEFT JOIN message_edits e ON e.origin_exchange_id = c.origin_exchange_id AND e.key = m.key
-		WHERE m.conversation_id = ? AND m.role = 'assistant' AND m.parent_id IS NOT NULL
+		WHERE m.conversation_id IN (SELECT value FROM json_each(?)) AND m.role = 'assistant' AND m.parent_id IS NOT NULL
 			AND (m.is_answer OR m.edited_by_client)
-		ORDER BY m.parent_id, m.id`, convID)
+		ORDER BY m.conversation_id, m.parent_id, m.id`, string(idList))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var groups [][]answerFacts
+	out := map[int64][][]answerFacts{}
 	for rows.Next() {
+		var conv int64
 		var a answerFacts
-		if err := rows.Scan(&a.id, &a.parent, &a.exchange, &a.client, &a.edited, &a.preferred, &a.continued); err != nil {
+		if err := rows.Scan(&conv, &a.id, &a.parent, &a.exchange, &a.client, &a.edited, &a.preferred, &a.continued); err != nil {
 			return nil, err
 		}
+		groups := out[conv]
 		if n := len(groups); n > 0 && groups[n-1][0].parent == a.parent {
 			groups[n-1] = append(groups[n-1], a)
 		} else {
 			groups = append(groups, []answerFacts{a})
 		}
+		out[conv] = groups
 	}
-	return groups, rows.Err()
+	return out, rows.Err()
 }
 
 // history returns the prompt of the answers under parentID: the prelude and the

@@ -85,6 +85,21 @@ describe('request', () => {
     expect(JSON.parse(call(write)[1].body as string)).toMatchObject({ format: 'sharegpt', system: 'field', opener: 'drop' });
   });
 
+  it('export_pairs_option', async () => {
+    const fetch = stubFetch(200, { records: [], valid: 0, invalid: 0, reasons: [] });
+    await api.exportPreview({ format: 'dpo', system: 'field', pairs: 'signalled', filter: defaultFilter() });
+    expect(call(fetch)[0]).toBe('/api/export/preview?format=dpo&system=field&pairs=signalled');
+    const write = stubFetch(200, { written: 1, invalid: 0, path: '/x.jsonl' });
+    await api.exportWrite({ format: 'dpo', system: 'field', pairs: 'signalled', filter: defaultFilter() });
+    expect(JSON.parse(call(write)[1].body as string)).toMatchObject({ format: 'dpo', pairs: 'signalled' });
+  });
+
+  it('validity', async () => {
+    const fetch = stubFetch(200, { format: 'dpo', valid: false, records: 0, reasons: ['no preference pair'] });
+    await expect(api.validity(4, 'dpo', 'all')).resolves.toMatchObject({ valid: false });
+    expect(call(fetch)[0]).toBe('/api/conversations/4/validity?format=dpo&pairs=all');
+  });
+
   it('returns_body', async () => {
     stubFetch(200, { items: [], total: 0 });
     await expect(api.conversations({ limit: 1 })).resolves.toEqual({ items: [], total: 0 });

@@ -4,6 +4,7 @@
 import { defaultFilter, filterObject, filterParams } from './route';
 import type { Progress } from './progress';
 import { forwardKeyList } from './providers';
+import { validityPath } from './validity';
 import type {
   AppStatus,
   BulkAction,
@@ -99,6 +100,8 @@ export interface ExportOptions {
   opener?: OpenerMode;
   /** Absent or '': the format's reasoning field where it has one, else dropped. */
   reasoning?: ReasoningMode;
+  /** Which preference pairs a pair format (and KTO) takes; absent: all. */
+  pairs?: 'all' | 'signalled';
   /** Write a Hugging Face dataset folder (Parquet) instead of a file, with this fraction in a validation split. */
   folder?: boolean;
   validation?: number;
@@ -115,6 +118,7 @@ export function exportQuery(o: ExportOptions): string {
   p.set('system', o.system);
   if (o.opener) p.set('opener', o.opener);
   if (o.reasoning) p.set('reasoning', o.reasoning);
+  if (o.pairs) p.set('pairs', o.pairs);
   return `?${p.toString()}`;
 }
 
@@ -174,6 +178,7 @@ export const api = {
         system: o.system,
         ...(o.opener ? { opener: o.opener } : {}),
         ...(o.reasoning ? { reasoning: o.reasoning } : {}),
+        ...(o.pairs ? { pairs: o.pairs } : {}),
         ...(o.folder ? { folder: true, validation: o.validation ?? 0 } : {}),
         filter: filterObject(o.filter),
         ...(o.name ? { name: o.name } : {}),
@@ -186,6 +191,9 @@ export const api = {
   /** record is one conversation as the export would write it ("Copy as JSON"). */
   record: (id: number, format = 'sharegpt', system = 'field') =>
     request<unknown>(`/conversations/${id}/record?format=${encodeURIComponent(format)}&system=${encodeURIComponent(system)}`),
+  /** validity says whether conversation id is valid for format, and why not. */
+  validity: (id: number, format: string, pairs?: 'all' | 'signalled') =>
+    request<import('./validity').Validity>(validityPath(id, format, pairs)),
   /** drag starts the desktop app's OS drag of an export (lib/drag.ts builds the body). */
   drag: (body: Record<string, unknown>) => request<{ path: string }>('/drag', post(body)),
   /** reveal shows an exported file in the OS file manager ("Show in folder"). */
