@@ -112,9 +112,10 @@ func (ix *indexer) run() {
 
 // logged is one record read from the log: its exchange, or why it could not be read.
 type logged struct {
-	ex  *proxy.Exchange
-	err error
-	end spool.Pos // the log position after it
+	ex       *proxy.Exchange
+	respZstd []byte // the response body's frame in the record, or nil
+	err      error
+	end      spool.Pos // the log position after it
 }
 
 // readBatch reads and decodes records until it has maxBatch of them or their
@@ -127,11 +128,11 @@ func readBatch(r *spool.Reader) ([]logged, error) {
 		if err != nil {
 			return batch, err
 		}
-		ex, err := decode(rec)
+		ex, frame, err := decodeRecord(rec)
 		if err == nil {
 			size += len(ex.ReqBody) + len(ex.RespBody)
 		}
-		batch = append(batch, logged{ex: ex, err: err, end: end})
+		batch = append(batch, logged{ex: ex, respZstd: frame, err: err, end: end})
 	}
 	return batch, nil
 }
@@ -160,7 +161,10 @@ func (ix *indexer) store(batch []logged) error {
 					continue
 				}
 				caps[i] = ix.convert(batch[i].ex)
-				batch[i].ex = nil // the converted copy is all that is needed now
+				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
+					caps[i].RespZstd = batch[i].respZstd // else converting changed the body
+				}
+				batch[i].ex, batch[i].respZstd = nil, nil // the converted copy is all that is needed now
 			}
 		}()
 	}
@@ -252,4 +256,10 @@ func (ix *indexer) sleep(backoff *time.Duration) bool {
 		// Stopping: what the database refuses stays in the log for the next start.
 		return false
 	}
+}
+
+// sameBytes reports whether a and b are the same non-empty bytes in memory (not
+// only equal ones).
+func sameBytes(a, b []byte) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }
