@@ -55,11 +55,25 @@ func (ix *indexer) run() {
 	defer close(ix.done)
 	r := ix.log.NewReader(spool.Pos(ix.cursor.Load()))
 	defer func() { r.Close() }()
+	// ahead, when not nil, delivers the batch after the one being written: it is
+	// read and parsed meanwhile, on the core SQLite leaves idle. It uses r, so r is
+	// touched only once it has delivered.
+	var ahead chan readAhead
+	defer func() {
+		if ahead != nil {
+			<-ahead
+		}
+	}()
 	backoff := time.Duration(0)
 	idleWork := 0
 	for {
-		changed := ix.log.Changed() // taken before reading, so no append is missed
-		batch, err := readBatch(r)
+		var cur readAhead
+		if ahead != nil {
+			cur, ahead = <-ahead, nil
+		} else {
+			cur = ix.readAhead(r)
+		}
+		batch, err, changed := cur.batch, cur.err, cur.changed
 		if len(batch) == 0 {
 			switch {
 			case errors.Is(err, spool.ErrCorrupt):
@@ -88,7 +102,12 @@ func (ix *indexer) run() {
 				return
 			}
 		}
-		if err := ix.store(batch); err != nil {
+		ch := make(chan readAhead, 1)
+		go func() { ch <- ix.readAhead(r) }()
+		ahead = ch
+		if err := ix.store(batch, cur.caps); err != nil {
+			<-ahead // what was read ahead is read again from the cursor
+			ahead = nil
 			if ix.ctx.Err() != nil {
 				return
 			}
@@ -108,6 +127,24 @@ func (ix *indexer) run() {
 			ix.lg.Warn("capture log segment not removed", "err", err)
 		}
 	}
+}
+
+// readAhead is a batch read from the log and converted: what the indexer writes next.
+type readAhead struct {
+	batch   []logged
+	caps    []store.Capture
+	err     error           // why reading stopped before the batch was full
+	changed <-chan struct{} // the log's Changed, taken before reading
+}
+
+func (ix *indexer) readAhead(r *spool.Reader) readAhead {
+	changed := ix.log.Changed() // taken before reading, so no append is missed
+	batch, err := readBatch(r)
+	var caps []store.Capture
+	if len(batch) > 0 {
+		caps = ix.convertAll(batch)
+	}
+	return readAhead{batch: batch, caps: caps, err: err, changed: changed}
 }
 
 // logged is one record read from the log: its exchange, or why it could not be read.
@@ -137,12 +174,8 @@ func readBatch(r *spool.Reader) ([]logged, error) {
 	return batch, nil
 }
 
-// store parses the batch on every core, then writes it in one transaction that
-// moves the cursor past it. A batch the database refuses for what it holds is
-// written one capture at a time, and a capture refused alone is counted as lost
-// and stepped over; a refusal that passes (a full disk) is returned, and nothing is
-// lost: the records stay in the log.
-func (ix *indexer) store(batch []logged) error {
+// convertAll parses the batch on every core.
+func (ix *indexer) convertAll(batch []logged) []store.Capture {
 	caps := make([]store.Capture, len(batch))
 	workers := min(runtime.GOMAXPROCS(0), len(batch))
 	var wg sync.WaitGroup
@@ -169,6 +202,15 @@ func (ix *indexer) store(batch []logged) error {
 		}()
 	}
 	wg.Wait()
+	return caps
+}
+
+// store writes the batch, converted as caps, in one transaction that moves the
+// cursor past it. A batch the database refuses for what it holds is written one
+// capture at a time, and a capture refused alone is counted as lost and stepped
+// over; a refusal that passes (a full disk) is returned, and nothing is lost: the
+// records stay in the log.
+func (ix *indexer) store(batch []logged, caps []store.Capture) error {
 	var good []store.Capture
 	for i := range caps {
 		if batch[i].err == nil {
