@@ -102,12 +102,18 @@ func (ix *indexer) run() {
 				return
 			}
 		}
-		ch := make(chan readAhead, 1)
-		go func() { ch <- ix.readAhead(r) }()
-		ahead = ch
+		// Small exchanges only: a batch of big bodies read ahead would hold a second
+		// batch's bodies (up to maxBatchBytes, decoded and parsed) beside this one.
+		if cur.size < maxBatchBytes/4 {
+			ch := make(chan readAhead, 1)
+			go func() { ch <- ix.readAhead(r) }()
+			ahead = ch
+		}
 		if err := ix.store(batch, cur.caps); err != nil {
-			<-ahead // what was read ahead is read again from the cursor
-			ahead = nil
+			if ahead != nil {
+				<-ahead // what was read ahead is read again from the cursor
+				ahead = nil
+			}
 			if ix.ctx.Err() != nil {
 				return
 			}
@@ -133,18 +139,19 @@ func (ix *indexer) run() {
 type readAhead struct {
 	batch   []logged
 	caps    []store.Capture
+	size    int             // the batch's bodies, decoded
 	err     error           // why reading stopped before the batch was full
 	changed <-chan struct{} // the log's Changed, taken before reading
 }
 
 func (ix *indexer) readAhead(r *spool.Reader) readAhead {
 	changed := ix.log.Changed() // taken before reading, so no append is missed
-	batch, err := readBatch(r)
+	batch, size, err := readBatch(r)
 	var caps []store.Capture
 	if len(batch) > 0 {
 		caps = ix.convertAll(batch)
 	}
-	return readAhead{batch: batch, caps: caps, err: err, changed: changed}
+	return readAhead{batch: batch, caps: caps, size: size, err: err, changed: changed}
 }
 
 // logged is one record read from the log: its exchange, or why it could not be read.
@@ -157,13 +164,13 @@ type logged struct {
 
 // readBatch reads and decodes records until it has maxBatch of them or their
 // bodies reach maxBatchBytes (at least one record, however large).
-func readBatch(r *spool.Reader) ([]logged, error) {
+func readBatch(r *spool.Reader) ([]logged, int, error) {
 	var batch []logged
 	size := 0
 	for len(batch) < maxBatch && size < maxBatchBytes {
 		rec, end, err := r.Next()
 		if err != nil {
-			return batch, err
+			return batch, size, err
 		}
 		ex, frame, err := decodeRecord(rec)
 		if err == nil {
@@ -171,7 +178,7 @@ func readBatch(r *spool.Reader) ([]logged, error) {
 		}
 		batch = append(batch, logged{ex: ex, respZstd: frame, err: err, end: end})
 	}
-	return batch, nil
+	return batch, size, nil
 }
 
 // convertAll parses the batch on every core.
