@@ -57,3 +57,23 @@ func FuzzFrameLen(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeWindow: a big body is framed with the 1 MiB window the encoders are
+// set to (each pooled encoder's buffers follow it), read from the frame header.
+func TestEncodeWindow(t *testing.T) {
+	body := bytes.Repeat([]byte("a body bigger than the window, "), 100_000) // 3 MB
+	frame := Encode(body, nil)
+	fhd := frame[4]
+	if fhd&0x20 != 0 {
+		t.Fatalf("frame of %d bytes is single-segment: its window is the whole body", len(body))
+	}
+	wd := frame[5]
+	base := 1 << (10 + wd>>3)
+	window := base + base/8*int(wd&7)
+	if window > 1<<20 {
+		t.Errorf("window %d bytes, want at most 1 MiB", window)
+	}
+	if got, err := Decode(frame, nil); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("round trip: %v", err)
+	}
+}
