@@ -55,11 +55,25 @@ func (ix *indexer) run() {
 	defer close(ix.done)
 	r := ix.log.NewReader(spool.Pos(ix.cursor.Load()))
 	defer func() { r.Close() }()
+	// ahead, when not nil, delivers the batch after the one being written: it is
+	// read and parsed meanwhile, on the core SQLite leaves idle. It uses r, so r is
+	// touched only once it has delivered.
+	var ahead chan readAhead
+	defer func() {
+		if ahead != nil {
+			<-ahead
+		}
+	}()
 	backoff := time.Duration(0)
 	idleWork := 0
 	for {
-		changed := ix.log.Changed() // taken before reading, so no append is missed
-		batch, err := readBatch(r)
+		var cur readAhead
+		if ahead != nil {
+			cur, ahead = <-ahead, nil
+		} else {
+			cur = ix.readAhead(r)
+		}
+		batch, err, changed := cur.batch, cur.err, cur.changed
 		if len(batch) == 0 {
 			switch {
 			case errors.Is(err, spool.ErrCorrupt):
@@ -88,7 +102,18 @@ func (ix *indexer) run() {
 				return
 			}
 		}
-		if err := ix.store(batch); err != nil {
+		// Small exchanges only: a batch of big bodies read ahead would hold a second
+		// batch's bodies (up to maxBatchBytes, decoded and parsed) beside this one.
+		if cur.size < maxBatchBytes/4 {
+			ch := make(chan readAhead, 1)
+			go func() { ch <- ix.readAhead(r) }()
+			ahead = ch
+		}
+		if err := ix.store(batch, cur.caps); err != nil {
+			if ahead != nil {
+				<-ahead // what was read ahead is read again from the cursor
+				ahead = nil
+			}
 			if ix.ctx.Err() != nil {
 				return
 			}
@@ -110,38 +135,54 @@ func (ix *indexer) run() {
 	}
 }
 
+// readAhead is a batch read from the log and converted: what the indexer writes next.
+type readAhead struct {
+	batch   []logged
+	caps    []store.Capture
+	size    int             // the batch's bodies, decoded
+	err     error           // why reading stopped before the batch was full
+	changed <-chan struct{} // the log's Changed, taken before reading
+}
+
+func (ix *indexer) readAhead(r *spool.Reader) readAhead {
+	changed := ix.log.Changed() // taken before reading, so no append is missed
+	batch, size, err := readBatch(r)
+	var caps []store.Capture
+	if len(batch) > 0 {
+		caps = ix.convertAll(batch)
+	}
+	return readAhead{batch: batch, caps: caps, size: size, err: err, changed: changed}
+}
+
 // logged is one record read from the log: its exchange, or why it could not be read.
 type logged struct {
-	ex  *proxy.Exchange
-	err error
-	end spool.Pos // the log position after it
+	ex       *proxy.Exchange
+	respZstd []byte // the response body's frame in the record, or nil
+	err      error
+	end      spool.Pos // the log position after it
 }
 
 // readBatch reads and decodes records until it has maxBatch of them or their
 // bodies reach maxBatchBytes (at least one record, however large).
-func readBatch(r *spool.Reader) ([]logged, error) {
+func readBatch(r *spool.Reader) ([]logged, int, error) {
 	var batch []logged
 	size := 0
 	for len(batch) < maxBatch && size < maxBatchBytes {
 		rec, end, err := r.Next()
 		if err != nil {
-			return batch, err
+			return batch, size, err
 		}
-		ex, err := decode(rec)
+		ex, frame, err := decodeRecord(rec)
 		if err == nil {
 			size += len(ex.ReqBody) + len(ex.RespBody)
 		}
-		batch = append(batch, logged{ex: ex, err: err, end: end})
+		batch = append(batch, logged{ex: ex, respZstd: frame, err: err, end: end})
 	}
-	return batch, nil
+	return batch, size, nil
 }
 
-// store parses the batch on every core, then writes it in one transaction that
-// moves the cursor past it. A batch the database refuses for what it holds is
-// written one capture at a time, and a capture refused alone is counted as lost
-// and stepped over; a refusal that passes (a full disk) is returned, and nothing is
-// lost: the records stay in the log.
-func (ix *indexer) store(batch []logged) error {
+// convertAll parses the batch on every core.
+func (ix *indexer) convertAll(batch []logged) []store.Capture {
 	caps := make([]store.Capture, len(batch))
 	workers := min(runtime.GOMAXPROCS(0), len(batch))
 	var wg sync.WaitGroup
@@ -160,11 +201,23 @@ func (ix *indexer) store(batch []logged) error {
 					continue
 				}
 				caps[i] = ix.convert(batch[i].ex)
-				batch[i].ex = nil // the converted copy is all that is needed now
+				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
+					caps[i].RespZstd = batch[i].respZstd // else converting changed the body
+				}
+				batch[i].ex, batch[i].respZstd = nil, nil // the converted copy is all that is needed now
 			}
 		}()
 	}
 	wg.Wait()
+	return caps
+}
+
+// store writes the batch, converted as caps, in one transaction that moves the
+// cursor past it. A batch the database refuses for what it holds is written one
+// capture at a time, and a capture refused alone is counted as lost and stepped
+// over; a refusal that passes (a full disk) is returned, and nothing is lost: the
+// records stay in the log.
+func (ix *indexer) store(batch []logged, caps []store.Capture) error {
 	var good []store.Capture
 	for i := range caps {
 		if batch[i].err == nil {
@@ -252,4 +305,10 @@ func (ix *indexer) sleep(backoff *time.Duration) bool {
 		// Stopping: what the database refuses stays in the log for the next start.
 		return false
 	}
+}
+
+// sameBytes reports whether a and b are the same non-empty bytes in memory (not
+// only equal ones).
+func sameBytes(a, b []byte) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }

@@ -20,6 +20,8 @@ type Config struct {
 	// DB is where the indexer stores captures. Required; Close leaves it open.
 	DB *store.DB
 	// Convert turns a logged exchange into what the store keeps (decode, parse).
+	// It must not change the exchange's bodies in place: a response body it passes
+	// on unchanged (the same slice) is stored as the log's compressed frame of it.
 	// Required. It is called from several goroutines at once.
 	Convert func(*proxy.Exchange) store.Capture
 	// MaxHeld bounds the records held in memory while the disk refuses them; 0 means

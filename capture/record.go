@@ -70,33 +70,74 @@ func encode(ex *proxy.Exchange) ([]byte, error) {
 
 // decode turns a record back into the Exchange it was made from.
 func decode(rec []byte) (*proxy.Exchange, error) {
+	ex, _, err := decodeRecord(rec)
+	return ex, err
+}
+
+// decodeRecord is decode that also returns the response body's zstd frame as the
+// record holds it (nil when there is no response body, or the record's frames are
+// not told apart): the store keeps that frame rather than compressing the body
+// again, which for a big reply cost as much as the rest of storing it. The body
+// returned is what that very frame decodes to.
+func decodeRecord(rec []byte) (*proxy.Exchange, []byte, error) {
 	if len(rec) == 0 || rec[0] != recordVersion {
-		return nil, fmt.Errorf("%w: version %v, want %d", errRecord, first(rec), recordVersion)
+		return nil, nil, fmt.Errorf("%w: version %v, want %d", errRecord, first(rec), recordVersion)
 	}
-	raw, err := zpool.Decode(rec[1:], nil)
+	frames := rec[1:]
+	last := -1 // where the last frame starts
+	for at := 0; at < len(frames); {
+		n := zpool.FrameLen(frames[at:])
+		if n == 0 {
+			last = -1
+			break
+		}
+		last, at = at, at+n
+	}
+	var raw, tail []byte
+	var err error
+	if last > 0 {
+		if raw, err = zpool.Decode(frames[:last], nil); err == nil {
+			tail, err = zpool.Decode(frames[last:], nil)
+		}
+	} else {
+		raw, err = zpool.Decode(frames, nil)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errRecord, err)
+		return nil, nil, fmt.Errorf("%w: %w", errRecord, err)
+	}
+	if len(raw) < 4 || uint64(binary.LittleEndian.Uint32(raw)) > uint64(len(raw)-4) {
+		raw, tail = append(raw, tail...), nil // the metadata is not all in the first frames
 	}
 	if len(raw) < 4 {
-		return nil, fmt.Errorf("%w: %d bytes", errRecord, len(raw))
+		return nil, nil, fmt.Errorf("%w: %d bytes", errRecord, len(raw))
 	}
 	n := binary.LittleEndian.Uint32(raw)
 	if uint64(n) > uint64(len(raw)-4) {
-		return nil, fmt.Errorf("%w: metadata length %d beyond the record", errRecord, n)
+		return nil, nil, fmt.Errorf("%w: metadata length %d beyond the record", errRecord, n)
 	}
 	var m recordMeta
 	if err := json.Unmarshal(raw[4:4+n], &m); err != nil {
-		return nil, fmt.Errorf("%w: metadata: %w", errRecord, err)
-	}
-	bodies := raw[4+n:]
-	if m.ReqLen < 0 || m.ReqLen > len(bodies) {
-		return nil, fmt.Errorf("%w: request length %d beyond the record", errRecord, m.ReqLen)
+		return nil, nil, fmt.Errorf("%w: metadata: %w", errRecord, err)
 	}
 	ex := &proxy.Exchange{
 		Method: m.Method, URL: m.URL, Route: m.Route, Host: m.Host, Path: m.Path,
 		ReqHeader: m.ReqHeader, Status: m.Status, RespHeader: m.RespHeader, Stream: m.Stream,
 		Truncated: m.Truncated, Aborted: m.Aborted, Err: m.Err,
 		Start: m.Start, FirstByte: m.FirstByte, End: m.End,
+	}
+	bodies := raw[4+n:]
+	switch {
+	case len(tail) > 0 && len(bodies) == m.ReqLen: // the last frame is the response's
+		if m.ReqLen > 0 {
+			ex.ReqBody = bodies[:m.ReqLen:m.ReqLen]
+		}
+		ex.RespBody = tail
+		return ex, frames[last:], nil
+	case len(tail) > 0:
+		bodies = append(bodies, tail...)
+	}
+	if m.ReqLen < 0 || m.ReqLen > len(bodies) {
+		return nil, nil, fmt.Errorf("%w: request length %d beyond the record", errRecord, m.ReqLen)
 	}
 	// Full slice expressions: neither body can grow into the other.
 	if m.ReqLen > 0 {
@@ -105,7 +146,7 @@ func decode(rec []byte) (*proxy.Exchange, error) {
 	if len(bodies) > m.ReqLen {
 		ex.RespBody = bodies[m.ReqLen:]
 	}
-	return ex, nil
+	return ex, nil, nil
 }
 
 func first(b []byte) any {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 )
 
@@ -44,15 +45,46 @@ func TestRecordRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := decode(rec)
+			got, frame, err := decodeRecord(rec)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The response's own frame comes back, to be stored as it is.
+			if len(tt.ex.RespBody) > 0 {
+				if want := zpool.Encode(tt.ex.RespBody, nil); !bytes.Equal(frame, want) {
+					t.Errorf("response frame: %d bytes, want the %d of its encoding", len(frame), len(want))
+				}
+			} else if frame != nil {
+				t.Errorf("response frame of %d bytes for no response body", len(frame))
 			}
 			if diff := cmp.Diff(tt.ex, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
 				cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) })); diff != "" {
 				t.Errorf("decode(encode(ex)) (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDecodeOneFrame: a record whose parts share one frame (frames are not told
+// apart) decodes as before, without a response frame.
+func TestDecodeOneFrame(t *testing.T) {
+	ex := sampleExchange(`{"model":"m"}`, "data: {}\n\n")
+	rec, err := encode(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := zpool.Decode(rec[1:], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := zpool.Encode(raw, []byte{recordVersion})
+	got, frame, err := decodeRecord(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frame != nil || string(got.ReqBody) != string(ex.ReqBody) || string(got.RespBody) != string(ex.RespBody) {
+		t.Errorf("decodeRecord(one frame) = %q, %q, frame %d bytes; want %q, %q, none",
+			got.ReqBody, got.RespBody, len(frame), ex.ReqBody, ex.RespBody)
 	}
 }
 
@@ -82,7 +114,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add(rec)
 	f.Add([]byte{recordVersion})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ex, err := decode(b)
+		ex, frame, err := decodeRecord(b)
+		if frame != nil {
+			if body, err := zpool.Decode(frame, nil); err != nil || !bytes.Equal(body, ex.RespBody) {
+				t.Fatalf("response frame decodes to %d bytes (%v), the body is %d", len(body), err, len(ex.RespBody))
+			}
+		}
 		if err != nil && !errors.Is(err, errRecord) {
 			t.Fatalf("decode error %v does not wrap errRecord", err)
 		}

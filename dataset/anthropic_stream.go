@@ -103,6 +103,9 @@ func parseAnthropicResponse(r *Round, body []byte) error {
 func parseAnthropicObject(r *Round, body []byte) error {
 	var resp anthropicResponse
 	if err := json.Unmarshal(body, &resp); err != nil {
+		if objectCut(r, body) {
+			return nil
+		}
 		return fmt.Errorf("decode anthropic response: %w: %w", ErrMalformed, err)
 	}
 	if resp.Type == "error" || hasError(resp.Error) {

@@ -122,11 +122,14 @@ func parseCompletionsBody(r *Round, body []byte, n int) ([]string, error) {
 	)
 	shape, body := classifyResponse(r, body)
 	switch shape {
-	case shapeEmpty, shapeCut:
+	case shapeEmpty:
 		return nil, nil
 	case shapeObject:
 		var resp completionsResponse
 		if err := json.Unmarshal(body, &resp); err != nil {
+			if objectCut(r, body) {
+				return nil, nil
+			}
 			return nil, fmt.Errorf("decode openai completions response: %w: %w", ErrMalformed, err)
 		}
 		if !hasError(resp.Error) && resp.Choices == nil {

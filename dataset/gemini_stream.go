@@ -92,7 +92,7 @@ func (resp *geminiResponse) blocked() error {
 func parseGeminiResponse(r *Round, body []byte) error {
 	shape, body := classifyResponse(r, body)
 	switch {
-	case shape == shapeEmpty || shape == shapeCut:
+	case shape == shapeEmpty:
 		return nil
 	case shape == shapeObject:
 		return parseGeminiObject(r, body)
@@ -121,6 +121,9 @@ func parseGeminiResponse(r *Round, body []byte) error {
 func parseGeminiObject(r *Round, body []byte) error {
 	var resp geminiResponse
 	if err := json.Unmarshal(body, &resp); err != nil {
+		if objectCut(r, body) {
+			return nil
+		}
 		return fmt.Errorf("decode gemini response: %w: %w", ErrMalformed, err)
 	}
 	if hasError(resp.Error) {

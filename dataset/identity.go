@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"strings"
 )
 
@@ -32,8 +33,24 @@ import (
 //     answer resent without it.
 //   - Name is left out: clients add or drop participant names freely.
 func MessageKey(parent string, m Message) string {
+	return canonical(m).key(parent)
+}
+
+// MessageKeys returns MessageKey(parent, m) and MessageKey("", m), the message's
+// content key, while making m's canonical form once: for a long answer that form
+// and its hash are most of what storing it costs.
+func MessageKeys(parent string, m Message) (key, contentKey string) {
+	c := canonical(m)
+	key = c.key(parent)
+	if parent == "" {
+		return key, key
+	}
+	return key, c.key("")
+}
+
+// canonical is m's canonical form without a parent.
+func canonical(m Message) canonicalMessage {
 	c := canonicalMessage{
-		Parent:     parent,
 		Role:       m.Role,
 		Content:    canonicalText(m.Content),
 		ToolCallID: m.ToolCallID,
@@ -44,8 +61,18 @@ func MessageKey(parent string, m Message) string {
 	for _, tc := range m.ToolCalls {
 		c.ToolCalls = append(c.ToolCalls, canonicalCall{ID: tc.ID, Name: tc.Name, Arguments: canonicalJSON(tc.Arguments)})
 	}
-	sum := sha256.Sum256(c.encode())
-	return hex.EncodeToString(sum[:16])
+	return c
+}
+
+// key is the message key of c under parent: the first 16 bytes of the SHA-256 of
+// its encoding, hashed as it is framed, in chunks, so a long content is never
+// copied whole.
+func (c canonicalMessage) key(parent string) string {
+	c.Parent = parent
+	h := sha256.New()
+	c.frame(h, make([]byte, 0, min(c.size(), 32<<10)))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // PathKeys returns the key of every prefix of msgs: keys[i] is the key of msgs[i]
@@ -73,10 +100,8 @@ type canonicalCall struct {
 	ID, Name, Arguments string
 }
 
-// encode frames every field as a tag byte, its length and its bytes, so no two
-// different messages share an encoding. It is what keys hash: changing it changes
-// every key, and stored conversations then need `llmtap reindex`.
-func (c *canonicalMessage) encode() []byte {
+// size is an upper bound of the length of c's encoding.
+func (c *canonicalMessage) size() int {
 	n := len(c.Parent) + len(c.Role) + len(c.Content) + len(c.ToolCallID) + 64
 	for _, tc := range c.ToolCalls {
 		n += len(tc.ID) + len(tc.Name) + len(tc.Arguments) + 32
@@ -84,11 +109,36 @@ func (c *canonicalMessage) encode() []byte {
 	for _, m := range c.Media {
 		n += len(m) + 11
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+// encode frames every field as a tag byte, its length and its bytes, so no two
+// different messages share an encoding. It is what keys hash: changing it changes
+// every key, and stored conversations then need `llmtap reindex`.
+func (c *canonicalMessage) encode() []byte {
+	var b bytes.Buffer
+	c.frame(&b, make([]byte, 0, 64))
+	return b.Bytes()
+}
+
+// frame writes c's encoding to w through buf (at least 16 bytes of capacity), in
+// pieces of at most cap(buf).
+func (c *canonicalMessage) frame(w io.Writer, buf []byte) {
 	field := func(tag byte, s string) {
-		b = append(b, tag)
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		if cap(buf)-len(buf) < 1+binary.MaxVarintLen64 {
+			w.Write(buf)
+			buf = buf[:0]
+		}
+		buf = append(buf, tag)
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		for len(s) > 0 {
+			if len(buf) == cap(buf) {
+				w.Write(buf)
+				buf = buf[:0]
+			}
+			n := copy(buf[len(buf):cap(buf)], s)
+			buf, s = buf[:len(buf)+n], s[n:]
+		}
 	}
 	field('p', c.Parent)
 	field('r', string(c.Role))
@@ -102,7 +152,7 @@ func (c *canonicalMessage) encode() []byte {
 	for _, m := range c.Media {
 		field('m', m)
 	}
-	return b
+	w.Write(buf)
 }
 
 // MediaHash returns the hex SHA-256 of media bytes: the name the store keeps them
@@ -124,12 +174,17 @@ func mediaIdentity(md Media) string {
 }
 
 func canonicalText(s string) string {
-	if isCanonicalText(s) {
+	i := canonicalPrefix(s)
+	if i == len(s) {
 		return s // the common case, without allocating
 	}
-	b := make([]byte, 0, len(s))
+	// s[:i] is kept as it is, and ends with a text byte (or is empty): go on from
+	// there with no separator pending.
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
 	space, newline := false, false // separators seen since the last text byte
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == ' ' || c == '\t':
@@ -144,32 +199,51 @@ func canonicalText(s string) string {
 			continue
 		}
 		switch {
-		case len(b) == 0:
+		case b.Len() == 0:
 		case newline:
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		case space:
-			b = append(b, ' ')
+			b.WriteByte(' ')
 		}
 		newline, space = false, false
-		b = append(b, c)
+		b.WriteByte(c)
 	}
-	return string(b)
+	return b.String()
 }
 
 // isCanonicalText reports whether canonicalText would return s unchanged.
 func isCanonicalText(s string) bool {
+	return canonicalPrefix(s) == len(s)
+}
+
+// canonicalPrefix returns len(s) when canonicalText keeps s as it is, else the
+// length of the longest prefix it keeps as it is that ends with a text byte (0 when
+// none): lines not starting with a space, single spaces and newlines between text.
+func canonicalPrefix(s string) int {
+	clean := 0         // end of the verbatim prefix's last text byte
 	prev := byte('\n') // a line may not start with a space, nor be blank
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c > ' ' && c != 0xc2 { // most bytes: text
+			prev, clean = c, i+1
+			continue
+		}
 		switch {
 		case c == '\r' || c == '\t' || c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0:
-			return false
-		case c == ' ' && (prev == ' ' || prev == '\n'), c == '\n' && (prev == ' ' || prev == '\n'):
-			return false
+			return clean
+		case c == ' ' || c == '\n':
+			if prev == ' ' || prev == '\n' {
+				return clean
+			}
+		default: // a control byte or a 0xc2 that starts another character: text
+			clean = i + 1
 		}
 		prev = c
 	}
-	return prev != ' ' && prev != '\n' || s == ""
+	if prev == ' ' || prev == '\n' {
+		return clean
+	}
+	return len(s)
 }
 
 // canonicalJSON re-encodes valid JSON compactly with object keys sorted and

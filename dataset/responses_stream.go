@@ -63,6 +63,9 @@ func parseResponsesBody(r *Round, body []byte) error {
 	case shapeObject:
 		var resp responsesResponse
 		if err := json.Unmarshal(body, &resp); err != nil {
+			if objectCut(r, body) {
+				return nil
+			}
 			return fmt.Errorf("decode openai responses response: %w: %w", ErrMalformed, err)
 		}
 		return applyResponse(r, &resp, nil)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llmtap/llmtap/internal/zpool"
 )
 
 // TestBodiesStoredCompressed checks exchange bodies round-trip through the zstd
@@ -76,5 +78,29 @@ func TestBodiesStoredCompressed(t *testing.T) {
 	}
 	if _, err := db.Exchange(t.Context(), 1); err == nil || !strings.Contains(err.Error(), `"brotli"`) {
 		t.Errorf("unknown codec: err = %v", err)
+	}
+}
+
+// TestRespZstdStoredAsGiven: a capture that brings its response's zstd frame (the
+// capture log's) has that frame stored as it is, and reads back as the body.
+func TestRespZstdStoredAsGiven(t *testing.T) {
+	db := openTest(t)
+	resp := []byte(strings.Repeat(`{"choices":[{"message":{"content":"long answer "}}]}`, 2000))
+	frame := zpool.Encode(resp, nil)
+	now := time.Now()
+	err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
+		Status: 200, ReqBody: []byte(`{}`), RespBody: resp, Start: now, End: now}, RespZstd: frame}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := db.sql.QueryRow(`SELECT resp_body FROM exchanges WHERE id = 1`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored, frame) {
+		t.Errorf("stored response of %d bytes, want the %d-byte frame given", len(stored), len(frame))
+	}
+	if e, err := db.Exchange(t.Context(), 1); err != nil || !bytes.Equal(e.RespBody, resp) {
+		t.Errorf("read back: %v, %d bytes, want %d", err, len(e.RespBody), len(resp))
 	}
 }

@@ -69,7 +69,10 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 	for i := range caps {
 		e := &caps[i].Exchange
 		b := &bodies[i]
-		b.codec, b.resp = codecZstd, packBody(e.RespBody)
+		b.codec, b.resp = codecZstd, caps[i].RespZstd
+		if b.resp == nil {
+			b.resp = packBody(e.RespBody)
+		}
 		req := e.ReqBody
 		if len(req) < minRefBody {
 			b.req = packBody(req)

@@ -226,7 +226,7 @@ func (l *loader) load(ctx context.Context, tx *sql.Tx, s *Seed) error {
 			parentKey = p.key
 			n.depth, n.rounds, n.answers = p.depth+1, p.rounds, p.answers
 		}
-		n.key = dataset.MessageKey(parentKey, sn.Message)
+		n.key, n.contentKey = dataset.MessageKeys(parentKey, sn.Message)
 		if sn.Message.Role == dataset.RoleAssistant {
 			n.rounds++
 		}
@@ -253,7 +253,7 @@ func (l *loader) load(ctx context.Context, tx *sql.Tx, s *Seed) error {
 			return err
 		}
 		u := sn.Usage
-		if _, err := l.message.ExecContext(ctx, n.id, convID, parentID, n.key, dataset.MessageKey("", sn.Message),
+		if _, err := l.message.ExecContext(ctx, n.id, convID, parentID, n.key, n.contentKey,
 			n.depth, n.rounds, n.answers, string(sn.Message.Role), sn.Message.Content, sn.Message.Reasoning, toolCalls,
 			sn.Message.ToolCallID, sn.Message.Name, sn.Finish, sn.Answer, exchanges[i], u.PromptTokens,
 			u.CompletionTokens, max(u.TotalTokens, u.PromptTokens+u.CompletionTokens), millis(sn.At), u.CachedTokens,

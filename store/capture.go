@@ -53,6 +53,9 @@ type Capture struct {
 	// answered from the response cache: such exchanges are kept but never become
 	// training turns.
 	Round *dataset.Round
+	// RespZstd, when set, is Exchange.RespBody as one zstd frame (the capture log's
+	// copy): Write stores it as it is instead of compressing the body again.
+	RespZstd []byte
 }
 
 // Write stores a batch of captures in one transaction, threading each round into

@@ -27,13 +27,16 @@ type prepared struct {
 	keys []string
 	// answerKeys are the keys of the answers under the last turn (keys[len-1], or
 	// the root when there are no turns).
-	answerKeys  []string
-	preludeJSON []byte // JSON of the prelude with media as references; nil when none
-	preludeHash string
-	toolsHash   string
-	title       string
-	client      string // dataset.ClientName of the request's User-Agent
-	err         error  // why the prelude could not be encoded; threading reports it
+	answerKeys []string
+	// answerContentKeys are the answers' content keys (dataset.MessageKey("", a)),
+	// worked out with answerKeys from one canonical form: a long answer's is costly.
+	answerContentKeys []string
+	preludeJSON       []byte // JSON of the prelude with media as references; nil when none
+	preludeHash       string
+	toolsHash         string
+	title             string
+	client            string // dataset.ClientName of the request's User-Agent
+	err               error  // why the prelude could not be encoded; threading reports it
 	// maybePrefill: the history ends in an assistant turn the API answers with a
 	// new message; thread decides whether the client meant it continued.
 	maybePrefill bool
@@ -60,8 +63,9 @@ func (p *prepared) setAnswerKeys() {
 		parent = p.keys[len(p.keys)-1]
 	}
 	p.answerKeys = make([]string, len(p.answers))
+	p.answerContentKeys = make([]string, len(p.answers))
 	for i, a := range p.answers {
-		p.answerKeys[i] = dataset.MessageKey(parent, a)
+		p.answerKeys[i], p.answerContentKeys[i] = dataset.MessageKeys(parent, a)
 	}
 }
 

@@ -127,7 +127,8 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 			return err
 		}
 		if n == nil { // an identical answer (a retry) is kept once
-			meta := msgMeta{answer: true, responseID: r.ResponseID, exchangeID: exchangeID, at: at}
+			meta := msgMeta{answer: true, responseID: r.ResponseID, exchangeID: exchangeID, at: at,
+				contentKey: p.answerContentKeys[i]}
 			if i == 0 {
 				meta.finish = r.FinishReason
 			}
@@ -280,12 +281,16 @@ type msgMeta struct {
 	exchangeID int64
 	at         time.Time
 	usage      dataset.Usage // the response's, on the first answer an exchange stores
+	contentKey string        // the message's content key when already worked out; "": insertMessage does
 }
 
 func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, key string,
 	m dataset.Message, meta msgMeta) (*node, error) {
-	n := &node{conversationID: convID, key: key, contentKey: dataset.MessageKey("", m), depth: 1,
+	n := &node{conversationID: convID, key: key, contentKey: meta.contentKey, depth: 1,
 		role: m.Role, isAnswer: meta.answer, content: m.Content}
+	if n.contentKey == "" {
+		n.contentKey = dataset.MessageKey("", m)
+	}
 	var parentID sql.NullInt64
 	if parent != nil {
 		parentID = sql.NullInt64{Int64: parent.id, Valid: true}

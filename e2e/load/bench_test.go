@@ -9,7 +9,7 @@ import (
 // llmtap (same run, same upstream, same client) and reports, per scenario:
 // requests/s through each and their ratio, how fast llmtap stored and indexed what it
 // relayed (exchanges/s from the start of its load until /api/status shows them all
-// and nothing queued), and each process's peak RSS. A scenario sends max(b.N, n)
+// and nothing queued), each process's CPU time per request and its peak RSS. A scenario sends max(b.N, n)
 // requests; each takes more than the default benchtime, so it runs once:
 //
 //	go test ./e2e/load -run '^$' -bench .
@@ -52,6 +52,9 @@ func BenchmarkRelayAndStore(b *testing.B) {
 			b.ReportMetric(tapRate/hopRate, "llmtap/barehop")
 			b.ReportMetric(rate(int(st.Exchanges), storedAt.Sub(tapRes.start)), "stored_exch/s")
 			b.ReportMetric(float64(st.Unsaved), "unsaved")
+			// CPU per request: llmtap's covers relaying, the durable log and storing.
+			b.ReportMetric(tap.cpuSeconds(b)*1e3/float64(l.n), "llmtap_cpu_ms/req")
+			b.ReportMetric(hop.cpuSeconds(b)*1e3/float64(l.n), "barehop_cpu_ms/req")
 			b.ReportMetric(tap.peakMB(b), "llmtap_peak_MB")
 			b.ReportMetric(hop.peakMB(b), "barehop_peak_MB")
 		})

@@ -225,6 +225,29 @@ func (p *proc) procStatus(t testing.TB, field string) float64 {
 	return 0
 }
 
+// cpuSeconds is the CPU time (user and system) the process has used so far, from
+// /proc/PID/stat in clock ticks of 1/100 s (USER_HZ on Linux): on this shared
+// machine the wall clock measures the neighbours too, the CPU what the work costs.
+func (p *proc) cpuSeconds(t testing.TB) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("read %s stat: %v", p.name, err)
+	}
+	// The command name, in parentheses, may hold spaces: fields count after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		t.Fatalf("%s: /proc/%d/stat unreadable: %q", p.name, p.cmd.Process.Pid, b)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64) // field 14 of stat
+	stime, err2 := strconv.ParseFloat(f[12], 64) // field 15
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%s stat times %q %q", p.name, f[11], f[12])
+	}
+	return (utime + stime) / 100
+}
+
 // peakMB is the process's peak resident memory so far, in MB.
 func (p *proc) peakMB(t testing.TB) float64 { return p.procStatus(t, "VmHWM") }
 
