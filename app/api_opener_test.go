@@ -212,10 +212,11 @@ func TestGroupChatNamesBehavior(t *testing.T) {
 		name string
 		auto bool // answers read "Name: text" under --names auto
 	}{
-		{"sillytavern_group_chat", true},               // Completion Object: `name` fields
-		{"sillytavern_group_chat_default_names", true}, // Default: "Name: " on characters' messages
-		{"sillytavern_group_chat_content_names", true}, // Message Content: "Name: " on every message
-		{"sillytavern_group_chat_none_names", false},   // None: the nudge alone
+		{"sillytavern_group_chat", true},                    // Completion Object: `name` fields
+		{"sillytavern_group_chat_default_names", true},      // Default: "Name: " on characters' messages
+		{"sillytavern_group_chat_default_names_echo", true}, // the model wrote "Name: " itself
+		{"sillytavern_group_chat_content_names", true},      // Message Content: "Name: " on every message
+		{"sillytavern_group_chat_none_names", false},        // None: the nudge alone
 	}
 	for _, tt := range tests {
 		for _, mode := range []dataset.NameMode{dataset.NamesAuto, dataset.NamesOn, dataset.NamesOff} {

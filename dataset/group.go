@@ -122,20 +122,26 @@ func (g GroupChat) prefixed(text string) string {
 	return best
 }
 
-// NameAnswers returns answers with the speaker set as the name of each answer
-// that has none: the model answered as the character the nudge named. answers is
-// not changed; the result shares it when nothing is named.
+// NameAnswers returns answers named as the speaker the nudge asked for: the name
+// of each answer that has none is the speaker's, and a "Name: " the model wrote
+// before its answer in the group chat's own style goes, as SillyTavern takes it
+// off before it keeps the message (and resends it, with its own prefix or none).
+// answers is not changed; the result shares it when nothing is named.
 func (g GroupChat) NameAnswers(answers []Message) []Message {
 	if g.Speaker == "" {
 		return answers
 	}
 	var out []Message
 	for i, a := range answers {
-		if a.Role == RoleAssistant && a.Name == "" {
-			if out == nil {
-				out = slices.Clone(answers)
-			}
-			out[i].Name = g.Speaker
+		if a.Role != RoleAssistant || a.Name != "" {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(answers)
+		}
+		out[i].Name = g.Speaker
+		if rest, ok := strings.CutPrefix(a.Content, g.Speaker+":"); ok && len(a.ToolCalls) == 0 && strings.TrimSpace(rest) != "" {
+			out[i].Content = strings.TrimLeft(rest, " \t\n")
 		}
 	}
 	if out == nil {

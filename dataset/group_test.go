@@ -54,9 +54,18 @@ func TestGroupChat(t *testing.T) {
 			if diff := cmp.Diff(before, h.Turns); diff != "" {
 				t.Errorf("NameTurns changed its input:\n%s", diff)
 			}
-			answers := g.NameAnswers([]Message{a("new"), {Role: RoleAssistant, Name: "Cy", Content: "named"}})
-			if answers[0].Name != tt.speaker || answers[1].Name != "Cy" {
-				t.Errorf("NameAnswers = %q, %q, want %q and Cy", answers[0].Name, answers[1].Name, tt.speaker)
+			answers := g.NameAnswers([]Message{a("new"), {Role: RoleAssistant, Name: "Cy", Content: "Bob: named"}, a("Bob: *nods* fine"), a("Bob:")})
+			var gotAnswers []string
+			for _, m := range answers {
+				gotAnswers = append(gotAnswers, m.Name+"|"+m.Content)
+			}
+			// The speaker's own "Name: " goes; another name's, or one with nothing after it, stays.
+			wantAnswers := []string{tt.speaker + "|new", "Cy|Bob: named", tt.speaker + "|*nods* fine", tt.speaker + "|Bob:"}
+			if tt.speaker == "" {
+				wantAnswers[2] = "|Bob: *nods* fine"
+			}
+			if diff := cmp.Diff(wantAnswers, gotAnswers); diff != "" {
+				t.Errorf("NameAnswers (-want +got):\n%s", diff)
 			}
 		})
 	}
