@@ -102,5 +102,9 @@ func FuzzGroupChat(f *testing.F) {
 				t.Fatalf("turn %d named wrongly: %+v -> %+v (members %q)", i, was, m, g.Members)
 			}
 		}
+		a := g.NameAnswers([]Message{{Role: RoleAssistant, Content: second}})[0]
+		if a.Name != g.Speaker || a.Content != second && !strings.HasPrefix(second, g.Speaker+":") || !strings.HasSuffix(second, a.Content) {
+			t.Fatalf("answer %q named %q: %+v", second, g.Speaker, a)
+		}
 	})
 }
