@@ -31,20 +31,22 @@ type GroupChat struct {
 // SplitHistory divides them). A request with neither gives the zero GroupChat.
 func ReadGroupChat(h History) GroupChat {
 	var g GroupChat
-	for _, m := range slices.Concat(h.Prelude, h.Notes) {
-		if m.Role != RoleSystem {
-			continue
-		}
-		text := strings.TrimSpace(m.Content)
-		if list, ok := bracketed(text, groupMarkerPrefix, "]"); ok && g.Members == nil {
-			for _, name := range strings.Split(list, ",") {
-				if name = strings.TrimSpace(name); name != "" && !slices.Contains(g.Members, name) {
-					g.Members = append(g.Members, name)
+	for _, msgs := range [2][]Message{h.Prelude, h.Notes} {
+		for _, m := range msgs {
+			if m.Role != RoleSystem || !strings.Contains(m.Content, "[") {
+				continue
+			}
+			text := strings.TrimSpace(m.Content)
+			if list, ok := bracketed(text, groupMarkerPrefix, "]"); ok && g.Members == nil {
+				for _, name := range strings.Split(list, ",") {
+					if name = strings.TrimSpace(name); name != "" && !slices.Contains(g.Members, name) {
+						g.Members = append(g.Members, name)
+					}
 				}
 			}
-		}
-		if name, ok := bracketed(text, groupNudgePrefix, ".]"); ok && strings.TrimSpace(name) == name && name != "" {
-			g.Speaker = name
+			if name, ok := bracketed(text, groupNudgePrefix, ".]"); ok && strings.TrimSpace(name) == name && name != "" {
+				g.Speaker = name
+			}
 		}
 	}
 	if g.Speaker != "" && !inPrelude(h.Prelude, g.Speaker) {
