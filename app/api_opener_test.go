@@ -158,39 +158,118 @@ func TestGroupChatNoNamePairs(t *testing.T) {
 
 // TestGroupChatPairPrompt checks that the pair of a group chat character's swiped
 // answer is asked under that character's card, not the card of whoever spoke last
-// (issue 16: another character's prompt parts never leak into a record).
+// (issue 16: another character's prompt parts never leak into a record), whatever
+// SillyTavern's names setting: Completion Object (`name` fields), Message Content
+// ("Name: " in every message) and None (the nudge alone names the speaker).
 func TestGroupChatPairPrompt(t *testing.T) {
-	ta, id := openerApp(t, "sillytavern_group_chat_swipe")
-	var p ExportPreview
-	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
-		t.Fatalf("GET preview = %d", code)
+	for _, name := range []string{"sillytavern_group_chat_swipe", "sillytavern_group_chat_content_names", "sillytavern_group_chat_none_names"} {
+		t.Run(name, func(t *testing.T) {
+			ta, id := openerApp(t, name)
+			var p ExportPreview
+			if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
+				t.Fatalf("GET preview = %d", code)
+			}
+			if p.Valid != 1 || len(p.Records) != 1 || p.PairsByRule[dataset.RuleContinued] != 1 {
+				b, _ := json.Marshal(p)
+				t.Fatalf("dpo-jsonl preview = %s, want one pair by the continued rule", b)
+			}
+			var rec dataset.PreferenceRecord
+			if err := json.Unmarshal(p.Records[0], &rec); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(rec.System, "Kael is a scarred ranger") || strings.Contains(rec.System, "Seraphina is a guardian") {
+				t.Errorf("pair system prompt = %q, want Kael's card and not Seraphina's", rec.System)
+			}
+			if !strings.Contains(rec.Chosen.Value, "I keep the pass") || !strings.Contains(rec.Rejected.Value, "northern pass") {
+				t.Errorf("pair = %s, want the answer went on from chosen over the swiped-away one", p.Records[0])
+			}
+			// A system prompt the reviewer wrote holds for every speaker.
+			if err := ta.db.SetSystem(t.Context(), id, "A fantasy group chat."); err != nil {
+				t.Fatal(err)
+			}
+			if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 || len(p.Records) != 1 {
+				b, _ := json.Marshal(p)
+				t.Fatalf("GET preview = %d, %s", code, b)
+			}
+			if err := json.Unmarshal(p.Records[0], &rec); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(rec.System, "A fantasy group chat.\n\n"+dataset.DefaultOpenerPrefix) {
+				t.Errorf("pair system prompt = %q, want the reviewer's", rec.System)
+			}
+		})
 	}
-	if p.Valid != 1 || len(p.Records) != 1 || p.PairsByRule[dataset.RuleContinued] != 1 {
-		b, _ := json.Marshal(p)
-		t.Fatalf("dpo-jsonl preview = %s, want one pair by the continued rule", b)
+}
+
+// TestGroupChatNamesBehavior exports the two-character group chat as SillyTavern
+// sends it under each "Character Names Behavior" setting as ShareGPT with each
+// --names mode: one record per speaker, only that speaker's card in its system
+// prompt, and the answers' "Name: " as the mode says (auto: as the wire showed
+// them, since the greetings carry names only where the setting sends them).
+func TestGroupChatNamesBehavior(t *testing.T) {
+	cards := map[string]string{"Seraphina": "Seraphina is a guardian", "Kael": "Kael is a scarred ranger"}
+	tests := []struct {
+		name string
+		auto bool // answers read "Name: text" under --names auto
+	}{
+		{"sillytavern_group_chat", true},                    // Completion Object: `name` fields
+		{"sillytavern_group_chat_default_names", true},      // Default: "Name: " on characters' messages
+		{"sillytavern_group_chat_default_names_echo", true}, // the model wrote "Name: " itself
+		{"sillytavern_group_chat_content_names", true},      // Message Content: "Name: " on every message
+		{"sillytavern_group_chat_none_names", false},        // None: the nudge alone
 	}
-	var rec dataset.PreferenceRecord
-	if err := json.Unmarshal(p.Records[0], &rec); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(rec.System, "Kael is a scarred ranger") || strings.Contains(rec.System, "Seraphina is a guardian") {
-		t.Errorf("pair system prompt = %q, want Kael's card and not Seraphina's", rec.System)
-	}
-	if !strings.Contains(rec.Chosen.Value, "I keep the pass") || !strings.Contains(rec.Rejected.Value, "northern pass") {
-		t.Errorf("pair = %s, want the answer went on from chosen over the swiped-away one", p.Records[0])
-	}
-	// A system prompt the reviewer wrote holds for every speaker.
-	if err := ta.db.SetSystem(t.Context(), id, "A fantasy group chat."); err != nil {
-		t.Fatal(err)
-	}
-	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 || len(p.Records) != 1 {
-		b, _ := json.Marshal(p)
-		t.Fatalf("GET preview = %d, %s", code, b)
-	}
-	if err := json.Unmarshal(p.Records[0], &rec); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(rec.System, "A fantasy group chat.\n\n"+dataset.DefaultOpenerPrefix) {
-		t.Errorf("pair system prompt = %q, want the reviewer's", rec.System)
+	for _, tt := range tests {
+		for _, mode := range []dataset.NameMode{dataset.NamesAuto, dataset.NamesOn, dataset.NamesOff} {
+			t.Run(tt.name+"/"+string(mode), func(t *testing.T) {
+				ta, _ := openerApp(t, tt.name)
+				var out, invalid strings.Builder
+				if _, err := writeDataset(t.Context(), ta.db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
+					dataset.ShareGPTOptions{Names: mode}, &out, &invalid, nil); err != nil {
+					t.Fatal(err)
+				}
+				if invalid.Len() > 0 {
+					t.Errorf("invalid: %s", invalid.String())
+				}
+				lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+				if len(lines) != 2 {
+					t.Fatalf("%d records, want one per speaker:\n%s", len(lines), out.String())
+				}
+				named := mode == dataset.NamesOn || mode == dataset.NamesAuto && tt.auto
+				for _, line := range lines {
+					var rec struct {
+						System        string `json:"system"`
+						Conversations []struct {
+							From, Value string
+						} `json:"conversations"`
+					}
+					if err := json.Unmarshal([]byte(line), &rec); err != nil {
+						t.Fatal(err)
+					}
+					var speaker []string
+					for name, card := range cards {
+						if strings.Contains(rec.System, card) {
+							speaker = append(speaker, name)
+						}
+					}
+					if len(speaker) != 1 {
+						t.Fatalf("record system prompt holds the cards of %v, want one: %s", speaker, line)
+					}
+					for _, turn := range rec.Conversations {
+						if turn.From != "gpt" {
+							continue
+						}
+						prefixed := strings.HasPrefix(turn.Value, speaker[0]+": ")
+						if prefixed != named {
+							t.Errorf("%s answer %q: named %v, want %v", speaker[0], turn.Value, prefixed, named)
+						}
+						for name := range cards {
+							if name != speaker[0] && strings.HasPrefix(turn.Value, name+": ") {
+								t.Errorf("%s's record trains %s's answer %q", speaker[0], name, turn.Value)
+							}
+						}
+					}
+				}
+			})
+		}
 	}
 }

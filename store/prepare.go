@@ -47,9 +47,13 @@ type prepared struct {
 func (p *prepared) continueLast() {
 	prefill := p.turns[len(p.turns)-1]
 	p.turns, p.keys = p.turns[:len(p.turns)-1], p.keys[:len(p.keys)-1]
-	p.answers = make([]dataset.Message, len(p.r.Answers))
-	for i, a := range p.r.Answers {
+	answers := p.answers
+	p.answers = make([]dataset.Message, len(answers))
+	for i, a := range answers {
 		a.Content = dataset.Continue(prefill.Content, a.Content)
+		if a.Name == "" {
+			a.Name = prefill.Name // the character whose message is continued
+		}
 		p.answers[i] = a
 	}
 	p.setAnswerKeys()
@@ -71,7 +75,10 @@ func (p *prepared) setAnswerKeys() {
 
 func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
 	h := dataset.SplitHistory(r.Messages)
-	p := &prepared{r: r, prelude: h.Prelude, turns: h.Turns, answers: r.Answers}
+	// A SillyTavern group chat sent without `name` fields: its characters' turns
+	// are named by their "Name: " prefix, its answers by the nudge (issue 16).
+	g := dataset.ReadGroupChat(h)
+	p := &prepared{r: r, prelude: h.Prelude, turns: g.NameTurns(h.Turns), answers: g.NameAnswers(r.Answers)}
 	p.keys = dataset.PathKeys(p.turns)
 	if dataset.ContinuesLast(r, p.turns) {
 		p.continueLast()
