@@ -103,7 +103,16 @@ export interface ExportOptions {
   folder?: boolean;
   validation?: number;
   filter: Filter;
+  /** Keep conversations scored this (1–5) or better, unrated ones left out; absent or 0 keeps any. */
+  minScore?: number;
   name?: string;
+}
+
+/** exportFilterObject is the "filter" of an export's body: the list's filter and minScore. */
+export function exportFilterObject(f: Filter, minScore?: number): Record<string, string | string[]> {
+  const o = filterObject(f);
+  if (minScore) o.minScore = String(minScore);
+  return o;
 }
 
 /** exportQuery renders the query string of an export's preview or download. */
@@ -115,6 +124,7 @@ export function exportQuery(o: ExportOptions): string {
   p.set('system', o.system);
   if (o.opener) p.set('opener', o.opener);
   if (o.reasoning) p.set('reasoning', o.reasoning);
+  if (o.minScore) p.set('minScore', String(o.minScore));
   return `?${p.toString()}`;
 }
 
@@ -175,7 +185,7 @@ export const api = {
         ...(o.opener ? { opener: o.opener } : {}),
         ...(o.reasoning ? { reasoning: o.reasoning } : {}),
         ...(o.folder ? { folder: true, validation: o.validation ?? 0 } : {}),
-        filter: filterObject(o.filter),
+        filter: exportFilterObject(o.filter, o.minScore),
         ...(o.name ? { name: o.name } : {}),
         ...(saveAs ? { saveAs } : {}),
         ...(progress ? { progress } : {}),
