@@ -84,7 +84,7 @@ func formats() []FormatSpec {
 		{Format: FormatAlpaca, convert: convertAlpaca, Label: "Alpaca JSONL (instruction, input, output, history)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: AlpacaRecord{},
 			Help: "alpaca records: instruction, input, output, system, history [[instruction, output], …]"},
 		{Format: FormatKTO, convert: convertKTO, convertPair: convertKTOPair, Label: "KTO JSONL (LLaMA-Factory, kto_tag)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: KTORecord{}, AllStatuses: true,
-			Help: "LLaMA-Factory sharegpt records with a boolean kto_tag: true for kept conversations, false for rejected ones and worse answers"},
+			Help: "LLaMA-Factory sharegpt records with a boolean kto_tag: true for kept conversations and thumbs-up answers, false for rejected ones, worse answers and thumbs-down answers"},
 		{Format: FormatPreference, convertPair: convertDPO, Aliases: []ExportFormat{FormatDPOJSONL}, Label: "DPO pairs JSONL (LLaMA-Factory ranking)", Ext: ".jsonl",
 			MIME: "application/x-ndjson", Pairs: true, Row: PreferenceRecord{},
 			Help: "preference pairs in LLaMA-Factory's ranking sharegpt layout, one per line (also: dpo-jsonl)"},
