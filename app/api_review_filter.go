@@ -14,7 +14,7 @@ import (
 // filterKeys are the list parameters of GET /api/conversations that select (as
 // opposed to page): a bulk or export "filter" object takes exactly these.
 var filterKeys = []string{"q", "status", "tag", "model", "host", "from", "to",
-	"hasTools", "hasReasoning", "hasErrors", "score", "sort", "order", "forward_key"}
+	"hasTools", "hasReasoning", "hasErrors", "score", "minScore", "sort", "order", "forward_key"}
 
 // listOptions reads the list parameters of docs/api-review.md from a query string;
 // paging adds limit and offset (default 50 from 0). Other parameters are left to the
@@ -69,6 +69,13 @@ func listOptions(q url.Values, paging bool) (store.ListOptions, error) {
 			return opt, badRequest("score %q: must be 1 to %d, or 0 for unrated", s, store.MaxScore)
 		}
 		opt.Scores = append(opt.Scores, n)
+	}
+	if s := q.Get("minScore"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > store.MaxScore {
+			return opt, badRequest("minScore %q: must be 1 to %d (unrated left out), or 0 for any", s, store.MaxScore)
+		}
+		opt.MinScore = n
 	}
 	switch s := store.Sort(q.Get("sort")); s {
 	case "", store.SortUpdated, store.SortCreated, store.SortRounds, store.SortTokens, store.SortCost:

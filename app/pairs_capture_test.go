@@ -27,6 +27,19 @@ import (
 // has a signal, and the newest-regeneration pair only when every pair is asked for
 // (issue 12: the same traffic gave zero pairs before).
 func TestPairsFromCapturedTraffic(t *testing.T) {
+	ta, id := replayPreferenceTraffic(t)
+	d, err := ta.db.Conversation(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testPairsFromCapturedTraffic(t, ta, d)
+}
+
+// replayPreferenceTraffic replays the preference_traffic case through the real
+// proxy, capture log and indexer of a new app, and returns it with the ID of the
+// one conversation the traffic makes.
+func replayPreferenceTraffic(t *testing.T) (*testApp, int64) {
+	t.Helper()
 	exs := readExchanges(t, filepath.Join(threadingDir, "preference_traffic"))
 	var next atomic.Int32
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -65,10 +78,10 @@ func TestPairsFromCapturedTraffic(t *testing.T) {
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("ExportIDs = %v, %v; want one conversation", ids, err)
 	}
-	d, err := ta.db.Conversation(t.Context(), ids[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	return ta, ids[0]
+}
+
+func testPairsFromCapturedTraffic(t *testing.T, ta *testApp, d *store.Detail) {
 	for _, m := range d.Messages {
 		if strings.HasPrefix(m.Content, "Brioche") {
 			if err := ta.db.EditMessage(t.Context(), m.ID, "Brioche with honey and a pinch of cinnamon."); err != nil {

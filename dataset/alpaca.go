@@ -21,6 +21,9 @@ type AlpacaRecord struct {
 	// History holds the earlier rounds as [instruction, output] pairs, oldest first.
 	History [][]string `json:"history" parquet:"history,list"`
 	Images  []string   `json:"images,omitempty" parquet:"images,optional,list"`
+	// Score is the conversation's quality score, 1 to MaxScore; 0 (unrated) is
+	// left out (score.go).
+	Score int `json:"score,omitempty" parquet:"score,optional"`
 }
 
 // ToAlpaca turns c into a record that passes ValidateAlpaca, or returns an error
@@ -44,7 +47,7 @@ func convertAlpaca(c Conversation, opt ShareGPTOptions) (converted, error) {
 	if len(turns) == 0 {
 		return converted{}, errors.New("no assistant answer")
 	}
-	rec := &AlpacaRecord{System: opt.systemPrompt(o, named), Images: imgs, History: [][]string{}}
+	rec := &AlpacaRecord{System: opt.systemPrompt(o, named), Images: imgs, History: [][]string{}, Score: scoreOf(c)}
 	for i := 0; i+1 < len(turns); i += 2 {
 		q, a := turns[i], turns[i+1]
 		if q.From != TagHuman || a.From != TagGPT {
@@ -76,9 +79,13 @@ func validateAlpaca(line []byte) error {
 		System      *string           `json:"system"`
 		History     []json.RawMessage `json:"history"`
 		Images      []string          `json:"images"`
+		Score       *int              `json:"score"`
 	}
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("not an alpaca record: %w", err)
+	}
+	if err := checkScore(rec.Score); err != nil {
+		return err
 	}
 	switch {
 	case rec.Instruction == nil || *rec.Instruction == "":

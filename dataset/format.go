@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strings"
@@ -83,7 +84,7 @@ func formats() []FormatSpec {
 		{Format: FormatAlpaca, convert: convertAlpaca, Label: "Alpaca JSONL (instruction, input, output, history)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: AlpacaRecord{},
 			Help: "alpaca records: instruction, input, output, system, history [[instruction, output], …]"},
 		{Format: FormatKTO, convert: convertKTO, convertPair: convertKTOPair, Label: "KTO JSONL (LLaMA-Factory, kto_tag)", Ext: ".jsonl", MIME: "application/x-ndjson", Row: KTORecord{}, AllStatuses: true,
-			Help: "LLaMA-Factory sharegpt records with a boolean kto_tag: true for kept conversations, false for rejected ones and worse answers"},
+			Help: "LLaMA-Factory sharegpt records with a boolean kto_tag: true for kept conversations and thumbs-up answers, false for rejected ones, worse answers and thumbs-down answers"},
 		{Format: FormatPreference, convertPair: convertDPO, Aliases: []ExportFormat{FormatDPOJSONL}, Label: "DPO pairs JSONL (LLaMA-Factory ranking)", Ext: ".jsonl",
 			MIME: "application/x-ndjson", Pairs: true, Row: PreferenceRecord{},
 			Help: "preference pairs in LLaMA-Factory's ranking sharegpt layout, one per line (also: dpo-jsonl)"},
@@ -167,6 +168,7 @@ func newLineWriter(spec FormatSpec, w io.Writer, sink RecordSink, invalid io.Wri
 	}
 	lw := &lineWriter{w: w, sink: sink, invalid: invalid, format: spec.Format, opt: opt, convert: spec.convert, convertPair: spec.convertPair}
 	if spec.convertPair != nil {
+		lw.once = true
 		return ktoWriter{lw}, nil
 	}
 	return lw, nil
@@ -231,6 +233,15 @@ type converted struct {
 	rec                   any
 	system, tools, images bool
 	warned                bool
+	// more are further records the conversation makes after this one (KTO: the
+	// answers a reviewer rated), each written or described on its own.
+	more []extraRecord
+}
+
+// extraRecord is one of converted.more: a record, or why it cannot be one.
+type extraRecord struct {
+	rec converted
+	err error
 }
 
 // lineWriter is the RecordWriter (or, with convertPair, the PairWriter) of a
@@ -245,6 +256,11 @@ type lineWriter struct {
 	convertPair func(PreferencePair, ShareGPTOptions) (converted, error)
 	report      ExportReport
 	err         error // the first write error; it sticks
+	// once writes each record of a conversation once (dup): seen are the hashes
+	// of the lines of conversation seenID.
+	once   bool
+	seen   map[uint64]bool
+	seenID int64
 }
 
 func (lw *lineWriter) Write(c Conversation) error {
@@ -293,14 +309,56 @@ func (lw *lineWriter) WritePrepared(p Prepared) error {
 		return lw.err
 	}
 	if p.err == nil && p.line != nil {
+		if lw.dup(p.id, p.line) {
+			return lw.emitMore(p)
+		}
 		if err := lw.write(lw.w, p.line); err != nil {
 			return err
 		}
 		lw.count(p.rec)
-		return nil
+		return lw.emitMore(p)
 	}
-	return lw.emit(p.id, p.title, p.rec, p.err)
+	if err := lw.emit(p.id, p.title, p.rec, p.err); err != nil {
+		return err
+	}
+	return lw.emitMore(p)
 }
+
+// emitMore writes the further records of p (converted.more).
+func (lw *lineWriter) emitMore(p Prepared) error {
+	for _, x := range p.rec.more {
+		if err := lw.emit(p.id, p.title, x.rec, x.err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dup reports whether the writer, which writes each record of a conversation once
+// (KTO: a thumbs-down answer is both rated and the worse of its pairs), has written
+// line for conversation id already; it remembers line otherwise. Records of one
+// conversation come together, so only the current one's are kept.
+func (lw *lineWriter) dup(id int64, line []byte) bool {
+	if !lw.once {
+		return false
+	}
+	if lw.seen == nil {
+		lw.seen = map[uint64]bool{}
+	}
+	if id != lw.seenID {
+		clear(lw.seen)
+		lw.seenID = id
+	}
+	h := maphash.Bytes(lineSeed, line)
+	if lw.seen[h] {
+		return true
+	}
+	lw.seen[h] = true
+	return false
+}
+
+// lineSeed seeds the hashes of lineWriter.dup.
+var lineSeed = maphash.MakeSeed()
 
 // writePair converts a preference pair and writes its record, or its
 // InvalidRecord line.
@@ -328,20 +386,24 @@ func (lw *lineWriter) emit(id int64, title string, rec converted, cerr error) er
 		b, _ := marshalNoEscape(InvalidRecord{ID: id, Title: title, Reason: cerr.Error()})
 		return lw.write(lw.invalid, append(b, '\n'))
 	}
-	if lw.sink != nil {
-		if err := lw.sink.WriteRecord(id, rec.rec); err != nil {
-			lw.err = fmt.Errorf("write %s dataset: %w", lw.format, err)
-			return lw.err
-		}
-	} else {
+	var line []byte
+	if lw.sink == nil || lw.once {
 		b, err := marshalNoEscape(rec.rec)
 		if err != nil {
 			lw.err = fmt.Errorf("encode %s record of conversation %d: %w", lw.format, id, err)
 			return lw.err
 		}
-		if err := lw.write(lw.w, append(b, '\n')); err != nil {
-			return err
+		if line = append(b, '\n'); lw.dup(id, line) {
+			return nil
 		}
+	}
+	if lw.sink != nil {
+		if err := lw.sink.WriteRecord(id, rec.rec); err != nil {
+			lw.err = fmt.Errorf("write %s dataset: %w", lw.format, err)
+			return lw.err
+		}
+	} else if err := lw.write(lw.w, line); err != nil {
+		return err
 	}
 	lw.count(rec)
 	return nil

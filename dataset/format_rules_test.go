@@ -1,7 +1,9 @@
 package dataset
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -27,6 +29,18 @@ var validatorRules = []struct {
 		{"history_not_pairs", `{"instruction":"hi","input":"","output":"x","history":[["a"]]}`},
 		{"history_empty_turn", `{"instruction":"hi","input":"","output":"x","history":[["a",""]]}`},
 		{"placeholders_not_images", `{"instruction":"<image>which?","input":"","output":"left","images":["a.png","b.png"]}`},
+		{"valid_score", `{"instruction":"hi","input":"","output":"hello","history":[],"score":5}`},
+		{"score_out_of_range", `{"instruction":"hi","input":"","output":"hello","history":[],"score":6}`},
+		{"score_not_integer", `{"instruction":"hi","input":"","output":"hello","history":[],"score":2.5}`},
+	}},
+	{"messages_score", ValidateMessages, []ruleCase{
+		{"valid", `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"score":1}`},
+		{"score_zero", `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"score":0}`},
+		{"score_string", `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"score":"4"}`},
+	}},
+	{"sharegpt_score", validateShareGPTLine, []ruleCase{
+		{"valid", `{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yo"}],"score":3}`},
+		{"score_negative", `{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yo"}],"score":-1}`},
 	}},
 	{"kto", ValidateKTO, []ruleCase{
 		{"valid", `{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yo"}],"kto_tag":false}`},
@@ -75,6 +89,15 @@ var validatorRules = []struct {
 		{"unknown_part", `{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]},{"role":"assistant","content":"x"}]}`},
 		{"no_parts", `{"messages":[{"role":"user","content":[]},{"role":"assistant","content":"x"}]}`},
 	}},
+}
+
+// validateShareGPTLine is ValidateShareGPT of one line.
+func validateShareGPTLine(line []byte) error {
+	var rec ShareGPTRecord
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	return ValidateShareGPT(&rec)
 }
 
 // TestValidatorRules breaks each rule of the validators of alpaca, kto, dpo,

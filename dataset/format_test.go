@@ -16,6 +16,9 @@ import (
 type formatGolden struct {
 	Record json.RawMessage `json:"record,omitempty"`
 	Error  string          `json:"error,omitempty"`
+	// More are the further records of the conversation (kto: the answers a
+	// reviewer rated), in the order written.
+	More []json.RawMessage `json:"more,omitempty"`
 }
 
 // TestFormatsGolden writes every golden input of testdata/formats in every format
@@ -38,6 +41,10 @@ func TestFormatsGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got formatGolden
+		var lines [][]byte
+		if b := bytes.TrimSpace(out.Bytes()); len(b) > 0 {
+			lines = bytes.Split(b, []byte("\n"))
+		}
 		if report.Invalid == 1 {
 			var rec InvalidRecord
 			if err := json.Unmarshal(invalid.Bytes(), &rec); err != nil {
@@ -45,8 +52,16 @@ func TestFormatsGolden(t *testing.T) {
 			}
 			got.Error = rec.Reason
 		} else {
-			got.Record = bytes.TrimSpace(out.Bytes())
-			if err := validateLine(spec.Format, got.Record); err != nil {
+			got.Record, lines = lines[0], lines[1:]
+		}
+		for _, l := range lines {
+			got.More = append(got.More, l)
+		}
+		if report.Written != len(got.More)+min(len(got.Record), 1) || report.Invalid > 1 {
+			t.Errorf("report %+v for %d records written", report, len(got.More)+min(len(got.Record), 1))
+		}
+		for _, l := range append([]json.RawMessage{got.Record}, got.More...) {
+			if err := validateLine(spec.Format, l); len(l) > 0 && err != nil {
 				t.Errorf("the %s validator rejects the writer's own line: %v", spec.Format, err)
 			}
 		}

@@ -4,14 +4,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // FormatKTO is one example per line in LLaMA-Factory's sharegpt layout with a
-// boolean "kto_tag" (dataset_info.json column kto_tag), for KTO training: a
-// conversation's record is desirable (true) unless it was rejected in review, and
-// the worse answer of each preference pair, after its history, is an undesirable
-// (false) one. An opener is never an example: it goes into the system prompt or
-// is dropped, as in sharegpt.
+// boolean "kto_tag" (dataset_info.json column kto_tag), for KTO training, which
+// labels the last answer of a record: a conversation's record is desirable (true)
+// unless it was rejected in review, and the worse answer of each preference pair,
+// after its history, is an undesirable (false) one. A reviewer's thumbs (issue 14)
+// add examples of the answers they rate, each after its history: thumbs down an
+// undesirable one, thumbs up a desirable one in a conversation not confirmed (a
+// confirmed one is desirable as a whole); on the last answer the thumb labels the
+// conversation's record itself unless it was confirmed. An opener is never an
+// example: it goes into the system prompt or is dropped, as in sharegpt.
 const FormatKTO ExportFormat = "kto"
 
 // KTORecord is one line of a FormatKTO file.
@@ -28,11 +33,47 @@ func ktoRecord(r *ShareGPTRecord, tag bool) *KTORecord {
 }
 
 func convertKTO(c Conversation, opt ShareGPTOptions) (converted, error) {
+	last := lastAnswer(c.Messages)
+	var more []extraRecord
+	for k, m := range c.Messages {
+		if k == last || m.Role != RoleAssistant || m.Thumb == 0 || (m.Thumb > 0 && c.Status == StatusConfirmed) ||
+			len(m.ToolCalls) > 0 || !slices.ContainsFunc(c.Messages[:k], func(m Message) bool { return m.Role == RoleUser }) {
+			continue // unrated, said by the conversation's label, a tool call, or an opener
+		}
+		part := c
+		part.Messages = c.Messages[: k+1 : k+1]
+		x, err := ktoOf(part, m.Thumb > 0, opt)
+		if err != nil {
+			err = fmt.Errorf("thumbs-%s answer (message %d): %w", map[bool]string{true: "up", false: "down"}[m.Thumb > 0], k+1, err)
+		}
+		more = append(more, extraRecord{x, err})
+	}
+	tag := c.Status != StatusRejected
+	if last >= 0 && c.Messages[last].Thumb != 0 && c.Status != StatusConfirmed {
+		tag = c.Messages[last].Thumb > 0
+	}
+	r, err := ktoOf(c, tag, opt)
+	r.more = more
+	return r, err
+}
+
+// ktoOf is the KTO record of c labelled tag.
+func ktoOf(c Conversation, tag bool, opt ShareGPTOptions) (converted, error) {
 	r, err := convertShareGPT(c, opt)
 	if err != nil {
 		return converted{}, err
 	}
-	return ktoChecked(ktoRecord(r, c.Status != StatusRejected), len(r.Warnings) > 0)
+	return ktoChecked(ktoRecord(r, tag), len(r.Warnings) > 0)
+}
+
+// lastAnswer is the index of the last assistant message of msgs, -1 for none.
+func lastAnswer(msgs []Message) int {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == RoleAssistant {
+			return i
+		}
+	}
+	return -1
 }
 
 // KTOTakes reports whether a KTO export makes an undesirable example of a

@@ -21,6 +21,9 @@ type MessagesRecord struct {
 	// Tools is the JSON array of tool definitions in OpenAI's function schema,
 	// "" when none were offered.
 	Tools string `json:"tools,omitempty" parquet:"tools,optional"`
+	// Score is the conversation's quality score, 1 to MaxScore; 0 (unrated) is
+	// left out (score.go).
+	Score int `json:"score,omitempty" parquet:"score,optional"`
 }
 
 // MessagesMessage is a message of a MessagesRecord. Content is always a string
@@ -49,7 +52,7 @@ func convertMessages(c Conversation, opt ShareGPTOptions) (converted, error) {
 	if err != nil {
 		return converted{}, err
 	}
-	rec := &MessagesRecord{Messages: make([]MessagesMessage, len(msgs))}
+	rec := &MessagesRecord{Messages: make([]MessagesMessage, len(msgs)), Score: scoreOf(c)}
 	if rec.Tools, err = toolsString(tools); err != nil {
 		return converted{}, err
 	}
@@ -111,9 +114,13 @@ func validateMessages(line []byte) error {
 	var rec struct {
 		Messages []openAIWireMessage `json:"messages"`
 		Tools    json.RawMessage     `json:"tools"`
+		Score    *int                `json:"score"`
 	}
 	if err := json.Unmarshal(line, &rec); err != nil {
 		return fmt.Errorf("not a JSON record: %w", err)
+	}
+	if err := checkScore(rec.Score); err != nil {
+		return err
 	}
 	if len(rec.Messages) == 0 {
 		return errEmptyMessages

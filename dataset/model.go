@@ -41,6 +41,9 @@ type Message struct {
 	// export of a format that can mask one turn (FormatSpec.Masks) sees it set;
 	// the others never get such a turn, its round left out whole.
 	NoTrain bool `json:"noTrain,omitempty"`
+	// Thumb is a person's rating of an answer: 1 up, -1 down, 0 none (issue 14).
+	// It feeds KTO labels (kto.go) and preference pairs (RuleThumbs).
+	Thumb int `json:"thumb,omitempty"`
 }
 
 // ToolCall is one function call made by an assistant message.
@@ -152,4 +155,7 @@ type Conversation struct {
 	// Speaker is the character whose answers this record trains, when the
 	// conversation is a group chat split per speaker (SplitSpeakers); "" otherwise.
 	Speaker string `json:"speaker,omitempty"`
+	// Score is the conversation's quality score, 1 to 5, or 0 unrated (issue 14):
+	// the "score" column of the formats that have room for one.
+	Score int `json:"score,omitempty"`
 }

@@ -13,6 +13,9 @@ type PairRule string
 const (
 	// RulePreferred: a reviewer marked the chosen answer preferred.
 	RulePreferred PairRule = "preferred"
+	// RuleThumbs: a reviewer rated the rejected answer thumbs down and the chosen
+	// one thumbs up or not at all (issue 14, "Ratings").
+	RuleThumbs PairRule = "thumbs"
 	// RuleClientEdit: the client resent the answer changed (a new text in its
 	// history where the model's stood); the edit is chosen over the original.
 	RuleClientEdit PairRule = "client_edit"
@@ -29,7 +32,7 @@ const (
 
 // PairRules returns the pair rules, strongest signal first.
 func PairRules() []PairRule {
-	return []PairRule{RulePreferred, RuleClientEdit, RuleContinued, RuleReviewerEdit, RuleNewest}
+	return []PairRule{RulePreferred, RuleThumbs, RuleClientEdit, RuleContinued, RuleReviewerEdit, RuleNewest}
 }
 
 // PairPolicy says which preference pairs an export takes.
@@ -42,7 +45,7 @@ const (
 	// PairsSignalled leaves out the pairs only time decides (RuleNewest).
 	PairsSignalled PairPolicy = "signalled"
 	// PairsReviewed takes only the pairs a reviewer marked (RulePreferred,
-	// RuleReviewerEdit): what KTO takes (KTOTakes). Not a choice of the user's.
+	// RuleThumbs, RuleReviewerEdit): what KTO takes (KTOTakes). Not a choice of the user's.
 	PairsReviewed PairPolicy = "reviewed"
 )
 
@@ -63,7 +66,7 @@ func (p PairPolicy) Takes(rule PairRule) bool {
 	case PairsSignalled:
 		return rule != RuleNewest
 	case PairsReviewed:
-		return rule == RulePreferred || rule == RuleReviewerEdit
+		return rule == RulePreferred || rule == RuleThumbs || rule == RuleReviewerEdit
 	}
 	return true
 }
@@ -83,6 +86,8 @@ type Sibling struct {
 	Continued bool
 	// ClientEdit: the client resent it changed; it replaced an older sibling.
 	ClientEdit bool
+	// Thumb: a reviewer rated it up (1) or down (-1); 0 unrated.
+	Thumb int
 }
 
 // SiblingPair is a chosen and a rejected answer among siblings, by index.
@@ -93,9 +98,13 @@ type SiblingPair struct {
 
 // PairSiblings returns the pairs among the answers to one prompt. The winner is the
 // answer a reviewer preferred, else the one the client continued from, else the
-// client's edit, else the newest; it is chosen over each other sibling, the rule
-// naming what set them apart. Besides, each client edit is chosen over the
-// original it replaced (see original). No pair is
+// client's edit, else the newest, an answer rated thumbs down only when all are;
+// it is chosen over each other sibling, the rule naming what set them apart.
+// Besides, each answer rated thumbs up or not at all is chosen over each one rated
+// thumbs down (RuleThumbs), and each client edit over the original it replaced
+// (see original). An answer rated thumbs down is chosen, and one rated thumbs up
+// rejected, only by a reviewer's preference: a thumbs up alone says nothing bad of
+// an unrated sibling. No pair is
 // made between two answers the client went on from (two paths of the
 // conversation, not a preference), between two the reviewer preferred, nor
 // between a Continue's partial answer and the whole one (one text is the start of
@@ -128,6 +137,9 @@ func PairSiblings(s []Sibling) []SiblingPair {
 		case i == win || (o.Preferred && w.Preferred):
 		case w.Preferred:
 			add(win, i, RulePreferred)
+		case thumbsOver(w, o):
+			add(win, i, RuleThumbs)
+		case w.Thumb < 0 || o.Thumb > 0:
 		case o.Continued && w.Continued:
 		case i == replaced:
 			add(win, i, RuleClientEdit)
@@ -137,12 +149,19 @@ func PairSiblings(s []Sibling) []SiblingPair {
 			add(win, i, RuleNewest)
 		}
 	}
+	for i, a := range s {
+		for j, b := range s {
+			if thumbsOver(a, b) {
+				add(i, j, RuleThumbs)
+			}
+		}
+	}
 	for i, e := range s {
-		if !e.ClientEdit {
+		if !e.ClientEdit || e.Thumb < 0 {
 			continue
 		}
 		orig := original(s, i)
-		if orig >= 0 && !(s[orig].Preferred && !e.Preferred) {
+		if orig >= 0 && !(s[orig].Preferred && !e.Preferred) && s[orig].Thumb <= 0 {
 			add(i, orig, RuleClientEdit)
 		}
 	}
@@ -175,9 +194,19 @@ func shownAfter(a, b Sibling) bool {
 	return a.ID < b.ID
 }
 
-// rank orders answers by the strength of what chose them.
+// thumbsOver reports whether a reviewer's thumbs chose a over b: b rated down, a
+// up or not at all, and b not the one the reviewer preferred.
+func thumbsOver(a, b Sibling) bool {
+	return b.Thumb < 0 && a.Thumb >= 0 && !b.Preferred
+}
+
+// rank orders answers by the strength of what chose them; a thumbs-down answer
+// comes after every other.
 func rank(s Sibling) int {
 	r := 0
+	if s.Thumb < 0 && !s.Preferred {
+		r -= 8
+	}
 	if s.Preferred {
 		r += 4
 	}

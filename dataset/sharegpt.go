@@ -38,6 +38,9 @@ type ShareGPTRecord struct {
 	// Images are the images of the human turns, in order, each named in its turn
 	// by one ImagePlaceholder (LLaMA-Factory's "images" column).
 	Images []string `json:"images,omitempty" parquet:"images,optional,list"`
+	// Score is the conversation's quality score, 1 to MaxScore; 0 (unrated) is
+	// left out, a null in Parquet (score.go).
+	Score int `json:"score,omitempty" parquet:"score,optional"`
 	// Warnings says what the conversion had to leave out. It is not written.
 	Warnings []string `json:"-" parquet:"-"`
 }
@@ -122,7 +125,7 @@ func convertShareGPTRecord(c Conversation, opt ShareGPTOptions) (converted, erro
 }
 
 func toShareGPT(c Conversation, opt ShareGPTOptions) (*ShareGPTRecord, error) {
-	rec := &ShareGPTRecord{}
+	rec := &ShareGPTRecord{Score: scoreOf(c)}
 	tools, err := shareGPTTools(c.Tools)
 	if err != nil {
 		return nil, err

@@ -28,6 +28,11 @@ func validateShareGPT(r *ShareGPTRecord) error {
 	if r == nil {
 		return errors.New("no record")
 	}
+	if r.Score != 0 {
+		if err := checkScore(&r.Score); err != nil {
+			return err
+		}
+	}
 	turns := r.Conversations
 	if len(turns) > 0 && turns[0].From == TagSystem {
 		turns = turns[1:]

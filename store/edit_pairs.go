@@ -29,6 +29,7 @@ type answerFacts struct {
 	id, parent, exchange      int64
 	client, edited, preferred bool
 	continued                 bool
+	thumb                     int
 }
 
 // PreferencePairs calls fn with the preference pairs of one conversation, every
@@ -40,7 +41,7 @@ func (db *DB) PreferencePairs(ctx context.Context, convID int64, fn func(dataset
 // Pairs calls fn with the preference pairs of one conversation that policy takes.
 // Pairs come from the answers to the same prompt, over the whole tree rather than
 // only the chosen path, chosen by dataset.PairSiblings (a reviewer's preference,
-// the answer the client went on from, the client's edit over the original, the
+// a reviewer's thumbs down, the answer the client went on from, the client's edit over the original, the
 // newest regeneration), and from each answer a reviewer edited: the edit over its
 // captured text (dataset.RuleReviewerEdit). n > 1 choices of one response are
 // siblings like regenerations.
@@ -98,7 +99,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, reads
 	if len(g) == 1 && !g[0].edited {
 		return nil // the common case, read no further: one answer, as captured
 	}
-	if policy == dataset.PairsReviewed && !slices.ContainsFunc(g, func(a answerFacts) bool { return a.preferred || a.edited }) {
+	if policy == dataset.PairsReviewed && !slices.ContainsFunc(g, func(a answerFacts) bool { return a.preferred || a.edited || a.thumb < 0 }) {
 		return nil // nothing a reviewer marked
 	}
 	msgs := make([]*Message, len(g))
@@ -110,7 +111,7 @@ func (db *DB) groupPairs(ctx context.Context, base dataset.PreferencePair, reads
 			return err
 		}
 		msgs[i] = m
-		sibs[i] = dataset.Sibling{ID: a.id, Exchange: a.exchange, Text: m.Content, Preferred: a.preferred, Continued: a.continued, ClientEdit: a.client}
+		sibs[i] = dataset.Sibling{ID: a.id, Exchange: a.exchange, Text: m.Content, Preferred: a.preferred, Continued: a.continued, ClientEdit: a.client, Thumb: a.thumb}
 		anyEdit = anyEdit || (a.edited && m.Original != nil)
 	}
 	type pick struct {
@@ -225,7 +226,7 @@ func (db *DB) answerGroups(ctx context.Context, convID int64) ([][]answerFacts, 
 func (db *DB) answerGroupsOf(ctx context.Context, ids []int64) (map[int64][][]answerFacts, error) {
 	idList, _ := json.Marshal(ids) // []int64 always encodes
 	rows, err := db.sql.QueryContext(ctx, `SELECT m.conversation_id, m.id, m.parent_id, COALESCE(m.exchange_id, 0), m.edited_by_client,
-			e.content IS NOT NULL, COALESCE(e.preferred, 0),
+			e.content IS NOT NULL, COALESCE(e.preferred, 0), COALESCE(e.thumb, 0),
 			EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = m.id)
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		LEFT JOIN message_edits e ON e.origin_exchange_id = c.origin_exchange_id AND e.key = m.key
@@ -240,7 +241,7 @@ func (db *DB) answerGroupsOf(ctx context.Context, ids []int64) (map[int64][][]an
 	for rows.Next() {
 		var conv int64
 		var a answerFacts
-		if err := rows.Scan(&conv, &a.id, &a.parent, &a.exchange, &a.client, &a.edited, &a.preferred, &a.continued); err != nil {
+		if err := rows.Scan(&conv, &a.id, &a.parent, &a.exchange, &a.client, &a.edited, &a.preferred, &a.thumb, &a.continued); err != nil {
 			return nil, err
 		}
 		groups := out[conv]

@@ -21,8 +21,6 @@ type Review struct {
 	Train bool `json:"train"`
 	// Preferred marks the sibling the person chose as the better answer.
 	Preferred bool `json:"preferred,omitempty"`
-	// Thumb is the person's rating of an answer: 1 up, -1 down, 0 none (rating.go).
-	Thumb int `json:"thumb,omitempty"`
 	// SiblingIDs are the ids of this message and its siblings, oldest first; just
 	// its own id when it has none.
 	SiblingIDs []int64 `json:"siblingIds"`

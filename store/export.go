@@ -137,7 +137,7 @@ func (db *DB) ExportItems(ctx context.Context, f ExportFilter) ([]ExportItem, er
 func (d *Detail) dataset() dataset.Conversation {
 	return dataset.Conversation{
 		ID: d.ID, Title: d.Title, Status: d.Status, Model: d.Model, Tools: d.Tools,
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Score: d.Score,
 		Messages: trainingMessages(d.Messages),
 	}
 }

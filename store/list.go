@@ -101,6 +101,9 @@ type ListOptions struct {
 
 	// Rates prices the summaries (CostUSD); SortCost needs it.
 	Rates Rates
+	// MinScore keeps conversations scored MinScore or better, unrated ones left
+	// out; 0 ignores it (an export's --min-score, issue 14).
+	MinScore int
 }
 
 // ListConversations returns a page of conversations in the chosen order and how many
@@ -268,6 +271,10 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	flag("has_errors", opt.HasErrors)
 	if opt.Scores != nil {
 		w.add("c.score IN (SELECT value FROM json_each(?))", intsJSON(opt.Scores))
+		s.scan = true
+	}
+	if opt.MinScore > 0 {
+		w.add("c.score >= ?", opt.MinScore)
 		s.scan = true
 	}
 	const hasTag = "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ?)"

@@ -10,7 +10,7 @@ import (
 )
 
 // MaxScore is the best quality score of a conversation; 0 means not rated.
-const MaxScore = 5
+const MaxScore = dataset.MaxScore
 
 // SetScore sets a conversation's quality score, 1 to MaxScore, or 0 to clear it. An
 // unknown id gives an error wrapping ErrNotFound, a score out of range one wrapping

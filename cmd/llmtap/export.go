@@ -30,6 +30,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 	pairs := fs.String("pairs", string(dataset.PairsAll), "which preference pairs a pair format takes: all (wherever an answer has a sibling) or signalled (leave out those only the newest regeneration decides)")
 	reasoning := fs.String("reasoning", "auto", "what becomes of an answer's reasoning: drop, inline (<think>…</think> before the answer), field (the format's own field: reasoning_content), or auto (field where the format has one, else drop)")
 	reasoningHistory := fs.Bool("reasoning-history", false, "keep the reasoning of earlier answers in a record's history too (default: only the last answer's)")
+	minScore := fs.Int("min-score", 0, "take only conversations scored `N` (1-5) or better, leaving out unrated ones; 0 takes any")
 	validation := fs.Float64("validation", 0, "`fraction` of conversations in a validation split (dataset folders only: --out DIR/)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -73,6 +74,11 @@ func export(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opt.Filter.Statuses = statuses
+	if *minScore < 0 || *minScore > dataset.MaxScore {
+		fmt.Fprintf(stderr, "llmtap export: --min-score %d: must be 1 to %d, or 0 for any\n", *minScore, dataset.MaxScore)
+		return 2
+	}
+	opt.Filter.List.MinScore = *minScore
 	if opt.Out == "" {
 		opt.Out = defaultOut(opt.Format)
 	}

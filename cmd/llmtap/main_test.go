@@ -41,6 +41,7 @@ func TestRunErrors(t *testing.T) {
 		{"export_bad_opener", []string{"export", "--data", data, "--opener", "keep"}, 2, "--opener \"keep\": must be system or drop"},
 		{"export_bad_names", []string{"export", "--data", data, "--names", "yes"}, 2, "--names"},
 		{"export_bad_pairs", []string{"export", "--data", data, "--pairs", "some"}, 2, "--pairs \"some\": must be all or signalled"},
+		{"export_bad_min_score", []string{"export", "--data", data, "--min-score", "6"}, 2, "--min-score 6: must be 1 to 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

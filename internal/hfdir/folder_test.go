@@ -21,7 +21,7 @@ func conversations(n int) []dataset.Conversation {
 	tools := `[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]`
 	var out []dataset.Conversation
 	for i := 1; i <= n; i++ {
-		c := dataset.Conversation{ID: int64(i), Title: "c", Status: dataset.StatusConfirmed}
+		c := dataset.Conversation{ID: int64(i), Title: "c", Status: dataset.StatusConfirmed, Score: i % 6} // 0: unrated
 		switch i % 3 {
 		case 0:
 			c.Messages = []dataset.Message{{Role: dataset.RoleSystem, Content: "Be brief."},
@@ -96,6 +96,7 @@ func TestFolderRoundTrip(t *testing.T) {
 			if len(want["train"]) == 0 || len(want["validation"]) == 0 || res.Rows["train"] != len(want["train"]) {
 				t.Fatalf("rows %v, want %d train and %d validation", res.Rows, len(want["train"]), len(want["validation"]))
 			}
+			checkScoreColumn(t, filepath.Join(dir, "data", "train-00000-of-00001.parquet"), spec.Format != dataset.FormatKTO)
 			for split, recs := range want {
 				got := readRows(t, filepath.Join(dir, "data", split+"-00000-of-00001.parquet"), spec.Row)
 				if diff := cmp.Diff(recs, got); diff != "" {
@@ -107,6 +108,62 @@ func TestFolderRoundTrip(t *testing.T) {
 				t.Errorf("README.md names no validation split:\n%s", card)
 			}
 		})
+	}
+}
+
+// checkScoreColumn checks the "score" column of a shard (issue 14): an optional
+// integer, null in the rows of unrated conversations and 1 to 5 in the others;
+// none at all when want is false (kto labels answers, not conversations).
+func checkScoreColumn(t *testing.T, path string, want bool) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, ok := pf.Schema().Lookup("score")
+	if !ok {
+		if want {
+			t.Fatal("no score column")
+		}
+		return
+	}
+	if !want {
+		t.Fatal("a score column in a format without one")
+	}
+	if !col.Node.Optional() || col.Node.Type().Kind() != parquet.Int64 {
+		t.Fatalf("score column: optional %v, kind %v; want an optional INT64", col.Node.Optional(), col.Node.Type().Kind())
+	}
+	nulls, scored := 0, 0
+	for _, rg := range pf.RowGroups() {
+		pages := rg.ColumnChunks()[col.ColumnIndex].Pages()
+		for {
+			p, err := pages.ReadPage()
+			if err != nil {
+				break
+			}
+			vals := make([]parquet.Value, p.NumValues())
+			n, _ := p.Values().ReadValues(vals)
+			for _, v := range vals[:n] {
+				switch {
+				case v.IsNull():
+					nulls++
+				case v.Int64() >= 1 && v.Int64() <= 5:
+					scored++
+				default:
+					t.Errorf("score %v, want null or 1 to 5", v)
+				}
+			}
+		}
+		pages.Close()
+	}
+	if nulls == 0 || scored == 0 {
+		t.Errorf("score column: %d nulls, %d scores; want both", nulls, scored)
 	}
 }
 

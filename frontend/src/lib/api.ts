@@ -106,7 +106,16 @@ export interface ExportOptions {
   folder?: boolean;
   validation?: number;
   filter: Filter;
+  /** Keep conversations scored this (1–5) or better, unrated ones left out; absent or 0 keeps any. */
+  minScore?: number;
   name?: string;
+}
+
+/** exportFilterObject is the "filter" of an export's body: the list's filter and minScore. */
+export function exportFilterObject(f: Filter, minScore?: number): Record<string, string | string[]> {
+  const o = filterObject(f);
+  if (minScore) o.minScore = String(minScore);
+  return o;
 }
 
 /** exportQuery renders the query string of an export's preview or download. */
@@ -119,6 +128,7 @@ export function exportQuery(o: ExportOptions): string {
   if (o.opener) p.set('opener', o.opener);
   if (o.reasoning) p.set('reasoning', o.reasoning);
   if (o.pairs) p.set('pairs', o.pairs);
+  if (o.minScore) p.set('minScore', String(o.minScore));
   return `?${p.toString()}`;
 }
 
@@ -180,7 +190,7 @@ export const api = {
         ...(o.reasoning ? { reasoning: o.reasoning } : {}),
         ...(o.pairs ? { pairs: o.pairs } : {}),
         ...(o.folder ? { folder: true, validation: o.validation ?? 0 } : {}),
-        filter: filterObject(o.filter),
+        filter: exportFilterObject(o.filter, o.minScore),
         ...(o.name ? { name: o.name } : {}),
         ...(saveAs ? { saveAs } : {}),
         ...(progress ? { progress } : {}),

@@ -75,6 +75,18 @@ describe('dragBody', () => {
     expect(downloadPath(spec)).toBe('/api/export/download?format=sharegpt-jsonl&system=field&reasoning=inline&ids=7%2C2&name=llmtap-2026-11-22.jsonl');
     expect(downloadPath({ ...picked, reasoning: '' })).not.toContain('reasoning');
   });
+  it('min_score', () => {
+    const spec: DragSpec = { ...confirmedTagged, minScore: 4 };
+    expect(dragBody(spec)).toEqual({
+      format: 'sharegpt',
+      system: 'inline',
+      filter: { status: 'confirmed', tag: ['3'], sort: 'rounds', minScore: '4' },
+      name: 'chats.json',
+    });
+    expect(downloadPath(spec)).toBe('/api/export/download?status=confirmed&tag=3&format=sharegpt&system=inline&minScore=4&name=chats.json');
+    expect(downloadPath({ ...spec, minScore: 0 })).not.toContain('minScore');
+    expect(downloadPath({ ...picked, minScore: 4 })).not.toContain('minScore'); // picked conversations are taken whatever their score
+  });
 });
 
 describe('startDrag', () => {

@@ -2,8 +2,8 @@
 // the webview's own drag and asks for the OS one (POST /api/drag), which hands the file
 // to whatever it is dropped on; in a browser the drag carries a DownloadURL (Chromium:
 // the drop downloads GET /api/export/download there), and a click downloads it.
-import { api, exportQuery } from './api';
-import { defaultFilter, filterObject } from './route';
+import { api, exportFilterObject, exportQuery } from './api';
+import { defaultFilter } from './route';
 import type { AppStatus, ExportFormat, Filter, OpenerMode, ReasoningMode, SystemPlacement } from './types';
 
 /** DragSpec is what a drag handle exports: everything a filter takes, or conversations by id. */
@@ -16,6 +16,8 @@ export interface DragSpec {
   reasoning?: ReasoningMode;
   /** As the export takes it: without a status, everything not rejected. */
   filter?: Filter;
+  /** With filter: keep conversations scored this (1–5) or better; absent or 0 keeps any. */
+  minScore?: number;
   /** These conversations, in this order, whatever their status (instead of filter). */
   ids?: number[];
   /** The file name the drop creates. */
@@ -53,7 +55,7 @@ export function conversationName(title: string, id: number): string {
 /** downloadPath is GET /api/export/download for the spec (the browser's drag and link). */
 export function downloadPath(spec: DragSpec): string {
   const filter = spec.ids ? defaultFilter() : (spec.filter ?? defaultFilter());
-  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, opener: spec.opener, reasoning: spec.reasoning, filter }).slice(1));
+  const q = new URLSearchParams(exportQuery({ format: spec.format, system: spec.system, opener: spec.opener, reasoning: spec.reasoning, filter, minScore: spec.ids ? 0 : spec.minScore }).slice(1));
   if (spec.ids) q.set('ids', spec.ids.join(','));
   q.set('name', spec.name);
   return `/api/export/download?${q.toString()}`;
@@ -67,7 +69,7 @@ export function downloadURLData(spec: DragSpec, origin: string): string {
 
 /** dragBody is the body of POST /api/drag. */
 export function dragBody(spec: DragSpec): Record<string, unknown> {
-  const scope = spec.ids ? { ids: spec.ids } : { filter: filterObject(spec.filter ?? defaultFilter()) };
+  const scope = spec.ids ? { ids: spec.ids } : { filter: exportFilterObject(spec.filter ?? defaultFilter(), spec.minScore) };
   return {
     format: spec.format,
     system: spec.system,

@@ -145,6 +145,7 @@ describe('countsText', () => {
     { name: 'rules_in_order', in: { newest: 1, continued: 2, client_edit: 1 }, want: 'client edit 1, continued 2, newest 1' },
     { name: 'fixes_by_name', in: { cut: 2, 'joined consecutive answers': 1 }, want: 'cut 2, joined consecutive answers 1' },
     { name: 'zero_left_out', in: { preferred: 0, reviewer_edit: 3 }, want: 'reviewer edit 3' },
+    { name: 'thumbs_after_preferred', in: { newest: 1, thumbs: 2, preferred: 1 }, want: 'preferred 1, thumbs 2, newest 1' },
   ];
   for (const tt of tests) {
     it(tt.name, () => expect(countsText(tt.in)).toBe(tt.want));

@@ -23,7 +23,7 @@ export function plural(n: number, noun: string, nouns = `${noun}s`): string {
 }
 
 /** pairRules is the order the export report's pair rules are shown in (strongest signal first). */
-const pairRules = ['preferred', 'client_edit', 'continued', 'reviewer_edit', 'newest'];
+const pairRules = ['preferred', 'thumbs', 'client_edit', 'continued', 'reviewer_edit', 'newest'];
 
 /**
  * countsText lists counts by name ("continued 2, client edit 1"): pair rules in their
