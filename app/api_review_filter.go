@@ -14,7 +14,7 @@ import (
 // filterKeys are the list parameters of GET /api/conversations that select (as
 // opposed to page): a bulk or export "filter" object takes exactly these.
 var filterKeys = []string{"q", "status", "tag", "model", "host", "from", "to",
-	"hasTools", "hasReasoning", "hasErrors", "score", "minScore", "sort", "order", "forward_key"}
+	"hasTools", "hasReasoning", "hasErrors", "score", "minScore", "thumbs", "sort", "order", "forward_key"}
 
 // listOptions reads the list parameters of docs/api-review.md from a query string;
 // paging adds limit and offset (default 50 from 0). Other parameters are left to the
@@ -76,6 +76,15 @@ func listOptions(q url.Values, paging bool) (store.ListOptions, error) {
 			return opt, badRequest("minScore %q: must be 1 to %d (unrated left out), or 0 for any", s, store.MaxScore)
 		}
 		opt.MinScore = n
+	}
+	switch v := q.Get("thumbs"); v {
+	case "":
+	case "up":
+		opt.Thumbs = 1
+	case "down":
+		opt.Thumbs = -1
+	default:
+		return opt, badRequest("thumbs %q: must be up or down", v)
 	}
 	switch s := store.Sort(q.Get("sort")); s {
 	case "", store.SortUpdated, store.SortCreated, store.SortRounds, store.SortTokens, store.SortCost:

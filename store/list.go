@@ -39,6 +39,9 @@ type Summary struct {
 	HasErrors    bool     `json:"hasErrors"` // see migration 0004 for the rule
 	// Score is the quality score, 1 to MaxScore, or 0 unrated (migration 0017).
 	Score int `json:"score,omitempty"`
+	// ThumbsUp and ThumbsDown count the answers a reviewer rated, on any branch.
+	ThumbsUp   int `json:"thumbsUp,omitempty"`
+	ThumbsDown int `json:"thumbsDown,omitempty"`
 	// Snippet is set when the list was searched: the best matching text, HTML-escaped,
 	// hits wrapped in <mark>…</mark>.
 	Snippet   string    `json:"snippet,omitempty"`
@@ -104,6 +107,9 @@ type ListOptions struct {
 	// MinScore keeps conversations scored MinScore or better, unrated ones left
 	// out; 0 ignores it (an export's --min-score, issue 14).
 	MinScore int
+	// Thumbs keeps conversations holding an answer a reviewer rated up (1) or down
+	// (-1); 0 ignores it.
+	Thumbs int
 }
 
 // ListConversations returns a page of conversations in the chosen order and how many
@@ -163,6 +169,9 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 		return nil, 0, fmt.Errorf("count conversations: %w", err)
 	}
 	if err := db.pageTags(ctx, items); err != nil {
+		return nil, 0, err
+	}
+	if err := db.pageThumbs(ctx, items); err != nil {
 		return nil, 0, err
 	}
 	if sel.match != "" {
@@ -275,6 +284,12 @@ func (db *DB) selection(ctx context.Context, opt ListOptions) (selection, error)
 	}
 	if opt.MinScore > 0 {
 		w.add("c.score >= ?", opt.MinScore)
+		s.scan = true
+	}
+	if opt.Thumbs != 0 {
+		// Thumbs are message marks, keyed by the conversation's origin exchange.
+		w.add(`EXISTS (SELECT 1 FROM message_edits e WHERE e.origin_exchange_id = c.origin_exchange_id
+			AND e.thumb = ?)`, opt.Thumbs)
 		s.scan = true
 	}
 	const hasTag = "EXISTS (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id AND ct.tag_id = ?)"

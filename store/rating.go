@@ -54,3 +54,35 @@ func intsJSON(v []int) string {
 	b, _ := json.Marshal(v) // []int always encodes
 	return string(b)
 }
+
+// pageThumbs fills in how many answers of each listed conversation a reviewer rated
+// up and down: one query for the page, along message_edits' primary key.
+func (db *DB) pageThumbs(ctx context.Context, items []Summary) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(items))
+	at := make(map[int64]int, len(items))
+	for i, s := range items {
+		ids[i], at[s.ID] = s.ID, i
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT c.id, SUM(e.thumb > 0), SUM(e.thumb < 0)
+		FROM conversations c JOIN message_edits e ON e.origin_exchange_id = c.origin_exchange_id
+		WHERE c.id IN (SELECT value FROM json_each(?)) AND e.thumb != 0
+		GROUP BY c.id`, int64sJSON(ids))
+	if err != nil {
+		return fmt.Errorf("thumbs of %d conversations: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var up, down int
+		if err := rows.Scan(&id, &up, &down); err != nil {
+			return fmt.Errorf("thumbs of %d conversations: %w", len(ids), err)
+		}
+		if i, ok := at[id]; ok {
+			items[i].ThumbsUp, items[i].ThumbsDown = up, down
+		}
+	}
+	return rows.Err()
+}

@@ -23,7 +23,7 @@ describe('parseHash', () => {
 describe('parseRoute', () => {
   it('full_filter', () => {
     const r = parseRoute(
-      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&score=5&score=4&score=9&sort=tokens&order=asc&c=9',
+      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&score=5&score=4&score=9&thumbs=down&sort=tokens&order=asc&c=9',
     );
     const want: Filter = {
       q: 'ocean tides',
@@ -37,13 +37,14 @@ describe('parseRoute', () => {
       hasReasoning: '0',
       hasErrors: '1',
       score: [4, 5],
+      thumbs: 'down',
       sort: 'tokens',
       order: 'asc',
     };
     expect(r).toEqual({ view: 'list', id: 9, filter: want });
   });
   it('ignores_bad_values', () => {
-    const r = parseRoute('#/?status=maybe&tag=x&tag=0&from=yesterday&hasTools=2&sort=random&order=up');
+    const r = parseRoute('#/?status=maybe&tag=x&tag=0&from=yesterday&hasTools=2&thumbs=sideways&sort=random&order=up');
     expect(r.filter).toEqual(defaultFilter());
   });
   it('sort_cost', () => expect(parseRoute('#/?sort=cost').filter.sort).toBe('cost'));

@@ -5,7 +5,7 @@
 //   #/overview                      the dashboard
 //   #/exchanges                     every proxied request (models, embeddings, failures …)
 //   #/exchanges/problems            the same, showing failures and unroutable requests
-import { statuses, type Filter, type Order, type Sort, type Status, type Tri } from './types';
+import { statuses, type Filter, type Order, type Sort, type Status, type Thumbs, type Tri } from './types';
 
 export type View = 'list' | 'overview' | 'exchanges';
 
@@ -31,6 +31,7 @@ export function defaultFilter(): Filter {
     hasReasoning: '',
     hasErrors: '',
     score: [],
+    thumbs: '',
     sort: 'updated',
     order: 'desc',
   };
@@ -69,6 +70,7 @@ export function filterFromParams(p: URLSearchParams): Filter {
   f.hasReasoning = pick(tris, p.get('hasReasoning'), '');
   f.hasErrors = pick(tris, p.get('hasErrors'), '');
   f.score = [...new Set(p.getAll('score').filter((s) => /^[0-5]$/.test(s)).map(Number))].sort();
+  f.thumbs = pick<Thumbs>(['', 'up', 'down'], p.get('thumbs'), '');
   f.sort = pick(sorts, p.get('sort'), 'updated');
   f.order = pick<Order>(['desc', 'asc'], p.get('order'), 'desc');
   return f;
@@ -92,6 +94,7 @@ export function filterParams(f: Filter): URLSearchParams {
   if (f.hasReasoning) p.set('hasReasoning', f.hasReasoning);
   if (f.hasErrors) p.set('hasErrors', f.hasErrors);
   for (const s of f.score) p.append('score', String(s));
+  if (f.thumbs) p.set('thumbs', f.thumbs);
   if (f.sort !== 'updated') p.set('sort', f.sort);
   if (f.order !== 'desc') p.set('order', f.order);
   return p;

@@ -105,6 +105,9 @@ export interface ConversationSummary {
   hasErrors?: boolean;
   /** Quality score 1–5 the reviewer gave; absent when unrated. */
   score?: number;
+  /** Answers rated thumbs up and down (on any branch); absent when none. */
+  thumbsUp?: number;
+  thumbsDown?: number;
   /** With q: the matching text, HTML-escaped, hits wrapped in <mark>…</mark>. */
   snippet?: string;
 }
@@ -193,6 +196,9 @@ export type Order = 'desc' | 'asc';
 /** Tri is a has-… filter: '1' requires, '0' excludes, '' ignores. */
 export type Tri = '' | '1' | '0';
 
+/** Thumbs narrows the list to conversations holding an answer a reviewer rated up or down. */
+export type Thumbs = '' | 'up' | 'down';
+
 /** Filter is the list query of GET /api/conversations without paging. */
 export interface Filter {
   q: string;
@@ -209,6 +215,8 @@ export interface Filter {
   hasErrors: Tri;
   /** Quality scores to keep (0: unrated); empty keeps all. */
   score: number[];
+  /** Keep conversations holding an answer rated up or down; '' keeps all. */
+  thumbs: Thumbs;
   sort: Sort;
   order: Order;
 }
