@@ -108,7 +108,9 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
+	var kept []byte // a file of comments alone parses to no document: its comments stay on top
 	if len(doc.Content) == 0 {
+		kept = commentLines(data)
 		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
 	}
 	root := doc.Content[0]
@@ -122,6 +124,7 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	if err != nil {
 		return err
 	}
+	out = append(kept, out...)
 	if _, err := Parse(out, g.cfg.Getenv); err != nil {
 		return err
 	}
@@ -129,6 +132,18 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 		return err
 	}
 	return g.Reload()
+}
+
+// commentLines returns the comment lines of data (a file with no document), each
+// ending in a newline; document markers and other text are left out.
+func commentLines(data []byte) []byte {
+	var out []byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '#' {
+			out = append(append(out, t...), '\n')
+		}
+	}
+	return out
 }
 
 // marshal writes n as YAML with the two-space indent the example file uses. It
