@@ -38,6 +38,21 @@ func (s *jsonScan) consume(c byte) bool {
 	return false
 }
 
+// oneOf reads a string value that must be one of names, written without escapes,
+// and returns that name (the constant, so nothing is allocated).
+func (s *jsonScan) oneOf(names ...string) (string, bool) {
+	v, escaped, ok := s.raw()
+	if !ok || escaped {
+		return "", false
+	}
+	for _, n := range names {
+		if string(v) == n {
+			return n, true
+		}
+	}
+	return "", false
+}
+
 // raw reads a string and returns its bytes between the quotes, still escaped.
 func (s *jsonScan) raw() (raw []byte, escaped, ok bool) {
 	s.ws()
@@ -261,20 +276,7 @@ func fastDeltaBody(s *jsonScan, d *fastDelta) bool {
 			return false
 		}
 		if string(key) == "type" {
-			v, escaped, ok := s.raw()
-			if !ok || escaped {
-				return false
-			}
-			switch string(v) {
-			case "text_delta":
-				d.Type = "text_delta"
-			case "input_json_delta":
-				d.Type = "input_json_delta"
-			case "thinking_delta":
-				d.Type = "thinking_delta"
-			case "signature_delta":
-				d.Type = "signature_delta"
-			default:
+			if d.Type, ok = s.oneOf("text_delta", "input_json_delta", "thinking_delta", "signature_delta"); !ok {
 				return false
 			}
 			continue
@@ -551,18 +553,8 @@ func fastBareEvent(data []byte, ev *anEvent) bool {
 		}
 		switch string(key) {
 		case "type":
-			v, escaped, ok := s.raw()
-			if !ok || escaped {
-				return false
-			}
-			switch string(v) {
-			case "content_block_stop":
-				ev.Type = "content_block_stop"
-			case "message_stop":
-				ev.Type = "message_stop"
-			case "ping":
-				ev.Type = "ping"
-			default:
+			var ok bool
+			if ev.Type, ok = s.oneOf("content_block_stop", "message_stop", "ping"); !ok {
 				return false
 			}
 		case "index":
@@ -648,20 +640,9 @@ func fastMessageEvent(data []byte, ev *anEvent) bool {
 	ok := s.object(func(key []byte) bool {
 		switch string(key) {
 		case "type":
-			v, escaped, ok := s.raw()
-			switch {
-			case !ok || escaped:
-				return false
-			case string(v) == "message_start":
-				ev.Type = "message_start"
-			case string(v) == "message_delta":
-				ev.Type = "message_delta"
-			case string(v) == "content_block_start":
-				ev.Type = "content_block_start"
-			default:
-				return false
-			}
-			return true
+			var ok bool
+			ev.Type, ok = s.oneOf("message_start", "message_delta", "content_block_start")
+			return ok
 		case "message":
 			if ev.Message == nil {
 				ev.Message = new(anResponse)
