@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,11 +15,7 @@ import (
 func openerApp(t *testing.T, name string) (*testApp, int64) {
 	t.Helper()
 	ta := startApp(t, fakeOpenAI(t).URL)
-	for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
-		if err := ta.db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
-			t.Fatalf("Write exchange %s: %v", ex.name, err)
-		}
-	}
+	writeCase(t, ta.db, name)
 	items, _, err := ta.db.ListConversations(t.Context(), store.ListOptions{Limit: 10})
 	if err != nil || len(items) != 1 {
 		t.Fatalf("ListConversations = %d items, %v, want 1", len(items), err)

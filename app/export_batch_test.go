@@ -81,16 +81,7 @@ func TestExportRecordsBatchSame(t *testing.T) {
 	for _, c := range cases {
 		name := strings.TrimSuffix(filepath.Base(c), ".golden.json")
 		t.Run(name, func(t *testing.T) {
-			db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
-				if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
-					t.Fatalf("Write exchange %s: %v", ex.name, err)
-				}
-			}
+			db := storeCase(t, name)
 			ids, err := db.ExportIDs(t.Context(), store.ExportFilter{Statuses: []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed, dataset.StatusRejected}})
 			if err != nil {
 				t.Fatal(err)

@@ -18,23 +18,9 @@ import (
 // <case>.sharegpt.jsonl beside the case (issue 16: a chat that opens with the
 // character's greeting, or a group chat, reaches the dataset). -update rewrites them.
 func TestThreadingExportGolden(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("no SillyTavern cases: %v", err)
-	}
-	for _, c := range cases {
-		name := strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	for _, name := range sillyTavernCases(t) {
 		t.Run(name, func(t *testing.T) {
-			db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
-				if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
-					t.Fatalf("Write exchange %s: %v", ex.name, err)
-				}
-			}
+			db := storeCase(t, name)
 			var out, invalid bytes.Buffer
 			if _, err := writeDataset(t.Context(), db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
 				dataset.ShareGPTOptions{}, &out, &invalid, nil); err != nil {
@@ -59,5 +45,41 @@ func TestThreadingExportGolden(t *testing.T) {
 				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 			}
 		})
+	}
+}
+
+// sillyTavernCases names the SillyTavern threading cases (issue 16).
+func sillyTavernCases(t *testing.T) []string {
+	t.Helper()
+	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no SillyTavern cases: %v", err)
+	}
+	names := make([]string, len(cases))
+	for i, c := range cases {
+		names[i] = strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	}
+	return names
+}
+
+// storeCase writes the exchanges of threading case name into a new store.
+func storeCase(t *testing.T, name string) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	writeCase(t, db, name)
+	return db
+}
+
+// writeCase writes the exchanges of threading case name into db, as capture does.
+func writeCase(t *testing.T, db *store.DB, name string) {
+	t.Helper()
+	for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
+		if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
+			t.Fatalf("Write exchange %s: %v", ex.name, err)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,23 +18,9 @@ import (
 // messages-jsonl keep it as a leading assistant message marked not to train on; and
 // no preference pair or undesirable KTO example ever has it as an answer.
 func TestSillyTavernCasesEveryFormat(t *testing.T) {
-	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("no SillyTavern cases: %v", err)
-	}
-	for _, c := range cases {
-		name := strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	for _, name := range sillyTavernCases(t) {
 		t.Run(name, func(t *testing.T) {
-			db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
-				if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
-					t.Fatalf("Write exchange %s: %v", ex.name, err)
-				}
-			}
+			db := storeCase(t, name)
 			greetings := openerTexts(t, db)
 			for _, spec := range dataset.Formats() {
 				t.Run(string(spec.Format), func(t *testing.T) {
