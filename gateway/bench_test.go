@@ -56,31 +56,10 @@ func BenchmarkRouted(b *testing.B) {
 //
 //	go test -run '^$' -bench RoutedInterleaved -benchtime 10x ./gateway
 func BenchmarkRoutedInterleaved(b *testing.B) {
-	const perRound, conc = 400, 16
 	hops := benchHops(b)
-	best := make([]time.Duration, len(hops))
-	interleave(b, hops, func(i int, c *http.Client, url string) {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		start := time.Now()
-		for range conc {
-			wg.Go(func() {
-				for next.Add(1) <= perRound {
-					if err := benchRequest(c, url); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		if d := time.Since(start) / perRound; best[i] == 0 || d < best[i] {
-			best[i] = d
-		}
+	best := fastestRounds(b, hops, 400, 16, func(_ int, c *http.Client, url string) error {
+		return benchRequest(c, url)
 	})
-	for i, hop := range hops {
-		b.ReportMetric(float64(best[i].Nanoseconds())/1e3, hop.name+"_µs/req")
-	}
 	b.ReportMetric(float64(best[0])/float64(best[2]), "gateway_speed_vs_bare")
 	b.ReportMetric(float64(best[1])/float64(best[2]), "gateway_speed_vs_target")
 }
@@ -139,6 +118,36 @@ func firstChunk(c *http.Client, url string) (time.Duration, error) {
 }
 
 type benchHop struct{ name, url string }
+
+// fastestRounds runs interleaved rounds of perRound requests at concurrency conc
+// through each hop (send makes one request through hop i), reports each hop's
+// fastest round in µs per request and returns those times, by hop.
+func fastestRounds(b *testing.B, hops []benchHop, perRound, conc int64, send func(i int, c *http.Client, url string) error) []time.Duration {
+	best := make([]time.Duration, len(hops))
+	interleave(b, hops, func(i int, c *http.Client, url string) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range conc {
+			wg.Go(func() {
+				for next.Add(1) <= perRound {
+					if err := send(i, c, url); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if d := time.Since(start) / time.Duration(perRound); best[i] == 0 || d < best[i] {
+			best[i] = d
+		}
+	})
+	for i, hop := range hops {
+		b.ReportMetric(float64(best[i].Nanoseconds())/1e3, hop.name+"_µs/req")
+	}
+	return best
+}
 
 // interleave calls run once per hop in each benchmark iteration, with a client of
 // the hop's own, the order rotating so that no hop always goes first.
