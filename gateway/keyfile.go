@@ -34,8 +34,22 @@ type IssuedKey struct {
 	ID  string `json:"id"`
 }
 
-// fileMu serialises edits of providers files by this process.
+// fileMu serialises edits of providers files by this process: the forward-key API
+// here and the Providers page's editor (LockFile) read, change and write the same
+// file.
 var fileMu sync.Mutex
+
+// LockFile holds the providers-file lock for a read-modify-write of the file made
+// outside the gateway (the Providers page's editor); call the returned unlock.
+func LockFile() (unlock func()) {
+	fileMu.Lock()
+	return fileMu.Unlock
+}
+
+// WriteFile replaces the providers file at path with data: a temporary file in the
+// same folder, synced, mode 0600, renamed over path, so the watcher never reads half
+// a file. The caller holds LockFile.
+func WriteFile(path string, data []byte) error { return writeFileAtomic(path, data) }
 
 // IssueForwardKey makes a new forward key with req's name and limits, appends it
 // to the providers file's forward_keys (comments and the rest of the file kept)

@@ -9,9 +9,10 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/llmtap/llmtap/gateway"
 )
 
 // Config configures Register.
@@ -31,7 +32,6 @@ type Config struct {
 
 type handler struct {
 	cfg Config
-	mu  sync.Mutex // one read-modify-write of the file at a time
 }
 
 // Register adds the providers-file endpoints to mux (docs/api.md):
@@ -70,9 +70,9 @@ func (h *handler) view() (View, error) {
 }
 
 func (h *handler) get(w http.ResponseWriter, _ *http.Request) {
-	h.mu.Lock()
+	unlock := gateway.LockFile()
 	v, err := h.view()
-	h.mu.Unlock()
+	unlock()
 	h.answer(w, v, err)
 }
 
@@ -87,8 +87,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"text\": the file}"})
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer gateway.LockFile()()
 	old, _, err := read(h.cfg.Path)
 	if err != nil {
 		h.answer(w, nil, err)
@@ -127,8 +126,7 @@ func (h *handler) addProvider(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer gateway.LockFile()()
 	old, _, err := read(h.cfg.Path)
 	if err != nil {
 		h.answer(w, nil, err)
@@ -183,7 +181,7 @@ func (h *handler) save(data []byte) error {
 	if err := Validate(data, h.cfg.Getenv); err != nil {
 		return err
 	}
-	if err := writeAtomic(h.cfg.Path, data); err != nil {
+	if err := gateway.WriteFile(h.cfg.Path, data); err != nil {
 		return err
 	}
 	h.cfg.Log.Info("providers file saved from the UI", "path", h.cfg.Path, "bytes", len(data))
