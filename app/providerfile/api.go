@@ -3,11 +3,9 @@ package providerfile
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -19,9 +17,9 @@ import (
 type Config struct {
 	// Path is the providers file the gateway reads and watches.
 	Path string
-	// Keychain keeps keys typed into the form; nil (or one whose Available method
-	// says false, like System without a Secret Service) keeps them in the file,
-	// which is mode 0600.
+	// Keychain keeps keys typed into the form or the raw editor; nil (or one whose
+	// Available method says false, like System without a Secret Service) keeps them
+	// in the file, which is mode 0600.
 	Keychain Keychain
 	// Getenv resolves references when a file is checked; nil means
 	// Getenv(Keychain, os.Getenv), what the gateway should use too.
@@ -37,7 +35,7 @@ type handler struct {
 // Register adds the providers-file endpoints to mux (docs/api.md):
 //
 //	GET  /api/providers/config            → {path, exists, text, keychain}
-//	PUT  /api/providers/config            {text, base?} → the same, or 400 {error, line, field}, or 409 when base is stale
+//	PUT  /api/providers/config            {text, base?} → the same with moved (keys it put in the keychain), or 400 {error, line, field}, or 409 when base is stale
 //	POST /api/providers/config/providers  {name, kind, base_url, keys, models} → the same
 func Register(mux *http.ServeMux, cfg Config) {
 	if cfg.Getenv == nil {
@@ -57,8 +55,12 @@ type View struct {
 	Path   string `json:"path"`
 	Exists bool   `json:"exists"`
 	Text   string `json:"text"`
-	// Keychain says whether keys typed into the form go to the OS keychain.
+	// Keychain says whether keys typed into the form or the editor go to the OS
+	// keychain.
 	Keychain bool `json:"keychain"`
+	// Moved lists the keys typed into the editor that a save (PUT) put in the
+	// keychain, with the reference now in their place; nil otherwise.
+	Moved []Moved `json:"moved,omitempty"`
 }
 
 func (h *handler) view() (View, error) {
@@ -97,13 +99,32 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "the file changed on disk since it was loaded: reload it, then edit again"})
 		return
 	}
-	data, err := Unmask([]byte(*req.Text), old)
-	if err == nil {
+	edited := []byte(*req.Text)
+	data, err := Unmask(edited, old)
+	var moved []Moved
+	if kc := h.keychain(); err == nil && kc != nil {
+		// Check the file with the typed keys first: nothing goes to the keychain
+		// for a file that is refused.
+		names := newNamer(kc, edited, old)
+		if err = Validate(data, h.cfg.Getenv); err == nil {
+			edited, moved, err = MoveKeys(edited, names.put)
+		}
+		if err == nil {
+			data, err = Unmask(edited, old)
+		}
+		if err == nil {
+			err = h.save(data)
+		}
+		if err != nil {
+			names.undo()
+		}
+	} else if err == nil {
 		err = h.save(data)
 	}
 	var v View
 	if err == nil {
 		v, err = h.view()
+		v.Moved = moved
 	}
 	h.answer(w, v, err)
 }
@@ -116,9 +137,6 @@ type Provider struct {
 	Keys    []string `json:"keys"`
 	Models  []string `json:"models"`
 }
-
-// keychainName is what may follow keychain: in a reference.
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 func (h *handler) addProvider(w http.ResponseWriter, r *http.Request) {
 	var p Provider
@@ -143,12 +161,13 @@ func (h *handler) addProvider(w http.ResponseWriter, r *http.Request) {
 		err = Validate(data, h.cfg.Getenv)
 	}
 	if kc := h.keychain(); err == nil && kc != nil {
+		names := newNamer(kc, old, []byte(strings.Join(refs, "\n")))
 		for i, k := range refs {
 			if !isLiteral(k) {
 				continue
 			}
-			name := fmt.Sprintf("%s-%d", unsafeName.ReplaceAllString(p.Name, "_"), i+1)
-			if err = kc.Set(name, k); err != nil {
+			var name string
+			if name, err = names.put(strings.TrimSpace(p.Name), k); err != nil {
 				break
 			}
 			refs[i] = Ref(name)
@@ -156,8 +175,13 @@ func (h *handler) addProvider(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			data, err = AddProvider(old, p, refs)
 		}
-	}
-	if err == nil {
+		if err == nil {
+			err = h.save(data)
+		}
+		if err != nil {
+			names.undo()
+		}
+	} else if err == nil {
 		err = h.save(data)
 	}
 	var v View

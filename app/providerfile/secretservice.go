@@ -125,6 +125,30 @@ func (s *SecretService) Set(name, secret string) error {
 	return nil
 }
 
+// Delete removes every item stored as name; none is not an error. A locked item
+// is left, with an error that says so.
+func (s *SecretService) Delete(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var unlocked, locked []dbus.ObjectPath
+	if err := s.conn.Object(ssName, ssPath).Call(ssService+".SearchItems", 0, attrs(name)).Store(&unlocked, &locked); err != nil {
+		return fmt.Errorf("keychain: search: %w", err)
+	}
+	for _, item := range unlocked {
+		var prompt dbus.ObjectPath
+		if err := s.conn.Object(ssName, item).Call(ssItem+".Delete", 0).Store(&prompt); err != nil {
+			return fmt.Errorf("keychain: delete %s: %w", name, err)
+		}
+		if prompt != noPrompt {
+			return fmt.Errorf("keychain: deleting %s needs a prompt; unlock the keychain and try again", name)
+		}
+	}
+	if len(locked) > 0 {
+		return fmt.Errorf("keychain: %s is locked", name)
+	}
+	return nil
+}
+
 // System is the OS keychain, connected on first use (so New does no I/O): the
 // Secret Service on the session bus. Without one (no session bus, nobody
 // providing the service), Available is false and Get and Set fail. It is safe for
@@ -172,4 +196,13 @@ func (s *System) Set(name, secret string) error {
 		return err
 	}
 	return ss.Set(name, secret)
+}
+
+// Delete removes the secret stored as name (see SecretService.Delete).
+func (s *System) Delete(name string) error {
+	ss, err := s.open()
+	if err != nil {
+		return err
+	}
+	return ss.Delete(name)
 }

@@ -3,7 +3,9 @@ package providerfile
 import (
 	"bufio"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +80,14 @@ type fakeItem struct {
 	name string
 }
 
+func (i fakeItem) Delete() (dbus.ObjectPath, *dbus.Error) {
+	i.f.log("Delete " + i.name)
+	i.f.mu.Lock()
+	delete(i.f.items, i.name)
+	i.f.mu.Unlock()
+	return "/", nil
+}
+
 func (i fakeItem) GetSecret(session dbus.ObjectPath) (ssSecret, *dbus.Error) {
 	i.f.mu.Lock()
 	defer i.f.mu.Unlock()
@@ -86,13 +96,34 @@ func (i fakeItem) GetSecret(session dbus.ObjectPath) (ssSecret, *dbus.Error) {
 	return s, nil
 }
 
+// busConfig is a session bus with no service folders: nothing on it is D-Bus
+// activated (a gnome-keyring installed here would be), so each test says who
+// provides the Secret Service.
+const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
 // privateBus starts a dbus-daemon of its own and points DBUS_SESSION_BUS_ADDRESS at it.
 func privateBus(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		t.Skip("no dbus-daemon here: the Secret Service client is untested against a bus")
 	}
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(busConfig, dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -110,19 +141,14 @@ func privateBus(t *testing.T) string {
 	return addr
 }
 
-func TestSystemKeychainOnABus(t *testing.T) {
-	addr := privateBus(t)
-
-	// Before anybody provides the service: not available, keys stay in the file.
-	if NewSystem().Available() {
-		t.Fatal("a keychain without a Secret Service on the bus")
-	}
-
+// serveFakeSecrets provides fakeSecrets on the bus at addr.
+func serveFakeSecrets(t *testing.T, addr string) *fakeSecrets {
+	t.Helper()
 	conn, err := dbus.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { _ = conn.Close() })
 	f := &fakeSecrets{conn: conn, items: map[string]ssSecret{}}
 	for _, e := range []error{
 		conn.Export(f, ssPath, ssService),
@@ -135,6 +161,17 @@ func TestSystemKeychainOnABus(t *testing.T) {
 	if reply, err := conn.RequestName(ssName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("RequestName = %v, %v", reply, err)
 	}
+	return f
+}
+
+func TestSystemKeychainOnABus(t *testing.T) {
+	addr := privateBus(t)
+
+	// Before anybody provides the service: not available, keys stay in the file.
+	if NewSystem().Available() {
+		t.Fatal("a keychain without a Secret Service on the bus")
+	}
+	f := serveFakeSecrets(t, addr)
 
 	kc := NewSystem()
 	if !kc.Available() {
