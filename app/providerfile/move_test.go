@@ -22,8 +22,9 @@ type keychainUnderTest struct {
 	dump func() map[string]string
 }
 
-// keychains are the keychains a save is tried with: one in memory, and System on
-// a private bus served by fakeSecrets (llmtap's D-Bus calls, end to end).
+// keychains are the keychains a save is tried with: one in memory, System on a
+// private bus served by fakeSecrets (llmtap's D-Bus calls, end to end), and System
+// on a real gnome-keyring-daemon.
 var keychains = []struct {
 	name string
 	open func(t *testing.T) keychainUnderTest
@@ -47,6 +48,11 @@ var keychains = []struct {
 			}
 			return m
 		}}
+	}},
+	{"gnome_keyring", func(t *testing.T) keychainUnderTest {
+		gnomeKeyring(t)
+		kc := NewSystem()
+		return keychainUnderTest{kc, func() map[string]string { return llmtapItems(t, kc) }}
 	}},
 }
 
