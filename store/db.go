@@ -47,6 +47,8 @@ type DB struct {
 	// bodies caches decoded request bodies for readers of those chains (bodyread.go).
 	refs   refWindow
 	bodies bodyCache
+	// forwardKeys are the forward key ids exchanges carry (forwardkeys.go).
+	forwardKeys forwardKeySeen
 }
 
 // Open opens (creating if needed) the database file at path and applies any

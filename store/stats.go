@@ -19,9 +19,12 @@ type Facets struct {
 	Models []Facet `json:"models"`
 	Hosts  []Facet `json:"hosts"`
 	Tags   []Tag   `json:"tags"`
+	// ForwardKeys are the gateway forward key ids captures carry (ForwardKeys).
+	ForwardKeys []string `json:"forwardKeys"`
 }
 
-// Facets counts conversations by model and by host, and lists the tags.
+// Facets counts conversations by model and by host, and lists the tags and the
+// forward key ids.
 func (db *DB) Facets(ctx context.Context) (Facets, error) {
 	var f Facets
 	var err error
@@ -31,7 +34,10 @@ func (db *DB) Facets(ctx context.Context) (Facets, error) {
 	if f.Hosts, err = db.facet(ctx, "host"); err != nil {
 		return f, err
 	}
-	f.Tags, err = db.AllTags(ctx)
+	if f.Tags, err = db.AllTags(ctx); err != nil {
+		return f, err
+	}
+	f.ForwardKeys, err = db.ForwardKeys(ctx)
 	return f, err
 }
 
