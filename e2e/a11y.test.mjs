@@ -1,17 +1,20 @@
 // Accessibility (issue 14): axe-core in Chromium finds no serious or critical violation
 // on any page, in light and dark, nor with the shortcut help, the export dialog or the
-// side-by-side comparison open, nor on the Overview's usage charts and price table, the
+// side-by-side comparison open, nor with the list's filters open (the gateway's Forward key
+// menu among them), nor on the Overview's usage charts and price table, the
 // exchange inspector, the Providers page and the first-run presets of an empty data
 // folder; a skip link leads to the conversation, the list is one tab stop (arrow keys
 // move inside it), and Esc closes dialogs and the raw drawer.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
 import { startServe, waitForCaptures, tempDir, removeTempDirs, getJSON } from './lib/llmtap.mjs';
+import OpenAI from 'openai';
 import { client, plain } from './lib/chat.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -30,13 +33,19 @@ describe('accessibility', () => {
 
   before(async () => {
     up = await startUpstream();
-    serve = await startServe({ target: up.url, dataDir });
+    // One chat through the gateway with a forward key, so the list offers the Forward key menu.
+    const providers = path.join(dataDir, 'providers.yaml');
+    fs.writeFileSync(providers, `providers:\n  - { name: keyed, kind: openai, base_url: "${up.url}/v1", keys: [sk-a11y-pool-0123456789], models: [gpt-4o-keyed] }\n`
+      + 'forward_keys:\n  - { key: lt-a11y-0123456789, name: a11y-team }\n');
+    serve = await startServe({ target: up.url, dataDir, args: ['--providers', providers] });
     const openai = client(`${serve.proxyURL}/v1`);
+    const keyed = new OpenAI({ apiKey: 'lt-a11y-0123456789', baseURL: `${serve.proxyURL}/v1`, maxRetries: 0, timeout: 15000 });
+    await plain(keyed, { model: 'gpt-4o-keyed', messages: [{ role: 'user', content: 'A chat through a forward key' }] });
     const regen = [{ role: 'user', content: TITLE }];
     await plain(openai, { model: 'gpt-4o-mini', messages: regen });
     await plain(openai, { model: 'gpt-4o-mini', messages: regen }); // a second version
     for (const t of ['Another chat', 'A third chat']) await plain(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: t }] });
-    await waitForCaptures(serve.uiURL, 3);
+    await waitForCaptures(serve.uiURL, 4);
     const list = await getJSON(`${serve.uiURL}/api/conversations?limit=10`);
     convID = list.items.find((c) => c.title === TITLE).id;
     fresh = await startServe({ target: '', dataDir: emptyDir });
@@ -67,6 +76,16 @@ describe('accessibility', () => {
     { name: 'compare', go: async () => { await p.keyboard.press('Escape'); await p.keyboard.press('v'); await p.getByRole('dialog', { name: 'Compare versions' }).getByText('This one is better').first().waitFor(); } },
     { name: 'export', go: async () => { await p.keyboard.press('Escape'); await p.getByRole('button', { name: 'Export…' }).click(); await p.getByRole('dialog', { name: 'Export a dataset' }).waitFor(); } },
     { name: 'queue', go: async () => { await p.keyboard.press('Escape'); await p.keyboard.press('q'); await p.getByRole('region', { name: 'Review queue' }).waitFor(); } },
+    {
+      name: 'filters',
+      go: async () => {
+        await p.keyboard.press('Escape');
+        await p.goto(`${serve.uiURL}/#/c/${convID}`);
+        await p.getByRole('heading', { name: TITLE }).waitFor();
+        await p.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'Filters', exact: true }).click();
+        await p.getByRole('combobox', { name: 'Forward key' }).waitFor();
+      },
+    },
     { name: 'overview', go: async () => { await p.goto(`${serve.uiURL}/#/overview`); await p.getByRole('button', { name: 'Overview', exact: true }).waitFor(); await p.waitForTimeout(500); } },
     { name: 'exchanges', go: async () => { await p.goto(`${serve.uiURL}/#/exchanges`); await p.getByRole('table').first().waitFor(); } },
     { name: 'settings', go: async () => { await p.goto(`${serve.uiURL}/#/settings`); await p.waitForTimeout(500); } },

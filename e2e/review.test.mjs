@@ -1,7 +1,8 @@
 // End to end through the review window (issue "The review window"): capture chats through
 // `llmtap serve`, then in Debian's Chromium search, filter, open, edit a message, switch a
 // branch, tag, confirm, bulk-confirm, export, and check that the edit is in the exported
-// file. Each step says which endpoint it needs when the server lacks it. Screenshots of
+// file. Two chats go through the model gateway with two forward keys (issue 13), and the
+// list's "Forward key" menu narrows to each. Each step says which endpoint it needs when the server lacks it. Screenshots of
 // the main views go to e2e/screenshots/review-*.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from './lib/browser.mjs';
 import { startUpstream } from './lib/upstream.mjs';
 import { startServe, waitForCaptures, tempDir, removeTempDirs, getJSON, runExport } from './lib/llmtap.mjs';
+import OpenAI from 'openai';
 import { client, streamed, plain, WEATHER_TOOL } from './lib/chat.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -23,6 +25,9 @@ const REGEN_TITLE = 'Write a haiku about autumn';
 const BULK = ['Bulk chat about apples', 'Bulk chat about pears', 'Bulk chat about plums'];
 const EDITED = 'Tides come from the Moon pulling the oceans (edited in review).';
 const TAG = 'good-e2e';
+// Chats through the gateway, one per forward key: its id is the key's name.
+const KEYED = { 'team-a': ['lt-review-TEAMA-0123456789', 'Keyed chat about comets'], 'team-b': ['lt-review-TEAMB-0123456789', 'Keyed chat about meteors'] };
+const KEYED_MODEL = 'gpt-4o-keyed';
 
 describe('review window', () => {
   let up;
@@ -36,7 +41,16 @@ describe('review window', () => {
 
   before(async () => {
     up = await startUpstream();
-    serve = await startServe({ target: up.url, dataDir });
+    // The gateway serves only KEYED_MODEL; every other model goes on to --target as before.
+    const providers = path.join(dataDir, 'providers.yaml');
+    fs.writeFileSync(providers, [
+      'providers:',
+      `  - { name: keyed, kind: openai, base_url: "${up.url}/v1", keys: [sk-review-pool-0123456789], models: [${KEYED_MODEL}] }`,
+      'forward_keys:',
+      ...Object.entries(KEYED).map(([name, [key]]) => `  - { key: ${key}, name: ${name} }`),
+      '',
+    ].join('\n'));
+    serve = await startServe({ target: up.url, dataDir, args: ['--providers', providers] });
     const openai = client(`${serve.proxyURL}/v1`);
     const M = 'gpt-4o-mini';
 
@@ -57,11 +71,16 @@ describe('review window', () => {
     seen.second = (await plain(openai, { model: M, messages: regen })).message.content;
 
     for (const title of BULK) await plain(openai, { model: M, messages: [{ role: 'user', content: title }] });
+    for (const [key, title] of Object.values(KEYED)) {
+      const keyed = new OpenAI({ apiKey: key, baseURL: `${serve.proxyURL}/v1`, maxRetries: 0, timeout: 15000 });
+      await plain(keyed, { model: KEYED_MODEL, messages: [{ role: 'user', content: title }] });
+    }
 
-    await waitForCaptures(serve.uiURL, 8);
+    await waitForCaptures(serve.uiURL, 10);
     const list = await getJSON(`${serve.uiURL}/api/conversations?limit=50`);
     for (const c of list.items) ids[c.title] = c.id;
-    for (const t of [CHAT_TITLE, TOOL_TITLE, REGEN_TITLE, ...BULK]) assert.ok(ids[t], `conversation "${t}" captured; have ${Object.keys(ids)}`);
+    const keyedTitles = Object.values(KEYED).map(([, title]) => title);
+    for (const t of [CHAT_TITLE, TOOL_TITLE, REGEN_TITLE, ...BULK, ...keyedTitles]) assert.ok(ids[t], `conversation "${t}" captured; have ${Object.keys(ids)}`);
 
     fs.mkdirSync(SHOTS, { recursive: true });
     browser = await launchChromium();
@@ -116,6 +135,24 @@ describe('review window', () => {
     await list().getByRole('button', { name: 'Clear filters' }).click();
     await list().getByRole('button', { name: 'Filters', exact: true }).click();
     await waitFor(async () => (await rowTitles()).length >= 6, async () => `rows after clearing: ${JSON.stringify(await rowTitles())}`);
+  });
+
+  it('filters by forward key (GET /api/facets forwardKeys, ?forward_key=)', STEP, async () => {
+    const facets = await api('/facets');
+    assert.deepEqual(facets.forwardKeys, Object.keys(KEYED), 'the ids the captures carry');
+    await list().getByRole('button', { name: 'Filters', exact: true }).click();
+    const menu = list().getByRole('combobox', { name: 'Forward key' });
+    await expectVisible(menu, 'the Forward key menu');
+    assert.deepEqual(await menu.locator('option').allInnerTexts(), ['Any', ...Object.keys(KEYED)]);
+    for (const [name, [, title]] of Object.entries(KEYED)) {
+      await menu.selectOption(name);
+      await page.waitForURL(new RegExp(`forward_key=${name}`), { timeout: WAIT });
+      await waitFor(async () => (await rowTitles()).join('|') === title, async () => `rows ${JSON.stringify(await rowTitles())}, want only "${title}"`);
+    }
+    await page.screenshot({ path: `${SHOTS}review-forward-key.png` });
+    await list().getByRole('button', { name: 'Clear filters' }).click();
+    await list().getByRole('button', { name: 'Filters', exact: true }).click();
+    await waitFor(async () => (await rowTitles()).length >= 8, async () => `rows after clearing: ${JSON.stringify(await rowTitles())}`);
   });
 
   it('opens a conversation with its messages', STEP, async () => {

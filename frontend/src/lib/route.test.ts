@@ -23,7 +23,7 @@ describe('parseHash', () => {
 describe('parseRoute', () => {
   it('full_filter', () => {
     const r = parseRoute(
-      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&score=5&score=4&score=9&thumbs=down&sort=tokens&order=asc&c=9',
+      '#/?q=ocean%20tides&status=confirmed&tag=3&tag=5&model=gpt-4o&host=api.openai.com&from=2026-01-02&to=2026-02-03&hasTools=1&hasReasoning=0&hasErrors=1&score=5&score=4&score=9&thumbs=down&forward_key=team-a&sort=tokens&order=asc&c=9',
     );
     const want: Filter = {
       q: 'ocean tides',
@@ -38,6 +38,7 @@ describe('parseRoute', () => {
       hasErrors: '1',
       score: [4, 5],
       thumbs: 'down',
+      forwardKey: 'team-a',
       sort: 'tokens',
       order: 'asc',
     };

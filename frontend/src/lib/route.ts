@@ -32,6 +32,7 @@ export function defaultFilter(): Filter {
     hasErrors: '',
     score: [],
     thumbs: '',
+    forwardKey: '',
     sort: 'updated',
     order: 'desc',
   };
@@ -71,6 +72,7 @@ export function filterFromParams(p: URLSearchParams): Filter {
   f.hasErrors = pick(tris, p.get('hasErrors'), '');
   f.score = [...new Set(p.getAll('score').filter((s) => /^[0-5]$/.test(s)).map(Number))].sort();
   f.thumbs = pick<Thumbs>(['', 'up', 'down'], p.get('thumbs'), '');
+  f.forwardKey = p.get('forward_key') ?? '';
   f.sort = pick(sorts, p.get('sort'), 'updated');
   f.order = pick<Order>(['desc', 'asc'], p.get('order'), 'desc');
   return f;
@@ -95,6 +97,8 @@ export function filterParams(f: Filter): URLSearchParams {
   if (f.hasErrors) p.set('hasErrors', f.hasErrors);
   for (const s of f.score) p.append('score', String(s));
   if (f.thumbs) p.set('thumbs', f.thumbs);
+  // snake_case, as the server (and issue 13) names it.
+  if (f.forwardKey) p.set('forward_key', f.forwardKey);
   if (f.sort !== 'updated') p.set('sort', f.sort);
   if (f.order !== 'desc') p.set('order', f.order);
   return p;

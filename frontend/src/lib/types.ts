@@ -71,6 +71,8 @@ export interface Facets {
   models: Facet[];
   hosts: Facet[];
   tags: Tag[];
+  /** The gateway forward key ids captures carry, sorted; absent on an older server. */
+  forwardKeys?: string[];
 }
 
 export interface ConversationSummary {
@@ -217,6 +219,8 @@ export interface Filter {
   score: number[];
   /** Keep conversations holding an answer rated up or down; '' keeps all. */
   thumbs: Thumbs;
+  /** Keep conversations holding an answer this gateway forward key asked for (its id); '' keeps all. */
+  forwardKey: string;
   sort: Sort;
   order: Order;
 }
