@@ -11,6 +11,7 @@ import {
   lineNumbers,
   ms,
   providerRequest,
+  savedNote,
   splitList,
   stateText,
 } from './providers';
@@ -104,4 +105,26 @@ describe('forward keys', () => {
     });
     expect(splitList('a,,b')).toEqual(['a', 'b']);
   });
+});
+
+describe('savedNote', () => {
+  it.each([
+    ['nothing_moved', {}, 'Saved: the gateway uses it now.'],
+    ['empty_list', { moved: [] }, 'Saved: the gateway uses it now.'],
+    [
+      'one',
+      { moved: [{ line: 6, field: 'providers[0].keys[2]', ref: '${keychain:deepseek-1}' }] },
+      'Saved: the gateway uses it now. The key typed in went to the OS keychain, the file refers to it: providers[0].keys[2] (line 6) → ${keychain:deepseek-1}.',
+    ],
+    [
+      'two',
+      {
+        moved: [
+          { line: 6, field: 'providers[0].keys[2]', ref: '${keychain:deepseek-1}' },
+          { line: 15, field: 'providers[2].keys', ref: '${keychain:groq-1}' },
+        ],
+      },
+      'Saved: the gateway uses it now. 2 keys typed in went to the OS keychain, the file refers to them: providers[0].keys[2] (line 6) → ${keychain:deepseek-1}, providers[2].keys (line 15) → ${keychain:groq-1}.',
+    ],
+  ])('%s', (_, c, want) => expect(savedNote(c)).toBe(want));
 });

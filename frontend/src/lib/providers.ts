@@ -60,6 +60,15 @@ export interface ProvidersConfig {
   exists: boolean;
   text: string;
   keychain: boolean;
+  /** moved: keys typed into the editor that the save put in the keychain (PUT's answer only). */
+  moved?: MovedKey[];
+}
+
+/** MovedKey is a key a save took out of the file: where it was, and the reference now there. */
+export interface MovedKey {
+  line: number;
+  field: string;
+  ref: string;
 }
 
 /** ConfigError is a refused file: where, and why (line 0: unknown; field "": a YAML syntax error). */
@@ -214,4 +223,12 @@ export function lineNumbers(text: string): string {
 export function errorLine(e: ConfigError): string {
   const at = [e.line > 0 ? `line ${e.line}` : '', e.field].filter(Boolean).join(', ');
   return at ? `${at}: ${e.error}` : e.error;
+}
+
+/** savedNote is what the editor says after a save, naming the keys it moved to the keychain. */
+export function savedNote(c: Pick<ProvidersConfig, 'moved'>): string {
+  const moved = c.moved ?? [];
+  if (moved.length === 0) return 'Saved: the gateway uses it now.';
+  const which = moved.map((m) => `${m.field} (line ${m.line}) → ${m.ref}`).join(', ');
+  return `Saved: the gateway uses it now. ${moved.length === 1 ? 'The key' : `${moved.length} keys`} typed in went to the OS keychain, the file refers to ${moved.length === 1 ? 'it' : 'them'}: ${which}.`;
 }

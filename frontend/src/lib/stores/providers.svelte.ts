@@ -2,7 +2,7 @@
 // page is visible; the providers file for the editor and the form; the forward keys.
 // The rules live in ../providers.ts; the components only render these fields.
 import { api, ApiError, errorText, notImplemented } from '../api';
-import { checkProvider, forwardKeyRequest, providerRequest, type ConfigError, type ForwardKey, type GatewayStatus, type ProviderForm, type ProvidersConfig } from '../providers';
+import { checkProvider, forwardKeyRequest, providerRequest, savedNote, type ConfigError, type ForwardKey, type GatewayStatus, type ProviderForm, type ProvidersConfig } from '../providers';
 
 /** pollMs is how often the status is asked for while the page is visible. */
 export const pollMs = 2500;
@@ -79,7 +79,7 @@ export class ProvidersModel {
     this.saved = '';
     try {
       const res = await api.saveProvidersConfig(this.text, this.config?.text ?? '');
-      if (res.ok) this.#took(res.config, 'Saved: the gateway uses it now.');
+      if (res.ok) this.#took(res.config, savedNote(res.config));
       else this.configError = res.error;
     } catch (err) {
       this.stale = err instanceof ApiError && err.status === 409;
