@@ -22,8 +22,9 @@ type Moved struct {
 // ${…} reference, not a •••• mask) with the reference to where put kept it,
 // splicing the scalars so that comments and layout stay as written. put gets the
 // provider's name and the key, stores the key, and returns the keychain name. Forward
-// keys are llmtap's own and stay in the file. When put fails, MoveKeys stops and
-// returns its error; keys put before stay in the keychain, and data is not changed.
+// keys are llmtap's own and stay in the file. When put fails, MoveKeys stops with a
+// *FieldError at that key; keys put before stay in the keychain, and data is not
+// changed.
 // A file that does not parse is returned as is, for the parser to refuse.
 func MoveKeys(data []byte, put func(owner, key string) (string, error)) ([]byte, []Moved, error) {
 	var doc yaml.Node
@@ -39,7 +40,10 @@ func MoveKeys(data []byte, put func(owner, key string) (string, error)) ([]byte,
 		}
 		name, err := put(owners[i], n.Value)
 		if err != nil {
-			return data, nil, err
+			// Shown at the key's line: the person can unlock the keychain, or
+			// write a ${ENV} reference instead.
+			return data, nil, &FieldError{Line: n.Line, Field: fields[i],
+				Msg: "the key could not be kept in the OS keychain (" + err.Error() + "); unlock it and save again, or refer to the key as ${ENV}"}
 		}
 		reps = append(reps, replacement{n, quote(Ref(name))})
 		moved = append(moved, Moved{Line: n.Line, Field: fields[i], Ref: Ref(name)})

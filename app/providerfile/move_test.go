@@ -224,8 +224,11 @@ func TestPutKeychainFails(t *testing.T) {
 	s := newServer(t, kc, golden(t))
 	_, v := s.do(t, "GET", "/api/providers/config", nil)
 	text := strings.Replace(v["text"].(string), `'${DEEPSEEK_KEY}'`, `'${DEEPSEEK_KEY}', sk-one-000000000001, sk-two-000000000002`, 1)
-	if code, _, raw := s.putText(t, text); code != 500 {
-		t.Fatalf("PUT = %d %s, want 500", code, raw)
+	code, _, raw := s.putText(t, text)
+	var fe FieldError
+	_ = json.Unmarshal([]byte(raw), &fe)
+	if code != 400 || fe.Line != 6 || fe.Field != "providers[0].keys[3]" || !strings.Contains(fe.Msg, "keychain") {
+		t.Fatalf("PUT = %d %s, want 400 at line 6, providers[0].keys[3]", code, raw)
 	}
 	if disk, _ := os.ReadFile(s.path); !bytes.Equal(disk, golden(t)) {
 		t.Errorf("the file changed:\n%s", disk)
