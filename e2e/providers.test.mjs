@@ -7,9 +7,13 @@
 // and revoked (against the agreed contract served by page.route when this build lacks the
 // endpoints, said in the output); a save over a change made on disk meanwhile is refused.
 // Screenshots: screenshots/providers.png, providers-error.png, providers-added.png,
-// providers-forward.png.
+// providers-forward.png. Then, with a real gnome-keyring on a private session bus, a key
+// typed into the raw editor goes to the keychain on save, the file gets ${keychain:fake-1},
+// and the gateway sends the key read back from the keyring (providers-keychain.png).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,4 +198,94 @@ describe('Providers page', () => {
   it('logged no page errors', () => {
     assert.deepEqual(pageErrors, []);
   });
+});
+
+// keyringSession starts a private session bus and a gnome-keyring-daemon on it (its login
+// keyring created and unlocked with a password on stdin, its files under home), and
+// returns the bus address and a stop function.
+async function keyringSession(home) {
+  const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const address = await new Promise((resolve, reject) => {
+    let out = '';
+    bus.stdout.setEncoding('utf8').on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.trim()); });
+    bus.on('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
+  });
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, HOME: home, XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CONFIG_HOME: path.join(home, 'config'), XDG_RUNTIME_DIR: path.join(home, 'run') };
+  fs.mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'inherit'] });
+  keyring.stdin.end('llmtap-e2e-password');
+  // Not execFileSync: the password is written while this waits. Bounded: gdbus gives up after 20 s.
+  await promisify(execFile)('gdbus', ['wait', '--session', '--timeout', '20', 'org.freedesktop.secrets'], { env });
+  return { address, stop: () => { keyring.kill(); bus.kill(); } };
+}
+
+const haveKeyring = ['gnome-keyring-daemon', 'dbus-daemon', 'gdbus'].every((tool) =>
+  (process.env.PATH ?? '').split(':').some((dir) => fs.existsSync(path.join(dir, tool))));
+
+describe('Providers page with gnome-keyring', {
+  // scripts/test (CI=true) installs gnome-keyring with scripts/setup --test: there it must run.
+  skip: !haveKeyring && process.env.CI !== 'true' && 'needs gnome-keyring-daemon (Debian package gnome-keyring), dbus-daemon and gdbus',
+}, () => {
+  const TYPED = 'sk-e2e-typed-KEYRINGSECRET42';
+  let up;
+  let serve;
+  let session;
+  let browser;
+  let page;
+  const dataDir = tempDir('llmtap-e2e-keyring-');
+  const file = path.join(dataDir, 'providers.yaml');
+
+  before(async () => {
+    session = await keyringSession(tempDir('llmtap-e2e-keyring-home-'));
+    up = await startUpstream({ gzip: false });
+    fs.writeFileSync(file, ['providers:', '  - name: fake', '    kind: openai', `    base_url: "${up.url}/v1"`,
+      `    keys: ["${KEY}"]   # the one key`, `    models: [${MODEL}]`, ''].join('\n'), { mode: 0o600 });
+    // startServe passes this process's environment on: the keychain is on the private bus.
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = session.address;
+    try {
+      serve = await startServe({ target: '', dataDir });
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    page.setDefaultTimeout(WAIT);
+  });
+
+  after(async () => {
+    await browser?.close();
+    serve?.kill();
+    await up?.close();
+    session?.stop();
+    removeTempDirs(dataDir);
+  });
+
+  it('moves a key typed into the raw editor to the keychain, and the gateway uses it', STEP, async () => {
+    await page.goto(`${serve.uiURL}/#/providers`);
+    await page.getByText('A provider key typed here goes to the OS keychain when you save').waitFor();
+    const editor = page.getByRole('textbox', { name: 'providers.yaml' });
+    await page.waitForFunction(() => document.querySelector('textarea[aria-label="providers.yaml"]')?.value.includes('••••7788'));
+    await editor.fill((await editor.inputValue()).replace('"••••7788"]', `"••••7788", ${TYPED}]`));
+    await page.getByRole('button', { name: 'Save file' }).click();
+    const note = page.getByRole('status').filter({ hasText: 'went to the OS keychain' });
+    await note.waitFor();
+    assert.match(await note.textContent(), /providers\[0\]\.keys\[1\] \(line 5\) → \$\{keychain:fake-1\}/);
+    const disk = fs.readFileSync(file, 'utf8');
+    assert.ok(disk.includes(`["${KEY}", "\${keychain:fake-1}"]   # the one key`), disk);
+    assert.ok(!disk.includes(TYPED), 'the typed key is not in the file');
+    assert.ok(!(await page.content()).includes(TYPED), 'nor on the page');
+    await card('fake').getByText('keychain: fake-1').waitFor();
+    await page.getByRole('status').filter({ hasText: 'went to the OS keychain' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'providers-keychain.png') });
+    // The gateway reads the key back from gnome-keyring: round robin reaches it within two requests.
+    const oa = client(`${serve.proxyURL}/v1`);
+    for (let i = 0; i < 2; i++) await oa.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: `ping ${i}` }] });
+    const sent = up.requests.map((r) => r.headers.authorization);
+    assert.ok(sent.includes(`Bearer ${TYPED}`), `the provider got ${JSON.stringify(sent)}`);
+  });
+
+  const card = (name) => page.locator(`section[data-provider="${name}"]`);
 });
