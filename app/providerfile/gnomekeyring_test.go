@@ -25,10 +25,13 @@ func gnomeKeyring(t *testing.T) {
 	}
 	addr := privateBus(t)
 	home := t.TempDir()
-	run := filepath.Join(home, "run")
-	if err := os.Mkdir(run, 0o700); err != nil {
+	// The daemon's control socket goes under XDG_RUNTIME_DIR: a short folder of its
+	// own keeps that path under a socket's 108 bytes, whatever the test's name.
+	run, err := os.MkdirTemp("", "gk")
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = os.RemoveAll(run) })
 
 	// Watch for the daemon taking the Secret Service's name: that is when it answers.
 	conn, err := dbus.Connect(addr)
