@@ -191,3 +191,22 @@ func TestOpenAIBigContentCopiedOnce(t *testing.T) {
 		t.Errorf("ParseOpenAIChat of %d MiB of content allocated %.1f MiB, want under 1.5 times the content", size>>20, float64(got)/(1<<20))
 	}
 }
+
+// FuzzOpenAIContent: a message's content decoded with the message reads as
+// openaiContent reads the same JSON value.
+func FuzzOpenAIContent(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"a\nb"`, `"caf\u00e9"`, "\"a\xffb\"", `null`, `[{"type":"text","text":"x"}]`, `""`, `3`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var m openaiMessage
+		if json.Unmarshal([]byte(`{"content":`+raw+`}`), &m) != nil {
+			return
+		}
+		got, _, gotErr := m.Content.read()
+		want, _, wantErr := openaiContent(json.RawMessage(raw))
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("content %q read with the message = %q, %v; openaiContent = %q, %v", raw, got, gotErr, want, wantErr)
+		}
+	})
+}
