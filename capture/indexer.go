@@ -156,10 +156,10 @@ func (ix *indexer) readAhead(r *spool.Reader) readAhead {
 
 // logged is one record read from the log: its exchange, or why it could not be read.
 type logged struct {
-	ex       *proxy.Exchange
-	frames   bodyFrames // the bodies' frames in the record
-	err      error
-	end      spool.Pos // the log position after it
+	ex     *proxy.Exchange
+	frames bodyFrames // the bodies' frames in the record
+	err    error
+	end    spool.Pos // the log position after it
 }
 
 // readBatch reads and decodes records until it has maxBatch of them or their
