@@ -41,7 +41,7 @@ var memScenarios = []memScenario{
 	// Two at a time: a proxy that holds each body once would hold 60 MB, still under
 	// the bound. Missed: while the relay holds two bodies, the indexer holds an earlier
 	// one (its text shares the decoded body) and SQLite two copies of its text (bind
-	// and record) in the C heap: 161-199 MB (README, "Memory").
+	// and record) in the C heap: 160-199 MB (README, "Memory").
 	{"requests_30mb", func(t *testing.T, p *proc) {
 		runOK(t, p, load{n: 6, conc: 2, shapes: []shape{{turns: 1, padBytes: 30_000_000}}})
 	}, 240},
