@@ -127,8 +127,8 @@ func decodeParts(frames []byte) (*proxy.Exchange, bodyFrames, bool) {
 		}
 		parts, at = append(parts, frames[at:at+n]), at+n
 	}
-	if len(parts) == 0 {
-		return nil, bodyFrames{}, false
+	if len(parts) < 2 {
+		return nil, bodyFrames{}, false // no body frame: one stream is decoded once
 	}
 	head, err := zpool.Decode(parts[0], nil)
 	if err != nil {
