@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unsafe"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
@@ -49,6 +50,9 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	if c.Exchange.Dialect.Chat() {
 		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status, cacheHit: c.Exchange.CacheHit}
 		c.Round, problems = decideRound(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
+		if c.Round != nil {
+			shareText(c.Round.Messages, c.Exchange.ReqBody)
+		}
 	}
 	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)
 	if c.Exchange.Model == "" && c.Round != nil {
@@ -56,6 +60,55 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	}
 	c.Exchange.ParseErr = strings.Join(problems, "; ")
 	return c
+}
+
+// shareMin is the length from which a message's text is looked for in the request
+// body, to share its memory.
+const shareMin = 1 << 20
+
+// shareText points the text of each message of at least shareMin bytes at the same
+// bytes in body, where body holds them as they are (a JSON string with nothing
+// escaped, the usual case), so that a 30 MB message is held once while it is
+// stored, in the body the store keeps anyway, and the parser's copy is let go.
+// body is never modified afterwards: the indexer owns it, and the store only reads it.
+func shareText(msgs []dataset.Message, body []byte) {
+	for i := range msgs {
+		if len(msgs[i].Content) >= shareMin {
+			msgs[i].Content = sharedIn(body, msgs[i].Content)
+		}
+	}
+}
+
+// sharedIn returns s as a string sharing body's memory, or s when body does not
+// hold it where its closing bytes (a JSON string's end) or its opening bytes
+// appear, looked for a few times from the end and from the start: the big message
+// is most often the last one, and earlier turns may open the same way.
+func sharedIn(body []byte, s string) string {
+	const probe, tries = 64, 16
+	at := func(i int) bool { return i >= 0 && len(body)-i >= len(s) && string(body[i:i+len(s)]) == s }
+	tail := []byte(s[len(s)-probe:] + `"`)
+	for end, n := len(body), 0; n < tries; n++ {
+		i := bytes.LastIndex(body[:end], tail)
+		if i < 0 {
+			break
+		}
+		if start := i + probe - len(s); at(start) {
+			return unsafe.String(&body[start], len(s))
+		}
+		end = i + len(tail) - 1
+	}
+	head := []byte(s[:probe])
+	for from, n := 0, 0; n < tries; n++ {
+		i := bytes.Index(body[from:], head)
+		if i < 0 {
+			break
+		}
+		if at(from + i) {
+			return unsafe.String(&body[from+i], len(s))
+		}
+		from += i + 1
+	}
+	return s
 }
 
 var errUnsupportedEncoding = errors.New("unsupported content encoding")

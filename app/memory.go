@@ -74,11 +74,18 @@ const DefaultMemoryLimit = 80 << 20
 // for it at once here, and each extra arena keeps freed memory of its own.
 const cArenas = 2
 
+// cMapLarge is the size from which a C allocation is a mapping of its own, returned
+// to the OS when freed: SQLite binding and writing a 30 MB text allocates blocks of
+// that size, which glibc would otherwise keep (115 MB free in its heap after six
+// 30 MB requests). Smaller ones, SQLite's pages and statements, stay on the heap.
+const cMapLarge = 1 << 20
+
 // LimitMemory applies DefaultMemoryLimit unless the GOMEMLIMIT environment variable
-// sets a limit of its own, and caps the C heap's arenas. Both shells call it once
-// at start.
+// sets a limit of its own, caps the C heap's arenas and maps its large blocks
+// apart. Both shells call it once at start.
 func LimitMemory() {
 	cmem.LimitArenas(cArenas)
+	cmem.MapLarge(cMapLarge)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(DefaultMemoryLimit)
 	}

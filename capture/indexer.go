@@ -156,10 +156,10 @@ func (ix *indexer) readAhead(r *spool.Reader) readAhead {
 
 // logged is one record read from the log: its exchange, or why it could not be read.
 type logged struct {
-	ex       *proxy.Exchange
-	respZstd []byte // the response body's frame in the record, or nil
-	err      error
-	end      spool.Pos // the log position after it
+	ex     *proxy.Exchange
+	frames bodyFrames // the bodies' frames in the record
+	err    error
+	end    spool.Pos // the log position after it
 }
 
 // readBatch reads and decodes records until it has maxBatch of them or their
@@ -172,11 +172,11 @@ func readBatch(r *spool.Reader) ([]logged, int, error) {
 		if err != nil {
 			return batch, size, err
 		}
-		ex, frame, err := decodeRecord(rec)
+		ex, frames, err := decodeRecord(rec)
 		if err == nil {
 			size += len(ex.ReqBody) + len(ex.RespBody)
 		}
-		batch = append(batch, logged{ex: ex, respZstd: frame, err: err, end: end})
+		batch = append(batch, logged{ex: ex, frames: frames, err: err, end: end})
 	}
 	return batch, size, nil
 }
@@ -201,10 +201,14 @@ func (ix *indexer) convertAll(batch []logged) []store.Capture {
 					continue
 				}
 				caps[i] = ix.convert(batch[i].ex)
-				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
-					caps[i].RespZstd = batch[i].respZstd // else converting changed the body
+				// Else converting changed the body (decoded it from gzip, say).
+				if sameBytes(caps[i].Exchange.ReqBody, batch[i].ex.ReqBody) {
+					caps[i].ReqZstd = batch[i].frames.req
 				}
-				batch[i].ex, batch[i].respZstd = nil, nil // the converted copy is all that is needed now
+				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
+					caps[i].RespZstd = batch[i].frames.resp
+				}
+				batch[i].ex, batch[i].frames = nil, bodyFrames{} // the converted copy is all that is needed now
 			}
 		}()
 	}

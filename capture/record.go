@@ -74,71 +74,37 @@ func decode(rec []byte) (*proxy.Exchange, error) {
 	return ex, err
 }
 
-// decodeRecord is decode that also returns the response body's zstd frame as the
-// record holds it (nil when there is no response body, or the record's frames are
-// not told apart): the store keeps that frame rather than compressing the body
-// again, which for a big reply cost as much as the rest of storing it. The body
-// returned is what that very frame decodes to.
-func decodeRecord(rec []byte) (*proxy.Exchange, []byte, error) {
+// bodyFrames are a record's body frames as the record holds them: the store keeps
+// a frame rather than compressing its body again, which for a big body cost as
+// much as the rest of storing it. A frame is nil when its body is empty, or when
+// the record's frames are not told apart; each body decoded is what its frame
+// decodes to.
+type bodyFrames struct {
+	req, resp []byte
+}
+
+// decodeRecord is decode that also returns the record's body frames.
+func decodeRecord(rec []byte) (*proxy.Exchange, bodyFrames, error) {
 	if len(rec) == 0 || rec[0] != recordVersion {
-		return nil, nil, fmt.Errorf("%w: version %v, want %d", errRecord, first(rec), recordVersion)
+		return nil, bodyFrames{}, fmt.Errorf("%w: version %v, want %d", errRecord, first(rec), recordVersion)
 	}
-	frames := rec[1:]
-	last := -1 // where the last frame starts
-	for at := 0; at < len(frames); {
-		n := zpool.FrameLen(frames[at:])
-		if n == 0 {
-			last = -1
-			break
-		}
-		last, at = at, at+n
+	if ex, frames, ok := decodeParts(rec[1:]); ok {
+		return ex, frames, nil
 	}
-	var raw, tail []byte
-	var err error
-	if last > 0 {
-		if raw, err = zpool.Decode(frames[:last], nil); err == nil {
-			tail, err = zpool.Decode(frames[last:], nil)
-		}
-	} else {
-		raw, err = zpool.Decode(frames, nil)
-	}
+	// Frames not told apart (or not as encode writes them): one stream.
+	raw, err := zpool.Decode(rec[1:], nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", errRecord, err)
+		return nil, bodyFrames{}, fmt.Errorf("%w: %w", errRecord, err)
 	}
-	if len(raw) < 4 || uint64(binary.LittleEndian.Uint32(raw)) > uint64(len(raw)-4) {
-		raw, tail = append(raw, tail...), nil // the metadata is not all in the first frames
-	}
-	if len(raw) < 4 {
-		return nil, nil, fmt.Errorf("%w: %d bytes", errRecord, len(raw))
-	}
-	n := binary.LittleEndian.Uint32(raw)
-	if uint64(n) > uint64(len(raw)-4) {
-		return nil, nil, fmt.Errorf("%w: metadata length %d beyond the record", errRecord, n)
-	}
-	var m recordMeta
-	if err := json.Unmarshal(raw[4:4+n], &m); err != nil {
-		return nil, nil, fmt.Errorf("%w: metadata: %w", errRecord, err)
-	}
-	ex := &proxy.Exchange{
-		Method: m.Method, URL: m.URL, Route: m.Route, Host: m.Host, Path: m.Path,
-		ReqHeader: m.ReqHeader, Status: m.Status, RespHeader: m.RespHeader, Stream: m.Stream,
-		Truncated: m.Truncated, Aborted: m.Aborted, Err: m.Err,
-		Start: m.Start, FirstByte: m.FirstByte, End: m.End,
+	m, n, err := readMeta(raw)
+	if err != nil {
+		return nil, bodyFrames{}, err
 	}
 	bodies := raw[4+n:]
-	switch {
-	case len(tail) > 0 && len(bodies) == m.ReqLen: // the last frame is the response's
-		if m.ReqLen > 0 {
-			ex.ReqBody = bodies[:m.ReqLen:m.ReqLen]
-		}
-		ex.RespBody = tail
-		return ex, frames[last:], nil
-	case len(tail) > 0:
-		bodies = append(bodies, tail...)
-	}
 	if m.ReqLen < 0 || m.ReqLen > len(bodies) {
-		return nil, nil, fmt.Errorf("%w: request length %d beyond the record", errRecord, m.ReqLen)
+		return nil, bodyFrames{}, fmt.Errorf("%w: request length %d beyond the record", errRecord, m.ReqLen)
 	}
+	ex := m.exchange()
 	// Full slice expressions: neither body can grow into the other.
 	if m.ReqLen > 0 {
 		ex.ReqBody = bodies[:m.ReqLen:m.ReqLen]
@@ -146,7 +112,80 @@ func decodeRecord(rec []byte) (*proxy.Exchange, []byte, error) {
 	if len(bodies) > m.ReqLen {
 		ex.RespBody = bodies[m.ReqLen:]
 	}
-	return ex, nil, nil
+	return ex, bodyFrames{}, nil
+}
+
+// decodeParts decodes frames written as encode writes them: one frame for the
+// metadata, then one for each body that is not empty, each decoded into a buffer
+// of its own. It reports false for anything else.
+func decodeParts(frames []byte) (*proxy.Exchange, bodyFrames, bool) {
+	var parts [][]byte
+	for at := 0; at < len(frames); {
+		n := zpool.FrameLen(frames[at:])
+		if n == 0 || len(parts) == 3 {
+			return nil, bodyFrames{}, false
+		}
+		parts, at = append(parts, frames[at:at+n]), at+n
+	}
+	if len(parts) < 2 {
+		return nil, bodyFrames{}, false // no body frame: one stream is decoded once
+	}
+	head, err := zpool.Decode(parts[0], nil)
+	if err != nil {
+		return nil, bodyFrames{}, false
+	}
+	m, n, err := readMeta(head)
+	if err != nil || 4+n != len(head) {
+		return nil, bodyFrames{}, false
+	}
+	ex, rest := m.exchange(), parts[1:]
+	var f bodyFrames
+	if m.ReqLen > 0 {
+		if len(rest) == 0 {
+			return nil, bodyFrames{}, false
+		}
+		if ex.ReqBody, err = zpool.Decode(rest[0], nil); err != nil || len(ex.ReqBody) != m.ReqLen {
+			return nil, bodyFrames{}, false
+		}
+		f.req, rest = rest[0], rest[1:]
+	}
+	switch len(rest) {
+	case 0:
+	case 1:
+		if ex.RespBody, err = zpool.Decode(rest[0], nil); err != nil || len(ex.RespBody) == 0 {
+			return nil, bodyFrames{}, false
+		}
+		f.resp = rest[0]
+	default:
+		return nil, bodyFrames{}, false
+	}
+	return ex, f, true
+}
+
+// readMeta reads the metadata raw starts with and returns it with its length.
+func readMeta(raw []byte) (recordMeta, int, error) {
+	var m recordMeta
+	if len(raw) < 4 {
+		return m, 0, fmt.Errorf("%w: %d bytes", errRecord, len(raw))
+	}
+	n := binary.LittleEndian.Uint32(raw)
+	if uint64(n) > uint64(len(raw)-4) {
+		return m, 0, fmt.Errorf("%w: metadata length %d beyond the record", errRecord, n)
+	}
+	if err := json.Unmarshal(raw[4:4+n], &m); err != nil {
+		return m, 0, fmt.Errorf("%w: metadata: %w", errRecord, err)
+	}
+	return m, int(n), nil
+}
+
+// exchange is the Exchange m describes, without its bodies.
+func (m *recordMeta) exchange() *proxy.Exchange {
+	return &proxy.Exchange{
+		Method: m.Method, URL: m.URL, Route: m.Route, Host: m.Host, Path: m.Path,
+		ReqHeader: m.ReqHeader, Status: m.Status, RespHeader: m.RespHeader, Stream: m.Stream,
+		Truncated: m.Truncated, Aborted: m.Aborted, Err: m.Err,
+		Start: m.Start, FirstByte: m.FirstByte, End: m.End,
+	}
 }
 
 func first(b []byte) any {

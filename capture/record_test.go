@@ -45,17 +45,22 @@ func TestRecordRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, frame, err := decodeRecord(rec)
+			got, frames, err := decodeRecord(rec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The response's own frame comes back, to be stored as it is.
-			if len(tt.ex.RespBody) > 0 {
-				if want := zpool.Encode(tt.ex.RespBody, nil); !bytes.Equal(frame, want) {
-					t.Errorf("response frame: %d bytes, want the %d of its encoding", len(frame), len(want))
+			// Each body's own frame comes back, to be stored as it is.
+			for _, f := range []struct {
+				name        string
+				body, frame []byte
+			}{{"request", tt.ex.ReqBody, frames.req}, {"response", tt.ex.RespBody, frames.resp}} {
+				if len(f.body) > 0 {
+					if want := zpool.Encode(f.body, nil); !bytes.Equal(f.frame, want) {
+						t.Errorf("%s frame: %d bytes, want the %d of its encoding", f.name, len(f.frame), len(want))
+					}
+				} else if f.frame != nil {
+					t.Errorf("%s frame of %d bytes for no body", f.name, len(f.frame))
 				}
-			} else if frame != nil {
-				t.Errorf("response frame of %d bytes for no response body", len(frame))
 			}
 			if diff := cmp.Diff(tt.ex, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
 				cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) })); diff != "" {
@@ -78,13 +83,13 @@ func TestDecodeOneFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := zpool.Encode(raw, []byte{recordVersion})
-	got, frame, err := decodeRecord(one)
+	got, frames, err := decodeRecord(one)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if frame != nil || string(got.ReqBody) != string(ex.ReqBody) || string(got.RespBody) != string(ex.RespBody) {
-		t.Errorf("decodeRecord(one frame) = %q, %q, frame %d bytes; want %q, %q, none",
-			got.ReqBody, got.RespBody, len(frame), ex.ReqBody, ex.RespBody)
+	if frames.req != nil || frames.resp != nil || string(got.ReqBody) != string(ex.ReqBody) || string(got.RespBody) != string(ex.RespBody) {
+		t.Errorf("decodeRecord(one frame) = %q, %q, frames %d and %d bytes; want %q, %q, none",
+			got.ReqBody, got.RespBody, len(frames.req), len(frames.resp), ex.ReqBody, ex.RespBody)
 	}
 }
 
@@ -114,9 +119,14 @@ func FuzzDecode(f *testing.F) {
 	f.Add(rec)
 	f.Add([]byte{recordVersion})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ex, frame, err := decodeRecord(b)
-		if frame != nil {
-			if body, err := zpool.Decode(frame, nil); err != nil || !bytes.Equal(body, ex.RespBody) {
+		ex, frames, err := decodeRecord(b)
+		if frames.req != nil {
+			if body, err := zpool.Decode(frames.req, nil); err != nil || !bytes.Equal(body, ex.ReqBody) {
+				t.Fatalf("request frame decodes to %d bytes (%v), the body is %d", len(body), err, len(ex.ReqBody))
+			}
+		}
+		if frames.resp != nil {
+			if body, err := zpool.Decode(frames.resp, nil); err != nil || !bytes.Equal(body, ex.RespBody) {
 				t.Fatalf("response frame decodes to %d bytes (%v), the body is %d", len(body), err, len(ex.RespBody))
 			}
 		}

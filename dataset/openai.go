@@ -23,8 +23,8 @@ type openaiRequest struct {
 }
 
 type openaiMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"` // a string, null, or an array of parts
+	Role    string            `json:"role"`
+	Content openaiContentJSON `json:"content"` // a string, null, or an array of parts
 	// ReasoningContent is DeepSeek's field; Reasoning is OpenRouter's and vLLM's.
 	ReasoningContent string `json:"reasoning_content"`
 	Reasoning        string `json:"reasoning"`
@@ -36,6 +36,40 @@ type openaiMessage struct {
 	Name             string                  `json:"name"`
 	// Prefix is DeepSeek's beta "continue this assistant message" flag.
 	Prefix bool `json:"prefix"`
+}
+
+// openaiContentJSON is a message's content as decoded from the wire. A plain
+// string (nothing escaped) is kept as its text, copied once out of the body, and
+// not as raw JSON first: a 30 MB message was held twice. Anything else is kept raw
+// for openaiContent.
+type openaiContentJSON struct {
+	text  string
+	plain bool
+	raw   json.RawMessage
+}
+
+// UnmarshalJSON implements json.Unmarshaler. b is valid JSON (the decoder checked
+// it), so a string without a backslash needs no decoding.
+func (c *openaiContentJSON) UnmarshalJSON(b []byte) error {
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		c.text, c.plain, c.raw = string(b[1:n-1]), true, nil
+		return nil
+	}
+	c.text, c.plain, c.raw = "", false, append(c.raw[:0], b...)
+	return nil
+}
+
+// Equal reports whether c and o were decoded from the same JSON (for go-cmp).
+func (c openaiContentJSON) Equal(o openaiContentJSON) bool {
+	return c.text == o.text && c.plain == o.plain && bytes.Equal(c.raw, o.raw)
+}
+
+// read returns the content's text and media (see openaiContent).
+func (c *openaiContentJSON) read() (string, []Media, error) {
+	if c.plain {
+		return c.text, nil, nil
+	}
+	return openaiContent(c.raw)
 }
 
 type openaiPart struct {
@@ -184,7 +218,7 @@ func ParseOpenAIChat(reqBody, respBody []byte) (*Round, error) {
 
 // message converts one request message (or a non-stream answer) to the model.
 func (m *openaiMessage) message() (Message, error) {
-	content, media, err := openaiContent(m.Content)
+	content, media, err := m.Content.read()
 	if err != nil {
 		return Message{}, err
 	}

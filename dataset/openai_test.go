@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -159,6 +161,52 @@ func TestOpenAIContentString(t *testing.T) {
 			if err != nil || got != tt.want {
 				t.Errorf("openaiContent(%q) = %q, %v, want %q", tt.raw, got, err, tt.want)
 			}
+			// As a message's content, decoded with the message.
+			var m openaiMessage
+			if err := json.Unmarshal([]byte(`{"role":"user","content":`+tt.raw+`}`), &m); err != nil {
+				t.Fatal(err)
+			}
+			if got, _, err := m.Content.read(); err != nil || got != tt.want {
+				t.Errorf("content %s of a message = %q, %v, want %q", tt.raw, got, err, tt.want)
+			}
 		})
 	}
+}
+
+// TestOpenAIBigContentCopiedOnce: parsing a request whose last message is 8 MB of
+// plain text allocates that text once, not also as raw JSON first.
+func TestOpenAIBigContentCopiedOnce(t *testing.T) {
+	const size = 8 << 20
+	big := strings.Repeat("the quick brown fox ", size/20)
+	req := []byte(`{"model":"m","messages":[{"role":"user","content":"` + big + `"}]}`)
+	resp := []byte(`{"choices":[{"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	round, err := ParseOpenAIChat(req, resp)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(round.Messages) == 0 || round.Messages[0].Content != big {
+		t.Fatalf("ParseOpenAIChat = %v, %v", round, err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > size*3/2 {
+		t.Errorf("ParseOpenAIChat of %d MiB of content allocated %.1f MiB, want under 1.5 times the content", size>>20, float64(got)/(1<<20))
+	}
+}
+
+// FuzzOpenAIContent: a message's content decoded with the message reads as
+// openaiContent reads the same JSON value.
+func FuzzOpenAIContent(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"a\nb"`, `"caf\u00e9"`, "\"a\xffb\"", `null`, `[{"type":"text","text":"x"}]`, `""`, `3`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var m openaiMessage
+		if json.Unmarshal([]byte(`{"content":`+raw+`}`), &m) != nil {
+			return
+		}
+		got, _, gotErr := m.Content.read()
+		want, _, wantErr := openaiContent(json.RawMessage(raw))
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("content %q read with the message = %q, %v; openaiContent = %q, %v", raw, got, gotErr, want, wantErr)
+		}
+	})
 }

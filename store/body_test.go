@@ -104,3 +104,41 @@ func TestRespZstdStoredAsGiven(t *testing.T) {
 		t.Errorf("read back: %v, %d bytes, want %d", err, len(e.RespBody), len(resp))
 	}
 }
+
+// TestReqZstdStoredAsGiven: a request body too big to be stored against another
+// has the capture log's frame stored as it is; a smaller one is packed as before.
+func TestReqZstdStoredAsGiven(t *testing.T) {
+	tests := []struct {
+		name  string
+		size  int
+		given bool
+	}{
+		{"big", maxRefBody + 1, true},
+		{"small", maxRefBody / 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openTest(t)
+			req := []byte(`{"messages":[{"role":"user","content":"` + strings.Repeat("a long document ", tt.size/16) + `"}]}`)
+			// Two frames, which decode as one body but are not what packBody makes of
+			// it, so the test tells which was stored.
+			given := zpool.Encode(req[10:], zpool.Encode(req[:10], nil))
+			now := time.Now()
+			err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
+				Status: 200, ReqBody: req, RespBody: []byte(`{}`), Start: now, End: now}, ReqZstd: given}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored []byte
+			if err := db.sql.QueryRow(`SELECT req_body FROM exchanges WHERE id = 1`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			if got := bytes.Equal(stored, given); got != tt.given {
+				t.Errorf("%d-byte request stored as the frame given = %v, want %v", len(req), got, tt.given)
+			}
+			if e, err := db.Exchange(t.Context(), 1); err != nil || !bytes.Equal(e.ReqBody, req) {
+				t.Errorf("read back: %v, %d bytes, want %d", err, len(e.ReqBody), len(req))
+			}
+		})
+	}
+}

@@ -78,6 +78,10 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 			b.req = packBody(req)
 			continue
 		}
+		if len(req) > maxRefBody && caps[i].ReqZstd != nil {
+			b.req = caps[i].ReqZstd // stored whole, as the capture log compressed it
+			continue
+		}
 		key := e.Host + e.Path
 		depth := 0
 		// The best reference at the bound starts a keyframe rather than a worse

@@ -56,6 +56,10 @@ type Capture struct {
 	// RespZstd, when set, is Exchange.RespBody as one zstd frame (the capture log's
 	// copy): Write stores it as it is instead of compressing the body again.
 	RespZstd []byte
+	// ReqZstd, when set, is Exchange.ReqBody as one zstd frame (the capture log's
+	// copy): Write stores it as it is when the body is too big to be stored against
+	// another (over 4 MiB), instead of compressing it again.
+	ReqZstd []byte
 }
 
 // Write stores a batch of captures in one transaction, threading each round into

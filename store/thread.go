@@ -353,17 +353,55 @@ func title(turns []dataset.Message) string {
 		if m.Role != dataset.RoleUser {
 			continue
 		}
-		t := strings.Join(strings.Fields(plainTitle(withoutReminders(m.Content))), " ")
+		s := withoutReminders(m.Content)
+		// The line of a prefix is a prefix of the whole's line, so the window's is
+		// enough once it is longer than a title: a 30 MB turn is not copied whole
+		// (several times over) for its first 120 characters.
+		t := titleLine(s[:runeStart(s, titleWindow)])
+		if len(s) > titleWindow && utf8.RuneCountInString(t) <= titleRunes {
+			t = titleLine(s) // a window of markers and space: look at all of it
+		}
 		if t == "" {
 			continue
 		}
-		if utf8.RuneCountInString(t) > 120 {
-			r := []rune(t)
-			t = strings.TrimSpace(string(r[:119])) + "…"
+		if utf8.RuneCountInString(t) > titleRunes {
+			t = strings.TrimSpace(t[:runeOffset(t, titleRunes-1)]) + "…"
 		}
 		return t
 	}
 	return ""
+}
+
+const (
+	// titleRunes is the longest title, in characters.
+	titleRunes = 120
+	// titleWindow is how many bytes of a turn a title is looked for in first.
+	titleWindow = 4 << 10
+)
+
+// titleLine is s without Markdown emphasis, its spaces collapsed to one line.
+func titleLine(s string) string { return strings.Join(strings.Fields(plainTitle(s)), " ") }
+
+// runeStart returns n, or len(s) when shorter, moved back to the start of a rune.
+func runeStart(s string, n int) int {
+	if n >= len(s) {
+		return len(s)
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+// runeOffset returns the byte offset of s's n-th rune (len(s) when it has fewer).
+func runeOffset(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
 }
 
 // withoutReminders removes the <system-reminder>...</system-reminder> blocks from s.

@@ -65,3 +65,34 @@ func FuzzPlainTitle(f *testing.F) {
 		}
 	})
 }
+
+// TestTitleOfLongTurn: a turn longer than the window title reads first gets the
+// title the whole turn gives, wherever the window ends (in a word, in a CJK
+// character, in a run of markers or space).
+func TestTitleOfLongTurn(t *testing.T) {
+	whole := func(s string) string { // the title read from all of s, as before the window
+		x := strings.Join(strings.Fields(plainTitle(withoutReminders(s))), " ")
+		if r := []rune(x); len(r) > titleRunes {
+			x = strings.TrimSpace(string(r[:titleRunes-1])) + "…"
+		}
+		return x
+	}
+	words := strings.Repeat("the quick brown fox ", 2000)
+	tests := []struct{ name, turn string }{
+		{"words", words},
+		{"cjk_across_the_window", strings.Repeat("微笑你好", 2000)},
+		{"spaces_then_words", strings.Repeat(" ", titleWindow+10) + words},
+		{"markers_then_words", strings.Repeat("*", titleWindow-3) + "ab_cd " + words},
+		{"reminder_then_words", "<system-reminder>" + strings.Repeat("x", 2*titleWindow) + "</system-reminder>" + words},
+		{"short_after_window", strings.Repeat("\n", titleWindow) + "hi"},
+		{"word_across_the_window", strings.Repeat("a", titleWindow-2) + "_b " + words},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := title([]dataset.Message{{Role: dataset.RoleUser, Content: tt.turn}})
+			if want := whole(tt.turn); got != want {
+				t.Errorf("title(%d bytes) = %q, want %q", len(tt.turn), got, want)
+			}
+		})
+	}
+}
