@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -224,7 +225,7 @@ func TestEditsSurviveReindex(t *testing.T) {
 			}
 			s = append(s, fmt.Sprintf("%s train=%v preferred=%v siblings=%d", line, m.Train, m.Preferred, len(m.SiblingIDs)))
 		}
-		var p ExportPreview
+		var p export.Preview
 		ta.getJSON(t, "/api/export/preview", &p)
 		b, _ := json.Marshal(p)
 		return strings.Join(s, "\n") + "\n" + string(b)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -374,4 +375,22 @@ func TestListenProxyRefusesExposureWithoutToken(t *testing.T) {
 	if got := a.ProxyError(); got == "" {
 		t.Error("ProxyError() is empty: the window would not say why the proxy is not listening")
 	}
+}
+
+// sendRaw sends one chat completion body through the proxy and returns the answer's body.
+func (ta *testApp) sendRaw(t *testing.T, body string) []byte {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+"/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("chat through proxy: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("chat through proxy: %d %s", resp.StatusCode, b)
+	}
+	return b
 }

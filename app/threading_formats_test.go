@@ -3,9 +3,11 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -25,7 +27,7 @@ func TestSillyTavernCasesEveryFormat(t *testing.T) {
 			for _, spec := range dataset.Formats() {
 				t.Run(string(spec.Format), func(t *testing.T) {
 					var out, invalid bytes.Buffer
-					report, err := writeDataset(t.Context(), db, spec.Format, store.ExportFilter{},
+					report, err := export.WriteDataset(t.Context(), db, spec.Format, store.ExportFilter{},
 						dataset.ShareGPTOptions{}, &out, &invalid, nil)
 					if err != nil {
 						t.Fatal(err)
@@ -198,4 +200,40 @@ func strings_(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// sillyTavernCases names the SillyTavern threading cases (issue 16).
+func sillyTavernCases(t *testing.T) []string {
+	t.Helper()
+	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no SillyTavern cases: %v", err)
+	}
+	names := make([]string, len(cases))
+	for i, c := range cases {
+		names[i] = strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	}
+	return names
+}
+
+// storeCase writes the exchanges of threading case name into a new store.
+func storeCase(t *testing.T, name string) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	writeCase(t, db, name)
+	return db
+}
+
+// writeCase writes the exchanges of threading case name into db, as capture does.
+func writeCase(t *testing.T, db *store.DB, name string) {
+	t.Helper()
+	for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
+		if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
+			t.Fatalf("Write exchange %s: %v", ex.name, err)
+		}
+	}
 }

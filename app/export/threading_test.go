@@ -1,7 +1,8 @@
-package app
+package export_test
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +10,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
+
+var update = flag.Bool("update", false, "rewrite the <case>.sharegpt.jsonl golden files under ../../dataset/testdata/threading")
 
 // TestThreadingExportGolden writes the SillyTavern threading cases as ShareGPT JSONL
 // with the default options and compares the file and its invalid list with
@@ -22,7 +26,7 @@ func TestThreadingExportGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := storeCase(t, name)
 			var out, invalid bytes.Buffer
-			if _, err := writeDataset(t.Context(), db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
+			if _, err := export.WriteDataset(t.Context(), db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
 				dataset.ShareGPTOptions{}, &out, &invalid, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +43,7 @@ func TestThreadingExportGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("read golden file (run go test ./app -run Golden -update to create it): %v", err)
+				t.Fatalf("read golden file (run go test ./app/export -run Golden -update to create it): %v", err)
 			}
 			if diff := cmp.Diff(string(want), got); diff != "" {
 				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
@@ -60,26 +64,4 @@ func sillyTavernCases(t *testing.T) []string {
 		names[i] = strings.TrimSuffix(filepath.Base(c), ".golden.json")
 	}
 	return names
-}
-
-// storeCase writes the exchanges of threading case name into a new store.
-func storeCase(t *testing.T, name string) *store.DB {
-	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	writeCase(t, db, name)
-	return db
-}
-
-// writeCase writes the exchanges of threading case name into db, as capture does.
-func writeCase(t *testing.T, db *store.DB, name string) {
-	t.Helper()
-	for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
-		if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
-			t.Fatalf("Write exchange %s: %v", ex.name, err)
-		}
-	}
 }
