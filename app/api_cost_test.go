@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/llmtap/llmtap/app/pricing"
 )
 
 // cachingOpenAI is an upstream that reports usage as OpenAI does for a cached
@@ -100,5 +102,62 @@ func TestCachedTokensPriced(t *testing.T) {
 	}
 	if m := rep.ByModel[0]; m.InputTokens != 4000 || m.CachedTokens != 1000 || math.Abs(m.CostUSD-(short+long)) > 1e-12 {
 		t.Errorf("usage by model = %+v, want 4000 in (1000 cached), $%v", m, short+long)
+	}
+}
+
+// TestPricesEditedWhileStopped: prices written into settings.json while llmtap is
+// stopped reprice the stored costs when it starts again, before any list asks.
+func TestPricesEditedWhileStopped(t *testing.T) {
+	dir := t.TempDir()
+	up := cachingOpenAI(t)
+	open := func() *testApp {
+		t.Helper()
+		a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: dir, Target: up.URL})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if err := a.ListenProxy(); err != nil {
+			t.Fatalf("ListenProxy: %v", err)
+		}
+		return &testApp{App: a, proxyURL: "http://" + a.ProxyAddr(), api: httptest.NewServer(a.APIHandler())}
+	}
+	stop := func(ta *testApp) {
+		t.Helper()
+		ta.api.Close()
+		if err := ta.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cost := func(ta *testApp) *float64 {
+		t.Helper()
+		var page ConversationPage
+		if code := ta.getJSON(t, "/api/conversations", &page); code != 200 || len(page.Items) != 1 {
+			t.Fatalf("GET /api/conversations = %d %+v", code, page)
+		}
+		return page.Items[0].CostUSD
+	}
+	ta := open()
+	ta.chat(t, false, "one chat")
+	ta.wait(t, 1)
+	if code, body := ta.do(t, "PUT", "/api/prices", `{"overrides":{"gpt-test":{"input":10,"output":20}}}`); code != 200 {
+		t.Fatalf("PUT /api/prices = %d %s", code, body)
+	}
+	if c, want := cost(ta), (1000*10+100*20)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
+		t.Fatalf("cost after PUT /api/prices = %v, want %v", c, want)
+	}
+	stop(ta)
+
+	s, err := LoadSettings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Prices["gpt-test"] = pricing.Price{Input: 1, Output: 2}
+	if err := SaveSettings(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	ta = open()
+	defer stop(ta)
+	if c, want := cost(ta), (1000*1+100*2)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
+		t.Errorf("cost after a restart with edited prices = %v, want %v", c, want)
 	}
 }

@@ -166,6 +166,15 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.export = export.New(export.Config{DB: db, Dir: filepath.Join(cfg.DataDir, "exports"), SaveDialog: a.saveDialog,
 		ListOptions:   func(q url.Values) (store.ListOptions, error) { return listOptions(q, false) },
 		FilterOptions: filterOptions})
+	// Stored costs at the prices in use before the indexer stores anything: prices
+	// edited in settings.json while llmtap was stopped take effect here, and the
+	// captures indexed from now on price a new model as they store it.
+	if s, err := LoadSettings(cfg.DataDir); err != nil {
+		cfg.Log.Warn("prices not applied to stored costs", "err", err)
+	} else if err := a.reprice(ctx, s); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.life, a.endLife = context.WithCancel(context.Background())
 	a.rec, err = capture.Open(ctx, capture.Config{
 		Dir: CaptureLogPath(cfg.DataDir), DB: db, Convert: toCapture, MaxHeld: cfg.MaxHeldBytes,
