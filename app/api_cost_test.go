@@ -110,25 +110,7 @@ func TestCachedTokensPriced(t *testing.T) {
 func TestPricesEditedWhileStopped(t *testing.T) {
 	dir := t.TempDir()
 	up := cachingOpenAI(t)
-	open := func() *testApp {
-		t.Helper()
-		a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: dir, Target: up.URL})
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		if err := a.ListenProxy(); err != nil {
-			t.Fatalf("ListenProxy: %v", err)
-		}
-		return &testApp{App: a, proxyURL: "http://" + a.ProxyAddr(), api: httptest.NewServer(a.APIHandler())}
-	}
-	stop := func(ta *testApp) {
-		t.Helper()
-		ta.api.Close()
-		if err := ta.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cost := func(ta *testApp) *float64 {
+	cost := func(t *testing.T, ta *testApp) *float64 {
 		t.Helper()
 		var page ConversationPage
 		if code := ta.getJSON(t, "/api/conversations", &page); code != 200 || len(page.Items) != 1 {
@@ -136,17 +118,18 @@ func TestPricesEditedWhileStopped(t *testing.T) {
 		}
 		return page.Items[0].CostUSD
 	}
-	ta := open()
-	ta.chat(t, false, "one chat")
-	ta.wait(t, 1)
-	if code, body := ta.do(t, "PUT", "/api/prices", `{"overrides":{"gpt-test":{"input":10,"output":20}}}`); code != 200 {
-		t.Fatalf("PUT /api/prices = %d %s", code, body)
-	}
-	if c, want := cost(ta), (1000*10+100*20)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
-		t.Fatalf("cost after PUT /api/prices = %v, want %v", c, want)
-	}
-	stop(ta)
-
+	// Each subtest's app shuts down when it ends.
+	t.Run("priced_through_the_api", func(t *testing.T) {
+		ta := startAppIn(t, dir, Config{Target: up.URL})
+		ta.chat(t, false, "one chat")
+		ta.wait(t, 1)
+		if code, body := ta.do(t, "PUT", "/api/prices", `{"overrides":{"gpt-test":{"input":10,"output":20}}}`); code != 200 {
+			t.Fatalf("PUT /api/prices = %d %s", code, body)
+		}
+		if c, want := cost(t, ta), (1000*10+100*20)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
+			t.Fatalf("cost after PUT /api/prices = %v, want %v", c, want)
+		}
+	})
 	s, err := LoadSettings(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -155,9 +138,10 @@ func TestPricesEditedWhileStopped(t *testing.T) {
 	if err := SaveSettings(dir, s); err != nil {
 		t.Fatal(err)
 	}
-	ta = open()
-	defer stop(ta)
-	if c, want := cost(ta), (1000*1+100*2)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
-		t.Errorf("cost after a restart with edited prices = %v, want %v", c, want)
-	}
+	t.Run("edited_while_stopped", func(t *testing.T) {
+		ta := startAppIn(t, dir, Config{Target: up.URL})
+		if c, want := cost(t, ta), (1000*1+100*2)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
+			t.Errorf("cost after a restart with edited prices = %v, want %v", c, want)
+		}
+	})
 }

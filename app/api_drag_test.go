@@ -17,7 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmtap/llmtap/app/export"
-	"github.com/llmtap/llmtap/store"
+	"github.com/llmtap/llmtap/internal/apptest"
 )
 
 // dragSeen is what a fake Config.StartDrag saw of one drag.
@@ -320,28 +320,11 @@ func TestDownloadAPI(t *testing.T) {
 }
 
 // exportFixture captures seven one-round chats, edits the answer of the first and
-// marks the answer of the last "don't train", so it cannot be exported.
+// marks the answer of the last "don't train", so it cannot be exported
+// (apptest.ExportFixture).
 func exportFixture(t *testing.T) *testApp {
 	t.Helper()
 	ta := startApp(t, fakeOpenAI(t).URL)
-	for i := range 7 {
-		ta.chat(t, false, fmt.Sprintf("chat %d", i))
-	}
-	ta.wait(t, 7)
-	ids := ta.ids(t)
-	answer := func(title string) int64 {
-		var d store.Detail
-		ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", ids["#"+title]), &d)
-		return d.Messages[1].ID
-	}
-	for _, c := range []struct{ method, path, body string }{
-		{"PUT", fmt.Sprintf("/api/messages/%d", answer("chat 0")), `{"content":"an edited answer"}`},
-		{"PUT", fmt.Sprintf("/api/messages/%d/train", answer("chat 6")), `{"train":false}`},
-		{"PUT", fmt.Sprintf("/api/conversations/%d/status", ids["#chat 3"]), `{"status":"confirmed"}`},
-	} {
-		if code, body := ta.send(t, c.method, c.path, c.body); code != 204 && code != 200 {
-			t.Fatalf("%s %s = %d %s", c.method, c.path, code, body)
-		}
-	}
+	apptest.ExportFixture(t, ta.Client)
 	return ta
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/threadcase"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -205,13 +206,9 @@ func strings_(v any) []string {
 // sillyTavernCases names the SillyTavern threading cases (issue 16).
 func sillyTavernCases(t *testing.T) []string {
 	t.Helper()
-	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("no SillyTavern cases: %v", err)
-	}
-	names := make([]string, len(cases))
-	for i, c := range cases {
-		names[i] = strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	names, err := threadcase.Names(threadingDir, "sillytavern_")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return names
 }
@@ -219,21 +216,13 @@ func sillyTavernCases(t *testing.T) []string {
 // storeCase writes the exchanges of threading case name into a new store.
 func storeCase(t *testing.T, name string) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	writeCase(t, db, name)
-	return db
+	return threadcase.NewStore(t, filepath.Join(threadingDir, name), toCapture)
 }
 
 // writeCase writes the exchanges of threading case name into db, as capture does.
 func writeCase(t *testing.T, db *store.DB, name string) {
 	t.Helper()
-	for _, ex := range readExchanges(t, filepath.Join(threadingDir, name)) {
-		if err := db.Write(t.Context(), []store.Capture{toCapture(ex.ex)}); err != nil {
-			t.Fatalf("Write exchange %s: %v", ex.name, err)
-		}
+	if err := threadcase.Store(t.Context(), db, filepath.Join(threadingDir, name), toCapture); err != nil {
+		t.Fatal(err)
 	}
 }

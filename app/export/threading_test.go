@@ -5,13 +5,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/threadcase"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -55,13 +55,9 @@ func TestThreadingExportGolden(t *testing.T) {
 // sillyTavernCases names the SillyTavern threading cases (issue 16).
 func sillyTavernCases(t *testing.T) []string {
 	t.Helper()
-	cases, err := filepath.Glob(filepath.Join(threadingDir, "sillytavern_*.golden.json"))
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("no SillyTavern cases: %v", err)
-	}
-	names := make([]string, len(cases))
-	for i, c := range cases {
-		names[i] = strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	names, err := threadcase.Names(threadingDir, "sillytavern_")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return names
 }

@@ -11,12 +11,13 @@
 //   - in .resp: "# aborted": the client hung up before the body was complete;
 //     "# error TEXT": the proxy recorded this transport error.
 //
-// It imports proxy (the Exchange) and nothing else of llmtap.
+// It imports proxy (the Exchange) and store (to store a case), nothing else of llmtap.
 package threadcase
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,9 +26,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/llmtap/llmtap/proxy"
+	"github.com/llmtap/llmtap/store"
 )
 
 // Exchange is one exchange of a case and the file name it came from.
@@ -127,4 +130,48 @@ func readWire(path string) (wire, error) {
 		return wire{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return w, nil
+}
+
+// Names returns the names of the cases in dir whose name starts with prefix (""
+// for all): the folders with a <case>.golden.json beside them.
+func Names(dir, prefix string) ([]string, error) {
+	cases, err := filepath.Glob(filepath.Join(dir, prefix+"*.golden.json"))
+	if err != nil || len(cases) == 0 {
+		return nil, fmt.Errorf("no cases %s* in %s: %v", prefix, dir, err)
+	}
+	names := make([]string, len(cases))
+	for i, c := range cases {
+		names[i] = strings.TrimSuffix(filepath.Base(c), ".golden.json")
+	}
+	return names, nil
+}
+
+// Store writes the exchanges of the case folder dir into db one at a time, in
+// order, each turned into what capture stores by convert (app's converter).
+func Store(ctx context.Context, db *store.DB, dir string, convert func(*proxy.Exchange) store.Capture) error {
+	exs, err := Read(dir)
+	if err != nil {
+		return err
+	}
+	for _, ex := range exs {
+		if err := db.Write(ctx, []store.Capture{convert(ex.Ex)}); err != nil {
+			return fmt.Errorf("write exchange %s: %w", ex.Name, err)
+		}
+	}
+	return nil
+}
+
+// NewStore opens a new store in t's temporary folder (closed when t ends) and
+// stores the case folder dir in it with Store.
+func NewStore(t testing.TB, dir string, convert func(*proxy.Exchange) store.Capture) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "llmtap.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := Store(t.Context(), db, dir, convert); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
