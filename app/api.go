@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/app/providerfile"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
@@ -57,9 +58,11 @@ func (a *App) APIHandler() http.Handler {
 	handle("POST /api/capture", a.apiSetCapture)
 	handle("DELETE /api/capture/unsaved", a.apiDismissUnsaved)
 	handle("GET /api/conversations/{id}", a.apiConversation)
-	a.handleReview(handle) // api_review.go
-	a.handleEdits(handle)  // api_edit.go
-	a.handleExport(handle) // api_export.go
+	a.handleReview(handle)                                    // api_review.go
+	a.handleEdits(handle)                                     // api_edit.go
+	a.export.Register(handle)                                 // app/export
+	handle("POST /api/reveal", a.apiReveal)                   // native.go
+	handle("GET /api/conversations/{id}/record", a.apiRecord) // native.go
 	handle("GET /api/settings", a.apiSettings)
 	handle("PUT /api/settings", a.apiPutSettings)
 	handle("POST /api/selftest", a.apiSelfTest)
@@ -157,7 +160,7 @@ func (a *App) apiStatus(r *http.Request) (any, error) {
 		Unsaved: cs.Unsaved.Count, SaveError: cs.Unsaved.Reason, UnsavedSince: cs.Unsaved.Since,
 		Capturing: a.proxy.Capturing(), ProxyAddr: a.ProxyAddr(), BaseURL: a.BaseURL(),
 		DataDir: a.cfg.DataDir, Counts: counts, ProxyError: a.ProxyError(), NativeDialogs: a.cfg.SaveDialog != nil,
-		NativeDrag: a.cfg.StartDrag != nil, ExportNames: defaultExportNames(time.Now()),
+		NativeDrag: a.cfg.StartDrag != nil, ExportNames: export.DefaultNames(time.Now()),
 		ExportFormats: dataset.Formats(),
 		ProbesRefused: a.proxy.ProbesRefused(),
 		Target:        a.proxy.Target(), Routes: len(a.cfg.Routes), Unroutable: unroutable,
@@ -230,7 +233,10 @@ func readJSON(r *http.Request, dst any) error {
 // writeError is the one place that maps errors to statuses; internal details stay in the log.
 func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
+	var ee *export.Error
 	switch {
+	case errors.As(err, &ee):
+		writeJSON(w, ee.Status, map[string]string{"error": ee.Msg})
 	case errors.As(err, &ae):
 		body := map[string]any{"error": ae.msg}
 		if ae.fields != nil {

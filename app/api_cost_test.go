@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/llmtap/llmtap/app/pricing"
 )
 
 // cachingOpenAI is an upstream that reports usage as OpenAI does for a cached
@@ -101,4 +103,45 @@ func TestCachedTokensPriced(t *testing.T) {
 	if m := rep.ByModel[0]; m.InputTokens != 4000 || m.CachedTokens != 1000 || math.Abs(m.CostUSD-(short+long)) > 1e-12 {
 		t.Errorf("usage by model = %+v, want 4000 in (1000 cached), $%v", m, short+long)
 	}
+}
+
+// TestPricesEditedWhileStopped: prices written into settings.json while llmtap is
+// stopped reprice the stored costs when it starts again, before any list asks.
+func TestPricesEditedWhileStopped(t *testing.T) {
+	dir := t.TempDir()
+	up := cachingOpenAI(t)
+	cost := func(t *testing.T, ta *testApp) *float64 {
+		t.Helper()
+		var page ConversationPage
+		if code := ta.getJSON(t, "/api/conversations", &page); code != 200 || len(page.Items) != 1 {
+			t.Fatalf("GET /api/conversations = %d %+v", code, page)
+		}
+		return page.Items[0].CostUSD
+	}
+	// Each subtest's app shuts down when it ends.
+	t.Run("priced_through_the_api", func(t *testing.T) {
+		ta := startAppIn(t, dir, Config{Target: up.URL})
+		ta.chat(t, false, "one chat")
+		ta.wait(t, 1)
+		if code, body := ta.do(t, "PUT", "/api/prices", `{"overrides":{"gpt-test":{"input":10,"output":20}}}`); code != 200 {
+			t.Fatalf("PUT /api/prices = %d %s", code, body)
+		}
+		if c, want := cost(t, ta), (1000*10+100*20)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
+			t.Fatalf("cost after PUT /api/prices = %v, want %v", c, want)
+		}
+	})
+	s, err := LoadSettings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Prices["gpt-test"] = pricing.Price{Input: 1, Output: 2}
+	if err := SaveSettings(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("edited_while_stopped", func(t *testing.T) {
+		ta := startAppIn(t, dir, Config{Target: up.URL})
+		if c, want := cost(t, ta), (1000*1+100*2)/1e6; c == nil || math.Abs(*c-want) > 1e-12 {
+			t.Errorf("cost after a restart with edited prices = %v, want %v", c, want)
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -57,9 +58,9 @@ type exportScope struct {
 // the report and left out (a dragged file has no place for their list).
 func (s exportScope) write(ctx context.Context, db *store.DB, w io.Writer) (dataset.ExportReport, error) {
 	if s.ids == nil {
-		return writeDataset(ctx, db, s.format, s.filter, s.opt, w, nil, nil)
+		return export.WriteDataset(ctx, db, s.format, s.filter, s.opt, w, nil, nil)
 	}
-	return writeRecords(ctx, db, s.format, s.ids, s.opt, w, nil, nil)
+	return export.WriteRecords(ctx, db, s.format, s.ids, s.opt, w, nil, nil)
 }
 
 // scopeIDs checks the ids of a drag or download: positive, at least one, and only
@@ -88,7 +89,7 @@ func scopeIDs(ids []int64, format dataset.ExportFormat, withFilter bool) error {
 // person still holds the mouse button. 409 without a native drag (llmtap serve).
 func (a *App) apiDrag(r *http.Request) (any, error) {
 	var body struct {
-		exportParams
+		export.Params
 		Filter map[string]any `json:"filter"`
 		IDs    []int64        `json:"ids"`
 		Name   string         `json:"name"`
@@ -98,7 +99,7 @@ func (a *App) apiDrag(r *http.Request) (any, error) {
 	}
 	var s exportScope
 	var err error
-	if s.format, s.opt, err = exportFormat(body.exportParams); err != nil {
+	if s.format, s.opt, err = body.Params.Parse(); err != nil {
 		return nil, err
 	}
 	if body.IDs != nil {
@@ -106,10 +107,10 @@ func (a *App) apiDrag(r *http.Request) (any, error) {
 			return nil, err
 		}
 		s.ids = body.IDs
-	} else if s.filter, err = bodyFilter(body.Filter); err != nil {
+	} else if s.filter, err = a.export.BodyFilter(body.Filter); err != nil {
 		return nil, err
 	}
-	name, err := exportName(body.Name, s.format, time.Now())
+	name, err := export.FileName(body.Name, s.format, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +159,7 @@ func (a *App) reserveDragFile(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create drag folder: %w", err)
 	}
-	return reserveFile(dir, name)
+	return export.ReserveFile(dir, name)
 }
 
 // writeDragFile writes the export next to path under a hidden name and renames it
@@ -172,7 +173,7 @@ func (a *App) writeDragFile(ctx context.Context, s exportScope, path string) err
 	report, err := s.write(ctx, a.db, tmp)
 	err = errors.Join(err, tmp.Close())
 	if err == nil {
-		err = publishFile(tmp.Name(), path)
+		err = os.Rename(tmp.Name(), path) // as export.Run publishes a file: whole or not at all
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
@@ -190,7 +191,7 @@ func (a *App) writeDragFile(ctx context.Context, s exportScope, path string) err
 // the export as an attachment, streamed as it is written. The query takes what the
 // preview takes, or ids (comma-separated) instead of the filter, and a file name.
 func (a *App) serveDownload(w http.ResponseWriter, r *http.Request) {
-	s, name, err := downloadScope(r.URL.Query())
+	s, name, err := a.downloadScope(r.URL.Query())
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -223,14 +224,14 @@ func (a *App) serveDownload(w http.ResponseWriter, r *http.Request) {
 }
 
 // downloadScope reads the query of GET /api/export/download.
-func downloadScope(q url.Values) (exportScope, string, error) {
+func (a *App) downloadScope(q url.Values) (exportScope, string, error) {
 	idList, name := q.Get("ids"), q.Get("name")
 	q.Del("ids")
 	q.Del("name")
 	withFilter := slices.ContainsFunc(filterKeys, q.Has)
 	var s exportScope
 	var err error
-	if s.format, s.opt, s.filter, err = queryExport(q); err != nil {
+	if s.format, s.opt, s.filter, err = a.export.ParseQuery(q); err != nil {
 		return s, "", err
 	}
 	if idList != "" {
@@ -245,7 +246,7 @@ func downloadScope(q url.Values) (exportScope, string, error) {
 			return s, "", err
 		}
 	}
-	name, err = exportName(name, s.format, time.Now())
+	name, err = export.FileName(name, s.format, time.Now())
 	return s, name, err
 }
 

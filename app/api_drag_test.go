@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmtap/llmtap/app/export"
+	"github.com/llmtap/llmtap/internal/apptest"
 )
 
 // dragSeen is what a fake Config.StartDrag saw of one drag.
@@ -301,9 +304,9 @@ func TestDownloadAPI(t *testing.T) {
 	}
 
 	t.Run("failure_after_a_record_breaks_the_download", func(t *testing.T) {
-		// An export reads exportBatch conversations at a time: the missing one comes
+		// An export reads export.BatchSize conversations at a time: the missing one comes
 		// in the batch after the first, once records went out.
-		first := strings.Repeat(fmt.Sprintf("%d,", ids["#chat 0"]), exportBatch)
+		first := strings.Repeat(fmt.Sprintf("%d,", ids["#chat 0"]), export.BatchSize)
 		resp, err := http.Get(ta.api.URL + "/api/export/download?ids=" + first + "999")
 		if err != nil {
 			return // broken before the headers went out: as good
@@ -314,4 +317,14 @@ func TestDownloadAPI(t *testing.T) {
 			t.Errorf("download failing after its first record read whole (%d %q), want a broken connection", resp.StatusCode, b)
 		}
 	})
+}
+
+// exportFixture captures seven one-round chats, edits the answer of the first and
+// marks the answer of the last "don't train", so it cannot be exported
+// (apptest.ExportFixture).
+func exportFixture(t *testing.T) *testApp {
+	t.Helper()
+	ta := startApp(t, fakeOpenAI(t).URL)
+	apptest.ExportFixture(t, ta.Client)
+	return ta
 }

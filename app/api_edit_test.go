@@ -3,50 +3,26 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/store"
 )
 
 // send makes one API request and returns the status and body.
 func (ta *testApp) send(t *testing.T, method, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, ta.api.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return ta.Send(t, method, path, body)
 }
 
 // ids maps the text of every message on the chosen paths, and each conversation's
 // title prefixed with "#", to its id.
 func (ta *testApp) ids(t *testing.T) map[string]int64 {
 	t.Helper()
-	var page ConversationPage
-	if code := ta.getJSON(t, "/api/conversations?limit=500", &page); code != 200 {
-		t.Fatalf("GET /api/conversations = %d", code)
-	}
-	out := map[string]int64{}
-	for _, s := range page.Items {
-		out["#"+s.Title] = s.ID
-		var d store.Detail
-		ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", s.ID), &d)
-		for _, m := range d.Messages {
-			out[m.Content] = m.ID
-		}
-	}
-	return out
+	return ta.IDs(t)
 }
 
 func TestEditAPI(t *testing.T) {
@@ -224,7 +200,7 @@ func TestEditsSurviveReindex(t *testing.T) {
 			}
 			s = append(s, fmt.Sprintf("%s train=%v preferred=%v siblings=%d", line, m.Train, m.Preferred, len(m.SiblingIDs)))
 		}
-		var p ExportPreview
+		var p export.Preview
 		ta.getJSON(t, "/api/export/preview", &p)
 		b, _ := json.Marshal(p)
 		return strings.Join(s, "\n") + "\n" + string(b)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -95,7 +96,7 @@ func TestOpenerNotAnAnswer(t *testing.T) {
 			}
 		}
 	}
-	var p ExportPreview
+	var p export.Preview
 	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
 		t.Fatalf("GET preview = %d", code)
 	}
@@ -120,7 +121,7 @@ func TestGreetingFirstPairs(t *testing.T) {
 	if code, body := ta.send(t, "PUT", fmt.Sprintf("/api/messages/%d/preferred", answer), `{}`); code != 204 {
 		t.Fatalf("PUT preferred = %d %s", code, body)
 	}
-	var p ExportPreview
+	var p export.Preview
 	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
 		t.Fatalf("GET preview = %d", code)
 	}
@@ -141,7 +142,7 @@ func TestGreetingFirstPairs(t *testing.T) {
 // pair of the resent copy over the model's own answer.
 func TestGroupChatNoNamePairs(t *testing.T) {
 	ta, _ := openerApp(t, "sillytavern_group_chat_default_names")
-	var p ExportPreview
+	var p export.Preview
 	if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
 		t.Fatalf("GET preview = %d", code)
 	}
@@ -160,7 +161,7 @@ func TestGroupChatPairPrompt(t *testing.T) {
 	for _, name := range []string{"sillytavern_group_chat_swipe", "sillytavern_group_chat_content_names", "sillytavern_group_chat_none_names"} {
 		t.Run(name, func(t *testing.T) {
 			ta, id := openerApp(t, name)
-			var p ExportPreview
+			var p export.Preview
 			if code := ta.getJSON(t, "/api/export/preview?format=dpo-jsonl", &p); code != 200 {
 				t.Fatalf("GET preview = %d", code)
 			}
@@ -218,7 +219,7 @@ func TestGroupChatNamesBehavior(t *testing.T) {
 			t.Run(tt.name+"/"+string(mode), func(t *testing.T) {
 				ta, _ := openerApp(t, tt.name)
 				var out, invalid strings.Builder
-				if _, err := writeDataset(t.Context(), ta.db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
+				if _, err := export.WriteDataset(t.Context(), ta.db, dataset.FormatShareGPTJSONL, store.ExportFilter{},
 					dataset.ShareGPTOptions{Names: mode}, &out, &invalid, nil); err != nil {
 					t.Fatal(err)
 				}

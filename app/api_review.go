@@ -35,11 +35,7 @@ func (a *App) apiConversations(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	table, err := a.prices()
-	if err != nil {
-		return nil, err
-	}
-	opt.Rates = rates(table)
+	// Costs are stored at the prices in use (a.reprice): the list only reads.
 	items, total, err := a.db.ListConversations(r.Context(), opt)
 	if err != nil {
 		return nil, err

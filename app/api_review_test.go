@@ -15,17 +15,7 @@ import (
 // do sends one API request and returns the status and body.
 func (ta *testApp) do(t *testing.T, method, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, ta.api.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return ta.Send(t, method, path, body)
 }
 
 // reviewApp is an app holding three chats: "first chat about tides" (two rounds),

@@ -94,6 +94,9 @@ func (a *App) apiPutSettings(r *http.Request) (any, error) {
 		return nil, err
 	}
 	// What can change while running, changes now.
+	if err := a.reprice(r.Context(), s); err != nil {
+		return nil, err
+	}
 	if e, err := a.autostartEntry(); err == nil && e.Enabled(r.Context()) != s.StartAtLogin {
 		if err := e.Set(r.Context(), s.StartAtLogin); err != nil {
 			return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error()}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -148,6 +149,9 @@ func (a *App) apiPutPrices(r *http.Request) (any, error) {
 	if err := SaveSettings(a.cfg.DataDir, s); err != nil {
 		return nil, err
 	}
+	if err := a.reprice(r.Context(), s); err != nil {
+		return nil, err
+	}
 	return Prices{Defaults: pricing.Defaults(), Overrides: orTable(s.Prices)}, nil
 }
 
@@ -193,7 +197,18 @@ func tokensOf(u dataset.Usage) pricing.Tokens {
 		CacheWrite: int64(u.CacheWriteTokens), Output: int64(u.CompletionTokens)}
 }
 
-// rates is the price table as the store's list prices a conversation by.
+// reprice makes the prices of s (the defaults with its overrides on top) those of
+// the stored costs the conversation list shows and sorts by (store.DB.SetRates):
+// at Open, and wherever prices are saved. A list request never writes.
+func (a *App) reprice(ctx context.Context, s Settings) error {
+	n, err := a.db.SetRates(ctx, rates(pricing.Defaults().With(s.Prices)))
+	if n > 0 {
+		a.log.Info("conversation costs repriced", "models", n)
+	}
+	return err
+}
+
+// rates is the price table as the store prices a conversation by.
 func rates(table pricing.Table) store.Rates {
 	return func(model string) (store.Rate, bool) {
 		p, _, ok := table.Lookup(model)

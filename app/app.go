@@ -8,14 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/llmtap/llmtap/app/access"
 	"github.com/llmtap/llmtap/app/autostart"
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/app/sysproxy"
 	"github.com/llmtap/llmtap/capture"
 	"github.com/llmtap/llmtap/gateway"
@@ -124,12 +125,8 @@ type App struct {
 	proxyErr  error // why the proxy is not listening, shown in the UI
 	servers   []*http.Server
 	serveErrs chan error
-	// exportRuns are the exports and previews in flight that report progress.
-	exportRuns progressRuns
-	// previewChecks keeps what export previews found of each conversation;
-	// previewReads counts the conversations previews had to check (none kept).
-	previewChecks previewChecks
-	previewReads  atomic.Int64
+	// export answers the export endpoints (app/export), over db.
+	export *export.Service
 
 	// life ends when Shutdown begins; background work (see background.go) runs under
 	// it and is counted in background.
@@ -166,6 +163,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: cfg.Log, db: db, mitm: mitm, serveErrs: make(chan error, 4)}
+	a.export = export.New(export.Config{DB: db, Dir: filepath.Join(cfg.DataDir, "exports"), SaveDialog: a.saveDialog,
+		ListOptions:   func(q url.Values) (store.ListOptions, error) { return listOptions(q, false) },
+		FilterOptions: filterOptions})
+	// Stored costs at the prices in use before the indexer stores anything: prices
+	// edited in settings.json while llmtap was stopped take effect here, and the
+	// captures indexed from now on price a new model as they store it.
+	if s, err := LoadSettings(cfg.DataDir); err != nil {
+		cfg.Log.Warn("prices not applied to stored costs", "err", err)
+	} else if err := a.reprice(ctx, s); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.life, a.endLife = context.WithCancel(context.Background())
 	a.rec, err = capture.Open(ctx, capture.Config{
 		Dir: CaptureLogPath(cfg.DataDir), DB: db, Convert: toCapture, MaxHeld: cfg.MaxHeldBytes,
@@ -216,6 +225,27 @@ func DefaultDataDir() (string, error) {
 
 // DB returns the app's database.
 func (a *App) DB() *store.DB { return a.db }
+
+// Export returns the export endpoints' service: the runs in flight and what
+// previews found (tests read it).
+func (a *App) Export() *export.Service { return a.export }
+
+// saveDialog is Config.SaveDialog as an export asks for it, export.ErrNoDialog
+// without one (llmtap serve).
+func (a *App) saveDialog(ctx context.Context, name string) (string, error) {
+	if a.cfg.SaveDialog == nil {
+		return "", export.ErrNoDialog
+	}
+	return a.cfg.SaveDialog(ctx, name)
+}
+
+// Convert is what the capture indexer stores of ex (app/convert.go), for tests and
+// tools that store exchanges without a capture log.
+func Convert(ex *proxy.Exchange) store.Capture { return toCapture(ex) }
+
+// WaitIndexed waits until the capture indexer has stored n captures since Open, or
+// ctx ends.
+func (a *App) WaitIndexed(ctx context.Context, n int64) error { return a.rec.WaitIndexed(ctx, n) }
 
 // DataDir returns the data folder in use.
 func (a *App) DataDir() string { return a.cfg.DataDir }

@@ -22,125 +22,66 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/llmtap/llmtap/app/access"
+	"github.com/llmtap/llmtap/internal/apptest"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
 
-const testKey = "sk-test-APPSECRET987654"
+const testKey = apptest.Key
 
-// fakeOpenAI answers chat completions the way the OpenAI API does: the answer is
-// "answer N" for the Nth user message, streamed when asked.
-func fakeOpenAI(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+testKey {
-			http.Error(w, `{"error":{"message":"bad key"}}`, http.StatusUnauthorized)
-			return
-		}
-		var req struct {
-			Stream   bool `json:"stream"`
-			Messages []struct {
-				Role string `json:"role"`
-			} `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		users := 0
-		for _, m := range req.Messages {
-			if m.Role == "user" {
-				users++
-			}
-		}
-		answer := fmt.Sprintf("answer %d", users)
-		if !req.Stream {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-test",`+
-				`"choices":[{"index":0,"message":{"role":"assistant","content":%q},"finish_reason":"stop"}],`+
-				`"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`, answer)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		for _, part := range []string{`{"role":"assistant","content":""}`, fmt.Sprintf(`{"content":%q}`, answer)} {
-			fmt.Fprintf(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":null}]}\n\n", part)
-			w.(http.Flusher).Flush()
-		}
-		fmt.Fprint(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
+// fakeOpenAI answers chat completions the way the OpenAI API does (apptest.FakeOpenAI).
+func fakeOpenAI(t *testing.T) *httptest.Server { return apptest.FakeOpenAI(t) }
 
+// testApp is an app listening on loopback with its API served (internal/apptest).
 type testApp struct {
 	*App
+	*apptest.Client
 	proxyURL string
 	api      *httptest.Server
 }
 
 func startApp(t *testing.T, target string) *testApp {
 	t.Helper()
-	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: t.TempDir(), Target: target})
+	return startAppIn(t, t.TempDir(), Config{Target: target})
+}
+
+// startAppIn opens an app with cfg over the data folder dir, on a free port, and
+// starts it (apptest.Start: it shuts down when t ends).
+func startAppIn(t *testing.T, dir string, cfg Config) *testApp {
+	t.Helper()
+	cfg.ProxyAddr, cfg.DataDir = "127.0.0.1:0", dir
+	a, err := Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if err := a.ListenProxy(); err != nil {
-		t.Fatalf("ListenProxy: %v", err)
-	}
-	api := httptest.NewServer(a.APIHandler())
-	t.Cleanup(func() {
-		api.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return &testApp{App: a, proxyURL: "http://" + a.ProxyAddr(), api: api}
+	return asTestApp(a, apptest.Start(t, a))
+}
+
+// asTestApp is a, listening, driven by c.
+func asTestApp(a *App, c *apptest.Client) *testApp {
+	return &testApp{App: a, Client: c, proxyURL: c.ProxyURL, api: c.API}
 }
 
 // chat sends one chat completion through the proxy and returns the answer text.
 func (ta *testApp) chat(t *testing.T, stream bool, msgs ...string) string {
 	t.Helper()
-	var m []map[string]string
-	for i, s := range msgs {
-		role := "user"
-		if i%2 == 1 {
-			role = "assistant"
-		}
-		m = append(m, map[string]string{"role": role, "content": s})
-	}
-	body, _ := json.Marshal(map[string]any{"model": "gpt-test", "messages": m, "stream": stream})
-	b := ta.sendRaw(t, string(body))
-	if strings.Contains(string(b), "answer") {
-		i := strings.Index(string(b), "answer ")
-		return string(b[i : i+len("answer 1")])
-	}
-	return string(b)
+	return ta.Chat(t, stream, msgs...)
 }
 
 func (ta *testApp) getJSON(t *testing.T, path string, dst any) int {
 	t.Helper()
-	resp, err := http.Get(ta.api.URL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if dst != nil {
-		if err := json.NewDecoder(resp.Body).Decode(dst); err != nil {
-			t.Fatalf("GET %s: decode: %v", path, err)
-		}
-	}
-	return resp.StatusCode
+	return ta.GetJSON(t, path, dst)
 }
 
 func (ta *testApp) wait(t *testing.T, n int64) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	if err := ta.rec.WaitIndexed(ctx, n); err != nil {
-		t.Fatal(err)
-	}
+	ta.Wait(t, n)
+}
+
+// sendRaw sends one chat completion body through the proxy and returns the answer's body.
+func (ta *testApp) sendRaw(t *testing.T, body string) []byte {
+	t.Helper()
+	return ta.SendRaw(t, body)
 }
 
 func TestCaptureEndToEnd(t *testing.T) {
@@ -260,7 +201,7 @@ func TestShutdownDrainsQueue(t *testing.T) {
 	if err := a.ListenProxy(); err != nil {
 		t.Fatal(err)
 	}
-	ta := &testApp{App: a, proxyURL: "http://" + a.ProxyAddr()}
+	ta := asTestApp(a, &apptest.Client{ProxyURL: "http://" + a.ProxyAddr(), Indexed: a.WaitIndexed})
 	const n = 20
 	var wg sync.WaitGroup
 	for i := range n {

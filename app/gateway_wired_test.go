@@ -93,23 +93,7 @@ func startGatewayApp(t *testing.T, providers string) *testApp {
 	if err := os.WriteFile(filepath.Join(dir, ProvidersFile), []byte(providers), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err := Open(t.Context(), Config{ProxyAddr: "127.0.0.1:0", DataDir: dir})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	if err := a.ListenProxy(); err != nil {
-		t.Fatalf("ListenProxy: %v", err)
-	}
-	api := httptest.NewServer(a.APIHandler())
-	t.Cleanup(func() {
-		api.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return &testApp{App: a, proxyURL: "http://" + a.ProxyAddr(), api: api}
+	return startAppIn(t, dir, Config{})
 }
 
 // post sends body to the proxy's path with headers and returns the answer.

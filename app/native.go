@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,12 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 )
-
-// errNoNativeDialogs: a save dialog needs the desktop window; a browser tab of
-// llmtap serve may not even be on the machine that runs it.
-var errNoNativeDialogs = errors.New("a save dialog needs the desktop app; in the browser the export is written into the data folder's exports/")
 
 // RevealCommand is the command that shows path selected in the OS file manager.
 func RevealCommand(goos, path string) []string {
@@ -60,7 +56,7 @@ func (a *App) apiRecord(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, opt, err := exportFormat(queryParams(r.URL.Query()))
+	_, opt, err := export.QueryParams(r.URL.Query()).Parse()
 	if err != nil {
 		return nil, err
 	}

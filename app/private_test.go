@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llmtap/llmtap/internal/apptest"
 )
 
 // modes maps every entry under dir (relative path, "." for dir) to its permissions.
@@ -126,7 +128,7 @@ func TestDataFilesPrivate(t *testing.T) {
 	}
 	api := httptest.NewServer(a.APIHandler())
 	defer api.Close()
-	ta := &testApp{App: a, proxyURL: "http://" + a.ProxyAddr(), api: api}
+	ta := asTestApp(a, &apptest.Client{ProxyURL: "http://" + a.ProxyAddr(), API: api, Indexed: a.WaitIndexed})
 	ta.chat(t, false, "keep this private")
 	ta.wait(t, 1)
 	if code, body := ta.send(t, "POST", "/api/export", `{"format":"sharegpt"}`); code != 200 {

@@ -3,10 +3,13 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/threadcase"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -25,7 +28,7 @@ func TestSillyTavernCasesEveryFormat(t *testing.T) {
 			for _, spec := range dataset.Formats() {
 				t.Run(string(spec.Format), func(t *testing.T) {
 					var out, invalid bytes.Buffer
-					report, err := writeDataset(t.Context(), db, spec.Format, store.ExportFilter{},
+					report, err := export.WriteDataset(t.Context(), db, spec.Format, store.ExportFilter{},
 						dataset.ShareGPTOptions{}, &out, &invalid, nil)
 					if err != nil {
 						t.Fatal(err)
@@ -198,4 +201,28 @@ func strings_(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// sillyTavernCases names the SillyTavern threading cases (issue 16).
+func sillyTavernCases(t *testing.T) []string {
+	t.Helper()
+	names, err := threadcase.Names(threadingDir, "sillytavern_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// storeCase writes the exchanges of threading case name into a new store.
+func storeCase(t *testing.T, name string) *store.DB {
+	t.Helper()
+	return threadcase.NewStore(t, filepath.Join(threadingDir, name), toCapture)
+}
+
+// writeCase writes the exchanges of threading case name into db, as capture does.
+func writeCase(t *testing.T, db *store.DB, name string) {
+	t.Helper()
+	if err := threadcase.Store(t.Context(), db, filepath.Join(threadingDir, name), toCapture); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,24 +1,17 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/threadcase"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -170,90 +163,17 @@ type namedExchange struct {
 	ex   *proxy.Exchange
 }
 
-// readExchanges reads a case folder's NN.req/NN.resp pairs in name order.
+// readExchanges reads a case folder's NN.req/NN.resp pairs in name order
+// (internal/threadcase).
 func readExchanges(t *testing.T, dir string) []namedExchange {
 	t.Helper()
-	reqs, err := filepath.Glob(filepath.Join(dir, "*.req"))
-	if err != nil || len(reqs) == 0 {
-		t.Fatalf("no exchanges in %s: %v", dir, err)
-	}
-	sort.Strings(reqs)
-	at := time.Date(2026, 3, 2, 21, 0, 0, 0, time.UTC)
-	var out []namedExchange
-	for _, reqPath := range reqs {
-		name := strings.TrimSuffix(filepath.Base(reqPath), ".req")
-		req := readWire(t, reqPath)
-		resp := readWire(t, strings.TrimSuffix(reqPath, ".req")+".resp")
-		after := time.Minute
-		if v, ok := req.directive("after"); ok {
-			if after, err = time.ParseDuration(v); err != nil {
-				t.Fatalf("%s: directive after: %v", reqPath, err)
-			}
-		}
-		at = at.Add(after)
-		method, target, _ := strings.Cut(req.start, " ")
-		path, _, _ := strings.Cut(target, "?")
-		host := req.header.Get("Host")
-		req.header.Del("Host")
-		status, err := strconv.Atoi(strings.Fields(resp.start + " 0 0")[1])
-		if err != nil {
-			t.Fatalf("%s: status line %q: %v", reqPath, resp.start, err)
-		}
-		ct := resp.header.Get("Content-Type")
-		ex := &proxy.Exchange{
-			Method: method, URL: "https://" + host + target, Route: "host:" + host, Host: host, Path: path,
-			ReqHeader: req.header, ReqBody: req.body, Status: status, RespHeader: resp.header, RespBody: resp.body,
-			Stream: strings.HasPrefix(ct, "text/event-stream") || strings.Contains(ct, "ndjson"),
-			Start:  at, FirstByte: at.Add(300 * time.Millisecond), End: at.Add(5 * time.Second),
-		}
-		_, ex.Aborted = resp.directive("aborted")
-		ex.Err, _ = resp.directive("error")
-		out = append(out, namedExchange{name, ex})
-	}
-	return out
-}
-
-// wire is one message of a .req or .resp file.
-type wire struct {
-	directives []string
-	start      string
-	header     http.Header
-	body       []byte
-}
-
-func (w *wire) directive(name string) (string, bool) {
-	for _, d := range w.directives {
-		if k, v, _ := strings.Cut(d, " "); k == name {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-func readWire(t *testing.T, path string) wire {
-	t.Helper()
-	b, err := os.ReadFile(path)
+	exs, err := threadcase.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := wire{header: http.Header{}}
-	r := bufio.NewReader(bytes.NewReader(b))
-	line := func() string {
-		s, _ := r.ReadString('\n')
-		return strings.TrimRight(s, "\r\n")
+	out := make([]namedExchange, len(exs))
+	for i, e := range exs {
+		out[i] = namedExchange{e.Name, e.Ex}
 	}
-	for w.start = line(); strings.HasPrefix(w.start, "# "); w.start = line() {
-		w.directives = append(w.directives, strings.TrimPrefix(w.start, "# "))
-	}
-	for l := line(); l != ""; l = line() {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			t.Fatalf("%s: header line %q", path, l)
-		}
-		w.header.Add(k, strings.TrimSpace(v))
-	}
-	if w.body, err = io.ReadAll(r); err != nil {
-		t.Fatal(fmt.Errorf("%s: %w", path, err))
-	}
-	return w
+	return out
 }

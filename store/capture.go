@@ -86,6 +86,9 @@ func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) er
 		return fmt.Errorf("write %d captures: %w", len(caps), err)
 	}
 	defer tx.Rollback()
+	if err := db.priceNewModels(ctx, tx, caps); err != nil { // rates.go
+		return err
+	}
 	if err := writeCaptures(ctx, tx, caps, bodies, preps); err != nil {
 		return err
 	}

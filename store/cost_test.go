@@ -17,6 +17,8 @@ func testRates(model string) (Rate, bool) {
 		return Rate{Input: 2, Cached: 0.5, CacheWrite: 2, Output: 8}, true
 	case "claude-x":
 		return Rate{Input: 3, Cached: 0.3, CacheWrite: 3.75, Output: 15}, true
+	case "gpt-fresh":
+		return Rate{Input: 10, Cached: 10, CacheWrite: 10, Output: 1_000_000}, true
 	}
 	return Rate{}, false
 }
@@ -67,15 +69,32 @@ func TestConversationUsageAndCostSort(t *testing.T) {
 			want[c.title] = &v
 		}
 	}
+	// Captured before any prices were given, nothing is priced; SetRates (the app's
+	// start) prices every listed model.
+	items, _, err := rc.db.ListConversations(t.Context(), ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range items {
+		if s.CostUSD != nil {
+			t.Errorf("%s: cost %v before any rates, want none", s.Title, *s.CostUSD)
+		}
+	}
+	if n, err := rc.db.SetRates(t.Context(), testRates); err != nil || n != 2 {
+		t.Fatalf("SetRates = %d, %v; want 2 models repriced", n, err)
+	}
+	if n, err := rc.db.SetRates(t.Context(), testRates); err != nil || n != 0 {
+		t.Errorf("SetRates again = %d, %v; want nothing repriced", n, err)
+	}
 	tests := []struct {
 		name  string
 		opt   ListOptions
 		order []string
 	}{
-		{"cost_desc", ListOptions{Sort: SortCost, Rates: testRates}, []string{"dear", "cached", "cheap", "local"}},
-		{"cost_asc", ListOptions{Sort: SortCost, Asc: true, Rates: testRates}, []string{"local", "cheap", "cached", "dear"}},
-		{"cost_of_one_model", ListOptions{Sort: SortCost, Model: "gpt-big", Rates: testRates}, []string{"dear", "cheap"}},
-		{"tokens_with_rates", ListOptions{Sort: SortTokens, Rates: testRates}, []string{"local", "dear", "cached", "cheap"}},
+		{"cost_desc", ListOptions{Sort: SortCost}, []string{"dear", "cached", "cheap", "local"}},
+		{"cost_asc", ListOptions{Sort: SortCost, Asc: true}, []string{"local", "cheap", "cached", "dear"}},
+		{"cost_of_one_model", ListOptions{Sort: SortCost, Model: "gpt-big"}, []string{"dear", "cheap"}},
+		{"tokens", ListOptions{Sort: SortTokens}, []string{"local", "dear", "cached", "cheap"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,10 +118,15 @@ func TestConversationUsageAndCostSort(t *testing.T) {
 			}
 		})
 	}
-	// A price edited, and a model priced that had none: the next list reprices them.
+	// A price edited, and a model priced that had none: SetRates reprices them.
 	order := func(rates Rates) []string {
 		t.Helper()
-		items, _, err := rc.db.ListConversations(t.Context(), ListOptions{Sort: SortCost, Rates: rates})
+		if rates != nil {
+			if _, err := rc.db.SetRates(t.Context(), rates); err != nil {
+				t.Fatal(err)
+			}
+		}
+		items, _, err := rc.db.ListConversations(t.Context(), ListOptions{Sort: SortCost})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,17 +155,17 @@ func TestConversationUsageAndCostSort(t *testing.T) {
 	if got, want := fmt.Sprint(order(testRates)), "[cheap dear cached local]"; got != want {
 		t.Errorf("after a costly round: order %s, want %s", got, want)
 	}
-	if _, _, err := rc.db.ListConversations(t.Context(), ListOptions{Sort: SortCost}); err == nil {
-		t.Error("sort cost without rates: no error")
+	// A model first seen after the prices were set is priced by the capture that
+	// brings it, and a list (which only reads) shows its cost at once.
+	r = round(msgs(user("fresh")), bot("fresh answer"))
+	r.Model, r.Usage = "gpt-fresh", dataset.Usage{PromptTokens: 1_000_000, CompletionTokens: 1_000_000, TotalTokens: 2_000_000}
+	rc.capture(t, r)
+	if got, want := fmt.Sprint(order(nil)), "[fresh cheap dear cached local]"; got != want {
+		t.Errorf("after a new model: order %s, want %s", got, want)
 	}
-	items, _, err := rc.db.ListConversations(t.Context(), ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range items {
-		if s.CostUSD != nil {
-			t.Errorf("%s: cost %v without rates, want none", s.Title, *s.CostUSD)
-		}
+	items, _, err = rc.db.ListConversations(t.Context(), ListOptions{Model: "gpt-fresh"})
+	if err != nil || len(items) != 1 || items[0].CostUSD == nil || math.Abs(*items[0].CostUSD-1_000_010) > 1e-6 {
+		t.Errorf("gpt-fresh list = %+v, %v; want one conversation costing 1000010 (1M input at 10, 1M output at 1000000)", items, err)
 	}
 }
 

@@ -41,8 +41,8 @@ type DB struct {
 	sql *sql.DB
 	// searches keeps the matches of the latest searches (search.go).
 	searches searchCache
-	// rates are the model_rates rows as last read or written (list_cost.go).
-	rates rateCache
+	// rates are the prices SetRates was last given (rates.go).
+	rates rateSource
 	// refs are the recent request bodies new ones are stored against (bodyref.go);
 	// bodies caches decoded request bodies for readers of those chains (bodyread.go).
 	refs   refWindow

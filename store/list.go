@@ -27,8 +27,8 @@ type Summary struct {
 	CompletionTokens int64 `json:"completionTokens"`
 	CachedTokens     int64 `json:"cachedTokens"`
 	CacheWriteTokens int64 `json:"cacheWriteTokens"`
-	// CostUSD is what the chosen path's answers cost at ListOptions.Rates; nil when
-	// the list had no rates or the model has none (a local model).
+	// CostUSD is what the chosen path's answers cost at the rates DB.SetRates was
+	// given; nil when the model has none (a local model) or none were given.
 	CostUSD      *float64 `json:"costUsd,omitempty"`
 	Tags         []Tag    `json:"tags"` // never nil
 	Note         string   `json:"note"`
@@ -58,7 +58,7 @@ const (
 	SortCreated Sort = "created"
 	SortRounds  Sort = "rounds"
 	SortTokens  Sort = "tokens"
-	// SortCost orders by the cost at ListOptions.Rates, unpriced conversations last
+	// SortCost orders by the cost (Summary.CostUSD), unpriced conversations last
 	// (first ascending), along conversations_cost (migration 0018).
 	SortCost Sort = "cost"
 )
@@ -101,9 +101,6 @@ type ListOptions struct {
 
 	// Scores keeps conversations whose score is one of these (0: unrated); nil ignores it.
 	Scores []int
-
-	// Rates prices the summaries (CostUSD); SortCost needs it.
-	Rates Rates
 	// MinScore keeps conversations scored MinScore or better, unrated ones left
 	// out; 0 ignores it (an export's --min-score, issue 14).
 	MinScore int
@@ -128,16 +125,9 @@ func (db *DB) ListConversations(ctx context.Context, opt ListOptions) ([]Summary
 		dir = "ASC"
 	}
 	col := "c." + sortColumns[opt.Sort]
-	cost := "NULL"
-	if opt.Rates != nil {
-		if err := db.syncRates(ctx, opt.Rates); err != nil {
-			return nil, 0, err
-		}
-		cost = "c.cost"
-	}
-	if opt.Sort == SortCost && opt.Rates == nil {
-		return nil, 0, fmt.Errorf("sort cost: %w: no price table", ErrInvalid)
-	}
+	// The cost is stored, kept in line with the prices by SetRates and the
+	// capture's transaction (rates.go): a list only reads.
+	cost := "c.cost"
 	// The page stops after Limit rows of an index in sort order, and the count is a
 	// covering index range (or, searching, a probe per hit): two statements are
 	// faster than one with a window count, which would read every matching row.

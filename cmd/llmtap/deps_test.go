@@ -31,6 +31,12 @@ func TestImportDirection(t *testing.T) {
 			[]string{"github.com/llmtap/llmtap/", "database/sql"}},
 		{"gateway_cache_is_a_leaf", "github.com/llmtap/llmtap/gateway/cache",
 			[]string{"github.com/llmtap/llmtap/", "database/sql"}},
+		// The export run is a package of its own that app wires (API) and cmd/llmtap
+		// calls (llmtap export): it reads the store and never reaches back into app,
+		// the proxy or capture.
+		{"export_reads_only_the_store", "github.com/llmtap/llmtap/app/export",
+			[]string{"github.com/llmtap/llmtap/app", "github.com/llmtap/llmtap/proxy", "github.com/llmtap/llmtap/capture",
+				"github.com/llmtap/llmtap/gateway", "github.com/wailsapp/", "fyne.io/systray"}},
 		{"app_links_no_gui", "github.com/llmtap/llmtap/app",
 			[]string{"github.com/wailsapp/", "fyne.io/systray", "github.com/getlantern/systray"}},
 		{"headless_links_no_gui", "github.com/llmtap/llmtap/cmd/llmtap",

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/llmtap/llmtap/app"
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 )
 
-func export(args []string, stdout, stderr io.Writer) int {
+func runExport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "data `folder`; default: $LLMTAP_DATA_DIR or the OS user data folder + /llmtap")
@@ -39,7 +39,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "llmtap export: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	opt := app.ExportOptions{Format: dataset.ExportFormat(*format), Out: *out}
+	opt := export.Options{Format: dataset.ExportFormat(*format), Out: *out}
 	switch *system {
 	case "field":
 	case "inline":
@@ -95,7 +95,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "llmtap export: %d/%d conversations…\n", done, total)
 		}
 	}
-	res, err := app.Export(ctx, db, opt)
+	res, err := export.Run(ctx, db, opt)
 	if err != nil {
 		fmt.Fprintln(stderr, "llmtap export:", err)
 		return 1

@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
 	case "export":
-		return export(args[1:], stdout, stderr)
+		return runExport(args[1:], stdout, stderr)
 	case "reindex":
 		return reindex(args[1:], stdout, stderr)
 	case "generate":

@@ -1,4 +1,4 @@
-package app
+package export
 
 import (
 	"net/http"
@@ -19,14 +19,14 @@ type exportProgress struct {
 	done  atomic.Int64
 }
 
-// report is the progress callback of writeDataset for this run.
+// report is the progress callback of WriteDataset for this run.
 func (p *exportProgress) report(done, total int) {
 	p.total.Store(int64(total))
 	p.done.Store(int64(done))
 }
 
-// ExportProgress is the answer of GET /api/export/progress/{id}.
-type ExportProgress struct {
+// Progress is the answer of GET /api/export/progress/{id}.
+type Progress struct {
 	Done  int64 `json:"done"`
 	Total int64 `json:"total"` // 0 while not known yet
 }
@@ -48,18 +48,18 @@ func (p *progressRuns) start(id string) (*exportProgress, func(), error) {
 		return nil, nil, badRequest("progress %q: must be 1 to 64 letters, digits, - or _", id)
 	}
 	if _, taken := p.m.LoadOrStore(id, run); taken {
-		return nil, nil, &apiError{status: http.StatusConflict, msg: "progress " + id + ": already in use by a running export"}
+		return nil, nil, &Error{Status: http.StatusConflict, Msg: "progress " + id + ": already in use by a running export"}
 	}
 	return run, func() { p.m.Delete(id) }, nil
 }
 
-// apiExportProgress answers GET /api/export/progress/{id}: 404 when no run has that
+// apiProgress answers GET /api/export/progress/{id}: 404 when no run has that
 // id (it has not started yet, or it has ended: its own request then has the answer).
-func (a *App) apiExportProgress(r *http.Request) (any, error) {
-	v, ok := a.exportRuns.m.Load(r.PathValue("id"))
+func (s *Service) apiProgress(r *http.Request) (any, error) {
+	v, ok := s.runs.m.Load(r.PathValue("id"))
 	if !ok {
-		return nil, &apiError{status: http.StatusNotFound, msg: "no export running as " + r.PathValue("id")}
+		return nil, &Error{Status: http.StatusNotFound, Msg: "no export running as " + r.PathValue("id")}
 	}
 	run := v.(*exportProgress)
-	return ExportProgress{Done: run.done.Load(), Total: run.total.Load()}, nil
+	return Progress{Done: run.done.Load(), Total: run.total.Load()}, nil
 }

@@ -1,61 +1,21 @@
-package app
+package export_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 )
-
-// sendRaw sends one chat completion body through the proxy and returns the answer's body.
-func (ta *testApp) sendRaw(t *testing.T, body string) []byte {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+"/v1/chat/completions", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testKey)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("chat through proxy: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("chat through proxy: %d %s", resp.StatusCode, b)
-	}
-	return b
-}
-
-func readLines(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []map[string]any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 // TestExportImages: images a client sent inline (a data: URL) are stored once and
 // written beside the export under images/<sha256>.png, named in LLaMA-Factory's
@@ -73,7 +33,7 @@ func TestExportImages(t *testing.T) {
 	wantImage := "images/" + hex.EncodeToString(sum[:]) + ".png"
 
 	dir := t.TempDir()
-	res, err := Export(t.Context(), ta.DB(), ExportOptions{Format: dataset.FormatShareGPTJSONL, Out: filepath.Join(dir, "x.jsonl")})
+	res, err := export.Run(t.Context(), ta.DB(), export.Options{Format: dataset.FormatShareGPTJSONL, Out: filepath.Join(dir, "x.jsonl")})
 	if err != nil || res.Written != 1 || res.Images != 1 {
 		t.Fatalf("export = %+v, %v; want 1 record and 1 image file", res, err)
 	}
@@ -90,7 +50,7 @@ func TestExportImages(t *testing.T) {
 	}
 
 	// A second export finds the file there and writes none.
-	res, err = Export(t.Context(), ta.DB(), ExportOptions{Format: dataset.FormatOpenAIJSONL, Out: filepath.Join(dir, "o.jsonl")})
+	res, err = export.Run(t.Context(), ta.DB(), export.Options{Format: dataset.FormatOpenAIJSONL, Out: filepath.Join(dir, "o.jsonl")})
 	if err != nil || res.Written != 1 || res.Images != 0 {
 		t.Fatalf("openai export = %+v, %v", res, err)
 	}
@@ -114,7 +74,7 @@ func TestExportKTO(t *testing.T) {
 		t.Fatalf("reject: %d %s", code, body)
 	}
 	dir := t.TempDir()
-	res, err := Export(t.Context(), ta.DB(), ExportOptions{Format: dataset.FormatKTO, Out: filepath.Join(dir, "k.jsonl")})
+	res, err := export.Run(t.Context(), ta.DB(), export.Options{Format: dataset.FormatKTO, Out: filepath.Join(dir, "k.jsonl")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package app
+package export
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"github.com/llmtap/llmtap/store"
 )
 
-// ExportOptions says what to export and where.
-type ExportOptions struct {
+// Options says what to export and where.
+type Options struct {
 	Format dataset.ExportFormat
 	// Out is the file to write. It is replaced only once the export succeeded. A
 	// path that ends with a separator, or an existing folder, is a Hugging Face
@@ -26,7 +26,7 @@ type ExportOptions struct {
 	Filter store.ExportFilter
 	// Record says how conversations become records: where the system prompt goes,
 	// what becomes of a greeting before the first user turn, speaker names,
-	// reasoning. The zero value is dataset.ShareGPTOptions' defaults. Export sets
+	// reasoning. The zero value is dataset.ShareGPTOptions' defaults. Run sets
 	// its Media: images are written beside the dataset, under images/.
 	Record dataset.ShareGPTOptions
 	// Validation is the fraction of conversations a dataset folder puts in its
@@ -37,8 +37,8 @@ type ExportOptions struct {
 	Progress func(done, total int)
 }
 
-// ExportResult says what an export wrote.
-type ExportResult struct {
+// Result says what an export wrote.
+type Result struct {
 	dataset.ExportReport
 	Out string
 	// InvalidOut is the file listing records that could not be made valid, with the
@@ -54,9 +54,9 @@ type ExportResult struct {
 	Splits map[string]int
 }
 
-// IsFolderOut reports whether out names a dataset folder: it ends with a path
+// IsFolder reports whether out names a dataset folder: it ends with a path
 // separator or is an existing folder.
-func IsFolderOut(out string) bool {
+func IsFolder(out string) bool {
 	if strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {
 		return true
 	}
@@ -64,12 +64,12 @@ func IsFolderOut(out string) bool {
 	return err == nil && st.IsDir()
 }
 
-// Export writes the conversations the filter takes as a dataset file (or folder,
-// IsFolderOut). Records that cannot be made valid go to Out + ".invalid.jsonl"
+// Run writes the conversations the filter takes as a dataset file (or folder,
+// IsFolder). Records that cannot be made valid go to Out + ".invalid.jsonl"
 // (a folder's invalid.jsonl) with their reason, never dropped silently. It reads a
 // consistent snapshot and can run while the proxy captures.
-func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult, error) {
-	res := ExportResult{Out: opt.Out}
+func Run(ctx context.Context, db *store.DB, opt Options) (Result, error) {
+	res := Result{Out: opt.Out}
 	spec, err := dataset.LookupFormat(opt.Format)
 	if err != nil {
 		return res, err
@@ -78,7 +78,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 		return res, errors.New("no output file given")
 	}
 	opt.Format = spec.Format
-	if IsFolderOut(opt.Out) {
+	if IsFolder(opt.Out) {
 		return exportFolder(ctx, db, spec, opt)
 	}
 	if opt.Validation != 0 {
@@ -99,7 +99,7 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	}
 	defer os.Remove(invalid.Name())
 
-	report, walkErr := writeDataset(ctx, db, opt.Format, opt.Filter, opt.Record, out, invalid, opt.Progress)
+	report, walkErr := WriteDataset(ctx, db, opt.Format, opt.Filter, opt.Record, out, invalid, opt.Progress)
 	res.ExportReport, res.Images = report, media.Files()
 	if err := errors.Join(walkErr, out.Close(), invalid.Close()); err != nil {
 		return res, fmt.Errorf("export to %q: %w", opt.Out, err)
@@ -122,10 +122,10 @@ func Export(ctx context.Context, db *store.DB, opt ExportOptions) (ExportResult,
 	return res, nil
 }
 
-// exportFolder is Export to a Hugging Face dataset folder.
-func exportFolder(ctx context.Context, db *store.DB, spec dataset.FormatSpec, opt ExportOptions) (ExportResult, error) {
+// exportFolder is Run to a Hugging Face dataset folder.
+func exportFolder(ctx context.Context, db *store.DB, spec dataset.FormatSpec, opt Options) (Result, error) {
 	dir := filepath.Clean(opt.Out)
-	res := ExportResult{Out: dir}
+	res := Result{Out: dir}
 	folder, err := hfdir.New(dir, spec, opt.Validation)
 	if err != nil {
 		return res, err
@@ -193,11 +193,11 @@ func formatFilter(spec dataset.FormatSpec, f store.ExportFilter) store.ExportFil
 	return f
 }
 
-// writeDataset writes the records of everything the filter takes in format to w,
-// and the InvalidRecord lines of what cannot be exported to invalid, and returns
-// the writer's report. progress, when set, is called with the number of
+// WriteDataset writes the records of everything the filter takes in format to w,
+// and the InvalidRecord lines of what cannot be exported to invalid (nil: only
+// counted), and returns the writer's report. progress, when set, is called with the number of
 // conversations to walk (done 0), then after each conversation.
-func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat, filter store.ExportFilter,
+func WriteDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat, filter store.ExportFilter,
 	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
 	spec, err := dataset.LookupFormat(format)
 	if err != nil {
@@ -207,7 +207,7 @@ func writeDataset(ctx context.Context, db *store.DB, format dataset.ExportFormat
 	if err != nil {
 		return dataset.ExportReport{}, err
 	}
-	return writeRecords(ctx, db, format, ids, opt, w, invalid, progress)
+	return WriteRecords(ctx, db, format, ids, opt, w, invalid, progress)
 }
 
 // writers are the writer of an export: of conversations (a RepairWriter, which
@@ -260,10 +260,10 @@ func (ws writers) pairTaker() dataset.PairTaker {
 	return ws.conv.Pairs()
 }
 
-// writeRecords writes the records of the conversations ids, in that order, as
-// writeDataset does. On an error the writer is left unclosed, so w never ends like a
+// WriteRecords writes the records of the conversations ids, in that order, as
+// WriteDataset does. On an error the writer is left unclosed, so w never ends like a
 // whole file (a download then breaks its connection).
-func writeRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat, ids []int64,
+func WriteRecords(ctx context.Context, db *store.DB, format dataset.ExportFormat, ids []int64,
 	opt dataset.ShareGPTOptions, w, invalid io.Writer, progress func(done, total int)) (dataset.ExportReport, error) {
 	spec, err := dataset.LookupFormat(format)
 	if err != nil {
@@ -299,17 +299,17 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 		done++
 		progress(done, len(ids))
 	}
-	// Conversations are read exportBatch at a time (store.ExportRecordsBatch),
+	// Conversations are read BatchSize at a time (store.ExportRecordsBatch),
 	// batches on several goroutines, converted there (RepairWriter.Prepare), and
 	// written in order.
 	withPairs := ws.pairTaker() != nil
 	blobs := store.NewBlobCache()
-	starts := make([]int64, 0, len(ids)/exportBatch+1)
-	for i := 0; i < len(ids); i += exportBatch {
+	starts := make([]int64, 0, len(ids)/BatchSize+1)
+	for i := 0; i < len(ids); i += BatchSize {
 		starts = append(starts, int64(i))
 	}
 	err := loadInOrder(ctx, starts, func(ctx context.Context, start int64) ([]conversationAndPairs, error) {
-		batch := ids[start:min(int(start)+exportBatch, len(ids))]
+		batch := ids[start:min(int(start)+BatchSize, len(ids))]
 		out := make([]conversationAndPairs, len(batch))
 		var paired map[int64]bool // the conversations that can have pairs
 		if spec.Pairs || withPairs {
@@ -358,8 +358,8 @@ func walkRecords(ctx context.Context, db *store.DB, spec dataset.FormatSpec, ids
 	return ws.close()
 }
 
-// exportBatch is how many conversations an export reads at once.
-const exportBatch = 128
+// BatchSize is how many conversations an export reads at once (store.ExportRecordsBatch).
+const BatchSize = 128
 
 // recordReader is how an export in the format of spec reads one conversation: its
 // pairs (a format of pairs), or its records and, withPairs (KTO), its pairs too.

@@ -1,4 +1,4 @@
-package app
+package export
 
 import (
 	"bytes"
@@ -25,18 +25,23 @@ import (
 // previewRecords is how many records an export preview shows.
 const previewRecords = 5
 
-// handleExport registers the export endpoints of docs/api-review.md.
-func (a *App) handleExport(handle func(string, func(*http.Request) (any, error))) {
-	handle("GET /api/export/preview", a.apiExportPreview)
-	handle("POST /api/export", a.apiExport)
-	handle("GET /api/export/progress/{id}", a.apiExportProgress)
-	handle("POST /api/reveal", a.apiReveal)
-	handle("GET /api/conversations/{id}/record", a.apiRecord)
-	handle("GET /api/conversations/{id}/validity", a.apiValidity)
+// Register adds the export endpoints of docs/api-review.md through handle, the
+// API's adapter (app.APIHandler: it writes the answer as JSON, or the error with
+// its status):
+//
+//	GET  /api/export/preview               what an export would write (preview.go)
+//	POST /api/export                       write a dataset file or folder under Config.Dir
+//	GET  /api/export/progress/{id}         how far a preview or an export has got
+//	GET  /api/conversations/{id}/validity  one conversation's check for one format
+func (s *Service) Register(handle func(pattern string, h func(*http.Request) (any, error))) {
+	handle("GET /api/export/preview", s.apiPreview)
+	handle("POST /api/export", s.apiExport)
+	handle("GET /api/export/progress/{id}", s.apiProgress)
+	handle("GET /api/conversations/{id}/validity", s.apiValidity)
 }
 
-// ExportPreview is the answer of GET /api/export/preview.
-type ExportPreview struct {
+// Preview is the answer of GET /api/export/preview.
+type Preview struct {
 	// Records are the first records the export would write, as they would be written.
 	Records []json.RawMessage `json:"records"`
 	Valid   int               `json:"valid"`
@@ -56,8 +61,8 @@ type ReasonCount struct {
 	Count  int    `json:"count"`
 }
 
-// ExportAnswer is the answer of POST /api/export.
-type ExportAnswer struct {
+// Answer is the answer of POST /api/export.
+type Answer struct {
 	Written     int    `json:"written"`
 	Invalid     int    `json:"invalid"`
 	Path        string `json:"path"`
@@ -74,29 +79,29 @@ type ExportAnswer struct {
 	Canceled bool `json:"canceled,omitempty"`
 }
 
-// apiExportPreview answers GET /api/export/preview: what an export with these options
+// apiPreview answers GET /api/export/preview: what an export with these options
 // would write (export_preview.go). Nothing is written.
-func (a *App) apiExportPreview(r *http.Request) (any, error) {
+func (s *Service) apiPreview(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	progressID := q.Get("progress")
 	q.Del("progress")
-	format, opt, filter, err := queryExport(q)
+	format, opt, filter, err := s.ParseQuery(q)
 	if err != nil {
 		return nil, err
 	}
-	run, end, err := a.exportRuns.start(progressID)
+	run, end, err := s.runs.start(progressID)
 	if err != nil {
 		return nil, err
 	}
 	defer end()
-	return a.exportPreview(r.Context(), format, opt, filter, run.report)
+	return s.preview(r.Context(), format, opt, filter, run.report)
 }
 
 // apiExport writes a dataset file into the data folder's exports/ and never
 // replaces one: a taken name gets a numeric suffix.
-func (a *App) apiExport(r *http.Request) (any, error) {
+func (s *Service) apiExport(r *http.Request) (any, error) {
 	var body struct {
-		exportParams
+		Params
 		Filter map[string]any `json:"filter"`
 		Name   string         `json:"name"`
 		// SaveAs asks where to write with the native save dialog (desktop app only).
@@ -111,19 +116,19 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 	if err := readJSON(r, &body); err != nil {
 		return nil, err
 	}
-	format, opt, err := exportFormat(body.exportParams)
+	format, opt, err := body.Params.Parse()
 	if err != nil {
 		return nil, err
 	}
-	filter, err := bodyFilter(body.Filter)
+	filter, err := s.BodyFilter(body.Filter)
 	if err != nil {
 		return nil, err
 	}
-	name, err := exportName(body.Name, format, time.Now())
+	name, err := FileName(body.Name, format, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	run, end, err := a.exportRuns.start(body.Progress)
+	run, end, err := s.runs.start(body.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -136,47 +141,49 @@ func (a *App) apiExport(r *http.Request) (any, error) {
 		if body.SaveAs {
 			return nil, badRequest("folder and saveAs: a dataset folder is written under exports/")
 		}
-		if path, err = reserveFolder(filepath.Join(a.cfg.DataDir, "exports"), strings.TrimSuffix(name, filepath.Ext(name))); err != nil {
+		if path, err = reserveFolder(s.cfg.Dir, strings.TrimSuffix(name, filepath.Ext(name))); err != nil {
 			return nil, err
 		}
 	} else if body.SaveAs {
-		if a.cfg.SaveDialog == nil {
-			return nil, &apiError{status: http.StatusConflict, msg: errNoNativeDialogs.Error()}
+		if s.cfg.SaveDialog == nil {
+			return nil, &Error{Status: http.StatusConflict, Msg: ErrNoDialog.Error()}
 		}
 		// The person chose the file, and agreed to replace it if it existed.
-		if path, err = a.cfg.SaveDialog(r.Context(), name); err != nil {
-			return nil, &apiError{status: http.StatusInternalServerError, msg: "save dialog: " + err.Error()}
+		if path, err = s.cfg.SaveDialog(r.Context(), name); errors.Is(err, ErrNoDialog) {
+			return nil, &Error{Status: http.StatusConflict, Msg: ErrNoDialog.Error()}
+		} else if err != nil {
+			return nil, &Error{Status: http.StatusInternalServerError, Msg: "save dialog: " + err.Error()}
 		}
 		if path == "" {
-			return ExportAnswer{Canceled: true}, nil
+			return Answer{Canceled: true}, nil
 		}
 	} else {
-		dir := filepath.Join(a.cfg.DataDir, "exports")
+		dir := s.cfg.Dir
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create exports folder: %w", err)
 		}
-		if path, err = reserveFile(dir, name); err != nil {
+		if path, err = ReserveFile(dir, name); err != nil {
 			return nil, err
 		}
 	}
-	res, err := Export(r.Context(), a.db, ExportOptions{Format: format, Out: path, Filter: filter, Record: opt,
+	res, err := Run(r.Context(), s.cfg.DB, Options{Format: format, Out: path, Filter: filter, Record: opt,
 		Validation: body.Validation, Progress: run.report})
 	if err != nil {
 		if !body.SaveAs {
-			os.Remove(path) // the empty reservation; Export replaces it only on success
+			os.Remove(path) // the empty reservation; Run replaces it only on success
 		}
 		if body.Folder && errors.Is(err, hfdir.ErrNoParquet) {
 			return nil, badRequest("%v", err)
 		}
 		return nil, err
 	}
-	return ExportAnswer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut,
+	return Answer{Written: res.Written, Invalid: res.Invalid, Path: res.Out, InvalidPath: res.InvalidOut,
 		PairsByRule: res.PairsByRule, Fixes: res.Fixes, Images: res.Images, Splits: res.Splits}, nil
 }
 
-// exportParams are the record options an export request names, in a JSON body or
+// Params are the record options an export request names, in a JSON body or
 // a query string (docs/api-review.md).
-type exportParams struct {
+type Params struct {
 	// Format is "" (sharegpt) or a format of dataset.Formats (or another name of one).
 	Format string `json:"format"`
 	// System is "" (field), field or inline.
@@ -197,18 +204,19 @@ type exportParams struct {
 	ReasoningHistory bool   `json:"reasoningHistory"`
 }
 
-// exportParamKeys are the query parameters queryParams reads.
-var exportParamKeys = []string{"format", "system", "opener", "openerPrefix", "names", "pairs", "reasoning", "reasoningHistory"}
+// paramKeys are the query parameters QueryParams reads.
+var paramKeys = []string{"format", "system", "opener", "openerPrefix", "names", "pairs", "reasoning", "reasoningHistory"}
 
-// queryParams reads the export parameters of q.
-func queryParams(q url.Values) exportParams {
-	return exportParams{Format: q.Get("format"), System: q.Get("system"), Opener: q.Get("opener"),
+// QueryParams reads the export parameters of q.
+func QueryParams(q url.Values) Params {
+	return Params{Format: q.Get("format"), System: q.Get("system"), Opener: q.Get("opener"),
 		OpenerPrefix: q.Get("openerPrefix"), Names: q.Get("names"), Pairs: q.Get("pairs"), Reasoning: q.Get("reasoning"),
 		ReasoningHistory: q.Get("reasoningHistory") == "1" || q.Get("reasoningHistory") == "true"}
 }
 
-// exportFormat reads the format ("" → sharegpt) and the record options of p.
-func exportFormat(p exportParams) (dataset.ExportFormat, dataset.ShareGPTOptions, error) {
+// Parse reads the format ("" → sharegpt) and the record options of p; an error
+// is an *Error with status 400 naming the parameter.
+func (p Params) Parse() (dataset.ExportFormat, dataset.ShareGPTOptions, error) {
 	var opt dataset.ShareGPTOptions
 	f := dataset.ExportFormat(p.Format)
 	if f == "" {
@@ -244,7 +252,7 @@ func exportFormat(p exportParams) (dataset.ExportFormat, dataset.ShareGPTOptions
 
 // exportFilter reads repeatable statuses and, when q is not nil, the other list
 // parameters. An export takes several statuses where the list takes one.
-func exportFilter(statuses []string, q url.Values) (store.ExportFilter, error) {
+func (s *Service) exportFilter(statuses []string, q url.Values) (store.ExportFilter, error) {
 	var f store.ExportFilter
 	for _, s := range statuses {
 		st := dataset.Status(s)
@@ -257,29 +265,29 @@ func exportFilter(statuses []string, q url.Values) (store.ExportFilter, error) {
 		return f, nil
 	}
 	var err error
-	f.List, err = listOptions(q, false)
+	f.List, err = s.cfg.ListOptions(q)
 	return f, err
 }
 
-// queryExport reads the format, record option and filter parameters of an export's query
-// string (GET /api/export/preview, /api/export/download), leaving other parameters
-// in q to the caller: it removes the ones it read.
-func queryExport(q url.Values) (dataset.ExportFormat, dataset.ShareGPTOptions, store.ExportFilter, error) {
-	format, opt, err := exportFormat(queryParams(q))
+// ParseQuery reads the format, record option and filter parameters of an export's
+// query string (GET /api/export/preview, /api/export/download), leaving other
+// parameters in q to the caller: it removes the ones it read.
+func (s *Service) ParseQuery(q url.Values) (dataset.ExportFormat, dataset.ShareGPTOptions, store.ExportFilter, error) {
+	format, opt, err := QueryParams(q).Parse()
 	if err != nil {
 		return "", opt, store.ExportFilter{}, err
 	}
 	statuses := q["status"]
-	for _, k := range append(exportParamKeys, "status") {
+	for _, k := range append(paramKeys, "status") {
 		q.Del(k)
 	}
-	filter, err := exportFilter(statuses, q)
+	filter, err := s.exportFilter(statuses, q)
 	return format, opt, filter, err
 }
 
-// bodyFilter reads the "filter" object of POST /api/export and /api/drag: the list
+// BodyFilter reads the "filter" object of POST /api/export and /api/drag: the list
 // parameters, with "status" as one status or a list of them.
-func bodyFilter(f map[string]any) (store.ExportFilter, error) {
+func (s *Service) BodyFilter(f map[string]any) (store.ExportFilter, error) {
 	var statuses []string
 	if v, ok := f["status"]; ok {
 		delete(f, "status")
@@ -288,11 +296,11 @@ func bodyFilter(f map[string]any) (store.ExportFilter, error) {
 			return store.ExportFilter{}, badRequest("filter.status: %v", err)
 		}
 	}
-	lo, err := filterOptions(f)
+	lo, err := s.cfg.FilterOptions(f)
 	if err != nil {
 		return store.ExportFilter{}, err
 	}
-	filter, err := exportFilter(statuses, nil)
+	filter, err := s.exportFilter(statuses, nil)
 	filter.List = lo
 	return filter, err
 }
@@ -315,20 +323,20 @@ func stringList(v any) ([]string, error) {
 	return out, nil
 }
 
-// defaultExportNames are the names exportName gives each format on the day of now.
-func defaultExportNames(now time.Time) map[dataset.ExportFormat]string {
+// DefaultNames are the names FileName gives each format on the day of now.
+func DefaultNames(now time.Time) map[dataset.ExportFormat]string {
 	names := map[dataset.ExportFormat]string{}
 	for _, s := range dataset.Formats() {
-		names[s.Format], _ = exportName("", s.Format, now) // a default name is always valid
+		names[s.Format], _ = FileName("", s.Format, now) // a default name is always valid
 	}
 	return names
 }
 
-// exportName checks a file name asked for, or makes the default llmtap-<date>.json
+// FileName checks a file name asked for, or makes the default llmtap-<date>.json
 // (.jsonl for ShareGPT JSON Lines; llmtap-<kind>-<date>.jsonl for the other formats,
 // such as llmtap-dpo-… for preference pairs). Only a plain name is taken: no folders,
 // no hidden files, no control characters.
-func exportName(name string, format dataset.ExportFormat, now time.Time) (string, error) {
+func FileName(name string, format dataset.ExportFormat, now time.Time) (string, error) {
 	if name == "" {
 		return defaultFileName(format, "llmtap-", "-"+now.Format(time.DateOnly)), nil
 	}
@@ -340,10 +348,10 @@ func exportName(name string, format dataset.ExportFormat, now time.Time) (string
 	return name, nil
 }
 
-// reserveFile creates an empty file named name in dir, or name-2, name-3, … (before
+// ReserveFile creates an empty file named name in dir, or name-2, name-3, … (before
 // the extension) when that or its invalid-records list exists, and returns its path.
 // Creating it exclusively makes two exports at once get different names.
-func reserveFile(dir, name string) (string, error) {
+func ReserveFile(dir, name string) (string, error) {
 	ext := filepath.Ext(name)
 	base := strings.TrimSuffix(name, ext)
 	for i := 1; i <= 1000; i++ {
@@ -364,7 +372,7 @@ func reserveFile(dir, name string) (string, error) {
 		}
 		return path, f.Close()
 	}
-	return "", &apiError{status: http.StatusConflict, msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
+	return "", &Error{Status: http.StatusConflict, Msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
 }
 
 // reserveFolder creates an empty folder named name in dir (created when missing),
@@ -389,7 +397,7 @@ func reserveFolder(dir, name string) (string, error) {
 		}
 		return path + string(filepath.Separator), nil
 	}
-	return "", &apiError{status: http.StatusConflict, msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
+	return "", &Error{Status: http.StatusConflict, Msg: fmt.Sprintf("name %q: 1000 exports by that name exist already", name)}
 }
 
 // firstRecords keeps the first max lines written to it and discards the rest.

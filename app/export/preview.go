@@ -1,4 +1,4 @@
-package app
+package export
 
 import (
 	"context"
@@ -69,10 +69,10 @@ func (p *previewChecks) put(k previewKey, id int64, c checked) {
 type emitFunc func(w, invalid io.Writer) (dataset.ExportReport, error)
 
 // previewRead reads conversation id for the preview of key's format.
-func (a *App) previewRead(key previewKey) func(ctx context.Context, id int64) (emitFunc, error) {
-	spec, _ := dataset.LookupFormat(key.format) // exportFormat checked it
+func (s *Service) previewRead(key previewKey) func(ctx context.Context, id int64) (emitFunc, error) {
+	spec, _ := dataset.LookupFormat(key.format) // Params.Parse checked it
 	probe, _ := newWriters(spec, io.Discard, nil, key.opt)
-	read := recordReader(a.db, spec, probe.pairTaker() != nil, probe.policy)
+	read := recordReader(s.cfg.DB, spec, probe.pairTaker() != nil, probe.policy)
 	return func(ctx context.Context, id int64) (emitFunc, error) {
 		cp, err := read(ctx, id)
 		return func(w, invalid io.Writer) (dataset.ExportReport, error) {
@@ -110,22 +110,22 @@ func checkConversation(ctx context.Context, read func(context.Context, int64) (e
 	return emit, c, nil
 }
 
-// exportPreview previews an export of what filter takes in format. progress, when
-// set, is called as writeDataset calls it.
-func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, opt dataset.ShareGPTOptions,
-	filter store.ExportFilter, progress func(done, total int)) (ExportPreview, error) {
+// preview previews an export of what filter takes in format. progress, when
+// set, is called as WriteDataset calls it.
+func (s *Service) preview(ctx context.Context, format dataset.ExportFormat, opt dataset.ShareGPTOptions,
+	filter store.ExportFilter, progress func(done, total int)) (Preview, error) {
 	if format == dataset.FormatShareGPT {
 		format = dataset.FormatShareGPTJSONL // the same records; lines are easier to cut
 	}
 	key := previewKey{format: format, opt: opt}
 	spec, err := dataset.LookupFormat(format)
 	if err != nil {
-		return ExportPreview{}, err
+		return Preview{}, err
 	}
 	format = spec.Format
-	items, err := a.db.ExportItems(ctx, formatFilter(spec, filter))
+	items, err := s.cfg.DB.ExportItems(ctx, formatFilter(spec, filter))
 	if err != nil {
-		return ExportPreview{}, err
+		return Preview{}, err
 	}
 	if progress == nil {
 		progress = func(int, int) {}
@@ -136,14 +136,14 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		ids[i], byID[it.ID] = it.ID, it
 	}
 
-	var preview ExportPreview
+	var preview Preview
 	reasons := &reasonCounter{counts: map[string]int{}}
 	done := 0
 	progress(0, len(ids))
 	// count adds a conversation's check to the preview; a fresh one is kept.
 	count := func(id int64, c checked, fresh bool) {
 		if fresh {
-			a.previewChecks.put(key, id, c)
+			s.checks.put(key, id, c)
 		}
 		preview.Valid += c.written
 		preview.Invalid += len(c.reasons)
@@ -165,7 +165,7 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		done++
 		progress(done, len(ids))
 	}
-	read := a.previewRead(key)
+	read := s.previewRead(key)
 	check := func(ctx context.Context, id int64) (emitFunc, checked, error) {
 		emit, c, err := checkConversation(ctx, read, id)
 		c.revision = byID[id].Revision
@@ -184,12 +184,12 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 	var sampled atomic.Bool
 	i := 0
 	err = loadInOrder(ctx, ids, func(ctx context.Context, id int64) (result, error) {
-		c, kept := a.previewChecks.get(key, byID[id])
+		c, kept := s.checks.get(key, byID[id])
 		if kept && (c.written == 0 || sampled.Load()) {
 			return result{check: c}, nil
 		}
 		if !kept {
-			a.previewReads.Add(1)
+			s.reads.Add(1)
 		}
 		emit, c, err := check(ctx, id)
 		return result{emit: emit, check: c, fresh: !kept}, err
@@ -205,7 +205,7 @@ func (a *App) exportPreview(ctx context.Context, format dataset.ExportFormat, op
 		return nil
 	})
 	if err != nil {
-		return ExportPreview{}, err
+		return Preview{}, err
 	}
 	preview.Records, preview.Reasons = first.records, reasons.sorted()
 	if preview.Records == nil {

@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"path/filepath"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -22,7 +23,7 @@ import (
 func TestRatingsInExports(t *testing.T) {
 	ta, id := replayPreferenceTraffic(t)
 	ctx := t.Context()
-	d, err := ta.db.Conversation(ctx, id)
+	d, err := ta.DB().Conversation(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +39,13 @@ func TestRatingsInExports(t *testing.T) {
 			if sid <= 0 {
 				continue // the system prompt, not a captured message
 			}
-			m, err := ta.db.Message(ctx, sid)
+			m, err := ta.DB().Message(ctx, sid)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for prefix, th := range thumbs {
 				if strings.HasPrefix(m.Content, prefix) {
-					if err := ta.db.SetThumb(ctx, sid, th); err != nil {
+					if err := ta.DB().SetThumb(ctx, sid, th); err != nil {
 						t.Fatal(err)
 					}
 					rated++
@@ -55,13 +56,13 @@ func TestRatingsInExports(t *testing.T) {
 	if rated != len(thumbs) {
 		t.Fatalf("rated %d answers, want %d", rated, len(thumbs))
 	}
-	if err := ta.db.SetScore(ctx, id, 4); err != nil {
+	if err := ta.DB().SetScore(ctx, id, 4); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("dpo", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "pairs.jsonl")
-		res, err := Export(ctx, ta.db, ExportOptions{Format: dataset.FormatPreference, Out: out,
+		res, err := export.Run(ctx, ta.DB(), export.Options{Format: dataset.FormatPreference, Out: out,
 			Record: dataset.ShareGPTOptions{Pairs: dataset.PairsSignalled}})
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +84,7 @@ func TestRatingsInExports(t *testing.T) {
 
 	t.Run("kto", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "kto.jsonl")
-		res, err := Export(ctx, ta.db, ExportOptions{Format: dataset.FormatKTO, Out: out})
+		res, err := export.Run(ctx, ta.DB(), export.Options{Format: dataset.FormatKTO, Out: out})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +118,7 @@ func TestRatingsInExports(t *testing.T) {
 	}{{"sharegpt_jsonl", 0, 1}, {"min_score_4", 4, 1}, {"min_score_5", 5, 0}} {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "s.jsonl")
-			res, err := Export(ctx, ta.db, ExportOptions{Format: dataset.FormatShareGPTJSONL, Out: out,
+			res, err := export.Run(ctx, ta.DB(), export.Options{Format: dataset.FormatShareGPTJSONL, Out: out,
 				Filter: store.ExportFilter{List: store.ListOptions{MinScore: tt.minScore}}})
 			if err != nil {
 				t.Fatal(err)

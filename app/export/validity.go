@@ -1,4 +1,4 @@
-package app
+package export
 
 import (
 	"net/http"
@@ -33,12 +33,12 @@ const noRecord = "no record: the format takes nothing of it"
 // apiValidity answers GET /api/conversations/{id}/validity?format=F (and the other
 // record options of an export): whether the conversation is valid for F, and why
 // not. Its review status does not count: the export's status filter is the dialog's.
-func (a *App) apiValidity(r *http.Request) (any, error) {
+func (s *Service) apiValidity(r *http.Request) (any, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return nil, err
 	}
-	format, opt, err := exportFormat(queryParams(r.URL.Query()))
+	format, opt, err := QueryParams(r.URL.Query()).Parse()
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +46,11 @@ func (a *App) apiValidity(r *http.Request) (any, error) {
 		format = dataset.FormatShareGPTJSONL // the same records, as the preview checks them
 	}
 	key := previewKey{format: format, opt: opt}
-	_, c, err := checkConversation(r.Context(), a.previewRead(key), id)
+	_, c, err := checkConversation(r.Context(), s.previewRead(key), id)
 	if err != nil {
 		return nil, err
 	}
-	spec, _ := dataset.LookupFormat(format) // exportFormat checked it
+	spec, _ := dataset.LookupFormat(format) // Params.Parse checked it
 	v := Validity{Format: spec.Format, Records: c.written, Reasons: c.reasons, Fixes: c.fixes, PairsByRule: c.pairs}
 	if v.Reasons == nil {
 		v.Reasons = []string{}

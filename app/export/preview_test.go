@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -30,18 +31,18 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 
 	// preview previews with and without the kept checks; it returns the preview and
 	// how many conversations the one with them had to check (it found none kept).
-	preview := func(t *testing.T, query string) (ExportPreview, int64) {
+	preview := func(t *testing.T, query string) (export.Preview, int64) {
 		t.Helper()
-		reads := ta.previewReads.Load()
-		var kept ExportPreview
+		reads := ta.Export().PreviewReads()
+		var kept export.Preview
 		if code := ta.getJSON(t, "/api/export/preview"+query, &kept); code != 200 {
 			t.Fatalf("preview%s = %d", query, code)
 		}
-		reads = ta.previewReads.Load() - reads
-		saved := ta.previewChecks.take()
-		var fresh ExportPreview
+		reads = ta.Export().PreviewReads() - reads
+		restore := ta.Export().TakeChecks()
+		var fresh export.Preview
 		ta.getJSON(t, "/api/export/preview"+query, &fresh)
-		ta.previewChecks.restore(saved)
+		restore()
 		if diff := cmp.Diff(fresh, kept); diff != "" {
 			t.Errorf("preview%s with kept checks differs from one from scratch (-fresh +kept):\n%s", query, diff)
 		}
@@ -56,7 +57,7 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 
 	p, reads := preview(t, "")
 	wantReads(t, reads, n, "first preview")
-	if p.Valid != n || p.Invalid != 0 || len(p.Records) != previewRecords {
+	if p.Valid != n || p.Invalid != 0 || len(p.Records) != export.PreviewRecords {
 		t.Fatalf("first preview: %d valid, %d invalid, %d records", p.Valid, p.Invalid, len(p.Records))
 	}
 	_, reads = preview(t, "")
@@ -96,7 +97,7 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 	}
 	p, reads = preview(t, "")
 	wantReads(t, reads, 1, "after a don't-train mark among the first")
-	if p.Valid != n-2 || len(p.Records) != previewRecords {
+	if p.Valid != n-2 || len(p.Records) != export.PreviewRecords {
 		t.Errorf("after a second don't-train mark: %d valid, %d records", p.Valid, len(p.Records))
 	}
 
@@ -111,20 +112,4 @@ func TestExportPreviewReadsOnlyWhatChanged(t *testing.T) {
 	wantReads(t, reads, n, "first preview of preference pairs")
 	_, reads = preview(t, "?format=dpo-jsonl")
 	wantReads(t, reads, 0, "second preview of preference pairs")
-}
-
-// take removes and returns every check (to preview from scratch).
-func (p *previewChecks) take() map[previewKey]map[int64]checked {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m := p.m
-	p.m = nil
-	return m
-}
-
-// restore puts back what take returned.
-func (p *previewChecks) restore(m map[previewKey]map[int64]checked) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.m = m
 }

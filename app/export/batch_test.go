@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/llmtap/llmtap/app"
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -25,7 +27,7 @@ func TestExportBatchSame(t *testing.T) {
 	if code, body := ta.send(t, "PUT", fmt.Sprintf("/api/conversations/%d/system", ids["#chat 4"]), `{"content":"You are terse."}`); code != 200 {
 		t.Fatalf("edit system: %d %s", code, body)
 	}
-	if err := SynthesizeFast(t.Context(), ta.DB(), SynthOptions{Conversations: 60, Seed: 3}); err != nil {
+	if err := app.SynthesizeFast(t.Context(), ta.DB(), app.SynthOptions{Conversations: 60, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := ta.DB().ExportIDs(t.Context(), store.ExportFilter{Statuses: []dataset.Status{dataset.StatusUnreviewed, dataset.StatusConfirmed, dataset.StatusRejected}})
@@ -115,7 +117,7 @@ func TestExportRecordsBatchSame(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, id := range ids {
-					pairs, err := conversationPairs(t.Context(), db, id, policy)
+					pairs, err := export.ConversationPairs(t.Context(), db, id, policy)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -128,7 +130,7 @@ func TestExportRecordsBatchSame(t *testing.T) {
 					if policy != dataset.PairsReviewed {
 						continue
 					}
-					all, err := conversationPairs(t.Context(), db, id, dataset.PairsAll)
+					all, err := export.ConversationPairs(t.Context(), db, id, dataset.PairsAll)
 					if err != nil {
 						t.Fatal(err)
 					}

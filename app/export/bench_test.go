@@ -1,6 +1,6 @@
 //go:build linux
 
-package app
+package export_test
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmtap/llmtap/app"
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 )
 
@@ -24,11 +26,11 @@ import (
 // Hugging Face dataset folder (Parquet, a 5% validation split).
 // LLMTAP_BENCH_FORMATS narrows the runs (comma-separated names). Run it with:
 //
-//	LLMTAP_BENCH_DATA=/tmp/big go test -tags sqlite_fts5 ./app -run '^$' -bench Export -benchtime 1x
+//	LLMTAP_BENCH_DATA=/tmp/big go test -tags sqlite_fts5 ./app/export -run '^$' -bench Export -benchtime 1x
 func BenchmarkExport(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	a, _ := openReviewBench(ctx, b)
+	a := openBench(ctx, b)
 	out := b.TempDir()
 	type run struct {
 		name string
@@ -49,16 +51,16 @@ func BenchmarkExport(b *testing.B) {
 		}
 		b.Run(r.name, func(b *testing.B) {
 			resetPeakRSS(b)
-			var res ExportResult
+			var res export.Result
 			var err error
 			cpu0 := cpuSeconds(b)
 			start := time.Now()
 			for b.Loop() {
-				opt := ExportOptions{Format: spec.Format, Out: r.out}
+				opt := export.Options{Format: spec.Format, Out: r.out}
 				if strings.HasSuffix(r.out, string(filepath.Separator)) {
 					opt.Validation = 0.05
 				}
-				res, err = Export(ctx, a.DB(), opt)
+				res, err = export.Run(ctx, a.DB(), opt)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -70,6 +72,38 @@ func BenchmarkExport(b *testing.B) {
 			b.ReportMetric(float64(res.Written), "records")
 		})
 	}
+}
+
+// openBench opens the app over the benchmark's data folder (LLMTAP_BENCH_DATA, else
+// a temp dir), shut down when b ends. An empty folder is filled with
+// LLMTAP_BENCH_CONVERSATIONS (100,000) generated conversations (app.SynthesizeFast,
+// seed 1), as BenchmarkReviewList (app) fills it before it adds its Chinese and
+// Japanese chats and a review in progress: give both the same LLMTAP_BENCH_DATA,
+// and run that one first, to export the very folder the review was measured on.
+func openBench(ctx context.Context, b *testing.B) *app.App {
+	dir := os.Getenv("LLMTAP_BENCH_DATA")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: dir, ProxyAddr: "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { a.Shutdown(context.WithoutCancel(ctx)) })
+	n := 100_000
+	if s := os.Getenv("LLMTAP_BENCH_CONVERSATIONS"); s != "" {
+		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
+			b.Fatalf("LLMTAP_BENCH_CONVERSATIONS=%q: want a positive number", s)
+		}
+	}
+	if c, err := a.DB().Counts(ctx); err != nil {
+		b.Fatal(err)
+	} else if c.Conversations == 0 {
+		if err := app.SynthesizeFast(ctx, a.DB(), app.SynthOptions{Conversations: n, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return a
 }
 
 // cpuSeconds is the user and system CPU time the process has used.

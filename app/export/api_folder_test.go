@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -28,7 +29,7 @@ func samePairsBatch(t *testing.T, db *store.DB, ids []int64, size int) int {
 				t.Fatalf("PairsBatch of %d conversations: %d results", len(batch), len(got))
 			}
 			for i, id := range batch {
-				want, err := conversationPairs(t.Context(), db, id, policy)
+				want, err := export.ConversationPairs(t.Context(), db, id, policy)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,8 +1,7 @@
-package app
+package export_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,36 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
-	"github.com/llmtap/llmtap/store"
 )
-
-// exportFixture captures seven one-round chats, edits the answer of the first and
-// marks the answer of the last "don't train", so it cannot be exported.
-func exportFixture(t *testing.T) *testApp {
-	t.Helper()
-	ta := startApp(t, fakeOpenAI(t).URL)
-	for i := range 7 {
-		ta.chat(t, false, fmt.Sprintf("chat %d", i))
-	}
-	ta.wait(t, 7)
-	ids := ta.ids(t)
-	answer := func(title string) int64 {
-		var d store.Detail
-		ta.getJSON(t, fmt.Sprintf("/api/conversations/%d", ids["#"+title]), &d)
-		return d.Messages[1].ID
-	}
-	for _, c := range []struct{ method, path, body string }{
-		{"PUT", fmt.Sprintf("/api/messages/%d", answer("chat 0")), `{"content":"an edited answer"}`},
-		{"PUT", fmt.Sprintf("/api/messages/%d/train", answer("chat 6")), `{"train":false}`},
-		{"PUT", fmt.Sprintf("/api/conversations/%d/status", ids["#chat 3"]), `{"status":"confirmed"}`},
-	} {
-		if code, body := ta.send(t, c.method, c.path, c.body); code != 204 && code != 200 {
-			t.Fatalf("%s %s = %d %s", c.method, c.path, code, body)
-		}
-	}
-	return ta
-}
 
 func TestExportPreviewAPI(t *testing.T) {
 	ta := exportFixture(t)
@@ -48,36 +20,36 @@ func TestExportPreviewAPI(t *testing.T) {
 		name       string
 		query      string
 		wantStatus int
-		want       ExportPreview // Records holds only the first record
+		want       export.Preview // Records holds only the first record
 	}{
-		{"default_takes_all_not_rejected", "", 200, ExportPreview{
+		{"default_takes_all_not_rejected", "", 200, export.Preview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"},{"from":"gpt","value":"an edited answer"}]}`)},
-			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer", 1}}}},
-		{"one_status", "?status=confirmed&format=sharegpt-jsonl", 200, ExportPreview{
+			Valid:   6, Invalid: 1, Reasons: []export.ReasonCount{{"no assistant answer", 1}}}},
+		{"one_status", "?status=confirmed&format=sharegpt-jsonl", 200, export.Preview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 3"},{"from":"gpt","value":"answer 1"}]}`)},
-			Valid:   1, Reasons: []ReasonCount{}}},
-		{"two_statuses", "?status=confirmed&status=rejected", 200, ExportPreview{
+			Valid:   1, Reasons: []export.ReasonCount{}}},
+		{"two_statuses", "?status=confirmed&status=rejected", 200, export.Preview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 3"},{"from":"gpt","value":"answer 1"}]}`)},
-			Valid:   1, Reasons: []ReasonCount{}}},
-		{"list_filter", "?q=chat&model=nope", 200, ExportPreview{Records: []json.RawMessage{}, Valid: 0, Reasons: []ReasonCount{}}},
-		{"preference_pairs", "?format=dpo-jsonl", 200, ExportPreview{
+			Valid:   1, Reasons: []export.ReasonCount{}}},
+		{"list_filter", "?q=chat&model=nope", 200, export.Preview{Records: []json.RawMessage{}, Valid: 0, Reasons: []export.ReasonCount{}}},
+		{"preference_pairs", "?format=dpo-jsonl", 200, export.Preview{
 			Records: []json.RawMessage{json.RawMessage(`{"conversations":[{"from":"human","value":"chat 0"}],` +
 				`"chosen":{"from":"gpt","value":"an edited answer"},"rejected":{"from":"gpt","value":"answer 1"}}`)},
-			Valid: 1, Reasons: []ReasonCount{}, PairsByRule: map[dataset.PairRule]int{dataset.RuleReviewerEdit: 1}}},
+			Valid: 1, Reasons: []export.ReasonCount{}, PairsByRule: map[dataset.PairRule]int{dataset.RuleReviewerEdit: 1}}},
 		// The "don't train" answer stays, weighted 0: its chat has nothing to train on.
-		{"openai_jsonl", "?format=openai-jsonl", 200, ExportPreview{
+		{"openai_jsonl", "?format=openai-jsonl", 200, export.Preview{
 			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer"}]}`)},
-			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer to train on", 1}}}},
-		{"messages_jsonl", "?format=messages-jsonl", 200, ExportPreview{
+			Valid:   6, Invalid: 1, Reasons: []export.ReasonCount{{"no assistant answer to train on", 1}}}},
+		{"messages_jsonl", "?format=messages-jsonl", 200, export.Preview{
 			Records: []json.RawMessage{json.RawMessage(`{"messages":[{"role":"user","content":"chat 0"},{"role":"assistant","content":"an edited answer","train":true}]}`)},
-			Valid:   6, Invalid: 1, Reasons: []ReasonCount{{"no assistant answer to train on", 1}}}},
-		{"bad_format", "?format=csv", 400, ExportPreview{}},
-		{"bad_system", "?system=top", 400, ExportPreview{}},
-		{"bad_status", "?status=great", 400, ExportPreview{}},
+			Valid:   6, Invalid: 1, Reasons: []export.ReasonCount{{"no assistant answer to train on", 1}}}},
+		{"bad_format", "?format=csv", 400, export.Preview{}},
+		{"bad_system", "?system=top", 400, export.Preview{}},
+		{"bad_status", "?status=great", 400, export.Preview{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got ExportPreview
+			var got export.Preview
 			code := ta.getJSON(t, "/api/export/preview"+tt.query, &got)
 			if code != tt.wantStatus {
 				t.Fatalf("GET /api/export/preview%s = %d, want %d", tt.query, code, tt.wantStatus)
@@ -85,7 +57,7 @@ func TestExportPreviewAPI(t *testing.T) {
 			if code != 200 {
 				return
 			}
-			if n := min(tt.want.Valid, previewRecords); len(got.Records) != n {
+			if n := min(tt.want.Valid, export.PreviewRecords); len(got.Records) != n {
 				t.Errorf("records = %d, want %d", len(got.Records), n)
 			}
 			got.Records = got.Records[:min(len(got.Records), 1)]
@@ -97,14 +69,14 @@ func TestExportPreviewAPI(t *testing.T) {
 }
 
 // postExport sends POST /api/export with body and wants the status want; ok says
-// whether the answer is a 200 one, read into the ExportAnswer.
-func postExport(t *testing.T, ta *testApp, body string, want int) (ExportAnswer, bool) {
+// whether the answer is a 200 one, read into the export.Answer.
+func postExport(t *testing.T, ta *testApp, body string, want int) (export.Answer, bool) {
 	t.Helper()
 	code, b := ta.send(t, "POST", "/api/export", body)
 	if code != want {
 		t.Fatalf("POST /api/export %s = %d %s, want %d", body, code, b, want)
 	}
-	var got ExportAnswer
+	var got export.Answer
 	if code != 200 {
 		return got, false
 	}
@@ -190,12 +162,12 @@ func TestDefaultExportNames(t *testing.T) {
 		dataset.FormatOpenAIDPO:       "llmtap-openai-dpo-2026-11-22.jsonl",
 		dataset.FormatPreferenceJSONL: "llmtap-preference-2026-11-22.jsonl",
 	}
-	if diff := cmp.Diff(want, defaultExportNames(day)); diff != "" {
+	if diff := cmp.Diff(want, export.DefaultNames(day)); diff != "" {
 		t.Errorf("defaultExportNames (-want +got):\n%s", diff)
 	}
 	for f, name := range want {
-		if got, err := exportName("", f, day); got != name || err != nil {
-			t.Errorf("exportName(\"\", %s) = %q, %v; want %q", f, got, err, name)
+		if got, err := export.FileName("", f, day); got != name || err != nil {
+			t.Errorf("export.FileName(\"\", %s) = %q, %v; want %q", f, got, err, name)
 		}
 	}
 }

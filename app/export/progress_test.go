@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -19,7 +20,7 @@ func TestWriteDatasetProgress(t *testing.T) {
 	for _, format := range []dataset.ExportFormat{dataset.FormatShareGPTJSONL, dataset.FormatPreference} {
 		t.Run(string(format), func(t *testing.T) {
 			var calls [][2]int
-			_, err := writeDataset(t.Context(), ta.db, format, store.ExportFilter{}, dataset.ShareGPTOptions{},
+			_, err := export.WriteDataset(t.Context(), ta.DB(), format, store.ExportFilter{}, dataset.ShareGPTOptions{},
 				io.Discard, io.Discard, func(done, total int) { calls = append(calls, [2]int{done, total}) })
 			if err != nil {
 				t.Fatal(err)
@@ -38,18 +39,18 @@ func TestWriteDatasetProgress(t *testing.T) {
 // written.
 func TestExportProgressAPI(t *testing.T) {
 	ta := exportFixture(t)
-	var p ExportProgress
+	var p export.Progress
 	if code := ta.getJSON(t, "/api/export/progress/none-such", &p); code != 404 {
 		t.Errorf("progress of no run = %d, want 404", code)
 	}
 
 	// A run in flight, as the export handler registers it.
-	run, end, err := ta.exportRuns.start("busy")
+	report, end, err := ta.Export().StartRun("busy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run.report(3, 7)
-	if code := ta.getJSON(t, "/api/export/progress/busy", &p); code != 200 || p != (ExportProgress{Done: 3, Total: 7}) {
+	report(3, 7)
+	if code := ta.getJSON(t, "/api/export/progress/busy", &p); code != 200 || p != (export.Progress{Done: 3, Total: 7}) {
 		t.Errorf("progress = %d %+v, want 200 {3 7}", code, p)
 	}
 	if code, body := ta.send(t, "POST", "/api/export", `{"progress":"busy"}`); code != 409 {
@@ -73,7 +74,7 @@ func TestExportProgressAPI(t *testing.T) {
 	}
 
 	// Runs that name themselves finish as usual and leave no run behind.
-	var prev ExportPreview
+	var prev export.Preview
 	if code := ta.getJSON(t, "/api/export/preview?progress=prev-1", &prev); code != 200 || prev.Valid != 6 {
 		t.Errorf("preview with progress = %d %+v", code, prev)
 	}

@@ -1,21 +1,17 @@
-package app
+package export_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/store"
 )
@@ -28,63 +24,17 @@ import (
 // (issue 12: the same traffic gave zero pairs before).
 func TestPairsFromCapturedTraffic(t *testing.T) {
 	ta, id := replayPreferenceTraffic(t)
-	d, err := ta.db.Conversation(t.Context(), id)
+	d, err := ta.DB().Conversation(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	testPairsFromCapturedTraffic(t, ta, d)
 }
 
-// replayPreferenceTraffic replays the preference_traffic case through the real
-// proxy, capture log and indexer of a new app, and returns it with the ID of the
-// one conversation the traffic makes.
-func replayPreferenceTraffic(t *testing.T) (*testApp, int64) {
-	t.Helper()
-	exs := readExchanges(t, filepath.Join(threadingDir, "preference_traffic"))
-	var next atomic.Int32
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i := int(next.Add(1)) - 1
-		if i >= len(exs) {
-			http.Error(w, "no more exchanges", http.StatusGone)
-			return
-		}
-		for k, v := range exs[i].ex.RespHeader {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(exs[i].ex.Status)
-		w.Write(exs[i].ex.RespBody)
-	}))
-	t.Cleanup(up.Close)
-	ta := startApp(t, up.URL)
-	for _, ex := range exs {
-		req, err := http.NewRequestWithContext(t.Context(), "POST", ta.proxyURL+ex.ex.Path, bytes.NewReader(ex.ex.ReqBody))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header = ex.ex.ReqHeader.Clone()
-		req.Header.Set("Authorization", "Bearer "+testKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("exchange %s through the proxy: %v", ex.name, err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("exchange %s through the proxy: status %d", ex.name, resp.StatusCode)
-		}
-	}
-	ta.wait(t, int64(len(exs)))
-	ids, err := ta.db.ExportIDs(t.Context(), store.ExportFilter{})
-	if err != nil || len(ids) != 1 {
-		t.Fatalf("ExportIDs = %v, %v; want one conversation", ids, err)
-	}
-	return ta, ids[0]
-}
-
 func testPairsFromCapturedTraffic(t *testing.T, ta *testApp, d *store.Detail) {
 	for _, m := range d.Messages {
 		if strings.HasPrefix(m.Content, "Brioche") {
-			if err := ta.db.EditMessage(t.Context(), m.ID, "Brioche with honey and a pinch of cinnamon."); err != nil {
+			if err := ta.DB().EditMessage(t.Context(), m.ID, "Brioche with honey and a pinch of cinnamon."); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -112,7 +62,7 @@ func testPairsFromCapturedTraffic(t *testing.T, ta *testApp, d *store.Detail) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "pairs.jsonl")
-			res, err := Export(t.Context(), ta.db, ExportOptions{Format: dataset.FormatPreference, Out: out,
+			res, err := export.Run(t.Context(), ta.DB(), export.Options{Format: dataset.FormatPreference, Out: out,
 				Record: dataset.ShareGPTOptions{Pairs: tt.policy}})
 			if err != nil {
 				t.Fatal(err)
@@ -139,7 +89,7 @@ func testPairsFromCapturedTraffic(t *testing.T, ta *testApp, d *store.Detail) {
 	// rewrite, which say nothing bad of the other answer.
 	t.Run("kto", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "kto.jsonl")
-		res, err := Export(t.Context(), ta.db, ExportOptions{Format: dataset.FormatKTO, Out: out})
+		res, err := export.Run(t.Context(), ta.DB(), export.Options{Format: dataset.FormatKTO, Out: out})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package app
+package export_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmtap/llmtap/app/export"
 	"github.com/llmtap/llmtap/dataset"
 )
 
@@ -20,19 +21,19 @@ func TestValidityAPI(t *testing.T) {
 	tests := []struct {
 		name, chat, query string
 		wantStatus        int
-		want              Validity
+		want              export.Validity
 	}{
-		{"plain_sharegpt", "chat 1", "", 200, Validity{Format: dataset.FormatShareGPTJSONL, Valid: true, Records: 1, Reasons: []string{}}},
-		{"plain_openai", "chat 1", "?format=openai-jsonl", 200, Validity{Format: dataset.FormatOpenAIJSONL, Valid: true, Records: 1, Reasons: []string{}}},
-		{"plain_alpaca", "chat 2", "?format=alpaca&system=inline", 200, Validity{Format: dataset.FormatAlpaca, Valid: true, Records: 1, Reasons: []string{}}},
-		{"plain_no_pair", "chat 1", "?format=dpo", 200, Validity{Format: dataset.FormatPreference, Reasons: []string{noPairs}}},
-		{"not_trained", "chat 6", "?format=sharegpt", 200, Validity{Format: dataset.FormatShareGPTJSONL, Reasons: []string{"no assistant answer"}}},
-		{"edit_is_a_pair", "chat 0", "?format=openai-dpo", 200, Validity{Format: dataset.FormatOpenAIDPO, Valid: true, Records: 1, Reasons: []string{},
+		{"plain_sharegpt", "chat 1", "", 200, export.Validity{Format: dataset.FormatShareGPTJSONL, Valid: true, Records: 1, Reasons: []string{}}},
+		{"plain_openai", "chat 1", "?format=openai-jsonl", 200, export.Validity{Format: dataset.FormatOpenAIJSONL, Valid: true, Records: 1, Reasons: []string{}}},
+		{"plain_alpaca", "chat 2", "?format=alpaca&system=inline", 200, export.Validity{Format: dataset.FormatAlpaca, Valid: true, Records: 1, Reasons: []string{}}},
+		{"plain_no_pair", "chat 1", "?format=dpo", 200, export.Validity{Format: dataset.FormatPreference, Reasons: []string{export.NoPairs}}},
+		{"not_trained", "chat 6", "?format=sharegpt", 200, export.Validity{Format: dataset.FormatShareGPTJSONL, Reasons: []string{"no assistant answer"}}},
+		{"edit_is_a_pair", "chat 0", "?format=openai-dpo", 200, export.Validity{Format: dataset.FormatOpenAIDPO, Valid: true, Records: 1, Reasons: []string{},
 			PairsByRule: map[dataset.PairRule]int{dataset.RuleReviewerEdit: 1}}},
-		{"edit_signalled", "chat 0", "?format=dpo&pairs=signalled", 200, Validity{Format: dataset.FormatPreference, Valid: true, Records: 1, Reasons: []string{},
+		{"edit_signalled", "chat 0", "?format=dpo&pairs=signalled", 200, export.Validity{Format: dataset.FormatPreference, Valid: true, Records: 1, Reasons: []string{},
 			PairsByRule: map[dataset.PairRule]int{dataset.RuleReviewerEdit: 1}}},
-		{"unknown_format", "chat 1", "?format=csv", 400, Validity{}},
-		{"bad_pairs", "chat 1", "?format=dpo&pairs=some", 400, Validity{}},
+		{"unknown_format", "chat 1", "?format=csv", 400, export.Validity{}},
+		{"bad_pairs", "chat 1", "?format=dpo&pairs=some", 400, export.Validity{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +48,7 @@ func TestValidityAPI(t *testing.T) {
 			if code != 200 {
 				return
 			}
-			var got Validity
+			var got export.Validity
 			if err := json.Unmarshal([]byte(body), &got); err != nil {
 				t.Fatalf("%v: %s", err, body)
 			}
