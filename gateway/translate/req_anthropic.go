@@ -11,9 +11,9 @@ var effortBudget = map[string]int{"minimal": 1024, "low": 1024, "medium": 2048, 
 
 // openaiToAnthropicRequest rewrites a Chat Completions request as a Messages one.
 func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, error) {
-	var in oaRequest
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, fmt.Errorf("read openai request: %w", err)
+	in, err := readOpenAIRequest(body)
+	if err != nil {
+		return nil, err
 	}
 	var out anOutRequest
 	out.anRequest = anRequest{Model: model, Stream: stream, Temperature: in.Temperature, TopP: in.TopP}
@@ -32,7 +32,7 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	out.StopSequences = stop
 	var system []anBlock
 	for i, m := range in.Messages {
-		parts, err := openaiContent(m.Content)
+		parts, err := m.contentParts()
 		if err != nil {
 			return nil, fmt.Errorf("message %d content: %w", i, err)
 		}
