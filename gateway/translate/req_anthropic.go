@@ -15,7 +15,16 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	var out anOutRequest
+	out, err := anthropicRequestOf(&in, model, stream)
+	if err != nil {
+		return nil, err
+	}
+	return appendAnthropicRequest(make([]byte, 0, len(body)+len(body)/4+256), out), nil
+}
+
+// anthropicRequestOf is the Messages request for the Chat Completions request in.
+func anthropicRequestOf(in *oaRequest, model string, stream bool) (*anOutRequest, error) {
+	out := new(anOutRequest)
 	out.anRequest = anRequest{Model: model, Stream: stream, Temperature: in.Temperature, TopP: in.TopP}
 	switch {
 	case in.MaxCompletionTokens != nil:
@@ -59,8 +68,8 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 			}
 			if len(blocks) == 1 && blocks[0].Type == "text" {
 				res.Content = jsonString(blocks[0].Text)
-			} else if res.Content, err = json.Marshal(blocks); err != nil {
-				return nil, err
+			} else {
+				res.Content = appendAnthropicBlocks(nil, blocks)
 			}
 			out.Messages = appendAnthropic(out.Messages, "user", []anBlock{res})
 		default:
@@ -68,9 +77,7 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 		}
 	}
 	if len(system) > 0 {
-		if out.System, err = json.Marshal(system); err != nil {
-			return nil, err
-		}
+		out.System = appendAnthropicBlocks(nil, system)
 	}
 	for _, t := range in.Tools {
 		if t.Type != "function" {
@@ -117,7 +124,7 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	if in.User != "" {
 		out.Metadata, _ = json.Marshal(map[string]string{"user_id": in.User})
 	}
-	return json.Marshal(out)
+	return out, nil
 }
 
 // thinkingEchoed reports whether the last assistant turn, when it called tools,
