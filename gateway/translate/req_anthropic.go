@@ -40,6 +40,10 @@ func anthropicRequestOf(in *oaRequest, model string, stream bool) (*anOutRequest
 	}
 	out.StopSequences = stop
 	var system []anBlock
+	// The blocks of all messages share one array; each message's are a slice of
+	// it, capped so that appending to them copies.
+	arena := make([]anBlock, 0, len(in.Messages)+8)
+	capped := func(start int) []anBlock { return arena[start:len(arena):len(arena)] }
 	for i, m := range in.Messages {
 		parts, err := m.contentParts()
 		if err != nil {
@@ -49,29 +53,30 @@ func anthropicRequestOf(in *oaRequest, model string, stream bool) (*anOutRequest
 		case "system", "developer":
 			system = append(system, anBlock{Type: "text", Text: openaiText(parts)})
 		case "user":
-			blocks, err := anthropicBlocks(parts)
-			if err != nil {
+			start := len(arena)
+			if arena, err = anthropicBlocks(arena, parts); err != nil {
 				return nil, fmt.Errorf("message %d: %w", i, err)
 			}
-			out.Messages = appendAnthropic(out.Messages, "user", blocks)
+			out.Messages = appendAnthropic(out.Messages, "user", capped(start))
 		case "assistant":
-			blocks, err := anthropicAssistant(m, parts)
-			if err != nil {
+			start := len(arena)
+			if arena, err = anthropicAssistant(arena, &m, parts); err != nil {
 				return nil, fmt.Errorf("message %d: %w", i, err)
 			}
-			out.Messages = appendAnthropic(out.Messages, "assistant", blocks)
+			out.Messages = appendAnthropic(out.Messages, "assistant", capped(start))
 		case "tool":
 			res := anBlock{Type: "tool_result", ToolUseID: m.ToolCallID}
-			blocks, err := anthropicBlocks(parts)
-			if err != nil {
+			start := len(arena)
+			if arena, err = anthropicBlocks(arena, parts); err != nil {
 				return nil, fmt.Errorf("message %d: %w", i, err)
 			}
-			if len(blocks) == 1 && blocks[0].Type == "text" {
+			if blocks := arena[start:]; len(blocks) == 1 && blocks[0].Type == "text" {
 				res.Content = jsonString(blocks[0].Text)
 			} else {
 				res.Content = appendAnthropicBlocks(nil, blocks)
 			}
-			out.Messages = appendAnthropic(out.Messages, "user", []anBlock{res})
+			arena = append(arena[:start], res) // the text blocks are in res now
+			out.Messages = appendAnthropic(out.Messages, "user", capped(start))
 		default:
 			return nil, fmt.Errorf("message %d role %q: %w", i, m.Role, ErrUnsupported)
 		}
@@ -172,9 +177,8 @@ type anOutMessage struct {
 	Content []anBlock `json:"content"`
 }
 
-// anthropicBlocks turns OpenAI content parts into Anthropic blocks.
-func anthropicBlocks(parts []oaPart) ([]anBlock, error) {
-	blocks := make([]anBlock, 0, len(parts))
+// anthropicBlocks turns OpenAI content parts into Anthropic blocks, appended to blocks.
+func anthropicBlocks(blocks []anBlock, parts []oaPart) ([]anBlock, error) {
 	for _, p := range parts {
 		switch p.Type {
 		case "text", "refusal":
@@ -199,9 +203,8 @@ func anthropicBlocks(parts []oaPart) ([]anBlock, error) {
 
 // anthropicAssistant rebuilds an assistant turn: the thinking blocks the client
 // echoed back (thinking_blocks) first, as Anthropic requires, then text, then
-// tool calls.
-func anthropicAssistant(m oaMessage, parts []oaPart) ([]anBlock, error) {
-	var blocks []anBlock
+// tool calls. They are appended to blocks.
+func anthropicAssistant(blocks []anBlock, m *oaMessage, parts []oaPart) ([]anBlock, error) {
 	for _, tb := range m.ThinkingBlocks {
 		switch {
 		case tb.Type == "redacted_thinking" && tb.Data != "":
@@ -212,11 +215,10 @@ func anthropicAssistant(m oaMessage, parts []oaPart) ([]anBlock, error) {
 		// A block without a signature came from another provider and would be
 		// refused.
 	}
-	text, err := anthropicBlocks(parts)
+	blocks, err := anthropicBlocks(blocks, parts)
 	if err != nil {
 		return nil, err
 	}
-	blocks = append(blocks, text...)
 	for _, c := range m.ToolCalls {
 		args := strings.TrimSpace(c.Function.Arguments)
 		if args == "" {

@@ -43,12 +43,14 @@ var oaRequestFields = []string{"model", "messages", "max_tokens", "max_completio
 	"reasoning_effort", "response_format", "user"}
 
 func fastOpenAIRequest(x *dataset.JSONLexer, r *oaRequest) bool {
+	// The parts of all messages share one array; each message's are a slice of it.
+	parts := make([]oaPart, 0, 32)
 	return x.Object(oaRequestFields, func(k int) bool {
 		switch k {
 		case 0:
 			return x.String(&r.Model)
 		case 1:
-			return readSlice(x, &r.Messages, func(m *oaMessage) bool { return fastOpenAIMessage(x, m) })
+			return readSlice(x, &r.Messages, func(m *oaMessage) bool { return fastOpenAIMessage(x, m, &parts) })
 		case 2:
 			return readPtr(x, &r.MaxTokens, x.Int)
 		case 3:
@@ -84,13 +86,13 @@ func fastOpenAIRequest(x *dataset.JSONLexer, r *oaRequest) bool {
 var oaMessageFields = []string{"role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content",
 	"reasoning", "thinking_blocks"}
 
-func fastOpenAIMessage(x *dataset.JSONLexer, m *oaMessage) bool {
+func fastOpenAIMessage(x *dataset.JSONLexer, m *oaMessage, parts *[]oaPart) bool {
 	return x.Object(oaMessageFields, func(k int) bool {
 		switch k {
 		case 0:
-			return x.String(&m.Role)
+			return readName(x, &m.Role, "user", "assistant", "system", "tool", "developer")
 		case 1:
-			return fastOpenAIContent(x, m)
+			return fastOpenAIContent(x, m, parts)
 		case 2:
 			return x.String(&m.Name)
 		case 3:
@@ -108,7 +110,7 @@ func fastOpenAIMessage(x *dataset.JSONLexer, m *oaMessage) bool {
 					case 0:
 						return readPtr(x, &b.Index, x.Int)
 					case 1:
-						return x.String(&b.Type)
+						return readName(x, &b.Type, "thinking", "redacted_thinking")
 					case 2:
 						return x.String(&b.Thinking)
 					case 3:
@@ -123,26 +125,29 @@ func fastOpenAIMessage(x *dataset.JSONLexer, m *oaMessage) bool {
 }
 
 // fastOpenAIContent reads a message's content: its raw text into Content, as
-// encoding/json would, and a string or a list of parts into m.parts as well.
-// Another value (a number, an object) stays raw, for openaiContent to refuse.
-func fastOpenAIContent(x *dataset.JSONLexer, m *oaMessage) bool {
+// encoding/json would, and a string or a list of parts into m.parts as well,
+// appended to *parts. Another value (a number, an object) stays raw, for
+// openaiContent to refuse.
+func fastOpenAIContent(x *dataset.JSONLexer, m *oaMessage, parts *[]oaPart) bool {
 	var (
 		start = x.Offset()
+		first = len(*parts)
 		ok    bool
 	)
 	switch x.Peek() {
 	case '"':
 		var s []byte
 		if s, ok = x.Str(); ok {
-			m.parts, m.partsRead = []oaPart{{Type: "text", Text: string(s)}}, true
+			*parts = append(*parts, oaPart{Type: "text", Text: string(s)})
+			m.parts, m.partsRead = (*parts)[first:len(*parts):len(*parts)], true
 		}
 	case '[':
-		m.parts = []oaPart{}
 		ok = x.Array(func() bool {
-			m.parts = append(m.parts, oaPart{})
-			return fastOpenAIPart(x, &m.parts[len(m.parts)-1])
+			*parts = append(*parts, oaPart{})
+			return fastOpenAIPart(x, &(*parts)[len(*parts)-1])
 		})
-		m.partsRead = true
+		// Not nil for [], as encoding/json reads it: parts always has an array.
+		m.parts, m.partsRead = (*parts)[first:len(*parts):len(*parts)], true
 	case 'n':
 		// null: encoding/json gives json.RawMessage the text "null".
 		ok = x.Null()
@@ -159,7 +164,7 @@ func fastOpenAIPart(x *dataset.JSONLexer, p *oaPart) bool {
 	return x.Object([]string{"type", "text", "image_url"}, func(k int) bool {
 		switch k {
 		case 0:
-			return x.String(&p.Type)
+			return readName(x, &p.Type, "text", "image_url")
 		case 1:
 			return x.String(&p.Text)
 		default:
@@ -183,7 +188,7 @@ func fastOpenAIToolCall(x *dataset.JSONLexer, c *oaToolCall) bool {
 		case 1:
 			return x.String(&c.ID)
 		case 2:
-			return x.String(&c.Type)
+			return readName(x, &c.Type, "function")
 		case 3:
 			if x.Null() {
 				return true
@@ -209,7 +214,7 @@ func fastOpenAIToolCall(x *dataset.JSONLexer, c *oaToolCall) bool {
 func fastOpenAITool(x *dataset.JSONLexer, t *oaTool) bool {
 	return x.Object([]string{"type", "function"}, func(k int) bool {
 		if k == 0 {
-			return x.String(&t.Type)
+			return readName(x, &t.Type, "function")
 		}
 		if x.Null() {
 			return true
@@ -228,6 +233,26 @@ func fastOpenAITool(x *dataset.JSONLexer, t *oaTool) bool {
 			}
 		})
 	})
+}
+
+// readName reads a string into *dst as String does, taking the one of names it
+// equals rather than a copy.
+func readName(x *dataset.JSONLexer, dst *string, names ...string) bool {
+	if x.Null() {
+		return true
+	}
+	s, ok := x.Str()
+	if !ok {
+		return false
+	}
+	for _, n := range names {
+		if string(s) == n {
+			*dst = n
+			return true
+		}
+	}
+	*dst = string(s)
+	return true
 }
 
 // readSlice reads an array into *dst as encoding/json does: null leaves *dst
