@@ -44,7 +44,7 @@ var oaRequestFields = []string{"model", "messages", "max_tokens", "max_completio
 
 func fastOpenAIRequest(x *dataset.JSONLexer, r *oaRequest) bool {
 	// The parts of all messages share one array; each message's are a slice of it.
-	parts := make([]oaPart, 0, 32)
+	parts := make([]oaPart, 0, 8)
 	return x.Object(oaRequestFields, func(k int) bool {
 		switch k {
 		case 0:
