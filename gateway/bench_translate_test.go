@@ -107,17 +107,22 @@ func streamRequest(c *http.Client, url, path, body string) (time.Duration, error
 // httputil.ReverseProxy hop, llmtap's gateway passing an Anthropic client through
 // (routing, key swap, capture to a discarding Sink) and the gateway translating
 // for an OpenAI client (request, and the 25-event stream as it arrives). It
-// reports each hop's fastest round and the ratios. Run it with
+// reports each hop's fastest round and the ratios, and the ratio of CPU time per
+// request (translated_cpu_speed_vs_bare: above 1, a translated stream costs less
+// CPU than the bare hop's). Run it with
 //
 //	go test -run '^$' -bench TranslatedInterleaved -benchtime 10x ./gateway
 func BenchmarkTranslatedInterleaved(b *testing.B) {
 	hops, paths, bodies := translateHops(b)
-	best := fastestRounds(b, hops, 200, 16, func(i int, c *http.Client, url string) error {
+	best, cpu := fastestRounds(b, hops, 200, 16, func(i int, c *http.Client, url string) error {
 		_, err := streamRequest(c, url, paths[i], bodies[i])
 		return err
 	})
 	b.ReportMetric(float64(best[0])/float64(best[2]), "translated_speed_vs_bare")
 	b.ReportMetric(float64(best[1])/float64(best[2]), "translated_speed_vs_passthrough")
+	if cpu[2] > 0 {
+		b.ReportMetric(float64(cpu[0])/float64(cpu[2]), "translated_cpu_speed_vs_bare")
+	}
 }
 
 // BenchmarkTranslatedFirstChunk measures, one request at a time through each hop
