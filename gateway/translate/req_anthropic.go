@@ -42,7 +42,7 @@ func anthropicRequestOf(in *oaRequest, model string, stream bool) (*anOutRequest
 	var system []anBlock
 	// The blocks of all messages share one array; each message's are a slice of
 	// it, capped so that appending to them copies.
-	arena := make([]anBlock, 0, len(in.Messages)+2)
+	arena := make([]anBlock, 0, len(in.Messages)+1)
 	capped := func(start int) []anBlock { return arena[start:len(arena):len(arena)] }
 	for i, m := range in.Messages {
 		parts, err := m.contentParts()

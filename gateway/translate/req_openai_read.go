@@ -44,7 +44,7 @@ var oaRequestFields = []string{"model", "messages", "max_tokens", "max_completio
 
 func fastOpenAIRequest(x *dataset.JSONLexer, r *oaRequest) bool {
 	// The parts of all messages share one array; each message's are a slice of it.
-	parts := make([]oaPart, 0, 8)
+	parts := make([]oaPart, 0, 4)
 	return x.Object(oaRequestFields, func(k int) bool {
 		switch k {
 		case 0:
@@ -261,7 +261,7 @@ func readSlice[T any](x *dataset.JSONLexer, dst *[]T, elem func(*T) bool) bool {
 	if x.Null() {
 		return true
 	}
-	s := make([]T, 0, 4)
+	s := make([]T, 0, 1)
 	ok := x.Array(func() bool {
 		var zero T
 		s = append(s, zero)
