@@ -3,13 +3,13 @@ package gateway
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -145,12 +145,22 @@ func BenchmarkTranslatedFirstChunk(b *testing.B) {
 //	go test -run '^$' -bench TranslatedFirstChunkHistory -benchtime 1000x ./gateway
 func BenchmarkTranslatedFirstChunkHistory(b *testing.B) {
 	hops, paths, _ := translateHops(b)
-	oa := openAIHistory(50)
+	oa := openAIHistory(b)
 	an, _, err := translate.New().Request(translate.OpenAI, translate.Anthropic, "claude-bench", oa, true)
 	if err != nil {
 		b.Fatal(err)
 	}
 	firstChunkMedians(b, hops, paths, []string{string(an), string(an), string(oa)})
+}
+
+// openAIHistory is translate's 50-turn OpenAI request with tool calls, for
+// claude-bench.
+func openAIHistory(tb testing.TB) []byte {
+	b, err := os.ReadFile("translate/testdata/history50.request.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 // firstChunkMedians sends bodies[i] to hop i, the hops in turn, and reports each
@@ -171,26 +181,6 @@ func firstChunkMedians(b *testing.B, hops []benchHop, paths, bodies []string) {
 		b.ReportMetric(med[i], hop.name+"_first_chunk_µs")
 	}
 	b.ReportMetric(med[2]-med[0], "translated_added_first_chunk_µs")
-}
-
-// openAIHistory is a streamed OpenAI request with turns of history: questions,
-// answers, every fifth turn a tool call and its result, and one tool.
-func openAIHistory(turns int) []byte {
-	msgs := []any{map[string]any{"role": "system", "content": "You are a coding assistant."}}
-	for i := range turns {
-		msgs = append(msgs, map[string]any{"role": "user", "content": fmt.Sprintf("Question %d: %s", i, strings.Repeat("explain this code please ", 8))})
-		if i%5 == 0 {
-			id := fmt.Sprintf("call_%d", i)
-			msgs = append(msgs, map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
-				"id": id, "type": "function", "function": map[string]any{"name": "read_file", "arguments": `{"path":"src/main.go"}`}}}},
-				map[string]any{"role": "tool", "tool_call_id": id, "content": strings.Repeat("package main\n", 20)})
-		}
-		msgs = append(msgs, map[string]any{"role": "assistant", "content": strings.Repeat("Here is what it does. ", 12)})
-	}
-	body, _ := json.Marshal(map[string]any{"model": "claude-bench", "stream": true, "messages": msgs,
-		"tools": []any{map[string]any{"type": "function", "function": map[string]any{"name": "read_file",
-			"parameters": map[string]any{"type": "object", "properties": map[string]any{"path": map[string]any{"type": "string"}}}}}}})
-	return body
 }
 
 // BenchmarkTranslatedHop sends streamed requests one at a time through each hop

@@ -35,7 +35,7 @@ func FuzzReadReqInfo(f *testing.F) {
 // lexer's path, not the fallback's: its result is the same, so the fuzz test
 // above holds that part).
 func TestReadRequestHistory(t *testing.T) {
-	body := openAIHistory(50)
+	body := openAIHistory(t)
 	for _, c := range []struct {
 		kind, path string
 		model      string
