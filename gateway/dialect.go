@@ -125,6 +125,45 @@ func setModel(body []byte, model string) []byte {
 
 // modelSpan finds the byte span of the top-level "model" string value.
 func modelSpan(body []byte) (start, end int, ok bool) {
+	if start, end, ok, sure := lexModelSpan(body); sure {
+		return start, end, ok
+	}
+	return decodeModelSpan(body)
+}
+
+var modelField = []string{"model"}
+
+// lexModelSpan is modelSpan read with dataset.JSONLexer, one pass up to the
+// model (OpenAI's SDKs put it after the messages) instead of json.Decoder's
+// tokens and values; sure is false where the lexer refuses what json.Decoder
+// might read (decodeModelSpan then decides). FuzzModelSpan holds the two to the
+// same span.
+func lexModelSpan(body []byte) (start, end int, ok, sure bool) {
+	var x dataset.JSONLexer
+	x.Reset(body)
+	found := false
+	whole := x.Object(modelField, func(int) bool {
+		if x.Peek() != '"' {
+			return false // json.Decoder goes on to a later "model" key
+		}
+		start = x.Offset()
+		if _, ok := x.Value(); !ok {
+			return false
+		}
+		end, found = x.Offset(), true
+		return false // the first model string is the one
+	})
+	switch {
+	case found:
+		return start, end, true, true
+	case whole:
+		return 0, 0, false, true // an object without a model
+	}
+	return 0, 0, false, false
+}
+
+// decodeModelSpan is modelSpan read with json.Decoder.
+func decodeModelSpan(body []byte) (start, end int, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return 0, 0, false

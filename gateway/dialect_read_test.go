@@ -49,3 +49,47 @@ func TestReadRequestHistory(t *testing.T) {
 		}
 	}
 }
+
+// FuzzModelSpan holds lexModelSpan, where it is sure, to json.Decoder's span.
+func FuzzModelSpan(f *testing.F) {
+	for _, s := range []string{
+		`{"messages":[{"role":"user","content":"{\"model\":\"x\"}"}],"model":"gpt-4o","stream":true}`,
+		`{"model" : "a"}`, ` {"mod\u0065l":"a"}`, `{"model":7,"model":"b"}`, `{"Model":"a"}`,
+		`{"nested":{"model":"x"}}`, `{"a":[1,{"b":null}],"model":"\u00e9\ud83d\ude00"}`, `{}`, `[]`, `{"a":1`,
+		"{\"k\xff\":1,\"model\":\"a\"}", `{"a":tru,"model":"x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		start, end, ok, sure := lexModelSpan(body)
+		if !sure {
+			return
+		}
+		ws, we, wok := decodeModelSpan(body)
+		if ok != wok || (ok && (start != ws || end != we)) {
+			t.Fatalf("lexModelSpan(%q) = %d, %d, %v; json.Decoder: %d, %d, %v", body, start, end, ok, ws, we, wok)
+		}
+	})
+}
+
+// BenchmarkReadHistory reads a 50-turn request's model and stream and then swaps
+// its model, as routing to an alias does, with the lexer and with the
+// encoding/json readers it stands in for.
+func BenchmarkReadHistory(b *testing.B) {
+	body := openAIHistory(b)
+	b.Run("lexer", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			readReqInfo(body)
+			lexModelSpan(body)
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var ri reqInfo
+			_ = json.Unmarshal(body, &ri)
+			decodeModelSpan(body)
+		}
+	})
+}
