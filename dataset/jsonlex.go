@@ -301,3 +301,69 @@ func (l *jsonLexer) sep(closing byte) (more, ok bool) {
 	}
 	return false, false
 }
+
+// JSONLexer is jsonLexer for the fast paths of other packages (gateway/translate
+// reads OpenAI requests with it), so that llmtap has one strict JSON reader. Its
+// rule is jsonLexer's: a method that returns false means "read this with
+// encoding/json", and leaves the lexer in an unspecified place. A value is read
+// where the lexer stands: Reset, Object, Array and the readers of a value leave
+// it at the next value.
+type JSONLexer struct{ l jsonLexer }
+
+// Reset starts reading b at its first value.
+func (x *JSONLexer) Reset(b []byte) {
+	x.l = jsonLexer{b: b, scratch: x.l.scratch[:0]}
+	x.l.ws()
+}
+
+// Object reads an object: field(k) reads the value of the key fields[k]; values
+// of other keys are checked and skipped. A key repeated, or matching a field only
+// case-insensitively, is refused. fields holds at most 64 names.
+func (x *JSONLexer) Object(fields []string, field func(k int) bool) bool {
+	return x.l.object(fields, field)
+}
+
+// Array reads an array, calling elem for each element; a null element is refused.
+func (x *JSONLexer) Array(elem func() bool) bool { return x.l.array(elem) }
+
+// Str reads a string; its text stays valid until the next string is read. Text
+// that is not valid UTF-8 is refused.
+func (x *JSONLexer) Str() ([]byte, bool) { return x.l.str() }
+
+// String reads a string into *dst; null leaves *dst, as encoding/json does.
+func (x *JSONLexer) String(dst *string) bool { return x.l.stringField(dst) }
+
+// Int reads an integer into *dst; null leaves it.
+func (x *JSONLexer) Int(dst *int) bool { return x.l.intField(dst) }
+
+// Bool reads true or false into *dst; null leaves it.
+func (x *JSONLexer) Bool(dst *bool) bool { return x.l.boolField(dst) }
+
+// Number reads a number and returns its text (aliasing the input).
+func (x *JSONLexer) Number() ([]byte, bool) {
+	start := x.l.i
+	ok := x.l.number()
+	return x.l.b[start:x.l.i], ok
+}
+
+// Value checks and passes over any value and returns its text, aliasing the input.
+func (x *JSONLexer) Value() ([]byte, bool) {
+	start := x.l.i
+	ok := x.l.skip(0)
+	return x.l.b[start:x.l.i], ok
+}
+
+// Null consumes a null if one comes next.
+func (x *JSONLexer) Null() bool { return x.l.null() }
+
+// Peek is the first byte of the next value, 0 at the end.
+func (x *JSONLexer) Peek() byte { return x.l.peek() }
+
+// Offset is where the lexer stands in its input.
+func (x *JSONLexer) Offset() int { return x.l.i }
+
+// Since is the input from offset start to where the lexer stands.
+func (x *JSONLexer) Since(start int) []byte { return x.l.b[start:x.l.i] }
+
+// End reports whether only whitespace is left.
+func (x *JSONLexer) End() bool { return x.l.end() }

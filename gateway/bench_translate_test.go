@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -107,17 +108,22 @@ func streamRequest(c *http.Client, url, path, body string) (time.Duration, error
 // httputil.ReverseProxy hop, llmtap's gateway passing an Anthropic client through
 // (routing, key swap, capture to a discarding Sink) and the gateway translating
 // for an OpenAI client (request, and the 25-event stream as it arrives). It
-// reports each hop's fastest round and the ratios. Run it with
+// reports each hop's fastest round and the ratios, and the ratio of CPU time per
+// request (translated_cpu_speed_vs_bare: above 1, a translated stream costs less
+// CPU than the bare hop's). Run it with
 //
 //	go test -run '^$' -bench TranslatedInterleaved -benchtime 10x ./gateway
 func BenchmarkTranslatedInterleaved(b *testing.B) {
 	hops, paths, bodies := translateHops(b)
-	best := fastestRounds(b, hops, 200, 16, func(i int, c *http.Client, url string) error {
+	best, cpu := fastestRounds(b, hops, 200, 16, func(i int, c *http.Client, url string) error {
 		_, err := streamRequest(c, url, paths[i], bodies[i])
 		return err
 	})
 	b.ReportMetric(float64(best[0])/float64(best[2]), "translated_speed_vs_bare")
 	b.ReportMetric(float64(best[1])/float64(best[2]), "translated_speed_vs_passthrough")
+	if cpu[2] > 0 {
+		b.ReportMetric(float64(cpu[0])/float64(cpu[2]), "translated_cpu_speed_vs_bare")
+	}
 }
 
 // BenchmarkTranslatedFirstChunk measures, one request at a time through each hop
@@ -128,6 +134,38 @@ func BenchmarkTranslatedInterleaved(b *testing.B) {
 //	go test -run '^$' -bench TranslatedFirstChunk -benchtime 1000x ./gateway
 func BenchmarkTranslatedFirstChunk(b *testing.B) {
 	hops, paths, bodies := translateHops(b)
+	firstChunkMedians(b, hops, paths, bodies)
+}
+
+// BenchmarkTranslatedFirstChunkHistory is TranslatedFirstChunk for a request with
+// a 50-turn history and tool calls (about 30 KB): the bare hop and the
+// pass-through send the Anthropic request the translator makes of it, so the
+// difference is what reading and rewriting the request adds to the first token.
+//
+//	go test -run '^$' -bench TranslatedFirstChunkHistory -benchtime 1000x ./gateway
+func BenchmarkTranslatedFirstChunkHistory(b *testing.B) {
+	hops, paths, _ := translateHops(b)
+	oa := openAIHistory(b)
+	an, _, err := translate.New().Request(translate.OpenAI, translate.Anthropic, "claude-bench", oa, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	firstChunkMedians(b, hops, paths, []string{string(an), string(an), string(oa)})
+}
+
+// openAIHistory is translate's 50-turn OpenAI request with tool calls, for
+// claude-bench.
+func openAIHistory(tb testing.TB) []byte {
+	b, err := os.ReadFile("translate/testdata/history50.request.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// firstChunkMedians sends bodies[i] to hop i, the hops in turn, and reports each
+// hop's median time to the first event and what the translated hop adds.
+func firstChunkMedians(b *testing.B, hops []benchHop, paths, bodies []string) {
 	times := make([][]time.Duration, len(hops))
 	interleave(b, hops, func(i int, c *http.Client, url string) {
 		d, err := streamRequest(c, url, paths[i], bodies[i])

@@ -66,14 +66,47 @@ func readRequest(kind, p string, body []byte) (model string, stream bool) {
 	if kind == KindGemini {
 		return dataset.GeminiModelFromPath(p), strings.Contains(p, ":streamGenerateContent")
 	}
-	var ri reqInfo
-	if len(body) == 0 || body[0] != '{' || json.Unmarshal(body, &ri) != nil {
+	ri, ok := readReqInfo(body)
+	if !ok {
 		return "", false
 	}
 	if kind == KindOllama {
 		return ri.Model, ri.Stream == nil || *ri.Stream // Ollama streams unless told not to
 	}
 	return ri.Model, ri.Stream != nil && *ri.Stream
+}
+
+var reqInfoFields = []string{"model", "stream"}
+
+// readReqInfo reads reqInfo from a body that is a JSON object, as json.Unmarshal
+// does; ok is false for any other body. A long history made json.Unmarshal most of
+// a routed request's cost here (it checks the whole body before it decodes), so
+// dataset.JSONLexer reads it in one pass, and json.Unmarshal takes what the lexer
+// refuses (FuzzReadReqInfo holds the two to the same result).
+func readReqInfo(body []byte) (ri reqInfo, ok bool) {
+	if len(body) == 0 || body[0] != '{' {
+		return ri, false
+	}
+	var x dataset.JSONLexer
+	x.Reset(body)
+	if x.Object(reqInfoFields, func(k int) bool {
+		if k == 0 {
+			return x.String(&ri.Model)
+		}
+		if x.Null() {
+			ri.Stream = nil
+			return true
+		}
+		ri.Stream = new(bool)
+		return x.Bool(ri.Stream)
+	}) && x.End() {
+		return ri, true
+	}
+	ri = reqInfo{}
+	if json.Unmarshal(body, &ri) != nil {
+		return reqInfo{}, false
+	}
+	return ri, true
 }
 
 // setModel returns body with its top-level "model" string replaced by model. A body
@@ -92,6 +125,45 @@ func setModel(body []byte, model string) []byte {
 
 // modelSpan finds the byte span of the top-level "model" string value.
 func modelSpan(body []byte) (start, end int, ok bool) {
+	if start, end, ok, sure := lexModelSpan(body); sure {
+		return start, end, ok
+	}
+	return decodeModelSpan(body)
+}
+
+var modelField = []string{"model"}
+
+// lexModelSpan is modelSpan read with dataset.JSONLexer, one pass up to the
+// model (OpenAI's SDKs put it after the messages) instead of json.Decoder's
+// tokens and values; sure is false where the lexer refuses what json.Decoder
+// might read (decodeModelSpan then decides). FuzzModelSpan holds the two to the
+// same span.
+func lexModelSpan(body []byte) (start, end int, ok, sure bool) {
+	var x dataset.JSONLexer
+	x.Reset(body)
+	found := false
+	whole := x.Object(modelField, func(int) bool {
+		if x.Peek() != '"' {
+			return false // json.Decoder goes on to a later "model" key
+		}
+		start = x.Offset()
+		if _, ok := x.Value(); !ok {
+			return false
+		}
+		end, found = x.Offset(), true
+		return false // the first model string is the one
+	})
+	switch {
+	case found:
+		return start, end, true, true
+	case whole:
+		return 0, 0, false, true // an object without a model
+	}
+	return 0, 0, false, false
+}
+
+// decodeModelSpan is modelSpan read with json.Decoder.
+func decodeModelSpan(body []byte) (start, end int, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return 0, 0, false

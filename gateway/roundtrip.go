@@ -311,14 +311,15 @@ func (q *request) allDown(out *http.Request, fails []*failure, tried map[*key]bo
 func (q *request) attempt(out *http.Request, rt route, k *key, body []byte) (*http.Response, *failure) {
 	g, p := q.g, rt.prov
 	rel := q.rel
-	if rt.model != q.model {
+	translate := family(p.kind) != family(q.kind)
+	// A translated request takes the provider's model from rt.model, not the body.
+	if rt.model != q.model && !translate {
 		if q.kind == KindGemini {
 			rel = setGeminiModel(rel, rt.model)
 		} else {
 			body = setModel(body, rt.model)
 		}
 	}
-	translate := family(p.kind) != family(q.kind)
 	if translate {
 		b, path, err := g.cfg.Translator.Request(q.kind, p.kind, rt.model, body, q.stream)
 		if err != nil {

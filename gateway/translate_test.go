@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/llmtap/llmtap/gateway/translate"
 )
 
 // tagTranslator is a test double standing in for gateway/translate: it turns any
@@ -252,5 +254,41 @@ func TestAuthAndUsageHooks(t *testing.T) {
 	}
 	if a.total() != 1 {
 		t.Errorf("provider got %d requests, want 1 (refused ones never reach it)", a.total())
+	}
+}
+
+// TestTranslatedAlias: an OpenAI client asks for an alias served by an Anthropic
+// model; the translator writes the provider's model name into the request (the
+// gateway leaves the client's body as it is for a translated request).
+func TestTranslatedAlias(t *testing.T) {
+	var got atomic.Value
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.Store(string(b))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":1}}`)
+	}))
+	defer up.Close()
+	g := New(Config{Translator: translate.New()})
+	if err := g.Load([]byte("providers:\n  - {name: claude, kind: anthropic, base_url: '" + up.URL + "', keys: [k1], models: [claude-x]}\nmodels:\n  fast: { use: [claude-x] }\n")); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"messages":[{"role":"user","content":"hi"}],"model":"fast"}`
+	r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
+	rt, ok := g.Route(httptest.NewRecorder(), r, []byte(body), false)
+	if !ok || rt == nil {
+		t.Fatal("not routed")
+	}
+	out, _ := http.NewRequest(http.MethodPost, "http://llmtap/v1/chat/completions", strings.NewReader(body))
+	resp, err := rt.RoundTrip(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	sent, _ := got.Load().(string)
+	if resp.StatusCode != 200 || !strings.Contains(sent, `"model":"claude-x"`) || strings.Contains(sent, "fast") ||
+		!strings.Contains(string(reply), `"chat.completion"`) {
+		t.Fatalf("status %d, provider got %s, client got %s", resp.StatusCode, sent, reply)
 	}
 }

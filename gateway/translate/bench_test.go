@@ -1,9 +1,9 @@
 package translate
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -69,23 +69,14 @@ func BenchmarkStreamOpenAIToAnthropic(b *testing.B) {
 }
 
 // history50 is an OpenAI request with a 50-turn history: user questions,
-// assistant answers, every fifth turn a tool call and its result.
+// assistant answers, every fifth turn a tool call and its result (the gateway's
+// benchmarks send it too).
 func history50() []byte {
-	msgs := []any{map[string]any{"role": "system", "content": "You are a coding assistant."}}
-	for i := range 50 {
-		msgs = append(msgs, map[string]any{"role": "user", "content": fmt.Sprintf("Question %d: %s", i, strings.Repeat("explain this code please ", 8))})
-		if i%5 == 0 {
-			id := fmt.Sprintf("call_%d", i)
-			msgs = append(msgs, map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
-				"id": id, "type": "function", "function": map[string]any{"name": "read_file", "arguments": `{"path":"src/main.go"}`}}}},
-				map[string]any{"role": "tool", "tool_call_id": id, "content": strings.Repeat("package main\n", 20)})
-		}
-		msgs = append(msgs, map[string]any{"role": "assistant", "content": strings.Repeat("Here is what it does. ", 12)})
+	b, err := os.ReadFile("testdata/history50.request.json")
+	if err != nil {
+		panic(err)
 	}
-	body, _ := json.Marshal(map[string]any{"model": "claude-sonnet-4-5", "stream": true, "messages": msgs,
-		"tools": []any{map[string]any{"type": "function", "function": map[string]any{"name": "read_file",
-			"parameters": map[string]any{"type": "object", "properties": map[string]any{"path": map[string]any{"type": "string"}}}}}}})
-	return body
+	return b
 }
 
 // BenchmarkRequestHistory50 translates a 50-turn OpenAI request for Anthropic.

@@ -11,11 +11,20 @@ var effortBudget = map[string]int{"minimal": 1024, "low": 1024, "medium": 2048, 
 
 // openaiToAnthropicRequest rewrites a Chat Completions request as a Messages one.
 func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, error) {
-	var in oaRequest
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, fmt.Errorf("read openai request: %w", err)
+	in, err := readOpenAIRequest(body)
+	if err != nil {
+		return nil, err
 	}
-	var out anOutRequest
+	out, err := anthropicRequestOf(&in, model, stream)
+	if err != nil {
+		return nil, err
+	}
+	return appendAnthropicRequest(make([]byte, 0, len(body)+len(body)/4+256), out), nil
+}
+
+// anthropicRequestOf is the Messages request for the Chat Completions request in.
+func anthropicRequestOf(in *oaRequest, model string, stream bool) (*anOutRequest, error) {
+	out := new(anOutRequest)
 	out.anRequest = anRequest{Model: model, Stream: stream, Temperature: in.Temperature, TopP: in.TopP}
 	switch {
 	case in.MaxCompletionTokens != nil:
@@ -31,8 +40,12 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	}
 	out.StopSequences = stop
 	var system []anBlock
+	// The blocks of all messages share one array; each message's are a slice of
+	// it, capped so that appending to them copies.
+	arena := make([]anBlock, 0, len(in.Messages)+1)
+	capped := func(start int) []anBlock { return arena[start:len(arena):len(arena)] }
 	for i, m := range in.Messages {
-		parts, err := openaiContent(m.Content)
+		parts, err := m.contentParts()
 		if err != nil {
 			return nil, fmt.Errorf("message %d content: %w", i, err)
 		}
@@ -40,37 +53,36 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 		case "system", "developer":
 			system = append(system, anBlock{Type: "text", Text: openaiText(parts)})
 		case "user":
-			blocks, err := anthropicBlocks(parts)
-			if err != nil {
+			start := len(arena)
+			if arena, err = anthropicBlocks(arena, parts); err != nil {
 				return nil, fmt.Errorf("message %d: %w", i, err)
 			}
-			out.Messages = appendAnthropic(out.Messages, "user", blocks)
+			out.Messages = appendAnthropic(out.Messages, "user", capped(start))
 		case "assistant":
-			blocks, err := anthropicAssistant(m, parts)
-			if err != nil {
+			start := len(arena)
+			if arena, err = anthropicAssistant(arena, &m, parts); err != nil {
 				return nil, fmt.Errorf("message %d: %w", i, err)
 			}
-			out.Messages = appendAnthropic(out.Messages, "assistant", blocks)
+			out.Messages = appendAnthropic(out.Messages, "assistant", capped(start))
 		case "tool":
 			res := anBlock{Type: "tool_result", ToolUseID: m.ToolCallID}
-			blocks, err := anthropicBlocks(parts)
-			if err != nil {
+			start := len(arena)
+			if arena, err = anthropicBlocks(arena, parts); err != nil {
 				return nil, fmt.Errorf("message %d: %w", i, err)
 			}
-			if len(blocks) == 1 && blocks[0].Type == "text" {
+			if blocks := arena[start:]; len(blocks) == 1 && blocks[0].Type == "text" {
 				res.Content = jsonString(blocks[0].Text)
-			} else if res.Content, err = json.Marshal(blocks); err != nil {
-				return nil, err
+			} else {
+				res.Content = appendAnthropicBlocks(nil, blocks)
 			}
-			out.Messages = appendAnthropic(out.Messages, "user", []anBlock{res})
+			arena = append(arena[:start], res) // the text blocks are in res now
+			out.Messages = appendAnthropic(out.Messages, "user", capped(start))
 		default:
 			return nil, fmt.Errorf("message %d role %q: %w", i, m.Role, ErrUnsupported)
 		}
 	}
 	if len(system) > 0 {
-		if out.System, err = json.Marshal(system); err != nil {
-			return nil, err
-		}
+		out.System = appendAnthropicBlocks(nil, system)
 	}
 	for _, t := range in.Tools {
 		if t.Type != "function" {
@@ -117,7 +129,7 @@ func openaiToAnthropicRequest(body []byte, model string, stream bool) ([]byte, e
 	if in.User != "" {
 		out.Metadata, _ = json.Marshal(map[string]string{"user_id": in.User})
 	}
-	return json.Marshal(out)
+	return out, nil
 }
 
 // thinkingEchoed reports whether the last assistant turn, when it called tools,
@@ -165,9 +177,8 @@ type anOutMessage struct {
 	Content []anBlock `json:"content"`
 }
 
-// anthropicBlocks turns OpenAI content parts into Anthropic blocks.
-func anthropicBlocks(parts []oaPart) ([]anBlock, error) {
-	blocks := make([]anBlock, 0, len(parts))
+// anthropicBlocks turns OpenAI content parts into Anthropic blocks, appended to blocks.
+func anthropicBlocks(blocks []anBlock, parts []oaPart) ([]anBlock, error) {
 	for _, p := range parts {
 		switch p.Type {
 		case "text", "refusal":
@@ -192,9 +203,8 @@ func anthropicBlocks(parts []oaPart) ([]anBlock, error) {
 
 // anthropicAssistant rebuilds an assistant turn: the thinking blocks the client
 // echoed back (thinking_blocks) first, as Anthropic requires, then text, then
-// tool calls.
-func anthropicAssistant(m oaMessage, parts []oaPart) ([]anBlock, error) {
-	var blocks []anBlock
+// tool calls. They are appended to blocks.
+func anthropicAssistant(blocks []anBlock, m *oaMessage, parts []oaPart) ([]anBlock, error) {
 	for _, tb := range m.ThinkingBlocks {
 		switch {
 		case tb.Type == "redacted_thinking" && tb.Data != "":
@@ -205,11 +215,10 @@ func anthropicAssistant(m oaMessage, parts []oaPart) ([]anBlock, error) {
 		// A block without a signature came from another provider and would be
 		// refused.
 	}
-	text, err := anthropicBlocks(parts)
+	blocks, err := anthropicBlocks(blocks, parts)
 	if err != nil {
 		return nil, err
 	}
-	blocks = append(blocks, text...)
 	for _, c := range m.ToolCalls {
 		args := strings.TrimSpace(c.Function.Arguments)
 		if args == "" {

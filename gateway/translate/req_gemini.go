@@ -21,15 +21,15 @@ const skipThoughtSignature = "skip_thought_signature_validator"
 // openaiToGeminiRequest rewrites a Chat Completions request as a generateContent
 // one. The model goes in the path, not the body.
 func openaiToGeminiRequest(body []byte) ([]byte, error) {
-	var in oaRequest
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, fmt.Errorf("read openai request: %w", err)
+	in, err := readOpenAIRequest(body)
+	if err != nil {
+		return nil, err
 	}
 	var out gmRequest
 	var system []gmPart
 	toolNames := map[string]string{} // tool call id → function name
 	for i, m := range in.Messages {
-		parts, err := openaiContent(m.Content)
+		parts, err := m.contentParts()
 		if err != nil {
 			return nil, fmt.Errorf("message %d content: %w", i, err)
 		}

@@ -8,14 +8,14 @@ import (
 // openaiToOllamaRequest rewrites a Chat Completions request for Ollama's native
 // /api/chat, which takes images as bare base64 and tool arguments as objects.
 func openaiToOllamaRequest(body []byte, model string, stream bool) ([]byte, error) {
-	var in oaRequest
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, fmt.Errorf("read openai request: %w", err)
+	in, err := readOpenAIRequest(body)
+	if err != nil {
+		return nil, err
 	}
 	out := olRequest{Model: model, Stream: stream, Tools: in.Tools}
 	toolNames := map[string]string{}
 	for i, m := range in.Messages {
-		parts, err := openaiContent(m.Content)
+		parts, err := m.contentParts()
 		if err != nil {
 			return nil, fmt.Errorf("message %d content: %w", i, err)
 		}

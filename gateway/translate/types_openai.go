@@ -37,6 +37,9 @@ type oaMessage struct {
 	ReasoningContent string          `json:"reasoning_content,omitempty"`
 	Reasoning        string          `json:"reasoning,omitempty"`
 	ThinkingBlocks   []thinkingBlock `json:"thinking_blocks,omitempty"`
+	// parts is Content as readOpenAIRequest read it, when partsRead; see contentParts.
+	parts     []oaPart
+	partsRead bool
 }
 
 // thinkingBlock is LiteLLM's "thinking_blocks" entry: an Anthropic thinking or
