@@ -294,6 +294,11 @@ type sideBody struct {
 	side *providerSide
 }
 
+// ReplacesReply tells the proxy (proxy.ReplyReplacer) that the capture takes the
+// provider's reply, not the translated one the client gets, so the relay need not
+// keep a copy of the translation.
+func (b *sideBody) ReplacesReply() bool { return b.side.header != nil }
+
 // ProviderSide returns the request body sent to the provider and, when the reply
 // was translated, the provider's reply header and body (nil otherwise). The reply
 // is complete once the body has been read to its end.

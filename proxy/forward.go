@@ -214,6 +214,7 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 	stream := isStream(resp)
 	var t tee
 	remain := int64(-1) // body bytes still to come, when announced and capturing
+	keep := ex != nil && !replacesReply(resp.Body)
 	if ex != nil {
 		ex.Status = resp.StatusCode
 		ex.Stream = stream
@@ -263,7 +264,7 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 					}
 				}
 			}
-			if ex != nil {
+			if keep {
 				t.write(buf[:n])
 			}
 		}

@@ -31,6 +31,20 @@ type ProviderSide interface {
 	ProviderSide() (reqBody []byte, respHeader http.Header, respBody []byte, truncated bool)
 }
 
+// ReplyReplacer is implemented by the body of a gateway reply whose ProviderSide
+// will replace the captured reply (a translated one): the relay then keeps no copy
+// of what the client got, which the capture would only throw away. It is asked
+// before the first byte is relayed.
+type ReplyReplacer interface {
+	ReplacesReply() bool
+}
+
+// replacesReply reports whether body's captured reply comes from its ProviderSide.
+func replacesReply(body io.Reader) bool {
+	r, ok := body.(ReplyReplacer)
+	return ok && r.ReplacesReply()
+}
+
 // forwardKeyHeader names, on a gateway reply, the forward key that made the
 // request (its ID, never the key: gateway/keys.CaptureHeader). The proxy moves it
 // to the captured request header, where the capture looks for it.
