@@ -236,6 +236,12 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 			return string(raw[1 : len(raw)-1]), nil, nil
 		}
+		// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
+		// encoding/json checked it whole first, then decoded it.
+		l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
+		if text, ok := l.str(); ok && l.end() {
+			return string(text), nil, nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", nil, fmt.Errorf("content: %w: %w", ErrMalformed, err)

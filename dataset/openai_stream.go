@@ -85,11 +85,15 @@ func parseOpenAIResponse(r *Round, body []byte) error {
 
 func parseOpenAIObject(r *Round, body []byte) error {
 	var resp openaiResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		if objectCut(r, body) {
-			return nil
+	// The usual shapes take the chunks' reflection-free path (openaiMessage).
+	if !fastOpenAIChunk(body, &resp) {
+		resp = openaiResponse{}
+		if err := json.Unmarshal(body, &resp); err != nil {
+			if objectCut(r, body) {
+				return nil
+			}
+			return fmt.Errorf("decode openai chat response: %w: %w", ErrMalformed, err)
 		}
-		return fmt.Errorf("decode openai chat response: %w: %w", ErrMalformed, err)
 	}
 	if hasError(resp.Error) {
 		return upstreamError(resp.Error)
