@@ -202,7 +202,11 @@ func (ix *indexer) convertAll(batch []logged) []store.Capture {
 				}
 				caps[i] = ix.convert(batch[i].ex)
 				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
-					caps[i].RespZstd = batch[i].respZstd // else converting changed the body
+					// Else converting changed the body. Once parsed, the decoded body is
+					// not needed to store it: the frame is, and a 2 MB reply is not held
+					// twice (decoded and parsed) while SQLite writes it.
+					caps[i].RespZstd, caps[i].RespLen = batch[i].respZstd, len(batch[i].ex.RespBody)
+					caps[i].Exchange.RespBody = nil
 				}
 				batch[i].ex, batch[i].respZstd = nil, nil // the converted copy is all that is needed now
 			}

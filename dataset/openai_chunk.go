@@ -96,8 +96,11 @@ func (l *jsonLexer) openaiMessage(m *openaiMessage) bool {
 		case 0:
 			return l.stringField(&m.Role)
 		case 1:
-			raw, ok := l.raw() // null too, as json.RawMessage keeps it
-			m.Content = raw
+			// The text as written (null too, as json.RawMessage keeps it), not a
+			// copy: only parseOpenAIObject reads a message, while it holds the body.
+			start := l.i
+			ok := l.skip(0)
+			m.Content = l.b[start:l.i]
 			return ok
 		case 2:
 			return l.stringField(&m.ReasoningContent)
