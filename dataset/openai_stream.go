@@ -124,8 +124,8 @@ func parseOpenAIObject(r *Round, body []byte) error {
 // streamChoice gathers the deltas of one choice.
 type streamChoice struct {
 	index     int
-	content   strings.Builder
-	reasoning strings.Builder
+	content   textBuf
+	reasoning textBuf
 	redacted  strings.Builder
 	signature string
 	calls     []ToolCall

@@ -128,3 +128,23 @@ func BenchmarkParseObject(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseStreamBigPieces parses a 2 MB answer streamed in 8 KiB pieces (as
+// the load tests' upstream sends it): reassembling the text is what it allocates.
+func BenchmarkParseStreamBigPieces(b *testing.B) {
+	var sb strings.Builder
+	piece := strings.Repeat("the quick brown fox jumps over the lazy dog ", 200)[:8<<10]
+	sb.WriteString(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}` + "\n\n")
+	for range 256 {
+		sb.WriteString(`data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"` + piece + `"},"finish_reason":null}]}` + "\n\n")
+	}
+	sb.WriteString("data: [DONE]\n\n")
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := Parse(OpenAIChat, benchReq, body); err != nil || len(r.Answers) != 1 || len(r.Answers[0].Content) != 256*len(piece) {
+			b.Fatalf("Parse = %v; want one answer of %d bytes", err, 256*len(piece))
+		}
+	}
+}
