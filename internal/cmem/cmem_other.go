@@ -7,3 +7,6 @@ func LimitArenas(int) {}
 
 // Trim does nothing here.
 func Trim() {}
+
+// MmapAbove does nothing here.
+func MmapAbove(int) {}
