@@ -206,7 +206,11 @@ func (ix *indexer) convertAll(batch []logged) []store.Capture {
 					caps[i].ReqZstd = batch[i].frames.req
 				}
 				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
-					caps[i].RespZstd = batch[i].frames.resp
+					// Once parsed, the decoded reply is not needed to store it: the frame
+					// is, and a 2 MB reply is not held twice (decoded and parsed) while
+					// SQLite writes it.
+					caps[i].RespZstd, caps[i].RespLen = batch[i].frames.resp, len(batch[i].ex.RespBody)
+					caps[i].Exchange.RespBody = nil
 				}
 				batch[i].ex, batch[i].frames = nil, bodyFrames{} // the converted copy is all that is needed now
 			}

@@ -354,3 +354,47 @@ func TestStalledDiskDoesNotHoldTheClient(t *testing.T) {
 		t.Fatalf("Unsaved() = %+v, want none", u)
 	}
 }
+
+// TestBigReplyStoredFromItsFrame: the indexer lets a reply's decoded body go once
+// it is converted (the store keeps the log's zstd frame); the stored exchange still
+// reads back whole, with its size, and a small reply too.
+func TestBigReplyStoredFromItsFrame(t *testing.T) {
+	tests := []struct {
+		name string
+		resp string
+	}{
+		{"small_reply", "data: [DONE]\n\n"},
+		{"reply_of_2_mb", fmt.Sprintf("data: {\"choices\":[{\"delta\":{\"content\":%q}}]}\n\n", repeatWords(2<<20)) + "data: [DONE]\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			p := e.open(t, plain)
+			p.Capture(t.Context(), sampleExchange(`{"marker":1}`, tt.resp))
+			if err := p.Close(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			items, _, err := e.db.ListExchanges(t.Context(), store.ExchangeListOptions{})
+			if err != nil || len(items) != 1 {
+				t.Fatalf("ListExchanges = %d items, %v; want 1", len(items), err)
+			}
+			if items[0].RespBytes != int64(len(tt.resp)) {
+				t.Errorf("RespBytes = %d, want %d", items[0].RespBytes, len(tt.resp))
+			}
+			full, err := e.db.Exchange(t.Context(), items[0].ID)
+			if err != nil || string(full.RespBody) != tt.resp {
+				t.Errorf("Exchange(%d): %v, response of %d bytes, want the %d captured", items[0].ID, err, len(full.RespBody), len(tt.resp))
+			}
+		})
+	}
+}
+
+// repeatWords is n bytes of words.
+func repeatWords(n int) string {
+	const words = "a long answer streams its words "
+	b := make([]byte, 0, n+len(words))
+	for len(b) < n {
+		b = append(b, words...)
+	}
+	return string(b[:n])
+}

@@ -145,9 +145,9 @@ func anthropicAnswer(blocks []anthropicBlock) (Message, error) {
 type anthropicStreamBlock struct {
 	index     int
 	block     anthropicBlock // as content_block_start gave it
-	text      strings.Builder
+	text      textBuf
 	input     strings.Builder // input_json_delta fragments
-	thinking  strings.Builder
+	thinking  textBuf
 	signature strings.Builder
 }
 

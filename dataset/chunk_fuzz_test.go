@@ -33,7 +33,16 @@ func FuzzOpenAIChunk(f *testing.F) {
 		`{"choices":[{"index":1.0}]}`, `{"choices":[{"index":-0,"delta":null}],"usage":null,"error":null}`,
 		`{"x":[1,-2.5e+3,true,false,null,{"y":{}},[]],"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":1}}}]}}]}`,
 		`{"choices":[{"delta":{"function_call":{"name":"f","arguments":null}}}],"ſ":1,"K":2}`,
-		` {"model":"m"} `, `{"model":"m"}x`, `null`, `{"error":{"message":"boom"}}`)
+		` {"model":"m"} `, `{"model":"m"}x`, `null`, `{"error":{"message":"boom"}}`,
+		// Whole responses (parseOpenAIObject takes the same path).
+		`{"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"a\nb\u00e9","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`,
+		`{"choices":[{"message":{"role":"assistant","content":null,"tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}`,
+		`{"choices":[{"message":{"content":[{"type":"text","text":"x"}],"reasoning_content":"r","reasoning":null,"tool_calls":null,"function_call":{"name":"f"},"tool_call_id":"i","name":"n"}}]}`,
+		`{"choices":[{"message":null},{"message":{"Content":"x"}},{"message":{"prefix":true,"reasoning_details":[]}}]}`,
+		`{"choices":[{"message":{"content":"a","content":"b"}}]}`, `{"choices":[{"message":{"content":"\xff"}}]}`)
+	for _, name := range goldenCases(f, filepath.Join("testdata", "openai"), ".resp") {
+		f.Add(readFile(f, filepath.Join("testdata", "openai", name+".resp")))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data, fastOpenAIChunk) })
 }
 
@@ -72,4 +81,23 @@ func checkFastDecode[T any](t *testing.T, data []byte, fast func([]byte, *T) boo
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("decode %q (-json.Unmarshal +fast):\n%s", data, diff)
 	}
+}
+
+// FuzzOpenAIContent checks that a content string is read as encoding/json reads it,
+// escaped or not (openaiContent unquotes it with the lexer).
+func FuzzOpenAIContent(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"a\nb\t\"q\"\\"`, `"\u00e9\ud83d\ude00\ud800x"`, `"\ud800\u0041"`,
+		`"\xff\n"`, `"é\/"`, ` "x" `, `"a\u00"`, `"a\qb"`, "\"a\x01\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var want string
+		if json.Unmarshal(raw, &want) != nil {
+			return // not a JSON string: openaiContent's input always is valid JSON
+		}
+		got, media, err := openaiContent(raw)
+		if err != nil || media != nil || got != want {
+			t.Fatalf("openaiContent(%q) = %q, %v, %v; want %q", raw, got, media, err, want)
+		}
+	})
 }

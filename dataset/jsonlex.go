@@ -235,8 +235,13 @@ func (l *jsonLexer) unescape(start int) ([]byte, bool) {
 		case c < ' ':
 			return nil, false
 		case c != '\\':
-			out = append(out, c)
-			l.i++
+			// The run up to the next quote, escape or control byte, at once.
+			n := l.i + 1
+			for n < len(l.b) && l.b[n] != '"' && l.b[n] != '\\' && l.b[n] >= ' ' {
+				n++
+			}
+			out = append(out, l.b[l.i:n]...)
+			l.i = n
 			continue
 		}
 		if l.i+1 >= len(l.b) {

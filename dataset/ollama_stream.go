@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 )
 
 // ollamaRecord is one line of an Ollama response stream, or the whole non-stream
@@ -31,7 +30,7 @@ func parseOllamaBody(r *Round, body []byte, prefill string, recovered bool) erro
 		return nil
 	}
 	var (
-		content, thinking strings.Builder
+		content, thinking textBuf
 		calls             []ToolCall
 		seen, done, lost  bool
 		reason            string

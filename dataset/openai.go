@@ -51,12 +51,28 @@ type openaiContentJSON struct {
 // UnmarshalJSON implements json.Unmarshaler. b is valid JSON (the decoder checked
 // it), so a string without a backslash needs no decoding.
 func (c *openaiContentJSON) UnmarshalJSON(b []byte) error {
+	if !c.setPlain(b) {
+		c.text, c.plain, c.raw = "", false, append(c.raw[:0], b...)
+	}
+	return nil
+}
+
+// keep is UnmarshalJSON for a reader that holds b while the content is read (the
+// lexer's path, parseOpenAIObject): raw is b itself, not a copy of it.
+func (c *openaiContentJSON) keep(b []byte) {
+	if !c.setPlain(b) {
+		c.text, c.plain, c.raw = "", false, b
+	}
+}
+
+// setPlain keeps b's text when b is a plain string (nothing escaped), and reports
+// whether it was.
+func (c *openaiContentJSON) setPlain(b []byte) bool {
 	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
 		c.text, c.plain, c.raw = string(b[1:n-1]), true, nil
-		return nil
+		return true
 	}
-	c.text, c.plain, c.raw = "", false, append(c.raw[:0], b...)
-	return nil
+	return false
 }
 
 // Equal reports whether c and o were decoded from the same JSON (for go-cmp).
@@ -269,6 +285,12 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 		// 100-turn history was decoded a second time here, a third of its parse.
 		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 			return string(raw[1 : len(raw)-1]), nil, nil
+		}
+		// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
+		// encoding/json checked it whole first, then decoded it.
+		l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
+		if text, ok := l.str(); ok && l.end() {
+			return string(text), nil, nil
 		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {

@@ -4,9 +4,11 @@ import "encoding/json"
 
 // Field names of the chunk structs, in the order the fast decoder switches on.
 var (
-	openaiChunkFields    = []string{"model", "choices", "usage", "error"}
-	openaiChoiceFields   = []string{"index", "delta", "finish_reason", "message"}
-	openaiDeltaFields    = []string{"content", "reasoning_content", "reasoning", "tool_calls", "function_call", "reasoning_details"}
+	openaiChunkFields   = []string{"model", "choices", "usage", "error"}
+	openaiChoiceFields  = []string{"index", "delta", "finish_reason", "message"}
+	openaiDeltaFields   = []string{"content", "reasoning_content", "reasoning", "tool_calls", "function_call", "reasoning_details"}
+	openaiMessageFields = []string{"role", "content", "reasoning_content", "reasoning", "tool_calls", "function_call",
+		"tool_call_id", "name", "reasoning_details", "prefix"}
 	openaiCallFields     = []string{"index", "id", "type", "function"}
 	openaiFunctionFields = []string{"name", "arguments"}
 	openaiUsageFields    = []string{"prompt_tokens", "completion_tokens", "total_tokens", "prompt_cache_hit_tokens", "prompt_tokens_details"}
@@ -25,8 +27,9 @@ func decodeOpenAIChunk(data []byte, c *openaiResponse) bool {
 	return json.Unmarshal(data, c) == nil
 }
 
-// fastOpenAIChunk is the reflection-free path of decodeOpenAIChunk; false means
-// it could not be sure to read data as encoding/json does, and c is then garbage.
+// fastOpenAIChunk is the reflection-free path of decodeOpenAIChunk, and of
+// parseOpenAIObject for a whole response; false means it could not be sure to
+// read data as encoding/json does, and c is then garbage.
 func fastOpenAIChunk(data []byte, c *openaiResponse) bool {
 	choices := c.Choices[:0]
 	if choices == nil {
@@ -77,9 +80,62 @@ func (l *jsonLexer) openaiChoice(c *openaiChoice) bool {
 			return l.null() || l.openaiDelta(&c.Delta)
 		case 2:
 			return l.stringField(&c.FinishReason)
+		case 3:
+			return l.null() || l.openaiMessage(&c.Message)
 		}
-		return false // a whole message: not a stream chunk's shape
+		return false
 	})
+}
+
+// openaiMessage reads a whole message, as a response that is not streamed holds
+// it (parseOpenAIObject): a 2 MB answer was a quarter of the CPU spent storing it
+// when encoding/json checked and then decoded it, two passes of its scanner.
+func (l *jsonLexer) openaiMessage(m *openaiMessage) bool {
+	return l.object(openaiMessageFields, func(k int) bool {
+		switch k {
+		case 0:
+			return l.stringField(&m.Role)
+		case 1:
+			// The text as written (null too, as json.RawMessage keeps it), not a
+			// copy: only parseOpenAIObject reads a message, while it holds the body.
+			start := l.i
+			ok := l.skip(0)
+			m.Content.keep(l.b[start:l.i])
+			return ok
+		case 2:
+			return l.stringField(&m.ReasoningContent)
+		case 3:
+			return l.stringField(&m.Reasoning)
+		case 4:
+			calls, ok := l.openaiToolCalls()
+			m.ToolCalls = calls
+			return ok
+		case 5:
+			if l.null() {
+				return true
+			}
+			m.FunctionCall = new(openaiFunction)
+			return l.openaiFunction(m.FunctionCall)
+		case 6:
+			return l.stringField(&m.ToolCallID)
+		case 7:
+			return l.stringField(&m.Name)
+		}
+		return false // reasoning_details, prefix: left to encoding/json
+	})
+}
+
+// openaiToolCalls reads a tool_calls array; null is nil, as encoding/json gives.
+func (l *jsonLexer) openaiToolCalls() ([]openaiToolCall, bool) {
+	if l.null() {
+		return nil, true
+	}
+	calls := []openaiToolCall{}
+	ok := l.array(func() bool {
+		calls = append(calls, openaiToolCall{})
+		return l.openaiToolCall(&calls[len(calls)-1])
+	})
+	return calls, ok
 }
 
 func (l *jsonLexer) openaiDelta(d *openaiDelta) bool {
@@ -92,14 +148,9 @@ func (l *jsonLexer) openaiDelta(d *openaiDelta) bool {
 		case 2:
 			return l.stringField(&d.Reasoning)
 		case 3:
-			if l.null() {
-				return true
-			}
-			d.ToolCalls = []openaiToolCall{}
-			return l.array(func() bool {
-				d.ToolCalls = append(d.ToolCalls, openaiToolCall{})
-				return l.openaiToolCall(&d.ToolCalls[len(d.ToolCalls)-1])
-			})
+			calls, ok := l.openaiToolCalls()
+			d.ToolCalls = calls
+			return ok
 		case 4:
 			if l.null() {
 				return true

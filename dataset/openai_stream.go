@@ -85,11 +85,15 @@ func parseOpenAIResponse(r *Round, body []byte) error {
 
 func parseOpenAIObject(r *Round, body []byte) error {
 	var resp openaiResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		if objectCut(r, body) {
-			return nil
+	// The usual shapes take the chunks' reflection-free path (openaiMessage).
+	if !fastOpenAIChunk(body, &resp) {
+		resp = openaiResponse{}
+		if err := json.Unmarshal(body, &resp); err != nil {
+			if objectCut(r, body) {
+				return nil
+			}
+			return fmt.Errorf("decode openai chat response: %w: %w", ErrMalformed, err)
 		}
-		return fmt.Errorf("decode openai chat response: %w: %w", ErrMalformed, err)
 	}
 	if hasError(resp.Error) {
 		return upstreamError(resp.Error)
@@ -120,8 +124,8 @@ func parseOpenAIObject(r *Round, body []byte) error {
 // streamChoice gathers the deltas of one choice.
 type streamChoice struct {
 	index     int
-	content   strings.Builder
-	reasoning strings.Builder
+	content   textBuf
+	reasoning textBuf
 	redacted  strings.Builder
 	signature string
 	calls     []ToolCall

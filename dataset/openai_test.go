@@ -192,21 +192,30 @@ func TestOpenAIBigContentCopiedOnce(t *testing.T) {
 	}
 }
 
-// FuzzOpenAIContent: a message's content decoded with the message reads as
+// FuzzOpenAIMessageContent: a message's content decoded with the message, by
+// encoding/json or by the lexer (a whole response's message), reads as
 // openaiContent reads the same JSON value.
-func FuzzOpenAIContent(f *testing.F) {
+func FuzzOpenAIMessageContent(f *testing.F) {
 	for _, s := range []string{`"plain"`, `"a\nb"`, `"caf\u00e9"`, "\"a\xffb\"", `null`, `[{"type":"text","text":"x"}]`, `""`, `3`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		var m openaiMessage
-		if json.Unmarshal([]byte(`{"content":`+raw+`}`), &m) != nil {
-			return
+		if !json.Valid([]byte(raw)) || json.Unmarshal([]byte(`{"content":`+raw+`}`), &m) != nil {
+			return // one JSON value, as a message's content is
 		}
 		got, _, gotErr := m.Content.read()
 		want, _, wantErr := openaiContent(json.RawMessage(raw))
 		if got != want || (gotErr == nil) != (wantErr == nil) {
 			t.Errorf("content %q read with the message = %q, %v; openaiContent = %q, %v", raw, got, gotErr, want, wantErr)
+		}
+		var lm openaiMessage
+		l := jsonLexer{b: []byte(`{"content":` + raw + `}`)}
+		if !l.openaiMessage(&lm) {
+			return // the lexer leaves it to encoding/json
+		}
+		if got, _, err := lm.Content.read(); got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("content %q read by the lexer = %q, %v; openaiContent = %q, %v", raw, got, err, want, wantErr)
 		}
 	})
 }

@@ -102,3 +102,49 @@ func BenchmarkParseStream(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseObject parses an OpenAI chat response that is not streamed, its
+// answer one string of 2 MB: words, with a line break escaped now and then.
+func BenchmarkParseObject(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 2<<20; i++ {
+		sb.WriteString(benchToken(i))
+		if i%50 == 49 {
+			sb.WriteString(`\n`)
+		}
+	}
+	body := []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"` +
+		sb.String() + `","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":20000,"total_tokens":20009}}`)
+	req := []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
+	r, err := Parse(OpenAIChat, req, body)
+	if err != nil || r.Incomplete || len(r.Answers) != 1 || len(r.Answers[0].Content) < 2<<20-64<<10 {
+		b.Fatalf("Parse = %v; want one complete answer of about 2 MB", err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(OpenAIChat, req, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseStreamBigPieces parses a 2 MB answer streamed in 8 KiB pieces (as
+// the load tests' upstream sends it): reassembling the text is what it allocates.
+func BenchmarkParseStreamBigPieces(b *testing.B) {
+	var sb strings.Builder
+	piece := strings.Repeat("the quick brown fox jumps over the lazy dog ", 200)[:8<<10]
+	sb.WriteString(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}` + "\n\n")
+	for range 256 {
+		sb.WriteString(`data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"` + piece + `"},"finish_reason":null}]}` + "\n\n")
+	}
+	sb.WriteString("data: [DONE]\n\n")
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := Parse(OpenAIChat, benchReq, body); err != nil || len(r.Answers) != 1 || len(r.Answers[0].Content) != 256*len(piece) {
+			b.Fatalf("Parse = %v; want one answer of %d bytes", err, 256*len(piece))
+		}
+	}
+}

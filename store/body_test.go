@@ -82,26 +82,43 @@ func TestBodiesStoredCompressed(t *testing.T) {
 }
 
 // TestRespZstdStoredAsGiven: a capture that brings its response's zstd frame (the
-// capture log's) has that frame stored as it is, and reads back as the body.
+// capture log's) has that frame stored as it is, and reads back as the body, also
+// when the caller let the decoded body go and gives only its length.
 func TestRespZstdStoredAsGiven(t *testing.T) {
-	db := openTest(t)
 	resp := []byte(strings.Repeat(`{"choices":[{"message":{"content":"long answer "}}]}`, 2000))
 	frame := zpool.Encode(resp, nil)
-	now := time.Now()
-	err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
-		Status: 200, ReqBody: []byte(`{}`), RespBody: resp, Start: now, End: now}, RespZstd: frame}})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		respBody []byte
+		respLen  int
+	}{
+		{"decoded_body_kept", resp, 0},
+		{"decoded_body_let_go", nil, len(resp)},
 	}
-	var stored []byte
-	if err := db.sql.QueryRow(`SELECT resp_body FROM exchanges WHERE id = 1`).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(stored, frame) {
-		t.Errorf("stored response of %d bytes, want the %d-byte frame given", len(stored), len(frame))
-	}
-	if e, err := db.Exchange(t.Context(), 1); err != nil || !bytes.Equal(e.RespBody, resp) {
-		t.Errorf("read back: %v, %d bytes, want %d", err, len(e.RespBody), len(resp))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openTest(t)
+			now := time.Now()
+			err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
+				Status: 200, ReqBody: []byte(`{}`), RespBody: tt.respBody, Start: now, End: now}, RespZstd: frame, RespLen: tt.respLen}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored []byte
+			if err := db.sql.QueryRow(`SELECT resp_body FROM exchanges WHERE id = 1`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(stored, frame) {
+				t.Errorf("stored response of %d bytes, want the %d-byte frame given", len(stored), len(frame))
+			}
+			if e, err := db.Exchange(t.Context(), 1); err != nil || !bytes.Equal(e.RespBody, resp) {
+				t.Errorf("read back: %v, %d bytes, want %d", err, len(e.RespBody), len(resp))
+			}
+			items, _, err := db.ListExchanges(t.Context(), ExchangeListOptions{Limit: 10})
+			if err != nil || len(items) != 1 || items[0].RespBytes != int64(len(resp)) {
+				t.Errorf("ListExchanges = %+v, %v; want one of %d response bytes", items, err, len(resp))
+			}
+		})
 	}
 }
 

@@ -69,9 +69,12 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 	for i := range caps {
 		e := &caps[i].Exchange
 		b := &bodies[i]
-		b.codec, b.resp = codecZstd, caps[i].RespZstd
-		if b.resp == nil {
+		b.codec, b.resp, b.respLen = codecZstd, caps[i].RespZstd, len(e.RespBody)
+		switch {
+		case b.resp == nil:
 			b.resp = packBody(e.RespBody)
+		case e.RespBody == nil:
+			b.respLen = caps[i].RespLen
 		}
 		req := e.ReqBody
 		if len(req) < minRefBody {

@@ -60,6 +60,10 @@ type Capture struct {
 	// copy): Write stores it as it is when the body is too big to be stored against
 	// another (over 4 MiB), instead of compressing it again.
 	ReqZstd []byte
+	// RespLen is the length of the body RespZstd decodes to, read only when RespZstd
+	// is set and Exchange.RespBody is nil: a caller that has parsed a big reply may
+	// let its decoded copy go before the write, which needs only the frame.
+	RespLen int
 }
 
 // Write stores a batch of captures in one transaction, threading each round into
@@ -130,6 +134,7 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 // packedBodies are an exchange's bodies as stored (refWindow.pack).
 type packedBodies struct {
 	req, resp []byte
+	respLen   int // the response body's length as captured
 	codec     string
 	// ref is the exchange the request is a delta against (codecRef), read at insert
 	// time: a reference earlier in the same batch has its ID only once inserted.
@@ -161,7 +166,7 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
 		e.Status, string(reqH), string(respH), bodies.req, bodies.resp,
-		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), len(e.RespBody), ref, e.Model,
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), bodies.respLen, ref, e.Model,
 		e.CacheHit, e.ForwardKey)
 	if err != nil {
 		return 0, err

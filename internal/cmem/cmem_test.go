@@ -6,7 +6,7 @@ import "testing"
 // crash, with or without glibc.
 func TestCallsAreSafe(t *testing.T) {
 	LimitArenas(2)
-	MapLarge(1 << 20)
+	MmapAbove(4 << 20)
 	Trim()
 	Trim()
 }
