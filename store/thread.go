@@ -68,9 +68,11 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 	convID := pl.convID
 	var old convState
 	if convID == 0 {
+		// The row gets its revision here, which spares conversations_revision_insert a
+		// rewrite (migration 0019); the row is written in full by updateConversation.
 		res, err := tx.ExecContext(ctx, `INSERT INTO conversations
-			(title, model, host, session_id, origin_exchange_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.title, r.Model, host, r.SessionID, exchangeID, millis(at), millis(at))
+			(title, model, host, session_id, origin_exchange_id, created_at, updated_at, revision)
+			VALUES (?, ?, ?, ?, ?, ?, ?, `+nextRevision+`)`, p.title, r.Model, host, r.SessionID, exchangeID, millis(at), millis(at))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,42 @@
+-- Capture at the relay's pace (issue 11): a conversation's row is written once a
+-- round. Threading inserts a new conversation whole, after its messages (their
+-- foreign keys are checked at commit), and stamps the revision and cost it knows
+-- in the same statement as the rest of the row; these triggers then write the row
+-- again only when what they would set differs. Any other writer (an edit, a cut,
+-- syncRates' repricing) still gets the revision and cost these triggers gave it.
+
+DROP TRIGGER conversations_revision_insert;
+DROP TRIGGER conversations_revision_update;
+CREATE TRIGGER conversations_revision_insert AFTER INSERT ON conversations BEGIN
+	UPDATE counters SET value = value + 1 WHERE name = 'revisions';
+	UPDATE conversations SET revision = (SELECT value FROM counters WHERE name = 'revisions')
+	WHERE id = NEW.id AND revision IS NOT (SELECT value FROM counters WHERE name = 'revisions');
+END;
+CREATE TRIGGER conversations_revision_update
+AFTER UPDATE OF head_id, title, tools, tools_hash, prelude_hash, origin_exchange_id, updated_at ON conversations BEGIN
+	UPDATE counters SET value = value + 1 WHERE name = 'revisions';
+	UPDATE conversations SET revision = (SELECT value FROM counters WHERE name = 'revisions')
+	WHERE id = NEW.id AND revision IS NOT (SELECT value FROM counters WHERE name = 'revisions');
+END;
+
+DROP TRIGGER conversations_cost_update;
+DROP TRIGGER conversations_cost_insert;
+CREATE TRIGGER conversations_cost_update
+AFTER UPDATE OF model, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens ON conversations
+BEGIN
+	UPDATE conversations SET cost = (SELECT ((NEW.prompt_tokens - NEW.cached_tokens - NEW.cache_write_tokens) * r.input
+		+ NEW.cached_tokens * r.cached + NEW.cache_write_tokens * r.cache_write + NEW.completion_tokens * r.output) / 1e6
+		FROM model_rates r WHERE r.model = NEW.model)
+	WHERE id = NEW.id AND cost IS NOT (SELECT ((NEW.prompt_tokens - NEW.cached_tokens - NEW.cache_write_tokens) * r.input
+		+ NEW.cached_tokens * r.cached + NEW.cache_write_tokens * r.cache_write + NEW.completion_tokens * r.output) / 1e6
+		FROM model_rates r WHERE r.model = NEW.model);
+END;
+CREATE TRIGGER conversations_cost_insert AFTER INSERT ON conversations
+BEGIN
+	UPDATE conversations SET cost = (SELECT ((NEW.prompt_tokens - NEW.cached_tokens - NEW.cache_write_tokens) * r.input
+		+ NEW.cached_tokens * r.cached + NEW.cache_write_tokens * r.cache_write + NEW.completion_tokens * r.output) / 1e6
+		FROM model_rates r WHERE r.model = NEW.model)
+	WHERE id = NEW.id AND cost IS NOT (SELECT ((NEW.prompt_tokens - NEW.cached_tokens - NEW.cache_write_tokens) * r.input
+		+ NEW.cached_tokens * r.cached + NEW.cache_write_tokens * r.cache_write + NEW.completion_tokens * r.output) / 1e6
+		FROM model_rates r WHERE r.model = NEW.model);
+END;
