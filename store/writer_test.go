@@ -174,24 +174,30 @@ func TestRoundWritesConversationOnce(t *testing.T) {
 		END`); err != nil {
 		t.Fatal(err)
 	}
-	history := msgs(user("price me"))
-	step := func(i int, model string) {
+	histories := map[string][]dataset.Message{}
+	step := func(i int, title, model string) {
+		history := histories[title]
+		if history == nil {
+			history = msgs(user(title))
+		}
 		answer := bot(fmt.Sprintf("answer %d", i))
 		r := round(history, answer)
 		r.Model = model
 		r.Usage = dataset.Usage{PromptTokens: 1000 * (i + 1), CompletionTokens: 10, TotalTokens: 1000*(i+1) + 10, CachedTokens: 100}
 		rc.capture(t, r)
-		history = append(history, answer, user(fmt.Sprintf("more %d", i)))
+		histories[title] = append(history, answer, user(fmt.Sprintf("more %d", i)))
 	}
 	for i, tt := range []struct {
 		name  string
+		title string // the conversation's first turn
 		model string
 		list  bool // list with rates first, which writes model_rates
 	}{
-		{"new_unpriced", "local", false},
-		{"continued_unpriced", "local", false},
-		{"continued_priced_model_switch", "gpt-big", true},
-		{"continued_priced", "gpt-big", false},
+		{"new_unpriced", "price me", "local", false},
+		{"continued_unpriced", "price me", "local", false},
+		{"continued_priced_model_switch", "price me", "gpt-big", true},
+		{"continued_priced", "price me", "gpt-big", false},
+		{"new_priced", "priced from the start", "gpt-big", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.list {
@@ -208,14 +214,14 @@ func TestRoundWritesConversationOnce(t *testing.T) {
 			if _, err := db.sql.ExecContext(ctx, `DELETE FROM rewrites`); err != nil {
 				t.Fatal(err)
 			}
-			step(i, tt.model)
+			step(i, tt.title, tt.model)
 			var rewrites, revision, counter int64
 			var cost sql.NullFloat64
 			var prompt, completion, cached, cacheWrite int64
 			if err := db.sql.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM rewrites), c.revision,
 				(SELECT value FROM counters WHERE name = 'revisions'), c.cost,
 				c.prompt_tokens, c.completion_tokens, c.cached_tokens, c.cache_write_tokens
-				FROM conversations c WHERE c.title = 'price me'`).Scan(&rewrites, &revision, &counter, &cost,
+				FROM conversations c WHERE c.title = ?`, tt.title).Scan(&rewrites, &revision, &counter, &cost,
 				&prompt, &completion, &cached, &cacheWrite); err != nil {
 				t.Fatal(err)
 			}
