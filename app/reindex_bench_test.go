@@ -98,6 +98,7 @@ func BenchmarkReindex(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	cpu0, cpuOK := processCPU()
 	b.ResetTimer()
 	var st store.ReindexStats
 	for b.Loop() {
@@ -107,6 +108,11 @@ func BenchmarkReindex(b *testing.B) {
 	}
 	if st.Exchanges != n || int64(st.ConversationsAfter) != before.Conversations {
 		b.Fatalf("reindex stats %+v, want %d exchanges and the %d conversations capture made", st, n, before.Conversations)
+	}
+	// On a machine shared with other work the wall clock measures the neighbours
+	// too; the CPU this process spent is what the rebuild costs.
+	if cpu1, ok := processCPU(); ok && cpuOK && cpu1 > cpu0 {
+		b.ReportMetric(float64(n*b.N)/(cpu1-cpu0).Seconds(), "exchanges/cpu-s")
 	}
 	b.ReportMetric(float64(n)/(b.Elapsed().Seconds()/float64(b.N)), "exchanges/s")
 }

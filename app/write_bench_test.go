@@ -44,7 +44,8 @@ type writeScenario struct {
 // BenchmarkWrite measures threading and indexing: wire-format request and response
 // bodies (OpenAI chat, every other one streamed as SSE) parsed as the recorder
 // parses them, then stored through store.DB.Write in batches of synthBatch, on a real
-// SQLite file. Sessions are interleaved the way concurrent clients send them, and
+// SQLite file, each batch converted while the one before is written (as the indexer
+// does). Sessions are interleaved the way concurrent clients send them, and
 // each exchange of a session adds one user turn (or tool result) and one answer.
 //
 //	go test -run '^$' -bench Write -benchtime 2000x ./app
@@ -70,9 +71,32 @@ func benchWrite(b *testing.B, sc writeScenario) {
 	// The recorder writes with a context that is never done (its captures outlive
 	// requests); the driver then runs each statement on the calling goroutine.
 	ctx := context.WithoutCancel(b.Context())
+	// As capture/indexer.go does, the next batch is converted (decoded, parsed) while
+	// this one is written, on the core SQLite leaves idle; LLMTAP_BENCH_SEQUENTIAL=1
+	// converts and writes in turn, as this benchmark did before.
+	sequential := os.Getenv("LLMTAP_BENCH_SEQUENTIAL") == "1"
 	store := func(exs []*proxy.Exchange) {
+		convert := func(i int) <-chan []store.Capture {
+			ch := make(chan []store.Capture, 1)
+			batch := exs[i:min(i+synthBatch, len(exs))]
+			if sequential {
+				ch <- captures(batch)
+			} else {
+				go func() { ch <- captures(batch) }()
+			}
+			return ch
+		}
+		var ahead <-chan []store.Capture
 		for i := 0; i < len(exs); i += synthBatch {
-			if err := db.Write(ctx, captures(exs[i:min(i+synthBatch, len(exs))])); err != nil {
+			if ahead == nil {
+				ahead = convert(i)
+			}
+			caps := <-ahead
+			ahead = nil
+			if !sequential && i+synthBatch < len(exs) {
+				ahead = convert(i + synthBatch)
+			}
+			if err := db.Write(ctx, caps); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -95,7 +95,8 @@ func usageTotal(u dataset.Usage) int {
 // provider the client sent, sets the client the first exchange named, and the list
 // facts of the path (has_errors adds failed chat exchanges while it was held, the
 // rule of migration 0004). One statement, so the row and its indexes are written
-// once a round.
+// once a round: it also sets the revision and cost the triggers of migration 0019
+// would, so they leave the row alone.
 func updateConversation(ctx context.Context, tx *sql.Tx, convID, exchangeID int64, end *node, p *prepared,
 	provider string, f pathFacts, at time.Time) error {
 	// SET expressions read the row as it was, so prelude_count and updated_at below are the old ones.
@@ -114,12 +115,26 @@ func updateConversation(ctx context.Context, tx *sql.Tx, convID, exchangeID int6
 		prompt_tokens = ?19, completion_tokens = ?20, cached_tokens = ?21, cache_write_tokens = ?22,
 		has_errors = ?17 OR EXISTS (SELECT 1 FROM exchanges e
 			WHERE e.host = conversations.host AND e.started_at BETWEEN conversations.created_at AND MAX(conversations.updated_at, ?3)
-			AND `+failedChat+`)
+			AND `+failedChat+`),
+		cost = `+costAt("CASE WHEN ?7 = '' THEN model ELSE ?7 END", "?19", "?20", "?21", "?22")+`,
+		revision = `+nextRevision+`
 		WHERE id = ?18`,
 		end.id, end.rounds, millis(at), end.depth, p.preludeHash, len(p.prelude), p.r.Model, p.toolsHash,
 		p.r.SessionID, p.title, provider, exchangeID, p.client, f.tokens, f.tools, f.reasoning, f.stopped, convID,
 		f.usage.prompt, f.usage.completion, f.usage.cached, f.usage.cacheWrite)
 	return err
+}
+
+// nextRevision is the revision conversations_revision_insert and _update (migration
+// 0019) give the row they fire for: a statement that sets it spares them a rewrite.
+const nextRevision = `(SELECT value FROM counters WHERE name = 'revisions') + 1`
+
+// costAt is the cost conversations_cost_insert and _update (migration 0019) compute,
+// for the given model and usage expressions, in the same arithmetic, so a statement
+// that sets it spares them a rewrite.
+func costAt(model, prompt, completion, cached, cacheWrite string) string {
+	return `(SELECT ((` + prompt + ` - ` + cached + ` - ` + cacheWrite + `) * r.input + ` + cached + ` * r.cached + ` +
+		cacheWrite + ` * r.cache_write + ` + completion + ` * r.output) / 1e6 FROM model_rates r WHERE r.model = ` + model + `)`
 }
 
 // syncPath recomputes the facts of a conversation's chosen path that the list shows

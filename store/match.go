@@ -310,11 +310,22 @@ func rootEdit(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset
 	if len(turns) < 2 {
 		return placement{}, nil
 	}
+	// Almost every new chat has a second turn stored nowhere: one probe of the index
+	// says so, where the query below sets up its sort (a third of a short round).
+	second := dataset.MessageKey("", turns[1])
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM messages WHERE content_key = ? AND depth = 2 LIMIT 1`, second).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return placement{}, nil
+	}
+	if err != nil {
+		return placement{}, err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT o.conversation_id, o.content, k.is_answer, c.session_id, c.updated_at
 		FROM messages k JOIN messages o ON o.id = k.parent_id JOIN conversations c ON c.id = k.conversation_id
 		WHERE k.content_key = ? AND k.depth = 2 AND o.role = ?
 		ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
-		dataset.MessageKey("", turns[1]), string(turns[0].Role), maxCandidates)
+		second, string(turns[0].Role), maxCandidates)
 	if err != nil {
 		return placement{}, err
 	}

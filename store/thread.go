@@ -68,9 +68,12 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 	convID := pl.convID
 	var old convState
 	if convID == 0 {
+		// The row gets its revision and cost (no usage yet) here, which spares the
+		// insert triggers a rewrite (migration 0019); updateConversation writes the rest.
 		res, err := tx.ExecContext(ctx, `INSERT INTO conversations
-			(title, model, host, session_id, origin_exchange_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.title, r.Model, host, r.SessionID, exchangeID, millis(at), millis(at))
+			(title, model, host, session_id, origin_exchange_id, created_at, updated_at, revision, cost)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, `+nextRevision+`, `+costAt("?2", "0", "0", "0", "0")+`)`,
+			p.title, r.Model, host, r.SessionID, exchangeID, millis(at))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -157,4 +159,86 @@ func TestSearchFollowsWrites(t *testing.T) {
 	// Reindex rebuilds from exchange bodies, which Load does not write: its conversation goes.
 	reindex(t, db, ReindexOptions{BatchSize: 2})
 	check("after reindex", map[string]int{"starter": 1, "tide": 1, "parser": 1, "bowline": 0, "nothing": 0})
+}
+
+// TestRoundWritesConversationOnce: threading stamps the revision and cost the
+// triggers of migration 0019 would set, so a round writes its conversation's row
+// in one statement (the triggers used to rewrite it four more times), while the
+// revision still follows the counter and the cost the rates.
+func TestRoundWritesConversationOnce(t *testing.T) {
+	rc := newRecorder(t)
+	db, ctx := rc.db, t.Context()
+	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE rewrites (conversation_id INTEGER);
+		CREATE TRIGGER count_rewrites AFTER UPDATE ON conversations BEGIN
+			INSERT INTO rewrites VALUES (NEW.id);
+		END`); err != nil {
+		t.Fatal(err)
+	}
+	histories := map[string][]dataset.Message{}
+	step := func(i int, title, model string) {
+		history := histories[title]
+		if history == nil {
+			history = msgs(user(title))
+		}
+		answer := bot(fmt.Sprintf("answer %d", i))
+		r := round(history, answer)
+		r.Model = model
+		r.Usage = dataset.Usage{PromptTokens: 1000 * (i + 1), CompletionTokens: 10, TotalTokens: 1000*(i+1) + 10, CachedTokens: 100}
+		rc.capture(t, r)
+		histories[title] = append(history, answer, user(fmt.Sprintf("more %d", i)))
+	}
+	for i, tt := range []struct {
+		name  string
+		title string // the conversation's first turn
+		model string
+		list  bool // set the rates first, which writes model_rates
+	}{
+		{"new_unpriced", "price me", "local", false},
+		{"continued_unpriced", "price me", "local", false},
+		{"continued_priced_model_switch", "price me", "gpt-big", true},
+		{"continued_priced", "price me", "gpt-big", false},
+		{"new_priced", "priced from the start", "gpt-big", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.list {
+				if _, err := db.SetRates(ctx, testRates); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.sql.ExecContext(ctx, `UPDATE conversations SET model = 'gpt-big'`); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.SetRates(ctx, testRates); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.sql.ExecContext(ctx, `DELETE FROM rewrites`); err != nil {
+				t.Fatal(err)
+			}
+			step(i, tt.title, tt.model)
+			var rewrites, revision, counter int64
+			var cost sql.NullFloat64
+			var prompt, completion, cached, cacheWrite int64
+			if err := db.sql.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM rewrites), c.revision,
+				(SELECT value FROM counters WHERE name = 'revisions'), c.cost,
+				c.prompt_tokens, c.completion_tokens, c.cached_tokens, c.cache_write_tokens
+				FROM conversations c WHERE c.title = ?`, tt.title).Scan(&rewrites, &revision, &counter, &cost,
+				&prompt, &completion, &cached, &cacheWrite); err != nil {
+				t.Fatal(err)
+			}
+			if rewrites != 1 {
+				t.Errorf("the round wrote the conversation's row %d times after inserting it, want once", rewrites)
+			}
+			if revision != counter {
+				t.Errorf("revision %d, want the counter's %d", revision, counter)
+			}
+			var want sql.NullFloat64
+			if r, ok := testRates(tt.model); ok {
+				want = sql.NullFloat64{Valid: true, Float64: (float64(prompt-cached-cacheWrite)*r.Input +
+					float64(cached)*r.Cached + float64(cacheWrite)*r.CacheWrite + float64(completion)*r.Output) / 1e6}
+			}
+			if cost.Valid != want.Valid || math.Abs(cost.Float64-want.Float64) > 1e-12 {
+				t.Errorf("cost %v, want %v", cost, want)
+			}
+		})
+	}
 }
