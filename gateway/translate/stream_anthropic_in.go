@@ -34,6 +34,9 @@ type anStreamBlock struct {
 }
 
 func (s *anthropicToOpenAIStream) handle(data []byte) error {
+	if s.finished {
+		return nil // message_stop is the last event; the client's stream is complete
+	}
 	var index int
 	d := &s.fast
 	*d = fastDelta{scratch: d.scratch}
@@ -93,7 +96,12 @@ func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 		if err := s.flushThinking(); err != nil {
 			return err
 		}
-		return s.oa.finish(anthropicFinish(s.stop), anthropicUsageToOpenAI(s.usage))
+		// message_stop is Anthropic's last event: "data: [DONE]" goes out with
+		// the finishing chunk, in the same write, not at the provider's EOF.
+		if err := s.oa.finish(anthropicFinish(s.stop), anthropicUsageToOpenAI(s.usage)); err != nil {
+			return err
+		}
+		return s.oa.done()
 	case "error":
 		if ev.Error != nil {
 			return fmt.Errorf("provider error: %s: %s", ev.Error.Type, ev.Error.Message)

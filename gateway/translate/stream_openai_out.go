@@ -79,9 +79,15 @@ func (c *oaChunker) write(d *oaRespMessage, finish *string, usage *oaUsage) erro
 	return c.out.event("", data)
 }
 
+// done writes "data: [DONE]", once: the stream is complete after it.
 func (c *oaChunker) done() error {
-	return c.out.raw([]byte("data: [DONE]\n\n"))
+	if c.out.ended {
+		return c.out.err
+	}
+	return c.out.end(doneEvent)
 }
+
+var doneEvent = []byte("data: [DONE]\n\n")
 
 // singleField reports whether d holds only content or only reasoning_content,
 // the shape of nearly every chunk of a long reply.
