@@ -24,6 +24,8 @@ type anthropicToOpenAIStream struct {
 	held     int // bytes of thinking text held for signatures
 	finished bool
 	fast     fastDelta // reused for every delta event
+	ev       anEvent   // reused for every other event
+	parts    anEventParts
 }
 
 type anStreamBlock struct {
@@ -47,10 +49,11 @@ func (s *anthropicToOpenAIStream) handle(data []byte) error {
 }
 
 func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
-	var ev anEvent
-	if !fastBareEvent(data, &ev) && !fastMessageEvent(data, &ev) {
-		ev = anEvent{}
-		if err := json.Unmarshal(data, &ev); err != nil {
+	ev := &s.ev
+	*ev = anEvent{}
+	if !fastBareEvent(data, ev) && !fastMessageEvent(data, ev, &s.parts) {
+		*ev = anEvent{}
+		if err := json.Unmarshal(data, ev); err != nil {
 			return fmt.Errorf("read anthropic event: %w", err)
 		}
 	}
@@ -111,7 +114,7 @@ func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 	return nil // ping and event types added later
 }
 
-func (s *anthropicToOpenAIStream) blockStart(ev anEvent) error {
+func (s *anthropicToOpenAIStream) blockStart(ev *anEvent) error {
 	cb := ev.ContentBlock
 	if cb == nil {
 		return nil

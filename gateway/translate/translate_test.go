@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -224,6 +225,50 @@ func TestAnthropicStopEndsClientStream(t *testing.T) {
 			}
 			if !bytes.Equal(out.Bytes(), want) {
 				t.Errorf("after the end the client has\n%s\nwant nothing added to the golden stream", out.Bytes())
+			}
+		})
+	}
+}
+
+// TestOAChunkerFinishAsEncodingJSON: the finishing chunk, written by hand, is
+// byte for byte what encoding/json writes for the same oaResponse, for every
+// usage shape (details present or not, a cache write count or none) and a finish
+// reason that needs escaping; the role chunk too.
+func TestOAChunkerFinishAsEncodingJSON(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		reason string
+		usage  *oaUsage
+	}{
+		{"no_usage", "stop", nil},
+		{"bare", "length", &oaUsage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}},
+		{"anthropic", "tool_calls", anthropicUsageToOpenAI(anUsage{InputTokens: 7, CacheReadInputTokens: 1800, CacheCreationInputTokens: 12, OutputTokens: 40})},
+		{"reasoning", "content_filter", &oaUsage{PromptTokens: 10, CompletionTokens: 20, TotalTokens: 30,
+			PromptTokensDetails: &oaPromptDetails{}, CompletionTokensDetails: &oaCompletionDetails{ReasoningTokens: 15}}},
+		{"escaped_reason", "a<b\"\u2028", &oaUsage{TotalTokens: -1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c := &oaChunker{out: newEmitter(&out, OpenAI), id: "chatcmpl-<1>", model: "m\u00e9\"", created: 1741569952}
+			if err := c.finish(tt.reason, tt.usage); err != nil {
+				t.Fatal(err)
+			}
+			reason := tt.reason
+			var want bytes.Buffer
+			for _, chunk := range []oaResponse{
+				{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model,
+					Choices: []oaChoice{{Delta: &oaRespMessage{Role: "assistant", Content: ptr("")}}}},
+				{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model,
+					Choices: []oaChoice{{Delta: &oaRespMessage{}, FinishReason: &reason}}, Usage: tt.usage},
+			} {
+				data, err := json.Marshal(&chunk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&want, "data: %s\n\n", data)
+			}
+			if out.String() != want.String() {
+				t.Errorf("chunker wrote\n%s\nencoding/json writes\n%s", out.String(), want.String())
 			}
 		})
 	}
