@@ -191,42 +191,50 @@ func TestDefaultMaxTokens(t *testing.T) {
 	}
 }
 
-// TestAnthropicStopEndsClientStream: an OpenAI client's stream from an Anthropic
-// provider is complete at message_stop ("data: [DONE]" goes out with the finishing
-// chunk); what follows (a stray event, a cut, Close) adds nothing to it.
-func TestAnthropicStopEndsClientStream(t *testing.T) {
-	in := mustRead(t, "testdata/openai-anthropic/tool_use.stream")
-	want := mustRead(t, "testdata/openai-anthropic/tool_use.stream.golden")
-	stray := []byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"late\"}}\n\n")
-	for _, tt := range []struct {
-		name string
-		end  func(StreamTranslator) error
+// TestProviderEndEndsClientStream: an OpenAI client's stream from Anthropic or
+// Ollama is complete at the provider's last event (message_stop, the done record):
+// "data: [DONE]" goes out with the finishing chunk; what follows (a stray event, a
+// cut, Close) adds nothing to it.
+func TestProviderEndEndsClientStream(t *testing.T) {
+	for _, c := range []struct {
+		provider, stream, stray string
 	}{
-		{"close", StreamTranslator.Close},
-		{"abort", func(st StreamTranslator) error { return st.Abort("upstream connection reset") }},
-		{"stray_then_close", func(st StreamTranslator) error {
-			if _, err := st.Write(stray); err != nil {
-				return err
-			}
-			return st.Close()
-		}},
+		{Anthropic, "testdata/openai-anthropic/tool_use.stream",
+			"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"late\"}}\n\n"},
+		{Ollama, "testdata/openai-ollama/thinking.stream", `{"model":"m","message":{"role":"assistant","content":"late"},"done":false}` + "\n"},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			st := testTranslator().Stream(OpenAI, Anthropic, "requested-model", &out)
-			if _, err := st.Write(in); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Fatalf("before the provider's end the client has\n%s\nwant the whole golden stream, [DONE] included", out.Bytes())
-			}
-			if err := tt.end(st); err != nil {
-				t.Fatalf("end: %v", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("after the end the client has\n%s\nwant nothing added to the golden stream", out.Bytes())
-			}
-		})
+		in := mustRead(t, c.stream)
+		want := mustRead(t, c.stream+".golden")
+		for _, tt := range []struct {
+			name string
+			end  func(StreamTranslator) error
+		}{
+			{"close", StreamTranslator.Close},
+			{"abort", func(st StreamTranslator) error { return st.Abort("upstream connection reset") }},
+			{"stray_then_close", func(st StreamTranslator) error {
+				if _, err := st.Write([]byte(c.stray)); err != nil {
+					return err
+				}
+				return st.Close()
+			}},
+		} {
+			t.Run(c.provider+"/"+tt.name, func(t *testing.T) {
+				var out bytes.Buffer
+				st := testTranslator().Stream(OpenAI, c.provider, "requested-model", &out)
+				if _, err := st.Write(in); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(out.Bytes(), want) {
+					t.Fatalf("before the provider's end the client has\n%s\nwant the whole golden stream, [DONE] included", out.Bytes())
+				}
+				if err := tt.end(st); err != nil {
+					t.Fatalf("end: %v", err)
+				}
+				if !bytes.Equal(out.Bytes(), want) {
+					t.Errorf("after the end the client has\n%s\nwant nothing added to the golden stream", out.Bytes())
+				}
+			})
+		}
 	}
 }
 
