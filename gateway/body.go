@@ -167,6 +167,10 @@ func (q *request) translated(out *http.Request, resp *http.Response, rb *relayBo
 		return e
 	}
 	if q.stream {
+		// A stream's first read is often its first event alone: the capture
+		// starts at the first read buffer's size, which holds a short answer
+		// whole, rather than growing from that event.
+		side.reply.b = make([]byte, 0, firstBufSize)
 		tb := &translatedBody{src: rb, raw: &side.reply, bufs: translatedPool.Get().(*translatedBufs)}
 		tb.st = tr.Stream(q.kind, p.kind, model, tb)
 		resp.Body = tb

@@ -292,3 +292,85 @@ func TestTranslatedAlias(t *testing.T) {
 		t.Fatalf("status %d, provider got %s, client got %s", resp.StatusCode, sent, reply)
 	}
 }
+
+// TestTranslatedStreamEndsWithLastEvent: an Anthropic provider that sends its
+// whole stream and then holds the connection open. The OpenAI client's finishing
+// chunk and "data: [DONE]" come in the same Read, before the provider's EOF (one
+// write to the client, not a second one for [DONE] at the EOF); the EOF then adds
+// nothing, and the provider's bytes are kept for the capture.
+func TestTranslatedStreamEndsWithLastEvent(t *testing.T) {
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, anthropicBenchStream)
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer up.Close()
+	defer close(release)
+	g := New(Config{Translator: translate.New()})
+	if err := g.Load([]byte("providers:\n  - {name: claude, kind: anthropic, base_url: '" + up.URL + "', keys: [k1], models: [claude-bench]}\n")); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(benchOpenAIReq))
+	rt, ok := g.Route(httptest.NewRecorder(), r, []byte(benchOpenAIReq), false)
+	if !ok || rt == nil {
+		t.Fatal("not routed")
+	}
+	out, _ := http.NewRequest(http.MethodPost, "http://llmtap/v1/chat/completions", strings.NewReader(benchOpenAIReq))
+	resp, err := rt.RoundTrip(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	type read struct {
+		b   string
+		err error
+	}
+	reads := make(chan read)
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := resp.Body.Read(buf)
+			reads <- read{string(buf[:n]), err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var got strings.Builder
+	for !strings.Contains(got.String(), `"finish_reason":"stop"`) {
+		select {
+		case rd := <-reads:
+			if rd.err != nil {
+				t.Fatalf("stream ended before its finishing chunk: %v; got %q", rd.err, got.String())
+			}
+			got.WriteString(rd.b)
+			if strings.Contains(rd.b, `"finish_reason":"stop"`) && !strings.HasSuffix(rd.b, "}\n\ndata: [DONE]\n\n") {
+				t.Errorf("the read with the finishing chunk ends %q, want it to end with data: [DONE]", rd.b[max(len(rd.b)-40, 0):])
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no finishing chunk while the provider holds the stream open; got %q", got.String())
+		}
+	}
+	release <- struct{}{}
+	if rd := <-reads; rd.b != "" || rd.err != io.EOF {
+		t.Errorf("after the provider's end: Read = %q, %v; want nothing and io.EOF", rd.b, rd.err)
+	}
+	if n := strings.Count(got.String(), "data: "); n != 23 {
+		t.Errorf("client got %d events, want the role chunk, 20 deltas, the finishing chunk and [DONE]:\n%s", n, got.String())
+	}
+	sb, ok := resp.Body.(interface {
+		ProviderSide() ([]byte, http.Header, []byte, bool)
+	})
+	if !ok {
+		t.Fatalf("reply body %T does not give the provider side", resp.Body)
+	}
+	if _, _, raw, _ := sb.ProviderSide(); string(raw) != anthropicBenchStream {
+		t.Errorf("captured provider reply differs from what the provider sent:\n%s", raw)
+	}
+}

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -10,12 +11,15 @@ import (
 
 // anthropicStream200 is a streamed Anthropic reply of 200 events: a text block of
 // 194 deltas between the usual start and end events, as Claude sends a long answer.
-func anthropicStream200() []byte {
+func anthropicStream200() []byte { return anthropicStream(194) }
+
+// anthropicStream is a streamed Anthropic reply with a text block of n deltas.
+func anthropicStream(n int) []byte {
 	var b strings.Builder
 	b.WriteString("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01XFDUDYJgAACzvnptvVoYEL\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-sonnet-4-5-20250929\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":2048,\"cache_read_input_tokens\":1800,\"output_tokens\":1}}}\n\n")
 	b.WriteString("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")
 	b.WriteString("event: ping\ndata: {\"type\": \"ping\"}\n\n")
-	for i := range 194 {
+	for i := range n {
 		fmt.Fprintf(&b, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"word %d of a long answer, \"}}\n\n", i)
 	}
 	b.WriteString("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n")
@@ -33,6 +37,21 @@ func BenchmarkStreamAnthropicToOpenAI(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		feed(b, tr.Stream(OpenAI, Anthropic, "claude-sonnet-4-5", io.Discard), in)
+	}
+}
+
+// BenchmarkStreamAnthropicToOpenAIShort is the 26-event stream of the gateway's
+// TranslatedInterleaved benchmark (20 deltas), translated as the gateway does:
+// into a reused buffer, a new translator per stream.
+func BenchmarkStreamAnthropicToOpenAIShort(b *testing.B) {
+	in := anthropicStream(20)
+	tr := New()
+	var out bytes.Buffer
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		feed(b, tr.Stream(OpenAI, Anthropic, "claude-sonnet-4-5-20250929", &out), in)
 	}
 }
 

@@ -7,13 +7,17 @@ import (
 )
 
 // emitter writes the client's stream one event at a time and flushes after each.
-// Its first write error sticks: later writes return it without writing.
+// Its first write error sticks: later writes return it without writing. Once the
+// client's end marker went out (end), the client's stream is complete: later
+// events and an error event are dropped, a cut after the end changes nothing the
+// client reads.
 type emitter struct {
 	w      io.Writer
 	client string // the client's dialect family
 	flush  func() error
 	buf    []byte
 	err    error
+	ended  bool
 }
 
 func newEmitter(w io.Writer, client string) *emitter {
@@ -29,7 +33,7 @@ func newEmitter(w io.Writer, client string) *emitter {
 
 // raw writes b as is and flushes.
 func (e *emitter) raw(b []byte) error {
-	if e.err != nil {
+	if e.err != nil || e.ended {
 		return e.err
 	}
 	if _, err := e.w.Write(b); err != nil {
@@ -43,6 +47,13 @@ func (e *emitter) raw(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// end writes the client's end marker b, once; the stream is complete after it.
+func (e *emitter) end(b []byte) error {
+	err := e.raw(b)
+	e.ended = true
+	return err
 }
 
 // event writes one server-sent event; name is left out when empty.
@@ -73,6 +84,9 @@ func (e *emitter) jsonEvent(name string, v any) error {
 // dialect's own API uses for an error after the stream started, which the
 // official SDKs raise as an exception.
 func (e *emitter) errorEvent(reason string) error {
+	if e.ended {
+		return e.err
+	}
 	switch e.client {
 	case Anthropic:
 		return e.jsonEvent("error", anErrorEvent{Type: "error", Error: anErrorBody{Type: "api_error", Message: reason}})

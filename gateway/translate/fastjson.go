@@ -630,12 +630,24 @@ func fastUsage(s *jsonScan, u *anUsage) bool {
 	})
 }
 
+// anEventParts holds what an anEvent's pointers point to.
+type anEventParts struct {
+	msg   anResponse
+	delta anDelta
+	usage anUsage
+	block anBlock
+}
+
 // fastMessageEvent reads the message_start, message_delta and
 // content_block_start events of an Anthropic stream in their usual shapes (a
 // message with no content yet; a stop reason and token counts; a text block)
 // into ev. It reports false for anything else,
-// which the caller then reads with encoding/json.
-func fastMessageEvent(data []byte, ev *anEvent) bool {
+// which the caller then reads with encoding/json. The parts of ev it sets live in
+// parts when given (a stream reuses them event after event), else are allocated.
+func fastMessageEvent(data []byte, ev *anEvent, parts *anEventParts) bool {
+	if parts == nil {
+		parts = new(anEventParts)
+	}
 	s := jsonScan{b: data}
 	ok := s.object(func(key []byte) bool {
 		switch string(key) {
@@ -645,12 +657,14 @@ func fastMessageEvent(data []byte, ev *anEvent) bool {
 			return ok
 		case "message":
 			if ev.Message == nil {
-				ev.Message = new(anResponse)
+				parts.msg = anResponse{}
+				ev.Message = &parts.msg
 			}
 			return fastStartMessage(&s, ev.Message)
 		case "delta":
 			if ev.Delta == nil {
-				ev.Delta = new(anDelta)
+				parts.delta = anDelta{}
+				ev.Delta = &parts.delta
 			}
 			d := ev.Delta
 			return s.object(func(key []byte) bool {
@@ -664,7 +678,8 @@ func fastMessageEvent(data []byte, ev *anEvent) bool {
 			})
 		case "usage":
 			if ev.Usage == nil {
-				ev.Usage = new(anUsage)
+				parts.usage = anUsage{}
+				ev.Usage = &parts.usage
 			}
 			return fastUsage(&s, ev.Usage)
 		case "index":
@@ -673,7 +688,8 @@ func fastMessageEvent(data []byte, ev *anEvent) bool {
 			return ok
 		case "content_block":
 			if ev.ContentBlock == nil {
-				ev.ContentBlock = new(anBlock)
+				parts.block = anBlock{}
+				ev.ContentBlock = &parts.block
 			}
 			b := ev.ContentBlock
 			return s.object(func(key []byte) bool {

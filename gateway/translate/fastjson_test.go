@@ -42,7 +42,13 @@ func FuzzFastJSON(f *testing.F) {
 				t.Fatalf("fast path read %q as %d %+v, encoding/json as %+v %+v", data, index, d, ev, ev.Delta)
 			}
 		}
-		for _, fast := range []func([]byte, *anEvent) bool{fastBareEvent, fastMessageEvent} {
+		// A stream's reused parts, left dirty by another event, read the same.
+		dirty := &anEventParts{msg: anResponse{ID: "old", Model: "old", StopReason: ptr("old")},
+			delta: anDelta{Type: "old", Text: "old", StopReason: ptr("old")}, usage: anUsage{InputTokens: 9, OutputTokens: 9},
+			block: anBlock{Type: "old", Text: "old", ID: "old"}}
+		fresh := func(data []byte, ev *anEvent) bool { return fastMessageEvent(data, ev, nil) }
+		reused := func(data []byte, ev *anEvent) bool { return fastMessageEvent(data, ev, dirty) }
+		for _, fast := range []func([]byte, *anEvent) bool{fastBareEvent, fresh, reused} {
 			checkFastEvent(t, data, fast)
 		}
 		s := string(data)

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -16,7 +17,8 @@ var fuzzPairs = [][2]string{
 
 // FuzzStream feeds arbitrary provider bytes, cut at an arbitrary point, to each
 // stream translator: it must not panic, must end with Close or an error, and
-// must refuse writes after that.
+// must refuse writes after that; a stream translated for an OpenAI client has
+// nothing after its "data: [DONE]".
 func FuzzStream(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*/*.stream")
 	for _, file := range files {
@@ -36,7 +38,7 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("{\"message\":{\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":null}}]},\"done\":true}\n"), uint8(2), uint16(1))
 	f.Fuzz(func(t *testing.T, data []byte, pair uint8, cut uint16) {
 		p := fuzzPairs[int(pair)%len(fuzzPairs)]
-		var out countingWriter
+		var out bytes.Buffer
 		st := New().Stream(p[0], p[1], "m", &out)
 		k := min(int(cut), len(data))
 		_, err := st.Write(data[:k])
@@ -53,12 +55,11 @@ func FuzzStream(f *testing.F) {
 		if _, werr := st.Write([]byte("x")); werr == nil {
 			t.Fatal("Write after the end succeeded")
 		}
+		if i := bytes.Index(out.Bytes(), []byte("data: [DONE]\n\n")); p[0] == OpenAI && p[1] != OpenAI && i >= 0 && i+14 != out.Len() {
+			t.Fatalf("the client's stream goes on after [DONE]: %q", out.Bytes()[i:])
+		}
 	})
 }
-
-type countingWriter struct{ n int }
-
-func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
 
 // TestStreamBoundsEvent: a provider that never ends its event is refused once it
 // passes maxEventBytes instead of growing the translator's memory, for each kind

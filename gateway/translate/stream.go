@@ -30,6 +30,7 @@ type source struct {
 	pending int   // bytes fed since the last finished event
 	err     error // the handler's error, which stopped the decoder
 	done    bool
+	closing bool // in Close: an event that does not parse is a cut stream's
 }
 
 func newSSESource(out *emitter, h handler) *source {
@@ -48,6 +49,9 @@ func newNDJSONSource(out *emitter, h handler) *source {
 func (s *source) handle(data []byte) bool {
 	s.pending = 0
 	if err := s.h.handle(data); err != nil {
+		if s.closing {
+			err = fmt.Errorf("%w: %v", ErrTruncated, err)
+		}
 		s.err = err
 		return false
 	}
@@ -88,8 +92,8 @@ func (s *source) Close() error {
 	}
 	// An event the decoder hands over only at End is one the stream stopped
 	// inside. It may be whole ("data: [DONE]" without its blank line), but when
-	// it does not parse, the stream was cut; truncating says so.
-	s.h = truncating{s.h}
+	// it does not parse, the stream was cut; closing says so.
+	s.closing = true
 	if s.sse != nil {
 		s.sse.End()
 	} else {
@@ -227,14 +231,4 @@ func (p *passThrough) Abort(reason string) error {
 	}
 	p.done = true
 	return p.out.errorEvent(reason)
-}
-
-// truncating reports an event that does not parse as a cut stream.
-type truncating struct{ handler }
-
-func (t truncating) handle(data []byte) error {
-	if err := t.handler.handle(data); err != nil {
-		return fmt.Errorf("%w: %v", ErrTruncated, err)
-	}
-	return nil
 }

@@ -24,6 +24,8 @@ type anthropicToOpenAIStream struct {
 	held     int // bytes of thinking text held for signatures
 	finished bool
 	fast     fastDelta // reused for every delta event
+	ev       anEvent   // reused for every other event
+	parts    anEventParts
 }
 
 type anStreamBlock struct {
@@ -34,6 +36,9 @@ type anStreamBlock struct {
 }
 
 func (s *anthropicToOpenAIStream) handle(data []byte) error {
+	if s.finished {
+		return nil // message_stop is the last event; the client's stream is complete
+	}
 	var index int
 	d := &s.fast
 	*d = fastDelta{scratch: d.scratch}
@@ -44,10 +49,11 @@ func (s *anthropicToOpenAIStream) handle(data []byte) error {
 }
 
 func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
-	var ev anEvent
-	if !fastBareEvent(data, &ev) && !fastMessageEvent(data, &ev) {
-		ev = anEvent{}
-		if err := json.Unmarshal(data, &ev); err != nil {
+	ev := &s.ev
+	*ev = anEvent{}
+	if !fastBareEvent(data, ev) && !fastMessageEvent(data, ev, &s.parts) {
+		*ev = anEvent{}
+		if err := json.Unmarshal(data, ev); err != nil {
 			return fmt.Errorf("read anthropic event: %w", err)
 		}
 	}
@@ -93,7 +99,12 @@ func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 		if err := s.flushThinking(); err != nil {
 			return err
 		}
-		return s.oa.finish(anthropicFinish(s.stop), anthropicUsageToOpenAI(s.usage))
+		// message_stop is Anthropic's last event: "data: [DONE]" goes out with
+		// the finishing chunk, in the same write, not at the provider's EOF.
+		if err := s.oa.finish(anthropicFinish(s.stop), anthropicUsageToOpenAI(s.usage)); err != nil {
+			return err
+		}
+		return s.oa.done()
 	case "error":
 		if ev.Error != nil {
 			return fmt.Errorf("provider error: %s: %s", ev.Error.Type, ev.Error.Message)
@@ -103,7 +114,7 @@ func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 	return nil // ping and event types added later
 }
 
-func (s *anthropicToOpenAIStream) blockStart(ev anEvent) error {
+func (s *anthropicToOpenAIStream) blockStart(ev *anEvent) error {
 	cb := ev.ContentBlock
 	if cb == nil {
 		return nil

@@ -16,6 +16,9 @@ type ollamaToOpenAIStream struct {
 }
 
 func (s *ollamaToOpenAIStream) handle(data []byte) error {
+	if s.finished {
+		return nil // the client's stream is complete
+	}
 	var r olResponse
 	if err := json.Unmarshal(data, &r); err != nil {
 		return fmt.Errorf("read ollama record: %w", err)
@@ -54,7 +57,12 @@ func (s *ollamaToOpenAIStream) handle(data []byte) error {
 	}
 	if r.Done && !s.finished {
 		s.finished = true
-		return s.oa.finish(ollamaFinish(r.DoneReason, s.tools > 0), ollamaUsageToOpenAI(&r))
+		// The done record is Ollama's last: "data: [DONE]" goes out with the
+		// finishing chunk, in the same write, not at the provider's EOF.
+		if err := s.oa.finish(ollamaFinish(r.DoneReason, s.tools > 0), ollamaUsageToOpenAI(&r)); err != nil {
+			return err
+		}
+		return s.oa.done()
 	}
 	return nil
 }

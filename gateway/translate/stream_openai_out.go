@@ -9,8 +9,8 @@ import (
 // the closing "data: [DONE]".
 type oaChunker struct {
 	out *emitter
-	// prefix is the chunk's JSON up to the delta's first field, for the id and
-	// model it was made with.
+	// prefix is "data: " and the chunk's JSON up to the delta's first field, for
+	// the id and model it was made with; buf is the event being written.
 	prefix                []byte
 	prefixID, prefixModel string
 	buf                   []byte
@@ -32,7 +32,8 @@ func (c *oaChunker) start() error {
 		return nil
 	}
 	c.started = true
-	return c.write(&oaRespMessage{Role: "assistant", Content: ptr("")}, nil, nil)
+	b := append(c.head(), `"role":"assistant","content":""},"finish_reason":null}]}`...)
+	return c.send(b)
 }
 
 // delta writes one chunk carrying d.
@@ -40,7 +41,7 @@ func (c *oaChunker) delta(d *oaRespMessage) error {
 	if err := c.start(); err != nil {
 		return err
 	}
-	return c.write(d, nil, nil)
+	return c.write(d)
 }
 
 // text writes one chunk whose delta is the single string field given (with its
@@ -60,18 +61,22 @@ func (c *oaChunker) finish(reason string, usage *oaUsage) error {
 	if err := c.start(); err != nil {
 		return err
 	}
-	return c.write(&oaRespMessage{}, &reason, usage)
+	b := append(c.head(), `},"finish_reason":`...)
+	b = appendJSONString(b, reason)
+	b = append(b, "}]"...)
+	if usage != nil {
+		b = appendOAUsage(append(b, `,"usage":`...), usage)
+	}
+	return c.send(append(b, '}'))
 }
 
-func (c *oaChunker) write(d *oaRespMessage, finish *string, usage *oaUsage) error {
-	if finish == nil && usage == nil {
-		if text, field, ok := singleField(d); ok {
-			return c.writeFast(field, []byte(text))
-		}
+func (c *oaChunker) write(d *oaRespMessage) error {
+	if text, field, ok := singleField(d); ok {
+		return c.writeFast(field, []byte(text))
 	}
-	c.choice[0] = oaChoice{Delta: d, FinishReason: finish}
+	c.choice[0] = oaChoice{Delta: d}
 	c.chunk = oaResponse{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model,
-		Choices: c.choice[:], Usage: usage}
+		Choices: c.choice[:]}
 	data, err := json.Marshal(&c.chunk)
 	if err != nil {
 		return err
@@ -79,9 +84,15 @@ func (c *oaChunker) write(d *oaRespMessage, finish *string, usage *oaUsage) erro
 	return c.out.event("", data)
 }
 
+// done writes "data: [DONE]", once: the stream is complete after it.
 func (c *oaChunker) done() error {
-	return c.out.raw([]byte("data: [DONE]\n\n"))
+	if c.out.ended {
+		return c.out.err
+	}
+	return c.out.end(doneEvent)
 }
+
+var doneEvent = []byte("data: [DONE]\n\n")
 
 // singleField reports whether d holds only content or only reasoning_content,
 // the shape of nearly every chunk of a long reply.
@@ -100,9 +111,21 @@ func singleField(d *oaRespMessage) (text, field string, ok bool) {
 
 // writeFast writes the chunk encoding/json would for a delta of one text field.
 func (c *oaChunker) writeFast(field string, text []byte) error {
+	b := c.head()
+	if need := len(b) + len(field) + len(text) + 64; cap(b) < need {
+		b = append(make([]byte, 0, need+need/2), b...)
+	}
+	b = append(b, field...)
+	b = appendJSONString(b, text)
+	return c.send(append(b, `},"finish_reason":null}]}`...))
+}
+
+// head starts a chunk's event in c.buf: "data: " and the chunk's JSON up to the
+// delta's first field, as encoding/json writes it, for the id and model now set.
+func (c *oaChunker) head() []byte {
 	if c.prefix == nil || c.prefixID != c.id || c.prefixModel != c.model {
-		p := make([]byte, 0, 96+len(c.id)+len(c.model))
-		p = append(p, `{"id":`...)
+		p := make([]byte, 0, 112+len(c.id)+len(c.model))
+		p = append(p, `data: {"id":`...)
 		p = appendJSONString(p, c.id)
 		p = append(p, `,"object":"chat.completion.chunk","created":`...)
 		p = strconv.AppendInt(p, c.created, 10)
@@ -111,10 +134,40 @@ func (c *oaChunker) writeFast(field string, text []byte) error {
 		p = append(p, `,"choices":[{"index":0,"delta":{`...)
 		c.prefix, c.prefixID, c.prefixModel = p, c.id, c.model
 	}
-	b := append(c.buf[:0], c.prefix...)
-	b = append(b, field...)
-	b = appendJSONString(b, text)
-	b = append(b, `},"finish_reason":null}]}`...)
+	if c.buf == nil {
+		c.buf = make([]byte, 0, len(c.prefix)+320)
+	}
+	return append(c.buf[:0], c.prefix...)
+}
+
+// send ends the event head began and writes it.
+func (c *oaChunker) send(b []byte) error {
+	b = append(b, "\n\n"...)
 	c.buf = b
-	return c.out.event("", b)
+	return c.out.raw(b)
+}
+
+// appendOAUsage appends u as encoding/json writes an oaUsage.
+func appendOAUsage(b []byte, u *oaUsage) []byte {
+	b = append(b, `{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
+	b = append(b, `,"completion_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+	if d := u.PromptTokensDetails; d != nil {
+		b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.CachedTokens), 10)
+		b = append(b, '}')
+	}
+	if d := u.CompletionTokensDetails; d != nil {
+		b = append(b, `,"completion_tokens_details":{"reasoning_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.ReasoningTokens), 10)
+		b = append(b, '}')
+	}
+	if u.CacheCreationInputTokens != 0 {
+		b = append(b, `,"cache_creation_input_tokens":`...)
+		b = strconv.AppendInt(b, int64(u.CacheCreationInputTokens), 10)
+	}
+	return append(b, '}')
 }

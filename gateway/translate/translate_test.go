@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -185,6 +186,97 @@ func TestDefaultMaxTokens(t *testing.T) {
 			var req anRequest
 			if err := json.Unmarshal(out, &req); err != nil || req.MaxTokens != tt.want {
 				t.Errorf("max_tokens for %s = %d (%v), want %d", tt.model, req.MaxTokens, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestProviderEndEndsClientStream: an OpenAI client's stream from Anthropic or
+// Ollama is complete at the provider's last event (message_stop, the done record):
+// "data: [DONE]" goes out with the finishing chunk; what follows (a stray event, a
+// cut, Close) adds nothing to it.
+func TestProviderEndEndsClientStream(t *testing.T) {
+	for _, c := range []struct {
+		provider, stream, stray string
+	}{
+		{Anthropic, "testdata/openai-anthropic/tool_use.stream",
+			"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"late\"}}\n\n"},
+		{Ollama, "testdata/openai-ollama/thinking.stream", `{"model":"m","message":{"role":"assistant","content":"late"},"done":false}` + "\n"},
+	} {
+		in := mustRead(t, c.stream)
+		want := mustRead(t, c.stream+".golden")
+		for _, tt := range []struct {
+			name string
+			end  func(StreamTranslator) error
+		}{
+			{"close", StreamTranslator.Close},
+			{"abort", func(st StreamTranslator) error { return st.Abort("upstream connection reset") }},
+			{"stray_then_close", func(st StreamTranslator) error {
+				if _, err := st.Write([]byte(c.stray)); err != nil {
+					return err
+				}
+				return st.Close()
+			}},
+		} {
+			t.Run(c.provider+"/"+tt.name, func(t *testing.T) {
+				var out bytes.Buffer
+				st := testTranslator().Stream(OpenAI, c.provider, "requested-model", &out)
+				if _, err := st.Write(in); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(out.Bytes(), want) {
+					t.Fatalf("before the provider's end the client has\n%s\nwant the whole golden stream, [DONE] included", out.Bytes())
+				}
+				if err := tt.end(st); err != nil {
+					t.Fatalf("end: %v", err)
+				}
+				if !bytes.Equal(out.Bytes(), want) {
+					t.Errorf("after the end the client has\n%s\nwant nothing added to the golden stream", out.Bytes())
+				}
+			})
+		}
+	}
+}
+
+// TestOAChunkerFinishAsEncodingJSON: the finishing chunk, written by hand, is
+// byte for byte what encoding/json writes for the same oaResponse, for every
+// usage shape (details present or not, a cache write count or none) and a finish
+// reason that needs escaping; the role chunk too.
+func TestOAChunkerFinishAsEncodingJSON(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		reason string
+		usage  *oaUsage
+	}{
+		{"no_usage", "stop", nil},
+		{"bare", "length", &oaUsage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}},
+		{"anthropic", "tool_calls", anthropicUsageToOpenAI(anUsage{InputTokens: 7, CacheReadInputTokens: 1800, CacheCreationInputTokens: 12, OutputTokens: 40})},
+		{"reasoning", "content_filter", &oaUsage{PromptTokens: 10, CompletionTokens: 20, TotalTokens: 30,
+			PromptTokensDetails: &oaPromptDetails{}, CompletionTokensDetails: &oaCompletionDetails{ReasoningTokens: 15}}},
+		{"escaped_reason", "a<b\"\u2028", &oaUsage{TotalTokens: -1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c := &oaChunker{out: newEmitter(&out, OpenAI), id: "chatcmpl-<1>", model: "m\u00e9\"", created: 1741569952}
+			if err := c.finish(tt.reason, tt.usage); err != nil {
+				t.Fatal(err)
+			}
+			reason := tt.reason
+			var want bytes.Buffer
+			for _, chunk := range []oaResponse{
+				{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model,
+					Choices: []oaChoice{{Delta: &oaRespMessage{Role: "assistant", Content: ptr("")}}}},
+				{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model,
+					Choices: []oaChoice{{Delta: &oaRespMessage{}, FinishReason: &reason}}, Usage: tt.usage},
+			} {
+				data, err := json.Marshal(&chunk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&want, "data: %s\n\n", data)
+			}
+			if out.String() != want.String() {
+				t.Errorf("chunker wrote\n%s\nencoding/json writes\n%s", out.String(), want.String())
 			}
 		})
 	}
