@@ -218,8 +218,10 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 	if ex != nil {
 		ex.Status = resp.StatusCode
 		ex.Stream = stream
-		ex.RespHeader = resp.Header.Clone()
-		redactHeader(ex.RespHeader, new(secrets))
+		if keep { // else the provider's header replaces it (providerSide)
+			ex.RespHeader = resp.Header.Clone()
+			redactHeader(ex.RespHeader, new(secrets))
+		}
 		t.limit, t.want = s.captureLimit, resp.ContentLength
 		remain = resp.ContentLength
 	}
