@@ -303,23 +303,8 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 	}
 	switch raw[0] {
 	case '"':
-		// Most contents are plain strings with nothing escaped: raw is valid JSON
-		// already (it was decoded out of the body), so its bytes are the text. A
-		// 100-turn history was decoded a second time here, a third of its parse.
-		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-			return string(raw[1 : len(raw)-1]), nil, nil
-		}
-		// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
-		// encoding/json checked it whole first, then decoded it.
-		l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
-		if text, ok := l.str(); ok && l.end() {
-			return string(text), nil, nil
-		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", nil, fmt.Errorf("content: %w: %w", ErrMalformed, err)
-		}
-		return s, nil, nil
+		s, err := jsonText(raw)
+		return s, nil, err
 	case '[':
 		if text, media, ok := fastOpenAIParts(raw); ok {
 			return text, media, nil
@@ -327,6 +312,27 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 		return jsonOpenAIParts(raw)
 	}
 	return "", nil, fmt.Errorf("content %.20q is neither a string nor an array: %w", raw, ErrMalformed)
+}
+
+// jsonText reads a content that is a JSON string, as encoding/json reads it.
+func jsonText(raw []byte) (string, error) {
+	// Most contents are plain strings with nothing escaped: raw is valid JSON
+	// already (it was decoded out of the body), so its bytes are the text. A
+	// 100-turn history was decoded a second time here, a third of its parse.
+	if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
+	// encoding/json checked it whole first, then decoded it.
+	l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
+	if text, ok := l.str(); ok && l.end() {
+		return string(text), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("content: %w: %w", ErrMalformed, err)
+	}
+	return s, nil
 }
 
 // jsonOpenAIParts is openaiContent for an array of parts, read with encoding/json
