@@ -18,9 +18,11 @@ type anthropicRequest struct {
 	Messages []anthropicMessage `json:"messages"`
 	Tools    json.RawMessage    `json:"tools"`
 	Stream   bool               `json:"stream"`
-	Metadata *struct {
-		UserID string `json:"user_id"`
-	} `json:"metadata"`
+	Metadata *anthropicMetadata `json:"metadata"`
+}
+
+type anthropicMetadata struct {
+	UserID string `json:"user_id"`
 }
 
 type anthropicMessage struct {
@@ -75,7 +77,7 @@ type anthropicSource struct {
 // API error in place of the answer, streamed or not).
 func ParseAnthropic(reqBody, respBody []byte) (*Round, error) {
 	var req anthropicRequest
-	if err := json.Unmarshal(reqBody, &req); err != nil {
+	if err := decodeAnthropicRequest(reqBody, &req); err != nil {
 		return nil, fmt.Errorf("decode anthropic request: %w: %w", ErrMalformed, err)
 	}
 	r := &Round{
@@ -149,13 +151,17 @@ func anthropicBlocks(raw json.RawMessage) ([]anthropicBlock, error) {
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("content: %w: %w", ErrMalformed, err)
+		s, err := jsonText(raw)
+		if err != nil {
+			return nil, err
 		}
 		return []anthropicBlock{{Type: "text", Text: s}}, nil
 	case '[':
 		var blocks []anthropicBlock
+		if fastAnthropicBlocks(raw, &blocks) {
+			return blocks, nil
+		}
+		blocks = nil
 		if err := json.Unmarshal(raw, &blocks); err != nil {
 			return nil, fmt.Errorf("content blocks: %w: %w", ErrMalformed, err)
 		}

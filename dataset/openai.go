@@ -89,20 +89,43 @@ func (c *openaiContentJSON) read() (string, []Media, error) {
 }
 
 type openaiPart struct {
-	Type     string `json:"type"`
-	Text     string `json:"text"`
-	ImageURL *struct {
-		URL string `json:"url"`
-	} `json:"image_url"`
-	InputAudio *struct {
-		Data   string `json:"data"`
-		Format string `json:"format"` // "wav", "mp3"
-	} `json:"input_audio"`
-	File *struct {
-		FileData string `json:"file_data"` // a data: URL
-		FileID   string `json:"file_id"`
-		Filename string `json:"filename"`
-	} `json:"file"`
+	Type       string            `json:"type"`
+	Text       string            `json:"text"`
+	ImageURL   *openaiImageURL   `json:"image_url"`
+	InputAudio *openaiInputAudio `json:"input_audio"`
+	File       *openaiFile       `json:"file"`
+}
+
+type openaiImageURL struct {
+	URL string `json:"url"`
+}
+
+type openaiInputAudio struct {
+	Data   string `json:"data"`
+	Format string `json:"format"` // "wav", "mp3"
+}
+
+type openaiFile struct {
+	FileData string `json:"file_data"` // a data: URL
+	FileID   string `json:"file_id"`
+	Filename string `json:"filename"`
+}
+
+// keep appends what the part contributes to a content: its text, or its medium.
+func (part *openaiPart) keep(texts []string, media []Media) ([]string, []Media) {
+	switch {
+	case part.Type == "text" || part.Type == "" && part.Text != "":
+		texts = append(texts, part.Text)
+	case part.ImageURL != nil:
+		media = append(media, mediaFromURL("image", part.ImageURL.URL))
+	case part.InputAudio != nil:
+		media = append(media, mediaFromBase64("audio", audioMIME(part.InputAudio.Format), part.InputAudio.Data))
+	case part.File != nil && part.File.FileData != "":
+		media = append(media, mediaFromURL("file", part.File.FileData))
+	case part.File != nil && part.File.FileID != "":
+		media = append(media, Media{Kind: "file", URL: part.File.FileID})
+	}
+	return texts, media
 }
 
 // openaiReasoningDetail is one entry of OpenRouter's reasoning_details:
@@ -201,7 +224,7 @@ func (u *openaiUsage) usage() Usage {
 // ErrUpstream (an API error in place of the answer).
 func ParseOpenAIChat(reqBody, respBody []byte) (*Round, error) {
 	var req openaiRequest
-	if err := json.Unmarshal(reqBody, &req); err != nil {
+	if err := decodeOpenAIRequest(reqBody, &req); err != nil {
 		return nil, fmt.Errorf("decode openai chat request: %w: %w", ErrMalformed, err)
 	}
 	r := &Round{
@@ -280,53 +303,57 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 	}
 	switch raw[0] {
 	case '"':
-		// Most contents are plain strings with nothing escaped: raw is valid JSON
-		// already (it was decoded out of the body), so its bytes are the text. A
-		// 100-turn history was decoded a second time here, a third of its parse.
-		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-			return string(raw[1 : len(raw)-1]), nil, nil
-		}
-		// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
-		// encoding/json checked it whole first, then decoded it.
-		l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
-		if text, ok := l.str(); ok && l.end() {
-			return string(text), nil, nil
-		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", nil, fmt.Errorf("content: %w: %w", ErrMalformed, err)
-		}
-		return s, nil, nil
+		s, err := jsonText(raw)
+		return s, nil, err
 	case '[':
-		var parts []json.RawMessage
-		if err := json.Unmarshal(raw, &parts); err != nil {
-			return "", nil, fmt.Errorf("content parts: %w: %w", ErrMalformed, err)
+		if text, media, ok := fastOpenAIParts(raw); ok {
+			return text, media, nil
 		}
-		var (
-			texts []string
-			media []Media
-		)
-		for _, p := range parts {
-			var part openaiPart
-			if json.Unmarshal(p, &part) != nil {
-				continue // not an object: nothing to keep
-			}
-			switch {
-			case part.Type == "text" || part.Type == "" && part.Text != "":
-				texts = append(texts, part.Text)
-			case part.ImageURL != nil:
-				media = append(media, mediaFromURL("image", part.ImageURL.URL))
-			case part.InputAudio != nil:
-				media = append(media, mediaFromBase64("audio", audioMIME(part.InputAudio.Format), part.InputAudio.Data))
-			case part.File != nil && part.File.FileData != "":
-				media = append(media, mediaFromURL("file", part.File.FileData))
-			case part.File != nil && part.File.FileID != "":
-				media = append(media, Media{Kind: "file", URL: part.File.FileID})
-			}
-		}
-		return strings.Join(texts, "\n"), media, nil
+		return jsonOpenAIParts(raw)
 	}
 	return "", nil, fmt.Errorf("content %.20q is neither a string nor an array: %w", raw, ErrMalformed)
+}
+
+// jsonText reads a content that is a JSON string, as encoding/json reads it.
+func jsonText(raw []byte) (string, error) {
+	// Most contents are plain strings with nothing escaped: raw is valid JSON
+	// already (it was decoded out of the body), so its bytes are the text. A
+	// 100-turn history was decoded a second time here, a third of its parse.
+	if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
+	// encoding/json checked it whole first, then decoded it.
+	l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
+	if text, ok := l.str(); ok && l.end() {
+		return string(text), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("content: %w: %w", ErrMalformed, err)
+	}
+	return s, nil
+}
+
+// jsonOpenAIParts is openaiContent for an array of parts, read with encoding/json
+// (fastOpenAIParts reads the usual ones); a part that does not decode is skipped.
+func jsonOpenAIParts(raw []byte) (string, []Media, error) {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return "", nil, fmt.Errorf("content parts: %w: %w", ErrMalformed, err)
+	}
+	var (
+		texts []string
+		media []Media
+	)
+	for _, p := range parts {
+		var part openaiPart
+		if json.Unmarshal(p, &part) != nil {
+			continue // not an object: nothing to keep
+		}
+		texts, media = part.keep(texts, media)
+	}
+	return strings.Join(texts, "\n"), media, nil
 }
 
 // openaiTools returns the tools array compacted, or the legacy functions wrapped in

@@ -120,8 +120,12 @@ func (l *jsonLexer) openaiMessage(m *openaiMessage) bool {
 			return l.stringField(&m.ToolCallID)
 		case 7:
 			return l.stringField(&m.Name)
+		case 8:
+			return l.openaiReasoningDetails(&m.ReasoningDetails)
+		case 9:
+			return l.boolField(&m.Prefix)
 		}
-		return false // reasoning_details, prefix: left to encoding/json
+		return false
 	})
 }
 

@@ -13,6 +13,15 @@ func RequestModel(path string, reqBody []byte) string {
 	if len(reqBody) == 0 || reqBody[0] != '{' {
 		return ""
 	}
+	if model, ok := requestModelFast(reqBody); ok {
+		return model
+	}
+	return requestModelJSON(reqBody)
+}
+
+// requestModelJSON is RequestModel's encoding/json path, for the bodies
+// requestModelFast is not sure to read as it does.
+func requestModelJSON(reqBody []byte) string {
 	var req struct {
 		Model string `json:"model"`
 	}
