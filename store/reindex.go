@@ -106,9 +106,15 @@ func (db *DB) Reindex(ctx context.Context, opt ReindexOptions) (ReindexStats, er
 }
 
 // beginReindex saves the marks and clears the tree in one transaction, returning the
-// newest exchange id the run covers.
+// newest exchange id the run covers. It runs on a connection of its own with foreign
+// keys off (see clearTree).
 func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	conn, err := withoutForeignKeys(ctx, db.sql)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

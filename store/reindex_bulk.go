@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 )
@@ -113,10 +114,14 @@ func (db *DB) restoreIndexes(ctx context.Context) error {
 // 'delete' each: for search_fts that tokenizes the message's text again.
 var searchDeleteTriggers = []string{"search_fts_delete", "script_fts_delete"}
 
-// clearTree deletes every conversation and message. Emptying the search indexes
-// outright ('delete-all') and deleting the messages with their delete triggers set
-// aside, then put back as they were, all in tx, costs a fraction of a delete
-// command per message (the clear took 60% of a reindex of 20,000 exchanges).
+// clearTree deletes every conversation and message, and their tags (saved in
+// reindex_marks by then). Row by row this cost most of a reindex: every deleted
+// message had search_fts tokenize its text again, and with foreign keys on, a scan
+// of conversations for a head_id naming it (no index leads there): quadratic in
+// the size of the database. So tx runs on a connection with foreign keys off
+// (withoutForeignKeys), empties the search indexes outright ('delete-all') and
+// deletes with the search delete triggers set aside, putting them back as they
+// were before it commits; messages then go in one truncation.
 func clearTree(ctx context.Context, tx *sql.Tx) error {
 	triggers := make([]string, 0, len(searchDeleteTriggers))
 	for _, name := range searchDeleteTriggers {
@@ -133,8 +138,8 @@ func clearTree(ctx context.Context, tx *sql.Tx) error {
 	for _, stmt := range []string{
 		`INSERT INTO search_fts(search_fts) VALUES ('delete-all')`,
 		`INSERT INTO script_fts(script_fts) VALUES ('delete-all')`,
-		// head_id points into messages; clear it so the cascade can delete them.
-		`UPDATE conversations SET head_id = NULL`,
+		`DELETE FROM conversation_tags`,
+		`DELETE FROM messages`,
 		`DELETE FROM conversations`,
 	} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -147,4 +152,30 @@ func clearTree(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// withoutForeignKeys takes a connection of db's pool and turns its foreign keys off
+// (a pragma that does nothing inside a transaction). Closing the returned
+// connection turns them on again before it goes back to the pool, or discards it
+// when that fails.
+func withoutForeignKeys(ctx context.Context, db *sql.DB) (*fkOffConn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+		return nil, err
+	}
+	return &fkOffConn{conn}, nil
+}
+
+type fkOffConn struct{ *sql.Conn }
+
+func (c *fkOffConn) Close() error {
+	if _, err := c.Conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON`); err != nil {
+		c.Conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return c.Conn.Close()
 }

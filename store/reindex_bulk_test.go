@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -123,6 +124,23 @@ func TestReindexKeepsSchemaAndSearch(t *testing.T) {
 				if diff := cmp.Diff(want, searchTitles(t, db, q)); diff != "" {
 					t.Errorf("search %q after reindex (-before +after):\n%s", q, diff)
 				}
+			}
+			// The connection that cleared the tree went back to the pool with foreign
+			// keys on, like every other.
+			var conns []*sql.Conn
+			for range 4 {
+				c, err := db.sql.Conn(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+				var on bool
+				if err := c.QueryRowContext(t.Context(), `PRAGMA foreign_keys`).Scan(&on); err != nil || !on {
+					t.Errorf("a pooled connection has foreign_keys = %v (%v), want on", on, err)
+				}
+			}
+			for _, c := range conns {
+				c.Close()
 			}
 			// The delete triggers work again: a conversation deleted now leaves search.
 			if _, err := db.sql.ExecContext(t.Context(), `UPDATE conversations SET head_id = NULL`); err != nil {
