@@ -77,6 +77,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
+	if err := db.restoreIndexes(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
 	return db, nil
 }
 

@@ -68,6 +68,14 @@ func (db *DB) Reindex(ctx context.Context, opt ReindexOptions) (ReindexStats, er
 	if err != nil {
 		return st, fmt.Errorf("reindex: %w", err)
 	}
+	finished := false
+	defer func() {
+		if !finished {
+			// A stopped or failed run leaves the tree half-built, to be completed by the
+			// next; the list's indexes go back now, not only at the next Open.
+			_ = db.restoreIndexes(context.WithoutCancel(ctx))
+		}
+	}()
 	// The next batch is read, decoded and parsed while this one is written.
 	readCtx, stop := context.WithCancel(ctx)
 	batches := db.readBatches(readCtx, maxID, opt)
@@ -92,14 +100,21 @@ func (db *DB) Reindex(ctx context.Context, opt ReindexOptions) (ReindexStats, er
 	if err := db.finishReindex(ctx, maxID, &st); err != nil {
 		return st, fmt.Errorf("reindex: %w", err)
 	}
+	finished = true
 	st.Elapsed = time.Since(start)
 	return st, nil
 }
 
 // beginReindex saves the marks and clears the tree in one transaction, returning the
-// newest exchange id the run covers.
+// newest exchange id the run covers. It runs on a connection of its own with foreign
+// keys off (see clearTree).
 func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	conn, err := withoutForeignKeys(ctx, db.sql)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -125,12 +140,12 @@ func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error)
 		WHERE c.status != 'unreviewed' OR c.note != '' OR c.score != 0 OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id)`); err != nil {
 		return 0, fmt.Errorf("save statuses and tags: %w", err)
 	}
-	// head_id points into messages; clear it so the cascade can delete them.
-	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET head_id = NULL`); err != nil {
+	// Dropped before the clear, which then need not keep them either.
+	if err := dropListIndexes(ctx, tx); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM conversations`); err != nil {
-		return 0, fmt.Errorf("clear conversations: %w", err)
+	if err := clearTree(ctx, tx); err != nil {
+		return 0, err
 	}
 	return maxID, tx.Commit()
 }
@@ -236,6 +251,9 @@ func (db *DB) finishReindex(ctx context.Context, maxID int64, st *ReindexStats) 
 	}
 	if err := remapEdits(ctx, tx); err != nil {
 		return fmt.Errorf("restore edits: %w", err)
+	}
+	if err := restoreListIndexes(ctx, tx); err != nil {
+		return fmt.Errorf("rebuild the list's indexes: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM reindex_marks`); err != nil {
 		return err
