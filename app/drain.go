@@ -33,3 +33,27 @@ func IndexCaptureLog(ctx context.Context, dataDir string, db *store.DB, log *slo
 	}
 	return n, nil
 }
+
+// ErrRunning is returned by HoldCaptureLog when a running llmtap (serve or the
+// window) has the data folder's capture log open.
+var ErrRunning = errors.New("llmtap is running on this data folder (serve or the window): stop it first")
+
+// HoldCaptureLog stores what the capture log holds beyond db, as IndexCaptureLog
+// does, and keeps the log open, so that no llmtap can start capturing into the
+// folder, until release is called. A reindex holds it: it rebuilds every
+// conversation with the review list's indexes dropped, which a running llmtap
+// would read (its list) and write against (its captures). When one is running it
+// returns ErrRunning.
+func HoldCaptureLog(ctx context.Context, dataDir string, db *store.DB) (release func(context.Context) error, err error) {
+	p, err := capture.Open(ctx, capture.Config{Dir: CaptureLogPath(dataDir), DB: db, Convert: toCapture, Logger: slog.New(slog.DiscardHandler)})
+	if errors.Is(err, capture.ErrInUse) {
+		return nil, ErrRunning
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Flush(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("index the capture log: %w", err), p.Close(ctx))
+	}
+	return p.Close, nil
+}

@@ -19,9 +19,9 @@ import (
 const reindexHelp = `Rebuild every conversation from the stored exchanges with this build's parsers.
 
 Exchanges are the source of truth; conversations and messages are derived and get
-new ids. Statuses and tags are kept. Stop "llmtap serve" first: captures written
-while a reindex runs are threaded against a half-built tree. An interrupted run is
-safe; run it again to finish.
+new ids. Statuses and tags are kept. It refuses to run while llmtap (serve or the
+window) is running on the data folder, and holds the folder while it runs. An
+interrupted run is safe; run it again to finish.
 `
 
 func reindex(args []string, stdout, stderr io.Writer) int {
@@ -42,12 +42,20 @@ func reindex(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := openExisting(ctx, *dataDir)
+	db, dir, err := openDatabase(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "llmtap reindex:", err)
 		return 1
 	}
 	defer db.Close()
+	// Held for the whole run: no llmtap may capture into the folder, or list it,
+	// while its conversations are rebuilt.
+	release, err := app.HoldCaptureLog(ctx, dir, db)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmtap reindex:", err)
+		return 1
+	}
+	defer release(context.WithoutCancel(ctx))
 	bar := newProgressBar(stderr)
 	st, err := app.Reindex(ctx, db, *batch, bar.update)
 	bar.done()

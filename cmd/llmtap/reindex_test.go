@@ -38,3 +38,31 @@ func TestReindexCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestReindexRefusesWhileRunning: while a running llmtap holds the data folder's
+// capture log (HoldCaptureLog takes the same lock as serve), reindex refuses and
+// changes nothing; once it is released, reindex runs.
+func TestReindexRefusesWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(t.Context(), app.DatabasePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	release, err := app.HoldCaptureLog(t.Context(), dir, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"reindex", "--data", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "llmtap is running on this data folder") {
+		t.Errorf("reindex while the log is held = %d, stderr %q; want 1 and the reason", code, stderr.String())
+	}
+	if err := release(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"reindex", "--data", dir}, &stdout, &stderr); code != 0 {
+		t.Errorf("reindex after release = %d, stderr %q; want 0", code, stderr.String())
+	}
+}
