@@ -3,6 +3,7 @@ package providerfile
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -168,6 +169,7 @@ func (h *handler) addProvider(w http.ResponseWriter, r *http.Request) {
 			}
 			var name string
 			if name, err = names.put(strings.TrimSpace(p.Name), k); err != nil {
+				err = keychainRefused(0, fmt.Sprintf("keys[%d]", i), err)
 				break
 			}
 			refs[i] = Ref(name)

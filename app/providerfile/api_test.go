@@ -3,6 +3,7 @@ package providerfile
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -327,5 +328,25 @@ func TestGatewayLeaks(t *testing.T) {
 		if strings.Contains(rec.Body.String(), tc.secret) {
 			t.Errorf("GET /api/providers shows %q: %s", tc.secret, rec.Body)
 		}
+	}
+}
+
+// TestAddProviderKeychainRefuses: a keychain that refuses the form's second typed
+// key is a 400 naming that key (not a 500), the file stays as it was, and the
+// first key, already stored, is taken back out.
+func TestAddProviderKeychainRefuses(t *testing.T) {
+	kc := &failingKeychain{fakeKeychain{m: map[string]string{}}, 1}
+	s := newServer(t, kc, golden(t))
+	code, v := s.do(t, "POST", "/api/providers/config/providers",
+		map[string]any{"name": "groq", "kind": "openai", "base_url": "https://api.groq.com/openai/v1",
+			"keys": []string{"gsk-first-123456789", "gsk-second-123456789"}, "models": []string{"m"}})
+	if code != 400 || v["field"] != "keys[1]" || !strings.Contains(fmt.Sprint(v["error"]), "keychain") {
+		t.Fatalf("POST with a refusing keychain = %d %v, want 400 at keys[1]", code, v)
+	}
+	if disk, _ := os.ReadFile(s.path); !bytes.Equal(disk, golden(t)) {
+		t.Errorf("the file changed:\n%s", disk)
+	}
+	if len(kc.m) != 0 {
+		t.Errorf("the keychain kept %v after a form that failed", kc.m)
 	}
 }

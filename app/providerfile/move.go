@@ -42,8 +42,7 @@ func MoveKeys(data []byte, put func(owner, key string) (string, error)) ([]byte,
 		if err != nil {
 			// Shown at the key's line: the person can unlock the keychain, or
 			// write a ${ENV} reference instead.
-			return data, nil, &FieldError{Line: n.Line, Field: fields[i],
-				Msg: "the key could not be kept in the OS keychain (" + err.Error() + "); unlock it and save again, or refer to the key as ${ENV}"}
+			return data, nil, keychainRefused(n.Line, fields[i], err)
 		}
 		reps = append(reps, replacement{n, quote(Ref(name))})
 		moved = append(moved, Moved{Line: n.Line, Field: fields[i], Ref: Ref(name)})
@@ -142,4 +141,12 @@ func (n *namer) undo() {
 		_ = d.Delete(name) // best effort: an orphan secret is harmless, and the save's error is the one to report
 	}
 	n.set = nil
+}
+
+// keychainRefused is the refusal of a key the OS keychain would not keep (locked,
+// say), shown at the key: the person can unlock it and save again, or write a
+// ${ENV} reference instead. line is 0 for the form, which has no lines.
+func keychainRefused(line int, field string, err error) *FieldError {
+	return &FieldError{Line: line, Field: field,
+		Msg: "the key could not be kept in the OS keychain (" + err.Error() + "); unlock it and save again, or refer to the key as ${ENV}"}
 }
