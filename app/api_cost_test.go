@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/llmtap/llmtap/app/pricing"
+	"github.com/llmtap/llmtap/internal/apptest"
 )
 
 // cachingOpenAI is an upstream that reports usage as OpenAI does for a cached
@@ -17,21 +17,12 @@ import (
 func cachingOpenAI(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Messages []struct {
-				Role string `json:"role"`
-			} `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		req, err := apptest.ReadChat(r.Body)
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		users := 0
-		for _, m := range req.Messages {
-			if m.Role == "user" {
-				users++
-			}
-		}
+		users := req.Users
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-test","choices":[{"index":0,
 			"message":{"role":"assistant","content":"answer %d"},"finish_reason":"stop"}],

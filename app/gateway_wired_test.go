@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmtap/llmtap/internal/apptest"
 	"github.com/llmtap/llmtap/store"
 )
 
@@ -34,24 +35,12 @@ func fakeAnthropic(t *testing.T, last *lastBody) *httptest.Server {
 		if last != nil {
 			last.set(body)
 		}
-		var req struct {
-			Model    string `json:"model"`
-			Stream   bool   `json:"stream"`
-			Messages []struct {
-				Role string `json:"role"`
-			} `json:"messages"`
-		}
-		if err := json.Unmarshal(body, &req); err != nil {
+		req, err := apptest.ReadChat(bytes.NewReader(body))
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		users := 0
-		for _, m := range req.Messages {
-			if m.Role == "user" {
-				users++
-			}
-		}
-		answer := fmt.Sprintf("claude %d", users)
+		answer := fmt.Sprintf("claude %d", req.Users)
 		if !req.Stream {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"id":"msg_01","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":%q}],`+
@@ -63,7 +52,7 @@ func fakeAnthropic(t *testing.T, last *lastBody) *httptest.Server {
 			fmt.Sprintf(`event: message_start`+"\n"+`data: {"type":"message_start","message":{"id":"msg_02","type":"message","role":"assistant","model":%q,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":1}}}`, req.Model),
 			`event: content_block_start` + "\n" + `data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
 			`event: content_block_delta` + "\n" + `data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"claude"}}`,
-			fmt.Sprintf(`event: content_block_delta`+"\n"+`data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" %d"}}`, users),
+			fmt.Sprintf(`event: content_block_delta`+"\n"+`data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" %d"}}`, req.Users),
 			`event: content_block_stop` + "\n" + `data: {"type":"content_block_stop","index":0}`,
 			`event: message_delta` + "\n" + `data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":3}}`,
 			`event: message_stop` + "\n" + `data: {"type":"message_stop"}`,

@@ -22,6 +22,35 @@ import (
 // Key is the API key the fake upstream wants and the chats send.
 const Key = "sk-test-APPSECRET987654"
 
+// Chat is what a fake upstream reads of a chat request (OpenAI or Anthropic):
+// its model, whether it asks for a stream, and how many user turns it holds.
+type Chat struct {
+	Model  string
+	Stream bool
+	Users  int
+}
+
+// ReadChat reads a chat request's body.
+func ReadChat(body io.Reader) (Chat, error) {
+	var req struct {
+		Model    string `json:"model"`
+		Stream   bool   `json:"stream"`
+		Messages []struct {
+			Role string `json:"role"`
+		} `json:"messages"`
+	}
+	if err := json.NewDecoder(body).Decode(&req); err != nil {
+		return Chat{}, err
+	}
+	c := Chat{Model: req.Model, Stream: req.Stream}
+	for _, m := range req.Messages {
+		if m.Role == "user" {
+			c.Users++
+		}
+	}
+	return c, nil
+}
+
 // FakeOpenAI answers chat completions the way the OpenAI API does: the answer is
 // "answer N" for the Nth user message, streamed when asked. It is closed when t ends.
 func FakeOpenAI(t testing.TB) *httptest.Server {
@@ -31,23 +60,12 @@ func FakeOpenAI(t testing.TB) *httptest.Server {
 			http.Error(w, `{"error":{"message":"bad key"}}`, http.StatusUnauthorized)
 			return
 		}
-		var req struct {
-			Stream   bool `json:"stream"`
-			Messages []struct {
-				Role string `json:"role"`
-			} `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		req, err := ReadChat(r.Body)
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		users := 0
-		for _, m := range req.Messages {
-			if m.Role == "user" {
-				users++
-			}
-		}
-		answer := fmt.Sprintf("answer %d", users)
+		answer := fmt.Sprintf("answer %d", req.Users)
 		if !req.Stream {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-test",`+
