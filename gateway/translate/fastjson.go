@@ -656,17 +656,9 @@ func fastMessageEvent(data []byte, ev *anEvent, parts *anEventParts) bool {
 			ev.Type, ok = s.oneOf("message_start", "message_delta", "content_block_start")
 			return ok
 		case "message":
-			if ev.Message == nil {
-				parts.msg = anResponse{}
-				ev.Message = &parts.msg
-			}
-			return fastStartMessage(&s, ev.Message)
+			return fastStartMessage(&s, reuse(&ev.Message, &parts.msg))
 		case "delta":
-			if ev.Delta == nil {
-				parts.delta = anDelta{}
-				ev.Delta = &parts.delta
-			}
-			d := ev.Delta
+			d := reuse(&ev.Delta, &parts.delta)
 			return s.object(func(key []byte) bool {
 				switch string(key) {
 				case "stop_reason":
@@ -677,21 +669,13 @@ func fastMessageEvent(data []byte, ev *anEvent, parts *anEventParts) bool {
 				return false
 			})
 		case "usage":
-			if ev.Usage == nil {
-				parts.usage = anUsage{}
-				ev.Usage = &parts.usage
-			}
-			return fastUsage(&s, ev.Usage)
+			return fastUsage(&s, reuse(&ev.Usage, &parts.usage))
 		case "index":
 			n, ok := s.small()
 			ev.Index = n
 			return ok
 		case "content_block":
-			if ev.ContentBlock == nil {
-				parts.block = anBlock{}
-				ev.ContentBlock = &parts.block
-			}
-			b := ev.ContentBlock
+			b := reuse(&ev.ContentBlock, &parts.block)
 			return s.object(func(key []byte) bool {
 				switch string(key) {
 				case "type":
@@ -744,4 +728,15 @@ func fastStartMessage(s *jsonScan, m *anResponse) bool {
 		}
 		return false
 	})
+}
+
+// reuse returns *p, first pointing it at part, emptied, when it is nil: an event's
+// member decoded into the parts a stream reuses rather than a new allocation.
+func reuse[T any](p **T, part *T) *T {
+	if *p == nil {
+		var zero T
+		*part = zero
+		*p = part
+	}
+	return *p
 }
