@@ -16,19 +16,15 @@ import (
 // it stored. When a running llmtap has the log open, its own indexer does this and
 // IndexCaptureLog returns 0 at once.
 func IndexCaptureLog(ctx context.Context, dataDir string, db *store.DB, log *slog.Logger) (int64, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	p, err := capture.Open(ctx, capture.Config{Dir: CaptureLogPath(dataDir), DB: db, Convert: toCapture, Logger: log})
-	if errors.Is(err, capture.ErrInUse) {
+	p, err := drainCaptureLog(ctx, dataDir, db, log)
+	if errors.Is(err, ErrRunning) {
 		return 0, nil
 	}
-	if err != nil {
+	if p == nil {
 		return 0, err
 	}
-	ferr := p.Flush(ctx)
 	n := p.Indexed()
-	if err := errors.Join(ferr, p.Close(ctx)); err != nil {
+	if err := errors.Join(err, p.Close(ctx)); err != nil {
 		return n, fmt.Errorf("index the capture log: %w", err)
 	}
 	return n, nil
@@ -45,15 +41,29 @@ var ErrRunning = errors.New("llmtap is running on this data folder (serve or the
 // would read (its list) and write against (its captures). When one is running it
 // returns ErrRunning.
 func HoldCaptureLog(ctx context.Context, dataDir string, db *store.DB) (release func(context.Context) error, err error) {
-	p, err := capture.Open(ctx, capture.Config{Dir: CaptureLogPath(dataDir), DB: db, Convert: toCapture, Logger: slog.New(slog.DiscardHandler)})
+	p, err := drainCaptureLog(ctx, dataDir, db, nil)
+	if p == nil {
+		return nil, err
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("index the capture log: %w", err), p.Close(ctx))
+	}
+	return p.Close, nil
+}
+
+// drainCaptureLog opens the data folder's capture log (ErrRunning when another
+// llmtap has it) and stores what it holds beyond db. The pipeline is returned
+// open whenever it was opened, with the error of storing, if any.
+func drainCaptureLog(ctx context.Context, dataDir string, db *store.DB, log *slog.Logger) (*capture.Pipeline, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p, err := capture.Open(ctx, capture.Config{Dir: CaptureLogPath(dataDir), DB: db, Convert: toCapture, Logger: log})
 	if errors.Is(err, capture.ErrInUse) {
 		return nil, ErrRunning
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Flush(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("index the capture log: %w", err), p.Close(ctx))
-	}
-	return p.Close, nil
+	return p, p.Flush(ctx)
 }
