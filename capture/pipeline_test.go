@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -175,9 +176,9 @@ func (f *flaky) Append(recs ...[]byte) (spool.Pos, error) {
 	return 0, nil
 }
 
-func (f *flaky) AppendAsync(recs ...[]byte) <-chan spool.Appended {
+func (f *flaky) AppendPartsAsync(parts ...[]byte) <-chan spool.Appended {
 	out := make(chan spool.Appended, 1)
-	pos, err := f.Append(recs...)
+	pos, err := f.Append(bytes.Join(parts, nil))
 	out <- spool.Appended{Pos: pos, Err: err}
 	return out
 }
@@ -326,6 +327,10 @@ type stalled struct {
 func (s *stalled) Append(recs ...[]byte) (spool.Pos, error) {
 	res := <-s.AppendAsync(recs...)
 	return res.Pos, res.Err
+}
+
+func (s *stalled) AppendPartsAsync(parts ...[]byte) <-chan spool.Appended {
+	return s.AppendAsync(bytes.Join(parts, nil))
 }
 
 func (s *stalled) AppendAsync(recs ...[]byte) <-chan spool.Appended {

@@ -42,11 +42,25 @@ type recordMeta struct {
 // encode turns ex into a record: the version byte, then zstd frames that decode to
 // the metadata's length, the metadata as JSON, the request body and the response body.
 func encode(ex *proxy.Exchange) ([]byte, error) {
+	rec, err := encodeParts(ex)
+	return rec.join(), err
+}
+
+// parts is a record in pieces, to be read one after the other.
+type parts [][]byte
+
+// join returns the record as one slice.
+func (p parts) join() []byte { return zpool.Join(p) }
+
+// encodeParts is encode in pieces: a request body the proxy compressed as it
+// forwarded it (Exchange.ReqZstd) is carried as its pieces, not copied into one
+// slice with the rest (a 30 MB request's frame is ~10 MB).
+func encodeParts(ex *proxy.Exchange) (parts, error) {
 	meta, err := json.Marshal(recordMeta{
 		Method: ex.Method, URL: ex.URL, Route: ex.Route, Host: ex.Host, Path: ex.Path,
 		ReqHeader: ex.ReqHeader, Status: ex.Status, RespHeader: ex.RespHeader, Stream: ex.Stream,
 		Truncated: ex.Truncated, Aborted: ex.Aborted, Err: ex.Err,
-		Start: ex.Start, FirstByte: ex.FirstByte, End: ex.End, ReqLen: len(ex.ReqBody),
+		Start: ex.Start, FirstByte: ex.FirstByte, End: ex.End, ReqLen: reqLen(ex),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode capture of %s %s: %w", ex.Method, ex.URL, err)
@@ -56,6 +70,16 @@ func encode(ex *proxy.Exchange) ([]byte, error) {
 	// into one buffer first (a 30 MB request would otherwise be held twice more).
 	head := binary.LittleEndian.AppendUint32(make([]byte, 0, 4+len(meta)), uint32(len(meta)))
 	head = append(head, meta...)
+	if ex.ReqZstd != nil && ex.ReqLen > 0 {
+		out := make([]byte, 1, 1+(len(head)+len(ex.RespBody))/4)
+		out[0] = recordVersion
+		out = zpool.Encode(head, out)
+		rec := append(parts{out}, ex.ReqZstd...)
+		if len(ex.RespBody) > 0 {
+			rec = append(rec, zpool.Encode(ex.RespBody, nil))
+		}
+		return rec, nil
+	}
 	out := make([]byte, 1, 1+(len(head)+len(ex.ReqBody)+len(ex.RespBody))/4)
 	out[0] = recordVersion
 	out = zpool.Encode(head, out)
@@ -65,7 +89,15 @@ func encode(ex *proxy.Exchange) ([]byte, error) {
 	if len(ex.RespBody) > 0 {
 		out = zpool.Encode(ex.RespBody, out)
 	}
-	return out, nil
+	return parts{out}, nil
+}
+
+// reqLen is the length of ex's request body, however it is held.
+func reqLen(ex *proxy.Exchange) int {
+	if ex.ReqZstd != nil {
+		return ex.ReqLen
+	}
+	return len(ex.ReqBody)
 }
 
 // decode turns a record back into the Exchange it was made from.

@@ -44,7 +44,7 @@ type Recorder struct {
 // that fails or stalls on demand in tests.
 type appender interface {
 	Append(recs ...[]byte) (spool.Pos, error)
-	AppendAsync(recs ...[]byte) <-chan spool.Appended
+	AppendPartsAsync(parts ...[]byte) <-chan spool.Appended
 }
 
 // DefaultStallAfter is how long Capture waits for the disk before it lets the
@@ -73,7 +73,7 @@ func newRecorder(log appender, unsavedPath string, maxHeld int64, lg *slog.Logge
 // Capture makes ex durable in the log before it returns, or, when the disk refuses
 // it, holds it in memory to try again. It never fails the client's exchange.
 func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
-	rec, err := encode(ex)
+	rec, err := encodeParts(ex)
 	if err != nil {
 		r.lose(1, "a capture could not be encoded: "+err.Error())
 		r.lg.Error("capture not encoded", "method", ex.Method, "url", ex.URL, "err", err)
@@ -92,14 +92,14 @@ func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
 		return
 	}
 	// Records wait already: this one queues behind them, so the log keeps their order.
-	r.hold(rec, nil)
+	r.hold(rec.join(), nil)
 }
 
 // appendOrDetach appends rec and waits until it is durable, or, if the disk takes
 // longer than stallAfter, stops waiting and lets the append finish behind the
 // client's back: its result is then handled the same way when it comes.
-func (r *Recorder) appendOrDetach(rec []byte) {
-	done := r.log.AppendAsync(rec)
+func (r *Recorder) appendOrDetach(rec parts) {
+	done := r.log.AppendPartsAsync(rec...)
 	t := time.NewTimer(r.stallAfter)
 	defer t.Stop()
 	select {
@@ -112,9 +112,9 @@ func (r *Recorder) appendOrDetach(rec []byte) {
 }
 
 // appended1 counts rec as appended, or holds it when the log refused it.
-func (r *Recorder) appended1(rec []byte, err error) {
+func (r *Recorder) appended1(rec parts, err error) {
 	if err != nil {
-		r.hold(rec, err)
+		r.hold(rec.join(), err)
 		return
 	}
 	r.appended.Add(1)

@@ -221,6 +221,10 @@ func (g *Gateway) Watch(ctx context.Context) {
 	}
 }
 
+// Routing implements proxy.Gateway: whether any provider is configured. With none,
+// Route routes nothing, so the proxy need not read a body whole to ask it.
+func (g *Gateway) Routing() bool { return len(g.tbl.Load().providers) > 0 }
+
 // Route implements proxy.Gateway: it decides for an origin-form request that named
 // no host or route. It returns the RoundTripper that carries the request when a
 // provider serves its model; answers GET /v1/models itself, and a model nobody

@@ -35,27 +35,40 @@ func grow(b []byte, n int, want int64) []byte {
 // connection, and answers 413 before anything is forwarded. What was read is returned
 // with the error.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, _, err := s.readStart(w, r, -1)
+	return b, err
+}
+
+// readStart reads the request body as readBody does, but stops once more than stop
+// bytes are in when stop >= 0: rest is then the reader of what follows (nil when the
+// body ended first). Nothing is sized from Content-Length before the bytes arrive.
+func (s *Server) readStart(w http.ResponseWriter, r *http.Request, stop int) (b []byte, rest io.Reader, err error) {
 	if r.ContentLength > s.maxBody {
-		return nil, &http.MaxBytesError{Limit: s.maxBody}
+		return nil, nil, &http.MaxBytesError{Limit: s.maxBody}
 	}
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+		return nil, nil, nil
 	}
 	want := int64(-1)
 	if r.ContentLength >= 0 {
 		want = r.ContentLength + 1 // +1 so the read that sees EOF needs no growth
 	}
+	if stop >= 0 && (want < 0 || want > int64(stop)+1) {
+		want = int64(stop) + 1 // the head of a longer body: no growth past stop
+	}
 	body := http.MaxBytesReader(w, r.Body, s.maxBody)
-	var b []byte
 	for {
+		if stop >= 0 && len(b) > stop {
+			return b, body, nil
+		}
 		b = grow(b, 1, want)
 		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			return b, nil
+			return b, nil, nil
 		}
 		if err != nil {
-			return b, err
+			return b, nil, err
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/llmtap/llmtap/internal/zpool"
 )
 
 // Exchange is one proxied request and its response, as captured. Credentials are
@@ -31,6 +33,12 @@ type Exchange struct {
 	// ReqBody is the request body. It may share memory with the body being
 	// forwarded, so a Sink must not modify it in place.
 	ReqBody []byte
+	// ReqZstd, when not nil, holds the request body instead of ReqBody, redacted the
+	// same way, as one zstd frame cut in pieces to be read one after the other: a
+	// body over 1 MiB is forwarded as it arrives and never held whole (see
+	// RequestBody). ReqLen is what the frame decodes to.
+	ReqZstd [][]byte
+	ReqLen  int
 	// Status is the upstream's status: 0 when no response came back, including the
 	// 413 and 502 errors llmtap answers itself (Err says which).
 	Status     int
@@ -51,6 +59,14 @@ type Exchange struct {
 	// empty body); zero when no response came back.
 	FirstByte time.Time
 	End       time.Time
+}
+
+// RequestBody returns the request body, decoding ReqZstd when it holds it.
+func (ex *Exchange) RequestBody() ([]byte, error) {
+	if ex.ReqZstd == nil {
+		return ex.ReqBody, nil
+	}
+	return zpool.Decode(zpool.Join(ex.ReqZstd), make([]byte, 0, ex.ReqLen))
 }
 
 // Sink receives exactly one Exchange per proxied request, with Err set when it failed.

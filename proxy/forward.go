@@ -22,12 +22,29 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufSize); retur
 // every proxied request takes, whatever form it was routed by.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, up *url.URL, route string) {
 	ex, sec := s.newExchange(r, up, route)
-	body, err := s.readBodyInTime(w, r)
+	stop := -1
+	if streamable(r) {
+		stop = streamAbove
+	}
+	head, rest, lift, err := s.readStartInTime(w, r, stop)
 	if err != nil {
 		s.bodyError(w, r, ex, sec, err)
 		return
 	}
-	s.send(w, r, up, ex, sec, body, s.transport, false)
+	if rest == nil {
+		s.send(w, r, up, ex, sec, head, s.transport, false)
+		return
+	}
+	s.sendStreamed(w, r, up, ex, sec, &bodyStream{head: head, rest: rest, lift: lift})
+}
+
+// sendStreamed is send for a body longer than streamAbove: what was read of it
+// (head) goes upstream first, then the rest as the client sends it (bodyStream).
+func (s *Server) sendStreamed(w http.ResponseWriter, r *http.Request, up *url.URL, ex *Exchange, sec secrets, b *bodyStream) {
+	// An upstream may answer before it has read the whole body (an early error): the
+	// rest is still read for the capture after the answer went out.
+	_ = http.NewResponseController(w).EnableFullDuplex()
+	s.sendBody(w, r, up, ex, sec, b, r.ContentLength, b.replay, s.transport, false)
 }
 
 // newExchange starts the capture of r (nil when capture is off).
@@ -49,7 +66,18 @@ func (s *Server) newExchange(r *http.Request, up *url.URL, route string) (*Excha
 // send forwards r, whose body was read already, to up through rt and relays the
 // answer (see forward). routed says rt is the gateway's.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *Exchange, sec secrets, body []byte, rt http.RoundTripper, routed bool) {
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, up.String(), bytes.NewReader(body))
+	if ex != nil {
+		ex.ReqBody = capped(body, s.captureLimit, ex)
+	}
+	s.sendBody(w, r, up, ex, sec, bytes.NewReader(body), int64(len(body)), nil, rt, routed)
+}
+
+// sendBody is send with the body as a reader of length n (-1: unknown); a
+// bodyStream is captured as it is read, and can be sent again through replay
+// while that is possible.
+func (s *Server) sendBody(w http.ResponseWriter, r *http.Request, up *url.URL, ex *Exchange, sec secrets,
+	body io.Reader, n int64, replay func() (io.ReadCloser, error), rt http.RoundTripper, routed bool) {
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, up.String(), body)
 	if err != nil {
 		// Method and URL were valid on the way in; a failure here is a bug.
 		s.log.Error("build upstream request", "method", r.Method, "err", err)
@@ -68,12 +96,28 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *E
 	if ex != nil {
 		ex.ReqHeader = out.Header.Clone()
 		redactHeader(ex.ReqHeader, &sec)
-		ex.ReqBody = capped(body, s.captureLimit, ex)
+	}
+	stream, _ := body.(*bodyStream)
+	if stream != nil {
+		out.ContentLength, out.GetBody = n, replay
+		if n == 0 {
+			out.ContentLength = -1 // announced as empty, yet longer: let the transport chunk it
+		}
+		if ex != nil {
+			stream.newCapt = s.captureOf(stream.head, sec)
+			stream.capt = stream.newCapt()
+		}
 	}
 	setTransportDefaults(out.Header)
 
 	resp, err := rt.RoundTrip(out)
 	if err != nil {
+		berr := stream.readErr()
+		stream.complete(ex, &sec)
+		if berr != nil {
+			s.bodyError(w, r, ex, sec, berr) // the client's body failed, not the upstream
+			return
+		}
 		s.unreachable(w, r, up, ex, sec, err)
 		return
 	}
@@ -83,6 +127,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *E
 	}
 
 	if upgrade != "" && resp.StatusCode == http.StatusSwitchingProtocols {
+		stream.complete(ex, &sec)
 		sess, ok := s.sessions.begin()
 		if !ok {
 			writeError(w, http.StatusServiceUnavailable, "proxy_error", "shutting_down", "llmtap is shutting down")
@@ -98,6 +143,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *E
 		return
 	}
 	abort, held := s.relay(w, r, resp, ex)
+	stream.complete(ex, &sec)
 	if routed {
 		s.providerSide(ex, resp.Body, &sec)
 	}
@@ -121,15 +167,35 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, up *url.URL, ex *E
 // body ends, and HTTP/2's only closes the body; TestBodyTimeoutSparesStreams holds
 // the behaviour, whichever does it.)
 func (s *Server) readBodyInTime(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, _, _, err := s.readStartInTime(w, r, -1)
+	return body, err
+}
+
+// readStartInTime is readStart within Config.BodyTimeout. When the body goes on past
+// stop, the deadline stays for the rest, and lift lifts it once that ended.
+func (s *Server) readStartInTime(w http.ResponseWriter, r *http.Request, stop int) (head []byte, rest io.Reader, lift func(), err error) {
 	if s.bodyTimeout <= 0 || r.Body == nil || r.Body == http.NoBody {
-		return s.readBody(w, r)
+		head, rest, err = s.readStart(w, r, stop)
+		return head, rest, nil, err
 	}
 	rc := http.NewResponseController(w)
 	// ErrNotSupported (a ResponseWriter that is no connection) leaves the body untimed.
 	_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout))
-	body, err := s.readBody(w, r)
-	_ = rc.SetReadDeadline(time.Time{})
-	return body, err
+	lift = func() { _ = rc.SetReadDeadline(time.Time{}) }
+	head, rest, err = s.readStart(w, r, stop)
+	if rest == nil {
+		lift()
+		lift = nil
+	}
+	return head, rest, lift, err
+}
+
+// captureOf returns how a streamed request body is captured: as JSON when what came
+// first (head) starts as JSON does, with the secrets known from URL and headers.
+func (s *Server) captureOf(head []byte, sec secrets) func() *bodyCapture {
+	first := firstNonSpace(head)
+	json := first == '{' || first == '['
+	return func() *bodyCapture { return newBodyCapture(sec, s.captureLimit, json) }
 }
 
 // bodyError answers a request whose body could not be read: too large (413), too slow

@@ -18,6 +18,9 @@ type Gateway interface {
 	// RoundTripper's response carries the provider's URL in resp.Request and its
 	// name in X-Llmtap-Provider; the capture records both.
 	Route(w http.ResponseWriter, r *http.Request, body []byte, hasTarget bool) (rt http.RoundTripper, answered bool)
+	// Routing reports whether Route may route anything (some provider is configured).
+	// When not, a request for the Target is forwarded as it is, its body as it arrives.
+	Routing() bool
 }
 
 // ProviderSide is implemented by the body of a gateway reply when what went to the
@@ -60,6 +63,10 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, target *ur
 	up := target
 	if up == nil {
 		up = joinURL(gatewayURL, r.URL.EscapedPath(), r.URL.RawQuery)
+	}
+	if target != nil && !s.gateway.Routing() {
+		s.forward(w, r, target, "target")
+		return
 	}
 	ex, sec := s.newExchange(r, up, "gateway")
 	body, err := s.readBodyInTime(w, r)

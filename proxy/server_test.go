@@ -69,8 +69,13 @@ func TestProxyNonStream(t *testing.T) {
 			if tt.captureLimit > 0 {
 				wantReq, wantResp = wantReq[:tt.captureLimit], wantResp[:tt.captureLimit]
 			}
-			if !bytes.Equal(ex.ReqBody, wantReq) || !bytes.Equal(ex.RespBody, wantResp) {
-				t.Errorf("exchange bodies of %d and %d bytes, want %d and %d", len(ex.ReqBody), len(ex.RespBody), len(wantReq), len(wantResp))
+			gotReq, err := ex.RequestBody()
+			if err != nil || !bytes.Equal(gotReq, wantReq) || !bytes.Equal(ex.RespBody, wantResp) {
+				t.Errorf("exchange bodies of %d and %d bytes (%v), want %d and %d", len(gotReq), len(ex.RespBody), err, len(wantReq), len(wantResp))
+			}
+			// A body over 1 MiB is forwarded as it arrives and captured compressed.
+			if streamed := len(tt.reqBody) > 1<<20; (ex.ReqZstd != nil) != streamed || (streamed && ex.ReqBody != nil) {
+				t.Errorf("request body held as a frame: %v (and whole: %v), want %v", ex.ReqZstd != nil, ex.ReqBody != nil, streamed)
 			}
 			if got := ex.RespHeader.Get("Content-Type"); got != "application/json" {
 				t.Errorf("exchange response Content-Type = %q, want application/json", got)

@@ -12,13 +12,15 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/llmtap/llmtap/internal/prose"
 )
 
 // shape is what one request of a load looks like.
 type shape struct {
 	turns      int  // user turns, the last one carrying the marker; 0 → 3
 	histBytes  int  // bytes of filler in all earlier messages together; 0 → 10 per message
-	padBytes   int  // filler added to the last user message (30 MB requests)
+	padBytes   int  // prose added to the last user message (30 MB requests)
 	replyBytes int  // content of the upstream's reply; 0 → 200
 	stream     bool // ask for an SSE reply
 }
@@ -183,7 +185,7 @@ func chatBody(marker string, s shape) []byte {
 	}
 	last := "question " + marker
 	if s.padBytes > 0 {
-		last = filler(s.padBytes) + " " + last
+		last = prose.Text(s.padBytes) + " " + last
 	}
 	msgs = append(msgs, message{"user", last})
 	b, _ := json.Marshal(map[string]any{"model": "load-model", "stream": s.stream, "messages": msgs})

@@ -89,10 +89,26 @@ type Log struct {
 	lock    io.Closer
 }
 
+// bigRecord is the record size from which writeBatch writes a record from where it
+// lies instead of gathering it into its buffer.
+const bigRecord = 256 << 10
+
 type appendReq struct {
 	recs [][]byte
-	pos  Pos // filled in: where the first record starts
+	one  bool // recs are the parts of one record
+	pos  Pos  // filled in: where the first record starts
 	done chan Appended
+}
+
+// records calls f with each record of r, as its parts.
+func (r *appendReq) records(f func(parts [][]byte)) {
+	if r.one {
+		f(r.recs)
+		return
+	}
+	for i := range r.recs {
+		f(r.recs[i : i+1])
+	}
 }
 
 // Open opens the spool in dir, creating it if needed, and cuts any torn record off
@@ -182,14 +198,37 @@ type Appended struct {
 // lets a caller stop waiting on a disk that hangs without losing track of the
 // records.
 func (l *Log) AppendAsync(recs ...[]byte) <-chan Appended {
-	out := make(chan Appended, 1)
 	for _, r := range recs {
 		if len(r) > MaxRecord {
-			out <- Appended{Err: fmt.Errorf("append record of %d bytes: larger than %d", len(r), MaxRecord)}
-			return out
+			return refused(fmt.Errorf("append record of %d bytes: larger than %d", len(r), MaxRecord))
 		}
 	}
-	req := &appendReq{recs: recs, done: out}
+	return l.send(&appendReq{recs: recs})
+}
+
+// AppendPartsAsync is AppendAsync for one record given in parts, which are written
+// from where they lie: a big record need not be copied into one slice first.
+func (l *Log) AppendPartsAsync(parts ...[]byte) <-chan Appended {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n > MaxRecord {
+		return refused(fmt.Errorf("append record of %d bytes: larger than %d", n, MaxRecord))
+	}
+	return l.send(&appendReq{recs: parts, one: true})
+}
+
+func refused(err error) <-chan Appended {
+	out := make(chan Appended, 1)
+	out <- Appended{Err: err}
+	return out
+}
+
+// send queues req for the writer.
+func (l *Log) send(req *appendReq) <-chan Appended {
+	out := make(chan Appended, 1)
+	req.done = out
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -289,30 +328,56 @@ func (l *Log) run() {
 func (l *Log) writeBatch(batch []*appendReq) error {
 	var n int64
 	for _, r := range batch {
-		for _, rec := range r.recs {
-			n += int64(frameHeader + len(rec))
-		}
+		r.records(func(parts [][]byte) {
+			n += frameHeader
+			for _, p := range parts {
+				n += int64(len(p))
+			}
+		})
 	}
 	if l.size > 0 && l.size+n > l.opts.SegmentSize {
 		if err := l.rotate(); err != nil {
 			return err
 		}
 	}
+	// Small records are gathered into one buffer and written with one call; a big
+	// one is written from where it lies, its header gathered with what came before:
+	// copying a 10 MB record into the buffer would cost its size again in memory.
 	buf := l.buf[:0]
 	pos := l.written
+	var err error
 	for _, r := range batch {
 		r.pos = pos
-		for _, rec := range r.recs {
-			buf = binary.LittleEndian.AppendUint32(buf, uint32(len(rec)))
-			buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(rec, crcTable))
-			buf = append(buf, rec...)
-			pos += Pos(frameHeader + len(rec))
-		}
+		r.records(func(parts [][]byte) {
+			size, sum := 0, uint32(0)
+			for _, p := range parts {
+				size += len(p)
+				sum = crc32.Update(sum, crcTable, p)
+			}
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(size))
+			buf = binary.LittleEndian.AppendUint32(buf, sum)
+			pos += Pos(frameHeader + size)
+			for _, p := range parts {
+				if len(p) < bigRecord {
+					buf = append(buf, p...)
+					continue
+				}
+				if err == nil {
+					err = writeAll(l.f, buf)
+				}
+				if err == nil {
+					err = writeAll(l.f, p)
+				}
+				buf = buf[:0]
+			}
+		})
+	}
+	if err == nil {
+		err = writeAll(l.f, buf)
 	}
 	if cap(buf) <= 1<<20 {
 		l.buf = buf[:0] // keep a small buffer for the next batch; let a big one go
 	}
-	err := writeAll(l.f, buf)
 	if err == nil && !l.opts.NoSync {
 		err = l.f.Sync()
 	}
@@ -325,7 +390,7 @@ func (l *Log) writeBatch(batch []*appendReq) error {
 		l.f.Seek(l.size, 0)
 		return fmt.Errorf("append to spool: %w", err)
 	}
-	l.size += int64(len(buf))
+	l.size += n
 	l.written = pos
 	l.mu.Lock()
 	l.end = pos

@@ -371,3 +371,74 @@ func TestCount(t *testing.T) {
 		t.Errorf("Count(End) = %d, want 0", n)
 	}
 }
+
+// TestBigRecordsAmongSmall: a batch that mixes big records (written from where they
+// lie) with small ones (gathered) reads back in order, with the positions Append
+// gave, and the segment's size counts them all.
+func TestBigRecordsAmongSmall(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{})
+	big := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, bigRecord+i) }
+	batch := [][]byte{rec(0), big(1), big(2), rec(3), big(4), rec(5)}
+	first, err := l.Append(batch...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := l.Append(rec(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(batch, rec(6))
+	got := readAll(t, l, first)
+	if len(got) != len(want) {
+		t.Fatalf("read %d records, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("record %d: %d bytes, want %d", i, len(got[i]), len(want[i]))
+		}
+	}
+	var size int
+	for _, r := range batch {
+		size += frameHeader + len(r)
+	}
+	if int(after-first) != size {
+		t.Errorf("the next record starts %d bytes on, want %d", after-first, size)
+	}
+	if tail := readAll(t, l, after); len(tail) != 1 || !bytes.Equal(tail[0], rec(6)) {
+		t.Errorf("reading from the next record's position: %d records", len(tail))
+	}
+}
+
+// TestRecordInParts: a record appended in parts, small and big, reads back as one
+// record holding them in order, between records appended whole.
+func TestRecordInParts(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{})
+	parts := [][]byte{[]byte("head:"), bytes.Repeat([]byte("a"), bigRecord), []byte("middle"), bytes.Repeat([]byte("b"), bigRecord+7), nil, []byte(":tail")}
+	first, err := l.Append(rec(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := <-l.AppendPartsAsync(parts...)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if _, err := l.Append(rec(2)); err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, l, first)
+	want := [][]byte{rec(0), bytes.Join(parts, nil), rec(2)}
+	if len(got) != len(want) {
+		t.Fatalf("read %d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("record %d: %d bytes, want %d", i, len(got[i]), len(want[i]))
+		}
+	}
+	if tail := readAll(t, l, res.Pos); len(tail) != 2 || !bytes.Equal(tail[0], want[1]) {
+		t.Errorf("reading from the parts record's position: %d records", len(tail))
+	}
+	if res := <-l.AppendPartsAsync(make([]byte, MaxRecord), []byte("x")); res.Err == nil {
+		t.Error("a record of parts over MaxRecord was taken")
+	}
+}
