@@ -124,34 +124,3 @@ func FuzzRedactStream(f *testing.F) {
 		}
 	})
 }
-
-// BenchmarkBodyCapture measures capturing a streamed 30 MB chat request as the relay
-// does (redactStream, scrubStream, zstd) in 32 KiB reads, beside compressing it
-// alone: what capture costs over the compression the store needs anyway.
-func BenchmarkBodyCapture(b *testing.B) {
-	body := proseChat(30_000_000)
-	for _, tt := range []struct {
-		name   string
-		json   bool
-		secret bool
-	}{{"zstd_only", false, false}, {"json", true, false}, {"json_with_a_header_key", true, true}} {
-		b.Run(tt.name, func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			var known secrets
-			if tt.secret {
-				known = secrets{"sk-header-0123456789abcdef"}
-			}
-			for b.Loop() {
-				c := newBodyCapture(known, 1<<40, tt.json)
-				for p := body; len(p) > 0; {
-					n := min(32<<10, len(p))
-					c.write(p[:n])
-					p = p[n:]
-				}
-				if _, _, _, _, err := c.close(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
