@@ -2,9 +2,13 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,9 +80,8 @@ func TestShareText(t *testing.T) {
 	}
 }
 
-// indexOne logs ex through a real capture pipeline into a store in dir and waits
-// until it is indexed. It returns the bytes the Go heap allocated meanwhile.
-func indexOne(tb testing.TB, dir string, ex *proxy.Exchange) (*store.DB, uint64) {
+// openPipeline opens a store and a real capture pipeline into it in dir.
+func openPipeline(tb testing.TB, dir string) (*store.DB, *capture.Pipeline) {
 	tb.Helper()
 	db, err := store.Open(tb.Context(), filepath.Join(dir, "llmtap.db"))
 	if err != nil {
@@ -90,6 +93,14 @@ func indexOne(tb testing.TB, dir string, ex *proxy.Exchange) (*store.DB, uint64)
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { p.Close(tb.Context()) })
+	return db, p
+}
+
+// indexOne logs ex through a real capture pipeline into a store in dir and waits
+// until it is indexed. It returns the bytes the Go heap allocated meanwhile.
+func indexOne(tb testing.TB, dir string, ex *proxy.Exchange) (*store.DB, uint64) {
+	tb.Helper()
+	db, p := openPipeline(tb, dir)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	p.Capture(tb.Context(), ex)
@@ -153,4 +164,97 @@ func BenchmarkIndexBigRequest(b *testing.B) {
 		total += alloc
 	}
 	b.ReportMetric(float64(total)/float64(b.N)/1e6, "MB-alloc/req")
+}
+
+// bigIdxChildEnv, set to a size in bytes, turns TestIndexBigRequestChild into the
+// child process TestIndexBigRequestRSS measures.
+const bigIdxChildEnv = "LLMTAP_BIGIDX_CHILD"
+
+// TestIndexBigRequestChild is not a test: started by indexBigRSS, it builds a
+// request of one message of the size in bigIdxChildEnv, opens a store and a capture
+// pipeline with the memory settings llmtap runs with (LimitMemory), resets its peak
+// resident set and then logs and indexes the request. It prints the body's size,
+// its resident set before and its peak during, in bytes.
+func TestIndexBigRequestChild(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv(bigIdxChildEnv))
+	if n == 0 {
+		t.Skip("only run as a child of TestIndexBigRequestRSS")
+	}
+	LimitMemory()
+	body := bigChat(t, nil, bigReqWords(n)+" question")
+	ex := bigExchange(body)
+	db, p := openPipeline(t, t.TempDir())
+	release() // what building the body and opening the store left behind
+	// Writing 5 resets VmHWM to the current resident set (Linux 4.0 and later).
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		t.Fatal(err)
+	}
+	base := procStatus(t, "VmRSS")
+	p.Capture(t.Context(), ex)
+	if err := p.WaitIndexed(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	peak := procStatus(t, "VmHWM")
+	if list, _, err := db.ListConversations(t.Context(), store.ListOptions{}); err != nil || len(list) != 1 {
+		t.Fatalf("conversations: %+v, %v", list, err)
+	}
+	fmt.Printf("%d %d %d\n", len(body), base, peak)
+}
+
+// procStatus reads a kB field of this process's /proc status, in bytes.
+func procStatus(tb testing.TB, field string) int64 {
+	tb.Helper()
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				tb.Fatalf("%s %q: %v", field, v, err)
+			}
+			return kb << 10
+		}
+	}
+	tb.Fatalf("no %s in /proc/self/status", field)
+	return 0
+}
+
+// indexBigRSS runs TestIndexBigRequestChild for a message of n bytes and returns
+// the request body's size and the child's peak resident set growth while it logged
+// and indexed it: Go heap, C heap (SQLite) and garbage alike.
+func indexBigRSS(tb testing.TB, n int) (body, growth int64) {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIndexBigRequestChild$", "-test.bench=^$", "-test.count=1")
+	cmd.Env = append(os.Environ(), bigIdxChildEnv+"="+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("child: %v\n%s", err, out)
+	}
+	var base, peak int64
+	if _, err := fmt.Sscan(string(out), &body, &base, &peak); err != nil {
+		tb.Fatalf("child printed %q: %v", out, err)
+	}
+	return body, peak - base
+}
+
+// TestIndexBigRequestRSS: logging and indexing one 30 MB request (issue 11's
+// scenario) grows the process's peak resident set by about the decoded body (the
+// parsed text shares it) and a few MB, never by further whole copies of it.
+func TestIndexBigRequestRSS(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	if testing.Short() {
+		t.Skip("indexes a 30 MB request in a child process")
+	}
+	body, growth := indexBigRSS(t, 30_000_000)
+	limit := body*13/10 + 8<<20
+	t.Logf("logging and indexing a %.1f MB request grew the peak RSS by %.1f MB (%.2fx the body)",
+		bigReqMB(int(body)), bigReqMB(int(growth)), float64(growth)/float64(body))
+	if growth > limit {
+		t.Errorf("peak RSS grew %.1f MB, want at most %.1f MB (1.3x the body + 8 MB)", bigReqMB(int(growth)), bigReqMB(int(limit)))
+	}
 }
