@@ -187,7 +187,7 @@ func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Messag
 }
 
 // pathColumns are the columns of a message on a path, as pathRow scans them.
-const pathColumns = `m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
+var pathColumns = `m.id, m.parent_id, m.role, ` + fullContent("m") + `, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
 		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer`
 
 // pathRow is a message of a path as scanned, before decode.
