@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -229,6 +231,12 @@ func procStatus(tb testing.TB, field string) int64 {
 	return 0
 }
 
+// raceBuild reports whether the test binary was built with -race.
+func raceBuild() bool {
+	bi, ok := debug.ReadBuildInfo()
+	return ok && slices.Contains(bi.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
+}
+
 // variedWords is n bytes of words drawn at random from a vocabulary of 4,096, which
 // zstd compresses about as much as prose (3 to 4 times), where bigReqWords' repeated
 // sentence compresses to almost nothing.
@@ -284,6 +292,9 @@ func TestIndexBigRequestRSS(t *testing.T) {
 	}
 	if testing.Short() {
 		t.Skip("indexes a 30 MB request in a child process")
+	}
+	if raceBuild() {
+		t.Skip("the race detector's shadow memory would be measured with the heap: run without -race")
 	}
 	for _, kind := range []string{"words", "varied"} {
 		t.Run(kind, func(t *testing.T) {
