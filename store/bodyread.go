@@ -128,7 +128,7 @@ func (db *DB) requestBody(ctx context.Context, id int64) ([]byte, error) {
 		var stored []byte
 		var codec string
 		var ref sql.NullInt64
-		err := db.sql.QueryRowContext(ctx, `SELECT req_body, body_codec, req_ref FROM exchanges WHERE id = ?`, cur).
+		err := db.sql.QueryRowContext(ctx, `SELECT `+fullReqBody("e")+`, e.body_codec, e.req_ref FROM exchanges e WHERE e.id = ?`, cur).
 			Scan(&stored, &codec, &ref)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("exchange %d is missing: %w", cur, errRefMissing)

@@ -159,19 +159,24 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 		}
 		ref = sql.NullInt64{Int64: *bodies.ref, Valid: true}
 	}
+	req, rest := splitBody(bodies.req) // a body stored as 4 MiB or more goes in parts (textparts.go)
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
-		 req_headers, resp_headers, req_body, resp_body, stream, truncated, aborted,
+		 req_headers, resp_headers, req_body, req_parts, resp_body, stream, truncated, aborted,
 		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref, model, cache_hit, forward_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
-		e.Status, string(reqH), string(respH), bodies.req, bodies.resp,
+		e.Status, string(reqH), string(respH), req, len(rest), bodies.resp,
 		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), bodies.respLen, ref, e.Model,
 		e.CacheHit, e.ForwardKey)
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, insertBodyParts(ctx, tx, id, rest)
 }
 
 func nonNilHeader(h map[string][]string) map[string][]string {

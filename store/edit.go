@@ -102,7 +102,7 @@ func (db *DB) editMessage(ctx context.Context, id int64, what string, change fun
 	}
 	defer tx.Rollback()
 	e := msgEdit{now: time.Now().UnixMilli()}
-	err = tx.QueryRowContext(ctx, `SELECT conversation_id, parent_id, key, content, role FROM messages WHERE id = ?`, id).
+	err = tx.QueryRowContext(ctx, `SELECT m.conversation_id, m.parent_id, m.key, `+fullContent("m")+`, m.role FROM messages m WHERE m.id = ?`, id).
 		Scan(&e.convID, &e.parentID, &e.key, &e.captured, &e.role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("message %d: %w", id, ErrNotFound)

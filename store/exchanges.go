@@ -186,7 +186,7 @@ func (db *DB) Exchange(ctx context.Context, id int64) (*Exchange, error) {
 	var reqH, respH, dialect, codec string
 	var ref sql.NullInt64
 	err := db.sql.QueryRowContext(ctx, `SELECT id, method, url, route, host, path, status, req_headers,
-		resp_headers, req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error,
+		resp_headers, `+fullReqBody("exchanges")+`, resp_body, stream, truncated, aborted, error, dialect, parse_error,
 		started_at, first_byte_at, ended_at, body_codec, req_ref, model, cache_hit, forward_key FROM exchanges WHERE id = ?`, id).Scan(
 		&e.ID, &e.Method, &e.URL, &e.Route, &e.Host, &e.Path, &e.Status, &reqH, &respH, &e.ReqBody, &e.RespBody,
 		&e.Stream, &e.Truncated, &e.Aborted, &e.Err, &dialect, &e.ParseErr, &start, &first, &end, &codec, &ref,

@@ -80,7 +80,7 @@ func (db *DB) searchBodies(ctx context.Context, where string, args []any, text s
 			cond = strings.TrimPrefix(where, "WHERE ") + " AND id < ?"
 		}
 		n := min(bodySearchChunk, MaxBodySearch-scanned)
-		rows, err := db.sql.QueryContext(ctx, `SELECT id, url, model, error, parse_error, body_codec, req_ref, req_body, resp_body
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, url, model, error, parse_error, body_codec, req_ref, `+fullReqBody("exchanges")+`, resp_body
 			FROM exchanges WHERE `+cond+` ORDER BY id DESC LIMIT ?`, append(append([]any(nil), args...), last, n)...)
 		if err != nil {
 			return nil, false, fmt.Errorf("search exchanges: %w", err)

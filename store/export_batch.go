@@ -93,6 +93,10 @@ func (db *DB) exportDetails(ctx context.Context, ids []int64, blobs *BlobCache) 
 			rows.Close()
 			return nil, fmt.Errorf("load paths for export: %w", err)
 		}
+		if err := r.whole(ctx, db); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load paths for export: %w", err)
+		}
 		if cid != last {
 			last, opening = cid, true
 		}

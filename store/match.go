@@ -266,7 +266,7 @@ func editedTurn(ctx context.Context, tx *sql.Tx, parent *node, turns []dataset.M
 	if i+1 < len(turns) {
 		nextKey = dataset.MessageKey("", turns[i+1])
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT o.content, o.is_answer,
+	rows, err := tx.QueryContext(ctx, `SELECT `+fullContent("o")+`, o.is_answer,
 			EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = o.id AND k.content_key = ?)
 		FROM messages o WHERE o.parent_id = ? AND o.role = ? LIMIT 64`, nextKey, parent.id, string(turns[i].Role))
 	if err != nil {
@@ -321,7 +321,7 @@ func rootEdit(ctx context.Context, tx *sql.Tx, r *dataset.Round, turns []dataset
 	if err != nil {
 		return placement{}, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT o.conversation_id, o.content, k.is_answer, c.session_id, c.updated_at
+	rows, err := tx.QueryContext(ctx, `SELECT o.conversation_id, `+fullContent("o")+`, k.is_answer, c.session_id, c.updated_at
 		FROM messages k JOIN messages o ON o.id = k.parent_id JOIN conversations c ON c.id = k.conversation_id
 		WHERE k.content_key = ? AND k.depth = 2 AND o.role = ?
 		ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,

@@ -149,6 +149,9 @@ func (db *DB) pairTrees(ctx context.Context, ids []int64) (map[int64]*pairTree, 
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("pairs: read trees: %w", err)
 		}
+		if err := r.whole(ctx, db); err != nil {
+			return nil, fmt.Errorf("pairs: read trees: %w", err)
+		}
 		f.answer = r.answer
 		t := out[conv]
 		if t == nil {

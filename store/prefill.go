@@ -32,7 +32,7 @@ func continuesStored(ctx context.Context, tx *sql.Tx, p *prepared) (bool, error)
 		return false, nil
 	}
 	last := strings.TrimSpace(p.turns[n-1].Content)
-	rows, err := tx.QueryContext(ctx, `SELECT m.content FROM messages pm JOIN messages m ON m.parent_id = pm.id
+	rows, err := tx.QueryContext(ctx, `SELECT `+fullContent("m")+` FROM messages pm JOIN messages m ON m.parent_id = pm.id
 		WHERE pm.key = ? AND m.is_answer AND m.role = 'assistant' LIMIT 64`, p.keys[n-2])
 	if err != nil {
 		return false, err

@@ -178,6 +178,9 @@ func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Messag
 		if err := rows.Scan(r.dest(&r.m.Siblings)...); err != nil {
 			return nil, err
 		}
+		if err := r.whole(ctx, db); err != nil {
+			return nil, err
+		}
 		if err := r.decode(&opening); err != nil {
 			return nil, err
 		}
@@ -186,8 +189,9 @@ func (db *DB) pathOf(ctx context.Context, leafID int64, siblings bool) ([]Messag
 	return msgs, rows.Err()
 }
 
-// pathColumns are the columns of a message on a path, as pathRow scans them.
-const pathColumns = `m.id, m.parent_id, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
+// pathColumns are the columns of a message on a path, as pathRow scans them. A text
+// stored in parts is read as its first part and joined in Go (pathRow.whole).
+const pathColumns = `m.id, m.parent_id, m.role, m.content, m.content_parts, m.reasoning, m.tool_calls, m.tool_call_id, m.name,
 		       m.media, m.finish_reason, m.edited_by_client, m.response_id, m.exchange_id, m.created_at, m.is_answer`
 
 // pathRow is a message of a path as scanned, before decode.
@@ -197,12 +201,23 @@ type pathRow struct {
 	toolCalls, media string
 	created          int64
 	answer           bool
+	parts            int // the parts of the text after m.Content (migration 0020)
 }
 
 // dest are the scan destinations of pathColumns, then more.
 func (r *pathRow) dest(more ...any) []any {
-	return append([]any{&r.m.ID, &r.parent, &r.m.Role, &r.m.Content, &r.m.Reasoning, &r.toolCalls, &r.m.ToolCallID,
+	return append([]any{&r.m.ID, &r.parent, &r.m.Role, &r.m.Content, &r.parts, &r.m.Reasoning, &r.toolCalls, &r.m.ToolCallID,
 		&r.m.Name, &r.media, &r.m.FinishReason, &r.m.EditedByClient, &r.m.ResponseID, &r.exchange, &r.created, &r.answer}, more...)
+}
+
+// whole completes a text stored in parts: the scan read its first part only.
+func (r *pathRow) whole(ctx context.Context, db *DB) error {
+	if r.parts == 0 {
+		return nil
+	}
+	var err error
+	r.m.Content, err = db.wholeText(ctx, r.m.ID, r.m.Content, r.parts)
+	return err
 }
 
 // decode fills in r.m from the scanned columns; opening is whether no user or tool

@@ -153,7 +153,7 @@ func (db *DB) beginReindex(ctx context.Context, st *ReindexStats) (int64, error)
 // exchangesAfter reads up to limit exchanges with after < id <= maxID, in id order.
 func (db *DB) exchangesAfter(ctx context.Context, after, maxID int64, limit int) ([]Exchange, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, method, url, host, path, status, req_headers, resp_headers,
-		req_body, resp_body, stream, truncated, aborted, error, dialect, parse_error, started_at, ended_at, body_codec, req_ref,
+		`+fullReqBody("exchanges")+`, resp_body, stream, truncated, aborted, error, dialect, parse_error, started_at, ended_at, body_codec, req_ref,
 		model, cache_hit, forward_key FROM exchanges WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, after, maxID, limit)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,7 @@ func clearTree(ctx context.Context, tx *sql.Tx) error {
 		`INSERT INTO search_fts(search_fts) VALUES ('delete-all')`,
 		`INSERT INTO script_fts(script_fts) VALUES ('delete-all')`,
 		`DELETE FROM conversation_tags`,
+		`DELETE FROM message_text_parts`, // foreign keys are off: no cascade
 		`DELETE FROM messages`,
 		`DELETE FROM conversations`,
 	} {

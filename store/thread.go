@@ -321,12 +321,13 @@ func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, 
 	if meta.answer {
 		responseID = meta.responseID
 	}
+	head, rest := splitText(m.Content) // a text of 4 MiB or more goes in parts (textparts.go)
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages
-		(conversation_id, parent_id, key, content_key, depth, rounds, answers, role, content, reasoning,
+		(conversation_id, parent_id, key, content_key, depth, rounds, answers, role, content, content_parts, reasoning,
 		 tool_calls, tool_call_id, name, media, finish_reason, is_answer, edited_by_client, response_id,
 		 exchange_id, created_at, prompt_tokens, completion_tokens, total_tokens, cached_tokens, cache_write_tokens)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		convID, parentID, key, n.contentKey, n.depth, n.rounds, n.answers, string(m.Role), m.Content, m.Reasoning,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		convID, parentID, key, n.contentKey, n.depth, n.rounds, n.answers, string(m.Role), head, len(rest), m.Reasoning,
 		toolCalls, m.ToolCallID, m.Name, media, meta.finish, meta.answer, meta.edited, responseID,
 		meta.exchangeID, millis(meta.at), meta.usage.PromptTokens, meta.usage.CompletionTokens, usageTotal(meta.usage),
 		meta.usage.CachedTokens, meta.usage.CacheWriteTokens)
@@ -334,6 +335,9 @@ func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, 
 		return nil, err
 	}
 	if n.id, err = res.LastInsertId(); err != nil {
+		return nil, err
+	}
+	if err := insertTextParts(ctx, tx, n.id, rest); err != nil {
 		return nil, err
 	}
 	return n, nil
