@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/llmtap/llmtap/capture"
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/prose"
 	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
@@ -188,7 +188,7 @@ func TestIndexBigRequestChild(t *testing.T) {
 	LimitMemory()
 	text := bigReqWords(n)
 	if kind == "varied" {
-		text = variedWords(n)
+		text = prose.Text(n) // line breaks: escaped in the JSON, as in real prompts
 	}
 	body := bigChat(t, nil, text+" question")
 	frame := len(zpool.Encode(body, nil)) // what the log and the store keep of it
@@ -247,28 +247,6 @@ func procStatus(tb testing.TB, field string) int64 {
 func raceBuild() bool {
 	bi, ok := debug.ReadBuildInfo()
 	return ok && slices.Contains(bi.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
-}
-
-// variedWords is n bytes of words drawn at random from a vocabulary of 4,096, which
-// zstd compresses about as much as prose (3 to 4 times), where bigReqWords' repeated
-// sentence compresses to almost nothing.
-func variedWords(n int) string {
-	rng := rand.New(rand.NewPCG(1, 2))
-	vocab := make([]string, 4096)
-	for i := range vocab {
-		w := make([]byte, 2+rng.IntN(8))
-		for j := range w {
-			w[j] = byte('a' + rng.IntN(26))
-		}
-		vocab[i] = string(w)
-	}
-	var b strings.Builder
-	b.Grow(n + 16)
-	for b.Len() < n {
-		b.WriteString(vocab[rng.IntN(len(vocab))])
-		b.WriteByte(' ')
-	}
-	return b.String()[:n]
 }
 
 // indexBigRSS runs TestIndexBigRequestChild for a message of n bytes of kind

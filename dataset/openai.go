@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The OpenAI Chat Completions wire format, as clients and compatible servers
@@ -324,9 +325,14 @@ func jsonText(raw []byte) (string, error) {
 	}
 	// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;
 	// encoding/json checked it whole first, then decoded it.
+	// The text is decoded into a buffer of its own, made here and never reused, so
+	// the string is that buffer: copying it would hold a 30 MB text twice.
 	l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
 	if text, ok := l.str(); ok && l.end() {
-		return string(text), nil
+		if len(text) == 0 || unsafe.SliceData(text) != unsafe.SliceData(l.scratch) {
+			return string(text), nil // not decoded into the buffer: raw's own bytes
+		}
+		return unsafe.String(unsafe.SliceData(text), len(text)), nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
