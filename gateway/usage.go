@@ -17,7 +17,7 @@ var (
 
 // usageEnds are how every name above ends; scan looks for these (two passes over
 // the bytes, not one per name) and then checks which name it found.
-var usageEnds = [][]byte{[]byte(`tokens":`), []byte(`ount":`)}
+var usageEnds = [][]byte{[]byte(`kens":`), []byte(`unt":`)}
 
 func (u *usage) scan(p []byte) {
 	for _, end := range usageEnds {

@@ -33,3 +33,17 @@ func TestUsageScan(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkUsageScan scans the bytes of the 26-event Anthropic stream of the
+// translated benchmarks for their token counts, as every routed reply is.
+func BenchmarkUsageScan(b *testing.B) {
+	p := []byte(anthropicBenchStream)
+	b.SetBytes(int64(len(p)))
+	for b.Loop() {
+		var u usage
+		u.scan(p)
+		if u.in != 25 || u.out != 21 {
+			b.Fatalf("usage = %+v", u)
+		}
+	}
+}
