@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -97,7 +98,8 @@ func streamRequest(c *http.Client, url, path, body string) (time.Duration, error
 	}
 	d := time.Since(start)
 	all, err := io.ReadAll(br)
-	if err == nil && !strings.Contains(string(all), "message_stop") && !strings.Contains(string(all), "[DONE]") {
+	// bytes.Contains: a string of all would copy the stream once per look.
+	if err == nil && !bytes.Contains(all, []byte("message_stop")) && !bytes.Contains(all, []byte("[DONE]")) {
 		err = fmt.Errorf("stream ended without its end: %q", all)
 	}
 	return d, err

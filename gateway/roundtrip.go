@@ -414,7 +414,7 @@ func (q *request) attempt(out *http.Request, rt route, k *key, body []byte) (*ht
 	if resp.StatusCode >= 400 {
 		a.class = errClient
 	}
-	rb := &relayBody{a: a, rc: resp.Body, first: first, pending: (*first)[:n], firstErr: rerr}
+	rb := &relayBody{a: a, rc: resp.Body, first: first, pending: (*first)[:n], firstErr: rerr, use: usageOf(p.kind)}
 	if translate || !sameBytes(body, q.body) {
 		q.side = &providerSide{req: body}
 	}

@@ -8,35 +8,50 @@ import "bytes"
 // and Ollama (prompt_eval_count, eval_count). Streams repeat or accumulate them,
 // so the largest value seen wins. It is best effort: a number split across two
 // reads is missed.
-type usage struct{ in, out int64 }
+type usage struct {
+	in, out int64
+	// counts: the reply's names end in "ount" (Gemini's and Ollama's), not in
+	// "tokens" (OpenAI's and Anthropic's); scan looks for the one ending.
+	counts bool
+}
+
+// usageOf is the usage of a reply in provider kind's dialect.
+func usageOf(kind string) usage {
+	f := family(kind)
+	return usage{counts: f == KindGemini || f == KindOllama}
+}
 
 var (
 	usageIn  = [][]byte{[]byte(`"prompt_tokens":`), []byte(`"input_tokens":`), []byte(`"promptTokenCount":`), []byte(`"prompt_eval_count":`)}
 	usageOut = [][]byte{[]byte(`"completion_tokens":`), []byte(`"output_tokens":`), []byte(`"candidatesTokenCount":`), []byte(`"eval_count":`)}
 )
 
-// usageEnds are how every name above ends; scan looks for these (two passes over
-// the bytes, not one per name) and then checks which name it found.
-var usageEnds = [][]byte{[]byte(`tokens":`), []byte(`ount":`)}
+// usageEnds are how the names above end, in "tokens" and in "ount"; scan looks
+// for the dialect's one (one pass over the bytes, not one per name) and then
+// checks which name it found. Each starts at a byte that is rare in a stream, so
+// bytes.Index's search for it is seldom stopped by a false start.
+var usageEnds = [2][]byte{[]byte(`kens":`), []byte(`unt":`)}
 
 func (u *usage) scan(p []byte) {
-	for _, end := range usageEnds {
-		for rest := p; ; {
-			i := bytes.Index(rest, end)
-			if i < 0 {
-				break
+	end := usageEnds[0]
+	if u.counts {
+		end = usageEnds[1]
+	}
+	for rest := p; ; {
+		i := bytes.Index(rest, end)
+		if i < 0 {
+			return
+		}
+		head := rest[:i+len(end)]
+		rest = rest[i+len(end):]
+		for _, n := range usageIn {
+			if bytes.HasSuffix(head, n) {
+				u.in = max(u.in, number(rest))
 			}
-			head := rest[:i+len(end)]
-			rest = rest[i+len(end):]
-			for _, n := range usageIn {
-				if bytes.HasSuffix(head, n) {
-					u.in = max(u.in, number(rest))
-				}
-			}
-			for _, n := range usageOut {
-				if bytes.HasSuffix(head, n) {
-					u.out = max(u.out, number(rest))
-				}
+		}
+		for _, n := range usageOut {
+			if bytes.HasSuffix(head, n) {
+				u.out = max(u.out, number(rest))
 			}
 		}
 	}

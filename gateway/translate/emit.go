@@ -21,14 +21,19 @@ type emitter struct {
 }
 
 func newEmitter(w io.Writer, client string) *emitter {
-	e := &emitter{w: w, client: client}
+	e := new(emitter)
+	e.init(w, client)
+	return e
+}
+
+func (e *emitter) init(w io.Writer, client string) {
+	*e = emitter{w: w, client: client}
 	switch f := w.(type) {
 	case interface{ Flush() error }:
 		e.flush = f.Flush
 	case interface{ Flush() }:
 		e.flush = func() error { f.Flush(); return nil }
 	}
-	return e
 }
 
 // raw writes b as is and flushes.

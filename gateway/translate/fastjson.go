@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"bytes"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -592,8 +594,84 @@ func (s *jsonScan) object(field func(key []byte) bool) bool {
 // strInto reads a string into *dst.
 func (s *jsonScan) strInto(dst *string) bool {
 	v, ok := s.str()
-	*dst = string(v)
+	*dst = internStr(v)
 	return ok
+}
+
+// internStr returns string(v), without allocating for the names a stream's
+// events repeat (block types, roles, stop reasons).
+func internStr(v []byte) string {
+	switch string(v) {
+	case "":
+		return ""
+	case "text":
+		return "text"
+	case "message":
+		return "message"
+	case "assistant":
+		return "assistant"
+	case "thinking":
+		return "thinking"
+	case "tool_use":
+		return "tool_use"
+	case "end_turn":
+		return "end_turn"
+	}
+	return string(v)
+}
+
+// The text delta events of an Anthropic stream, as the API writes them, up to
+// the index and from there to the text.
+const (
+	textDeltaHead = `{"type":"content_block_delta","index":`
+	textDeltaMid  = `,"delta":{"type":"text_delta","text":"`
+)
+
+// jsonPlain marks the bytes a JSON string holds as they are and encoding/json
+// writes as they are: printable ASCII but '"', '\' and the HTML characters it
+// escapes.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(`"\<>&`, rune(c))
+	}
+	return t
+}()
+
+// exactTextDelta reads a text delta event written exactly as the Anthropic API
+// writes one, whose text encoding/json would write back byte for byte: it
+// returns the block index and the text, still between its quotes (the same bytes
+// decoded or encoded). Anything else reports false, for fastAnthropicDelta.
+func exactTextDelta(data []byte) (index int, text []byte, ok bool) {
+	if !bytes.HasPrefix(data, []byte(textDeltaHead)) {
+		return 0, nil, false
+	}
+	s := jsonScan{b: data, i: len(textDeltaHead)}
+	if c := data[s.i:]; len(c) == 0 || c[0] < '0' || c[0] > '9' { // no whitespace
+		return 0, nil, false
+	}
+	if index, ok = s.small(); !ok || !bytes.HasPrefix(data[s.i:], []byte(textDeltaMid)) {
+		return 0, nil, false
+	}
+	start := s.i + len(textDeltaMid)
+	i, utf := start, false
+	for ; i < len(data); i++ {
+		if c := data[i]; !jsonPlain[c] {
+			if c < utf8.RuneSelf {
+				break
+			}
+			utf = true
+		}
+	}
+	text = data[start:i]
+	if string(data[i:]) != `"}}` {
+		return 0, nil, false
+	}
+	// Beyond ASCII, the same bytes when they are valid UTF-8 without the two
+	// line separators encoding/json escapes.
+	if utf && (!utf8.Valid(text) || bytes.Contains(text, []byte("\u2028")) || bytes.Contains(text, []byte("\u2029"))) {
+		return 0, nil, false
+	}
+	return index, text, true
 }
 
 // strPtrInto reads a string or null into *dst, as encoding/json does a *string.

@@ -19,6 +19,9 @@ func FuzzFastJSON(f *testing.F) {
 		"\u2028\x01\xff<>&\t\b\f",
 		`a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud83d\u0041\udc00x\u12`,
 		`{"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":""}}`,
+		"{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"caf\u00e9 \\u00e9 \u2028 \x7f\"}}",
+		"{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"word 1 \u65e5\"}}",
+		"{\"type\":\"content_block_delta\",\"index\":7,\"delta\":{\"type\":\"text_delta\",\"text\":\"\xff\"}}",
 		`{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_read_input_tokens":3,"output_tokens":1}}}`,
 		`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":21}}`,
 		`{"type":"message_delta","delta":{"stop_reason":"a","stop_reason":null},"usage":{"output_tokens":1},"usage":{"input_tokens":2}}`,
@@ -40,6 +43,19 @@ func FuzzFastJSON(f *testing.F) {
 				ev.Delta.Type != d.Type || ev.Delta.Text != string(d.Text) || ev.Delta.PartialJSON != string(d.PartialJSON) ||
 				ev.Delta.Thinking != string(d.Thinking) || ev.Delta.Signature != string(d.Signature) {
 				t.Fatalf("fast path read %q as %d %+v, encoding/json as %+v %+v", data, index, d, ev, ev.Delta)
+			}
+		}
+		// An exact text delta is one encoding/json reads, and its text is
+		// what json.Marshal writes of that text, between the quotes.
+		if index, text, ok := exactTextDelta(data); ok {
+			var ev anEvent
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatalf("exactTextDelta read %q, encoding/json refuses it: %v", data, err)
+			}
+			want, _ := json.Marshal(ev.Delta.Text)
+			if ev.Type != "content_block_delta" || ev.Index != index || ev.Delta.Type != "text_delta" ||
+				!bytes.Equal(want, append(append([]byte{'"'}, text...), '"')) {
+				t.Fatalf("exactTextDelta read %q as %d %q; encoding/json as %+v %+v, writing %s", data, index, text, ev, ev.Delta, want)
 			}
 		}
 		// A stream's reused parts, left dirty by another event, read the same.
@@ -123,4 +139,36 @@ func FuzzFastOpenAIChunk(f *testing.F) {
 			t.Fatalf("fast path read %q as %+v, encoding/json as %+v", data, fc, ch.Delta)
 		}
 	})
+}
+
+// TestExactTextDelta: a text delta as the Anthropic API writes it, in ASCII or
+// UTF-8, is read in place; one that needs its escapes read or written, or is
+// written in another shape, is left to fastAnthropicDelta.
+func TestExactTextDelta(t *testing.T) {
+	const head = `{"type":"content_block_delta","index":`
+	for _, tc := range []struct {
+		data  string
+		index int
+		text  string // "" with ok false
+		ok    bool
+	}{
+		{head + `0,"delta":{"type":"text_delta","text":"word 1 "}}`, 0, "word 1 ", true},
+		{head + `12,"delta":{"type":"text_delta","text":"caf` + "\u00e9 \u65e5 \x7f" + `"}}`, 12, "caf\u00e9 \u65e5 \x7f", true},
+		{head + `0,"delta":{"type":"text_delta","text":""}}`, 0, "", true},
+		{head + `0,"delta":{"type":"text_delta","text":"a\nb"}}`, 0, "", false},
+		{head + `0,"delta":{"type":"text_delta","text":"a <b>"}}`, 0, "", false},
+		{head + `0,"delta":{"type":"text_delta","text":"a \u2028"}}`, 0, "", false},
+		{head + `0,"delta":{"type":"text_delta","text":"` + "\u2028" + `"}}`, 0, "", false},
+		{head + `0,"delta":{"type":"text_delta","text":"` + "\xff" + `"}}`, 0, "", false},
+		{head + ` 0,"delta":{"type":"text_delta","text":"a"}}`, 0, "", false},
+		{head + `01,"delta":{"type":"text_delta","text":"a"}}`, 0, "", false},
+		{head + `0,"delta":{"type":"text_delta","text":"a"}} `, 0, "", false},
+		{head + `0,"delta":{"type":"thinking_delta","thinking":"a"}}`, 0, "", false},
+		{`{"index":0,"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}}`, 0, "", false},
+	} {
+		index, text, ok := exactTextDelta([]byte(tc.data))
+		if ok != tc.ok || index != tc.index || string(text) != tc.text {
+			t.Errorf("exactTextDelta(%s) = %d %q %v, want %d %q %v", tc.data, index, text, ok, tc.index, tc.text, tc.ok)
+		}
+	}
 }

@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/llmtap/llmtap/dataset"
 )
 
 // fuzzPairs are the stream translators the fuzzer drives, pass-through included.
@@ -80,4 +83,59 @@ func TestStreamBoundsEvent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recorder is a handler that keeps the data of each event it is given.
+type recorder struct{ events []string }
+
+func (r *recorder) handle(data []byte) error {
+	r.events = append(r.events, string(data))
+	return nil
+}
+func (r *recorder) end() error { return nil }
+
+// FuzzSplitEvents holds source's splitter to dataset.SSEDecoder: for any bytes,
+// written in three parts cut anywhere, the handler gets the data of the same
+// events in the same order, whether split reads them or gives up and hands the
+// stream to the decoder.
+func FuzzSplitEvents(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*/*.stream")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint16(len(b)/3), uint16(len(b)/2))
+	}
+	for _, s := range []string{
+		"data: a\n\ndata: b\n\n", "data:a\ndata:b\n\nevent: x\ndata\n\n", "\n\n\ndata: x\nid: 1\n\n: c\ndata: y",
+		"\xef\xbb\xbfdata: x\n\n", "\n\xef\xbb\xbfdata: x\n\ndata: y\n\n", "data: x\r\n\r\ndata: y\r\r", "data: a\n\ndata: b\ndata: c\n\ndata: d\n\n",
+		"datax: 1\ndata x\n\ndata: \n\n", "event: e\ndata: {\"a\":1}\n", "data: a\n\n\xef\xbb\xbfdata: b\n\n",
+	} {
+		f.Add([]byte(s), uint16(1), uint16(9))
+	}
+	f.Fuzz(func(t *testing.T, stream []byte, cut1, cut2 uint16) {
+		var want []string
+		d := dataset.NewSSEDecoderFunc(func(_, data []byte) bool { want = append(want, string(data)); return true })
+		d.Write(stream)
+		d.End()
+
+		r := &recorder{}
+		src := newSSESource(newEmitter(io.Discard, OpenAI), r)
+		i, j := min(int(cut1), len(stream)), min(int(cut2), len(stream))
+		if i > j {
+			i, j = j, i
+		}
+		for _, part := range [][]byte{stream[:i], stream[i:j], stream[j:]} {
+			if _, err := src.Write(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := src.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.events, want) {
+			t.Fatalf("split gave %q, the decoder %q", r.events, want)
+		}
+	})
 }

@@ -19,24 +19,31 @@ type handler interface {
 	end() error
 }
 
-// source feeds a provider stream through a decoder into a handler. The decoder
-// hands each finished event to the handler in place, from inside Write and End,
-// so an event is never copied out of the decoder's buffer.
+// source feeds a provider stream through a decoder into a handler. Each finished
+// event goes to the handler in place, from inside Write and Close, so an event is
+// never copied out of the bytes it came in (or the decoder's buffer).
+//
+// A server-sent stream goes through split, a splitter for the shape every
+// provider sends (lines ending in "\n", one data line per event); the first
+// event it cannot read exactly ("\r" line endings, a byte order mark, data
+// split over several lines) hands the stream, from that event on, to
+// dataset.SSEDecoder, which reads every stream the spec allows.
 type source struct {
 	out     *emitter
 	h       handler
-	sse     *dataset.SSEDecoder // one of sse and ndjson is set
+	sse     *dataset.SSEDecoder // set for an NDJSON stream, or once split gave up
 	ndjson  *dataset.NDJSONDecoder
-	pending int   // bytes fed since the last finished event
-	err     error // the handler's error, which stopped the decoder
+	split   bool   // a server-sent stream still read by split
+	carry   []byte // split: the start of an event the last write cut
+	started bool   // split: bytes went by, so the stream's start (and its BOM) is past
+	pending int    // bytes fed since the last finished event
+	err     error  // the handler's error, which stopped the decoder
 	done    bool
 	closing bool // in Close: an event that does not parse is a cut stream's
 }
 
 func newSSESource(out *emitter, h handler) *source {
-	s := &source{out: out, h: h}
-	s.sse = dataset.NewSSEDecoderFunc(func(_, data []byte) bool { return s.handle(data) })
-	return s
+	return &source{out: out, h: h, split: true}
 }
 
 func newNDJSONSource(out *emitter, h handler) *source {
@@ -63,9 +70,12 @@ func (s *source) Write(p []byte) (int, error) {
 		return 0, errClosed
 	}
 	s.pending += len(p)
-	if s.sse != nil {
+	switch {
+	case s.split:
+		s.splitEvents(p)
+	case s.sse != nil:
 		s.sse.Write(p)
-	} else {
+	default:
 		s.ndjson.Write(p)
 	}
 	if s.err != nil {
@@ -75,6 +85,120 @@ func (s *source) Write(p []byte) (int, error) {
 		return 0, s.fail(fmt.Errorf("provider event longer than %d bytes", maxEventBytes))
 	}
 	return len(p), nil
+}
+
+// splitEvents hands the whole events of the stream so far to the handler and
+// keeps the start of the next one in carry. Only an event a write cut is copied
+// (into carry); the others go to the handler from p itself.
+func (s *source) splitEvents(p []byte) {
+	// carry's own bytes were checked as they came.
+	if bytes.IndexByte(p, '\r') >= 0 || (!s.started && len(p) > 0 && p[0] == utf8BOM[0]) {
+		s.toDecoder(append(s.carry, p...))
+		return
+	}
+	if len(p) > 0 {
+		s.started = true
+	}
+	if len(s.carry) > 0 {
+		// The cut event ends at the stream's next blank line: across the
+		// writes, or in p.
+		i := 1
+		if s.carry[len(s.carry)-1] != '\n' || len(p) == 0 || p[0] != '\n' {
+			if i = bytes.Index(p, blankLine); i < 0 {
+				s.carry = append(s.carry, p...)
+				return
+			}
+			i += 2
+		}
+		s.carry = append(s.carry, p[:i]...)
+		if rest, ok := s.events(s.carry); !ok {
+			s.toDecoder(append(rest, p[i:]...))
+			return
+		}
+		s.carry = s.carry[:0]
+		p = p[i:]
+	}
+	rest, ok := s.events(p)
+	if !ok {
+		s.toDecoder(rest)
+		return
+	}
+	s.carry = append(s.carry[:0], rest...)
+}
+
+// events hands the whole events at the start of buf (which starts at an event
+// boundary) to the handler, until it stops, and returns what follows them; false
+// when the event rest starts with is one eventData cannot read.
+func (s *source) events(buf []byte) (rest []byte, ok bool) {
+	for s.err == nil {
+		// Leading newlines are blank lines that end no event.
+		k := 0
+		for k < len(buf) && buf[k] == '\n' {
+			k++
+		}
+		buf = buf[k:]
+		end := bytes.Index(buf, blankLine)
+		if end < 0 {
+			break
+		}
+		data, ok := eventData(buf[:end])
+		if !ok {
+			return buf, false
+		}
+		buf = buf[end+2:]
+		if data != nil {
+			s.handle(data)
+		}
+	}
+	return buf, true
+}
+
+var (
+	blankLine = []byte("\n\n")
+	utf8BOM   = []byte("\xef\xbb\xbf")
+)
+
+// eventData returns the data of an event's lines (each ended by "\n" but the
+// last, none blank, none with "\r"): nil for an event without data, which the
+// spec does not dispatch, and false when the data is split over several lines.
+func eventData(ev []byte) (data []byte, ok bool) {
+	for len(ev) > 0 {
+		line := ev
+		if i := bytes.IndexByte(ev, '\n'); i >= 0 {
+			line, ev = ev[:i], ev[i+1:]
+		} else {
+			ev = nil
+		}
+		// "data" alone is a data line too, with an empty value; a comment
+		// (":...") and any other field ("event", "id", "retry") carry no data.
+		if !bytes.HasPrefix(line, dataField) || (len(line) > 4 && line[4] != ':') {
+			continue
+		}
+		if data != nil {
+			return nil, false
+		}
+		data = line[min(len(line), 5):] // empty, not nil, for "data" alone
+		if len(data) > 0 && data[0] == ' ' {
+			data = data[1:]
+		}
+	}
+	return data, true
+}
+
+var dataField = []byte("data")
+
+// toDecoder hands the stream from buf (which starts at an event boundary) on to
+// dataset.SSEDecoder for good.
+func (s *source) toDecoder(buf []byte) {
+	s.split = false
+	s.sse = dataset.NewSSEDecoderFunc(func(_, data []byte) bool { return s.handle(data) })
+	if s.started {
+		// A blank line: the decoder strips a byte order mark from its first
+		// line only, and its first line here is not the stream's.
+		s.sse.Write(blankLine[:1])
+	}
+	s.sse.Write(buf)
+	s.carry = nil
 }
 
 // fail ends the client's stream with an error event for err and returns err.
@@ -94,9 +218,16 @@ func (s *source) Close() error {
 	// inside. It may be whole ("data: [DONE]" without its blank line), but when
 	// it does not parse, the stream was cut; closing says so.
 	s.closing = true
-	if s.sse != nil {
+	if s.split && len(s.carry) > 0 {
+		// What the decoder makes of an unfinished last event (a last line
+		// without its ending, an event without its blank line) is the spec's.
+		s.toDecoder(s.carry)
+	}
+	switch {
+	case s.split: // nothing held back
+	case s.sse != nil:
 		s.sse.End()
-	} else {
+	default:
 		s.ndjson.End()
 	}
 	if s.err != nil {

@@ -3,6 +3,7 @@ package translate
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -15,7 +16,7 @@ import (
 // the last value of a field it does not know, so one delta must carry them all.
 type anthropicToOpenAIStream struct {
 	oa       *oaChunker
-	blocks   map[int]*anStreamBlock
+	blocks   streamBlocks
 	thinking []thinkingBlock // finished, not yet sent
 	sent     int             // thinking blocks sent so far
 	tools    int
@@ -28,16 +29,97 @@ type anthropicToOpenAIStream struct {
 	parts    anEventParts
 }
 
+// anthropicToOpenAIParts are the parts of the most common translated stream, an
+// OpenAI client's from an Anthropic provider, allocated together.
+type anthropicToOpenAIParts struct {
+	src source
+	out emitter
+	oa  oaChunker
+	st  anthropicToOpenAIStream
+}
+
+func (t *Translator) anthropicToOpenAI(w io.Writer, model string) *source {
+	a := new(anthropicToOpenAIParts)
+	a.out.init(w, OpenAI)
+	t.initOAChunker(&a.oa, &a.out, model)
+	a.st.oa = &a.oa
+	a.src = source{out: &a.out, h: &a.st, split: true}
+	return &a.src
+}
+
 type anStreamBlock struct {
+	open      bool // started and not yet stopped
 	typ       string
 	tool      int // the OpenAI tool call index
-	thinking  strings.Builder
-	signature strings.Builder
+	thinking  []byte
+	signature []byte
+}
+
+// streamBlocks are a stream's open content blocks by their index. Anthropic
+// numbers them 0, 1, 2... in order, so they live in a slice (the first few in
+// the stream's own array) rather than a map; an index past maxSliceBlock, which
+// no real stream has, goes to a map.
+type streamBlocks struct {
+	first [4]anStreamBlock
+	list  []anStreamBlock
+	far   map[int]*anStreamBlock
+}
+
+const maxSliceBlock = 1 << 10
+
+// get returns the open block index, nil when there is none.
+func (bs *streamBlocks) get(index int) *anStreamBlock {
+	if index >= 0 && index < len(bs.list) {
+		if b := &bs.list[index]; b.open {
+			return b
+		}
+		return nil
+	}
+	return bs.far[index]
+}
+
+// open starts block index of type typ, replacing one open under that index.
+func (bs *streamBlocks) open(index int, typ string) *anStreamBlock {
+	if index < 0 || index >= maxSliceBlock {
+		if bs.far == nil {
+			bs.far = map[int]*anStreamBlock{}
+		}
+		b := &anStreamBlock{open: true, typ: typ}
+		bs.far[index] = b
+		return b
+	}
+	if bs.list == nil {
+		bs.list = bs.first[:0]
+	}
+	for len(bs.list) <= index {
+		bs.list = append(bs.list, anStreamBlock{})
+	}
+	b := &bs.list[index]
+	*b = anStreamBlock{open: true, typ: typ, thinking: b.thinking[:0], signature: b.signature[:0]}
+	return b
+}
+
+// close ends block index; the block returned is valid until the next open.
+func (bs *streamBlocks) close(index int) *anStreamBlock {
+	b := bs.get(index)
+	if b == nil {
+		return nil
+	}
+	if index >= 0 && index < len(bs.list) {
+		c := *b
+		b.open = false
+		return &c
+	}
+	delete(bs.far, index)
+	return b
 }
 
 func (s *anthropicToOpenAIStream) handle(data []byte) error {
 	if s.finished {
 		return nil // message_stop is the last event; the client's stream is complete
+	}
+	if _, text, ok := exactTextDelta(data); ok {
+		return s.oa.plainText(`"content":`, text)
 	}
 	var index int
 	d := &s.fast
@@ -75,13 +157,12 @@ func (s *anthropicToOpenAIStream) handleEvent(data []byte) error {
 		return s.blockDelta(ev.Index, &fastDelta{Type: d.Type, Text: []byte(d.Text), PartialJSON: []byte(d.PartialJSON),
 			Thinking: []byte(d.Thinking), Signature: []byte(d.Signature)})
 	case "content_block_stop":
-		b := s.blocks[ev.Index]
-		delete(s.blocks, ev.Index)
+		b := s.blocks.close(ev.Index)
 		if b == nil || b.typ != "thinking" {
 			return nil
 		}
-		s.held -= b.thinking.Len()
-		s.thinking = append(s.thinking, thinkingBlock{Type: "thinking", Thinking: b.thinking.String(), Signature: b.signature.String()})
+		s.held -= len(b.thinking)
+		s.thinking = append(s.thinking, thinkingBlock{Type: "thinking", Thinking: string(b.thinking), Signature: string(b.signature)})
 		return nil
 	case "message_delta":
 		if ev.Delta != nil && ev.Delta.StopReason != nil {
@@ -119,11 +200,7 @@ func (s *anthropicToOpenAIStream) blockStart(ev *anEvent) error {
 	if cb == nil {
 		return nil
 	}
-	if s.blocks == nil {
-		s.blocks = map[int]*anStreamBlock{}
-	}
-	b := &anStreamBlock{typ: cb.Type}
-	s.blocks[ev.Index] = b
+	b := s.blocks.open(ev.Index, cb.Type)
 	if cb.Type == "text" || cb.Type == "tool_use" {
 		if err := s.flushThinking(); err != nil {
 			return err
@@ -135,8 +212,8 @@ func (s *anthropicToOpenAIStream) blockStart(ev *anEvent) error {
 			return s.oa.delta(&oaRespMessage{Content: &cb.Text})
 		}
 	case "thinking":
-		b.thinking.WriteString(cb.Thinking)
-		b.signature.WriteString(deref(cb.Signature))
+		b.thinking = append(b.thinking, cb.Thinking...)
+		b.signature = append(b.signature, deref(cb.Signature)...)
 	case "redacted_thinking":
 		s.thinking = append(s.thinking, thinkingBlock{Type: "redacted_thinking", Data: cb.Data})
 	case "tool_use":
@@ -154,13 +231,13 @@ func (s *anthropicToOpenAIStream) blockStart(ev *anEvent) error {
 }
 
 func (s *anthropicToOpenAIStream) blockDelta(index int, d *fastDelta) error {
-	b := s.blocks[index]
+	b := s.blocks.get(index)
 	switch d.Type {
 	case "text_delta":
 		return s.oa.text(`"content":`, d.Text)
 	case "thinking_delta":
 		if b != nil {
-			b.thinking.Write(d.Thinking)
+			b.thinking = append(b.thinking, d.Thinking...)
 			s.held += len(d.Thinking)
 			if s.held > maxEventBytes {
 				return fmt.Errorf("thinking longer than %d bytes", maxEventBytes)
@@ -172,7 +249,7 @@ func (s *anthropicToOpenAIStream) blockDelta(index int, d *fastDelta) error {
 		return s.oa.text(`"reasoning_content":`, d.Thinking)
 	case "signature_delta":
 		if b != nil {
-			b.signature.Write(d.Signature)
+			b.signature = append(b.signature, d.Signature...)
 		}
 	case "input_json_delta":
 		if b == nil || b.typ != "tool_use" || len(d.PartialJSON) == 0 {

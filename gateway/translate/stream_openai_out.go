@@ -20,10 +20,17 @@ type oaChunker struct {
 	started               bool
 	chunk                 oaResponse // reused for every chunk
 	choice                [1]oaChoice
+	space                 [640]byte // where prefix and buf start, so that a stream allocates neither
 }
 
 func (t *Translator) newOAChunker(out *emitter, model string) *oaChunker {
-	return &oaChunker{out: out, model: model, created: t.now().Unix()}
+	c := new(oaChunker)
+	t.initOAChunker(c, out, model)
+	return c
+}
+
+func (t *Translator) initOAChunker(c *oaChunker, out *emitter, model string) {
+	c.out, c.model, c.created = out, model, t.now().Unix()
 }
 
 // start writes the first chunk, which gives the role, once.
@@ -50,7 +57,16 @@ func (c *oaChunker) text(field string, text []byte) error {
 	if err := c.start(); err != nil {
 		return err
 	}
-	return c.writeFast(field, text)
+	return c.writeText(field, text, false)
+}
+
+// plainText is text for a text that encoding/json writes as it is (see
+// exactTextDelta).
+func (c *oaChunker) plainText(field string, text []byte) error {
+	if err := c.start(); err != nil {
+		return err
+	}
+	return c.writeText(field, text, true)
 }
 
 // finish writes the last chunk: its finish_reason, and the usage. OpenAI sends
@@ -72,7 +88,7 @@ func (c *oaChunker) finish(reason string, usage *oaUsage) error {
 
 func (c *oaChunker) write(d *oaRespMessage) error {
 	if text, field, ok := singleField(d); ok {
-		return c.writeFast(field, []byte(text))
+		return c.writeText(field, []byte(text), false)
 	}
 	c.choice[0] = oaChoice{Delta: d}
 	c.chunk = oaResponse{ID: c.id, Object: "chat.completion.chunk", Created: c.created, Model: c.model,
@@ -109,14 +125,19 @@ func singleField(d *oaRespMessage) (text, field string, ok bool) {
 	return "", "", false
 }
 
-// writeFast writes the chunk encoding/json would for a delta of one text field.
-func (c *oaChunker) writeFast(field string, text []byte) error {
+// writeText writes the chunk encoding/json would for a delta of one text field;
+// plain says the text needs no escaping.
+func (c *oaChunker) writeText(field string, text []byte, plain bool) error {
 	b := c.head()
 	if need := len(b) + len(field) + len(text) + 64; cap(b) < need {
 		b = append(make([]byte, 0, need+need/2), b...)
 	}
 	b = append(b, field...)
-	b = appendJSONString(b, text)
+	if plain {
+		b = append(append(append(b, '"'), text...), '"')
+	} else {
+		b = appendJSONString(b, text)
+	}
 	return c.send(append(b, `},"finish_reason":null}]}`...))
 }
 
@@ -124,7 +145,12 @@ func (c *oaChunker) writeFast(field string, text []byte) error {
 // delta's first field, as encoding/json writes it, for the id and model now set.
 func (c *oaChunker) head() []byte {
 	if c.prefix == nil || c.prefixID != c.id || c.prefixModel != c.model {
-		p := make([]byte, 0, 112+len(c.id)+len(c.model))
+		// The first prefix is written into space (a later one, for another id
+		// or model, gets memory of its own).
+		p := c.space[:0:prefixSpace]
+		if c.prefix != nil {
+			p = make([]byte, 0, 112+len(c.id)+len(c.model))
+		}
 		p = append(p, `data: {"id":`...)
 		p = appendJSONString(p, c.id)
 		p = append(p, `,"object":"chat.completion.chunk","created":`...)
@@ -135,10 +161,13 @@ func (c *oaChunker) head() []byte {
 		c.prefix, c.prefixID, c.prefixModel = p, c.id, c.model
 	}
 	if c.buf == nil {
-		c.buf = make([]byte, 0, len(c.prefix)+320)
+		c.buf = c.space[prefixSpace:prefixSpace]
 	}
 	return append(c.buf[:0], c.prefix...)
 }
+
+// prefixSpace is how much of oaChunker.space the prefix may take; buf has the rest.
+const prefixSpace = 192
 
 // send ends the event head began and writes it.
 func (c *oaChunker) send(b []byte) error {

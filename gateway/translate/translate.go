@@ -164,13 +164,14 @@ type StreamTranslator interface {
 // and Abort write the client's error event.
 func (t *Translator) Stream(clientKind, providerKind, model string, w io.Writer) StreamTranslator {
 	c, p := family(clientKind), family(providerKind)
+	if c == OpenAI && p == Anthropic {
+		return t.anthropicToOpenAI(w, model)
+	}
 	out := newEmitter(w, c)
 	if c == p {
 		return newPassThrough(out, p)
 	}
 	switch {
-	case c == OpenAI && p == Anthropic:
-		return newSSESource(out, &anthropicToOpenAIStream{oa: t.newOAChunker(out, model)})
 	case c == OpenAI && p == Gemini:
 		return newSSESource(out, &geminiToOpenAIStream{oa: t.newOAChunker(out, model), newID: t.newID})
 	case c == OpenAI && p == Ollama:
