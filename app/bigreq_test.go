@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -145,6 +146,15 @@ func TestIndexBigRequest(t *testing.T) {
 	}
 	if n := len(conv.Messages); n < 1 || conv.Messages[0].Content != last {
 		t.Errorf("stored %d messages, first of %d bytes, want the %d-byte text", n, len(conv.Messages[0].Content), len(last))
+	}
+	// Stored as the log's frame, its decoded copy let go before the write: the
+	// exchange still says how big it was and gives it back whole.
+	exs, _, err := db.ListExchanges(t.Context(), store.ExchangeListOptions{})
+	if err != nil || len(exs) != 1 || exs[0].ReqBytes != int64(len(body)) {
+		t.Fatalf("exchanges %+v (%v), want one of a %d-byte request", exs, err, len(body))
+	}
+	if ex, err := db.Exchange(t.Context(), exs[0].ID); err != nil || !bytes.Equal(ex.ReqBody, body) {
+		t.Errorf("exchange request body of %d bytes (%v), want the %d sent", len(ex.ReqBody), err, len(body))
 	}
 	if limit := uint64(len(body)) * 3; alloc > limit {
 		t.Errorf("indexing a %.1f MB request allocated %.1f MB, want under %.1f MB", bigReqMB(len(body)), bigReqMB(int(alloc)), bigReqMB(int(limit)))

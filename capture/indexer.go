@@ -204,6 +204,12 @@ func (ix *indexer) convertAll(batch []logged) []store.Capture {
 				// Else converting changed the body (decoded it from gzip, say).
 				if sameBytes(caps[i].Exchange.ReqBody, batch[i].ex.ReqBody) {
 					caps[i].ReqZstd = batch[i].frames.req
+					if n := len(batch[i].ex.ReqBody); n > store.MaxRefBody && caps[i].ReqZstd != nil {
+						// As the reply below: a 30 MB request is stored as its frame, and its
+						// decoded copy (unless its text shares it) goes before SQLite writes.
+						caps[i].ReqLen = n
+						caps[i].Exchange.ReqBody = nil
+					}
 				}
 				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
 					// Once parsed, the decoded reply is not needed to store it: the frame

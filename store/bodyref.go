@@ -77,6 +77,12 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 			b.respLen = caps[i].RespLen
 		}
 		req := e.ReqBody
+		b.reqLen = len(req)
+		if req == nil && caps[i].ReqZstd != nil {
+			// Let go of once parsed: only its frame is stored (see Capture.ReqLen).
+			b.req, b.reqLen = caps[i].ReqZstd, caps[i].ReqLen
+			continue
+		}
 		if len(req) < minRefBody {
 			b.req = packBody(req)
 			continue

@@ -64,7 +64,14 @@ type Capture struct {
 	// is set and Exchange.RespBody is nil: a caller that has parsed a big reply may
 	// let its decoded copy go before the write, which needs only the frame.
 	RespLen int
+	// ReqLen is the same for ReqZstd and Exchange.ReqBody, for a request body over
+	// MaxRefBody (smaller ones are stored against earlier ones, from the body).
+	ReqLen int
 }
+
+// MaxRefBody is the longest request body stored against an earlier one; a longer
+// one is stored whole, as the capture log's frame of it when the caller has that.
+const MaxRefBody = maxRefBody
 
 // Write stores a batch of captures in one transaction, threading each round into
 // the conversation it continues. It is meant for one writer goroutine: SQLite
@@ -134,6 +141,7 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 // packedBodies are an exchange's bodies as stored (refWindow.pack).
 type packedBodies struct {
 	req, resp []byte
+	reqLen    int // the request body's length as captured
 	respLen   int // the response body's length as captured
 	codec     string
 	// ref is the exchange the request is a delta against (codecRef), read at insert
@@ -167,7 +175,7 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
 		e.Status, string(reqH), string(respH), req, len(rest), bodies.resp,
-		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, len(e.ReqBody), bodies.respLen, ref, e.Model,
+		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, bodies.reqLen, bodies.respLen, ref, e.Model,
 		e.CacheHit, e.ForwardKey)
 	if err != nil {
 		return 0, err
