@@ -305,7 +305,8 @@ func (b *sideBody) ReplacesReply() bool { return b.side.header != nil }
 
 // ProviderSide returns the request body sent to the provider and, when the reply
 // was translated, the provider's reply header and body (nil otherwise). The reply
-// is complete once the body has been read to its end.
+// is complete once the body has been read to its end. The header is the provider
+// reply's own clone, made for the proxy to keep.
 func (b *sideBody) ProviderSide() (reqBody []byte, respHeader http.Header, respBody []byte, truncated bool) {
 	s := b.side
 	if s.header == nil {

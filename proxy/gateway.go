@@ -29,7 +29,8 @@ type Gateway interface {
 // the provider's side, so a conversation is threaded in the provider's own dialect:
 // reqBody replaces the client's request body; respHeader and respBody, when
 // respHeader is not nil, replace the reply the client got (translated). The proxy
-// calls it once the body has been read to its end.
+// calls it once the body has been read to its end, and owns what it returns from
+// then on (it edits respHeader in place: give it a copy).
 type ProviderSide interface {
 	ProviderSide() (reqBody []byte, respHeader http.Header, respBody []byte, truncated bool)
 }
@@ -123,7 +124,7 @@ func (s *Server) providerSide(ex *Exchange, body io.Reader, sec *secrets) {
 	req, h, resp, truncated := ps.ProviderSide()
 	ex.ReqBody = capped(req, s.captureLimit, ex)
 	if h != nil {
-		ex.RespHeader = h.Clone()
+		ex.RespHeader = h // the gateway's copy, ours now (see ProviderSide)
 		removeHopByHop(ex.RespHeader)
 		redactHeader(ex.RespHeader, sec)
 		ex.RespBody = capped(resp, s.captureLimit, ex)
