@@ -78,8 +78,9 @@ const cArenas = 2
 // held fixed (cmem.MmapAbove): glibc's own threshold rises with the big blocks SQLite
 // frees, and freed memory then stays resident. Blocks under it (a 2 MB row) come
 // from the arenas, reused without page faults (a 256 KiB threshold cost ~3 ms of CPU
-// per 2 MB reply); over it (binding and writing a 30 MB text), from mappings given back
-// when freed (glibc kept 115 MB of them after six 30 MB requests).
+// per 2 MB reply); over it (reading back a 30 MB message, which the store joins from
+// its 1 MiB parts), from mappings given back when freed (glibc kept 115 MB of them
+// after six 30 MB requests, when SQLite still bound and wrote such a text whole).
 const cMmapAbove = 4 << 20
 
 // LimitMemory applies DefaultMemoryLimit unless the GOMEMLIMIT environment variable
