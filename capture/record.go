@@ -176,7 +176,13 @@ func decodeParts(frames []byte) (*proxy.Exchange, bodyFrames, bool) {
 		if len(rest) == 0 {
 			return nil, bodyFrames{}, false
 		}
-		if ex.ReqBody, err = zpool.Decode(rest[0], nil); err != nil || len(ex.ReqBody) != m.ReqLen {
+		// Into a buffer of the body's size: a frame the proxy made as the body streamed
+		// does not say its size, and decoding it into a growing buffer held a 30 MB
+		// body in ~60 MB. The length is the record's word, so it is bounded first.
+		if m.ReqLen > zpool.MaxDecoded {
+			return nil, bodyFrames{}, false
+		}
+		if ex.ReqBody, err = zpool.Decode(rest[0], make([]byte, 0, m.ReqLen)); err != nil || len(ex.ReqBody) != m.ReqLen {
 			return nil, bodyFrames{}, false
 		}
 		f.req, rest = rest[0], rest[1:]

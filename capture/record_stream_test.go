@@ -41,6 +41,11 @@ func TestRecordOfStreamedRequest(t *testing.T) {
 	if !bytes.Equal(got.ReqBody, body) || string(got.RespBody) != `{"choices":[]}` {
 		t.Errorf("decoded request of %d bytes and reply %q, want %d and the reply", len(got.ReqBody), got.RespBody, len(body))
 	}
+	// The frame does not say the body's size (it was made as the body streamed): the
+	// record does, and the body is decoded into a buffer of just that size.
+	if cap(got.ReqBody) != len(body) {
+		t.Errorf("request decoded into a buffer of %d bytes for %d", cap(got.ReqBody), len(body))
+	}
 	if !bytes.Equal(frames.req, frame) {
 		t.Errorf("request frame of %d bytes, want the %d-byte frame the proxy made", len(frames.req), len(frame))
 	}
