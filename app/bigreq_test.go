@@ -338,7 +338,9 @@ func TestBigTextRoundTrip(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("成都美食很好 zanzibarite opening, ")
 	for i := 0; b.Len() < 9<<20; i++ {
-		fmt.Fprintf(&b, "段落%d：这是一个很长的文档，混合了中文和 English words 以及 emoji 🦊. ", i)
+		// Line breaks and quotes: escaped in the JSON, so the text is decoded where it
+		// lies in the body (dataset.ParseOwned), which must not reach what is stored.
+		fmt.Fprintf(&b, "段落%d：这是一个很长的\"文档\"，混合了中文和 English words 以及 emoji 🦊.\n", i)
 	}
 	b.WriteString(" quixoticend 结尾")
 	text := b.String()
@@ -375,6 +377,14 @@ func TestBigTextRoundTrip(t *testing.T) {
 		}
 	}
 	whole("captured")
+	// The request is stored as sent, though its text was decoded where it lay.
+	exs, _, err := db.ListExchanges(t.Context(), store.ExchangeListOptions{})
+	if err != nil || len(exs) != 1 {
+		t.Fatalf("exchanges %+v, %v", exs, err)
+	}
+	if ex, err := db.Exchange(t.Context(), exs[0].ID); err != nil || !bytes.Equal(ex.ReqBody, body) {
+		t.Errorf("stored request body of %d bytes (%v), want the %d sent", len(ex.ReqBody), err, len(body))
+	}
 
 	for _, tt := range []struct {
 		query string

@@ -18,6 +18,7 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/gateway/cache"
 	"github.com/llmtap/llmtap/gateway/keys"
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -41,25 +42,65 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	}}
 	var problems []string
 	var err error
-	if c.Exchange.ReqBody, err = decodeBody(ex.ReqHeader, ex.ReqBody); err != nil {
+	raw, frame := requestBody(ex)
+	if c.Exchange.ReqBody, err = decodeBody(ex.ReqHeader, raw); err != nil {
 		problems = append(problems, reqBodyProblem+err.Error())
 	}
 	if c.Exchange.RespBody, err = decodeBody(ex.RespHeader, ex.RespBody); err != nil {
 		problems = append(problems, respBodyProblem+err.Error())
 	}
+	// A body over store.MaxRefBody that came with its frame (and needed no decoding)
+	// is stored as that frame: the decoded copy is needed only to parse, so the round
+	// may take it over (dataset.ParseOwned: a 30 MB text is not copied out of it),
+	// and it goes before the write. What reads its JSON reads it first.
+	big := len(frame) > 0 && len(raw) > store.MaxRefBody && sameBytes(c.Exchange.ReqBody, raw)
+	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)
 	if c.Exchange.Dialect.Chat() {
 		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status, cacheHit: c.Exchange.CacheHit}
-		c.Round, problems = decideRound(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems)
+		parse := dataset.Parse
+		if big {
+			parse = dataset.ParseOwned
+		}
+		c.Round, problems = decideRoundOf(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems, parse)
 		if c.Round != nil {
 			shareText(c.Round.Messages, c.Exchange.ReqBody)
 		}
 	}
-	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)
+	if big {
+		c.ReqZstd, c.ReqLen = frame, len(raw)
+		c.Exchange.ReqBody = nil
+	}
 	if c.Exchange.Model == "" && c.Round != nil {
 		c.Exchange.Model = c.Round.Model
 	}
 	c.Exchange.ParseErr = strings.Join(problems, "; ")
 	return c
+}
+
+// requestBody returns ex's request body and, when ex came with it (the capture log's
+// record: Exchange.ReqZstd beside ReqBody), its zstd frame. An exchange holding its
+// body only as the proxy's frame is decoded from it.
+func requestBody(ex *proxy.Exchange) (body, frame []byte) {
+	if ex.ReqZstd == nil {
+		return ex.ReqBody, nil
+	}
+	frame = ex.ReqZstd[0]
+	if len(ex.ReqZstd) > 1 {
+		frame = zpool.Join(ex.ReqZstd)
+	}
+	if ex.ReqBody != nil {
+		return ex.ReqBody, frame
+	}
+	body, err := ex.RequestBody()
+	if err != nil {
+		return nil, nil
+	}
+	return body, frame
+}
+
+// sameBytes reports whether a and b are the same bytes in memory.
+func sameBytes(a, b []byte) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }
 
 // shareMin is the length from which a message's text is looked for in the request
@@ -85,6 +126,12 @@ func shareText(msgs []dataset.Message, body []byte) {
 // is most often the last one, and earlier turns may open the same way.
 func sharedIn(body []byte, s string) string {
 	const probe, tries = 64, 16
+	if len(body) > 0 {
+		start, p := uintptr(unsafe.Pointer(&body[0])), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		if p >= start && p < start+uintptr(len(body)) {
+			return s // in the body already (dataset.ParseOwned)
+		}
+	}
 	at := func(i int) bool { return i >= 0 && len(body)-i >= len(s) && string(body[i:i+len(s)]) == s }
 	tail := []byte(s[len(s)-probe:] + `"`)
 	for end, n := len(body), 0; n < tries; n++ {

@@ -43,13 +43,20 @@ func (o outcome) blocker() string {
 // gives a round; otherwise the reasons are appended to problems (which, when
 // already non-empty, say the bodies could not be decoded, so nothing is parsed).
 func decideRound(d dataset.Dialect, path string, reqHeader http.Header, reqBody, respBody []byte, o outcome, problems []string) (*dataset.Round, []string) {
+	return decideRoundOf(d, path, reqHeader, reqBody, respBody, o, problems, dataset.Parse)
+}
+
+// decideRoundOf is decideRound with the parser given: dataset.ParseOwned for a body
+// the round may take over (see toCapture).
+func decideRoundOf(d dataset.Dialect, path string, reqHeader http.Header, reqBody, respBody []byte, o outcome, problems []string,
+	parse func(dataset.Dialect, []byte, []byte) (*dataset.Round, error)) (*dataset.Round, []string) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	if why := o.blocker(); why != "" {
 		return nil, append(problems, why)
 	}
-	round, err := dataset.Parse(d, reqBody, respBody)
+	round, err := parse(d, reqBody, respBody)
 	switch {
 	case err != nil:
 		return nil, append(problems, err.Error())

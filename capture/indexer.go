@@ -200,16 +200,16 @@ func (ix *indexer) convertAll(batch []logged) []store.Capture {
 					ix.lg.Error("capture record unreadable", "pos", batch[i].end, "err", batch[i].err)
 					continue
 				}
-				caps[i] = ix.convert(batch[i].ex)
+				ex := batch[i].ex
+				if batch[i].frames.req != nil {
+					// The body's frame goes with it: convert stores a big body as that
+					// frame, and lets the round take the decoded copy over.
+					ex.ReqZstd, ex.ReqLen = [][]byte{batch[i].frames.req}, len(ex.ReqBody)
+				}
+				caps[i] = ix.convert(ex)
 				// Else converting changed the body (decoded it from gzip, say).
-				if sameBytes(caps[i].Exchange.ReqBody, batch[i].ex.ReqBody) {
+				if caps[i].ReqZstd == nil && sameBytes(caps[i].Exchange.ReqBody, ex.ReqBody) {
 					caps[i].ReqZstd = batch[i].frames.req
-					if n := len(batch[i].ex.ReqBody); n > store.MaxRefBody && caps[i].ReqZstd != nil {
-						// As the reply below: a 30 MB request is stored as its frame, and its
-						// decoded copy (unless its text shares it) goes before SQLite writes.
-						caps[i].ReqLen = n
-						caps[i].Exchange.ReqBody = nil
-					}
 				}
 				if sameBytes(caps[i].Exchange.RespBody, batch[i].ex.RespBody) {
 					// Once parsed, the decoded reply is not needed to store it: the frame

@@ -151,7 +151,7 @@ func anthropicBlocks(raw json.RawMessage) ([]anthropicBlock, error) {
 	}
 	switch raw[0] {
 	case '"':
-		s, err := jsonText(raw)
+		s, err := jsonText(raw, false)
 		if err != nil {
 			return nil, err
 		}

@@ -95,7 +95,7 @@ func FuzzOpenAIContent(f *testing.F) {
 		if json.Unmarshal(raw, &want) != nil {
 			return // not a JSON string: openaiContent's input always is valid JSON
 		}
-		got, media, err := openaiContent(raw)
+		got, media, err := openaiContent(raw, false)
 		if err != nil || media != nil || got != want {
 			t.Fatalf("openaiContent(%q) = %q, %v, %v; want %q", raw, got, media, err, want)
 		}

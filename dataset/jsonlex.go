@@ -22,6 +22,9 @@ type jsonLexer struct {
 	b       []byte
 	i       int
 	scratch []byte // unescaped text of the last string read with escapes
+	// owned says b is a body the parse owns (ParseOwned): a long message text may
+	// use its memory, and be decoded where it lies.
+	owned bool
 	// refuseSnake makes the next object refuse keys holding "_" (see geminiObject).
 	refuseSnake bool
 }

@@ -47,6 +47,7 @@ type openaiContentJSON struct {
 	text  string
 	plain bool
 	raw   json.RawMessage
+	owned bool // raw is in a body the parse owns (ParseOwned): a long text may use its memory
 }
 
 // UnmarshalJSON implements json.Unmarshaler. b is valid JSON (the decoder checked
@@ -59,18 +60,25 @@ func (c *openaiContentJSON) UnmarshalJSON(b []byte) error {
 }
 
 // keep is UnmarshalJSON for a reader that holds b while the content is read (the
-// lexer's path, parseOpenAIObject): raw is b itself, not a copy of it.
-func (c *openaiContentJSON) keep(b []byte) {
+// lexer's path, parseOpenAIObject): raw is b itself, not a copy of it. owned says
+// b is in a body the parse owns (see ParseOwned).
+func (c *openaiContentJSON) keep(b []byte, owned bool) {
+	c.owned = owned
 	if !c.setPlain(b) {
 		c.text, c.plain, c.raw = "", false, b
 	}
 }
 
 // setPlain keeps b's text when b is a plain string (nothing escaped), and reports
-// whether it was.
+// whether it was. A long one in an owned body is that body's bytes, not a copy.
 func (c *openaiContentJSON) setPlain(b []byte) bool {
 	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
-		c.text, c.plain, c.raw = string(b[1:n-1]), true, nil
+		if c.owned && n-2 >= ownedMin {
+			c.text = unsafe.String(&b[1], n-2)
+		} else {
+			c.text = string(b[1 : n-1])
+		}
+		c.plain, c.raw = true, nil
 		return true
 	}
 	return false
@@ -86,7 +94,7 @@ func (c *openaiContentJSON) read() (string, []Media, error) {
 	if c.plain {
 		return c.text, nil, nil
 	}
-	return openaiContent(c.raw)
+	return openaiContent(c.raw, c.owned)
 }
 
 type openaiPart struct {
@@ -224,8 +232,13 @@ func (u *openaiUsage) usage() Usage {
 // Errors wrap ErrMalformed (a request that is not Chat Completions JSON) or
 // ErrUpstream (an API error in place of the answer).
 func ParseOpenAIChat(reqBody, respBody []byte) (*Round, error) {
+	return parseOpenAIChat(reqBody, respBody, false)
+}
+
+// parseOpenAIChat is ParseOpenAIChat; owned is ParseOwned's.
+func parseOpenAIChat(reqBody, respBody []byte, owned bool) (*Round, error) {
 	var req openaiRequest
-	if err := decodeOpenAIRequest(reqBody, &req); err != nil {
+	if err := decodeOpenAIRequest(reqBody, &req, owned); err != nil {
 		return nil, fmt.Errorf("decode openai chat request: %w: %w", ErrMalformed, err)
 	}
 	r := &Round{
@@ -297,14 +310,14 @@ func openaiRole(role string) Role {
 
 // openaiContent reads a content field: a string, null, or an array of parts whose
 // text parts are joined with "\n". Image, audio and file parts become Media, in order.
-func openaiContent(raw json.RawMessage) (string, []Media, error) {
+func openaiContent(raw json.RawMessage, owned bool) (string, []Media, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return "", nil, nil
 	}
 	switch raw[0] {
 	case '"':
-		s, err := jsonText(raw)
+		s, err := jsonText(raw, owned && len(raw) >= ownedMin)
 		return s, nil, err
 	case '[':
 		if text, media, ok := fastOpenAIParts(raw); ok {
@@ -315,8 +328,23 @@ func openaiContent(raw json.RawMessage) (string, []Media, error) {
 	return "", nil, fmt.Errorf("content %.20q is neither a string nor an array: %w", raw, ErrMalformed)
 }
 
-// jsonText reads a content that is a JSON string, as encoding/json reads it.
-func jsonText(raw []byte) (string, error) {
+// inPlaceSafe reports whether raw is one JSON string of valid UTF-8 that the lexer
+// decodes without a fault: decoding it where it lies cannot then stop halfway, and
+// leave neither the JSON for encoding/json to read instead nor the text.
+func inPlaceSafe(raw []byte) bool {
+	l := jsonLexer{b: raw}
+	return len(raw) > 0 && raw[0] == '"' && utf8.Valid(raw) && l.skipString() && l.end()
+}
+
+// ownedMin is the length from which a text in a body the parse owns (ParseOwned)
+// uses the body's memory instead of a copy of its own.
+const ownedMin = 1 << 20
+
+// jsonText reads a content that is a JSON string, as encoding/json reads it. With
+// inPlace, an escaped text is decoded where it lies in raw (the decoded text is
+// never longer, so nothing is overwritten before it was read), and raw then holds
+// the text, not JSON.
+func jsonText(raw []byte, inPlace bool) (string, error) {
 	// Most contents are plain strings with nothing escaped: raw is valid JSON
 	// already (it was decoded out of the body), so its bytes are the text. A
 	// 100-turn history was decoded a second time here, a third of its parse.
@@ -327,7 +355,12 @@ func jsonText(raw []byte) (string, error) {
 	// encoding/json checked it whole first, then decoded it.
 	// The text is decoded into a buffer of its own, made here and never reused, so
 	// the string is that buffer: copying it would hold a 30 MB text twice.
-	l := jsonLexer{b: raw, scratch: make([]byte, 0, len(raw))}
+	l := jsonLexer{b: raw}
+	if inPlace && inPlaceSafe(raw) {
+		l.scratch = raw[1:1:len(raw)]
+	} else {
+		l.scratch = make([]byte, 0, len(raw))
+	}
 	if text, ok := l.str(); ok && l.end() {
 		if len(text) == 0 || unsafe.SliceData(text) != unsafe.SliceData(l.scratch) {
 			return string(text), nil // not decoded into the buffer: raw's own bytes

@@ -100,7 +100,7 @@ func (l *jsonLexer) openaiMessage(m *openaiMessage) bool {
 			// copy: only parseOpenAIObject reads a message, while it holds the body.
 			start := l.i
 			ok := l.skip(0)
-			m.Content.keep(l.b[start:l.i])
+			m.Content.keep(l.b[start:l.i], l.owned)
 			return ok
 		case 2:
 			return l.stringField(&m.ReasoningContent)

@@ -21,8 +21,8 @@ var (
 
 // decodeOpenAIRequest decodes a request body into r as json.Unmarshal(body, r)
 // does into a zero r, error included.
-func decodeOpenAIRequest(body []byte, r *openaiRequest) error {
-	if fastOpenAIRequest(body, r) {
+func decodeOpenAIRequest(body []byte, r *openaiRequest, owned bool) error {
+	if fastOpenAIRequest(body, r, owned) {
 		return nil
 	}
 	*r = openaiRequest{}
@@ -33,9 +33,9 @@ func decodeOpenAIRequest(body []byte, r *openaiRequest) error {
 // could not be sure to read body as encoding/json does, and r is then garbage.
 // Message contents alias body (openaiContentJSON.keep), which the caller holds
 // while it reads them.
-func fastOpenAIRequest(body []byte, r *openaiRequest) bool {
+func fastOpenAIRequest(body []byte, r *openaiRequest, owned bool) bool {
 	*r = openaiRequest{}
-	l := jsonLexer{b: body}
+	l := jsonLexer{b: body, owned: owned}
 	l.ws()
 	return l.openaiRequest(r) && l.end()
 }

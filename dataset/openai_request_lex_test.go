@@ -43,7 +43,9 @@ func FuzzOpenAIRequest(f *testing.F) {
 		`{"messages":[{"role":"tool","tool_call_id":"c","name":"f","content":42}]}`, `{"messages":[{"role":1}]}`,
 		`{"messages":[{"reasoning_details":[null]}]}`, `{"messages":[{"prefix":"yes"}]}`, `{"stream":1}`,
 		`{"x":[1,-2.5e+3,true,false,null,{"y":{}},[]],"messages":[{"ſ":1,"K":2}]}`)
-	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data, fastOpenAIRequest) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFastDecode(t, data, func(b []byte, r *openaiRequest) bool { return fastOpenAIRequest(b, r, false) })
+	})
 }
 
 // FuzzOpenAIParts checks the lexer's reading of a content array of parts against
@@ -103,7 +105,7 @@ func TestOpenAIRequestFastPath(t *testing.T) {
 	for _, name := range goldenCases(t, dir, ".req.json") {
 		t.Run(name, func(t *testing.T) {
 			var r openaiRequest
-			if !fastOpenAIRequest(readFile(t, filepath.Join(dir, name+".req.json")), &r) {
+			if !fastOpenAIRequest(readFile(t, filepath.Join(dir, name+".req.json")), &r, false) {
 				t.Errorf("golden request %s went to encoding/json", name)
 			}
 		})
@@ -125,7 +127,7 @@ func TestOpenAIRequestFastPath(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var r openaiRequest
-			if got := fastOpenAIRequest([]byte(tt.body), &r); got != tt.take {
+			if got := fastOpenAIRequest([]byte(tt.body), &r, false); got != tt.take {
 				t.Errorf("fastOpenAIRequest(%s) = %v, want %v", tt.body, got, tt.take)
 			}
 		})

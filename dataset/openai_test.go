@@ -157,7 +157,7 @@ func TestOpenAIContentString(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _, err := openaiContent(json.RawMessage(tt.raw))
+			got, _, err := openaiContent(json.RawMessage(tt.raw), false)
 			if err != nil || got != tt.want {
 				t.Errorf("openaiContent(%q) = %q, %v, want %q", tt.raw, got, err, tt.want)
 			}
@@ -205,7 +205,7 @@ func FuzzOpenAIMessageContent(f *testing.F) {
 			return // one JSON value, as a message's content is
 		}
 		got, _, gotErr := m.Content.read()
-		want, _, wantErr := openaiContent(json.RawMessage(raw))
+		want, _, wantErr := openaiContent(json.RawMessage(raw), false)
 		if got != want || (gotErr == nil) != (wantErr == nil) {
 			t.Errorf("content %q read with the message = %q, %v; openaiContent = %q, %v", raw, got, gotErr, want, wantErr)
 		}

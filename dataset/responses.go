@@ -189,7 +189,7 @@ func responsesMessages(items []responsesItem) ([]Message, error) {
 func responsesContent(raw json.RawMessage) (string, []Media, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '[' {
-		return openaiContent(raw) // null or a string; anything else is malformed
+		return openaiContent(raw, false) // null or a string; anything else is malformed
 	}
 	var parts []responsesPart
 	if err := json.Unmarshal(raw, &parts); err != nil {

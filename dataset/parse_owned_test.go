@@ -1,0 +1,76 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestParseOwned: a round parsed from a body given up to it is the round Parse
+// reads, and a message text of 1 MiB or more lies in the body's memory (decoded
+// where it stood when it had escapes) instead of a copy of its own.
+func TestParseOwned(t *testing.T) {
+	long := func(unit string) string { return strings.Repeat(unit, (1<<20)/len(unit)+1) }
+	tests := []struct {
+		name   string
+		text   string
+		shared bool // the text should use the body's memory
+	}{
+		{"escaped_lines_quotes_and_pairs", long("line \"one\"\n\ttab 成都 \\ slash 🦊 "), true},
+		{"plain", long("plain words and 成都 "), true},
+		{"short_escaped", "two\nlines", false},
+	}
+	resp := []byte(`{"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := json.Marshal(map[string]any{"model": "m", "messages": []map[string]any{
+				{"role": "system", "content": "be brief\n"},
+				{"role": "user", "content": tt.text},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Parse(OpenAIChat, body, resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owned := bytes.Clone(body)
+			got, err := ParseOwned(OpenAIChat, owned, resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Messages) != 2 || got.Messages[1].Content != tt.text || got.Messages[0].Content != "be brief\n" {
+				t.Fatalf("messages %d, user text of %d bytes, want the %d sent", len(got.Messages), len(got.Messages[1].Content), len(tt.text))
+			}
+			if got.Model != want.Model || len(got.Answers) != len(want.Answers) || got.Answers[0].Content != want.Answers[0].Content {
+				t.Errorf("owned round %+v differs from Parse's %+v", got, want)
+			}
+			p := uintptr(unsafe.Pointer(unsafe.StringData(got.Messages[1].Content)))
+			start := uintptr(unsafe.Pointer(&owned[0]))
+			inBody := p >= start && p < start+uintptr(len(owned))
+			if inBody != tt.shared {
+				t.Errorf("text in the body's memory: %v, want %v", inBody, tt.shared)
+			}
+		})
+	}
+}
+
+// FuzzJSONTextInPlace holds decoding a string where it lies to decoding it into a
+// buffer of its own: the same text, or the same refusal, for any input.
+func FuzzJSONTextInPlace(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"a\nb\"c\\d\/e\u00e9\ud83e\udd8a\ud800x\t"`, `"\u6210\u90fd"`, `"cut\`, `"\uZZZZ"`, `"` + "\x01" + `"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) == 0 || raw[0] != '"' {
+			return // jsonText is handed strings only
+		}
+		want, wantErr := jsonText(bytes.Clone(raw), false)
+		got, err := jsonText(bytes.Clone(raw), true)
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Fatalf("in place %q, %v; into a buffer %q, %v", got, err, want, wantErr)
+		}
+	})
+}
