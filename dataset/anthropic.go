@@ -76,6 +76,12 @@ type anthropicSource struct {
 // Errors wrap ErrMalformed (a request that is not Messages JSON) or ErrUpstream (an
 // API error in place of the answer, streamed or not).
 func ParseAnthropic(reqBody, respBody []byte) (*Round, error) {
+	return parseAnthropic(reqBody, respBody, false)
+}
+
+// parseAnthropic is ParseAnthropic; owned is ParseOwned's: a message whose content
+// is one long string uses reqBody's memory for it.
+func parseAnthropic(reqBody, respBody []byte, owned bool) (*Round, error) {
 	var req anthropicRequest
 	if err := decodeAnthropicRequest(reqBody, &req); err != nil {
 		return nil, fmt.Errorf("decode anthropic request: %w: %w", ErrMalformed, err)
@@ -98,7 +104,7 @@ func ParseAnthropic(reqBody, respBody []byte) (*Round, error) {
 		r.Messages = append(r.Messages, Message{Role: RoleSystem, Content: system})
 	}
 	for i, m := range req.Messages {
-		blocks, err := anthropicBlocks(m.Content)
+		blocks, err := anthropicBlocksOf(m.Content, owned)
 		if err != nil {
 			return nil, fmt.Errorf("decode anthropic request message %d: %w", i, err)
 		}
@@ -145,13 +151,19 @@ func anthropicSystem(raw json.RawMessage) (string, error) {
 // anthropicBlocks reads a content field: null, a string (one text block), or an
 // array of blocks.
 func anthropicBlocks(raw json.RawMessage) ([]anthropicBlock, error) {
+	return anthropicBlocksOf(raw, false)
+}
+
+// anthropicBlocksOf is anthropicBlocks; with owned, a long string content uses
+// raw's memory (see ParseOwned).
+func anthropicBlocksOf(raw json.RawMessage, owned bool) ([]anthropicBlock, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, nil
 	}
 	switch raw[0] {
 	case '"':
-		s, err := jsonText(raw, false)
+		s, err := jsonText(raw, owned && len(raw) >= ownedMin)
 		if err != nil {
 			return nil, err
 		}

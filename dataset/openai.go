@@ -341,14 +341,17 @@ func inPlaceSafe(raw []byte) bool {
 const ownedMin = 1 << 20
 
 // jsonText reads a content that is a JSON string, as encoding/json reads it. With
-// inPlace, an escaped text is decoded where it lies in raw (the decoded text is
-// never longer, so nothing is overwritten before it was read), and raw then holds
-// the text, not JSON.
+// inPlace, the text uses raw's memory: raw's own bytes when nothing is escaped, and
+// an escaped text is decoded where it lies (the decoded text is never longer, so
+// nothing is overwritten before it was read), raw then holding the text, not JSON.
 func jsonText(raw []byte, inPlace bool) (string, error) {
 	// Most contents are plain strings with nothing escaped: raw is valid JSON
 	// already (it was decoded out of the body), so its bytes are the text. A
 	// 100-turn history was decoded a second time here, a third of its parse.
 	if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		if inPlace && len(raw) > 2 {
+			return unsafe.String(&raw[1], len(raw)-2), nil
+		}
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	// Escaped text (line breaks, quotes) is unquoted by the lexer in one pass;

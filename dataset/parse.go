@@ -47,10 +47,14 @@ func Parse(d Dialect, reqBody, respBody []byte) (*Round, error) {
 // with escapes (line breaks) is decoded where it lies, so reqBody no longer holds the
 // request's JSON afterwards and must not be read again; only the texts read it. A
 // 30 MB message is held once instead of twice while it is parsed. (OpenAI chat
-// requests; the other dialects are parsed as Parse does.)
+// requests, and Anthropic messages whose content is a string; the other dialects
+// and Anthropic content blocks are parsed as Parse does.)
 func ParseOwned(d Dialect, reqBody, respBody []byte) (*Round, error) {
-	if d == OpenAIChat {
+	switch d {
+	case OpenAIChat:
 		return parseOpenAIChat(reqBody, respBody, true)
+	case Anthropic:
+		return parseAnthropic(reqBody, respBody, true)
 	}
 	return Parse(d, reqBody, respBody)
 }

@@ -74,3 +74,36 @@ func FuzzJSONTextInPlace(f *testing.F) {
 		}
 	})
 }
+
+// TestParseOwnedAnthropic: an Anthropic message whose content is one long string
+// uses the body's memory too, escaped or not, and the round is Parse's.
+func TestParseOwnedAnthropic(t *testing.T) {
+	resp := []byte(`{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}`)
+	for _, text := range []string{
+		strings.Repeat("line \"one\"\n成都 ", (1<<20)/16+1),
+		strings.Repeat("plain 成都 words ", (1<<20)/16+1),
+	} {
+		body, err := json.Marshal(map[string]any{"model": "claude-x", "max_tokens": 10, "system": "be brief\n",
+			"messages": []map[string]any{{"role": "user", "content": text}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Parse(Anthropic, body, resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owned := bytes.Clone(body)
+		got, err := ParseOwned(Anthropic, owned, resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := got.Messages[len(got.Messages)-1]
+		if len(got.Messages) != len(want.Messages) || last.Content != text || got.Messages[0].Content != want.Messages[0].Content {
+			t.Fatalf("%d messages, last of %d bytes; want %d and the %d-byte text", len(got.Messages), len(last.Content), len(want.Messages), len(text))
+		}
+		p := uintptr(unsafe.Pointer(unsafe.StringData(last.Content)))
+		if start := uintptr(unsafe.Pointer(&owned[0])); p < start || p >= start+uintptr(len(owned)) {
+			t.Error("the long text is a copy, not the body's memory")
+		}
+	}
+}
