@@ -21,7 +21,7 @@ import { startUpstream } from './lib/upstream.mjs';
 import { generateData, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
 import { sharegptProblems } from './lib/sharegpt.mjs';
-import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot } from './lib/desktop.mjs';
+import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot, doubleClickTime, singleClicks } from './lib/desktop.mjs';
 import { startSway, virtualPointer, windowRect, moveWindow, screenshotWayland } from './lib/wayland.mjs';
 import { startMutter, remoteDesktopPointer } from './lib/mutter.mjs';
 
@@ -209,7 +209,8 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     }
 
     /**
-     * dragOut drags the handle onto the drop target as a person would: press, a few small
+     * dragOut drags the handle onto the drop target as a person would: press (a single
+     * click: no sooner after the last press than a double click's time), a few small
      * moves until the app has begun its drag (it answered POST /api/drag), across to the
      * target in steps, and release once the target said it takes the drop. It resolves with
      * what the target received.
@@ -312,6 +313,11 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       // session bus) is how the test finds the handles.
       env = { ...process.env, DISPLAY: '', ...display, DBUS_SESSION_BUS_ADDRESS: bus.address };
       delete env.NO_AT_BRIDGE;
+      // Each press a single click, as a person's are: the drags follow one another
+      // faster than a person's, and a press on the handle within the double-click time
+      // of the last drag's press would be a double click, which starts no drag.
+      // (A margin for the events' whole milliseconds.)
+      session.pointer = singleClicks(session.pointer, (await doubleClickTime(env)) + 50);
       if (LOGS) env.WAYLAND_DEBUG = '1'; // to stderr: the app's and the drop target's
       fs.cpSync(seedDir, dataDir, { recursive: true });
       up = await startUpstream();

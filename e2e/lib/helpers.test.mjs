@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseBanner, parseExportCounts, findInDir, tempDir } from './llmtap.mjs';
 import { sharegptProblems } from './sharegpt.mjs';
+import { singleClicks } from './desktop.mjs';
 
 describe('parseBanner', () => {
   it('finds both addresses', () => {
@@ -76,5 +77,46 @@ describe('findInDir', () => {
     fs.writeFileSync(path.join(dir, 'sub', 'llmtap.db-wal'), Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.from('xSECRET123456y')]));
     fs.writeFileSync(path.join(dir, 'clean.db'), Buffer.from([0, 83, 69, 67]));
     assert.deepEqual(findInDir(dir, 'SECRET123456'), [path.join(dir, 'sub', 'llmtap.db-wal')]);
+  });
+});
+
+describe('singleClicks', () => {
+  // A pointer that notes when each call reached it.
+  const recording = () => {
+    const calls = [];
+    const note = (what) => async () => { calls.push({ what, at: performance.now() }); };
+    return { calls, pointer: { move: note('move'), down: note('down'), up: note('up'), keys: note('keys') } };
+  };
+  const MS = 120;
+  const cases = [
+    // [name, steps (a pause in ms, or a call), the pause before the last press (0: none)]
+    ['click_then_press_at_once', ['down', 'up', 'move', 'down'], 0],
+    ['press_after_a_long_pause', ['down', 'up', MS + 30, 'down'], MS + 30],
+    ['three_quick_presses', ['down', 'up', 'down', 'up', 'down'], 0],
+  ];
+  for (const [name, steps, paused] of cases) {
+    it(name, async () => {
+      const { calls, pointer } = recording();
+      const p = singleClicks(pointer, MS);
+      for (const s of steps) {
+        if (typeof s === 'number') await new Promise((r) => setTimeout(r, s));
+        else await p[s]();
+      }
+      assert.deepEqual(calls.map((c) => c.what), steps.filter((s) => typeof s === 'string'));
+      const downs = calls.filter((c) => c.what === 'down').map((c) => c.at);
+      for (let i = 1; i < downs.length; i++) {
+        assert.ok(downs[i] - downs[i - 1] >= MS - 1, `press ${i + 1} came ${downs[i] - downs[i - 1]} ms after the last, want more than ${MS}`);
+      }
+      // Only presses wait: what came before the next one was not held back.
+      const waited = calls.findIndex((c, i) => i > 0 && c.what !== 'down' && c.at - calls[i - 1].at > MS / 2);
+      assert.equal(waited, -1, `a ${calls[waited]?.what} was held back`);
+      // A press that comes long enough after the last one does not wait more.
+      if (paused) assert.ok(downs.at(-1) - downs.at(-2) < paused + MS / 2, `a press ${paused} ms after the last was held back`);
+    });
+  }
+  it('passes the other methods through', async () => {
+    const { calls, pointer } = recording();
+    await singleClicks(pointer, MS).keys();
+    assert.deepEqual(calls.map((c) => c.what), ['keys']);
   });
 });
