@@ -193,10 +193,21 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     const writtenLogs = () => out.match(/msg="dragged export written"/g)?.length ?? 0;
     const describeAll = () => `--- llmtap-desktop output ---\n${out}\n--- droptarget output ---\n${targetOut}\n--- droptarget stderr ---\n${targetErr}`;
 
-    /** find waits for the element to be on the screen and resolves with it, in screen pixels. */
+    /**
+     * find waits for the element to be on the screen and to stay put there (two lookups in
+     * a row agree), and resolves with it, in screen pixels: one found while the page still
+     * lays it out (the Export dialog grows, moving its fields, once its preview comes) would
+     * be pressed where it no longer is.
+     */
     async function find(name, opts = {}) {
       // A lookup that fails (a bus timeout under load) is tried again until the deadline.
-      const el = await waitFor(`"${name}" on the screen`, () => findAccessible(env, name, opts).catch(() => null), 30000, describeAll);
+      let last = null;
+      const el = await waitFor(`"${name}" on the screen, staying put`, async () => {
+        const got = await findAccessible(env, name, opts).catch(() => null);
+        const still = got && last && ['x', 'y', 'width', 'height'].every((k) => got[k] === last[k]);
+        last = got;
+        return still && got;
+      }, 30000, describeAll);
       const origin = await session.windowOrigin();
       return { ...el, x: el.x + origin.x, y: el.y + origin.y };
     }
@@ -407,7 +418,11 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     });
 
     it("drags the Export dialog's file out, named as typed where a keyboard can be faked", STEP, async () => {
+      const previews = () => out.match(/path=\/api\/export\/preview status=200/g)?.length ?? 0;
+      const previewed = previews();
       await click('Export…', { role: 'push button' });
+      // The dialog grows when its preview comes, moving the fields: press them after that.
+      await waitFor('the Export dialog to preview', () => previews() > previewed, 30000, describeAll);
       let name = /^llmtap-\d{4}-\d{2}-\d{2}\.json$/;
       let handleName = 'Drag out llmtap-';
       if (session.type) {
