@@ -5,7 +5,8 @@
 // Wayland, where the compositor places it and x, y say nothing) and, as a
 // file manager's folder would, copies each dropped file:// file into -dir. It prints
 // one JSON line when its window is up, one when a drag first moves over it (it has
-// told the drag source it takes the drop by then), and one for each drop:
+// told the drag source it takes the drop by then, and under Wayland the compositor has
+// taken that answer), and one for each drop:
 //
 //	{"ready":true,"x":1320,"y":100,"width":320,"height":240}
 //	{"over":true}
@@ -21,6 +22,9 @@ package main
 #cgo pkg-config: gtk+-3.0
 #include <stdlib.h>
 #include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_WAYLAND
+#include <gdk/gdkwayland.h>
+#endif
 
 extern void goDropped(char **uris, int len, char *target);
 extern void goMapped(int x, int y, int width, int height);
@@ -31,10 +35,26 @@ extern void goFocused(void);
 // over is set while a drag is over the window, so each drag reports it once.
 static gboolean over = FALSE;
 
+// taken says whether a release now drops on the window. Under X11 GTK sent the source
+// our status before this signal, and the source reads it before a release that comes
+// later. Under Wayland the compositor settles the drag's action from the source's and
+// ours, and tells us the one it chose (the context's selected action, else 0) only once
+// it has handled our answer: Mutter, whose input thread queues a release apart from the
+// clients' requests, handled one before it under load, and cancelled the drop as made
+// on a window that had not accepted it. The action comes with a motion of its own.
+static gboolean taken(GtkWidget *w, GdkDragContext *c) {
+#ifdef GDK_WINDOWING_WAYLAND
+	if (GDK_IS_WAYLAND_DISPLAY(gtk_widget_get_display(w))) {
+		return gdk_drag_context_get_selected_action(c) != 0;
+	}
+#endif
+	return TRUE;
+}
+
 // drag-motion, after GTK_DEST_DEFAULT_MOTION has already told the source the drop
-// would be taken: the test lets go only after that.
+// would be taken: the test lets go only once the drop is taken (taken).
 static gboolean motion(GtkWidget *w, GdkDragContext *c, gint x, gint y, guint time, gpointer p) {
-	if (!over) {
+	if (!over && taken(w, c)) {
 		over = TRUE;
 		gdk_display_flush(gtk_widget_get_display(w)); // the status reaches the source first
 		goOver();
