@@ -35,17 +35,25 @@ extern void goFocused(void);
 // over is set while a drag is over the window, so each drag reports it once.
 static gboolean over = FALSE;
 
-// taken says whether a release now drops on the window. Under X11 GTK sent the source
-// our status before this signal, and the source reads it before a release that comes
-// later. Under Wayland the compositor settles the drag's action from the source's and
-// ours, and tells us the one it chose (the context's selected action, else 0) only once
-// it has handled our answer: Mutter, whose input thread queues a release apart from the
-// clients' requests, handled one before it under load, and cancelled the drop as made
-// on a window that had not accepted it. The action comes with a motion of its own.
-static gboolean taken(GtkWidget *w, GdkDragContext *c) {
+// answered is set once the compositor told the drag's action for the drag over the
+// window: under Wayland it settles the action from the source's and ours, and tells
+// it (wl_data_offer.action) only once it has handled our answer, which GDK passes on as
+// a drag motion of its own, with no time (GDK_CURRENT_TIME); the motions of the pointer
+// carry the compositor's time. (The context's selected action tells nothing here: GDK
+// sets it from the source's actions too.) Until then a release may drop on a window
+// that has not accepted, for the compositor: Mutter, under load, handled the test's
+// release before the answer the drop target had sent 6 ms earlier, and cancelled the
+// drop. Under X11 GTK sent the source our status before this signal, and the source
+// reads it before a release that comes later.
+static gboolean answered = FALSE;
+
+static gboolean taken(GtkWidget *w, GdkDragContext *c, guint time) {
 #ifdef GDK_WINDOWING_WAYLAND
 	if (GDK_IS_WAYLAND_DISPLAY(gtk_widget_get_display(w))) {
-		return gdk_drag_context_get_selected_action(c) != 0;
+		if (time == GDK_CURRENT_TIME) {
+			answered = TRUE;
+		}
+		return answered;
 	}
 #endif
 	return TRUE;
@@ -54,7 +62,7 @@ static gboolean taken(GtkWidget *w, GdkDragContext *c) {
 // drag-motion, after GTK_DEST_DEFAULT_MOTION has already told the source the drop
 // would be taken: the test lets go only once the drop is taken (taken).
 static gboolean motion(GtkWidget *w, GdkDragContext *c, gint x, gint y, guint time, gpointer p) {
-	if (!over && taken(w, c)) {
+	if (taken(w, c, time) && !over) {
 		over = TRUE;
 		gdk_display_flush(gtk_widget_get_display(w)); // the status reaches the source first
 		goOver();
@@ -64,6 +72,7 @@ static gboolean motion(GtkWidget *w, GdkDragContext *c, gint x, gint y, guint ti
 
 static void left(GtkWidget *w, GdkDragContext *c, guint time, gpointer p) {
 	over = FALSE;
+	answered = FALSE;
 }
 
 static void dropped(GtkWidget *w, GdkDragContext *c, gint x, gint y, GtkSelectionData *sel,
