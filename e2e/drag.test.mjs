@@ -207,7 +207,7 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
         const still = got && last && ['x', 'y', 'width', 'height'].every((k) => got[k] === last[k]);
         last = got;
         return still && got;
-      }, 30000, describeAll);
+      }, 30000, () => `the last lookup found ${JSON.stringify(last)}\n${describeAll()}`);
       const origin = await session.windowOrigin();
       return { ...el, x: el.x + origin.x, y: el.y + origin.y };
     }
