@@ -87,18 +87,20 @@ export async function doubleClickTime(env) {
  * time, as no person can. The wait is counted from when the last press was taken (its
  * event's time is no later), so the next one's is at least ms later.
  */
-export function singleClicks(pointer, ms, now = () => performance.now()) {
+export function singleClicks(pointer, ms, clock = realClock) {
   let last = -Infinity;
   return {
     ...pointer,
     async down() {
-      const wait = last + ms - now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const wait = last + ms - clock.now();
+      if (wait > 0) await clock.sleep(wait);
       await pointer.down();
-      last = now();
+      last = clock.now();
     },
   };
 }
+
+const realClock = { now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 /** center is the middle of a found element, in whole screen pixels. */
 export function center(el) {
