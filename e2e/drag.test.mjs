@@ -21,7 +21,7 @@ import { startUpstream } from './lib/upstream.mjs';
 import { generateData, tempDir, removeTempDirs } from './lib/llmtap.mjs';
 import { client, plain, streamed } from './lib/chat.mjs';
 import { sharegptProblems } from './lib/sharegpt.mjs';
-import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot } from './lib/desktop.mjs';
+import { waitFor, startXvfb, startBus, findAccessible, center, xdotool, screenshot, doubleClickTime, singleClicks } from './lib/desktop.mjs';
 import { startSway, virtualPointer, windowRect, moveWindow, screenshotWayland } from './lib/wayland.mjs';
 import { startMutter, remoteDesktopPointer } from './lib/mutter.mjs';
 
@@ -193,10 +193,21 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     const writtenLogs = () => out.match(/msg="dragged export written"/g)?.length ?? 0;
     const describeAll = () => `--- llmtap-desktop output ---\n${out}\n--- droptarget output ---\n${targetOut}\n--- droptarget stderr ---\n${targetErr}`;
 
-    /** find waits for the element to be on the screen and resolves with it, in screen pixels. */
+    /**
+     * find waits for the element to be on the screen and to stay put there (two lookups in
+     * a row agree), and resolves with it, in screen pixels: one found while the page still
+     * lays it out (the Export dialog grows, moving its fields, once its preview comes) would
+     * be pressed where it no longer is.
+     */
     async function find(name, opts = {}) {
       // A lookup that fails (a bus timeout under load) is tried again until the deadline.
-      const el = await waitFor(`"${name}" on the screen`, () => findAccessible(env, name, opts).catch(() => null), 30000, describeAll);
+      let last = null;
+      const el = await waitFor(`"${name}" on the screen, staying put`, async () => {
+        const got = await findAccessible(env, name, opts).catch(() => null);
+        const still = got && last && ['x', 'y', 'width', 'height'].every((k) => got[k] === last[k]);
+        last = got;
+        return still && got;
+      }, 30000, () => `the last lookup found ${JSON.stringify(last)}\n${describeAll()}`);
       const origin = await session.windowOrigin();
       return { ...el, x: el.x + origin.x, y: el.y + origin.y };
     }
@@ -209,7 +220,8 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     }
 
     /**
-     * dragOut drags the handle onto the drop target as a person would: press, a few small
+     * dragOut drags the handle onto the drop target as a person would: press (a single
+     * click: no sooner after the last press than a double click's time), a few small
      * moves until the app has begun its drag (it answered POST /api/drag), across to the
      * target in steps, and release once the target said it takes the drop. It resolves with
      * what the target received.
@@ -312,6 +324,11 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
       // session bus) is how the test finds the handles.
       env = { ...process.env, DISPLAY: '', ...display, DBUS_SESSION_BUS_ADDRESS: bus.address };
       delete env.NO_AT_BRIDGE;
+      // Each press a single click, as a person's are: the drags follow one another
+      // faster than a person's, and a press on the handle within the double-click time
+      // of the last drag's press would be a double click, which starts no drag.
+      // (A margin for the events' whole milliseconds.)
+      session.pointer = singleClicks(session.pointer, (await doubleClickTime(env)) + 50);
       if (LOGS) env.WAYLAND_DEBUG = '1'; // to stderr: the app's and the drop target's
       fs.cpSync(seedDir, dataDir, { recursive: true });
       up = await startUpstream();
@@ -401,7 +418,11 @@ for (const session of [x11, sway, gnome].filter((s) => !only || only.includes(s.
     });
 
     it("drags the Export dialog's file out, named as typed where a keyboard can be faked", STEP, async () => {
+      const previews = () => out.match(/path=\/api\/export\/preview status=200/g)?.length ?? 0;
+      const previewed = previews();
       await click('Export…', { role: 'push button' });
+      // The dialog grows when its preview comes, moving the fields: press them after that.
+      await waitFor('the Export dialog to preview', () => previews() > previewed, 30000, describeAll);
       let name = /^llmtap-\d{4}-\d{2}-\d{2}\.json$/;
       let handleName = 'Drag out llmtap-';
       if (session.type) {

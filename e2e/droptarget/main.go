@@ -5,7 +5,8 @@
 // Wayland, where the compositor places it and x, y say nothing) and, as a
 // file manager's folder would, copies each dropped file:// file into -dir. It prints
 // one JSON line when its window is up, one when a drag first moves over it (it has
-// told the drag source it takes the drop by then), and one for each drop:
+// told the drag source it takes the drop by then, and under Wayland the compositor has
+// taken that answer), and one for each drop:
 //
 //	{"ready":true,"x":1320,"y":100,"width":320,"height":240}
 //	{"over":true}
@@ -21,6 +22,9 @@ package main
 #cgo pkg-config: gtk+-3.0
 #include <stdlib.h>
 #include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_WAYLAND
+#include <gdk/gdkwayland.h>
+#endif
 
 extern void goDropped(char **uris, int len, char *target);
 extern void goMapped(int x, int y, int width, int height);
@@ -31,10 +35,34 @@ extern void goFocused(void);
 // over is set while a drag is over the window, so each drag reports it once.
 static gboolean over = FALSE;
 
+// answered is set once the compositor told the drag's action for the drag over the
+// window: under Wayland it settles the action from the source's and ours, and tells
+// it (wl_data_offer.action) only once it has handled our answer, which GDK passes on as
+// a drag motion of its own, with no time (GDK_CURRENT_TIME); the motions of the pointer
+// carry the compositor's time. (The context's selected action tells nothing here: GDK
+// sets it from the source's actions too.) Until then a release may drop on a window
+// that has not accepted, for the compositor: Mutter, under load, handled the test's
+// release before the answer the drop target had sent 6 ms earlier, and cancelled the
+// drop. Under X11 GTK sent the source our status before this signal, and the source
+// reads it before a release that comes later.
+static gboolean answered = FALSE;
+
+static gboolean taken(GtkWidget *w, GdkDragContext *c, guint time) {
+#ifdef GDK_WINDOWING_WAYLAND
+	if (GDK_IS_WAYLAND_DISPLAY(gtk_widget_get_display(w))) {
+		if (time == GDK_CURRENT_TIME) {
+			answered = TRUE;
+		}
+		return answered;
+	}
+#endif
+	return TRUE;
+}
+
 // drag-motion, after GTK_DEST_DEFAULT_MOTION has already told the source the drop
-// would be taken: the test lets go only after that.
+// would be taken: the test lets go only once the drop is taken (taken).
 static gboolean motion(GtkWidget *w, GdkDragContext *c, gint x, gint y, guint time, gpointer p) {
-	if (!over) {
+	if (taken(w, c, time) && !over) {
 		over = TRUE;
 		gdk_display_flush(gtk_widget_get_display(w)); // the status reaches the source first
 		goOver();
@@ -44,6 +72,7 @@ static gboolean motion(GtkWidget *w, GdkDragContext *c, gint x, gint y, guint ti
 
 static void left(GtkWidget *w, GdkDragContext *c, guint time, gpointer p) {
 	over = FALSE;
+	answered = FALSE;
 }
 
 static void dropped(GtkWidget *w, GdkDragContext *c, gint x, gint y, GtkSelectionData *sel,

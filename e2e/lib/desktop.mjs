@@ -63,6 +63,45 @@ export async function findAccessible(env, name, { role, prefix = false, within, 
   return JSON.parse(stdout);
 }
 
+// GTK's gtk-double-click-time when nothing sets it, and the default of GNOME's
+// org.gnome.desktop.peripherals.mouse double-click, which GTK takes under Wayland.
+const GTK_DOUBLE_CLICK_MS = 400;
+
+/**
+ * doubleClickTime resolves with how soon (ms) after a press another one counts as its
+ * second click for GTK, and so for WebKit in the window, on the session in env: the
+ * longer of GNOME's setting (where gsettings can read it) and GTK's default.
+ */
+export async function doubleClickTime(env) {
+  const ms = await run('gsettings', ['get', 'org.gnome.desktop.peripherals.mouse', 'double-click'], { env, timeout: 20000 })
+    .then(({ stdout }) => Number(stdout.trim().replace(/^int32 /, '')), () => NaN);
+  return Number.isFinite(ms) ? Math.max(ms, GTK_DOUBLE_CLICK_MS) : GTK_DOUBLE_CLICK_MS;
+}
+
+/**
+ * singleClicks wraps pointer (move, down, up, …) so that each press comes more than ms
+ * after the one before, as a person's separate presses do: WebKit counts a press within
+ * the double-click time of the last one (and a few pixels of it) as a double click
+ * whatever happened between them, and a double click never starts a drag. A test that
+ * drags the same handle again right after a quick drag of it would press within that
+ * time, as no person can. The wait is counted from when the last press was taken (its
+ * event's time is no later), so the next one's is at least ms later.
+ */
+export function singleClicks(pointer, ms, clock = realClock) {
+  let last = -Infinity;
+  return {
+    ...pointer,
+    async down() {
+      const wait = last + ms - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      await pointer.down();
+      last = clock.now();
+    },
+  };
+}
+
+const realClock = { now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
 /** center is the middle of a found element, in whole screen pixels. */
 export function center(el) {
   return { x: Math.round(el.x + el.width / 2), y: Math.round(el.y + el.height / 2) };

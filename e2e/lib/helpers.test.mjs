@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseBanner, parseExportCounts, findInDir, tempDir } from './llmtap.mjs';
 import { sharegptProblems } from './sharegpt.mjs';
+import { singleClicks } from './desktop.mjs';
 
 describe('parseBanner', () => {
   it('finds both addresses', () => {
@@ -77,4 +78,40 @@ describe('findInDir', () => {
     fs.writeFileSync(path.join(dir, 'clean.db'), Buffer.from([0, 83, 69, 67]));
     assert.deepEqual(findInDir(dir, 'SECRET123456'), [path.join(dir, 'sub', 'llmtap.db-wal')]);
   });
+});
+
+describe('singleClicks', () => {
+  // A pointer that notes each call, and a clock that moves only when slept on: what
+  // singleClicks waits is exact, however busy the machine running the test.
+  const rig = () => {
+    const calls = [];
+    const waits = [];
+    let t = 1000;
+    const clock = { now: () => t, sleep: async (ms) => { waits.push(ms); t += ms; } };
+    const note = (what) => async () => { calls.push(what); };
+    const pointer = { move: note('move'), down: note('down'), up: note('up'), keys: note('keys') };
+    return { calls, waits, clock, pointer, pause: (ms) => { t += ms; } };
+  };
+  const MS = 450;
+  const cases = [
+    // [name, steps (a pause in ms, or a call), the waits wanted before presses]
+    ['first_press_at_once', ['move', 'down', 'up'], []],
+    ['click_then_press_at_once', ['down', 'up', 'move', 'down'], [MS]],
+    ['press_after_part_of_the_time', ['down', 'up', 200, 'move', 'down'], [MS - 200]],
+    ['press_after_the_whole_time', ['down', 'up', MS, 'down'], []],
+    ['three_quick_presses', ['down', 'up', 'down', 'up', 'down'], [MS, MS]],
+    ['other_calls_never_wait', ['down', 'move', 'up', 'keys', 'move'], []],
+  ];
+  for (const [name, steps, want] of cases) {
+    it(name, async () => {
+      const { calls, waits, clock, pointer, pause } = rig();
+      const p = singleClicks(pointer, MS, clock);
+      for (const s of steps) {
+        if (typeof s === 'number') pause(s);
+        else await p[s]();
+      }
+      assert.deepEqual(calls, steps.filter((s) => typeof s === 'string'));
+      assert.deepEqual(waits, want);
+    });
+  }
 });
