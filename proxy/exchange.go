@@ -61,9 +61,10 @@ type Exchange struct {
 	End       time.Time
 }
 
-// RequestBody returns the request body, decoding ReqZstd when it holds it.
+// RequestBody returns the request body, decoding ReqZstd when it holds it. (A
+// reader of the capture log gets both, the frame beside the body it decoded.)
 func (ex *Exchange) RequestBody() ([]byte, error) {
-	if ex.ReqZstd == nil {
+	if ex.ReqZstd == nil || ex.ReqBody != nil {
 		return ex.ReqBody, nil
 	}
 	return zpool.Decode(zpool.Join(ex.ReqZstd), make([]byte, 0, ex.ReqLen))
