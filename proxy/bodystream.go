@@ -161,29 +161,30 @@ func joinErr(a, b string) string {
 }
 
 // bodyCapture is the captured form of a streamed request body in the making: the
-// first limit bytes, a JSON body's credential members redacted (redactStream) and
-// every known secret scrubbed (scrubStream), compressed into one zstd frame.
+// first limit bytes, a JSON body's credential members redacted (redactStream),
+// compressed into one zstd frame; a body that holds a secret (one known from URL and
+// headers, spotted as it passes, or one found in it) is scrubbed whole at the end.
 type bodyCapture struct {
 	z         *zpool.Writer
 	redact    *redactStream // nil for a body that is not JSON
-	scrub     *scrubStream
-	first     io.Writer // redact, or scrub
+	spot      *secretSpotter
+	first     io.Writer // redact, or spot
 	limit     int64
 	taken     int64
 	truncated bool
-	sec       secrets // the request's secrets, then those found in the body
-	known     int     // how many of sec were known before the body
+	known     int     // how many of sec were known from URL and headers
+	sec       secrets // those, then the ones found in the body
 	err       error
 }
 
 // newBodyCapture starts capturing a body that is JSON when json is set, with the
 // secrets known from the request's URL and headers.
 func newBodyCapture(sec secrets, limit int64, json bool) *bodyCapture {
-	c := &bodyCapture{z: zpool.NewWriter(), limit: limit, sec: append(secrets(nil), sec...), known: len(sec)}
-	c.scrub = &scrubStream{w: c.z, sec: &c.sec}
-	c.first = c.scrub
+	c := &bodyCapture{z: zpool.NewWriter(), limit: limit, known: len(sec), sec: append(secrets(nil), sec...)}
+	c.spot = &secretSpotter{w: c.z, sec: c.sec[:c.known:c.known]}
+	c.first = c.spot
 	if json {
-		c.redact = &redactStream{w: c.scrub, found: &c.sec}
+		c.redact = &redactStream{w: c.spot, found: &c.sec}
 		c.first = c.redact
 	}
 	return c
@@ -205,22 +206,19 @@ func (c *bodyCapture) write(p []byte) {
 }
 
 // close ends the capture: the frame, what it decodes to, whether the body was cut
-// at the limit and the secrets found in it. A secret found in the body may stand
-// earlier in it than where it was found: then the frame is scrubbed again whole,
-// a cost only such a body pays.
+// at the limit and the secrets found in it. A body that holds a secret (known, or
+// found in it, which may stand earlier than where it was found) has its frame
+// scrubbed again whole: a cost only such a body pays.
 func (c *bodyCapture) close() (frame [][]byte, n int64, truncated bool, found secrets, err error) {
 	if c.redact != nil && c.err == nil {
 		c.err = c.redact.Close()
-	}
-	if c.err == nil {
-		c.err = c.scrub.Close()
 	}
 	frame, zerr := c.z.Close()
 	if err = errors.Join(c.err, zerr); err != nil {
 		return nil, 0, false, nil, err
 	}
 	n, found = c.z.Len(), c.sec[c.known:]
-	if len(found) > 0 {
+	if len(found) > 0 || c.spot.seen {
 		raw, err := zpool.Decode(zpool.Join(frame), nil)
 		if err != nil {
 			return nil, 0, false, nil, err

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkBodyCapture measures capturing a streamed 30 MB chat request as the relay
-// does (redactStream, scrubStream, zstd) in 32 KiB reads, beside compressing it
+// does (redactStream, secretSpotter, zstd) in 32 KiB reads, beside compressing it
 // alone: what capture costs over the compression the store needs anyway.
 func BenchmarkBodyCapture(b *testing.B) {
 	body := proseChat(30_000_000)

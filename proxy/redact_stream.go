@@ -187,43 +187,51 @@ func (r *redactStream) endVal(out []byte) []byte {
 	return append(out, redacted...)
 }
 
-// scrubStream writes to w what it is given with every secret in sec replaced, as
-// scrubBytes does, holding back the last few bytes of each piece in case a secret
-// goes on in the next. sec may grow between writes (secrets found further on).
-type scrubStream struct {
+// secretSpotter passes what it is given on to w unchanged and notes whether any of
+// the secrets in sec (the request's, known before the body) occurs in it, also
+// across pieces. A body that holds one is scrubbed whole at the end (bodyCapture),
+// so the capture is exactly what scrubbing the body held whole makes of it;
+// replacing as it passes could differ from that where a secret overlaps itself or
+// the mark that replaces it.
+type secretSpotter struct {
 	w    io.Writer
-	sec  *secrets
-	held []byte
+	sec  secrets
+	tail []byte // the last bytes passed, as long as the longest secret less one
+	seen bool
 }
 
-func (s *scrubStream) Write(p []byte) (int, error) {
+func (s *secretSpotter) Write(p []byte) (int, error) {
+	if !s.seen {
+		s.look(p)
+	}
+	if _, err := s.w.Write(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (s *secretSpotter) look(p []byte) {
 	longest := 0
-	for _, x := range *s.sec {
+	for _, x := range s.sec {
 		if len(x) >= minSecret {
 			longest = max(longest, len(x))
 		}
 	}
-	if longest == 0 && len(s.held) == 0 {
-		if _, err := s.w.Write(p); err != nil {
-			return 0, err
+	if longest == 0 {
+		return
+	}
+	// Only the bytes a secret can span: the tail and p's start, then p itself.
+	edge := append(s.tail, p[:min(len(p), longest-1)]...)
+	for _, x := range s.sec {
+		if len(x) >= minSecret && (bytes.Contains(edge, []byte(x)) || bytes.Contains(p, []byte(x))) {
+			s.seen = true
+			return
 		}
-		return len(p), nil
 	}
-	b := s.sec.scrubBytes(append(s.held, p...))
-	keep := min(max(longest-1, 0), len(b))
-	if _, err := s.w.Write(b[:len(b)-keep]); err != nil {
-		return 0, err
+	if len(p) >= longest-1 {
+		s.tail = append(s.tail[:0], p[len(p)-(longest-1):]...)
+	} else {
+		s.tail = append(s.tail, p...)
+		s.tail = s.tail[max(0, len(s.tail)-(longest-1)):]
 	}
-	s.held = append(s.held[:0], b[len(b)-keep:]...)
-	return len(p), nil
-}
-
-// Close writes what was held back.
-func (s *scrubStream) Close() error {
-	if len(s.held) == 0 {
-		return nil
-	}
-	_, err := s.w.Write(s.sec.scrubBytes(s.held))
-	s.held = nil
-	return err
 }
