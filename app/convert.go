@@ -18,7 +18,6 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/gateway/cache"
 	"github.com/llmtap/llmtap/gateway/keys"
-	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -86,7 +85,7 @@ func requestBody(ex *proxy.Exchange) (body, frame []byte) {
 	}
 	frame = ex.ReqZstd[0]
 	if len(ex.ReqZstd) > 1 {
-		frame = zpool.Join(ex.ReqZstd)
+		frame = bytes.Join(ex.ReqZstd, nil)
 	}
 	if ex.ReqBody != nil {
 		return ex.ReqBody, frame

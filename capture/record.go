@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -50,7 +51,7 @@ func encode(ex *proxy.Exchange) ([]byte, error) {
 type parts [][]byte
 
 // join returns the record as one slice.
-func (p parts) join() []byte { return zpool.Join(p) }
+func (p parts) join() []byte { return bytes.Join(p, nil) }
 
 // encodeParts is encode in pieces: a request body the proxy compressed as it
 // forwarded it (Exchange.ReqZstd) is carried as its pieces, not copied into one
@@ -70,26 +71,29 @@ func encodeParts(ex *proxy.Exchange) (parts, error) {
 	// into one buffer first (a 30 MB request would otherwise be held twice more).
 	head := binary.LittleEndian.AppendUint32(make([]byte, 0, 4+len(meta)), uint32(len(meta)))
 	head = append(head, meta...)
-	if ex.ReqZstd != nil && ex.ReqLen > 0 {
-		out := make([]byte, 1, 1+(len(head)+len(ex.RespBody))/4)
-		out[0] = recordVersion
-		out = zpool.Encode(head, out)
-		rec := append(parts{out}, ex.ReqZstd...)
-		if len(ex.RespBody) > 0 {
-			rec = append(rec, zpool.Encode(ex.RespBody, nil))
-		}
-		return rec, nil
+	streamed := ex.ReqZstd != nil && ex.ReqLen > 0
+	size := len(head) + len(ex.RespBody)
+	if !streamed {
+		size += len(ex.ReqBody)
 	}
-	out := make([]byte, 1, 1+(len(head)+len(ex.ReqBody)+len(ex.RespBody))/4)
+	out := make([]byte, 1, 1+size/4)
 	out[0] = recordVersion
 	out = zpool.Encode(head, out)
-	if len(ex.ReqBody) > 0 {
+	if !streamed && len(ex.ReqBody) > 0 {
 		out = zpool.Encode(ex.ReqBody, out)
 	}
-	if len(ex.RespBody) > 0 {
-		out = zpool.Encode(ex.RespBody, out)
+	rec := parts{out}
+	if streamed {
+		rec = append(rec, ex.ReqZstd...)
 	}
-	return parts{out}, nil
+	if len(ex.RespBody) > 0 {
+		if streamed {
+			rec = append(rec, zpool.Encode(ex.RespBody, nil))
+		} else {
+			rec[0] = zpool.Encode(ex.RespBody, rec[0])
+		}
+	}
+	return rec, nil
 }
 
 // reqLen is the length of ex's request body, however it is held.

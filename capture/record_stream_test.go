@@ -22,7 +22,7 @@ func TestRecordOfStreamedRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame := zpool.Join(pieces)
+	frame := bytes.Join(pieces, nil)
 	ex := sampleExchange("", `{"choices":[]}`)
 	ex.ReqZstd, ex.ReqLen = pieces, len(body)
 	p, err := encodeParts(ex)

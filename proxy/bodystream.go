@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -181,7 +182,7 @@ type bodyCapture struct {
 // secrets known from the request's URL and headers.
 func newBodyCapture(sec secrets, limit int64, json bool) *bodyCapture {
 	c := &bodyCapture{z: zpool.NewWriter(), limit: limit, known: len(sec), sec: append(secrets(nil), sec...)}
-	c.spot = &secretSpotter{w: c.z, sec: c.sec[:c.known:c.known]}
+	c.spot = newSecretSpotter(c.z, sec)
 	c.first = c.spot
 	if json {
 		c.redact = &redactStream{w: c.spot, found: &c.sec}
@@ -219,7 +220,7 @@ func (c *bodyCapture) close() (frame [][]byte, n int64, truncated bool, found se
 	}
 	n, found = c.z.Len(), c.sec[c.known:]
 	if len(found) > 0 || c.spot.seen {
-		raw, err := zpool.Decode(zpool.Join(frame), nil)
+		raw, err := zpool.Decode(bytes.Join(frame, nil), nil)
 		if err != nil {
 			return nil, 0, false, nil, err
 		}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -67,7 +68,7 @@ func (ex *Exchange) RequestBody() ([]byte, error) {
 	if ex.ReqZstd == nil || ex.ReqBody != nil {
 		return ex.ReqBody, nil
 	}
-	return zpool.Decode(zpool.Join(ex.ReqZstd), make([]byte, 0, ex.ReqLen))
+	return zpool.Decode(bytes.Join(ex.ReqZstd, nil), make([]byte, 0, ex.ReqLen))
 }
 
 // Sink receives exactly one Exchange per proxied request, with Err set when it failed.

@@ -64,25 +64,18 @@ func (r *redactStream) Write(p []byte) (int, error) {
 			i += q + 1
 			r.st, r.name, r.long = jsStr, r.name[:0], false
 		case jsStr:
-			// Up to the next quote or backslash in one step.
-			j := bytes.IndexAny(p[i:], `"\`)
-			if j < 0 {
-				r.keepName(p[i:])
-				out = append(out, p[i:]...)
-				i = len(p)
-				continue
-			}
-			r.keepName(p[i : i+j])
-			out = append(out, p[i:i+j+1]...)
-			c := p[i+j]
-			i += j + 1
-			if c == '\\' {
+			run, c, end := stringRun(p, i)
+			r.keepName(run)
+			out = append(out, p[i:end]...)
+			i = end
+			switch c {
+			case '\\':
 				r.keepName([]byte{c})
 				r.st = jsStrEsc
-				continue
+			case '"':
+				r.credName = !r.long && isCredentialMember(r.name)
+				r.st = jsAfterStr
 			}
-			r.credName = !r.long && isCredentialMember(r.name)
-			r.st = jsAfterStr
 		case jsStrEsc:
 			r.keepName(p[i : i+1])
 			out = append(out, p[i])
@@ -110,23 +103,17 @@ func (r *redactStream) Write(p []byte) (int, error) {
 				r.st = jsOut // a value or an element: read it as anything else
 			}
 		case jsVal:
-			j := bytes.IndexAny(p[i:], `"\`)
-			if j < 0 {
-				r.keepVal(p[i:])
-				i = len(p)
-				continue
-			}
-			r.keepVal(p[i : i+j])
-			c := p[i+j]
-			i += j + 1
-			if c == '\\' {
+			run, c, end := stringRun(p, i)
+			r.keepVal(run)
+			i = end
+			switch c {
+			case '\\':
 				r.keepVal([]byte{c})
 				r.st = jsValEsc
-				continue
+			case '"':
+				out = append(r.endVal(out), '"')
+				r.st = jsOut
 			}
-			out = r.endVal(out)
-			out = append(out, '"')
-			r.st = jsOut
 		case jsValEsc:
 			r.keepVal(p[i : i+1])
 			i++
@@ -140,6 +127,16 @@ func (r *redactStream) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// stringRun finds, from p[i] on, the run of a JSON string's content up to its next
+// quote or backslash: the run, that byte (0 when p ends first) and the index past it.
+func stringRun(p []byte, i int) (run []byte, c byte, end int) {
+	j := bytes.IndexAny(p[i:], `"\`)
+	if j < 0 {
+		return p[i:], 0, len(p)
+	}
+	return p[i : i+j], p[i+j], i + j + 1
 }
 
 // Close ends the body: one cut off inside a credential's value has the rest
@@ -194,10 +191,22 @@ func (r *redactStream) endVal(out []byte) []byte {
 // replacing as it passes could differ from that where a secret overlaps itself or
 // the mark that replaces it.
 type secretSpotter struct {
-	w    io.Writer
-	sec  secrets
-	tail []byte // the last bytes passed, as long as the longest secret less one
-	seen bool
+	w       io.Writer
+	sec     secrets // those of minSecret bytes or more
+	longest int
+	tail    []byte // the last bytes passed, as long as the longest secret less one
+	seen    bool
+}
+
+func newSecretSpotter(w io.Writer, sec secrets) *secretSpotter {
+	s := &secretSpotter{w: w}
+	for _, x := range sec {
+		if len(x) >= minSecret {
+			s.sec = append(s.sec, x)
+			s.longest = max(s.longest, len(x))
+		}
+	}
+	return s
 }
 
 func (s *secretSpotter) Write(p []byte) (int, error) {
@@ -211,19 +220,14 @@ func (s *secretSpotter) Write(p []byte) (int, error) {
 }
 
 func (s *secretSpotter) look(p []byte) {
-	longest := 0
-	for _, x := range s.sec {
-		if len(x) >= minSecret {
-			longest = max(longest, len(x))
-		}
-	}
+	longest := s.longest
 	if longest == 0 {
 		return
 	}
 	// Only the bytes a secret can span: the tail and p's start, then p itself.
 	edge := append(s.tail, p[:min(len(p), longest-1)]...)
 	for _, x := range s.sec {
-		if len(x) >= minSecret && (bytes.Contains(edge, []byte(x)) || bytes.Contains(p, []byte(x))) {
+		if bytes.Contains(edge, []byte(x)) || bytes.Contains(p, []byte(x)) {
 			s.seen = true
 			return
 		}

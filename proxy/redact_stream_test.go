@@ -26,7 +26,7 @@ func streamRedact(t testing.TB, in []byte, pieces []int, known secrets) ([]byte,
 	if err != nil || truncated {
 		t.Fatalf("close: %v, truncated %v", err, truncated)
 	}
-	out, err := zpool.Decode(zpool.Join(frame), nil)
+	out, err := zpool.Decode(bytes.Join(frame, nil), nil)
 	if err != nil || int64(len(out)) != n {
 		t.Fatalf("frame decodes to %d bytes (%v), capture says %d", len(out), err, n)
 	}

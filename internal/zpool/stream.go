@@ -86,16 +86,3 @@ func (w *Writer) Close() ([][]byte, error) {
 	w.e = nil
 	return w.out.c, w.err
 }
-
-// Join returns the chunks of a frame as one slice.
-func Join(chunks [][]byte) []byte {
-	n := 0
-	for _, c := range chunks {
-		n += len(c)
-	}
-	b := make([]byte, 0, n)
-	for _, c := range chunks {
-		b = append(b, c...)
-	}
-	return b
-}

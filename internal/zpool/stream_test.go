@@ -40,7 +40,7 @@ func TestWriterMakesOneFrame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			frame := Join(parts)
+			frame := bytes.Join(parts, nil)
 			for i, p := range parts[:max(len(parts)-1, 0)] {
 				if len(p) != chunkSize {
 					t.Fatalf("chunk %d of %d holds %d bytes, want %d", i, len(parts), len(p), chunkSize)
