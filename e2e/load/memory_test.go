@@ -32,9 +32,12 @@ type memScenario struct {
 
 // memScenarios are the scenarios, each bounded in count.
 var memScenarios = []memScenario{
+	// Missed in some runs: 83-101 MB (a clean-clone CI run on a quiet machine gave
+	// 101). ~17 MB is live at the peak; the rest is what the collector has freed and
+	// not yet given back under the 80 MiB soft limit, and the C heap (README, "Memory").
 	{"replies_2mb_conc_8", func(t *testing.T, p *proc) {
 		runOK(t, p, load{n: 160, conc: 8, shapes: []shape{{replyBytes: 2 << 20}, {replyBytes: 2 << 20, stream: true}}})
-	}, 0},
+	}, 115},
 	{"histories_512kib", func(t *testing.T, p *proc) {
 		runOK(t, p, load{n: 200, conc: 8, shapes: []shape{{turns: 20, histBytes: 512 << 10}, {turns: 20, histBytes: 512 << 10, stream: true}}})
 	}, 0},
