@@ -190,7 +190,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if a.gateway, err = openGateway(cfg, db); err == nil {
 		a.proxy, err = proxy.New(proxy.Config{
 			Target: cfg.Target, Routes: cfg.Routes, AllowHosts: cfg.AllowHosts, MaxBody: cfg.MaxBody,
-			BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout,
+			BodyTimeout: cfg.BodyTimeout, IdleTimeout: cfg.IdleTimeout, SpillDir: a.rec.SpillDir(),
 			Sink: a.rec, Log: cfg.Log, MITM: mitm, // proxy.New tags its own component
 			AccessToken: cfg.ProxyToken, AllowOrigins: cfg.AllowOrigins, Probes: cfg.Probes,
 			Gateway: a.gateway,

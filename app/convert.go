@@ -83,15 +83,14 @@ func requestBody(ex *proxy.Exchange) (body, frame []byte) {
 	if ex.ReqZstd == nil {
 		return ex.ReqBody, nil
 	}
-	frame = ex.ReqZstd[0]
-	if len(ex.ReqZstd) > 1 {
-		frame = bytes.Join(ex.ReqZstd, nil)
+	frame, err := ex.ReqZstd.Bytes()
+	if err != nil {
+		return ex.ReqBody, nil
 	}
 	if ex.ReqBody != nil {
 		return ex.ReqBody, frame
 	}
-	body, err := ex.RequestBody()
-	if err != nil {
+	if body, err = ex.RequestBody(); err != nil {
 		return nil, nil
 	}
 	return body, frame

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/llmtap/llmtap/internal/spool"
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -204,7 +205,7 @@ func (ix *indexer) convertAll(batch []logged) []store.Capture {
 				if batch[i].frames.req != nil {
 					// The body's frame goes with it: convert stores a big body as that
 					// frame, and lets the round take the decoded copy over.
-					ex.ReqZstd, ex.ReqLen = [][]byte{batch[i].frames.req}, len(ex.ReqBody)
+					ex.ReqZstd, ex.ReqLen = zpool.FrameOf(batch[i].frames.req), len(ex.ReqBody)
 				}
 				caps[i] = ix.convert(ex)
 				// Else converting changed the body (decoded it from gzip, say).

@@ -5,17 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/llmtap/llmtap/internal/spool"
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
 
 // Config configures Open.
 type Config struct {
-	// Dir is the capture log's folder (segments, the unsaved tally, a lock). Required.
+	// Dir is the capture log's folder (segments, the unsaved tally, a lock, and the
+	// spill folder for request bodies still arriving: SpillDir). Required.
 	Dir string
 	// DB is where the indexer stores captures. Required; Close leaves it open.
 	DB *store.DB
@@ -42,8 +45,9 @@ type Config struct {
 // the log and the indexer that follows it.
 type Pipeline struct {
 	*Recorder
-	log *spool.Log
-	ix  *indexer
+	log   *spool.Log
+	ix    *indexer
+	spill string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -81,6 +85,13 @@ func Open(ctx context.Context, cfg Config) (*Pipeline, error) {
 		lg.Warn("capture log starts after the database's cursor; records between were removed", "cursor", cursor, "log_start", log.Start())
 		cursor = int64(log.Start())
 	}
+	spill := filepath.Join(cfg.Dir, "spill")
+	if err := os.MkdirAll(spill, 0o700); err != nil {
+		lg.Warn("no spill folder: request bodies still arriving wait in memory", "err", err)
+		spill = ""
+	} else if err := zpool.RemoveSpilled(spill); err != nil {
+		lg.Warn("spill folder not cleared", "err", err)
+	}
 	rec := newRecorder(log, filepath.Join(cfg.Dir, "unsaved.json"), cfg.MaxHeld, lg)
 	backlog, err := log.Count(spool.Pos(cursor))
 	if err != nil {
@@ -97,8 +108,13 @@ func Open(ctx context.Context, cfg Config) (*Pipeline, error) {
 	ix.cursor.Store(cursor)
 	ix.backlog.Store(int64(backlog))
 	go ix.run()
-	return &Pipeline{Recorder: rec, log: log, ix: ix}, nil
+	return &Pipeline{Recorder: rec, log: log, ix: ix, spill: spill}, nil
 }
+
+// SpillDir is the folder for the proxy's proxy.Config.SpillDir: the compressed
+// captures of request bodies still arriving, which are part of no record yet. It is
+// cleared at Open. "" when it could not be made.
+func (p *Pipeline) SpillDir() string { return p.spill }
 
 // Status is the state of the capture path.
 type Status struct {

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -176,9 +175,13 @@ func (f *flaky) Append(recs ...[]byte) (spool.Pos, error) {
 	return 0, nil
 }
 
-func (f *flaky) AppendPartsAsync(parts ...[]byte) <-chan spool.Appended {
+func (f *flaky) AppendPartsAsync(ps ...spool.Part) <-chan spool.Appended {
 	out := make(chan spool.Appended, 1)
-	pos, err := f.Append(bytes.Join(parts, nil))
+	rec, err := parts(ps).join()
+	if err != nil {
+		panic(err)
+	}
+	pos, err := f.Append(rec)
 	out <- spool.Appended{Pos: pos, Err: err}
 	return out
 }
@@ -329,8 +332,12 @@ func (s *stalled) Append(recs ...[]byte) (spool.Pos, error) {
 	return res.Pos, res.Err
 }
 
-func (s *stalled) AppendPartsAsync(parts ...[]byte) <-chan spool.Appended {
-	return s.AppendAsync(bytes.Join(parts, nil))
+func (s *stalled) AppendPartsAsync(ps ...spool.Part) <-chan spool.Appended {
+	rec, err := parts(ps).join()
+	if err != nil {
+		panic(err)
+	}
+	return s.AppendAsync(rec)
 }
 
 func (s *stalled) AppendAsync(recs ...[]byte) <-chan spool.Appended {

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/llmtap/llmtap/internal/spool"
 	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 )
@@ -44,14 +44,39 @@ type recordMeta struct {
 // the metadata's length, the metadata as JSON, the request body and the response body.
 func encode(ex *proxy.Exchange) ([]byte, error) {
 	rec, err := encodeParts(ex)
-	return rec.join(), err
+	if err != nil {
+		return nil, err
+	}
+	return rec.join()
 }
 
 // parts is a record in pieces, to be read one after the other.
-type parts [][]byte
+type parts []spool.Part
 
-// join returns the record as one slice.
-func (p parts) join() []byte { return bytes.Join(p, nil) }
+// join returns the record as one slice, reading the pieces in files.
+func (p parts) join() ([]byte, error) {
+	n := int64(0)
+	for _, x := range p {
+		if x.File != nil {
+			n += x.Size
+		} else {
+			n += int64(len(x.Bytes))
+		}
+	}
+	out := make([]byte, 0, n)
+	for _, x := range p {
+		if x.File == nil {
+			out = append(out, x.Bytes...)
+			continue
+		}
+		at := len(out)
+		out = out[:at+int(x.Size)]
+		if _, err := x.File.ReadAt(out[at:], 0); err != nil {
+			return nil, fmt.Errorf("read a spilled request body: %w", err)
+		}
+	}
+	return out, nil
+}
 
 // encodeParts is encode in pieces: a request body the proxy compressed as it
 // forwarded it (Exchange.ReqZstd) is carried as its pieces, not copied into one
@@ -82,15 +107,21 @@ func encodeParts(ex *proxy.Exchange) (parts, error) {
 	if !streamed && len(ex.ReqBody) > 0 {
 		out = zpool.Encode(ex.ReqBody, out)
 	}
-	rec := parts{out}
+	rec := parts{spool.Bytes(out)}
 	if streamed {
-		rec = append(rec, ex.ReqZstd...)
+		if f := ex.ReqZstd.File(); f != nil {
+			rec = append(rec, spool.Part{File: f, Size: ex.ReqZstd.Size()})
+		} else {
+			for _, c := range ex.ReqZstd.Chunks() {
+				rec = append(rec, spool.Bytes(c))
+			}
+		}
 	}
 	if len(ex.RespBody) > 0 {
 		if streamed {
-			rec = append(rec, zpool.Encode(ex.RespBody, nil))
+			rec = append(rec, spool.Bytes(zpool.Encode(ex.RespBody, nil)))
 		} else {
-			rec[0] = zpool.Encode(ex.RespBody, rec[0])
+			rec[0].Bytes = zpool.Encode(ex.RespBody, rec[0].Bytes)
 		}
 	}
 	return rec, nil

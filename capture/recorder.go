@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/llmtap/llmtap/internal/spool"
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 )
 
@@ -44,7 +45,7 @@ type Recorder struct {
 // that fails or stalls on demand in tests.
 type appender interface {
 	Append(recs ...[]byte) (spool.Pos, error)
-	AppendPartsAsync(parts ...[]byte) <-chan spool.Appended
+	AppendPartsAsync(parts ...spool.Part) <-chan spool.Appended
 }
 
 // DefaultStallAfter is how long Capture waits for the disk before it lets the
@@ -75,6 +76,7 @@ func newRecorder(log appender, unsavedPath string, maxHeld int64, lg *slog.Logge
 func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
 	rec, err := encodeParts(ex)
 	if err != nil {
+		ex.ReqZstd.Release()
 		r.lose(1, "a capture could not be encoded: "+err.Error())
 		r.lg.Error("capture not encoded", "method", ex.Method, "url", ex.URL, "err", err)
 		return
@@ -83,41 +85,59 @@ func (r *Recorder) Capture(_ context.Context, ex *proxy.Exchange) {
 	closed, waiting := r.closed, len(r.held) > 0
 	r.mu.Unlock()
 	if closed {
+		ex.ReqZstd.Release()
 		r.lose(1, "a capture arrived after llmtap began to stop")
 		r.lg.Warn("capture after close dropped", "method", ex.Method, "url", ex.URL)
 		return
 	}
 	if !waiting {
-		r.appendOrDetach(rec)
+		r.appendOrDetach(rec, ex.ReqZstd)
 		return
 	}
 	// Records wait already: this one queues behind them, so the log keeps their order.
-	r.hold(rec.join(), nil)
+	r.holdParts(rec, nil)
+	ex.ReqZstd.Release()
 }
 
 // appendOrDetach appends rec and waits until it is durable, or, if the disk takes
 // longer than stallAfter, stops waiting and lets the append finish behind the
-// client's back: its result is then handled the same way when it comes.
-func (r *Recorder) appendOrDetach(rec parts) {
-	done := r.log.AppendPartsAsync(rec...)
+// client's back: its result is then handled the same way when it comes. The
+// request body's frame, which rec may read from its file, is released after.
+func (r *Recorder) appendOrDetach(rec parts, frame *zpool.Frame) {
+	done := r.log.AppendPartsAsync([]spool.Part(rec)...)
 	t := time.NewTimer(r.stallAfter)
 	defer t.Stop()
 	select {
 	case res := <-done:
 		r.appended1(rec, res.Err)
+		frame.Release()
 	case <-t.C:
 		r.lg.Warn("capture log stalled; the client has its answer, the record is still being written", "waited", r.stallAfter)
-		go func() { r.appended1(rec, (<-done).Err) }()
+		go func() {
+			r.appended1(rec, (<-done).Err)
+			frame.Release()
+		}()
 	}
 }
 
 // appended1 counts rec as appended, or holds it when the log refused it.
 func (r *Recorder) appended1(rec parts, err error) {
 	if err != nil {
-		r.hold(rec.join(), err)
+		r.holdParts(rec, err)
 		return
 	}
 	r.appended.Add(1)
+}
+
+// holdParts is hold for a record in parts, which it reads into one slice.
+func (r *Recorder) holdParts(rec parts, cause error) {
+	b, err := rec.join()
+	if err != nil {
+		r.lose(1, "a capture could not be held in memory: "+err.Error())
+		r.lg.Error("capture not held", "err", err)
+		return
+	}
+	r.hold(b, cause)
 }
 
 // hold keeps rec for the retry loop, or counts it as unsaved when the bound is reached.

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -180,8 +179,8 @@ type bodyCapture struct {
 
 // newBodyCapture starts capturing a body that is JSON when json is set, with the
 // secrets known from the request's URL and headers.
-func newBodyCapture(sec secrets, limit int64, json bool) *bodyCapture {
-	c := &bodyCapture{z: zpool.NewWriter(), limit: limit, known: len(sec), sec: append(secrets(nil), sec...)}
+func newBodyCapture(sec secrets, limit int64, json bool, spillDir string) *bodyCapture {
+	c := &bodyCapture{z: zpool.NewSpillingWriter(spillDir), limit: limit, known: len(sec), sec: append(secrets(nil), sec...)}
 	c.spot = newSecretSpotter(c.z, sec)
 	c.first = c.spot
 	if json {
@@ -210,7 +209,7 @@ func (c *bodyCapture) write(p []byte) {
 // at the limit and the secrets found in it. A body that holds a secret (known, or
 // found in it, which may stand earlier than where it was found) has its frame
 // scrubbed again whole: a cost only such a body pays.
-func (c *bodyCapture) close() (frame [][]byte, n int64, truncated bool, found secrets, err error) {
+func (c *bodyCapture) close() (frame *zpool.Frame, n int64, truncated bool, found secrets, err error) {
 	if c.redact != nil && c.err == nil {
 		c.err = c.redact.Close()
 	}
@@ -220,12 +219,17 @@ func (c *bodyCapture) close() (frame [][]byte, n int64, truncated bool, found se
 	}
 	n, found = c.z.Len(), c.sec[c.known:]
 	if len(found) > 0 || c.spot.seen {
-		raw, err := zpool.Decode(bytes.Join(frame, nil), nil)
+		b, err := frame.Bytes()
+		frame.Release()
+		if err != nil {
+			return nil, 0, false, nil, err
+		}
+		raw, err := zpool.Decode(b, make([]byte, 0, n))
 		if err != nil {
 			return nil, 0, false, nil, err
 		}
 		raw = c.sec.scrubBytes(raw)
-		frame, n = [][]byte{zpool.Encode(raw, nil)}, int64(len(raw))
+		frame, n = zpool.FrameOf(zpool.Encode(raw, nil)), int64(len(raw))
 	}
 	return frame, n, c.truncated, found, nil
 }
@@ -233,6 +237,8 @@ func (c *bodyCapture) close() (frame [][]byte, n int64, truncated bool, found se
 // discard drops a capture begun for a body the transport is sending again.
 func (c *bodyCapture) discard() {
 	if c != nil {
-		_, _ = c.z.Close()
+		if f, err := c.z.Close(); err == nil {
+			f.Release()
+		}
 	}
 }

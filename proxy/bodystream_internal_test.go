@@ -23,7 +23,7 @@ func BenchmarkBodyCapture(b *testing.B) {
 				known = secrets{"sk-header-0123456789abcdef"}
 			}
 			for b.Loop() {
-				c := newBodyCapture(known, 1<<40, tt.json)
+				c := newBodyCapture(known, 1<<40, tt.json, "")
 				for p := body; len(p) > 0; {
 					n := min(32<<10, len(p))
 					c.write(p[:n])
@@ -43,7 +43,7 @@ func BenchmarkBodyCapture(b *testing.B) {
 func TestBodyStreamReplay(t *testing.T) {
 	head, rest := []byte(`{"a":"`), []byte(`b"}`)
 	b := &bodyStream{head: head, rest: bytes.NewReader(rest)}
-	b.newCapt = func() *bodyCapture { return newBodyCapture(nil, 1<<20, true) }
+	b.newCapt = func() *bodyCapture { return newBodyCapture(nil, 1<<20, true, "") }
 	b.capt = b.newCapt()
 	first := make([]byte, 3)
 	if n, _ := b.Read(first); n != 3 {

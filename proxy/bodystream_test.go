@@ -2,13 +2,16 @@ package proxy_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/llmtap/llmtap/internal/prose"
 	"github.com/llmtap/llmtap/proxy"
 )
 
@@ -27,6 +30,13 @@ func bigChatBody(size int, extra string) []byte {
 	b.WriteString(extra)
 	b.WriteString(`}`)
 	return b.Bytes()
+}
+
+// proseChatBody is a chat request of about size bytes of prose, which compresses
+// about as real text does.
+func proseChatBody(size int) []byte {
+	text, _ := json.Marshal(prose.Text(size))
+	return []byte(`{"model":"m","messages":[{"role":"user","content":` + string(text) + `}]}`)
 }
 
 // TestStreamedRequestBody: a request body over 1 MiB reaches the upstream byte for
@@ -50,6 +60,8 @@ func TestStreamedRequestBody(t *testing.T) {
 		{"credentials_redacted", planted, false, 0,
 			bigChatBody(3<<20, `,"note":"the key [redacted] and [redacted]","auth":{"api_key":"[redacted]"}`), false},
 		{"capture_limit", bigChatBody(3<<20, ""), false, 2 << 20, bigChatBody(3<<20, "")[:2<<20], true},
+		// Prose compresses ~3.4x: this frame passes zpool.SpillAt and waits in a file.
+		{"spilled", proseChatBody(6 << 20), true, 0, proseChatBody(6 << 20), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +76,8 @@ func TestStreamedRequestBody(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				io.WriteString(w, `{"ok":true}`)
 			})
-			px, _, rec := startProxy(t, proxy.Config{Target: up.URL, CaptureLimit: tt.limit})
+			spill := t.TempDir()
+			px, _, rec := startProxy(t, proxy.Config{Target: up.URL, CaptureLimit: tt.limit, SpillDir: spill})
 			var rd io.Reader = bytes.NewReader(tt.body)
 			if tt.chunked {
 				rd = io.MultiReader(rd) // no length known: net/http sends it chunked
@@ -87,8 +100,15 @@ func TestStreamedRequestBody(t *testing.T) {
 			if ex.Truncated != tt.trunc || ex.Err != "" || ex.Status != http.StatusOK {
 				t.Errorf("truncated %v err %q status %d, want %v, none, 200", ex.Truncated, ex.Err, ex.Status, tt.trunc)
 			}
-			if n := len(bytes.Join(ex.ReqZstd, nil)); n > len(got)/3 {
+			if n := ex.ReqZstd.Size(); n > int64(len(got))/3 {
 				t.Errorf("frame of %d bytes for %d: not compressed", n, len(got))
+			}
+			if spilled := ex.ReqZstd.File() != nil; spilled != (ex.ReqZstd.Size() > 1<<20) {
+				t.Errorf("frame of %d bytes in a file: %v", ex.ReqZstd.Size(), spilled)
+			}
+			ex.ReqZstd.Release()
+			if left, _ := os.ReadDir(spill); len(left) > 0 {
+				t.Errorf("%d files left in the spill folder once the frame was released", len(left))
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -35,10 +34,11 @@ type Exchange struct {
 	// forwarded, so a Sink must not modify it in place.
 	ReqBody []byte
 	// ReqZstd, when not nil, holds the request body instead of ReqBody, redacted the
-	// same way, as one zstd frame cut in pieces to be read one after the other: a
-	// body over 1 MiB is forwarded as it arrives and never held whole (see
-	// RequestBody). ReqLen is what the frame decodes to.
-	ReqZstd [][]byte
+	// same way, as one zstd frame: a body over 1 MiB is forwarded as it arrives and
+	// never held whole (see RequestBody), and once its frame passes 1 MiB it waits in
+	// a temporary file (Config.SpillDir). ReqLen is what the frame decodes to. The
+	// Sink releases the frame (zpool.Frame.Release) once it is done with it.
+	ReqZstd *zpool.Frame
 	ReqLen  int
 	// Status is the upstream's status: 0 when no response came back, including the
 	// 413 and 502 errors llmtap answers itself (Err says which).
@@ -68,7 +68,11 @@ func (ex *Exchange) RequestBody() ([]byte, error) {
 	if ex.ReqZstd == nil || ex.ReqBody != nil {
 		return ex.ReqBody, nil
 	}
-	return zpool.Decode(bytes.Join(ex.ReqZstd, nil), make([]byte, 0, ex.ReqLen))
+	frame, err := ex.ReqZstd.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	return zpool.Decode(frame, make([]byte, 0, ex.ReqLen))
 }
 
 // Sink receives exactly one Exchange per proxied request, with Err set when it failed.

@@ -195,7 +195,7 @@ func (s *Server) readStartInTime(w http.ResponseWriter, r *http.Request, stop in
 func (s *Server) captureOf(head []byte, sec secrets) func() *bodyCapture {
 	first := firstNonSpace(head)
 	json := first == '{' || first == '['
-	return func() *bodyCapture { return newBodyCapture(sec, s.captureLimit, json) }
+	return func() *bodyCapture { return newBodyCapture(sec, s.captureLimit, json, s.spillDir) }
 }
 
 // bodyError answers a request whose body could not be read: too large (413), too slow
@@ -352,7 +352,7 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, resp *http.Respon
 		first = time.Now() // empty body: the headers were the first bytes
 	}
 	ex.FirstByte = first
-	ex.RespBody = t.buf
+	ex.RespBody = t.bytes()
 	ex.Truncated = ex.Truncated || t.truncated
 	switch {
 	case clientErr != nil || r.Context().Err() != nil:

@@ -16,7 +16,7 @@ import (
 // (cycled), with the secrets known before, and returns what the frame holds.
 func streamRedact(t testing.TB, in []byte, pieces []int, known secrets) ([]byte, secrets) {
 	t.Helper()
-	c := newBodyCapture(known, 1<<30, true)
+	c := newBodyCapture(known, 1<<30, true, "")
 	for i := 0; len(in) > 0; i++ {
 		n := min(pieces[i%len(pieces)], len(in))
 		c.write(in[:n])
@@ -26,7 +26,8 @@ func streamRedact(t testing.TB, in []byte, pieces []int, known secrets) ([]byte,
 	if err != nil || truncated {
 		t.Fatalf("close: %v, truncated %v", err, truncated)
 	}
-	out, err := zpool.Decode(bytes.Join(frame, nil), nil)
+	fb, _ := frame.Bytes()
+	out, err := zpool.Decode(fb, nil)
 	if err != nil || int64(len(out)) != n {
 		t.Fatalf("frame decodes to %d bytes (%v), capture says %d", len(out), err, n)
 	}

@@ -56,6 +56,14 @@ type Config struct {
 	// still get every byte. 0 means 32 MiB.
 	CaptureLimit int64
 
+	// SpillDir is a folder where the capture of a request body that is forwarded as
+	// it arrives (over 1 MiB) is kept, compressed, once it passes 1 MiB, rather than
+	// in memory: two 30 MB requests arriving at once otherwise hold ~9 MB each until
+	// they end. Its files have no name where the system allows (they go with the
+	// process); elsewhere zpool.RemoveSpilled clears them at start. "" keeps every
+	// capture in memory.
+	SpillDir string
+
 	// BodyTimeout bounds the time to receive a request body, from the end of its
 	// headers; a body that takes longer gets 408 and is not forwarded (its exchange is
 	// captured with the reason in Err). Streamed replies and WebSocket sessions are
@@ -129,6 +137,7 @@ type Server struct {
 	hosts        map[string]*url.URL // lowercased host[:port] → base URL
 	maxBody      int64
 	captureLimit int64
+	spillDir     string
 	bodyTimeout  time.Duration // <= 0: none
 	idleTimeout  time.Duration // < 0: never
 	transport    http.RoundTripper
@@ -150,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 		routes:       make(map[string]*url.URL, len(cfg.Routes)),
 		maxBody:      cfg.MaxBody,
 		captureLimit: cfg.CaptureLimit,
+		spillDir:     cfg.SpillDir,
 		bodyTimeout:  cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout),
 		idleTimeout:  cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
 		transport:    cfg.Transport,

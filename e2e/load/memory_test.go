@@ -72,13 +72,14 @@ func TestPeakMemory(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			p := startServe(t, t.TempDir(), up.URL())
 			base := p.peakMB(t)
+			watch := p.watchRSS()
 			sc.run(t, p)
 			relayed := p.peakMB(t)
 			// Indexing follows at its own pace and may peak later than the relay.
 			p.waitIndexed(t, durabilityBound)
 			peak := p.peakMB(t)
-			t.Logf("%s: peak RSS %.0f MB (%.0f MB after start, %.0f MB when the last client was answered)",
-				sc.name, peak, base, relayed)
+			t.Logf("%s: peak RSS %.0f MB (%.0f MB after start, %.0f MB when the last client was answered; %s); %.2f s of CPU",
+				sc.name, peak, base, relayed, watch.stopRSS(), p.cpuSeconds(t))
 			bound := float64(peakBoundMB)
 			if sc.missedMB > 0 {
 				bound = sc.missedMB

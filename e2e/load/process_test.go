@@ -328,3 +328,55 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// rssWatch samples a process's resident memory every few milliseconds and keeps
+// what it was made of at its highest sample: VmHWM gives the peak, not its parts.
+type rssWatch struct {
+	stop chan struct{}
+	done chan struct{}
+	peak struct{ rss, anon, file float64 }
+}
+
+// watchRSS starts sampling p; stopRSS ends it and says what the peak was made of.
+func (p *proc) watchRSS() *rssWatch {
+	w := &rssWatch{stop: make(chan struct{}), done: make(chan struct{})}
+	path := fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)
+	go func() {
+		defer close(w.done)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-tick.C:
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return
+			}
+			rss, anon, file := statusMB(b, "VmRSS"), statusMB(b, "RssAnon"), statusMB(b, "RssFile")
+			if rss > w.peak.rss {
+				w.peak.rss, w.peak.anon, w.peak.file = rss, anon, file
+			}
+		}
+	}()
+	return w
+}
+
+func (w *rssWatch) stopRSS() string {
+	close(w.stop)
+	<-w.done
+	return fmt.Sprintf("highest sample %.0f MB: anonymous %.0f MB, files %.0f MB", w.peak.rss, w.peak.anon, w.peak.file)
+}
+
+// statusMB reads one "Key:   N kB" line of /proc/PID/status, in MB.
+func statusMB(status []byte, key string) float64 {
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb * 1024 / 1e6
+		}
+	}
+	return 0
+}

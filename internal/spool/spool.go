@@ -94,20 +94,40 @@ type Log struct {
 const bigRecord = 256 << 10
 
 type appendReq struct {
-	recs [][]byte
-	one  bool // recs are the parts of one record
-	pos  Pos  // filled in: where the first record starts
+	recs [][]byte // records of one part each, or
+	one  []Part   // the parts of one record
+	pos  Pos      // filled in: where the first record starts
 	done chan Appended
 }
 
+// A Part is a piece of a record given to AppendPartsAsync: Bytes, or, when File is
+// set, File's first Size bytes (read with ReadAt while the append runs). A big part
+// in a file is never held in memory whole: it is read twice in pieces, for its
+// checksum and to be written.
+type Part struct {
+	Bytes []byte
+	File  io.ReaderAt
+	Size  int64
+}
+
+// Bytes is a Part of b.
+func Bytes(b []byte) Part { return Part{Bytes: b} }
+
+func (p Part) len() int64 {
+	if p.File != nil {
+		return p.Size
+	}
+	return int64(len(p.Bytes))
+}
+
 // records calls f with each record of r, as its parts.
-func (r *appendReq) records(f func(parts [][]byte)) {
-	if r.one {
-		f(r.recs)
+func (r *appendReq) records(f func(parts []Part)) {
+	if r.one != nil {
+		f(r.one)
 		return
 	}
 	for i := range r.recs {
-		f(r.recs[i : i+1])
+		f([]Part{{Bytes: r.recs[i]}})
 	}
 }
 
@@ -208,15 +228,21 @@ func (l *Log) AppendAsync(recs ...[]byte) <-chan Appended {
 
 // AppendPartsAsync is AppendAsync for one record given in parts, which are written
 // from where they lie: a big record need not be copied into one slice first.
-func (l *Log) AppendPartsAsync(parts ...[]byte) <-chan Appended {
-	n := 0
+func (l *Log) AppendPartsAsync(parts ...Part) <-chan Appended {
+	n := int64(0)
 	for _, p := range parts {
-		n += len(p)
+		if p.Size < 0 {
+			return refused(fmt.Errorf("append record part of %d bytes", p.Size))
+		}
+		n += p.len()
 	}
 	if n > MaxRecord {
 		return refused(fmt.Errorf("append record of %d bytes: larger than %d", n, MaxRecord))
 	}
-	return l.send(&appendReq{recs: parts, one: true})
+	if parts == nil {
+		parts = []Part{}
+	}
+	return l.send(&appendReq{one: parts})
 }
 
 func refused(err error) <-chan Appended {
@@ -328,10 +354,10 @@ func (l *Log) run() {
 func (l *Log) writeBatch(batch []*appendReq) error {
 	var n int64
 	for _, r := range batch {
-		r.records(func(parts [][]byte) {
+		r.records(func(parts []Part) {
 			n += frameHeader
 			for _, p := range parts {
-				n += int64(len(p))
+				n += p.len()
 			}
 		})
 	}
@@ -348,25 +374,33 @@ func (l *Log) writeBatch(batch []*appendReq) error {
 	var err error
 	for _, r := range batch {
 		r.pos = pos
-		r.records(func(parts [][]byte) {
-			size, sum := 0, uint32(0)
+		r.records(func(parts []Part) {
+			size, sum := int64(0), uint32(0)
 			for _, p := range parts {
-				size += len(p)
-				sum = crc32.Update(sum, crcTable, p)
+				size += p.len()
+				if p.File == nil {
+					sum = crc32.Update(sum, crcTable, p.Bytes)
+				} else if err == nil {
+					sum, err = fileCRC(sum, p)
+				}
 			}
 			buf = binary.LittleEndian.AppendUint32(buf, uint32(size))
 			buf = binary.LittleEndian.AppendUint32(buf, sum)
 			pos += Pos(frameHeader + size)
 			for _, p := range parts {
-				if len(p) < bigRecord {
-					buf = append(buf, p...)
+				if p.File == nil && len(p.Bytes) < bigRecord {
+					buf = append(buf, p.Bytes...)
 					continue
 				}
 				if err == nil {
 					err = writeAll(l.f, buf)
 				}
 				if err == nil {
-					err = writeAll(l.f, p)
+					if p.File == nil {
+						err = writeAll(l.f, p.Bytes)
+					} else {
+						err = copyPart(l.f, p)
+					}
 				}
 				buf = buf[:0]
 			}
@@ -466,10 +500,14 @@ func validLength(f *os.File) (int64, error) {
 	if _, err := f.Seek(0, 0); err != nil {
 		return 0, err
 	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
 	var valid int64
 	fr := newFrameReader(f)
 	for {
-		rec, err := fr.next()
+		rec, err := fr.next(st.Size() - valid)
 		if err != nil {
 			// A short or bad frame at the end is a write the crash cut off.
 			if errors.Is(err, errTorn) || errors.Is(err, ErrCorrupt) {
@@ -507,6 +545,42 @@ func syncDir(dir string, noSync bool) error {
 	// Some systems (Windows) cannot sync a folder; the files' own syncs still hold.
 	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !isNotSupported(err) {
 		return fmt.Errorf("sync spool folder: %w", err)
+	}
+	return nil
+}
+
+// pieceSize is the size of the pieces a Part in a file is read in.
+const pieceSize = 256 << 10
+
+var pieces = sync.Pool{New: func() any { b := make([]byte, pieceSize); return &b }}
+
+// fileCRC extends sum with the bytes of a Part in a file.
+func fileCRC(sum uint32, p Part) (uint32, error) {
+	err := eachPiece(p, func(b []byte) error {
+		sum = crc32.Update(sum, crcTable, b)
+		return nil
+	})
+	return sum, err
+}
+
+// copyPart writes the bytes of a Part in a file to w.
+func copyPart(w *os.File, p Part) error {
+	return eachPiece(p, func(b []byte) error { return writeAll(w, b) })
+}
+
+// eachPiece calls f with the bytes of a Part in a file, a piece at a time.
+func eachPiece(p Part, f func([]byte) error) error {
+	bp := pieces.Get().(*[]byte)
+	defer pieces.Put(bp)
+	for off := int64(0); off < p.Size; {
+		b := (*bp)[:min(pieceSize, p.Size-off)]
+		if _, err := p.File.ReadAt(b, off); err != nil {
+			return fmt.Errorf("read a record part at %d of %d: %w", off, p.Size, err)
+		}
+		if err := f(b); err != nil {
+			return err
+		}
+		off += int64(len(b))
 	}
 	return nil
 }

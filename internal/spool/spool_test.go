@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -121,6 +123,7 @@ func TestReopenKeepsRecordsAndCutsTornTail(t *testing.T) {
 		{"half_header", []byte{5, 0, 0}},
 		{"header_without_body", []byte{100, 0, 0, 0, 1, 2, 3, 4, 'a'}},
 		{"bad_checksum", []byte{1, 0, 0, 0, 0, 0, 0, 0, 'z'}},
+		{"length_beyond_the_file", []byte{0, 0, 0, 0x30, 1, 2, 3, 4, 'a'}}, // 805 MB said, 1 there
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,47 +163,66 @@ func TestReopenKeepsRecordsAndCutsTornTail(t *testing.T) {
 	}
 }
 
+// TestCorruptRecordIsReportedAndSkipped: a damaged record in the durable part of
+// the log is reported, and Skip goes on with the next segment. A damaged length
+// that says more than the log holds is reported without allocating it.
 func TestCorruptRecordIsReportedAndSkipped(t *testing.T) {
-	dir := t.TempDir()
-	l := openT(t, dir, Options{SegmentSize: 200})
-	for i := range 20 {
-		if _, err := l.Append(rec(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	segs, _ := listSegments(dir)
-	if len(segs) < 3 {
-		t.Fatalf("want at least 3 segments, have %d", len(segs))
-	}
-	// Flip a byte in the first record of the second segment.
-	second := filepath.Join(dir, fmt.Sprintf("%020d%s", int64(segs[1]), segmentExt))
-	b, _ := os.ReadFile(second)
-	b[frameHeader] ^= 0xff
-	os.WriteFile(second, b, 0o600)
-
-	r := l.NewReader(0)
-	defer r.Close()
-	var good int
-	var corrupt bool
-	for {
-		_, _, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, ErrCorrupt) {
-			corrupt = true
-			if got := r.Skip(); got != segs[2] {
-				t.Fatalf("Skip() = %d, want the third segment's start %d", got, segs[2])
+	for _, tt := range []struct {
+		name   string
+		damage func(seg []byte)
+	}{
+		{"flipped_byte", func(b []byte) { b[frameHeader] ^= 0xff }},
+		{"length_says_800mb", func(b []byte) { b[3] = 0x30 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			l := openT(t, dir, Options{SegmentSize: 200})
+			for i := range 20 {
+				if _, err := l.Append(rec(i)); err != nil {
+					t.Fatal(err)
+				}
 			}
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		good++
-	}
-	if !corrupt || good == 0 || good >= 20 {
-		t.Fatalf("corrupt reported %v, good records %d: want the damage reported and the rest read", corrupt, good)
+			segs, _ := listSegments(dir)
+			if len(segs) < 3 {
+				t.Fatalf("want at least 3 segments, have %d", len(segs))
+			}
+			// Damage the first record of the second segment.
+			second := filepath.Join(dir, fmt.Sprintf("%020d%s", int64(segs[1]), segmentExt))
+			b, _ := os.ReadFile(second)
+			tt.damage(b)
+			os.WriteFile(second, b, 0o600)
+
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r := l.NewReader(0)
+			defer r.Close()
+			var good int
+			var corrupt bool
+			for {
+				_, _, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if errors.Is(err, ErrCorrupt) {
+					corrupt = true
+					if got := r.Skip(); got != segs[2] {
+						t.Fatalf("Skip() = %d, want the third segment's start %d", got, segs[2])
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				good++
+			}
+			if !corrupt || good == 0 || good >= 20 {
+				t.Fatalf("corrupt reported %v, good records %d: want the damage reported and the rest read", corrupt, good)
+			}
+			runtime.ReadMemStats(&after)
+			if n := after.TotalAlloc - before.TotalAlloc; n > 10<<20 {
+				t.Errorf("reading a log of 20 small records allocated %d MB", n>>20)
+			}
+		})
 	}
 }
 
@@ -409,16 +431,37 @@ func TestBigRecordsAmongSmall(t *testing.T) {
 	}
 }
 
-// TestRecordInParts: a record appended in parts, small and big, reads back as one
-// record holding them in order, between records appended whole.
+// TestRecordInParts: a record appended in parts, small and big, in memory and in
+// files, reads back as one record holding them in order, between records appended
+// whole.
 func TestRecordInParts(t *testing.T) {
 	l := openT(t, t.TempDir(), Options{})
-	parts := [][]byte{[]byte("head:"), bytes.Repeat([]byte("a"), bigRecord), []byte("middle"), bytes.Repeat([]byte("b"), bigRecord+7), nil, []byte(":tail")}
+	inFile := bytes.Repeat([]byte("0123456789"), (2*pieceSize+333)/10)
+	parts := [][]byte{[]byte("head:"), bytes.Repeat([]byte("a"), bigRecord), []byte("middle"), inFile,
+		bytes.Repeat([]byte("b"), bigRecord+7), nil, []byte("small file"), []byte(":tail")}
+	files := map[int]bool{3: true, 6: true}
+	var given []Part
+	for i, p := range parts {
+		if !files[i] {
+			given = append(given, Bytes(p))
+			continue
+		}
+		// A file with more in it than the part: only Size bytes from its start count.
+		f, err := os.CreateTemp(t.TempDir(), "part")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		if _, err := f.Write(append(slices.Clone(p), "not this"...)); err != nil {
+			t.Fatal(err)
+		}
+		given = append(given, Part{File: f, Size: int64(len(p))})
+	}
 	first, err := l.Append(rec(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := <-l.AppendPartsAsync(parts...)
+	res := <-l.AppendPartsAsync(given...)
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -438,7 +481,25 @@ func TestRecordInParts(t *testing.T) {
 	if tail := readAll(t, l, res.Pos); len(tail) != 2 || !bytes.Equal(tail[0], want[1]) {
 		t.Errorf("reading from the parts record's position: %d records", len(tail))
 	}
-	if res := <-l.AppendPartsAsync(make([]byte, MaxRecord), []byte("x")); res.Err == nil {
+
+	// A part whose file cannot be read fails the append and leaves nothing of it.
+	short, err := os.CreateTemp(t.TempDir(), "short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.Close()
+	short.WriteString("too short")
+	end := l.End()
+	if res := <-l.AppendPartsAsync(Bytes([]byte("head")), Part{File: short, Size: 1 << 20}); res.Err == nil {
+		t.Fatal("a part of 1 MiB from a 9-byte file was appended")
+	}
+	if _, err := l.Append(rec(3)); err != nil {
+		t.Fatal(err)
+	}
+	if tail := readAll(t, l, end); len(tail) != 1 || !bytes.Equal(tail[0], rec(3)) {
+		t.Errorf("after a failed append of parts, %d records follow, want the one appended next", len(tail))
+	}
+	if res := <-l.AppendPartsAsync(Part{File: short, Size: MaxRecord}, Bytes([]byte("x"))); res.Err == nil {
 		t.Error("a record of parts over MaxRecord was taken")
 	}
 }
