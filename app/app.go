@@ -178,7 +178,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.life, a.endLife = context.WithCancel(context.Background())
 	a.rec, err = capture.Open(ctx, capture.Config{
 		Dir: CaptureLogPath(cfg.DataDir), DB: db, Convert: toCapture, MaxHeld: cfg.MaxHeldBytes,
-		OnIdle: a.memory.afterBurst, Logger: cfg.Log.With("component", "capture"),
+		OnIdle: a.memory.afterBurst, AfterBig: releaseAfterBig, Logger: cfg.Log.With("component", "capture"),
 	})
 	if err != nil {
 		db.Close()

@@ -18,6 +18,7 @@ import (
 	"github.com/llmtap/llmtap/dataset"
 	"github.com/llmtap/llmtap/gateway/cache"
 	"github.com/llmtap/llmtap/gateway/keys"
+	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
 	"github.com/llmtap/llmtap/store"
 )
@@ -52,7 +53,7 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 	// is stored as that frame: the decoded copy is needed only to parse, so the round
 	// may take it over (dataset.ParseOwned: a 30 MB text is not copied out of it),
 	// and it goes before the write. What reads its JSON reads it first.
-	big := len(frame) > 0 && len(raw) > store.MaxRefBody && sameBytes(c.Exchange.ReqBody, raw)
+	big := frame != nil && len(raw) > store.MaxRefBody && sameBytes(c.Exchange.ReqBody, raw)
 	c.Exchange.Model = dataset.RequestModel(ex.Path, c.Exchange.ReqBody)
 	if c.Exchange.Dialect.Chat() {
 		o := outcome{aborted: ex.Aborted, truncated: ex.Truncated, err: ex.Err, status: ex.Status, cacheHit: c.Exchange.CacheHit}
@@ -77,23 +78,18 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 }
 
 // requestBody returns ex's request body and, when ex came with it (the capture log's
-// record: Exchange.ReqZstd beside ReqBody), its zstd frame. An exchange holding its
-// body only as the proxy's frame is decoded from it.
-func requestBody(ex *proxy.Exchange) (body, frame []byte) {
-	if ex.ReqZstd == nil {
-		return ex.ReqBody, nil
+// record: Exchange.ReqZstd beside ReqBody), its zstd frame, which may lie in the
+// log's file. An exchange holding its body only as the proxy's frame is decoded
+// from it.
+func requestBody(ex *proxy.Exchange) (body []byte, frame *zpool.Frame) {
+	if ex.ReqZstd == nil || ex.ReqBody != nil {
+		return ex.ReqBody, ex.ReqZstd
 	}
-	frame, err := ex.ReqZstd.Bytes()
+	body, err := ex.RequestBody()
 	if err != nil {
-		return ex.ReqBody, nil
-	}
-	if ex.ReqBody != nil {
-		return ex.ReqBody, frame
-	}
-	if body, err = ex.RequestBody(); err != nil {
 		return nil, nil
 	}
-	return body, frame
+	return body, ex.ReqZstd
 }
 
 // sameBytes reports whether a and b are the same bytes in memory.

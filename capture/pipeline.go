@@ -33,6 +33,11 @@ type Config struct {
 	// OnIdle, if set, is called when the indexer has caught up after storing
 	// something (the app returns memory to the OS there).
 	OnIdle func()
+	// AfterBig, if set, is called once the indexer has stored a batch whose bodies
+	// came to 8 MiB or more (a 30 MB request), with nothing of the batch referenced
+	// any more: the app gives that memory back before the next big body is decoded
+	// beside it.
+	AfterBig func()
 	// SegmentSize is the capture log's segment size; 0 means 64 MiB.
 	SegmentSize int64
 	// NoSync skips fsync: for benchmarks of everything else only.
@@ -102,7 +107,7 @@ func Open(ctx context.Context, cfg Config) (*Pipeline, error) {
 	}
 	ixCtx, cancel := context.WithCancel(context.Background())
 	ix := &indexer{
-		log: log, db: cfg.DB, convert: cfg.Convert, lose: rec.lose, onIdle: cfg.OnIdle, lg: lg,
+		log: log, db: cfg.DB, convert: cfg.Convert, lose: rec.lose, onIdle: cfg.OnIdle, afterBig: cfg.AfterBig, lg: lg,
 		progress: make(chan struct{}), drain: make(chan struct{}), hard: cancel, ctx: ixCtx, done: make(chan struct{}),
 	}
 	ix.cursor.Store(cursor)

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/llmtap/llmtap/internal/spool"
 	"github.com/llmtap/llmtap/internal/zpool"
 	"github.com/llmtap/llmtap/proxy"
+	"github.com/llmtap/llmtap/store"
 )
 
 // recordVersion is the first byte of every record; a reader refuses others, so a
@@ -180,6 +182,79 @@ func decodeRecord(rec []byte) (*proxy.Exchange, bodyFrames, error) {
 		ex.RespBody = bodies[m.ReqLen:]
 	}
 	return ex, bodyFrames{}, nil
+}
+
+// lazyFrom is the size from which a record's request frame is left in the log's
+// file (decodeRecordAt): the store keeps a body over store.MaxRefBody as its frame,
+// which it then reads from there a part at a time.
+const lazyFrom = 1 << 20
+
+// decodeRecordAt is decodeRecord for a record left in the log's file (a Section of
+// lazyFrom bytes or more). A request body the store keeps as its frame is decoded
+// from the file, and its frame stays there: the exchange's ReqZstd reads it until
+// released, which closes sec. Anything else is read into memory and decoded as
+// decodeRecord does, and sec is closed.
+func decodeRecordAt(sec *spool.Section) (*proxy.Exchange, bodyFrames, error) {
+	ex, f, ok := decodeLazy(sec, sec.Size(), store.MaxRefBody, func() { sec.Close() })
+	if ok {
+		return ex, f, nil
+	}
+	defer sec.Close()
+	rec := make([]byte, sec.Size())
+	if _, err := sec.ReadAt(rec, 0); err != nil {
+		return nil, bodyFrames{}, fmt.Errorf("read capture record: %w", err)
+	}
+	return decodeRecord(rec)
+}
+
+// decodeLazy decodes the record in r's first size bytes as decodeParts does, when
+// its request body is over minReq bytes, leaving the body's frame in r: the
+// exchange's ReqZstd reads it from there, and release lets r go. It reports false,
+// having kept nothing and released nothing, for any other record.
+func decodeLazy(sec io.ReaderAt, size int64, minReq int, release func()) (*proxy.Exchange, bodyFrames, bool) {
+	var v [1]byte
+	if _, err := sec.ReadAt(v[:], 0); err != nil || v[0] != recordVersion {
+		return nil, bodyFrames{}, false
+	}
+	at := func(off, n int64) *io.SectionReader { return io.NewSectionReader(sec, off, n) }
+	headLen := zpool.FrameLenAt(at(1, size-1), size-1)
+	if headLen == 0 {
+		return nil, bodyFrames{}, false
+	}
+	headFrame := make([]byte, headLen)
+	if _, err := sec.ReadAt(headFrame, 1); err != nil {
+		return nil, bodyFrames{}, false
+	}
+	head, err := zpool.Decode(headFrame, nil)
+	if err != nil {
+		return nil, bodyFrames{}, false
+	}
+	m, n, err := readMeta(head)
+	if err != nil || 4+n != len(head) || m.ReqLen <= minReq || m.ReqLen > zpool.MaxDecoded {
+		return nil, bodyFrames{}, false
+	}
+	reqAt := 1 + headLen
+	reqLen := zpool.FrameLenAt(at(reqAt, size-reqAt), size-reqAt)
+	if reqLen == 0 {
+		return nil, bodyFrames{}, false
+	}
+	ex := m.exchange()
+	var f bodyFrames
+	if respAt := reqAt + reqLen; respAt < size {
+		f.resp = make([]byte, size-respAt)
+		if _, err := sec.ReadAt(f.resp, respAt); err != nil || zpool.FrameLen(f.resp) != len(f.resp) {
+			return nil, bodyFrames{}, false
+		}
+		if ex.RespBody, err = zpool.Decode(f.resp, nil); err != nil || len(ex.RespBody) == 0 {
+			return nil, bodyFrames{}, false
+		}
+	}
+	if ex.ReqBody, err = zpool.DecodeInto(at(reqAt, reqLen), m.ReqLen); err != nil {
+		return nil, bodyFrames{}, false
+	}
+	ex.ReqZstd = zpool.FrameAt(at(reqAt, reqLen), reqLen, release)
+	ex.ReqLen = m.ReqLen
+	return ex, f, true
 }
 
 // decodeParts decodes frames written as encode writes them: one frame for the

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/llmtap/llmtap/internal/prose"
+	"github.com/llmtap/llmtap/internal/spool"
 	"github.com/llmtap/llmtap/internal/zpool"
+	"github.com/llmtap/llmtap/proxy"
 )
 
 // TestRecordOfStreamedRequest: a request body the proxy forwarded as it arrived
@@ -74,6 +76,95 @@ func TestRecordOfStreamedRequest(t *testing.T) {
 			}
 			if !bytes.Equal(frames.req, frame) {
 				t.Errorf("request frame of %d bytes, want the %d-byte frame the proxy made", len(frames.req), len(frame))
+			}
+		})
+	}
+}
+
+// TestDecodeRecordAt: a record the log leaves in its file (a Section) decodes as it
+// would from memory. A request body the store keeps as its frame (over
+// store.MaxRefBody) is decoded from the file and its frame left there, readable
+// until released; any other record is read whole; a damaged one is an error.
+func TestDecodeRecordAt(t *testing.T) {
+	words := []byte(prose.Text(6 << 20)) // a ~1.8 MB frame: the record passes lazyFrom
+	bigReq := sampleExchange(string(words), `{"choices":[]}`)
+	bigReq.RespHeader = nil
+	bigResp := sampleExchange(`{"messages":[]}`, string(words)) // its request is small
+	noResp := sampleExchange(string(words), "")
+	for _, tt := range []struct {
+		name   string
+		ex     *proxy.Exchange
+		lazy   bool // the request frame stays in the file
+		damage bool
+	}{
+		{"big_request_left_in_the_file", bigReq, true, false},
+		{"big_request_without_a_reply", noResp, true, false},
+		{"small_request_big_reply_read_whole", bigResp, false, false},
+		{"damaged_request_frame", bigReq, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, err := encode(tt.ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec) < lazyFrom {
+				t.Fatalf("record of %d bytes, want one of lazyFrom (%d) or more", len(rec), lazyFrom)
+			}
+			if tt.damage {
+				rec[len(rec)/2] ^= 0xff
+			}
+			log, err := spool.Open(t.TempDir(), spool.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer log.Close()
+			if _, err := log.Append([]byte("a small record first"), rec); err != nil {
+				t.Fatal(err)
+			}
+			r := log.NewReader(0)
+			defer r.Close()
+			if _, sec, _, err := r.NextBig(lazyFrom); err != nil || sec != nil {
+				t.Fatalf("the small record: section %v, %v", sec != nil, err)
+			}
+			_, sec, _, err := r.NextBig(lazyFrom)
+			if err != nil || sec == nil {
+				t.Fatalf("the big record: section %v, %v", sec != nil, err)
+			}
+			got, frames, err := decodeRecordAt(sec)
+			want, wantFrames, wantErr := decodeRecord(rec)
+			if tt.damage {
+				if err == nil || wantErr == nil {
+					t.Fatalf("damaged record decoded (%v; from memory: %v)", err, wantErr)
+				}
+				return
+			}
+			if err != nil || wantErr != nil {
+				t.Fatalf("decode: %v (from memory: %v)", err, wantErr)
+			}
+			defer got.ReqZstd.Release()
+			if !bytes.Equal(got.ReqBody, tt.ex.ReqBody) || !bytes.Equal(got.RespBody, tt.ex.RespBody) || got.URL != want.URL {
+				t.Errorf("decoded request of %d bytes and reply of %d, want %d and %d", len(got.ReqBody), len(got.RespBody), len(tt.ex.ReqBody), len(tt.ex.RespBody))
+			}
+			if lazy := got.ReqZstd != nil && got.ReqZstd.File() != nil; lazy != tt.lazy {
+				t.Fatalf("request frame left in the file: %v, want %v", lazy, tt.lazy)
+			}
+			if !tt.lazy {
+				if !bytes.Equal(frames.req, wantFrames.req) || !bytes.Equal(frames.resp, wantFrames.resp) {
+					t.Errorf("frames differ from the record read from memory")
+				}
+				return
+			}
+			// The frame left in the file is the record's, and decodes to the body.
+			frame, err := got.ReqZstd.Bytes()
+			if err != nil || !bytes.Equal(frame, wantFrames.req) || got.ReqLen != len(tt.ex.ReqBody) {
+				t.Errorf("frame in the file: %d bytes (%v), want the record's %d; ReqLen %d", len(frame), err, len(wantFrames.req), got.ReqLen)
+			}
+			if !bytes.Equal(frames.resp, wantFrames.resp) {
+				t.Errorf("reply frame of %d bytes, want %d", len(frames.resp), len(wantFrames.resp))
+			}
+			got.ReqZstd.Release()
+			if _, err := sec.ReadAt(make([]byte, 1), 0); err == nil {
+				t.Error("the section's file is still open once the frame was released")
 			}
 		})
 	}

@@ -136,5 +136,26 @@ func FuzzDecode(f *testing.F) {
 		if err == nil && ex == nil {
 			t.Fatal("decode gave neither an exchange nor an error")
 		}
+		// Read from where it lies, a record with a request body decodes to the same,
+		// its frame left there being the one decodeRecord finds; anything else is
+		// refused and read whole.
+		released := false
+		lazy, lazyFrames, ok := decodeLazy(bytes.NewReader(b), int64(len(b)), 0, func() { released = true })
+		if !ok {
+			return
+		}
+		if err != nil || frames.req == nil {
+			t.Fatalf("read from where it lies, a record decodeRecord refuses (%v) or gives no request frame decodes", err)
+		}
+		frame, ferr := lazy.ReqZstd.Bytes()
+		if ferr != nil || !bytes.Equal(frame, frames.req) || !bytes.Equal(lazy.ReqBody, ex.ReqBody) ||
+			!bytes.Equal(lazy.RespBody, ex.RespBody) || !bytes.Equal(lazyFrames.resp, frames.resp) || lazy.ReqLen != len(ex.ReqBody) {
+			t.Fatalf("read from where it lies: request %d bytes, frame %d, reply %d; from memory: %d, %d, %d",
+				len(lazy.ReqBody), len(frame), len(lazy.RespBody), len(ex.ReqBody), len(frames.req), len(ex.RespBody))
+		}
+		lazy.ReqZstd.Release()
+		if !released {
+			t.Fatal("releasing the frame did not release what it lies in")
+		}
 	})
 }

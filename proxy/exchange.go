@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -67,6 +68,9 @@ type Exchange struct {
 func (ex *Exchange) RequestBody() ([]byte, error) {
 	if ex.ReqZstd == nil || ex.ReqBody != nil {
 		return ex.ReqBody, nil
+	}
+	if f := ex.ReqZstd.File(); f != nil {
+		return zpool.DecodeInto(io.NewSectionReader(f, 0, ex.ReqZstd.Size()), ex.ReqLen)
 	}
 	frame, err := ex.ReqZstd.Bytes()
 	if err != nil {

@@ -142,7 +142,7 @@ func TestReqZstdStoredAsGiven(t *testing.T) {
 			given := zpool.Encode(req[10:], zpool.Encode(req[:10], nil))
 			now := time.Now()
 			err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
-				Status: 200, ReqBody: req, RespBody: []byte(`{}`), Start: now, End: now}, ReqZstd: given}})
+				Status: 200, ReqBody: req, RespBody: []byte(`{}`), Start: now, End: now}, ReqZstd: zpool.FrameOf(given)}})
 			if err != nil {
 				t.Fatal(err)
 			}

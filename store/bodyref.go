@@ -80,7 +80,7 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 		b.reqLen = len(req)
 		if req == nil && caps[i].ReqZstd != nil {
 			// Let go of once parsed: only its frame is stored (see Capture.ReqLen).
-			b.req, b.reqLen = caps[i].ReqZstd, caps[i].ReqLen
+			b.reqFrame, b.reqLen = caps[i].ReqZstd, caps[i].ReqLen
 			continue
 		}
 		if len(req) < minRefBody {
@@ -88,7 +88,7 @@ func (w *refWindow) pack(caps []Capture) (bodies []packedBodies, remember func()
 			continue
 		}
 		if len(req) > maxRefBody && caps[i].ReqZstd != nil {
-			b.req = caps[i].ReqZstd // stored whole, as the capture log compressed it
+			b.reqFrame = caps[i].ReqZstd // stored whole, as the capture log compressed it
 			continue
 		}
 		key := e.Host + e.Path

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/llmtap/llmtap/dataset"
+	"github.com/llmtap/llmtap/internal/zpool"
 )
 
 // Exchange is one captured request/response as the store keeps it: redacted, with
@@ -57,9 +58,11 @@ type Capture struct {
 	// copy): Write stores it as it is instead of compressing the body again.
 	RespZstd []byte
 	// ReqZstd, when set, is Exchange.ReqBody as one zstd frame (the capture log's
-	// copy): Write stores it as it is when the body is too big to be stored against
-	// another (over 4 MiB), instead of compressing it again.
-	ReqZstd []byte
+	// copy, in memory or where it lies in the log's file): Write stores it as it is
+	// when the body is too big to be stored against another (over 4 MiB), instead of
+	// compressing it again, reading a frame in a file a part at a time. Write does
+	// not release it.
+	ReqZstd *zpool.Frame
 	// RespLen is the length of the body RespZstd decodes to, read only when RespZstd
 	// is set and Exchange.RespBody is nil: a caller that has parsed a big reply may
 	// let its decoded copy go before the write, which needs only the frame.
@@ -141,6 +144,7 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 // packedBodies are an exchange's bodies as stored (refWindow.pack).
 type packedBodies struct {
 	req, resp []byte
+	reqFrame  *zpool.Frame // instead of req: the request body's frame, stored as it is
 	reqLen    int // the request body's length as captured
 	respLen   int // the response body's length as captured
 	codec     string
@@ -167,14 +171,21 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 		}
 		ref = sql.NullInt64{Int64: *bodies.ref, Valid: true}
 	}
-	req, rest := splitBody(bodies.req) // a body stored as 4 MiB or more goes in parts (textparts.go)
+	// A body stored as 4 MiB or more goes in parts (textparts.go).
+	req, rest := splitBody(bodies.req)
+	parts := len(rest)
+	if bodies.reqFrame != nil {
+		if req, rest, parts, err = splitFrame(bodies.reqFrame); err != nil {
+			return 0, err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
 		 req_headers, resp_headers, req_body, req_parts, resp_body, stream, truncated, aborted,
 		 error, dialect, parse_error, body_codec, req_size, resp_size, req_ref, model, cache_hit, forward_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(e.Start), nullMillis(e.FirstByte), millis(e.End), e.Method, e.URL, e.Route, e.Host, e.Path,
-		e.Status, string(reqH), string(respH), req, len(rest), bodies.resp,
+		e.Status, string(reqH), string(respH), req, parts, bodies.resp,
 		e.Stream, e.Truncated, e.Aborted, e.Err, string(e.Dialect), e.ParseErr, bodies.codec, bodies.reqLen, bodies.respLen, ref, e.Model,
 		e.CacheHit, e.ForwardKey)
 	if err != nil {
@@ -183,6 +194,9 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, err
+	}
+	if rest == nil && parts > 0 {
+		return id, insertFrameParts(ctx, tx, id, bodies.reqFrame, parts)
 	}
 	return id, insertBodyParts(ctx, tx, id, rest)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/llmtap/llmtap/internal/zpool"
 )
 
 const (
@@ -72,6 +74,45 @@ func splitBody(b []byte) (head []byte, rest [][]byte) {
 		rest, b = append(rest, b[:n]), b[n:]
 	}
 	return head, rest
+}
+
+// splitFrame is splitBody for a request body stored as its frame. A frame in memory
+// is split as splitBody splits it; one in a file gives its head, read from the file,
+// and the number of parts after it, which insertFrameParts reads one at a time
+// (rest is nil then), so a 9 MB frame is never held in memory whole.
+func splitFrame(f *zpool.Frame) (head []byte, rest [][]byte, parts int, err error) {
+	if f.File() == nil || f.Size() < partsFrom {
+		b, err := f.Bytes()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		head, rest = splitBody(b)
+		return head, rest, len(rest), nil
+	}
+	head = make([]byte, partSize)
+	if _, err := f.File().ReadAt(head, 0); err != nil {
+		return nil, nil, 0, fmt.Errorf("read the request body's frame: %w", err)
+	}
+	return head, nil, int((f.Size() - 1) / partSize), nil
+}
+
+// insertFrameParts stores the parts of exchange id's request body after its head,
+// read from its frame's file one part at a time into one buffer: SQLite copies what
+// it binds, so the buffer is used again for the next part.
+func insertFrameParts(ctx context.Context, tx *sql.Tx, id int64, f *zpool.Frame, parts int) error {
+	buf := make([]byte, partSize)
+	for i := range parts {
+		off := int64(i+1) * partSize
+		p := buf[:min(partSize, f.Size()-off)]
+		if _, err := f.File().ReadAt(p, off); err != nil {
+			return fmt.Errorf("read part %d of %d of the request body of exchange %d: %w", i+1, parts, id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_body_parts (exchange_id, part, data) VALUES (?, ?, ?)`,
+			id, i+1, p); err != nil {
+			return fmt.Errorf("store part %d of %d of the request body of exchange %d: %w", i+1, parts, id, err)
+		}
+	}
+	return nil
 }
 
 // insertBodyParts stores the parts of exchange id's request body after its head,

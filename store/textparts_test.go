@@ -3,7 +3,10 @@ package store
 import (
 	"bytes"
 	"encoding/hex"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -107,11 +110,11 @@ func TestBigTextInParts(t *testing.T) {
 }
 
 // TestBigBodyInParts: a request body whose stored frame is 4 MiB or more is stored
-// as a head and parts, and every reader of stored bodies gets it back byte for byte:
-// the exchange view, the request body reader of delta chains, reindex's reader and
-// the body search.
+// as a head and parts, whether the frame is given in memory or in a file (the
+// capture log's segment, read a part at a time), and every reader of stored bodies
+// gets it back byte for byte: the exchange view, the request body reader of delta
+// chains, reindex's reader and the body search.
 func TestBigBodyInParts(t *testing.T) {
-	db := openTest(t)
 	raw := make([]byte, 6<<20)
 	rng := rand.NewChaCha8([32]byte{3, 4})
 	rng.Read(raw) // hex of random bytes: zstd keeps ~half
@@ -120,31 +123,50 @@ func TestBigBodyInParts(t *testing.T) {
 	if len(frame) < partsFrom {
 		t.Fatalf("frame of %d bytes, want one of at least %d", len(frame), partsFrom)
 	}
-	now := time.Now()
-	err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
-		Status: 200, ReqBody: req, RespBody: []byte(`{}`), Start: now, End: now}, ReqZstd: frame}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var parts, headLen int
-	if err := db.sql.QueryRow(`SELECT req_parts, length(req_body) FROM exchanges WHERE id = 1`).Scan(&parts, &headLen); err != nil {
-		t.Fatal(err)
-	}
-	if _, rest := splitBody(frame); parts != len(rest) || parts == 0 || headLen != partSize {
-		t.Errorf("stored a head of %d bytes and %d parts, want %d parts after a head of %d", headLen, parts, len(rest), partSize)
-	}
-	e, err := db.Exchange(t.Context(), 1)
-	if err != nil || !bytes.Equal(e.ReqBody, req) {
-		t.Errorf("exchange view: %v, %d bytes, want %d", err, len(e.ReqBody), len(req))
-	}
-	if b, err := db.requestBody(t.Context(), 1); err != nil || !bytes.Equal(b, req) {
-		t.Errorf("request body reader: %v, %d bytes, want %d", err, len(b), len(req))
-	}
-	if es, err := db.exchangesAfter(t.Context(), 0, 1, 10); err != nil || len(es) != 1 || !bytes.Equal(es[0].ReqBody, req) {
-		t.Errorf("reindex reader: %v, %d exchanges", err, len(es))
-	}
-	found, _, _, err := db.SearchExchanges(t.Context(), ExchangeListOptions{ExchangeFilter: ExchangeFilter{Text: "needle"}})
-	if err != nil || len(found) != 1 {
-		t.Errorf("body search for a word of the body: %d exchanges, %v", len(found), err)
+	for _, inFile := range []bool{false, true} {
+		t.Run(map[bool]string{false: "frame_in_memory", true: "frame_in_a_file"}[inFile], func(t *testing.T) {
+			db := openTest(t)
+			given := zpool.FrameOf(frame)
+			if inFile {
+				// In a file after other bytes, as a record lies in a log segment.
+				path := filepath.Join(t.TempDir(), "segment")
+				if err := os.WriteFile(path, append([]byte("before the frame"), frame...), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				given = zpool.FrameAt(io.NewSectionReader(f, int64(len("before the frame")), int64(len(frame))), int64(len(frame)), func() { f.Close() })
+				defer given.Release()
+			}
+			now := time.Now()
+			err := db.Write(t.Context(), []Capture{{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions",
+				Status: 200, RespBody: []byte(`{}`), Start: now, End: now}, ReqZstd: given, ReqLen: len(req)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parts, headLen int
+			if err := db.sql.QueryRow(`SELECT req_parts, length(req_body) FROM exchanges WHERE id = 1`).Scan(&parts, &headLen); err != nil {
+				t.Fatal(err)
+			}
+			if _, rest := splitBody(frame); parts != len(rest) || parts == 0 || headLen != partSize {
+				t.Errorf("stored a head of %d bytes and %d parts, want %d parts after a head of %d", headLen, parts, len(rest), partSize)
+			}
+			e, err := db.Exchange(t.Context(), 1)
+			if err != nil || !bytes.Equal(e.ReqBody, req) {
+				t.Errorf("exchange view: %v, %d bytes, want %d", err, len(e.ReqBody), len(req))
+			}
+			if b, err := db.requestBody(t.Context(), 1); err != nil || !bytes.Equal(b, req) {
+				t.Errorf("request body reader: %v, %d bytes, want %d", err, len(b), len(req))
+			}
+			if es, err := db.exchangesAfter(t.Context(), 0, 1, 10); err != nil || len(es) != 1 || !bytes.Equal(es[0].ReqBody, req) {
+				t.Errorf("reindex reader: %v, %d exchanges", err, len(es))
+			}
+			found, _, _, err := db.SearchExchanges(t.Context(), ExchangeListOptions{ExchangeFilter: ExchangeFilter{Text: "needle"}})
+			if err != nil || len(found) != 1 {
+				t.Errorf("body search for a word of the body: %d exchanges, %v", len(found), err)
+			}
+		})
 	}
 }

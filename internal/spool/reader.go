@@ -28,22 +28,32 @@ func newFrameReader(r io.Reader) *frameReader {
 // room is how many bytes there are to read from here at most: a frame whose length
 // says more is torn (or damaged), and its record is never allocated.
 func (fr *frameReader) next(room int64) ([]byte, error) {
+	rec, _, err := fr.nextBig(room, 0)
+	return rec, err
+}
+
+// nextBig is next that passes over a record of big bytes or more (big > 0),
+// checking its checksum as it goes, and returns its length instead of its bytes.
+func (fr *frameReader) nextBig(room int64, big int) ([]byte, int, error) {
 	if _, err := io.ReadFull(fr.r, fr.hdr[:]); err != nil {
 		if err == io.EOF {
-			return nil, nil
+			return nil, 0, nil
 		}
 		if err == io.ErrUnexpectedEOF {
-			return nil, errTorn
+			return nil, 0, errTorn
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	n := binary.LittleEndian.Uint32(fr.hdr[:4])
 	sum := binary.LittleEndian.Uint32(fr.hdr[4:])
 	if n > MaxRecord {
-		return nil, fmt.Errorf("%w: length %d", ErrCorrupt, n)
+		return nil, 0, fmt.Errorf("%w: length %d", ErrCorrupt, n)
 	}
 	if int64(n) > room-frameHeader {
-		return nil, errTorn
+		return nil, 0, errTorn
+	}
+	if big > 0 && int(n) >= big {
+		return nil, int(n), fr.passOver(int64(n), sum)
 	}
 	// Allocated at its size, which the bytes there bound: growing it as it is read
 	// held a 9 MB record in twice that, and copied it as often.
@@ -51,14 +61,36 @@ func (fr *frameReader) next(room int64) ([]byte, error) {
 	_, err := io.ReadFull(fr.r, rec)
 	if err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, errTorn
+			return nil, 0, errTorn
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	if crc32.Checksum(rec, crcTable) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+		return nil, 0, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	return rec, nil
+	return rec, 0, nil
+}
+
+// passOver reads the n bytes of a record in pieces and checks them against sum.
+func (fr *frameReader) passOver(n int64, sum uint32) error {
+	bp := pieces.Get().(*[]byte)
+	defer pieces.Put(bp)
+	got := uint32(0)
+	for n > 0 {
+		b := (*bp)[:min(int64(len(*bp)), n)]
+		if _, err := io.ReadFull(fr.r, b); err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return errTorn
+			}
+			return err
+		}
+		got = crc32.Update(got, crcTable, b)
+		n -= int64(len(b))
+	}
+	if got != sum {
+		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	return nil
 }
 
 // Reader reads records in order from a position. It is not safe for concurrent use;
@@ -88,20 +120,39 @@ func (r *Reader) Pos() Pos { return r.pos }
 // and an error wrapping ErrCorrupt for a damaged frame (Skip past its segment to go
 // on). The record's memory is the caller's.
 func (r *Reader) Next() ([]byte, Pos, error) {
+	rec, _, end, err := r.NextBig(0)
+	return rec, end, err
+}
+
+// Section is a record left where it lies in its segment file (Reader.NextBig), to
+// be read as it is needed rather than held in memory. Close it once done; the log
+// removes only segments behind what its reader has stored, so the file stays.
+type Section struct {
+	*io.SectionReader
+	f *os.File
+}
+
+// Close closes the section's file.
+func (s *Section) Close() error { return s.f.Close() }
+
+// NextBig is Next for a reader that takes records of big bytes or more (big > 0) as
+// Sections: each is checked against its checksum as the reader passes over it, and
+// is not read into memory. Exactly one of rec and sec is set when err is nil.
+func (r *Reader) NextBig(big int) ([]byte, *Section, Pos, error) {
 	for {
 		end := r.l.End()
 		if r.pos >= end {
-			return nil, r.pos, io.EOF
+			return nil, nil, r.pos, io.EOF
 		}
 		if err := r.open(); err != nil {
-			return nil, r.pos, err
+			return nil, nil, r.pos, err
 		}
 		if r.next >= 0 && r.pos >= r.next {
 			r.close() // this segment is done: the next one
 			continue
 		}
-		rec, err := r.fr.next(int64(end - r.pos))
-		if err == nil && rec == nil {
+		rec, n, err := r.fr.nextBig(int64(end-r.pos), big)
+		if err == nil && rec == nil && n == 0 {
 			// The end of this segment's file. What we knew of the next segment may
 			// be stale (a rotation since it was opened): ask again.
 			seg := r.seg
@@ -114,17 +165,29 @@ func (r *Reader) Next() ([]byte, Pos, error) {
 				r.pos = next
 				continue
 			}
-			return nil, r.pos, fmt.Errorf("%w: segment ends at %d below the durable end %d", ErrCorrupt, r.pos, end)
+			return nil, nil, r.pos, fmt.Errorf("%w: segment ends at %d below the durable end %d", ErrCorrupt, r.pos, end)
 		}
 		if errors.Is(err, errTorn) {
-			return nil, r.pos, fmt.Errorf("%w: frame at %d cut short below the durable end %d", ErrCorrupt, r.pos, end)
+			return nil, nil, r.pos, fmt.Errorf("%w: frame at %d cut short below the durable end %d", ErrCorrupt, r.pos, end)
 		}
 		if err != nil {
-			return nil, r.pos, fmt.Errorf("read spool at %d: %w", r.pos, err)
+			return nil, nil, r.pos, fmt.Errorf("read spool at %d: %w", r.pos, err)
 		}
-		r.pos += Pos(frameHeader + len(rec))
+		var sec *Section
+		if rec == nil {
+			f, err := os.Open(r.l.segPath(r.seg))
+			if err != nil {
+				// The reader is past the record: read it again from where it starts.
+				r.close()
+				return nil, nil, r.pos, fmt.Errorf("open spool segment: %w", err)
+			}
+			sec = &Section{SectionReader: io.NewSectionReader(f, int64(r.pos-r.seg)+frameHeader, int64(n)), f: f}
+		} else {
+			n = len(rec)
+		}
+		r.pos += Pos(frameHeader + n)
 		r.atPos = r.pos
-		return rec, r.pos, nil
+		return rec, sec, r.pos, nil
 	}
 }
 

@@ -503,3 +503,66 @@ func TestRecordInParts(t *testing.T) {
 		t.Error("a record of parts over MaxRecord was taken")
 	}
 }
+
+// TestNextBigLeavesBigRecordsInTheFile: NextBig returns records of the size asked
+// for or more as sections of their segment file, holding just their bytes, and the
+// others as Next does, at the same positions; a damaged big record is reported.
+func TestNextBigLeavesBigRecordsInTheFile(t *testing.T) {
+	dir := t.TempDir()
+	l := openT(t, dir, Options{SegmentSize: 1 << 20})
+	big := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, 300_000+i) }
+	recs := [][]byte{rec(0), big(1), rec(2), big(3), big(4), rec(5), big(6)} // segments rotate among them
+	for _, r := range recs {
+		if _, err := l.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := readAll(t, l, 0)
+	r := l.NewReader(0)
+	var ends []Pos
+	for i := range recs {
+		rec, sec, end, err := r.NextBig(300_000)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		ends = append(ends, end)
+		isBig := len(recs[i]) >= 300_000
+		if (sec != nil) != isBig || (rec != nil) == isBig {
+			t.Fatalf("record %d of %d bytes: section %v, bytes %v", i, len(recs[i]), sec != nil, rec != nil)
+		}
+		if sec != nil {
+			rec = make([]byte, sec.Size())
+			if _, err := sec.ReadAt(rec, 0); err != nil {
+				t.Fatal(err)
+			}
+			sec.Close()
+		}
+		if !bytes.Equal(rec, want[i]) {
+			t.Errorf("record %d: %d bytes, want %d", i, len(rec), len(want[i]))
+		}
+	}
+	if _, _, _, err := r.NextBig(300_000); err != io.EOF {
+		t.Errorf("after the last record: %v, want io.EOF", err)
+	}
+	r.Close()
+	r = l.NewReader(0)
+	defer r.Close()
+	for i := range recs {
+		if _, end, err := r.Next(); err != nil || end != ends[i] {
+			t.Fatalf("Next's record %d ends at %d (%v), NextBig's at %d", i, end, err, ends[i])
+		}
+	}
+
+	// A byte of the first big record damaged: reported when passed over.
+	segs, _ := listSegments(dir)
+	first := filepath.Join(dir, fmt.Sprintf("%020d%s", int64(segs[0]), segmentExt))
+	b, _ := os.ReadFile(first)
+	b[2*frameHeader+len(recs[0])+1000] ^= 0xff // inside big(1)
+	os.WriteFile(first, b, 0o600)
+	r2 := l.NewReader(0)
+	defer r2.Close()
+	r2.NextBig(300_000)
+	if _, sec, _, err := r2.NextBig(300_000); !errors.Is(err, ErrCorrupt) || sec != nil {
+		t.Errorf("damaged big record: section %v, %v; want ErrCorrupt", sec != nil, err)
+	}
+}

@@ -10,26 +10,35 @@ import (
 	"sync"
 )
 
-// Frame is one zstd frame as a Writer made it, held in memory chunks or in a
-// temporary file, or as one slice (FrameOf). It is read by one goroutine at a time;
-// Release lets its file go, and a Frame no longer referenced is released by the
-// collector, so a forgotten one leaks no file.
+// Frame is one zstd frame: in memory chunks or in a temporary file, as a Writer made
+// it; as one slice (FrameOf); or where it lies in a file someone else owns
+// (FrameAt). It is read by one goroutine at a time. Release lets its file go, and a
+// Frame no longer referenced is released by the collector, so a forgotten one
+// leaks no file.
 type Frame struct {
-	chunks [][]byte
-	file   *spillFile
-	size   int64
-	clean  runtime.Cleanup
+	chunks  [][]byte
+	at      io.ReaderAt // the frame from its first byte, when not in memory
+	size    int64
+	release func() // lets at go; nil when in memory
+	clean   runtime.Cleanup
 }
 
 // FrameOf is the Frame held in b, which it does not copy.
 func FrameOf(b []byte) *Frame { return &Frame{chunks: [][]byte{b}, size: int64(len(b))} }
 
-func newFrame(chunks [][]byte, file *spillFile, size int64) *Frame {
-	f := &Frame{chunks: chunks, file: file, size: size}
-	if file != nil {
-		f.clean = runtime.AddCleanup(f, (*spillFile).release, file)
-	}
+// FrameAt is the frame that is r's first size bytes; release, called once by
+// Release (or when the Frame is collected), lets r go.
+func FrameAt(r io.ReaderAt, size int64, release func()) *Frame {
+	f := &Frame{at: r, size: size, release: release}
+	f.clean = runtime.AddCleanup(f, func(release func()) { release() }, release)
 	return f
+}
+
+func newFrame(chunks [][]byte, file *spillFile, size int64) *Frame {
+	if file != nil {
+		return FrameAt(file.f, size, file.release)
+	}
+	return &Frame{chunks: chunks, size: size}
 }
 
 // Size is the frame's length in bytes.
@@ -38,32 +47,27 @@ func (f *Frame) Size() int64 { return f.size }
 // Chunks returns the frame's memory chunks, to be read one after the other, or nil
 // when it is in a file (File).
 func (f *Frame) Chunks() [][]byte {
-	if f.file != nil {
+	if f.at != nil {
 		return nil
 	}
 	return f.chunks
 }
 
-// File returns the file holding the frame from its first byte, or nil when the frame
-// is in memory (Chunks). It stays open until Release.
-func (f *Frame) File() io.ReaderAt {
-	if f.file == nil {
-		return nil
-	}
-	return f.file.f
-}
+// File returns what holds the frame from its first byte, when it is in a file, or
+// nil when it is in memory (Chunks). It can be read until Release.
+func (f *Frame) File() io.ReaderAt { return f.at }
 
 // Bytes returns the frame as one slice: its only chunk as it is, else a copy.
 func (f *Frame) Bytes() ([]byte, error) {
-	if f.file == nil {
+	if f.at == nil {
 		if len(f.chunks) == 1 {
 			return f.chunks[0], nil
 		}
 		return bytes.Join(f.chunks, nil), nil
 	}
 	b := make([]byte, f.size)
-	if _, err := f.file.f.ReadAt(b, 0); err != nil {
-		return nil, fmt.Errorf("read a spilled frame: %w", err)
+	if _, err := f.at.ReadAt(b, 0); err != nil {
+		return nil, fmt.Errorf("read a frame from its file: %w", err)
 	}
 	return b, nil
 }
@@ -71,12 +75,12 @@ func (f *Frame) Bytes() ([]byte, error) {
 // Release lets the frame's file go; the Frame must not be read after it. It is
 // safe to call more than once, and on nil.
 func (f *Frame) Release() {
-	if f == nil || f.file == nil {
+	if f == nil || f.release == nil {
 		return
 	}
 	f.clean.Stop()
-	f.file.release()
-	f.file = nil
+	f.release()
+	f.release, f.at = nil, nil
 }
 
 // spillFile is a temporary file holding a frame. Where the system lets an open file
@@ -99,6 +103,7 @@ func newSpillFile(dir string) (*spillFile, error) {
 	return sf, nil
 }
 
+// release closes and removes the file; it may be called more than once.
 func (sf *spillFile) release() {
 	sf.once.Do(func() {
 		sf.f.Close()

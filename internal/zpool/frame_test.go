@@ -33,6 +33,13 @@ func TestFrameLen(t *testing.T) {
 			if got := FrameLen(frame[:len(frame)-1]); got != 0 {
 				t.Fatalf("FrameLen of a frame cut by a byte = %d, want 0", got)
 			}
+			two := append(frame, next...)
+			if got := FrameLenAt(bytes.NewReader(two), int64(len(two))); got != int64(len(frame)) {
+				t.Fatalf("FrameLenAt of a %d-byte frame and another = %d", len(frame), got)
+			}
+			if got := FrameLenAt(bytes.NewReader(two), int64(len(frame)-1)); got != 0 {
+				t.Fatalf("FrameLenAt of a frame cut by a byte = %d, want 0", got)
+			}
 		})
 	}
 	for _, bad := range [][]byte{nil, []byte("hello world"), {0x28, 0xb5, 0x2f, 0xfd}} {
@@ -42,14 +49,18 @@ func TestFrameLen(t *testing.T) {
 	}
 }
 
-// FuzzFrameLen checks that FrameLen never reads past src, and that on two encoded
-// frames it finds where the first ends.
+// FuzzFrameLen checks that FrameLen never reads past src, that FrameLenAt agrees
+// with it, and that on two encoded frames it finds where the first ends.
 func FuzzFrameLen(f *testing.F) {
 	f.Add([]byte("hello"), []byte("world"))
 	f.Add(bytes.Repeat([]byte{7}, 5000), []byte{})
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		if n := FrameLen(a); n < 0 || n > len(a) {
+		n := FrameLen(a)
+		if n < 0 || n > len(a) {
 			t.Fatalf("FrameLen(%x) = %d, beyond its %d bytes", a, n, len(a))
+		}
+		if at := FrameLenAt(bytes.NewReader(a), int64(len(a))); at != int64(n) {
+			t.Fatalf("FrameLenAt(%x) = %d, FrameLen %d", a, at, n)
 		}
 		fa := Encode(a, nil)
 		if got := FrameLen(append(fa, Encode(b, nil)...)); got != len(fa) {

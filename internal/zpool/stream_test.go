@@ -128,7 +128,7 @@ func TestSpilledFrameHasNoName(t *testing.T) {
 	if err != nil || f.File() == nil {
 		t.Fatalf("frame of %d bytes not spilled (%v)", f.Size(), err)
 	}
-	file := f.file.f
+	file := f.File().(*os.File)
 	f = nil
 	for range 10 {
 		runtime.GC()

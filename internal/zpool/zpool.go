@@ -11,6 +11,9 @@
 package zpool
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -57,4 +60,44 @@ func Decode(src, dst []byte) ([]byte, error) {
 	d := decoders.Get().(*zstd.Decoder)
 	defer decoders.Put(d)
 	return d.DecodeAll(src, dst)
+}
+
+// streamDecoders decode frames read from an io.Reader (DecodeInto): a frame in a
+// file is decoded without being read into memory first. With concurrency 1 a
+// decoder works on the reading goroutine and starts none of its own.
+var streamDecoders = sync.Pool{New: func() any {
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxMemory(MaxDecoded))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}}
+
+// DecodeInto decodes the zstd frames r holds, which must come to exactly n bytes,
+// into a new buffer of that size.
+func DecodeInto(r io.Reader, n int) ([]byte, error) {
+	if n < 0 || n > MaxDecoded {
+		return nil, fmt.Errorf("decode %d bytes: beyond %d", n, MaxDecoded)
+	}
+	d := streamDecoders.Get().(*zstd.Decoder)
+	defer func() {
+		d.Reset(nil) // the pooled decoder must not keep r
+		streamDecoders.Put(d)
+	}()
+	if err := d.Reset(r); err != nil {
+		return nil, err
+	}
+	out := make([]byte, n)
+	if _, err := io.ReadFull(d, out); err != nil {
+		return nil, fmt.Errorf("decode %d bytes: %w", n, err)
+	}
+	var more [1]byte
+	if k, err := d.Read(more[:]); k > 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = errors.New("the frames decode to more")
+		}
+		return nil, fmt.Errorf("decode %d bytes: %w", n, err)
+	}
+	return out, nil
 }

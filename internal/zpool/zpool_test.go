@@ -48,3 +48,39 @@ func TestDecodeRefusesGarbage(t *testing.T) {
 		t.Fatal("Decode(garbage) = nil error")
 	}
 }
+
+// TestDecodeInto: frames read from a reader decode into a buffer of the size they
+// are said to come to, and nothing else is taken: fewer or more bytes, or damage,
+// are errors.
+func TestDecodeInto(t *testing.T) {
+	body := randomWords(3<<20, 11)
+	frame := Encode(body, nil)
+	two := Encode([]byte("tail"), append([]byte(nil), frame...))
+	tests := []struct {
+		name string
+		in   []byte
+		n    int
+		want []byte // nil: an error
+	}{
+		{"exact", frame, len(body), body},
+		{"two_frames", two, len(body) + 4, append(append([]byte(nil), body...), "tail"...)},
+		{"said_too_long", frame, len(body) + 1, nil},
+		{"said_too_short", frame, len(body) - 1, nil},
+		{"damaged", frame[:len(frame)/2], len(body), nil},
+		{"empty", Encode(nil, nil), 0, []byte{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeInto(bytes.NewReader(tt.in), tt.n)
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("decoded %d bytes, want an error", len(got))
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, tt.want) || cap(got) != tt.n {
+				t.Fatalf("decoded %d bytes into %d (%v), want %d", len(got), cap(got), err, len(tt.want))
+			}
+		})
+	}
+}
