@@ -137,15 +137,19 @@ func (t *tee) write(p []byte) {
 	}
 }
 
-// bytes returns what t kept, in one slice.
+// bytes returns what t kept, in one slice, and empties t. Each chunk is let go as
+// soon as it is copied, so the body is live once, not twice, while it is joined.
 func (t *tee) bytes() []byte {
 	if t.more == nil {
 		return t.buf
 	}
 	out := make([]byte, 0, t.n)
 	out = append(out, t.buf...)
-	for _, c := range t.more {
+	t.buf = nil
+	for i, c := range t.more {
 		out = append(out, c...)
+		t.more[i] = nil
 	}
+	t.more = nil
 	return out
 }

@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 // requireLoad skips unless LLMTAP_LOAD=1: these tests start processes and run for
-// seconds to minutes, and several fail on purpose until issue 11 is done.
+// seconds to minutes.
 func requireLoad(t testing.TB) {
 	t.Helper()
 	if os.Getenv("LLMTAP_LOAD") == "" {
