@@ -154,8 +154,8 @@ func anthropicBlocks(raw json.RawMessage) ([]anthropicBlock, error) {
 	return anthropicBlocksOf(raw, false)
 }
 
-// anthropicBlocksOf is anthropicBlocks; with owned, a long string content uses
-// raw's memory (see ParseOwned).
+// anthropicBlocksOf is anthropicBlocks; with owned, a long text (the content as a
+// string, or a text block's) uses raw's memory (see ParseOwned).
 func anthropicBlocksOf(raw json.RawMessage, owned bool) ([]anthropicBlock, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -170,7 +170,19 @@ func anthropicBlocksOf(raw json.RawMessage, owned bool) ([]anthropicBlock, error
 		return []anthropicBlock{{Type: "text", Text: s}}, nil
 	case '[':
 		var blocks []anthropicBlock
-		if fastAnthropicBlocks(raw, &blocks) {
+		longFrom := 0
+		if owned {
+			longFrom = ownedMin
+		}
+		if long, ok := lexAnthropicBlocks(raw, &blocks, longFrom); ok {
+			// The whole array is read: a long text may now be decoded where it lies.
+			for _, t := range long {
+				s, err := jsonText(t.raw, true)
+				if err != nil {
+					return nil, fmt.Errorf("content block %d: %w: %w", t.block, ErrMalformed, err)
+				}
+				blocks[t.block].Text = s
+			}
 			return blocks, nil
 		}
 		blocks = nil

@@ -71,20 +71,64 @@ func fastAnthropicRequest(body []byte, r *anthropicRequest) bool {
 // fastAnthropicBlocks reads an array of content blocks as json.Unmarshal(raw,
 // blocks) does into a nil slice; false when it is not sure to.
 func fastAnthropicBlocks(raw []byte, blocks *[]anthropicBlock) bool {
+	_, ok := lexAnthropicBlocks(raw, blocks, 0)
+	return ok
+}
+
+// longText is a block's text of longFrom bytes or more that lexAnthropicBlocks
+// passed over without reading: raw is its JSON string, block the block it is the
+// text of.
+type longText struct {
+	block int
+	raw   []byte
+}
+
+// lexAnthropicBlocks is fastAnthropicBlocks that, when longFrom > 0, leaves each
+// text of longFrom bytes or more unread, its block's Text empty, and returns it: the
+// caller decodes it where it lies once the whole array is read (ParseOwned), so an
+// array the lexer gives up on halfway still holds the JSON that encoding/json then
+// reads.
+func lexAnthropicBlocks(raw []byte, blocks *[]anthropicBlock, longFrom int) ([]longText, bool) {
 	l := jsonLexer{b: raw}
 	l.ws()
 	bs := make([]anthropicBlock, 0, 2)
+	var long []longText
 	ok := l.array(func() bool {
 		bs = append(bs, anthropicBlock{})
-		return l.anthropicBlock(&bs[len(bs)-1])
+		i := len(bs) - 1
+		return l.anthropicBlock(&bs[i], func() (bool, bool) {
+			// A text given twice is the last one, as encoding/json reads it.
+			if n := len(long); n > 0 && long[n-1].block == i {
+				long = long[:n-1]
+			}
+			if longFrom <= 0 || l.peek() != '"' {
+				return false, true
+			}
+			start := l.i
+			if l.skipString() && l.i-start >= longFrom+2 {
+				bs[i].Text = ""
+				long = append(long, longText{block: i, raw: l.b[start:l.i]})
+				return true, true
+			}
+			l.i = start
+			return false, true
+		})
 	})
 	*blocks = bs
-	return ok && l.end()
+	return long, ok && l.end()
 }
 
-func (l *jsonLexer) anthropicBlock(b *anthropicBlock) bool {
+// anthropicBlock reads one content block into b. text, when not nil, is offered its
+// "text" member first: it reports whether it took it, and whether that went well.
+func (l *jsonLexer) anthropicBlock(b *anthropicBlock, text func() (took, ok bool)) bool {
 	return l.object(anthropicBlockFields, func(k int) bool {
 		switch k {
+		case 1:
+			if text != nil {
+				if took, ok := text(); took || !ok {
+					return ok
+				}
+			}
 		case 2:
 			return lexPtr(l, &b.Source, func(s *anthropicSource) bool {
 				return l.object(anthropicSourceFields, func(k int) bool {

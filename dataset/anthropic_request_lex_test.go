@@ -1,8 +1,12 @@
 package dataset
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // anthropicRequestSeeds adds the golden Anthropic requests, and extra, to f's corpus.
@@ -43,6 +47,28 @@ func FuzzAnthropicBlocks(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkFastDecode(t, raw, fastAnthropicBlocks)
+		// Owned, every text passed over and then decoded where it lies (which leaves
+		// the input no longer JSON): what encoding/json reads of the input as it was.
+		var got []anthropicBlock
+		owned := bytes.Clone(raw)
+		long, ok := lexAnthropicBlocks(owned, &got, 1)
+		if !ok {
+			return
+		}
+		for _, l := range long {
+			s, err := jsonText(l.raw, true)
+			if err != nil {
+				t.Fatalf("text of block %d (%q) passed over, then refused: %v", l.block, l.raw, err)
+			}
+			got[l.block].Text = s
+		}
+		var want []anthropicBlock
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatalf("owned fast path took %q, json.Unmarshal refused it: %v", raw, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("owned decode of %q (-json.Unmarshal +fast):\n%s", raw, diff)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 	"unsafe"
@@ -75,35 +76,60 @@ func FuzzJSONTextInPlace(f *testing.F) {
 	})
 }
 
-// TestParseOwnedAnthropic: an Anthropic message whose content is one long string
-// uses the body's memory too, escaped or not, and the round is Parse's.
+// TestParseOwnedAnthropic: an Anthropic message whose text is long, as its content
+// string or as a text block (as Claude Code sends it), uses the body's memory too,
+// escaped or not, and the round is Parse's.
 func TestParseOwnedAnthropic(t *testing.T) {
 	resp := []byte(`{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}`)
-	for _, text := range []string{
-		strings.Repeat("line \"one\"\n成都 ", (1<<20)/16+1),
-		strings.Repeat("plain 成都 words ", (1<<20)/16+1),
-	} {
-		body, err := json.Marshal(map[string]any{"model": "claude-x", "max_tokens": 10, "system": "be brief\n",
-			"messages": []map[string]any{{"role": "user", "content": text}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := Parse(Anthropic, body, resp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		owned := bytes.Clone(body)
-		got, err := ParseOwned(Anthropic, owned, resp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		last := got.Messages[len(got.Messages)-1]
-		if len(got.Messages) != len(want.Messages) || last.Content != text || got.Messages[0].Content != want.Messages[0].Content {
-			t.Fatalf("%d messages, last of %d bytes; want %d and the %d-byte text", len(got.Messages), len(last.Content), len(want.Messages), len(text))
-		}
-		p := uintptr(unsafe.Pointer(unsafe.StringData(last.Content)))
-		if start := uintptr(unsafe.Pointer(&owned[0])); p < start || p >= start+uintptr(len(owned)) {
-			t.Error("the long text is a copy, not the body's memory")
-		}
+	escaped := strings.Repeat("line \"one\"\n成都 ", (1<<20)/16+1)
+	plain := strings.Repeat("plain 成都 words ", (1<<20)/16+1)
+	block := func(text string) any {
+		return []map[string]any{{"type": "text", "text": text, "cache_control": map[string]string{"type": "ephemeral"}}}
+	}
+	tests := []struct {
+		name    string
+		content any
+		text    string
+	}{
+		{"string_escaped", escaped, escaped},
+		{"string_plain", plain, plain},
+		{"text_block_escaped", block(escaped), escaped},
+		{"text_block_plain", block(plain), plain},
+		{"text_block_among_others", []map[string]any{{"type": "image", "source": map[string]string{"type": "url", "url": "https://x/a.png"}},
+			{"type": "text", "text": escaped}, {"type": "tool_result", "tool_use_id": "t1", "content": "done"}}, escaped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := json.Marshal(map[string]any{"model": "claude-x", "max_tokens": 10, "system": "be brief\n",
+				"messages": []map[string]any{{"role": "user", "content": tt.content}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Parse(Anthropic, body, resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owned := bytes.Clone(body)
+			got, err := ParseOwned(Anthropic, owned, resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("ParseOwned's round differs from Parse's (-Parse +ParseOwned):\n%.2000s", diff)
+			}
+			var long string
+			for _, m := range got.Messages {
+				if m.Content == tt.text {
+					long = m.Content
+				}
+			}
+			if long == "" {
+				t.Fatalf("no message holds the %d-byte text", len(tt.text))
+			}
+			p := uintptr(unsafe.Pointer(unsafe.StringData(long)))
+			if start := uintptr(unsafe.Pointer(&owned[0])); p < start || p >= start+uintptr(len(owned)) {
+				t.Error("the long text is a copy, not the body's memory")
+			}
+		})
 	}
 }

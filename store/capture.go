@@ -145,8 +145,8 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 type packedBodies struct {
 	req, resp []byte
 	reqFrame  *zpool.Frame // instead of req: the request body's frame, stored as it is
-	reqLen    int // the request body's length as captured
-	respLen   int // the response body's length as captured
+	reqLen    int          // the request body's length as captured
+	respLen   int          // the response body's length as captured
 	codec     string
 	// ref is the exchange the request is a delta against (codecRef), read at insert
 	// time: a reference earlier in the same batch has its ID only once inserted.
