@@ -320,8 +320,20 @@ func openaiContent(raw json.RawMessage, owned bool) (string, []Media, error) {
 		s, err := jsonText(raw, owned && len(raw) >= ownedMin)
 		return s, nil, err
 	case '[':
-		if text, media, ok := fastOpenAIParts(raw); ok {
-			return text, media, nil
+		longFrom := 0
+		if owned {
+			longFrom = ownedMin
+		}
+		if texts, media, long, ok := lexOpenAIParts(raw, longFrom); ok {
+			// The whole array is read: a long text may now be decoded where it lies.
+			for _, t := range long {
+				s, err := jsonText(t.raw, true)
+				if err != nil {
+					return "", nil, fmt.Errorf("content part text: %w: %w", ErrMalformed, err)
+				}
+				texts[t.block] = s
+			}
+			return strings.Join(texts, "\n"), media, nil
 		}
 		return jsonOpenAIParts(raw)
 	}

@@ -107,31 +107,64 @@ func (l *jsonLexer) openaiReasoningDetails(dst *[]openaiReasoningDetail) bool {
 // an object, or holds a value of another type, is skipped by encoding/json and
 // refused here.
 func fastOpenAIParts(raw []byte) (string, []Media, bool) {
-	var (
-		texts []string
-		media []Media
-	)
-	l := jsonLexer{b: raw}
-	ok := l.array(func() bool {
-		var p openaiPart
-		if !l.openaiPart(&p) {
-			return false
-		}
-		texts, media = p.keep(texts, media)
-		return true
-	})
-	if !ok || !l.end() {
+	texts, media, _, ok := lexOpenAIParts(raw, 0)
+	if !ok {
 		return "", nil, false
 	}
 	return strings.Join(texts, "\n"), media, true
 }
 
-func (l *jsonLexer) openaiPart(p *openaiPart) bool {
+// lexOpenAIParts reads a content array of parts into its texts and media, as
+// fastOpenAIParts does; when longFrom > 0 it leaves each text of longFrom bytes or
+// more unread and returns it (longText.block is its index in texts, which holds a
+// placeholder), for the caller to decode where it lies once the whole array is read
+// (see lexAnthropicBlocks).
+func lexOpenAIParts(raw []byte, longFrom int) (texts []string, media []Media, long []longText, ok bool) {
+	l := jsonLexer{b: raw}
+	ok = l.array(func() bool {
+		var p openaiPart
+		var pending []byte
+		if !l.openaiPart(&p, func() (bool, bool) {
+			pending = nil // a text given twice is the last one
+			if longFrom <= 0 || l.peek() != '"' {
+				return false, true
+			}
+			start := l.i
+			if l.skipString() && l.i-start >= longFrom+2 {
+				pending, p.Text = l.b[start:l.i], "\x00" // not empty, as the text is not
+				return true, true
+			}
+			l.i = start
+			return false, true
+		}) {
+			return false
+		}
+		n := len(texts)
+		texts, media = p.keep(texts, media)
+		if pending != nil && len(texts) > n {
+			long = append(long, longText{block: n, raw: pending})
+		}
+		return true
+	})
+	if !ok || !l.end() {
+		return nil, nil, nil, false
+	}
+	return texts, media, long, true
+}
+
+// openaiPart reads one part into p. text, when not nil, is offered its "text"
+// member first: it reports whether it took it, and whether that went well.
+func (l *jsonLexer) openaiPart(p *openaiPart, text func() (took, ok bool)) bool {
 	return l.object(openaiPartFields, func(k int) bool {
 		switch k {
 		case 0:
 			return l.stringField(&p.Type)
 		case 1:
+			if text != nil {
+				if took, ok := text(); took || !ok {
+					return ok
+				}
+			}
 			return l.stringField(&p.Text)
 		case 2:
 			return lexPtr(l, &p.ImageURL, func(u *openaiImageURL) bool {

@@ -1,9 +1,11 @@
 package dataset
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -73,6 +75,23 @@ func FuzzOpenAIParts(f *testing.F) {
 		}
 		if text != wantText || !reflect.DeepEqual(media, wantMedia) {
 			t.Fatalf("parts %q: fast %q %+v, encoding/json %q %+v", raw, text, media, wantText, wantMedia)
+		}
+		// Owned, every text passed over and then decoded where it lies (which leaves
+		// the input no longer JSON): what encoding/json read of the input as it was.
+		owned := bytes.Clone(raw)
+		texts, media, long, ok := lexOpenAIParts(owned, 1)
+		if !ok {
+			t.Fatalf("parts %q: read, but not when owned", raw)
+		}
+		for _, l := range long {
+			s, err := jsonText(l.raw, true)
+			if err != nil {
+				t.Fatalf("text %d (%q) passed over, then refused: %v", l.block, l.raw, err)
+			}
+			texts[l.block] = s
+		}
+		if got := strings.Join(texts, "\n"); got != wantText || !reflect.DeepEqual(media, wantMedia) {
+			t.Fatalf("parts %q owned: %q %+v, encoding/json %q %+v", raw, got, media, wantText, wantMedia)
 		}
 	})
 }

@@ -47,8 +47,9 @@ func Parse(d Dialect, reqBody, respBody []byte) (*Round, error) {
 // with escapes (line breaks) is decoded where it lies, so reqBody no longer holds the
 // request's JSON afterwards and must not be read again; only the texts read it. A
 // 30 MB message is held once instead of twice while it is parsed. (OpenAI chat
-// requests, and Anthropic messages whose content is a string; the other dialects
-// and Anthropic content blocks are parsed as Parse does.)
+// requests and Anthropic messages, their content a string or a text part or block;
+// a text of several parts or blocks is joined, a copy. The other dialects are
+// parsed as Parse does.)
 func ParseOwned(d Dialect, reqBody, respBody []byte) (*Round, error) {
 	switch d {
 	case OpenAIChat:

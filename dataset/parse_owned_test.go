@@ -14,21 +14,29 @@ import (
 // where it stood when it had escapes) instead of a copy of its own.
 func TestParseOwned(t *testing.T) {
 	long := func(unit string) string { return strings.Repeat(unit, (1<<20)/len(unit)+1) }
+	escaped := long("line \"one\"\n\ttab 成都 \\ slash 🦊 ")
+	parts := func(text string) any { return []map[string]any{{"type": "text", "text": text}} }
 	tests := []struct {
-		name   string
-		text   string
-		shared bool // the text should use the body's memory
+		name    string
+		content any // the user message's content: its text, or parts
+		text    string
+		shared  bool // the text should use the body's memory
 	}{
-		{"escaped_lines_quotes_and_pairs", long("line \"one\"\n\ttab 成都 \\ slash 🦊 "), true},
-		{"plain", long("plain words and 成都 "), true},
-		{"short_escaped", "two\nlines", false},
+		{"escaped_lines_quotes_and_pairs", escaped, escaped, true},
+		{"plain", long("plain words and 成都 "), long("plain words and 成都 "), true},
+		{"short_escaped", "two\nlines", "two\nlines", false},
+		// Content parts, as several clients send even a plain prompt.
+		{"text_part_escaped", parts(escaped), escaped, true},
+		{"text_part_plain", parts(long("plain words and 成都 ")), long("plain words and 成都 "), true},
+		{"text_part_beside_an_image", []map[string]any{{"type": "image_url", "image_url": map[string]string{"url": "https://x/a.png"}},
+			{"type": "text", "text": escaped}}, escaped, true},
 	}
 	resp := []byte(`{"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body, err := json.Marshal(map[string]any{"model": "m", "messages": []map[string]any{
 				{"role": "system", "content": "be brief\n"},
-				{"role": "user", "content": tt.text},
+				{"role": "user", "content": tt.content},
 			}})
 			if err != nil {
 				t.Fatal(err)
@@ -45,8 +53,8 @@ func TestParseOwned(t *testing.T) {
 			if len(got.Messages) != 2 || got.Messages[1].Content != tt.text || got.Messages[0].Content != "be brief\n" {
 				t.Fatalf("messages %d, user text of %d bytes, want the %d sent", len(got.Messages), len(got.Messages[1].Content), len(tt.text))
 			}
-			if got.Model != want.Model || len(got.Answers) != len(want.Answers) || got.Answers[0].Content != want.Answers[0].Content {
-				t.Errorf("owned round %+v differs from Parse's %+v", got, want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ParseOwned's round differs from Parse's (-Parse +ParseOwned):\n%.2000s", diff)
 			}
 			p := uintptr(unsafe.Pointer(unsafe.StringData(got.Messages[1].Content)))
 			start := uintptr(unsafe.Pointer(&owned[0]))
