@@ -163,6 +163,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: cfg.Log, db: db, mitm: mitm, serveErrs: make(chan error, 4)}
+	a.memory.drop = db.ReleaseMemory
 	a.export = export.New(export.Config{DB: db, Dir: filepath.Join(cfg.DataDir, "exports"), SaveDialog: a.saveDialog,
 		ListOptions:   func(q url.Values) (store.ListOptions, error) { return listOptions(q, false) },
 		FilterOptions: filterOptions})

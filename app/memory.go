@@ -28,6 +28,9 @@ const (
 type memoryReturner struct {
 	mu          sync.Mutex
 	soon, later *time.Timer
+	// drop, when set, lets go of what is kept only to go faster (the store's
+	// indexes of recent request bodies), before each release.
+	drop func()
 }
 
 // afterBurst is the capture indexer's idle hook: it (re)arms both releases.
@@ -35,8 +38,8 @@ func (m *memoryReturner) afterBurst() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.soon == nil {
-		m.soon = time.AfterFunc(settleAfterBurst, release)
-		m.later = time.AfterFunc(lateRelease, release)
+		m.soon = time.AfterFunc(settleAfterBurst, m.release)
+		m.later = time.AfterFunc(lateRelease, m.release)
 		return
 	}
 	m.soon.Reset(settleAfterBurst)
@@ -51,6 +54,13 @@ func (m *memoryReturner) stop() {
 		m.soon.Stop()
 		m.later.Stop()
 	}
+}
+
+func (m *memoryReturner) release() {
+	if m.drop != nil {
+		m.drop()
+	}
+	release()
 }
 
 func release() {

@@ -332,3 +332,42 @@ func TestRefWindowOwnsBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseMemoryKeepsReferences: once the window's indexes are let go (capture
+// idle), the next request of a chat is still stored against the one before, its
+// index built again, and every body reads back.
+func TestReleaseMemoryKeepsReferences(t *testing.T) {
+	db := openTest(t)
+	caps := chatSession(t, 6, true)
+	if err := db.Write(t.Context(), caps[:3]); err != nil {
+		t.Fatal(err)
+	}
+	indexed := func() (n int) {
+		db.refs.mu.Lock()
+		defer db.refs.mu.Unlock()
+		for _, rb := range db.refs.entries {
+			if rb.index != nil {
+				n++
+			}
+		}
+		return n
+	}
+	if indexed() == 0 {
+		t.Fatal("no index in the window after a chat's requests were stored against each other")
+	}
+	db.ReleaseMemory()
+	if n := indexed(); n != 0 {
+		t.Fatalf("%d indexes kept after ReleaseMemory", n)
+	}
+	if err := db.Write(t.Context(), caps[3:]); err != nil {
+		t.Fatal(err)
+	}
+	var codec string
+	if err := db.sql.QueryRow(`SELECT body_codec FROM exchanges WHERE id = ?`, caps[3].Exchange.ID).Scan(&codec); err != nil || codec != codecRef {
+		t.Errorf("the request after the release stored as %q (%v), want %q", codec, err, codecRef)
+	}
+	if indexed() == 0 {
+		t.Error("no index built again for the request after the release")
+	}
+	checkBodies(t, db, caps)
+}

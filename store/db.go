@@ -186,3 +186,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ReleaseMemory lets go of what the store keeps only to go faster, to be built
+// again when next needed: the indexes of the recent request bodies new ones are
+// stored against (up to 4 MB). The app calls it when capture goes idle.
+func (db *DB) ReleaseMemory() { db.refs.dropIndexes() }

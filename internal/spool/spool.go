@@ -348,6 +348,7 @@ func (l *Log) run() {
 		for _, r := range batch {
 			r.done <- Appended{Pos: r.pos, Err: err}
 		}
+		clear(batch) // the records are the callers' again: the next batch must not keep them
 	}
 }
 
