@@ -89,12 +89,14 @@ func releaseAfterBig() {
 // to twice the peak of the last burst before it looks again. Near the limit it
 // collects more often instead, and gives freed memory back to the OS sooner; it is
 // soft, so work with a larger live heap (a big export) still runs, at some CPU
-// cost, and never fails for it. 56 MiB leaves room for what is live at the worst
-// peak measured (~43 MB: a 30 MB request indexed, its log record, two more arriving)
-// and keeps the process under 100 MB with its ~25 MB of mapped binary and the C
-// heap; 80 MiB let 30 MB requests peak at 128-131 MB, 48 MiB cost 5-12% more CPU
-// on them for 89-90 MB (e2e/load TestPeakMemory).
-const DefaultMemoryLimit = 56 << 20
+// cost, and never fails for it. 48 MiB leaves room for what is live at the worst
+// peak measured (~36 MB: a 30 MB request indexed, two more arriving) and keeps the
+// process under 100 MB with its ~25 MB of mapped binary and the C heap. Measured in
+// the same minutes (e2e/load TestPeakMemory, three runs each), 48 MiB against 56:
+// 30 MB requests 77-78 MB against 86-88, 512 KiB histories 76-78 against 81-84,
+// 2 MB replies 83-87 against 81-87, at the same CPU; 80 MiB let 30 MB requests
+// peak at 128-131 MB.
+const DefaultMemoryLimit = 48 << 20
 
 // cArenas caps the C heap's arenas (SQLite's memory): two threads rarely contend
 // for it at once here, and each extra arena keeps freed memory of its own.

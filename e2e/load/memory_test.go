@@ -29,8 +29,8 @@ type memScenario struct {
 // memScenarios are the scenarios, each bounded in count.
 var memScenarios = []memScenario{
 	// ~17 MB is live at the peak; the rest is what the collector has freed and not
-	// yet given back under the 56 MiB soft limit, the C heap, and the ~25 MB of the
-	// binary mapped (README, "Memory"). 81-92 MB.
+	// yet given back under the 48 MiB soft limit, the C heap, and the ~25 MB of the
+	// binary mapped (README, "Memory"). 82-87 MB.
 	{"replies_2mb_conc_8", func(t *testing.T, p *proc) {
 		runOK(t, p, load{n: 160, conc: 8, shapes: []shape{{replyBytes: 2 << 20}, {replyBytes: 2 << 20, stream: true}}})
 	}},
@@ -41,7 +41,7 @@ var memScenarios = []memScenario{
 	// relay holds neither body (each is forwarded as it arrives, and its ~9 MB frame
 	// waits in a spill file), and the indexer, storing an earlier one meanwhile,
 	// holds it once (its text decoded where it lies; its frame read from the log's
-	// file): ~36 MB live at the peak. 83-88 MB (257 MB two sessions ago).
+	// file): ~36 MB live at the peak. 77-83 MB (257 MB two sessions ago).
 	{"requests_30mb", func(t *testing.T, p *proc) {
 		runOK(t, p, load{n: 6, conc: 2, shapes: []shape{{turns: 1, padBytes: 30_000_000}}})
 	}},
