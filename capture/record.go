@@ -59,11 +59,7 @@ type parts []spool.Part
 func (p parts) join() ([]byte, error) {
 	n := int64(0)
 	for _, x := range p {
-		if x.File != nil {
-			n += x.Size
-		} else {
-			n += int64(len(x.Bytes))
-		}
+		n += x.Len()
 	}
 	out := make([]byte, 0, n)
 	for _, x := range p {

@@ -170,18 +170,9 @@ func anthropicBlocksOf(raw json.RawMessage, owned bool) ([]anthropicBlock, error
 		return []anthropicBlock{{Type: "text", Text: s}}, nil
 	case '[':
 		var blocks []anthropicBlock
-		longFrom := 0
-		if owned {
-			longFrom = ownedMin
-		}
-		if long, ok := lexAnthropicBlocks(raw, &blocks, longFrom); ok {
-			// The whole array is read: a long text may now be decoded where it lies.
-			for _, t := range long {
-				s, err := jsonText(t.raw, true)
-				if err != nil {
-					return nil, fmt.Errorf("content block %d: %w: %w", t.block, ErrMalformed, err)
-				}
-				blocks[t.block].Text = s
+		if long, ok := lexAnthropicBlocks(raw, &blocks, ownedLongFrom(owned)); ok {
+			if err := decodeLong(long, func(i int, s string) { blocks[i].Text = s }); err != nil {
+				return nil, fmt.Errorf("content block %w", err)
 			}
 			return blocks, nil
 		}

@@ -1,6 +1,9 @@
 package dataset
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // The lexer's path for Anthropic Messages requests, as openai_request_lex.go is
 // for OpenAI's: the request and its content blocks are read without reflection,
@@ -83,6 +86,34 @@ type longText struct {
 	raw   []byte
 }
 
+// longString passes over the JSON string at the lexer when it is from bytes or
+// more (quotes left out) and returns it; otherwise it returns nil and the lexer is
+// where it was. from <= 0 takes none.
+func (l *jsonLexer) longString(from int) []byte {
+	if from <= 0 || l.peek() != '"' {
+		return nil
+	}
+	start := l.i
+	if l.skipString() && l.i-start >= from+2 {
+		return l.b[start:l.i]
+	}
+	l.i = start
+	return nil
+}
+
+// decodeLong decodes each long text where it lies, once the whole array around it
+// was read, and hands it to set with its index.
+func decodeLong(long []longText, set func(i int, s string)) error {
+	for _, t := range long {
+		s, err := jsonText(t.raw, true)
+		if err != nil {
+			return fmt.Errorf("text %d: %w: %w", t.block, ErrMalformed, err)
+		}
+		set(t.block, s)
+	}
+	return nil
+}
+
 // lexAnthropicBlocks is fastAnthropicBlocks that, when longFrom > 0, leaves each
 // text of longFrom bytes or more unread, its block's Text empty, and returns it: the
 // caller decodes it where it lies once the whole array is read (ParseOwned), so an
@@ -101,17 +132,13 @@ func lexAnthropicBlocks(raw []byte, blocks *[]anthropicBlock, longFrom int) ([]l
 			if n := len(long); n > 0 && long[n-1].block == i {
 				long = long[:n-1]
 			}
-			if longFrom <= 0 || l.peek() != '"' {
+			raw := l.longString(longFrom)
+			if raw == nil {
 				return false, true
 			}
-			start := l.i
-			if l.skipString() && l.i-start >= longFrom+2 {
-				bs[i].Text = ""
-				long = append(long, longText{block: i, raw: l.b[start:l.i]})
-				return true, true
-			}
-			l.i = start
-			return false, true
+			bs[i].Text = ""
+			long = append(long, longText{block: i, raw: raw})
+			return true, true
 		})
 	})
 	*blocks = bs

@@ -320,18 +320,9 @@ func openaiContent(raw json.RawMessage, owned bool) (string, []Media, error) {
 		s, err := jsonText(raw, owned && len(raw) >= ownedMin)
 		return s, nil, err
 	case '[':
-		longFrom := 0
-		if owned {
-			longFrom = ownedMin
-		}
-		if texts, media, long, ok := lexOpenAIParts(raw, longFrom); ok {
-			// The whole array is read: a long text may now be decoded where it lies.
-			for _, t := range long {
-				s, err := jsonText(t.raw, true)
-				if err != nil {
-					return "", nil, fmt.Errorf("content part text: %w: %w", ErrMalformed, err)
-				}
-				texts[t.block] = s
+		if texts, media, long, ok := lexOpenAIParts(raw, ownedLongFrom(owned)); ok {
+			if err := decodeLong(long, func(i int, s string) { texts[i] = s }); err != nil {
+				return "", nil, fmt.Errorf("content part %w", err)
 			}
 			return strings.Join(texts, "\n"), media, nil
 		}
@@ -351,6 +342,15 @@ func inPlaceSafe(raw []byte) bool {
 // ownedMin is the length from which a text in a body the parse owns (ParseOwned)
 // uses the body's memory instead of a copy of its own.
 const ownedMin = 1 << 20
+
+// ownedLongFrom is the length from which a text in a content array is left for
+// decodeLong: ownedMin in a body the parse owns, never otherwise.
+func ownedLongFrom(owned bool) int {
+	if owned {
+		return ownedMin
+	}
+	return 0
+}
 
 // jsonText reads a content that is a JSON string, as encoding/json reads it. With
 // inPlace, the text uses raw's memory: raw's own bytes when nothing is escaped, and

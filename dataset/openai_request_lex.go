@@ -125,17 +125,12 @@ func lexOpenAIParts(raw []byte, longFrom int) (texts []string, media []Media, lo
 		var p openaiPart
 		var pending []byte
 		if !l.openaiPart(&p, func() (bool, bool) {
-			pending = nil // a text given twice is the last one
-			if longFrom <= 0 || l.peek() != '"' {
+			// A text given twice is the last one, as encoding/json reads it.
+			if pending = l.longString(longFrom); pending == nil {
 				return false, true
 			}
-			start := l.i
-			if l.skipString() && l.i-start >= longFrom+2 {
-				pending, p.Text = l.b[start:l.i], "\x00" // not empty, as the text is not
-				return true, true
-			}
-			l.i = start
-			return false, true
+			p.Text = "\x00" // not empty, as the text is not
+			return true, true
 		}) {
 			return false
 		}

@@ -172,12 +172,9 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 		ref = sql.NullInt64{Int64: *bodies.ref, Valid: true}
 	}
 	// A body stored as 4 MiB or more goes in parts (textparts.go).
-	req, rest := splitBody(bodies.req)
-	parts := len(rest)
-	if bodies.reqFrame != nil {
-		if req, rest, parts, err = splitFrame(bodies.reqFrame); err != nil {
-			return 0, err
-		}
+	req, parts, part, err := storedBody(bodies.req, bodies.reqFrame)
+	if err != nil {
+		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(started_at, first_byte_at, ended_at, method, url, route, host, path, status,
@@ -195,10 +192,7 @@ func insertExchange(ctx context.Context, tx *sql.Tx, e *Exchange, bodies packedB
 	if err != nil {
 		return 0, err
 	}
-	if rest == nil && parts > 0 {
-		return id, insertFrameParts(ctx, tx, id, bodies.reqFrame, parts)
-	}
-	return id, insertBodyParts(ctx, tx, id, rest)
+	return id, insertBodyParts(ctx, tx, id, parts, part)
 }
 
 func nonNilHeader(h map[string][]string) map[string][]string {

@@ -76,52 +76,48 @@ func splitBody(b []byte) (head []byte, rest [][]byte) {
 	return head, rest
 }
 
-// splitFrame is splitBody for a request body stored as its frame. A frame in memory
-// is split as splitBody splits it; one in a file gives its head, read from the file,
-// and the number of parts after it, which insertFrameParts reads one at a time
-// (rest is nil then), so a 9 MB frame is never held in memory whole.
-func splitFrame(f *zpool.Frame) (head []byte, rest [][]byte, parts int, err error) {
-	if f.File() == nil || f.Size() < partsFrom {
-		b, err := f.Bytes()
-		if err != nil {
-			return nil, nil, 0, err
+// storedBody cuts a request body to be stored, given as its bytes or (frame not
+// nil) as the capture log's frame of it, as splitBody cuts it: the head, the number
+// of parts after it, and part, which returns part i (from 0). A frame in a file is
+// read a part at a time, into one buffer used again for each (SQLite copies what
+// it binds), so a 9 MB frame is never held in memory whole.
+func storedBody(b []byte, frame *zpool.Frame) (head []byte, n int, part func(i int) ([]byte, error), err error) {
+	if frame != nil && (frame.File() == nil || frame.Size() < partsFrom) {
+		if b, err = frame.Bytes(); err != nil {
+			return nil, 0, nil, err
 		}
-		head, rest = splitBody(b)
-		return head, rest, len(rest), nil
+		frame = nil
 	}
+	if frame == nil {
+		head, rest := splitBody(b)
+		return head, len(rest), func(i int) ([]byte, error) { return rest[i], nil }, nil
+	}
+	f, size := frame.File(), frame.Size()
 	head = make([]byte, partSize)
-	if _, err := f.File().ReadAt(head, 0); err != nil {
-		return nil, nil, 0, fmt.Errorf("read the request body's frame: %w", err)
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return nil, 0, nil, fmt.Errorf("read the request body's frame: %w", err)
 	}
-	return head, nil, int((f.Size() - 1) / partSize), nil
-}
-
-// insertFrameParts stores the parts of exchange id's request body after its head,
-// read from its frame's file one part at a time into one buffer: SQLite copies what
-// it binds, so the buffer is used again for the next part.
-func insertFrameParts(ctx context.Context, tx *sql.Tx, id int64, f *zpool.Frame, parts int) error {
 	buf := make([]byte, partSize)
-	for i := range parts {
+	return head, int((size - 1) / partSize), func(i int) ([]byte, error) {
 		off := int64(i+1) * partSize
-		p := buf[:min(partSize, f.Size()-off)]
-		if _, err := f.File().ReadAt(p, off); err != nil {
-			return fmt.Errorf("read part %d of %d of the request body of exchange %d: %w", i+1, parts, id, err)
+		p := buf[:min(partSize, size-off)]
+		if _, err := f.ReadAt(p, off); err != nil {
+			return nil, fmt.Errorf("read the request body's frame: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_body_parts (exchange_id, part, data) VALUES (?, ?, ?)`,
-			id, i+1, p); err != nil {
-			return fmt.Errorf("store part %d of %d of the request body of exchange %d: %w", i+1, parts, id, err)
-		}
-	}
-	return nil
+		return p, nil
+	}, nil
 }
 
-// insertBodyParts stores the parts of exchange id's request body after its head,
+// insertBodyParts stores the n parts of exchange id's request body after its head,
 // one statement each.
-func insertBodyParts(ctx context.Context, tx *sql.Tx, id int64, rest [][]byte) error {
-	for i, p := range rest {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_body_parts (exchange_id, part, data) VALUES (?, ?, ?)`,
-			id, i+1, p); err != nil {
-			return fmt.Errorf("store part %d of %d of the request body of exchange %d: %w", i+1, len(rest), id, err)
+func insertBodyParts(ctx context.Context, tx *sql.Tx, id int64, n int, part func(i int) ([]byte, error)) error {
+	for i := range n {
+		p, err := part(i)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO exchange_body_parts (exchange_id, part, data) VALUES (?, ?, ?)`, id, i+1, p)
+		}
+		if err != nil {
+			return fmt.Errorf("store part %d of %d of the request body of exchange %d: %w", i+1, n, id, err)
 		}
 	}
 	return nil

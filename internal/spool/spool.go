@@ -113,7 +113,8 @@ type Part struct {
 // Bytes is a Part of b.
 func Bytes(b []byte) Part { return Part{Bytes: b} }
 
-func (p Part) len() int64 {
+// Len is the part's length in bytes.
+func (p Part) Len() int64 {
 	if p.File != nil {
 		return p.Size
 	}
@@ -234,7 +235,7 @@ func (l *Log) AppendPartsAsync(parts ...Part) <-chan Appended {
 		if p.Size < 0 {
 			return refused(fmt.Errorf("append record part of %d bytes", p.Size))
 		}
-		n += p.len()
+		n += p.Len()
 	}
 	if n > MaxRecord {
 		return refused(fmt.Errorf("append record of %d bytes: larger than %d", n, MaxRecord))
@@ -358,7 +359,7 @@ func (l *Log) writeBatch(batch []*appendReq) error {
 		r.records(func(parts []Part) {
 			n += frameHeader
 			for _, p := range parts {
-				n += p.len()
+				n += p.Len()
 			}
 		})
 	}
@@ -378,7 +379,7 @@ func (l *Log) writeBatch(batch []*appendReq) error {
 		r.records(func(parts []Part) {
 			size, sum := int64(0), uint32(0)
 			for _, p := range parts {
-				size += p.len()
+				size += p.Len()
 				if p.File == nil {
 					sum = crc32.Update(sum, crcTable, p.Bytes)
 				} else if err == nil {

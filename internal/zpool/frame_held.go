@@ -2,6 +2,7 @@ package zpool
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,8 +92,11 @@ type spillFile struct {
 	once sync.Once
 }
 
+// spillPattern names the files of spilled frames (os.CreateTemp, RemoveSpilled).
+const spillPattern = "frame-*.zst"
+
 func newSpillFile(dir string) (*spillFile, error) {
-	f, err := os.CreateTemp(dir, "frame-*.zst")
+	f, err := os.CreateTemp(dir, spillPattern)
 	if err != nil {
 		return nil, err
 	}
@@ -116,27 +120,18 @@ func (sf *spillFile) release() {
 // RemoveSpilled removes the frame files a Writer left in dir (a process that ended
 // before releasing them, where open files cannot be removed).
 func RemoveSpilled(dir string) error {
-	names, err := os.ReadDir(dir)
+	names, err := filepath.Glob(filepath.Join(dir, spillPattern))
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil
-		}
 		return err
 	}
 	var errs []error
-	for _, e := range names {
-		if !e.IsDir() && isSpillName(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
-				errs = append(errs, err)
-			}
+	for _, name := range names {
+		if err := os.Remove(name); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("remove spilled frames: %w", errs[0])
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("remove spilled frames: %w", err)
 	}
 	return nil
-}
-
-func isSpillName(name string) bool {
-	return len(name) > len("frame-.zst") && name[:6] == "frame-" && name[len(name)-4:] == ".zst"
 }
