@@ -41,12 +41,27 @@ func MessageKey(parent string, m Message) string {
 // and its hash are most of what storing it costs.
 func MessageKeys(parent string, m Message) (key, contentKey string) {
 	c := canonical(m)
-	key = c.key(parent)
 	if parent == "" {
+		key = c.key("")
 		return key, key
 	}
-	return key, c.key("")
+	if c.size() < parallelKeysFrom {
+		return c.key(parent), c.key("")
+	}
+	// Both hashes read the whole content: the content key's on another core.
+	done := make(chan struct{})
+	go func() {
+		contentKey = c.key("")
+		close(done)
+	}()
+	key = c.key(parent)
+	<-done
+	return key, contentKey
 }
+
+// parallelKeysFrom is the size of a message from which MessageKeys hashes its key
+// and its content key at once: a 2 MB answer's two take ~1.6 ms each.
+const parallelKeysFrom = 256 << 10
 
 // canonical is m's canonical form without a parent.
 func canonical(m Message) canonicalMessage {

@@ -32,6 +32,8 @@ func keyCases() []struct {
 		{"lone_c2", "", Message{Role: RoleUser, Content: "\xc2 \xc2\xc2\xa0z"}},
 		{"long_trailing_space", "", Message{Role: RoleAssistant, Content: long + " "}},
 		{"long_trailing_newline", "k", Message{Role: RoleAssistant, Content: long}},
+		// Past parallelKeysFrom: MessageKeys hashes the two keys at once.
+		{"longer_than_parallel", "k", Message{Role: RoleAssistant, Content: long + long[:40000]}},
 		{"long_crlf_middle", "", Message{Role: RoleAssistant, Content: long[:5000] + "\r\n" + long[5000:10000]}},
 		{"tool_calls", "k", Message{Role: RoleAssistant, ToolCalls: []ToolCall{
 			{ID: "call_1", Name: "f", Arguments: `{"b": 1, "a": [1, 2]}`}, {ID: "call_2", Name: "g", Arguments: "not json"}}}},

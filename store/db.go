@@ -47,6 +47,8 @@ type DB struct {
 	bodies bodyCache
 	// forwardKeys are the forward key ids exchanges carry (forwardkeys.go).
 	forwardKeys forwardKeySeen
+	// ckpt copies the WAL into the database file beside the writer (checkpoint.go).
+	ckpt *checkpointer
 }
 
 // Open opens (creating if needed) the database file at path and applies any
@@ -64,15 +66,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
-	sqlDB, err := sql.Open(driverName, "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open database %q: %w", path, err)
-	}
+	ckpt := newCheckpointer(path)
+	sqlDB := sql.OpenDB(newConnector("file:"+path+"?"+q.Encode(), ckpt.committed))
+	ckpt.db = sqlDB
 	// Each pooled connection keeps a page cache and its prepared statements in the C
 	// heap; a connection the UI or a burst of captures opened is closed once idle,
 	// so an idle llmtap gives that memory back.
 	sqlDB.SetConnMaxIdleTime(connMaxIdle)
-	db := &DB{sql: sqlDB}
+	db := &DB{sql: sqlDB, ckpt: ckpt}
 	if err := db.migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %q: %w", path, err)
@@ -81,6 +82,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
+	ckpt.start()
 	return db, nil
 }
 
@@ -99,7 +101,10 @@ func createPrivate(path string) error {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.ckpt.close()
+	return db.sql.Close()
+}
 
 type migration struct {
 	version int

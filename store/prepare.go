@@ -114,14 +114,17 @@ func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
 	return p
 }
 
-// prepareAll prepares the rounds of n captures (item gives the i-th round, nil for
-// none, and its request headers) on every core.
-func prepareAll(n int, item func(i int) (*dataset.Round, map[string][]string)) []*prepared {
+// prepareAll prepares the rounds of n captures on every core: item gives the i-th
+// one's round (nil for none) and request headers, or what was prepared of it
+// already (Capture.Prepare).
+func prepareAll(n int, item func(i int) (*prepared, *dataset.Round, map[string][]string)) []*prepared {
 	out := make([]*prepared, n)
 	parallel(n, func(i int) {
-		if r, h := item(i); r != nil {
-			out[i] = prepare(r, h)
+		p, r, h := item(i)
+		if p == nil && r != nil {
+			p = prepare(r, h)
 		}
+		out[i] = p
 	})
 	return out
 }

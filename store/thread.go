@@ -52,7 +52,11 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 			return err
 		}
 		if cont {
-			p.continueLast()
+			// On a copy: p may be written again (a batch refused, then written one
+			// capture at a time), and decided again then.
+			q := *p
+			q.continueLast()
+			p = &q
 		}
 	}
 	tx, r, turns, answers := w.tx, p.r, p.turns, p.answers

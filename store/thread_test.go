@@ -27,7 +27,18 @@ func steps(rounds ...*dataset.Round) []step {
 
 func writeSteps(t *testing.T, db *DB, ss []step) {
 	t.Helper()
+	for i, c := range stepCaptures(t, ss) {
+		if err := db.Write(t.Context(), []Capture{c}); err != nil {
+			t.Fatalf("Write round %d: %v", i, err)
+		}
+	}
+}
+
+// stepCaptures makes the capture of each step.
+func stepCaptures(t *testing.T, ss []step) []Capture {
+	t.Helper()
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	caps := make([]Capture, len(ss))
 	for i, s := range ss {
 		at = at.Add(s.after)
 		// The body is the round itself, so reindex tests can decide it back (fromBody).
@@ -35,12 +46,10 @@ func writeSteps(t *testing.T, db *DB, ss []step) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := Capture{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions", Route: "target",
+		caps[i] = Capture{Exchange: Exchange{Method: "POST", URL: "http://up/v1/chat/completions", Route: "target",
 			Host: "up", Path: "/v1/chat/completions", Status: 200, Start: at, End: at, ReqBody: body}, Round: s.r}
-		if err := db.Write(t.Context(), []Capture{c}); err != nil {
-			t.Fatalf("Write round %d: %v", i, err)
-		}
 	}
+	return caps
 }
 
 // shapes renders each conversation's chosen path, newest conversation first: role
@@ -245,10 +254,45 @@ func clientCases() []clientCase {
 				{"s:" + card, "a:Arr, who goes there?", "u:hello", "a:Ahoy!"}},
 		},
 		{
+			// SillyTavern's Continue with continue_prefill on: the partial answer is
+			// sent back as the last message, with no nudge (issue 12).
+			name: "continue_prefill_extends_the_captured_answer",
+			steps: steps(
+				round(msgs(user("tell a story")), bot("Once upon")),
+				round(msgs(user("tell a story"), bot("Once upon")), bot(" a time.")),
+			),
+			want: [][]string{{"u:tell a story", "a+:Once upon a time."}},
+		},
+		{
 			name:  "n_choices_stay_siblings",
 			steps: steps(round(msgs(user("colour")), bot("red"), bot("blue"))),
 			want:  [][]string{{"u:colour", "a+:red"}},
 		},
+	}
+}
+
+// TestThreadingClientsPrepared writes the same rounds prepared beforehand, as the
+// capture pipeline does while the batch before is written: they must thread the
+// same, and writing must leave what Prepare worked out as it was (a batch the
+// database refuses is written again, one capture at a time).
+func TestThreadingClientsPrepared(t *testing.T) {
+	for _, tt := range clientCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openTest(t)
+			for i, c := range stepCaptures(t, tt.steps) {
+				c.Prepare()
+				before := *c.prep
+				if err := db.Write(t.Context(), []Capture{c}); err != nil {
+					t.Fatalf("Write round %d: %v", i, err)
+				}
+				if diff := cmp.Diff(before, *c.prep, cmp.AllowUnexported(prepared{})); diff != "" {
+					t.Errorf("round %d: Write changed what Prepare worked out (-before +after):\n%s", i, diff)
+				}
+			}
+			if diff := cmp.Diff(tt.want, shapes(t, db)); diff != "" {
+				t.Errorf("conversations (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
