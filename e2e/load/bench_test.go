@@ -23,8 +23,12 @@ func BenchmarkRelayAndStore(b *testing.B) {
 		{"history_20_turns", 1000, 8, []shape{{turns: 20}}},
 		{"history_100_turns", 500, 8, []shape{{turns: 100}}},
 		{"replies_2mb", 200, 8, []shape{{replyBytes: 2 << 20}}},
-		// The same answers streamed as SSE: ~20,000 events each to reassemble.
+		// The same answers streamed as SSE: 256 events each to reassemble.
 		{"replies_2mb_streamed", 200, 8, []shape{{replyBytes: 2 << 20, stream: true}}},
+		// Streamed answers of prose that compresses as real text does (~3x, where the
+		// phrase above compresses ~1000x): the capture log, the store and the search
+		// index see real work.
+		{"replies_2mb_streamed_prose", 200, 8, []shape{{replyBytes: 2 << 20, stream: true, proseReply: true}}},
 	}
 	for _, sc := range scenarios {
 		b.Run(sc.name, func(b *testing.B) {

@@ -23,6 +23,7 @@ type shape struct {
 	padBytes   int  // prose added to the last user message (30 MB requests)
 	replyBytes int  // content of the upstream's reply; 0 → 200
 	stream     bool // ask for an SSE reply
+	proseReply bool // ask for a reply of prose.Text rather than one phrase repeated
 }
 
 // load is a bounded run: n requests at concurrency conc, request i shaped as
@@ -123,6 +124,9 @@ func send(ctx context.Context, client *http.Client, baseURL, marker string, s sh
 	}
 	if s.stream {
 		req.Header.Set(hdrStream, "1")
+	}
+	if s.proseReply {
+		req.Header.Set(hdrProse, "1")
 	}
 	resp, err := client.Do(req)
 	if err != nil {

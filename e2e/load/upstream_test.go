@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/llmtap/llmtap/internal/prose"
 )
 
 // Request headers the load client sets to tell the fake upstream what to answer, so
@@ -18,6 +21,7 @@ import (
 const (
 	hdrReplyBytes = "X-Load-Reply-Bytes" // size of the reply's content; default 200
 	hdrStream     = "X-Load-Stream"      // "1": answer as SSE chunks
+	hdrProse      = "X-Load-Reply-Prose" // "1": the reply's content is prose.Text
 )
 
 // sseChunk is the content carried by one SSE event: 2 MB replies come as ~256 events,
@@ -56,8 +60,9 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	prose := r.Header.Get(hdrProse) == "1"
 	if r.Header.Get(hdrStream) != "1" {
-		body := u.reply("json", n)
+		body := u.reply("json", n, prose)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
@@ -66,7 +71,7 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	rc := http.NewResponseController(w)
-	body := u.reply("sse", n)
+	body := u.reply("sse", n, prose)
 	for len(body) > 0 {
 		i := bytes.Index(body[:min(len(body), sseChunk+512)], []byte("\n\n"))
 		if i < 0 {
@@ -82,20 +87,25 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reply returns the body of a reply of n content bytes in the given form.
-func (u *upstream) reply(form string, n int) []byte {
-	key := fmt.Sprintf("%s/%d", form, n)
+// reply returns the body of a reply in the given form with n bytes of content: words
+// of prose.Text when prose, else one phrase repeated.
+func (u *upstream) reply(form string, n int, prose bool) []byte {
+	key := fmt.Sprintf("%s/%d/%v", form, n, prose)
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if b, ok := u.replies[key]; ok {
 		return b
+	}
+	text := filler
+	if prose {
+		text = proseFiller
 	}
 	var b []byte
 	if form == "json" {
 		b, _ = json.Marshal(map[string]any{
 			"id": "chatcmpl-load", "object": "chat.completion", "created": 1, "model": "load-model",
 			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-				"message": map[string]any{"role": "assistant", "content": filler(n)}}},
+				"message": map[string]any{"role": "assistant", "content": text(n)}}},
 			"usage": map[string]int{"prompt_tokens": 10, "completion_tokens": n / 4, "total_tokens": 10 + n/4},
 		})
 	} else {
@@ -109,8 +119,14 @@ func (u *upstream) reply(form string, n int) []byte {
 			sb.WriteString("\n\n")
 		}
 		event(map[string]any{"role": "assistant", "content": ""}, nil)
-		for left := n; left > 0; left -= sseChunk {
-			event(map[string]any{"content": filler(min(left, sseChunk))}, nil)
+		content := text(n)
+		for len(content) > 0 {
+			i := min(len(content), sseChunk)
+			for i < len(content) && !utf8.RuneStart(content[i]) {
+				i++ // a character is never cut between two events
+			}
+			event(map[string]any{"content": content[:i]}, nil)
+			content = content[i:]
 		}
 		event(map[string]any{}, "stop")
 		sb.WriteString("data: [DONE]\n\n")
@@ -120,8 +136,12 @@ func (u *upstream) reply(form string, n int) []byte {
 	return b
 }
 
+// proseFiller is about n bytes of prose.Text, English and Chinese words that
+// compress as real text does (~3x), whole characters only.
+func proseFiller(n int) string { return strings.ToValidUTF8(prose.Text(n), "") }
+
 // filler is n bytes of plain words, so the reply compresses like text rather than
-// like one repeated byte.
+// like one repeated byte (one phrase said over and over: ~1000x).
 func filler(n int) string {
 	const words = "the quick brown fox jumps over the lazy dog while a model streams its answer "
 	return strings.Repeat(words, n/len(words)+1)[:n]

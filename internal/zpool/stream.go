@@ -12,7 +12,7 @@ import (
 // compresses each block on the writing goroutine and starts none of its own.
 var streamers = sync.Pool{New: func() any {
 	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(1<<20))
+		zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(Window))
 	if err != nil {
 		panic(err) // only for invalid options, which are constants here
 	}
@@ -20,7 +20,7 @@ var streamers = sync.Pool{New: func() any {
 }}
 
 // Writer compresses bytes written to it in pieces into one zstd frame, for a body
-// that is never held whole: it costs the frame and the encoder's 1 MiB window, not
+// that is never held whole: it costs the frame and the encoder's window, not
 // the body. The frame is kept in chunks, so it never needs a second copy to grow
 // into; a Writer made by NewSpillingWriter moves it to a temporary file once it
 // passes SpillAt, so a body that is still arriving holds no more than that in
