@@ -117,8 +117,8 @@ func (c *checkpointer) run() {
 			shm, _ = os.Open(c.shm) // there once a connection has opened the WAL
 		}
 		if frames, waiting, ok := walFrames(shm); ok {
-			// Past walInlinePages the commits checkpoint, and one of them must find
-			// the lock free to start the WAL over.
+			// Past walInlinePages the writers copy the rest themselves (startOver),
+			// and must find the lock free to start the WAL over.
 			if waiting < walPages || frames >= walInlinePages {
 				continue
 			}
