@@ -106,9 +106,7 @@ func (db *DB) writeTx(ctx context.Context, caps []Capture, also func(*sql.Tx) er
 	// Compressed before the transaction: the write lock is held for the inserts only.
 	bodies, remember := db.refs.pack(caps)
 	// So is what threading can work out from a round alone (keys, hashes, encodings).
-	preps := prepareAll(len(caps), func(i int) (*prepared, *dataset.Round, map[string][]string) {
-		return caps[i].prep, caps[i].Round, caps[i].Exchange.ReqHeader
-	})
+	preps := prepareAll(caps)
 	db.ckpt.startOver(ctx)
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

@@ -27,8 +27,11 @@ import (
 // the WAL's last frame (mxFrame, offset 16) and the checkpoint info after the two
 // header copies holds the last frame copied (nBackfill, offset 96), both 32-bit in
 // the host's byte order (https://www.sqlite.org/walformat.html, section 2.2). A
-// stale or torn read only moves a checkpoint by a commit. Where the file cannot be
-// read, it checkpoints when woken, at most once a second.
+// stale or torn read only moves a checkpoint by a commit. The file is opened for
+// each read: SQLite deletes it when the last connection closes (the pool closes
+// idle ones) and makes a new one with the next, so a file kept open would go stale.
+// Where it cannot be read, the checkpointer checkpoints when woken, at most once a
+// second.
 type checkpointer struct {
 	db      *sql.DB // set once opened
 	started bool
@@ -40,9 +43,6 @@ type checkpointer struct {
 	// mu is held through each checkpoint, so the writer can wait for the one under
 	// way (startOver).
 	mu sync.Mutex
-	// shmOnce opens shmFile for startOver, which reads it on the writer's path.
-	shmOnce sync.Once
-	shmFile *os.File
 }
 
 const (
@@ -82,22 +82,15 @@ func (c *checkpointer) close() {
 		if c.started {
 			<-c.done
 		}
-		if c.shmFile != nil {
-			c.shmFile.Close()
-		}
 	})
 }
 
 func (c *checkpointer) run() {
 	defer close(c.done)
-	var shm *os.File
 	var conn *sql.Conn
 	release := time.NewTimer(time.Hour)
 	release.Stop()
 	defer func() {
-		if shm != nil {
-			shm.Close()
-		}
 		if conn != nil {
 			conn.Close()
 		}
@@ -113,10 +106,7 @@ func (c *checkpointer) run() {
 			continue
 		case <-c.wake:
 		}
-		if shm == nil {
-			shm, _ = os.Open(c.shm) // there once a connection has opened the WAL
-		}
-		if frames, waiting, ok := walFrames(shm); ok {
+		if frames, waiting, ok := walFrames(c.shm); ok {
 			// Past walInlinePages the writers copy the rest themselves (startOver),
 			// and must find the lock free to start the WAL over.
 			if waiting < walPages || frames >= walInlinePages {
@@ -154,8 +144,7 @@ func (c *checkpointer) run() {
 // the checkpointer kept up until then.
 // A checkpoint that fails is left to the next one: the write says what is wrong.
 func (c *checkpointer) startOver(ctx context.Context) {
-	c.shmOnce.Do(func() { c.shmFile, _ = os.Open(c.shm) })
-	if frames, _, ok := walFrames(c.shmFile); !ok || frames < walInlinePages {
+	if frames, _, ok := walFrames(c.shm); !ok || frames < walInlinePages {
 		return // (without the WAL index, the commits' own checkpoints bound it)
 	}
 	c.mu.Lock()
@@ -166,11 +155,14 @@ func (c *checkpointer) startOver(ctx context.Context) {
 }
 
 // walFrames returns the number of frames in the WAL since it last started over and
-// how many of them are not yet copied into the database, read from the WAL index f.
-func walFrames(f *os.File) (frames, waiting uint32, ok bool) {
-	if f == nil {
+// how many of them are not yet copied into the database, read from the WAL index
+// at path.
+func walFrames(path string) (frames, waiting uint32, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
 		return 0, 0, false
 	}
+	defer f.Close()
 	var hdr [100]byte
 	if n, err := f.ReadAt(hdr[:], 0); n < len(hdr) || err != nil {
 		return 0, 0, false

@@ -20,11 +20,7 @@ func TestWalFramesReadsSQLitesCounts(t *testing.T) {
 		}
 	}
 	exec(`PRAGMA wal_checkpoint(TRUNCATE)`) // an empty WAL: nothing waits
-	shm, err := os.Open(db.ckpt.shm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer shm.Close()
+	shm := db.ckpt.shm
 	if frames, n, ok := walFrames(shm); !ok || frames != 0 || n != 0 {
 		t.Fatalf("after a full checkpoint: walFrames = %d, %d, %v; want 0, 0, true", frames, n, ok)
 	}
@@ -67,11 +63,7 @@ func writeBlobs(t *testing.T, db *DB, n, size int) {
 // only past walInlinePages).
 func TestCheckpointerCopiesBesideTheWriter(t *testing.T) {
 	db := openTest(t)
-	shm, err := os.Open(db.ckpt.shm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer shm.Close()
+	shm := db.ckpt.shm
 	writeBlobs(t, db, 12, 2<<20) // ~6,000 pages: past walPages, short of walInlinePages
 	var waiting uint32
 	for range 200 { // up to 10 s

@@ -114,15 +114,14 @@ func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
 	return p
 }
 
-// prepareAll prepares the rounds of n captures on every core: item gives the i-th
-// one's round (nil for none) and request headers, or what was prepared of it
-// already (Capture.Prepare).
-func prepareAll(n int, item func(i int) (*prepared, *dataset.Round, map[string][]string)) []*prepared {
-	out := make([]*prepared, n)
-	parallel(n, func(i int) {
-		p, r, h := item(i)
-		if p == nil && r != nil {
-			p = prepare(r, h)
+// prepareAll returns what threading needs of each capture's round (nil for none):
+// what Capture.Prepare worked out, or else prepared now, on every core.
+func prepareAll(caps []Capture) []*prepared {
+	out := make([]*prepared, len(caps))
+	parallel(len(caps), func(i int) {
+		p := caps[i].prep
+		if p == nil && caps[i].Round != nil {
+			p = prepare(caps[i].Round, caps[i].Exchange.ReqHeader)
 		}
 		out[i] = p
 	})

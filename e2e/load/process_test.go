@@ -79,11 +79,12 @@ func binaries(t testing.TB) (llmtap, barehop string) {
 
 // goBuild builds pkg with scripts/env.sh sourced, so the binary has the tags the
 // project's scripts build with (without sqlite_fts5 it fails at first use), and
-// copies it to out as an installer would. The linker writes its output through a
-// mapping, and a kernel that maps the page cache in large folios (6.18 here) then
-// keeps ~5 MB more of such a file resident in every process running it (~25 MB at
-// start instead of ~20): a copy, written as a package manager writes it, measures
-// what an installed llmtap costs.
+// copies it to out as cp or a package manager would. A file written at once (the
+// linker writes its output through a mapping; one os.WriteFile of the whole binary
+// does the same) sits in the page cache in large folios, and a kernel that maps
+// them whole (6.18 here) keeps ~5 MB more of it resident in every process running
+// it (~28 MB at start instead of ~22, measured): a copy made by io.Copy (the
+// kernel's copy_file_range, as cp) measures what an installed llmtap costs.
 func goBuild(root, out, pkg string) error {
 	linked := out + ".linked"
 	cmd := exec.Command("bash", "-c", `source scripts/env.sh && exec go build -o "$1" "$2"`, "build", linked, pkg)
