@@ -378,30 +378,7 @@ func TestBigTextRoundTrip(t *testing.T) {
 		t.Fatalf("conversations: %+v, %v", list, err)
 	}
 	id := list[0].ID
-	whole := func(stage string) {
-		t.Helper()
-		conv, err := db.Conversation(t.Context(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := conv.Messages[0].Content; got != text {
-			t.Errorf("%s: conversation view has %d bytes, want the %d-byte text", stage, len(got), len(text))
-		}
-		convs, err := db.ExportBatch(t.Context(), []int64{id}, false, nil)
-		if err != nil || len(convs) != 1 {
-			t.Fatalf("%s: export: %d conversations, %v", stage, len(convs), err)
-		}
-		if got := convs[0].Messages[0].Content; got != text {
-			t.Errorf("%s: export has %d bytes, want the %d-byte text", stage, len(got), len(text))
-		}
-		recs, err := db.ExportRecords(t.Context(), id)
-		if err != nil || len(recs) != 1 {
-			t.Fatalf("%s: export records: %d, %v", stage, len(recs), err)
-		}
-		if got := recs[0].Messages[0].Content; got != text {
-			t.Errorf("%s: export records have %d bytes, want the %d-byte text", stage, len(got), len(text))
-		}
-	}
+	whole := func(stage string) { t.Helper(); readWhole(t, db, stage, id, 0, text) }
 	whole("captured")
 	// The request is stored as sent, though its text was decoded where it lay.
 	exs, _, err := db.ListExchanges(t.Context(), store.ExchangeListOptions{})
@@ -452,4 +429,31 @@ func TestBigTextRoundTrip(t *testing.T) {
 	}
 	id = list[0].ID
 	whole("reindexed")
+}
+
+// readWhole fails unless every reader of conversation id's whole texts has message i
+// as text: the conversation view, export and the export's records.
+func readWhole(t *testing.T, db *store.DB, stage string, id int64, i int, text string) {
+	t.Helper()
+	conv, err := db.Conversation(t.Context(), id)
+	if err != nil || len(conv.Messages) <= i {
+		t.Fatalf("%s: conversation of %d messages, %v; want message %d", stage, len(conv.Messages), err, i)
+	}
+	if got := conv.Messages[i].Content; got != text {
+		t.Errorf("%s: conversation view has %d bytes, want the %d-byte text", stage, len(got), len(text))
+	}
+	convs, err := db.ExportBatch(t.Context(), []int64{id}, false, nil)
+	if err != nil || len(convs) != 1 {
+		t.Fatalf("%s: export: %d conversations, %v", stage, len(convs), err)
+	}
+	if got := convs[0].Messages[i].Content; got != text {
+		t.Errorf("%s: export has %d bytes, want the %d-byte text", stage, len(got), len(text))
+	}
+	recs, err := db.ExportRecords(t.Context(), id)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%s: export records: %d, %v", stage, len(recs), err)
+	}
+	if got := recs[0].Messages[i].Content; got != text {
+		t.Errorf("%s: export records have %d bytes, want the %d-byte text", stage, len(got), len(text))
+	}
 }

@@ -64,6 +64,7 @@ func toCapture(ex *proxy.Exchange) store.Capture {
 		c.Round, problems = decideRoundOf(c.Exchange.Dialect, ex.Path, ex.ReqHeader, c.Exchange.ReqBody, c.Exchange.RespBody, o, problems, parse)
 		if c.Round != nil {
 			shareText(c.Round.Messages, c.Exchange.ReqBody)
+			c.ParsedFromBodies = true // from the bodies the store keeps: a long answer is stored once
 		}
 	}
 	if big {

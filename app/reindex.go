@@ -12,5 +12,5 @@ import (
 // store.DB.Reindex). progress, when set, is called after each batch with the
 // exchanges done and the total. Run it with no serve writing to the same database.
 func Reindex(ctx context.Context, db *store.DB, batchSize int, progress func(done, total int)) (store.ReindexStats, error) {
-	return db.Reindex(ctx, store.ReindexOptions{Decide: decideStored, BatchSize: batchSize, Progress: progress})
+	return db.Reindex(ctx, store.ReindexOptions{Decide: decideStored, ParsedFromBodies: true, BatchSize: batchSize, Progress: progress})
 }

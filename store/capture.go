@@ -70,6 +70,11 @@ type Capture struct {
 	// ReqLen is the same for ReqZstd and Exchange.ReqBody, for a request body over
 	// MaxRefBody (smaller ones are stored against earlier ones, from the body).
 	ReqLen int
+	// ParsedFromBodies says Round was parsed (dataset.Parse or ParseOwned) from the
+	// Exchange's bodies as they are stored, in dialect Exchange.Dialect: an answer of
+	// 256 KiB or more is then stored once, its response holding its text
+	// (answertext.go). A round made any other way must leave it false.
+	ParsedFromBodies bool
 
 	// prep is what Prepare worked out, or nil.
 	prep *prepared
@@ -82,7 +87,7 @@ type Capture struct {
 // off the writer's path. c.Round must not change after.
 func (c *Capture) Prepare() {
 	if c.Round != nil {
-		c.prep = prepare(c.Round, c.Exchange.ReqHeader)
+		c.prep = prepare(c.Round, c.Exchange.ReqHeader, c.ParsedFromBodies)
 	}
 }
 
@@ -146,7 +151,7 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 		}
 		c.Exchange.ID = id
 		if preps[i] != nil {
-			if err := w.thread(ctx, id, c.Exchange.Host, c.Exchange.Start, preps[i]); err != nil {
+			if err := w.thread(ctx, id, c.Exchange.Host, c.Exchange.Dialect, c.Exchange.Start, preps[i]); err != nil {
 				return fmt.Errorf("thread exchange %d: %w", id, err)
 			}
 		}

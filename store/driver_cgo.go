@@ -8,7 +8,8 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// setUpConn sets a new connection up for the checkpointer (checkpoint.go).
+// setUpConn sets a new connection up for the checkpointer (checkpoint.go) and gives
+// it the SQL function of answers stored once (answertext.go).
 func setUpConn(conn *sqlite3.SQLiteConn, onCommit func()) error {
 	if _, err := conn.Exec(fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walInlinePages), nil); err != nil {
 		return err
@@ -19,5 +20,7 @@ func setUpConn(conn *sqlite3.SQLiteConn, onCommit func()) error {
 		onCommit()
 		return 0
 	})
-	return nil
+	// What reads a long answer stored once gets its text from its response
+	// (answertext.go, fullContent).
+	return conn.RegisterFunc(answerTextFunc, answerText, true)
 }

@@ -40,6 +40,9 @@ type prepared struct {
 	// maybePrefill: the history ends in an assistant turn the API answers with a
 	// new message; thread decides whether the client meant it continued.
 	maybePrefill bool
+	// fromBodies: r was parsed from the exchange's bodies as stored, so a long
+	// answer the round left as parsed may be stored once (answertext.go).
+	fromBodies bool
 }
 
 // continueLast makes the last turn a prefill the answers continue: it leaves the
@@ -73,12 +76,12 @@ func (p *prepared) setAnswerKeys() {
 	}
 }
 
-func prepare(r *dataset.Round, reqHeader map[string][]string) *prepared {
+func prepare(r *dataset.Round, reqHeader map[string][]string, fromBodies bool) *prepared {
 	h := dataset.SplitHistory(r.Messages)
 	// A SillyTavern group chat sent without `name` fields: its characters' turns
 	// are named by their "Name: " prefix, its answers by the nudge (issue 16).
 	g := dataset.ReadGroupChat(h)
-	p := &prepared{r: r, prelude: h.Prelude, turns: g.NameTurns(h.Turns), answers: g.NameAnswers(r.Answers)}
+	p := &prepared{r: r, prelude: h.Prelude, turns: g.NameTurns(h.Turns), answers: g.NameAnswers(r.Answers), fromBodies: fromBodies}
 	p.keys = dataset.PathKeys(p.turns)
 	if dataset.ContinuesLast(r, p.turns) {
 		p.continueLast()
@@ -121,7 +124,7 @@ func prepareAll(caps []Capture) []*prepared {
 	parallel(len(caps), func(i int) {
 		p := caps[i].prep
 		if p == nil && caps[i].Round != nil {
-			p = prepare(caps[i].Round, caps[i].Exchange.ReqHeader)
+			p = prepare(caps[i].Round, caps[i].Exchange.ReqHeader, caps[i].ParsedFromBodies)
 		}
 		out[i] = p
 	})

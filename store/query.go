@@ -210,13 +210,16 @@ func (r *pathRow) dest(more ...any) []any {
 		&r.m.Name, &r.media, &r.m.FinishReason, &r.m.EditedByClient, &r.m.ResponseID, &r.exchange, &r.created, &r.answer}, more...)
 }
 
-// whole completes a text stored in parts: the scan read its first part only.
+// whole completes a text stored in parts or once (an answer in its response): the
+// scan read its first part only.
 func (r *pathRow) whole(ctx context.Context, db *DB) error {
-	if r.parts == 0 {
-		return nil
-	}
 	var err error
-	r.m.Content, err = db.wholeText(ctx, r.m.ID, r.m.Content, r.parts)
+	switch {
+	case r.parts > 0:
+		r.m.Content, err = db.wholeText(ctx, r.m.ID, r.m.Content, r.parts)
+	case r.parts < 0:
+		r.m.Content, err = db.onceText(ctx, r.m.ID)
+	}
 	return err
 }
 

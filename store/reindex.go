@@ -18,6 +18,10 @@ type ReindexOptions struct {
 	// or when the exchange is not a chat). Required. It is called concurrently, for
 	// the exchanges of a batch on every core, and must not modify shared state.
 	Decide func(e *Exchange) (d dataset.Dialect, r *dataset.Round, parseErr string)
+	// ParsedFromBodies says Decide's rounds are parsed from the exchange's bodies
+	// as stored (dataset.Parse), as Capture.ParsedFromBodies: a long answer is then
+	// stored once.
+	ParsedFromBodies bool
 	// BatchSize is how many exchanges go into one write transaction; 0 → 500.
 	BatchSize int
 	// Progress, when set, is called after each batch with the exchanges done so far

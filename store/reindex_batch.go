@@ -36,7 +36,7 @@ func (db *DB) readBatches(ctx context.Context, maxID int64, opt ReindexOptions) 
 			}
 			b := decidedBatch{err: err}
 			if err == nil {
-				b = decide(batch, opt.Decide)
+				b = decide(batch, opt.Decide, opt.ParsedFromBodies)
 				after = batch[len(batch)-1].ID
 			}
 			select {
@@ -53,7 +53,7 @@ func (db *DB) readBatches(ctx context.Context, maxID int64, opt ReindexOptions) 
 }
 
 // decide decides and prepares the exchanges of a batch on every core.
-func decide(batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.Round, string)) decidedBatch {
+func decide(batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.Round, string), fromBodies bool) decidedBatch {
 	b := decidedBatch{exchanges: batch, dialects: make([]dataset.Dialect, len(batch)),
 		whys: make([]string, len(batch)), preps: make([]*prepared, len(batch))}
 	parallel(len(batch), func(i int) {
@@ -61,7 +61,7 @@ func decide(batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.
 		var r *dataset.Round
 		b.dialects[i], r, b.whys[i] = decide(e)
 		if r != nil {
-			b.preps[i] = prepare(r, e.ReqHeader)
+			b.preps[i] = prepare(r, e.ReqHeader, fromBodies)
 		}
 	})
 	return b
@@ -103,7 +103,7 @@ func (db *DB) rethread(ctx context.Context, b decidedBatch, st *ReindexStats) er
 		if b.preps[i] == nil {
 			continue
 		}
-		if err := w.thread(run, e.ID, e.Host, e.Start, b.preps[i]); err != nil {
+		if err := w.thread(run, e.ID, e.Host, d, e.Start, b.preps[i]); err != nil {
 			return fmt.Errorf("thread exchange %d: %w", e.ID, err)
 		}
 		st.Threaded++

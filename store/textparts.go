@@ -175,9 +175,13 @@ func fullReqBody(alias string) string {
 }
 
 // fullContent is the SQL expression of the whole text of the message that alias
-// names: its content, and the parts after it when it was stored in parts.
+// names: its content, and the parts after it when it was stored in parts, or its
+// answer read from its exchange's response when it was stored once (answertext.go).
 func fullContent(alias string) string {
-	return `CASE WHEN ` + alias + `.content_parts = 0 THEN ` + alias + `.content ELSE (SELECT group_concat(t, '') FROM
+	return `CASE WHEN ` + alias + `.content_parts = 0 THEN ` + alias + `.content
+		WHEN ` + alias + `.content_parts < 0 THEN (SELECT ` + answerTextFunc + `(e.body_codec, e.resp_body, e.dialect,
+			` + alias + `.content_answer, ` + alias + `.content_len, ` + alias + `.content_crc) FROM exchanges e WHERE e.id = ` + alias + `.exchange_id)
+		ELSE (SELECT group_concat(t, '') FROM
 		(SELECT 0 AS part, ` + alias + `.content AS t UNION ALL
 		 SELECT part, text FROM message_text_parts WHERE message_id = ` + alias + `.id ORDER BY part)) END`
 }

@@ -42,7 +42,7 @@ type node struct {
 // worked out before the transaction, the lookups use the deepest keys first, and
 // the list facts of the path are carried forward from the conversation when the
 // round extends its head.
-func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at time.Time, p *prepared) error {
+func (w *writer) thread(ctx context.Context, exchangeID int64, host string, dialect dataset.Dialect, at time.Time, p *prepared) error {
 	if p.err != nil {
 		return p.err
 	}
@@ -136,6 +136,9 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at t
 		if n == nil { // an identical answer (a retry) is kept once
 			meta := msgMeta{answer: true, responseID: r.ResponseID, exchangeID: exchangeID, at: at,
 				contentKey: p.answerContentKeys[i]}
+			if p.fromBodies && r.Dialect == dialect {
+				meta.once, meta.storedOnce = onceRef(dialect, r.Answers, i, answer.Content)
+			}
 			if i == 0 {
 				meta.finish = r.FinishReason
 			}
@@ -289,6 +292,10 @@ type msgMeta struct {
 	at         time.Time
 	usage      dataset.Usage // the response's, on the first answer an exchange stores
 	contentKey string        // the message's content key when already worked out; "": insertMessage does
+	// storedOnce: the text is stored once, as answer once.answer of the exchange's
+	// response (answertext.go).
+	once       answerRef
+	storedOnce bool
 }
 
 func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, key string,
@@ -326,15 +333,21 @@ func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, 
 		responseID = meta.responseID
 	}
 	head, rest := splitText(m.Content) // a text of 4 MiB or more goes in parts (textparts.go)
+	parts := len(rest)
+	if meta.storedOnce { // a long answer: its response holds it (answertext.go)
+		head, rest, parts = indexedHead(m.Content), nil, -1
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages
 		(conversation_id, parent_id, key, content_key, depth, rounds, answers, role, content, content_parts, reasoning,
 		 tool_calls, tool_call_id, name, media, finish_reason, is_answer, edited_by_client, response_id,
-		 exchange_id, created_at, prompt_tokens, completion_tokens, total_tokens, cached_tokens, cache_write_tokens)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		convID, parentID, key, n.contentKey, n.depth, n.rounds, n.answers, string(m.Role), head, len(rest), m.Reasoning,
+		 exchange_id, created_at, prompt_tokens, completion_tokens, total_tokens, cached_tokens, cache_write_tokens,
+		 content_answer, content_len, content_crc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		convID, parentID, key, n.contentKey, n.depth, n.rounds, n.answers, string(m.Role), head, parts, m.Reasoning,
 		toolCalls, m.ToolCallID, m.Name, media, meta.finish, meta.answer, meta.edited, responseID,
 		meta.exchangeID, millis(meta.at), meta.usage.PromptTokens, meta.usage.CompletionTokens, usageTotal(meta.usage),
-		meta.usage.CachedTokens, meta.usage.CacheWriteTokens)
+		meta.usage.CachedTokens, meta.usage.CacheWriteTokens,
+		meta.once.answer, meta.once.length, int64(meta.once.crc))
 	if err != nil {
 		return nil, err
 	}
