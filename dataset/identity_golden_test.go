@@ -118,6 +118,9 @@ func FuzzCanonicalText(f *testing.F) {
 	}
 	f.Add("a \xc2\xa0b\xc2", uint16(17))
 	f.Add("x\n\r\n y\t", uint16(40))
+	// Long enough for the eight-byte scan, with what stops it at and across its words.
+	f.Add("a long answer, line one\nline two: 成都美食 and more words here.\n"+"x  y", uint16(50))
+	f.Add("1234567 \n234567\n x\xc2\xa0y1234567\x01\t", uint16(60))
 	f.Fuzz(func(t *testing.T, s string, chunk uint16) {
 		want := refCanonicalText(s)
 		if got := canonicalText(s); got != want {

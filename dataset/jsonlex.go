@@ -204,24 +204,20 @@ func (l *jsonLexer) str() ([]byte, bool) {
 		return nil, false
 	}
 	l.i++
-	start, ascii := l.i, true
-	for l.i < len(l.b) {
-		c := l.b[l.i]
-		switch {
-		case c == '"':
-			s := l.b[start:l.i]
-			l.i++
-			return s, ascii || utf8.Valid(s)
-		case c == '\\':
-			return l.unescape(start)
-		case c < ' ':
-			return nil, false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-		l.i++
+	start := l.i
+	l.i = stringRun(l.b, l.i)
+	if l.i == len(l.b) {
+		return nil, false
 	}
-	return nil, false
+	switch l.b[l.i] {
+	case '"':
+		s := l.b[start:l.i]
+		l.i++
+		return s, utf8.Valid(s)
+	case '\\':
+		return l.unescape(start)
+	}
+	return nil, false // a control byte
 }
 
 // unescape finishes a string that holds escapes, from its first byte at start, as
@@ -246,10 +242,7 @@ func (l *jsonLexer) unescape(start int) ([]byte, bool) {
 			return nil, false
 		case c != '\\':
 			// The run up to the next quote, escape or control byte, at once.
-			n := l.i + 1
-			for n < len(l.b) && l.b[n] != '"' && l.b[n] != '\\' && l.b[n] >= ' ' {
-				n++
-			}
+			n := stringRun(l.b, l.i+1)
 			out = append(out, l.b[l.i:n]...)
 			l.i = n
 			continue
