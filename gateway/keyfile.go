@@ -122,9 +122,7 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	var kept []byte // a file of comments alone parses to no document: its comments stay on top
-	if len(doc.Content) == 0 {
-		kept = commentLines(data)
+	if len(doc.Content) == 0 { // a file of comments alone parses to no document: they stay on top (below)
 		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
 	}
 	root := doc.Content[0]
@@ -138,7 +136,7 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	if err != nil {
 		return err
 	}
-	out = append(kept, out...)
+	out = append(lostComments(data, out), out...)
 	if _, err := Parse(out, g.cfg.Getenv); err != nil {
 		return err
 	}
@@ -148,16 +146,19 @@ func (g *Gateway) editFile(edit func(root *yaml.Node) error) error {
 	return g.Reload()
 }
 
-// commentLines returns the comment lines of data (a file with no document), each
-// ending in a newline; document markers and other text are left out.
-func commentLines(data []byte) []byte {
-	var out []byte
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '#' {
-			out = append(append(out, t...), '\n')
+// lostComments returns the comment lines of data that out no longer holds, each
+// ending in a newline, for the top of out: those of a file of comments alone (no
+// document to hang them on), and any yaml.v3 drops (one right before a "?" key at
+// the top, found by FuzzIssueForwardKey). Lines end at \n, \r\n or a lone \r, as in
+// YAML.
+func lostComments(data, out []byte) []byte {
+	var lost []byte
+	for _, line := range bytes.FieldsFunc(data, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '#' && !bytes.Contains(out, t) {
+			lost = append(append(lost, t...), '\n')
 		}
 	}
-	return out
+	return lost
 }
 
 // marshal writes n as YAML with the two-space indent the example file uses. It
