@@ -239,29 +239,8 @@ func isCanonicalText(s string) bool {
 func canonicalPrefix(s string) int {
 	clean := 0         // end of the verbatim prefix's last text byte
 	prev := byte('\n') // a line may not start with a space, nor be blank
-	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	for i := 0; i < len(s); i++ {
-		// Eight bytes at once while they hold no two spaces or newlines in a row and
-		// nothing the bytes below look at more closely (\r, \t, control bytes, 0xc2):
-		// a 2 MB answer's prefix in a third of the time.
-		for i+8 <= len(b) {
-			w := binary.LittleEndian.Uint64(b[i:])
-			nl := swarEq(w, '\n')
-			ws := swarEq(w, ' ') | nl
-			after := ws << 8 // marks the byte after each space or newline
-			if prev == ' ' || prev == '\n' {
-				after |= 0x80
-			}
-			if ws&after != 0 || swarLess(w, ' ')&^nl|swarEq(w, 0xc2) != 0 {
-				break
-			}
-			if text := ^ws & swarHigh; text != 0 {
-				clean = i + (63-bits.LeadingZeros64(text))/8 + 1
-			}
-			prev = b[i+7]
-			i += 8
-		}
-		if i == len(s) {
+		if i, prev, clean = plainWords(s, i, prev, clean); i == len(s) {
 			break
 		}
 		c := s[i]
@@ -285,6 +264,31 @@ func canonicalPrefix(s string) int {
 		return clean
 	}
 	return len(s)
+}
+
+// plainWords is canonicalPrefix's scan eight bytes at a time from i, while they
+// hold no two spaces or newlines in a row and nothing canonicalPrefix looks at more
+// closely (\r, \t, control bytes, 0xc2): a 2 MB answer's prefix in a third of the
+// time. It returns where it stopped and canonicalPrefix's prev and clean there.
+func plainWords(s string, i int, prev byte, clean int) (int, byte, int) {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		nl := swarEq(w, '\n')
+		ws := swarEq(w, ' ') | nl
+		after := ws << 8 // marks the byte after each space or newline
+		if prev == ' ' || prev == '\n' {
+			after |= 0x80
+		}
+		if ws&after != 0 || swarLess(w, ' ')&^nl|swarEq(w, 0xc2) != 0 {
+			break
+		}
+		if text := ^ws & swarHigh; text != 0 {
+			clean = i + (63-bits.LeadingZeros64(text))/8 + 1
+		}
+		prev = b[i+7]
+	}
+	return i, prev, clean
 }
 
 // canonicalJSON re-encodes valid JSON compactly with object keys sorted and

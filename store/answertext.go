@@ -38,20 +38,21 @@ type answerRef struct {
 	crc            uint32
 }
 
-// onceRef reports whether text, stored as answer i of an exchange of dialect d
-// whose response parsed to answers, may be stored once: long enough, of a dialect
-// whose answers the response alone gives, and the very text the response parsed to
-// (the same string, not a copy a client's group chat named or a continuation
-// joined: a string the round changed is stored whole).
-func onceRef(d dataset.Dialect, answers []dataset.Message, i int, text string) (answerRef, bool) {
+// onceRef is where text is when it is stored once as answer i of an exchange of
+// dialect d whose response parsed to answers, or the zero answerRef when it is
+// stored whole. It is stored once when long enough, of a dialect whose answers the
+// response alone gives, and the very text the response parsed to (the same string,
+// not a copy a client's group chat named or a continuation joined: a string the
+// round changed is stored whole).
+func onceRef(d dataset.Dialect, answers []dataset.Message, i int, text string) answerRef {
 	if len(text) < answerTextFrom || !dataset.AnswersFromResponse(d) || i >= len(answers) {
-		return answerRef{}, false
+		return answerRef{}
 	}
 	parsed := answers[i].Content
 	if len(parsed) != len(text) || unsafe.StringData(parsed) != unsafe.StringData(text) {
-		return answerRef{}, false
+		return answerRef{}
 	}
-	return answerRef{answer: i, length: len(text), crc: textCRC(text)}, true
+	return answerRef{answer: i, length: len(text), crc: textCRC(text)}
 }
 
 // textCRC is the CRC-32C of text (hardware-computed on amd64 and arm64).

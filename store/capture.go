@@ -87,8 +87,16 @@ type Capture struct {
 // off the writer's path. c.Round must not change after.
 func (c *Capture) Prepare() {
 	if c.Round != nil {
-		c.prep = prepare(c.Round, c.Exchange.ReqHeader, c.ParsedFromBodies)
+		c.prep = prepare(c.Round, c.Exchange.ReqHeader, c.bodyDialect())
 	}
+}
+
+// bodyDialect is the dialect Round was parsed in from the stored bodies, or "".
+func (c *Capture) bodyDialect() dataset.Dialect {
+	if !c.ParsedFromBodies {
+		return ""
+	}
+	return c.Exchange.Dialect
 }
 
 // MaxRefBody is the longest request body stored against an earlier one; a longer
@@ -151,7 +159,7 @@ func writeCaptures(ctx context.Context, tx *sql.Tx, caps []Capture, bodies []pac
 		}
 		c.Exchange.ID = id
 		if preps[i] != nil {
-			if err := w.thread(ctx, id, c.Exchange.Host, c.Exchange.Dialect, c.Exchange.Start, preps[i]); err != nil {
+			if err := w.thread(ctx, id, c.Exchange.Host, c.Exchange.Start, preps[i]); err != nil {
 				return fmt.Errorf("thread exchange %d: %w", id, err)
 			}
 		}

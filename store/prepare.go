@@ -40,9 +40,13 @@ type prepared struct {
 	// maybePrefill: the history ends in an assistant turn the API answers with a
 	// new message; thread decides whether the client meant it continued.
 	maybePrefill bool
-	// fromBodies: r was parsed from the exchange's bodies as stored, so a long
-	// answer the round left as parsed may be stored once (answertext.go).
-	fromBodies bool
+	// bodyDialect is the dialect r was parsed in from the exchange's bodies as
+	// stored, or "" when r was made otherwise: only then may a long answer be
+	// stored once (answertext.go).
+	bodyDialect dataset.Dialect
+	// answerOnce says, for each answer, where its text is when it is stored once
+	// (answerRef.length 0: stored whole).
+	answerOnce []answerRef
 }
 
 // continueLast makes the last turn a prefill the answers continue: it leaves the
@@ -63,7 +67,8 @@ func (p *prepared) continueLast() {
 	p.maybePrefill = false
 }
 
-// setAnswerKeys works out the keys of the answers under the last turn.
+// setAnswerKeys works out the keys of the answers under the last turn, and which
+// are stored once (with their CRC: off the writer's path, as the keys).
 func (p *prepared) setAnswerKeys() {
 	parent := ""
 	if len(p.keys) > 0 {
@@ -71,17 +76,23 @@ func (p *prepared) setAnswerKeys() {
 	}
 	p.answerKeys = make([]string, len(p.answers))
 	p.answerContentKeys = make([]string, len(p.answers))
+	p.answerOnce = make([]answerRef, len(p.answers))
 	for i, a := range p.answers {
 		p.answerKeys[i], p.answerContentKeys[i] = dataset.MessageKeys(parent, a)
+		if p.bodyDialect != "" && p.r.Dialect == p.bodyDialect {
+			p.answerOnce[i] = onceRef(p.bodyDialect, p.r.Answers, i, a.Content)
+		}
 	}
 }
 
-func prepare(r *dataset.Round, reqHeader map[string][]string, fromBodies bool) *prepared {
+// prepare works out what threading can of round r alone; bodyDialect is
+// prepared.bodyDialect.
+func prepare(r *dataset.Round, reqHeader map[string][]string, bodyDialect dataset.Dialect) *prepared {
 	h := dataset.SplitHistory(r.Messages)
 	// A SillyTavern group chat sent without `name` fields: its characters' turns
 	// are named by their "Name: " prefix, its answers by the nudge (issue 16).
 	g := dataset.ReadGroupChat(h)
-	p := &prepared{r: r, prelude: h.Prelude, turns: g.NameTurns(h.Turns), answers: g.NameAnswers(r.Answers), fromBodies: fromBodies}
+	p := &prepared{r: r, prelude: h.Prelude, turns: g.NameTurns(h.Turns), answers: g.NameAnswers(r.Answers), bodyDialect: bodyDialect}
 	p.keys = dataset.PathKeys(p.turns)
 	if dataset.ContinuesLast(r, p.turns) {
 		p.continueLast()
@@ -124,7 +135,7 @@ func prepareAll(caps []Capture) []*prepared {
 	parallel(len(caps), func(i int) {
 		p := caps[i].prep
 		if p == nil && caps[i].Round != nil {
-			p = prepare(caps[i].Round, caps[i].Exchange.ReqHeader, caps[i].ParsedFromBodies)
+			p = prepare(caps[i].Round, caps[i].Exchange.ReqHeader, caps[i].bodyDialect())
 		}
 		out[i] = p
 	})

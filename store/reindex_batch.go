@@ -61,7 +61,11 @@ func decide(batch []Exchange, decide func(*Exchange) (dataset.Dialect, *dataset.
 		var r *dataset.Round
 		b.dialects[i], r, b.whys[i] = decide(e)
 		if r != nil {
-			b.preps[i] = prepare(r, e.ReqHeader, fromBodies)
+			bodyDialect := dataset.Dialect("")
+			if fromBodies {
+				bodyDialect = b.dialects[i] // the dialect Decide parsed the stored bodies in
+			}
+			b.preps[i] = prepare(r, e.ReqHeader, bodyDialect)
 		}
 	})
 	return b
@@ -103,7 +107,7 @@ func (db *DB) rethread(ctx context.Context, b decidedBatch, st *ReindexStats) er
 		if b.preps[i] == nil {
 			continue
 		}
-		if err := w.thread(run, e.ID, e.Host, d, e.Start, b.preps[i]); err != nil {
+		if err := w.thread(run, e.ID, e.Host, e.Start, b.preps[i]); err != nil {
 			return fmt.Errorf("thread exchange %d: %w", e.ID, err)
 		}
 		st.Threaded++

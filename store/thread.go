@@ -42,7 +42,7 @@ type node struct {
 // worked out before the transaction, the lookups use the deepest keys first, and
 // the list facts of the path are carried forward from the conversation when the
 // round extends its head.
-func (w *writer) thread(ctx context.Context, exchangeID int64, host string, dialect dataset.Dialect, at time.Time, p *prepared) error {
+func (w *writer) thread(ctx context.Context, exchangeID int64, host string, at time.Time, p *prepared) error {
 	if p.err != nil {
 		return p.err
 	}
@@ -135,10 +135,7 @@ func (w *writer) thread(ctx context.Context, exchangeID int64, host string, dial
 		}
 		if n == nil { // an identical answer (a retry) is kept once
 			meta := msgMeta{answer: true, responseID: r.ResponseID, exchangeID: exchangeID, at: at,
-				contentKey: p.answerContentKeys[i]}
-			if p.fromBodies && r.Dialect == dialect {
-				meta.once, meta.storedOnce = onceRef(dialect, r.Answers, i, answer.Content)
-			}
+				contentKey: p.answerContentKeys[i], once: p.answerOnce[i]}
 			if i == 0 {
 				meta.finish = r.FinishReason
 			}
@@ -292,10 +289,9 @@ type msgMeta struct {
 	at         time.Time
 	usage      dataset.Usage // the response's, on the first answer an exchange stores
 	contentKey string        // the message's content key when already worked out; "": insertMessage does
-	// storedOnce: the text is stored once, as answer once.answer of the exchange's
-	// response (answertext.go).
-	once       answerRef
-	storedOnce bool
+	// once, when its length is not 0, says the text is stored once, as answer
+	// once.answer of the exchange's response (answertext.go).
+	once answerRef
 }
 
 func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, key string,
@@ -334,7 +330,7 @@ func insertMessage(ctx context.Context, tx *sql.Tx, convID int64, parent *node, 
 	}
 	head, rest := splitText(m.Content) // a text of 4 MiB or more goes in parts (textparts.go)
 	parts := len(rest)
-	if meta.storedOnce { // a long answer: its response holds it (answertext.go)
+	if meta.once.length > 0 { // a long answer: its response holds it (answertext.go)
 		head, rest, parts = indexedHead(m.Content), nil, -1
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages
